@@ -1,0 +1,235 @@
+// Command sunshine is the Sunshine platform: one binary that serves the web app
+// and the JSON API, and runs the administrative commands of CONTRACT.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"sunshine/internal/app"
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `sunshine — 阳光助残云 Sunshine disability services platform
+
+usage:
+  sunshine serve   [--addr 127.0.0.1:8080] [--db DSN] [--data DIR] [--demo]
+  sunshine migrate [--db DSN]
+  sunshine user add --username U --role ROLE --orgunit CODE [--name NAME]   (password: one line on stdin)
+  sunshine demo    [--persons N] [--seed S]
+  sunshine version
+
+environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sunshine: "+oneLine(err))
+		os.Exit(1)
+	}
+}
+
+// oneLine renders an error for the terminal: field errors in English and Chinese.
+func oneLine(err error) string {
+	if e, ok := apperr.As(err); ok {
+		parts := []string{e.Msg.En}
+		for _, f := range e.Fields {
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", f.Field, f.Msg.En, f.Msg.Zh))
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// common are the flags every database command takes.
+type common struct {
+	db, data, key string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", env("SUNSHINE_DB", ""), "database: a path, sqlite:PATH or postgres://… (default DATA/sunshine.db)")
+	fs.StringVar(&c.data, "data", env("SUNSHINE_DATA", "data"), "data folder")
+	c.key = env("SUNSHINE_KEY_FILE", "")
+}
+
+func (c *common) open(ctx context.Context, log *slog.Logger) (*app.App, error) {
+	a, err := app.Open(ctx, app.Config{DSN: c.db, DataDir: c.data, KeyFile: c.key, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if a.KeyCreated {
+		log.Warn("created a new data key; back it up: without it the encrypted fields (ID numbers, phones) cannot be read", "file", a.KeyPath)
+	}
+	return a, nil
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "sunshine", version)
+		return nil
+	case "serve":
+		return serve(ctx, rest, stdout, log)
+	case "migrate":
+		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+		var c common
+		c.register(fs)
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		a, err := c.open(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		fmt.Fprintln(stdout, "database is at the current schema")
+		return nil
+	case "user":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: sunshine user add --username U --role ROLE --orgunit CODE [--name NAME]")
+		}
+		return userAdd(ctx, rest[1:], stdin, stdout, log)
+	case "demo":
+		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		var c common
+		c.register(fs)
+		n := fs.Int("persons", 3000, "number of synthetic persons")
+		seed := fs.Int64("seed", 1, "random seed")
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if *n < 1 || *n > 5_000_000 {
+			return errors.New("--persons must be between 1 and 5000000")
+		}
+		a, err := c.open(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.LoadDemo(ctx, *n, *seed, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	username := fs.String("username", "", "username")
+	role := fs.String("role", "", "role: "+strings.Join(identity.Roles(), ", "))
+	unit := fs.String("orgunit", "", "org unit code")
+	name := fs.String("name", "", "display name")
+	person := fs.Int64("person", 0, "registry person id (role person)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		return errors.New("give the password as one line on standard input")
+	}
+	a, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Users.Create(ctx, identity.User{Username: *username, Role: *role, OrgUnit: *unit, Name: *name, PersonID: *person}, password,
+		func(tx *db.Tx) error {
+			return audit.Append(ctx, tx, audit.Actor{Username: "cli", Role: "system"}.Entry(audit.ActionUserAdd, "user", *username, *unit))
+		})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s added (%s, %s)\n", u.Username, u.Role, u.OrgUnit)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", env("SUNSHINE_ADDR", "127.0.0.1:8080"), "listen address")
+	withDemo := fs.Bool("demo", false, "load demo data into an empty database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *withDemo {
+		empty, err := a.IsEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if empty {
+			if err := a.LoadDemo(ctx, 3000, 1, stdout); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(stdout, "the database already holds data: demo data not loaded")
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Sunshine is running at http://%s/ (%s)\n", ln.Addr(), a.DB.Dialect)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

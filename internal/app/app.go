@@ -1,0 +1,138 @@
+// Package app wires the modules together: it opens the database and the data
+// key, builds the stores and registers every route. cmd/sunshine calls it; the
+// end-to-end tests call it too, so that they exercise the real router.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/vault"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+// Config is what the binary needs to start.
+type Config struct {
+	DSN     string // "" → DATA/sunshine.db
+	DataDir string
+	KeyFile string // "" → DATA/sunshine.key
+	Log     *slog.Logger
+}
+
+// App is the running application.
+type App struct {
+	DB       *db.DB
+	Vault    *vault.Vault
+	Units    *orgunit.Store
+	Users    *identity.Store
+	Audit    *audit.Log
+	Registry *registry.Store
+	Log      *slog.Logger
+	// KeyCreated is true when this start created a new data key.
+	KeyCreated bool
+	KeyPath    string
+}
+
+// Open opens the database, migrates it, seeds the org units and loads the key.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.DSN == "" {
+		cfg.DSN = filepath.Join(cfg.DataDir, "sunshine.db")
+	}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = filepath.Join(cfg.DataDir, "sunshine.key")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	d, err := db.Open(ctx, cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(ctx, d, cfg)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// New builds the application on an open database (tests pass their own).
+func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	units := orgunit.NewStore(d)
+	if err := units.EnsureSeed(ctx); err != nil {
+		return nil, err
+	}
+	key, created, err := vault.LoadOrCreateKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, err
+	}
+	log := audit.NewLog(d)
+	unitExists := func(ctx context.Context, code string) (bool, error) {
+		_, err := units.Get(ctx, code)
+		if err == nil {
+			return true, nil
+		}
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return false, nil
+		}
+		return false, err
+	}
+	return &App{
+		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
+		Registry: registry.NewStore(d, v, units, log), Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
+	}, nil
+}
+
+// Close stops the audit writer and closes the database.
+func (a *App) Close() error {
+	a.Audit.Close()
+	return a.DB.Close()
+}
+
+// Authenticate resolves a token to a principal.
+func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, error) {
+	s, err := a.Users.Authenticate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	u := s.User
+	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
+		PersonID: u.PersonID, Lang: u.Lang, Display: u.Display, Token: token}, nil
+}
+
+// Router builds the router with every route.
+func (a *App) Router() *web.Router {
+	rt := web.NewRouter(a.Authenticate, a.Log)
+	a.platformRoutes(rt)
+	a.Registry.Routes(rt)
+	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
+	})
+	return rt
+}
+
+// Handler is the whole HTTP handler with middleware.
+func (a *App) Handler() http.Handler {
+	return web.Logged(a.Log, web.Secure(a.Router()))
+}

@@ -1,0 +1,326 @@
+// Package audit keeps the append-only, hash-chained audit log. Changes are
+// recorded with Append inside the transaction that makes them; reads are
+// recorded with Log.Record, which commits entries from concurrent requests in
+// small groups and returns once the request's entry is durable.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"sunshine/internal/platform/db"
+)
+
+// Actions recorded in the log.
+const (
+	ActionRead    = "read"
+	ActionList    = "list"
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionReveal  = "reveal"
+	ActionExport  = "export"
+	ActionImport  = "import"
+	ActionLogin   = "login"
+	ActionLogout  = "logout"
+	ActionFailed  = "login_failed"
+	ActionLocked  = "login_locked"
+	ActionUserAdd = "user_create"
+)
+
+// Entry is one line of the log. It never holds personal data: subjects are
+// named by id, and Detail lists changed field names, not values.
+type Entry struct {
+	Seq         int64     `json:"seq"`
+	At          time.Time `json:"at"`
+	Username    string    `json:"username"`
+	Role        string    `json:"role"`
+	Action      string    `json:"action"`
+	SubjectType string    `json:"subject_type"`
+	SubjectID   string    `json:"subject_id"`
+	OrgUnit     string    `json:"orgunit"`
+	Client      string    `json:"client"`
+	Reason      string    `json:"reason,omitempty"`
+	Detail      string    `json:"detail,omitempty"`
+	PrevHash    string    `json:"prev_hash"`
+	Hash        string    `json:"hash"`
+}
+
+// Actor is who does something, and from where.
+type Actor struct {
+	Username string
+	Role     string
+	Client   string
+}
+
+// Entry starts an entry for this actor.
+func (a Actor) Entry(action, subjectType, subjectID, orgunit string) Entry {
+	return Entry{Username: a.Username, Role: a.Role, Client: a.Client, Action: action,
+		SubjectType: subjectType, SubjectID: subjectID, OrgUnit: orgunit}
+}
+
+// hashOf computes the chained hash of an entry from its fields and the
+// previous entry's hash.
+func hashOf(e Entry) string {
+	h := sha256.New()
+	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.At.UnixMilli(), 10),
+		e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID, e.OrgUnit, e.Client, e.Reason, e.Detail} {
+		h.Write([]byte(strconv.Itoa(len(f))))
+		h.Write([]byte{':'})
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Append writes entries in tx, chained after the current head. The head row is
+// locked, so concurrent transactions on PostgreSQL append one after another.
+func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var seq int64
+	var prev string
+	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("audit: read head: %w", err)
+	}
+	stmt, err := tx.Prepare(ctx, `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("audit: prepare: %w", err)
+	}
+	defer stmt.Close()
+	for _, e := range entries {
+		seq++
+		e.Seq, e.At, e.PrevHash = seq, tx.Now.Truncate(time.Millisecond), prev
+		e.Hash = hashOf(e)
+		if _, err := stmt.ExecContext(ctx, e.Seq, e.At.UnixMilli(), e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID,
+			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash); err != nil {
+			return fmt.Errorf("audit: append: %w", err)
+		}
+		prev = e.Hash
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
+		return fmt.Errorf("audit: move head: %w", err)
+	}
+	return nil
+}
+
+// Log records reads and answers queries about the log.
+type Log struct {
+	db    *db.DB
+	reqs  chan pending
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	close sync.Once
+}
+
+type pending struct {
+	entries []Entry
+	done    chan error
+}
+
+// maxGroup bounds how many read entries one transaction commits.
+const maxGroup = 256
+
+// NewLog returns a log on d and starts its group-commit writer; Close stops it.
+func NewLog(d *db.DB) *Log {
+	l := &Log{db: d, reqs: make(chan pending, maxGroup), stop: make(chan struct{})}
+	l.wg.Add(1)
+	go l.run()
+	return l
+}
+
+func (l *Log) run() {
+	defer l.wg.Done()
+	batch := make([]pending, 0, maxGroup)
+	for {
+		select {
+		case <-l.stop:
+			return
+		case p := <-l.reqs:
+			batch = append(batch[:0], p)
+		fill:
+			for len(batch) < maxGroup {
+				select {
+				case p := <-l.reqs:
+					batch = append(batch, p)
+				default:
+					break fill
+				}
+			}
+			var entries []Entry
+			for _, p := range batch {
+				entries = append(entries, p.entries...)
+			}
+			err := l.db.InTx(context.Background(), func(tx *db.Tx) error { return Append(context.Background(), tx, entries...) })
+			for _, p := range batch {
+				p.done <- err
+			}
+		}
+	}
+}
+
+// Record writes entries in a group transaction shared with concurrent callers
+// and waits until they are committed. Use it for reads; changes use Append in
+// their own transaction.
+func (l *Log) Record(ctx context.Context, entries ...Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	p := pending{entries: entries, done: make(chan error, 1)}
+	select {
+	case l.reqs <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.stop:
+		return fmt.Errorf("audit: log closed")
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the writer after the batch in progress.
+func (l *Log) Close() {
+	l.close.Do(func() { close(l.stop) })
+	l.wg.Wait()
+}
+
+// Filter selects entries for List. Zero fields do not filter.
+type Filter struct {
+	SubjectType string
+	SubjectID   string
+	Username    string
+	Action      string
+	From, To    time.Time
+	Before      int64 // seq cursor: entries with seq < Before
+	Limit       int
+}
+
+const entryCols = `seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash`
+
+func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
+	var e Entry
+	var at int64
+	err := sc.Scan(&e.Seq, &at, &e.Username, &e.Role, &e.Action, &e.SubjectType, &e.SubjectID, &e.OrgUnit, &e.Client,
+		&e.Reason, &e.Detail, &e.PrevHash, &e.Hash)
+	e.At = db.FromMillis(at)
+	return e, err
+}
+
+// List returns entries newest first, and the cursor for the next page (0 at the end).
+func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.SubjectType != "" {
+		add("subject_type = ?", f.SubjectType)
+	}
+	if f.SubjectID != "" {
+		add("subject_id = ?", f.SubjectID)
+	}
+	if f.Username != "" {
+		add("username = ?", f.Username)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		add("at < ?", f.To.UnixMilli())
+	}
+	if f.Before > 0 {
+		add("seq < ?", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	q := `SELECT ` + entryCols + ` FROM audit_log`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, f.Limit+1)
+	rows, err := l.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("audit: list: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].Seq
+	}
+	return out, next, nil
+}
+
+// Verification is the result of recomputing the chain.
+type Verification struct {
+	OK          bool   `json:"ok"`
+	Checked     int64  `json:"checked"`
+	FirstBroken int64  `json:"first_broken,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Verify recomputes every hash from the first entry and reports the first entry
+// whose stored hash, link or sequence does not match, and a head that does not
+// point at the last entry (a deleted tail).
+func (l *Log) Verify(ctx context.Context) (Verification, error) {
+	rows, err := l.db.Query(ctx, `SELECT `+entryCols+` FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return Verification{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	defer rows.Close()
+	var v Verification
+	prev, want := "", int64(1)
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return Verification{}, fmt.Errorf("audit: verify: %w", err)
+		}
+		v.Checked++
+		switch {
+		case e.Seq != want:
+			return Verification{Checked: v.Checked, FirstBroken: want, Reason: "missing entry"}, nil
+		case e.PrevHash != prev:
+			return Verification{Checked: v.Checked, FirstBroken: e.Seq, Reason: "link to the previous entry does not match"}, nil
+		case hashOf(e) != e.Hash:
+			return Verification{Checked: v.Checked, FirstBroken: e.Seq, Reason: "content does not match its hash"}, nil
+		}
+		prev, want = e.Hash, want+1
+	}
+	if err := rows.Err(); err != nil {
+		return Verification{}, fmt.Errorf("audit: verify: %w", err)
+	}
+	var headSeq int64
+	var headHash string
+	if err := l.db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+		return Verification{}, fmt.Errorf("audit: verify head: %w", err)
+	}
+	if headSeq != want-1 || headHash != prev {
+		return Verification{Checked: v.Checked, FirstBroken: want, Reason: "entries missing at the end of the log"}, nil
+	}
+	v.OK = true
+	return v, nil
+}

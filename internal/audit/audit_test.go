@@ -1,0 +1,88 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+)
+
+func TestChainAndTamper(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		log := audit.NewLog(d)
+		defer log.Close()
+		actor := audit.Actor{Username: "alice", Role: "town_staff", Client: "127.0.0.1"}
+		// Changes: appended in the same transaction; one rolled back leaves no trace.
+		for i := range 3 {
+			if err := d.InTx(ctx, func(tx *db.Tx) error {
+				return audit.Append(ctx, tx, actor.Entry(audit.ActionUpdate, "person", fmt.Sprint(i), "310114102201"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = d.InTx(ctx, func(tx *db.Tx) error {
+			if err := audit.Append(ctx, tx, actor.Entry(audit.ActionUpdate, "person", "rolled-back", "")); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Errorf("abort")
+		})
+		// Reads: 40 concurrent records, group-committed.
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e := actor.Entry(audit.ActionRead, "person", fmt.Sprint(100+i), "310114102201")
+				if err := log.Record(ctx, e); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		v, err := log.Verify(ctx)
+		if err != nil || !v.OK || v.Checked != 43 {
+			t.Fatalf("verify = %+v, %v; want ok with 43 entries", v, err)
+		}
+		got, next, err := log.List(ctx, audit.Filter{SubjectType: "person", SubjectID: "1"})
+		if err != nil || len(got) != 1 || next != 0 || got[0].Username != "alice" {
+			t.Fatalf("list by subject = %+v next=%d err=%v", got, next, err)
+		}
+		page, next, err := log.List(ctx, audit.Filter{Username: "alice", Limit: 10})
+		if err != nil || len(page) != 10 || next == 0 {
+			t.Fatalf("paging: %d entries, next %d, %v", len(page), next, err)
+		}
+		rest, _, _ := log.List(ctx, audit.Filter{Username: "alice", Limit: 500, Before: next})
+		if len(rest) != 33 {
+			t.Fatalf("second page has %d entries, want 33", len(rest))
+		}
+
+		// The application's own connection cannot change the log.
+		if _, err := d.Exec(ctx, `UPDATE audit_log SET username = 'mallory' WHERE seq = 2`); err == nil {
+			t.Fatal("an UPDATE of the audit log succeeded")
+		}
+		if _, err := d.Exec(ctx, `DELETE FROM audit_log WHERE seq = 2`); err == nil {
+			t.Fatal("a DELETE from the audit log succeeded")
+		}
+		// Behind the application's back: drop the guard and edit a row.
+		if d.Dialect == db.Postgres {
+			_, err = d.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`)
+		} else {
+			_, err = d.Exec(ctx, `DROP TRIGGER audit_log_no_update`)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `UPDATE audit_log SET subject_id = '999' WHERE seq = 2`); err != nil {
+			t.Fatal(err)
+		}
+		v, err = log.Verify(ctx)
+		if err != nil || v.OK || v.FirstBroken != 2 {
+			t.Fatalf("verify after tampering = %+v, %v; want broken at 2", v, err)
+		}
+	})
+}

@@ -1,0 +1,322 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+)
+
+// Session limits and login throttling.
+const (
+	IdleTimeout     = 30 * time.Minute
+	AbsoluteTimeout = 12 * time.Hour
+	MaxFailures     = 5
+	LockDuration    = 15 * time.Minute
+	// touchEvery bounds how often a session's last-seen time is written.
+	touchEvery = time.Minute
+)
+
+// User is an account.
+type User struct {
+	ID       int64  `json:"-"`
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Role     string `json:"role"`
+	OrgUnit  string `json:"orgunit"`
+	PersonID int64  `json:"person_id,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	Display  string `json:"display,omitempty"`
+	Disabled bool   `json:"disabled,omitempty"`
+}
+
+// Session is an authenticated session as seen by a request.
+type Session struct {
+	User      User
+	Kind      string // "api" or "web"
+	CreatedAt time.Time
+	LastSeen  time.Time
+}
+
+// ExpiresAt is when the session ends unless used again.
+func (s Session) ExpiresAt() time.Time {
+	idle, abs := s.LastSeen.Add(IdleTimeout), s.CreatedAt.Add(AbsoluteTimeout)
+	if abs.Before(idle) {
+		return abs
+	}
+	return idle
+}
+
+// Store keeps users and sessions.
+type Store struct {
+	db         *db.DB
+	unitExists func(ctx context.Context, code string) (bool, error)
+	dummyHash  string
+}
+
+// NewStore returns a store. unitExists tells whether an org unit code exists.
+func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error)) *Store {
+	h, _ := HashPassword("not a real password, used to even out timing")
+	return &Store{db: d, unitExists: unitExists, dummyHash: h}
+}
+
+const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), lang, display, disabled`
+
+func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := sc.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.Lang, &u.Display, &u.Disabled)
+	return u, err
+}
+
+// Create adds a user after checking role, unit and password policy. also runs in
+// the same transaction (for the caller's audit entry).
+func (s *Store) Create(ctx context.Context, u User, password string, also func(*db.Tx) error) (User, error) {
+	u.Username, u.Name = strings.TrimSpace(u.Username), strings.TrimSpace(u.Name)
+	var fields []apperr.FieldError
+	if u.Username == "" || len(u.Username) > 64 || strings.ContainsAny(u.Username, " \t\r\n/\\") {
+		fields = append(fields, apperr.Field("username", "format", "用户名不能为空，不能含空格或斜杠，最长64个字符。",
+			"The username must not be empty, contain spaces or slashes, or exceed 64 characters."))
+	}
+	if !ValidRole(u.Role) {
+		fields = append(fields, apperr.Field("role", "unknown", "角色不存在："+u.Role, "Unknown role: "+u.Role))
+	}
+	if ok, err := s.unitExists(ctx, u.OrgUnit); err != nil {
+		return User{}, err
+	} else if !ok {
+		fields = append(fields, apperr.Field("orgunit", "not_found", "组织单位不存在："+u.OrgUnit, "No org unit with code "+u.OrgUnit))
+	}
+	if e := CheckPassword(password, u.Username); e != nil {
+		fields = append(fields, e.Fields...)
+	}
+	if u.Role == Person && u.PersonID == 0 {
+		fields = append(fields, apperr.Field("person_id", "required", "残疾人账户需关联残疾人档案。", "A person account must be linked to a registry record."))
+	}
+	if len(fields) > 0 {
+		return User{}, apperr.Validation(fields...)
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Lang == "" {
+		u.Lang = "zh"
+	}
+	if u.Display == "" {
+		u.Display = "standard"
+	}
+	var person any
+	if u.PersonID != 0 {
+		person = u.PersonID
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, password_hash, lang, display, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, hash, u.Lang, u.Display, db.Millis(tx.Now)).Scan(&u.ID)
+		if db.IsUniqueViolation(err) {
+			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T("用户名已被使用。", "This username is taken."),
+				Fields: []apperr.FieldError{apperr.Field("username", "duplicate", "用户名已被使用。", "This username is taken.")}}
+		}
+		if err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		if also != nil {
+			return also(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// Get returns a user by username.
+func (s *Store) Get(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, apperr.New(apperr.NotFound, "用户不存在。", "No such user.")
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user: %w", err)
+	}
+	return u, nil
+}
+
+// List returns all users in code order of their unit (for administrators).
+func (s *Store) List(ctx context.Context) ([]User, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+userCols+` FROM users ORDER BY orgunit, username`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// badCredentials is the answer to a wrong username or password (401).
+func badCredentials() *apperr.Error {
+	return apperr.New(apperr.Unauthorized, "用户名或密码不正确。", "The username or password is not correct.")
+}
+
+// locked is the answer while an account waits after too many failures (429).
+func locked(until, now time.Time) *apperr.Error {
+	mins := int(until.Sub(now).Minutes() + 0.999)
+	return apperr.New(apperr.TooMany,
+		fmt.Sprintf("登录失败次数过多，账户已暂时锁定，请在 %d 分钟后再试。", mins),
+		fmt.Sprintf("Too many failed sign-in attempts: this account is locked; try again in %d minutes.", mins))
+}
+
+// Login checks the password and opens a session of the given kind ("api" or
+// "web"). It returns the bearer token, which is stored only as a hash.
+// After MaxFailures failures in a row the account waits LockDuration.
+func (s *Store) Login(ctx context.Context, username, password, kind string) (string, Session, error) {
+	now := s.db.Now()
+	var u User
+	var hash string
+	var failed int
+	var lockedUntil int64
+	row := s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash, failed_logins, locked_until FROM users WHERE username = ?`, strings.TrimSpace(username))
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.Lang, &u.Display, &u.Disabled, &hash, &failed, &lockedUntil)
+	if errors.Is(err, sql.ErrNoRows) {
+		VerifyPassword(s.dummyHash, password) // same work as for a real account
+		return "", Session{}, badCredentials()
+	}
+	if err != nil {
+		return "", Session{}, fmt.Errorf("login: %w", err)
+	}
+	if until := db.FromMillis(lockedUntil); until.After(now) {
+		return "", Session{}, locked(until, now)
+	}
+	if u.Disabled || !VerifyPassword(hash, password) {
+		lerr := badCredentials()
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			var n int
+			if err := tx.QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n >= MaxFailures {
+				until := tx.Now.Add(LockDuration)
+				lerr = locked(until, tx.Now)
+				_, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, db.Millis(until), u.ID)
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return "", Session{}, fmt.Errorf("login: count failure: %w", err)
+		}
+		return "", Session{}, lerr
+	}
+	token, sum, err := newToken()
+	if err != nil {
+		return "", Session{}, err
+	}
+	sess := Session{User: u, Kind: kind}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		sess.CreatedAt, sess.LastSeen = tx.Now.Truncate(time.Millisecond), tx.Now.Truncate(time.Millisecond)
+		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
+			sum, u.ID, kind, db.Millis(tx.Now), db.Millis(tx.Now))
+		return err
+	})
+	if err != nil {
+		return "", Session{}, fmt.Errorf("login: open session: %w", err)
+	}
+	return token, sess, nil
+}
+
+func newToken() (string, []byte, error) {
+	b := make([]byte, 32) // 256 bits
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("new token: %w", err)
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	return t, tokenHash(t), nil
+}
+
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+func errSessionEnded() *apperr.Error {
+	return apperr.New(apperr.Unauthorized, "您尚未登录，或登录已过期，请重新登录。", "You are not signed in, or your session has expired; please sign in again.")
+}
+
+// Authenticate resolves a token to its session, ending it when it has been idle
+// too long or has reached its absolute limit.
+func (s *Store) Authenticate(ctx context.Context, token string) (Session, error) {
+	if token == "" || len(token) > 100 {
+		return Session{}, errSessionEnded()
+	}
+	sum := tokenHash(token)
+	var sess Session
+	var created, seen int64
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), u.lang, u.display, u.disabled,
+			s.kind, s.created_at, s.last_seen
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, sum).Scan(
+		&sess.User.ID, &sess.User.Username, &sess.User.Name, &sess.User.Role, &sess.User.OrgUnit, &sess.User.PersonID,
+		&sess.User.Lang, &sess.User.Display, &sess.User.Disabled, &sess.Kind, &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, errSessionEnded()
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("authenticate: %w", err)
+	}
+	now := s.db.Now()
+	sess.CreatedAt, sess.LastSeen = db.FromMillis(created), db.FromMillis(seen)
+	if sess.User.Disabled || !now.Before(sess.ExpiresAt()) {
+		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, sum); err != nil {
+			return Session{}, fmt.Errorf("end expired session: %w", err)
+		}
+		return Session{}, errSessionEnded()
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery {
+		if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, db.Millis(now), sum); err != nil {
+			return Session{}, fmt.Errorf("touch session: %w", err)
+		}
+		sess.LastSeen = now.Truncate(time.Millisecond)
+	}
+	return sess, nil
+}
+
+// Touch marks a session as used now (the "stay signed in" button).
+func (s *Store) Touch(ctx context.Context, token string) error {
+	_, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, db.Millis(s.db.Now()), tokenHash(token))
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// Logout ends the session of token.
+func (s *Store) Logout(ctx context.Context, token string) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
+// SetPreferences stores the user's language and display mode.
+func (s *Store) SetPreferences(ctx context.Context, userID int64, lang, display string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE users SET lang = ?, display = ? WHERE id = ?`, lang, display, userID); err != nil {
+		return fmt.Errorf("set preferences: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+// Package testkit gives each test a fresh, migrated database on SQLite and on
+// PostgreSQL. PostgreSQL is found through SUNSHINE_TEST_PG (a DSN of a database
+// the tests may create schemas in). Without it the PostgreSQL half is skipped
+// with a clear message locally, and fails under CI (CI=true), which must run both.
+package testkit
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sunshine/internal/platform/db"
+)
+
+// EnvPG names the variable that holds the PostgreSQL DSN for tests.
+const EnvPG = "SUNSHINE_TEST_PG"
+
+// Engines runs fn once per database engine, as subtests "sqlite" and "postgres",
+// each with a fresh migrated database. The setup hook (may be nil) runs after
+// migration, e.g. to seed org units.
+func Engines(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite returns a fresh migrated SQLite database in a temporary folder.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// PostgresDSN returns the base DSN, skipping (locally) or failing (CI) when unset.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(EnvPG)
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: CI must run every store test on PostgreSQL too", EnvPG)
+		}
+		t.Skipf("SKIPPED on PostgreSQL: set %s=postgres://… to run this test on PostgreSQL too (make test does)", EnvPG)
+	}
+	return dsn
+}
+
+// Postgres returns a fresh migrated PostgreSQL database: a new schema in the
+// test database, dropped when the test ends.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	base := PostgresDSN(t)
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("postgres: create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			a.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("postgres: bad %s: %v", EnvPG, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	d, err := db.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -1,0 +1,245 @@
+package registry
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+)
+
+// CallerOf builds the registry caller of a request.
+func CallerOf(r *http.Request, p *web.Principal) Caller {
+	c := Caller{Actor: audit.Actor{Username: p.Username, Role: p.Role, Client: web.ClientAddr(r)}, Scope: orgunit.ScopeOf(p.OrgUnit)}
+	if p.Role == identity.Person {
+		c.PersonID = p.PersonID
+		if c.PersonID == 0 {
+			c.Scope = orgunit.Scope{} // a person account without a record sees nothing
+		}
+	}
+	return c
+}
+
+// Who may do what with persons.
+var (
+	editors  = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	staff    = web.Roles(identity.Staff()...)
+	readers  = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
+	logReads = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Auditor)
+)
+
+// Routes registers the person registry API.
+func (s *Store) Routes(rt *web.Router) {
+	rt.Handle("POST /api/v1/persons", editors, s.apiCreate)
+	rt.Handle("GET /api/v1/persons", staff, s.apiList)
+	rt.Handle("GET /api/v1/persons/{id}", readers, s.apiGet)
+	rt.Handle("PATCH /api/v1/persons/{id}", editors, s.apiPatch)
+	rt.Handle("POST /api/v1/persons/{id}/reveal", staff, s.apiReveal)
+	rt.Handle("GET /api/v1/persons/{id}/access-log", logReads, s.apiAccessLog)
+	rt.Handle("GET /api/v1/persons/{id}/annual/{year}", readers, s.apiGetAnnual)
+	rt.Handle("PUT /api/v1/persons/{id}/annual/{year}", staff, s.apiPutAnnual)
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.ErrNotFound()
+	}
+	return id, nil
+}
+
+func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in PersonInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.Create(r.Context(), CallerOf(r, p), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/persons/"+strconv.FormatInt(out.ID, 10))
+	return web.JSON(w, http.StatusCreated, out)
+}
+
+func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	limit, cursor, err := web.Paging(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := Filter{OrgUnit: q.Get("orgunit"), Status: q.Get("status"), Q: q.Get("q"), Limit: limit}
+	if f.Cursor, err = web.IntParam("cursor", cursor); err != nil {
+		return err
+	}
+	if c := q.Get("category"); c != "" {
+		if f.Category, _ = ParseCategory(c); f.Category == 0 {
+			return apperr.Validation(apperr.Field("category", "invalid", "残疾类别应为1至7。", "The category must be 1 to 7."))
+		}
+	}
+	if g := q.Get("grade"); g != "" {
+		if f.Grade, _ = ParseGrade(g); f.Grade == 0 {
+			return apperr.Validation(apperr.Field("grade", "invalid", "残疾等级应为1至4。", "The grade must be 1 to 4."))
+		}
+	}
+	items, total, next, err := s.List(r.Context(), CallerOf(r, p), f)
+	if err != nil {
+		return err
+	}
+	out := web.List[Person]{Items: items, Total: total}
+	if items == nil {
+		out.Items = []Person{}
+	}
+	if next != 0 {
+		out.Next = strconv.FormatInt(next, 10)
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.Get(r.Context(), CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (s *Store) apiPatch(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var patch map[string]json.RawMessage
+	if err := web.Decode(w, r, &patch); err != nil {
+		return err
+	}
+	out, err := s.Patch(r.Context(), CallerOf(r, p), id, patch)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (s *Store) apiReveal(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	out, err := s.Reveal(r.Context(), CallerOf(r, p), id, body.Reason)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (s *Store) apiAccessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	limit, cursor, err := web.Paging(r)
+	if err != nil {
+		return err
+	}
+	before, err := web.IntParam("cursor", cursor)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.AccessLog(r.Context(), CallerOf(r, p), id, before, limit)
+	if err != nil {
+		return err
+	}
+	out := web.List[audit.Entry]{Items: items, Total: len(items)}
+	if items == nil {
+		out.Items = []audit.Entry{}
+	}
+	if next != 0 {
+		out.Next = strconv.FormatInt(next, 10)
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func pathYear(r *http.Request) (int, error) {
+	y, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || y < 1900 || y > 9999 {
+		return 0, apperr.Validation(apperr.Field("year", "invalid", "年度应为四位数字，例如 2026。", "The year must have four digits, e.g. 2026."))
+	}
+	return y, nil
+}
+
+func (s *Store) apiGetAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.GetAnnual(r.Context(), CallerOf(r, p), id, year)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+// annualBody is the PUT body: the fields of DOMAIN.md §6.
+type annualBody struct {
+	OrgUnit                  string `json:"orgunit"`
+	Employment               string `json:"employment"`
+	CollegeGraduate          bool   `json:"college_graduate"`
+	SchoolEnrolled           bool   `json:"school_enrolled"`
+	RehabNeed                bool   `json:"rehab_need"`
+	RehabReceived            bool   `json:"rehab_received"`
+	DeviceNeed               bool   `json:"device_need"`
+	DeviceReceived           bool   `json:"device_received"`
+	PensionInsured           bool   `json:"pension_insured"`
+	MedicalInsured           bool   `json:"medical_insured"`
+	CultureSports            bool   `json:"culture_sports"`
+	EconomicStatus           string `json:"economic_status"`
+	LivingSubsidyReceived    bool   `json:"living_subsidy_received"`
+	CareSubsidyReceived      bool   `json:"care_subsidy_received"`
+	HouseholdIncomePerCapita *int64 `json:"household_income_per_capita"`
+	Version                  int    `json:"version"`
+	PersonID                 int64  `json:"person_id"` // ignored: the path names the person
+	Year                     int    `json:"year"`      // ignored: the path names the year
+}
+
+func (s *Store) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	var b annualBody
+	if err := web.Decode(w, r, &b); err != nil {
+		return err
+	}
+	a := Annual{Year: year, OrgUnit: b.OrgUnit, Employment: b.Employment, CollegeGraduate: b.CollegeGraduate, SchoolEnrolled: b.SchoolEnrolled,
+		RehabNeed: b.RehabNeed, RehabReceived: b.RehabReceived, DeviceNeed: b.DeviceNeed, DeviceReceived: b.DeviceReceived,
+		PensionInsured: b.PensionInsured, MedicalInsured: b.MedicalInsured, CultureSports: b.CultureSports, EconomicStatus: b.EconomicStatus,
+		LivingSubsidyReceived: b.LivingSubsidyReceived, CareSubsidyReceived: b.CareSubsidyReceived,
+		HouseholdIncomePerCapita: b.HouseholdIncomePerCapita, Version: b.Version}
+	out, _, err := s.PutAnnual(r.Context(), CallerOf(r, p), id, a)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+

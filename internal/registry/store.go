@@ -1,0 +1,574 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/vault"
+)
+
+// Names of the encrypted fields (also the vault's authenticated field names).
+const (
+	fID       = "id_number"
+	fCert     = "certificate_number"
+	fPhone    = "phone"
+	fGuardian = "guardian_phone"
+)
+
+// SubjectPerson is the audit subject type of a person.
+const SubjectPerson = "person"
+
+// Caller is who asks, and what they may see.
+type Caller struct {
+	Actor    audit.Actor
+	Scope    orgunit.Scope
+	PersonID int64 // for the role "person": only this record
+}
+
+// Units looks up org units.
+type Units interface {
+	Get(ctx context.Context, code string) (orgunit.Unit, error)
+}
+
+// Store reads and writes persons and annual records. Every query is limited in
+// SQL to the caller's scope; every read and change is audited.
+type Store struct {
+	db    *db.DB
+	vault *vault.Vault
+	units Units
+	log   *audit.Log
+}
+
+// NewStore returns a registry store.
+func NewStore(d *db.DB, v *vault.Vault, units Units, log *audit.Log) *Store {
+	return &Store{db: d, vault: v, units: units, log: log}
+}
+
+// scopeWhere restricts the persons table (alias p) to the caller.
+func scopeWhere(c Caller) (string, []any) {
+	lo, hi := c.Scope.Range()
+	if c.Scope.Prefix == "" {
+		lo, hi = "~", "~" // an empty scope sees nothing
+	}
+	if c.PersonID != 0 {
+		return "p.orgunit >= ? AND p.orgunit < ? AND p.id = ?", []any{lo, hi, c.PersonID}
+	}
+	return "p.orgunit >= ? AND p.orgunit < ?", []any{lo, hi}
+}
+
+const personCols = `p.id, p.name, p.id_masked, p.id_converted, p.cert_masked, p.category, p.components, p.grade, p.orgunit,
+	p.household, p.phone_masked, p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_masked,
+	p.certificate_issued, p.status, p.sex, p.birth_date, p.version, p.created_at, p.updated_at`
+
+func scanPerson(sc interface{ Scan(...any) error }) (Person, error) {
+	var p Person
+	var comps string
+	var created, updated int64
+	err := sc.Scan(&p.ID, &p.Name, &p.IDNumberMasked, &p.IDConverted, &p.CertificateNumberMasked, &p.Category, &comps, &p.Grade,
+		&p.OrgUnit, &p.Household, &p.PhoneMasked, &p.Address, &p.Hukou, &p.EconomicStatus, &p.GuardianName,
+		&p.GuardianPhoneMasked, &p.CertificateIssued, &p.Status, &p.Sex, &p.BirthDate, &p.Version, &created, &updated)
+	if err != nil {
+		return Person{}, err
+	}
+	p.Components = parseComponents(comps)
+	p.CertificateExpires = CertificateExpiry(p.CertificateIssued)
+	p.CreatedAt, p.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
+	return p, nil
+}
+
+func formatComponents(c []int) string {
+	s := make([]string, len(c))
+	for i, v := range c {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func parseComponents(s string) []int {
+	if s == "" {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if v, err := strconv.Atoi(f); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkUnit verifies that a person's org unit exists, is level 4 and is in scope.
+func (s *Store) checkUnit(ctx context.Context, c Caller, code string) ([]apperr.FieldError, error) {
+	if code == "" {
+		return nil, nil // reported as required already
+	}
+	u, err := s.units.Get(ctx, code)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return []apperr.FieldError{apperr.Field("orgunit", "not_found", "所属村居代码不存在："+code, "No org unit has the code "+code)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Level != 4 {
+		return []apperr.FieldError{apperr.Field("orgunit", "level", "残疾人应登记在村（居）委会一级（第4级）单位。",
+			"A person belongs to a village or residential committee (a level-4 unit).")}, nil
+	}
+	if !c.Scope.Contains(code) {
+		return []apperr.FieldError{apperr.Field("orgunit", "scope", "该村居不在您的管辖范围内。", "This unit is outside your area.")}, nil
+	}
+	return nil, nil
+}
+
+// validate runs the pure rules and the org-unit check together.
+func (s *Store) validate(ctx context.Context, c Caller, in PersonInput) (Normalized, error) {
+	n, fields := ValidatePerson(in, s.db.Now(), false)
+	uf, err := s.checkUnit(ctx, c, n.OrgUnit)
+	if err != nil {
+		return Normalized{}, err
+	}
+	if fields = append(fields, uf...); len(fields) > 0 {
+		return Normalized{}, apperr.Validation(fields...)
+	}
+	return n, nil
+}
+
+func duplicateID() *apperr.Error {
+	msg := apperr.T("该身份证号已登记，不能重复建档。", "A person with this ID number is already registered.")
+	return &apperr.Error{Code: apperr.Conflict, Msg: msg, Fields: []apperr.FieldError{{Field: "id_number", Code: "duplicate", Msg: msg}}}
+}
+
+// sealed holds the stored form of a person's secrets.
+type sealed struct {
+	id, idBidx, cert, phone, guardian []byte
+	idMasked, certMasked, phoneMasked, guardianMasked string
+}
+
+func (s *Store) seal(n Normalized) sealed {
+	return sealed{
+		id: s.vault.Seal(fID, n.IDNumber), idBidx: s.vault.Index(fID, n.IDNumber), idMasked: MaskID(n.IDNumber),
+		cert: s.vault.Seal(fCert, n.CertificateNumber), certMasked: MaskCertificate(n.CertificateNumber),
+		phone: s.vault.Seal(fPhone, n.Phone), phoneMasked: MaskPhone(n.Phone),
+		guardian: s.vault.Seal(fGuardian, n.GuardianPhone), guardianMasked: MaskPhone(n.GuardianPhone),
+	}
+}
+
+// InsertTx inserts a validated person in tx and returns its id. It is shared by
+// Create and the bulk import.
+func (s *Store) InsertTx(ctx context.Context, tx *db.Tx, n Normalized) (int64, error) {
+	sec := s.seal(n)
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO persons (name, id_enc, id_bidx, id_masked, id_converted, sex, birth_date, cert_enc, cert_masked,
+		category, components, grade, orgunit, household, phone_enc, phone_masked, address, hukou, economic_status, guardian_name,
+		guardian_phone_enc, guardian_phone_masked, certificate_issued, status, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked,
+		n.Category, formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address,
+		n.Hukou, n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status,
+		db.Millis(tx.Now), db.Millis(tx.Now)).Scan(&id)
+	if db.IsUniqueViolation(err) {
+		return 0, duplicateID()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert person: %w", err)
+	}
+	return id, nil
+}
+
+// Create registers a new person.
+func (s *Store) Create(ctx context.Context, c Caller, in PersonInput) (Person, error) {
+	n, err := s.validate(ctx, c, in)
+	if err != nil {
+		return Person{}, err
+	}
+	var id int64
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if id, err = s.InsertTx(ctx, tx, n); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, c.Actor.Entry(audit.ActionCreate, SubjectPerson, strconv.FormatInt(id, 10), n.OrgUnit))
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return s.get(ctx, c, id)
+}
+
+// get reads a person in scope without auditing (callers audit).
+func (s *Store) get(ctx context.Context, c Caller, id int64) (Person, error) {
+	where, args := scopeWhere(c)
+	p, err := scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Person{}, apperr.ErrNotFound()
+	}
+	if err != nil {
+		return Person{}, fmt.Errorf("get person %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// Get reads one person in the caller's scope (404 outside it) and audits the read.
+func (s *Store) Get(ctx context.Context, c Caller, id int64) (Person, error) {
+	p, err := s.get(ctx, c, id)
+	if err != nil {
+		return Person{}, err
+	}
+	if err := s.log.Record(ctx, c.Actor.Entry(audit.ActionRead, SubjectPerson, strconv.FormatInt(id, 10), p.OrgUnit)); err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// Filter narrows a person list.
+type Filter struct {
+	OrgUnit  string
+	Category int
+	Grade    int
+	Status   string
+	Q        string // a name (prefix), or a full ID number
+	Cursor   int64  // persons with id > Cursor
+	Limit    int
+}
+
+// List returns the persons in the caller's scope that match f, by id, with the
+// total count and the cursor of the next page (0 at the end). Each listed person
+// gets an audit entry.
+func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, int64, error) {
+	where, args := scopeWhere(c)
+	conds := []string{where}
+	if f.OrgUnit != "" {
+		sc, ok := c.Scope.Narrow(f.OrgUnit)
+		if !ok {
+			return nil, 0, 0, nil // another area: nothing, as if it did not exist
+		}
+		lo, hi := sc.Range()
+		conds, args = append(conds, "p.orgunit >= ? AND p.orgunit < ?"), append(args, lo, hi)
+	}
+	if f.Category != 0 {
+		conds, args = append(conds, "p.category = ?"), append(args, f.Category)
+	}
+	if f.Grade != 0 {
+		conds, args = append(conds, "p.grade = ?"), append(args, f.Grade)
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "p.status = ?"), append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		if id, e := ParseIDNumber(fID, q, s.db.Now()); e == nil {
+			conds, args = append(conds, "p.id_bidx = ?"), append(args, s.vault.Index(fID, id.Value))
+		} else {
+			conds, args = append(conds, "p.name >= ? AND p.name < ?"), append(args, q, q+"\U0010FFFF")
+		}
+	}
+	cond := strings.Join(conds, " AND ")
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM persons p WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, 0, fmt.Errorf("count persons: %w", err)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND p.id > ? ORDER BY p.id LIMIT ?`,
+		append(args, f.Cursor, f.Limit+1)...)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+	}
+	defer rows.Close()
+	var out []Person
+	for rows.Next() {
+		p, err := scanPerson(rows)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+	}
+	var next int64
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	if err := s.auditList(ctx, c, out); err != nil {
+		return nil, 0, 0, err
+	}
+	return out, total, next, nil
+}
+
+func (s *Store) auditList(ctx context.Context, c Caller, ps []Person) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	entries := make([]audit.Entry, len(ps))
+	for i, p := range ps {
+		entries[i] = c.Actor.Entry(audit.ActionList, SubjectPerson, strconv.FormatInt(p.ID, 10), p.OrgUnit)
+	}
+	return s.log.Record(ctx, entries...)
+}
+
+// load reads a person's full input (secrets decrypted) for a change.
+func (s *Store) load(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) *sql.Row
+}, c Caller, id int64) (PersonInput, int, error) {
+	where, args := scopeWhere(c)
+	var in PersonInput
+	var comps string
+	var version int
+	var idEnc, certEnc, phoneEnc, guardEnc []byte
+	err := q.QueryRow(ctx, `SELECT p.name, p.id_enc, p.cert_enc, p.category, p.components, p.grade, p.orgunit, p.household, p.phone_enc,
+		p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_enc, p.certificate_issued, p.status, p.version
+		FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...).Scan(
+		&in.Name, &idEnc, &certEnc, &in.Category, &comps, &in.Grade, &in.OrgUnit, &in.Household, &phoneEnc, &in.Address, &in.Hukou,
+		&in.EconomicStatus, &in.GuardianName, &guardEnc, &in.CertificateIssued, &in.Status, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PersonInput{}, 0, apperr.ErrNotFound()
+	}
+	if err != nil {
+		return PersonInput{}, 0, fmt.Errorf("load person %d: %w", id, err)
+	}
+	in.Components = parseComponents(comps)
+	for _, f := range []struct {
+		name string
+		enc  []byte
+		dst  *string
+	}{{fID, idEnc, &in.IDNumber}, {fCert, certEnc, &in.CertificateNumber}, {fPhone, phoneEnc, &in.Phone}, {fGuardian, guardEnc, &in.GuardianPhone}} {
+		if *f.dst, err = s.vault.Open(f.name, f.enc); err != nil {
+			return PersonInput{}, 0, err
+		}
+	}
+	return in, version, nil
+}
+
+// Patch changes the given fields of a person. patch holds JSON values by field
+// name and must carry "version"; a stale version is a conflict.
+func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]json.RawMessage) (Person, error) {
+	cur, version, err := s.load(ctx, s.db, c, id)
+	if err != nil {
+		return Person{}, err
+	}
+	var want int
+	if v, ok := patch["version"]; !ok || json.Unmarshal(v, &want) != nil {
+		return Person{}, apperr.Validation(apperr.Field("version", "required", "请提供记录的版本号（version）。", "Send the record's version."))
+	}
+	next := cur
+	b, _ := json.Marshal(cur)
+	var asMap map[string]json.RawMessage
+	_ = json.Unmarshal(b, &asMap)
+	var changed []string
+	for k, v := range patch {
+		if k == "version" {
+			continue
+		}
+		if _, known := asMap[k]; !known && k != "components" && k != "household" {
+			return Person{}, apperr.Validation(apperr.Field(k, "unknown", "不能修改此字段："+k, "This field cannot be changed: "+k))
+		}
+		asMap[k] = v
+		changed = append(changed, k)
+	}
+	b, _ = json.Marshal(asMap)
+	if err := json.Unmarshal(b, &next); err != nil {
+		return Person{}, apperr.New(apperr.Malformed, "请求内容格式不正确："+err.Error(), "The request body is malformed: "+err.Error())
+	}
+	if want != version {
+		return Person{}, apperr.ErrStale()
+	}
+	n, err := s.validate(ctx, c, next)
+	if err != nil {
+		return Person{}, err
+	}
+	slices.Sort(changed)
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		sec := s.seal(n)
+		where, args := scopeWhere(c)
+		res, err := tx.Exec(ctx, `UPDATE persons AS p SET name = ?, id_enc = ?, id_bidx = ?, id_masked = ?, sex = ?, birth_date = ?, cert_enc = ?,
+			cert_masked = ?, category = ?, components = ?, grade = ?, orgunit = ?, household = ?, phone_enc = ?, phone_masked = ?, address = ?,
+			hukou = ?, economic_status = ?, guardian_name = ?, guardian_phone_enc = ?, guardian_phone_masked = ?, certificate_issued = ?,
+			status = ?, version = version + 1, updated_at = ?
+			WHERE p.id = ? AND p.version = ? AND `+where,
+			append([]any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked, n.Category,
+				formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address, n.Hukou,
+				n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status, db.Millis(tx.Now),
+				id, version}, args...)...)
+		if db.IsUniqueViolation(err) {
+			return duplicateID()
+		}
+		if err != nil {
+			return fmt.Errorf("update person %d: %w", id, err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return apperr.ErrStale()
+		}
+		detail, _ := json.Marshal(map[string]any{"fields": changed})
+		e := c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(id, 10), n.OrgUnit)
+		e.Detail = string(detail)
+		return audit.Append(ctx, tx, e)
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return s.get(ctx, c, id)
+}
+
+// Reveal returns the unmasked secrets of a person, audited with the reason.
+func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (Revealed, error) {
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) < 2 || len([]rune(reason)) > 200 {
+		return Revealed{}, apperr.Validation(apperr.Field("reason", "required", "请说明查看完整信息的原因（2至200个字符）。",
+			"State why you need to see the full details (2 to 200 characters)."))
+	}
+	in, _, err := s.load(ctx, s.db, c, id)
+	if err != nil {
+		return Revealed{}, err
+	}
+	e := c.Actor.Entry(audit.ActionReveal, SubjectPerson, strconv.FormatInt(id, 10), in.OrgUnit)
+	e.Reason = reason
+	if err := s.log.Record(ctx, e); err != nil {
+		return Revealed{}, err
+	}
+	return Revealed{ID: id, IDNumber: in.IDNumber, CertificateNumber: in.CertificateNumber, Phone: in.Phone, GuardianPhone: in.GuardianPhone}, nil
+}
+
+// AccessLog lists who read or changed a person in scope, newest first.
+func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64, limit int) ([]audit.Entry, int64, error) {
+	if _, err := s.get(ctx, c, id); err != nil {
+		return nil, 0, err
+	}
+	return s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
+}
+
+const annualCols = `person_id, year, orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received, device_need,
+	device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received, care_subsidy_received,
+	household_income_per_capita, version, updated_at, updated_by`
+
+func scanAnnual(sc interface{ Scan(...any) error }) (Annual, error) {
+	var a Annual
+	var income sql.NullInt64
+	var updated int64
+	err := sc.Scan(&a.PersonID, &a.Year, &a.OrgUnit, &a.Employment, &a.CollegeGraduate, &a.SchoolEnrolled, &a.RehabNeed, &a.RehabReceived,
+		&a.DeviceNeed, &a.DeviceReceived, &a.PensionInsured, &a.MedicalInsured, &a.CultureSports, &a.EconomicStatus,
+		&a.LivingSubsidyReceived, &a.CareSubsidyReceived, &income, &a.Version, &updated, &a.UpdatedBy)
+	if income.Valid {
+		a.HouseholdIncomePerCapita = &income.Int64
+	}
+	a.UpdatedAt = db.FromMillis(updated)
+	return a, err
+}
+
+// GetAnnual reads a person's annual record for a year (audited as a read).
+func (s *Store) GetAnnual(ctx context.Context, c Caller, id int64, year int) (Annual, error) {
+	p, err := s.get(ctx, c, id)
+	if err != nil {
+		return Annual{}, err
+	}
+	a, err := scanAnnual(s.db.QueryRow(ctx, `SELECT `+annualCols+` FROM annual_records WHERE person_id = ? AND year = ?`, id, year))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Annual{}, apperr.New(apperr.NotFound, fmt.Sprintf("尚无%d年度的状况记录。", year), fmt.Sprintf("There is no annual record for %d yet.", year))
+	}
+	if err != nil {
+		return Annual{}, fmt.Errorf("get annual record: %w", err)
+	}
+	e := c.Actor.Entry(audit.ActionRead, SubjectPerson, strconv.FormatInt(id, 10), p.OrgUnit)
+	e.Detail = fmt.Sprintf(`{"annual":%d}`, year)
+	if err := s.log.Record(ctx, e); err != nil {
+		return Annual{}, err
+	}
+	return a, nil
+}
+
+// PutAnnual creates or replaces a person's annual record. When a.Version is set
+// and the stored record has another version, it is a conflict. The record's org
+// unit defaults to the person's current one.
+func (s *Store) PutAnnual(ctx context.Context, c Caller, id int64, a Annual) (Annual, bool, error) {
+	p, err := s.get(ctx, c, id)
+	if err != nil {
+		return Annual{}, false, err
+	}
+	a.PersonID = id
+	if a.OrgUnit == "" {
+		a.OrgUnit = p.OrgUnit
+	}
+	fields := ValidateAnnual(&a, s.db.Now().Year())
+	uf, err := s.checkUnit(ctx, c, a.OrgUnit)
+	if err != nil {
+		return Annual{}, false, err
+	}
+	if fields = append(fields, uf...); len(fields) > 0 {
+		return Annual{}, false, apperr.Validation(fields...)
+	}
+	created := false
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		created, err = UpsertAnnualTx(ctx, tx, a, c.Actor.Username)
+		if err != nil {
+			return err
+		}
+		e := c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(id, 10), a.OrgUnit)
+		e.Detail = fmt.Sprintf(`{"annual":%d}`, a.Year)
+		return audit.Append(ctx, tx, e)
+	})
+	if err != nil {
+		return Annual{}, false, err
+	}
+	out, err := scanAnnual(s.db.QueryRow(ctx, `SELECT `+annualCols+` FROM annual_records WHERE person_id = ? AND year = ?`, id, a.Year))
+	if err != nil {
+		return Annual{}, false, fmt.Errorf("read annual record: %w", err)
+	}
+	return out, created, nil
+}
+
+// UpsertAnnualTx writes a validated annual record in tx. A non-zero a.Version must
+// match the stored one. It reports whether the record was new.
+func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, error) {
+	var cur int
+	err := tx.QueryRow(ctx, `SELECT version FROM annual_records WHERE person_id = ? AND year = ?`+tx.ForUpdate(), a.PersonID, a.Year).Scan(&cur)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if a.Version > 1 {
+			return false, apperr.ErrStale()
+		}
+	case err != nil:
+		return false, fmt.Errorf("read annual version: %w", err)
+	case a.Version != 0 && a.Version != cur:
+		return false, apperr.ErrStale()
+	}
+	var income any
+	if a.HouseholdIncomePerCapita != nil {
+		income = *a.HouseholdIncomePerCapita
+	}
+	vals := []any{a.OrgUnit, a.Employment, a.CollegeGraduate, a.SchoolEnrolled, a.RehabNeed, a.RehabReceived, a.DeviceNeed,
+		a.DeviceReceived, a.PensionInsured, a.MedicalInsured, a.CultureSports, a.EconomicStatus, a.LivingSubsidyReceived,
+		a.CareSubsidyReceived, income, db.Millis(tx.Now), by}
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.Exec(ctx, `INSERT INTO annual_records (orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received,
+			device_need, device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received,
+			care_subsidy_received, household_income_per_capita, updated_at, updated_by, person_id, year, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, append(vals, a.PersonID, a.Year)...)
+		if err != nil {
+			return false, fmt.Errorf("insert annual record: %w", err)
+		}
+		return true, nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE annual_records SET orgunit = ?, employment = ?, college_graduate = ?, school_enrolled = ?, rehab_need = ?,
+		rehab_received = ?, device_need = ?, device_received = ?, pension_insured = ?, medical_insured = ?, culture_sports = ?,
+		economic_status = ?, living_subsidy_received = ?, care_subsidy_received = ?, household_income_per_capita = ?, updated_at = ?,
+		updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`, append(vals, a.PersonID, a.Year)...)
+	if err != nil {
+		return false, fmt.Errorf("update annual record: %w", err)
+	}
+	return false, nil
+}
+
+// Today is the store's current date (for callers that validate against it).
+func (s *Store) Today() time.Time { return s.db.Now() }
