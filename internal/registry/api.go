@@ -242,4 +242,3 @@ func (s *Store) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Prin
 	}
 	return web.JSON(w, http.StatusOK, out)
 }
-

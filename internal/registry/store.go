@@ -150,7 +150,7 @@ func duplicateID() *apperr.Error {
 
 // sealed holds the stored form of a person's secrets.
 type sealed struct {
-	id, idBidx, cert, phone, guardian []byte
+	id, idBidx, cert, phone, guardian                 []byte
 	idMasked, certMasked, phoneMasked, guardianMasked string
 }
 

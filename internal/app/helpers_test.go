@@ -1,0 +1,163 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"sunshine/internal/app"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/registry"
+)
+
+const testPassword = "correct horse battery"
+
+// Org units of the fixture: a village in Nanxiang (the town staff's town), one in
+// Anting (same district, another town) and one in Kunshan (another district).
+const (
+	villageIn    = "310114102201"
+	villageTown2 = "310114103201"
+	villageOut   = "320583100201"
+)
+
+// env is a running server on a fresh database with one user per role.
+type env struct {
+	t      *testing.T
+	app    *app.App
+	srv    *httptest.Server
+	tokens map[string]string // username → token
+	in     int64             // a person in villageIn
+	town2  int64             // a person in villageTown2
+	out    int64             // a person in villageOut
+	year   int
+}
+
+// idNumber completes 17 digits with the check character.
+func idNumber(first17 string) string {
+	return first17 + string(registry.IDCheckChar(first17))
+}
+
+func newEnv(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Audit.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	e := &env{t: t, app: a, srv: srv, tokens: map[string]string{}, year: d.Now().Year()}
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		return orgunit.InsertTx(ctx, tx,
+			orgunit.Unit{Code: villageIn, Name: "永新村", Level: 4, Parent: "310114102", Demo: true},
+			orgunit.Unit{Code: villageTown2, Name: "安亭村", Level: 4, Parent: "310114103", Demo: true},
+			orgunit.Unit{Code: villageOut, Name: "玉山村", Level: 4, Parent: "320583100", Demo: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := registry.Caller{Scope: orgunit.ScopeOf("3")} // the fixture writes in every district
+	mk := func(n int, unit string) int64 {
+		p, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: fmt.Sprintf("测试%d", n),
+			IDNumber: idNumber(fmt.Sprintf("3101141980010%d00", 10+n)), Category: 4, Grade: 2, OrgUnit: unit,
+			Phone: "13812345678"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	e.in, e.town2, e.out = mk(1, villageIn), mk(2, villageTown2), mk(3, villageOut)
+	for _, id := range []int64{e.in, e.town2, e.out} {
+		if _, _, err := a.Registry.PutAnnual(ctx, sys, id, registry.Annual{Year: e.year, Employment: "employed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users := []identity.User{
+		{Username: "district", Role: identity.DistrictStaff, OrgUnit: "310114"},
+		{Username: "town", Role: identity.TownStaff, OrgUnit: "310114102"},
+		{Username: "village", Role: identity.VillageAssistant, OrgUnit: villageIn},
+		{Username: "provider", Role: identity.Provider, OrgUnit: "310114"},
+		{Username: "volunteer", Role: identity.Volunteer, OrgUnit: "310114102"},
+		{Username: "person", Role: identity.Person, OrgUnit: villageIn, PersonID: e.in},
+		{Username: "leader", Role: identity.Leader, OrgUnit: "310114"},
+		{Username: "sysadmin", Role: identity.SysAdmin, OrgUnit: "310114"},
+		{Username: "secadmin", Role: identity.SecAdmin, OrgUnit: "310114"},
+		{Username: "auditor", Role: identity.Auditor, OrgUnit: "310114"},
+	}
+	for _, u := range users {
+		if _, err := a.Users.Create(ctx, u, testPassword, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[u.Username] = e.login(u.Username)
+	}
+	return e
+}
+
+func (e *env) login(username string) string {
+	e.t.Helper()
+	var out struct{ Token string }
+	if st := e.do("", "POST", "/api/v1/session", map[string]string{"username": username, "password": testPassword}, &out); st != 200 {
+		e.t.Fatalf("login %s: status %d", username, st)
+	}
+	return out.Token
+}
+
+// do sends a request with the token of a user ("" for none) and decodes the
+// JSON answer into out (may be nil). It returns the status.
+func (e *env) do(user, method, path string, body, out any) int {
+	e.t.Helper()
+	st, _ := e.doRaw(user, method, path, body, out, nil)
+	return st
+}
+
+func (e *env) doRaw(user, method, path string, body, out any, header http.Header) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tok := e.tokens[user]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+func (e *env) version(id int64) int {
+	var p struct{ Version int }
+	if st := e.do("district", "GET", "/api/v1/persons/"+strconv.FormatInt(id, 10), nil, &p); st != 200 {
+		e.t.Fatalf("read version of %d: %d", id, st)
+	}
+	return p.Version
+}
