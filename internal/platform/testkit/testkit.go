@@ -21,8 +21,7 @@ import (
 const EnvPG = "SUNSHINE_TEST_PG"
 
 // Engines runs fn once per database engine, as subtests "sqlite" and "postgres",
-// each with a fresh migrated database. The setup hook (may be nil) runs after
-// migration, e.g. to seed org units.
+// each with a fresh migrated database.
 func Engines(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
@@ -56,9 +55,9 @@ func PostgresDSN(t testing.TB) string {
 	return dsn
 }
 
-// Postgres returns a fresh migrated PostgreSQL database: a new schema in the
-// test database, dropped when the test ends.
-func Postgres(t testing.TB) *db.DB {
+// PostgresSchemaDSN creates an empty schema in the test database, dropped when
+// the test ends, and returns a DSN whose search_path points at it.
+func PostgresSchemaDSN(t testing.TB) string {
 	t.Helper()
 	base := PostgresDSN(t)
 	ctx := context.Background()
@@ -87,7 +86,14 @@ func Postgres(t testing.TB) *db.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	d, err := db.Open(ctx, u.String())
+	return u.String()
+}
+
+// Postgres returns a fresh migrated PostgreSQL database in its own schema.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, PostgresSchemaDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,30 @@
+# Sunshine — the two set-up commands of the README are `make run` and `make test`.
+GO ?= go
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run test lint gotest bench build
+
+## run: start Sunshine on SQLite in ./data, with demo data on first start
+run:
+	$(GO) run ./cmd/sunshine serve --demo
+
+## build: build the binary ./sunshine
+build:
+	$(GO) build -o sunshine ./cmd/sunshine
+
+## test: formatting, vet, staticcheck, then every test (store and API tests on
+## SQLite, and on PostgreSQL when SUNSHINE_TEST_PG is set; under CI=true they fail without it)
+test: lint gotest
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+gotest:
+	$(GO) test -count=1 ./...
+
+## bench: the load benchmark (person reads vs /healthz, 200 clients) and the Go benchmarks
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/app/

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sunshine/internal/platform/testkit"
+)
+
+// dsns gives the CLI a fresh database on each engine.
+func dsns(t *testing.T) map[string]func(t *testing.T) string {
+	return map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "s.db") },
+		"postgres": func(t *testing.T) string { return testkit.PostgresSchemaDSN(t) },
+	}
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return out.String() + errb.String(), err
+}
+
+func TestCommands(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			dsn := dsns(t)[engine](t)
+			data := t.TempDir()
+			t.Setenv("SUNSHINE_KEY_FILE", filepath.Join(data, "k"))
+			if out, err := runCLI(t, "", "version"); err != nil || !strings.HasPrefix(out, "sunshine ") {
+				t.Fatalf("version: %q %v", out, err)
+			}
+			// user add works on a new database before serve ever ran; the password comes from stdin.
+			if out, err := runCLI(t, "a long enough secret\n", "user", "add", "--db", dsn, "--data", data, "--username", "li", "--role", "town_staff", "--orgunit", "310114102"); err != nil {
+				t.Fatalf("user add: %q %v", out, err)
+			}
+			if _, err := runCLI(t, "short\n", "user", "add", "--db", dsn, "--data", data, "--username", "li2", "--role", "town_staff", "--orgunit", "310114102"); err == nil || !strings.Contains(oneLine(err), "password") {
+				t.Fatalf("short password accepted: %v", err)
+			}
+			if _, err := runCLI(t, "a long enough secret\n", "user", "add", "--db", dsn, "--data", data, "--username", "li3", "--role", "town_staff", "--orgunit", "999"); err == nil || !strings.Contains(oneLine(err), "orgunit") {
+				t.Fatalf("unknown org unit accepted: %v", err)
+			}
+			if out, err := runCLI(t, "", "migrate", "--db", dsn, "--data", data); err != nil {
+				t.Fatalf("migrate: %q %v", out, err)
+			}
+			if _, err := runCLI(t, "", "nonsense"); err == nil {
+				t.Fatal("unknown command accepted")
+			}
+			if out, err := runCLI(t, "", "demo", "--db", dsn, "--data", data, "--persons", "200"); err != nil || !strings.Contains(out, "200 persons") {
+				t.Fatalf("demo: %q %v", out, err)
+			}
+		})
+	}
+}
+
+// TestServeDemoAndShutdown starts the server with --demo on an empty database,
+// signs in with the printed demo login, and stops it by cancelling (SIGTERM).
+func TestServeDemoAndShutdown(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	var printed bytes.Buffer
+	addrRE := regexp.MustCompile(`http://([0-9.:]+)/`)
+	buf := make([]byte, 4096)
+	deadline := time.Now().Add(60 * time.Second)
+	for !addrRE.Match(printed.Bytes()) && time.Now().Before(deadline) {
+		n, err := pr.Read(buf)
+		printed.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	m := addrRE.FindSubmatch(printed.Bytes())
+	if m == nil || !strings.Contains(printed.String(), "demo logins") {
+		t.Fatalf("serve printed %q", printed.String())
+	}
+	body := `{"username":"demo","password":"sunshine-demo-310114"}`
+	resp, err := http.Post("http://"+string(m[1])+"/api/v1/session", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("demo login: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve ended with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	// A second start with --demo leaves existing data alone.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	go func() { time.Sleep(500 * time.Millisecond); cancel2() }()
+	if err := run(ctx2, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "already holds data") {
+		t.Fatalf("second start printed %q", out.String())
+	}
+}
