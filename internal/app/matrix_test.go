@@ -28,9 +28,6 @@ type matrixEntry struct {
 	inOK    int                               // status for allowed roles in scope
 	out     func(e *env, user string) request // a call outside the scope (nil: the route has no scope)
 	outOK   int                               // status for allowed roles out of scope
-	// byUser overrides the in-scope status for some users (e.g. a village
-	// assistant whose village does not hold the district's test subject).
-	byUser map[string]int
 }
 
 func p(id int64, rest string) string { return fmt.Sprintf("/api/v1/persons/%d%s", id, rest) }
@@ -38,10 +35,6 @@ func p(id int64, rest string) string { return fmt.Sprintf("/api/v1/persons/%d%s"
 func fixed(path string, body any) func(*env, string) request {
 	return func(*env, string) request { return request{path: path, body: body} }
 }
-
-// inPerson picks the in-scope test subject for a user: the person account's own
-// record, otherwise the person in the village every staff user covers.
-func inPerson(e *env, _ string) int64 { return e.in }
 
 func annualBody() map[string]any {
 	return map[string]any{"employment": "employed", "medical_insured": true, "economic_status": "normal"}
@@ -85,7 +78,7 @@ func matrix() map[string]matrixEntry {
 		"GET /api/v1/persons": {allowed: registryStaff, inOK: 200, outOK: 200,
 			in: fixed("/api/v1/persons?orgunit="+villageIn, nil), out: fixed("/api/v1/persons?orgunit="+villageOut, nil)},
 		"GET /api/v1/persons/{id}": {allowed: readerRoles, inOK: 200, outOK: 404,
-			in:  func(e *env, u string) request { return request{p(inPerson(e, u), ""), nil} },
+			in:  func(e *env, u string) request { return request{p(e.in, ""), nil} },
 			out: func(e *env, u string) request { return request{p(e.out, ""), nil} }},
 		"PATCH /api/v1/persons/{id}": {allowed: editorsRoles, inOK: 200, outOK: 404,
 			in: func(e *env, u string) request {
