@@ -161,3 +161,7 @@ func (e *env) version(id int64) int {
 	}
 	return p.Version
 }
+
+func decodeJSON(r io.Reader, v any) {
+	_ = json.NewDecoder(r).Decode(v)
+}

@@ -77,6 +77,13 @@ func hashOf(e Entry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+const (
+	insertEntry = `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	readHead = `SELECT seq, hash FROM audit_head WHERE id = 1`
+	moveHead = `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`
+)
+
 // Append writes entries in tx, chained after the current head. The head row is
 // locked, so concurrent transactions on PostgreSQL append one after another.
 func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
@@ -85,15 +92,13 @@ func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
 	}
 	var seq int64
 	var prev string
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&seq, &prev); err != nil {
+	if err := tx.QueryRow(ctx, readHead+tx.ForUpdate()).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read head: %w", err)
 	}
-	stmt, err := tx.Prepare(ctx, `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.Prepare(ctx, insertEntry)
 	if err != nil {
 		return fmt.Errorf("audit: prepare: %w", err)
 	}
-	defer stmt.Close()
 	for _, e := range entries {
 		seq++
 		e.Seq, e.At, e.PrevHash = seq, tx.Now.Truncate(time.Millisecond), prev
@@ -104,7 +109,7 @@ func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
 		}
 		prev = e.Hash
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, seq, prev); err != nil {
+	if _, err := tx.Exec(ctx, moveHead, seq, prev); err != nil {
 		return fmt.Errorf("audit: move head: %w", err)
 	}
 	return nil
@@ -129,6 +134,12 @@ const maxGroup = 256
 
 // NewLog returns a log on d and starts its group-commit writer; Close stops it.
 func NewLog(d *db.DB) *Log {
+	d.Warm(context.Background(), insertEntry, moveHead)
+	if d.Dialect == db.Postgres {
+		d.Warm(context.Background(), readHead+" FOR UPDATE")
+	} else {
+		d.Warm(context.Background(), readHead)
+	}
 	l := &Log{db: d, reqs: make(chan pending, maxGroup), stop: make(chan struct{})}
 	l.wg.Add(1)
 	go l.run()

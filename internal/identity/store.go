@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"sunshine/internal/platform/apperr"
@@ -60,6 +61,50 @@ type Store struct {
 	db         *db.DB
 	unitExists func(ctx context.Context, code string) (bool, error)
 	dummyHash  string
+	cache      sessionCache
+}
+
+// cacheTTL bounds how long a session looked up in the database is trusted
+// without asking again. Logout on this server takes effect at once; a change
+// made by another server (PostgreSQL deployments) within cacheTTL.
+const cacheTTL = 5 * time.Second
+
+// sessionCache keeps recently authenticated sessions by token hash.
+type sessionCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]cachedSession
+}
+
+type cachedSession struct {
+	sess    Session
+	fetched time.Time
+}
+
+const maxCached = 20000
+
+func (c *sessionCache) get(key [32]byte, now time.Time) (Session, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || now.Sub(e.fetched) >= cacheTTL || now.Before(e.fetched) {
+		return Session{}, false
+	}
+	return e.sess, true
+}
+
+func (c *sessionCache) put(key [32]byte, s Session, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = make(map[[32]byte]cachedSession)
+	}
+	c.m[key] = cachedSession{sess: s, fetched: now}
+}
+
+func (c *sessionCache) drop(key [32]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
 }
 
 // NewStore returns a store. unitExists tells whether an org unit code exists.
@@ -266,6 +311,11 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 		return Session{}, errSessionEnded()
 	}
 	sum := tokenHash(token)
+	key := [32]byte(sum)
+	now := s.db.Now()
+	if sess, ok := s.cache.get(key, now); ok && now.Before(sess.ExpiresAt()) && now.Sub(sess.LastSeen) < touchEvery {
+		return sess, nil
+	}
 	var sess Session
 	var created, seen int64
 	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), u.lang, u.display, u.disabled,
@@ -279,9 +329,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	if err != nil {
 		return Session{}, fmt.Errorf("authenticate: %w", err)
 	}
-	now := s.db.Now()
 	sess.CreatedAt, sess.LastSeen = db.FromMillis(created), db.FromMillis(seen)
 	if sess.User.Disabled || !now.Before(sess.ExpiresAt()) {
+		s.cache.drop(key)
 		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, sum); err != nil {
 			return Session{}, fmt.Errorf("end expired session: %w", err)
 		}
@@ -293,11 +343,13 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 		}
 		sess.LastSeen = now.Truncate(time.Millisecond)
 	}
+	s.cache.put(key, sess, now)
 	return sess, nil
 }
 
 // Touch marks a session as used now (the "stay signed in" button).
 func (s *Store) Touch(ctx context.Context, token string) error {
+	s.cache.drop([32]byte(tokenHash(token)))
 	_, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen = ? WHERE token_hash = ?`, db.Millis(s.db.Now()), tokenHash(token))
 	if err != nil {
 		return fmt.Errorf("touch session: %w", err)
@@ -307,6 +359,7 @@ func (s *Store) Touch(ctx context.Context, token string) error {
 
 // Logout ends the session of token.
 func (s *Store) Logout(ctx context.Context, token string) error {
+	s.cache.drop([32]byte(tokenHash(token)))
 	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token)); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}

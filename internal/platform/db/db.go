@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -44,6 +45,57 @@ type DB struct {
 	Dialect Dialect
 	// Clock gives the current time; tests replace it.
 	Clock func() time.Time
+
+	// Prepared statements, by query text, for the reader and writer pools:
+	// SQLite spends much of a small query's time parsing it.
+	rstmts, wstmts stmtCache
+}
+
+// stmtCache keeps prepared statements of one pool. It stops growing at
+// maxStatements; further queries are prepared on each use.
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+const maxStatements = 500
+
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[q]
+}
+
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
+	if st := c.lookup(q); st != nil {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[q]; st != nil {
+		return st
+	}
+	if len(c.m) >= maxStatements {
+		return nil
+	}
+	st, err := pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the caller runs the query unprepared and gets the error there
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }
 
 // Open opens the database named by dsn: "postgres://…" or "postgresql://…" for
@@ -91,7 +143,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite readers: %w", err)
 		}
-		n := max(4, 2*runtime.NumCPU())
+		n := max(8, 4*runtime.NumCPU())
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		r.SetConnMaxIdleTime(0)
@@ -106,6 +158,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.rstmts.close()
+	d.wstmts.close()
 	err := d.W.Close()
 	if d.R != d.W {
 		err = errors.Join(err, d.R.Close())
@@ -144,25 +198,46 @@ func rebind(d Dialect, q string) string {
 	return b.String()
 }
 
+// Warm prepares writer statements ahead, so that transactions reuse them (a
+// transaction never prepares on the pool itself; see Tx.stmt).
+func (d *DB) Warm(ctx context.Context, queries ...string) {
+	for _, q := range queries {
+		d.wstmts.get(ctx, d.W, d.Rebind(q))
+	}
+}
+
 // Query runs a read on the reader pool.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return d.R.QueryContext(ctx, d.Rebind(q), args...)
+	q = d.Rebind(q)
+	if st := d.rstmts.get(ctx, d.R, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.R.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a single-row read on the reader pool.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return d.R.QueryRowContext(ctx, d.Rebind(q), args...)
+	q = d.Rebind(q)
+	if st := d.rstmts.get(ctx, d.R, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return d.R.QueryRowContext(ctx, q, args...)
 }
 
 // Exec runs one statement on the writer, outside any transaction.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.W.ExecContext(ctx, d.Rebind(q), args...)
+	q = d.Rebind(q)
+	if st := d.wstmts.get(ctx, d.W, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return d.W.ExecContext(ctx, q, args...)
 }
 
 // Tx is a write transaction with a fixed "now", so that every row written by one
 // action carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	db      *DB
 	Now     time.Time
 	Dialect Dialect
 }
@@ -173,7 +248,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, Now: d.Now(), Dialect: d.Dialect}
+	tx := &Tx{tx: stx, db: d, Now: d.Now(), Dialect: d.Dialect}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return err
@@ -184,24 +259,51 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// stmt returns the writer's cached statement for q bound to this transaction,
+// if one was prepared before. It never prepares on the pool: on SQLite the
+// transaction holds the writer's only connection.
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st := t.db.wstmts.lookup(q); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, rebind(t.Dialect, q), args...)
+	q = rebind(t.Dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, rebind(t.Dialect, q), args...)
+	q = rebind(t.Dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 // QueryRow runs a single-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, rebind(t.Dialect, q), args...)
+	q = rebind(t.Dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
-// Prepare prepares a statement in the transaction (for bulk work).
+// Prepare returns a prepared statement bound to the transaction (for bulk work);
+// it is closed with the transaction.
 func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
-	return t.tx.PrepareContext(ctx, rebind(t.Dialect, q))
+	q = rebind(t.Dialect, q)
+	if st := t.stmt(ctx, q); st != nil {
+		return st, nil
+	}
+	return t.tx.PrepareContext(ctx, q)
 }
 
 // ForUpdate is the row-locking suffix of a SELECT: "FOR UPDATE" on PostgreSQL,
