@@ -55,14 +55,15 @@ func NewStore(d *db.DB, v *vault.Vault, units Units, log *audit.Log) *Store {
 	return &Store{db: d, vault: v, units: units, log: log}
 }
 
-// scopeWhere restricts the persons table (alias p) to the caller.
+// scopeWhere restricts the persons table (alias p) to the caller: their
+// subtree, or for a person account their own record wherever it lives now.
 func scopeWhere(c Caller) (string, []any) {
+	if c.PersonID != 0 {
+		return "p.id = ?", []any{c.PersonID}
+	}
 	lo, hi := c.Scope.Range()
 	if c.Scope.Prefix == "" {
 		lo, hi = "~", "~" // an empty scope sees nothing
-	}
-	if c.PersonID != 0 {
-		return "p.orgunit >= ? AND p.orgunit < ? AND p.id = ?", []any{lo, hi, c.PersonID}
 	}
 	return "p.orgunit >= ? AND p.orgunit < ?", []any{lo, hi}
 }
