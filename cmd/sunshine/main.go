@@ -34,6 +34,9 @@ usage:
   sunshine serve   [--addr 127.0.0.1:8080] [--db DSN] [--data DIR] [--demo]
   sunshine migrate [--db DSN]
   sunshine user add --username U --role ROLE --orgunit CODE [--name NAME]   (password: one line on stdin)
+  sunshine import persons FILE [--mode strict|skip-invalid] [--year Y]      (.csv or .xlsx)
+  sunshine import annual  FILE --year Y [--mode strict|skip-invalid]
+  sunshine export persons|annual [--orgunit CODE] [--format csv|xlsx] [--out FILE] [--year Y]
   sunshine demo    [--persons N] [--seed S]
   sunshine version
 
@@ -141,6 +144,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer a.Close()
 		return a.LoadDemo(ctx, *n, *seed, stdout)
+	case "import":
+		return importCmd(ctx, rest, stdout, stderr, log)
+	case "export":
+		return exportCmd(ctx, rest, stdout, log)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

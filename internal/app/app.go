@@ -21,10 +21,11 @@ import (
 
 // Config is what the binary needs to start.
 type Config struct {
-	DSN     string // "" → DATA/sunshine.db
-	DataDir string
-	KeyFile string // "" → DATA/sunshine.key
-	Log     *slog.Logger
+	DSN       string // "" → DATA/sunshine.db
+	DataDir   string
+	KeyFile   string // "" → DATA/sunshine.key
+	MaxUpload int64  // bytes; 0 → 50 MB
+	Log       *slog.Logger
 }
 
 // App is the running application.
@@ -35,6 +36,8 @@ type App struct {
 	Users    *identity.Store
 	Audit    *audit.Log
 	Registry *registry.Store
+	Jobs     *registry.Jobs
+	Transfer *registry.Transfer
 	Log      *slog.Logger
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
@@ -98,14 +101,24 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		}
 		return false, err
 	}
-	return &App{
+	reg := registry.NewStore(d, v, units, log)
+	jobs, err := registry.NewJobs(ctx, reg)
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
-		Registry: registry.NewStore(d, v, units, log), Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
-	}, nil
+		Registry: reg, Jobs: jobs, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
+	}
+	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
+		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
+	return a, nil
 }
 
-// Close stops the audit writer and closes the database.
+// Close waits for running imports, stops the audit writer and closes the database.
 func (a *App) Close() error {
+	a.Jobs.Wait()
 	a.Audit.Close()
 	return a.DB.Close()
 }
@@ -126,6 +139,7 @@ func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
 	a.platformRoutes(rt)
 	a.Registry.Routes(rt)
+	a.Transfer.Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -36,10 +36,15 @@ type env struct {
 	srv    *httptest.Server
 	tokens map[string]string // username → token
 	in     int64             // a person in villageIn
+	inID   string            // their ID number
+	outID  string            // the ID number of the person out of scope
 	town2  int64             // a person in villageTown2
 	out    int64             // a person in villageOut
 	year   int
 }
+
+// fixtureID is the ID number of the n-th person of newEnv.
+func fixtureID(n int) string { return idNumber(fmt.Sprintf("3101141980010%d00", 10+n)) }
 
 // idNumber completes 17 digits with the check character.
 func idNumber(first17 string) string {
@@ -53,13 +58,14 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Audit.Close() })
+	t.Cleanup(func() { a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: a, srv: srv, tokens: map[string]string{}, year: d.Now().Year()}
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		return orgunit.InsertTx(ctx, tx,
 			orgunit.Unit{Code: villageIn, Name: "永新村", Level: 4, Parent: "310114102", Demo: true},
+			orgunit.Unit{Code: "310114102202", Name: "永乐村", Level: 4, Parent: "310114102", Demo: true},
 			orgunit.Unit{Code: villageTown2, Name: "安亭村", Level: 4, Parent: "310114103", Demo: true},
 			orgunit.Unit{Code: villageOut, Name: "玉山村", Level: 4, Parent: "320583100", Demo: true})
 	})
@@ -69,7 +75,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	sys := registry.Caller{Scope: orgunit.ScopeOf("3")} // the fixture writes in every district
 	mk := func(n int, unit string) int64 {
 		p, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: fmt.Sprintf("测试%d", n),
-			IDNumber: idNumber(fmt.Sprintf("3101141980010%d00", 10+n)), Category: 4, Grade: 2, OrgUnit: unit,
+			IDNumber: fixtureID(n), Category: 4, Grade: 2, OrgUnit: unit,
 			Phone: "13812345678"})
 		if err != nil {
 			t.Fatal(err)
@@ -77,6 +83,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		return p.ID
 	}
 	e.in, e.town2, e.out = mk(1, villageIn), mk(2, villageTown2), mk(3, villageOut)
+	e.inID, e.outID = fixtureID(1), fixtureID(3)
 	for _, id := range []int64{e.in, e.town2, e.out} {
 		if _, _, err := a.Registry.PutAnnual(ctx, sys, id, registry.Annual{Year: e.year, Employment: "employed"}); err != nil {
 			t.Fatal(err)

@@ -82,7 +82,7 @@ func BenchmarkReadLoad(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer a.Audit.Close()
+	defer a.Close()
 	if err := a.LoadDemo(ctx, 20000, 7, io.Discard); err != nil {
 		b.Fatal(err)
 	}

@@ -28,19 +28,33 @@ type Unit struct {
 // Label returns the unit's name in the language (English falls back to Chinese).
 func (u Unit) Label(lang string) string { return apperr.T(u.Name, u.NameEn).In(lang) }
 
-// Scope is a unit and its subtree.
-type Scope struct{ Prefix string }
+// Scope is a unit and its subtree. The zero Scope contains nothing.
+type Scope struct {
+	Prefix string
+	All    bool // every unit: for the command line and the system itself
+}
 
 // ScopeOf returns the scope rooted at the unit code.
 func ScopeOf(code string) Scope { return Scope{Prefix: code} }
 
+// AllUnits is the scope of the whole platform (command-line administration).
+func AllUnits() Scope { return Scope{All: true} }
+
 // Contains reports whether code lies in the scope.
 func (s Scope) Contains(code string) bool {
+	if s.All {
+		return code != ""
+	}
 	return s.Prefix != "" && code != "" && strings.HasPrefix(code, s.Prefix)
 }
 
 // Range gives the bounds of a SQL range condition `col >= lo AND col < hi`.
-func (s Scope) Range() (lo, hi string) { return db.PrefixRange(s.Prefix) }
+func (s Scope) Range() (lo, hi string) {
+	if s.All {
+		return db.PrefixRange("")
+	}
+	return db.PrefixRange(s.Prefix)
+}
 
 // Narrow intersects the scope with the subtree of code. ok is false when they do
 // not overlap (the caller asked for a unit outside their scope).
@@ -48,7 +62,7 @@ func (s Scope) Narrow(code string) (Scope, bool) {
 	switch {
 	case code == "":
 		return s, true
-	case s.Contains(code):
+	case s.All || s.Contains(code):
 		return Scope{Prefix: code}, true
 	case strings.HasPrefix(s.Prefix, code):
 		return s, true // asked for an ancestor: the caller still sees only their own subtree

@@ -62,7 +62,7 @@ func scopeWhere(c Caller) (string, []any) {
 		return "p.id = ?", []any{c.PersonID}
 	}
 	lo, hi := c.Scope.Range()
-	if c.Scope.Prefix == "" {
+	if c.Scope.Prefix == "" && !c.Scope.All {
 		lo, hi = "~", "~" // an empty scope sees nothing
 	}
 	return "p.orgunit >= ? AND p.orgunit < ?", []any{lo, hi}
@@ -164,19 +164,28 @@ func (s *Store) seal(n Normalized) sealed {
 	}
 }
 
-// InsertTx inserts a validated person in tx and returns its id. It is shared by
-// Create and the bulk import.
-func (s *Store) InsertTx(ctx context.Context, tx *db.Tx, n Normalized) (int64, error) {
+// personInsertCols are the columns written when a person is created.
+const personInsertCols = `name, id_enc, id_bidx, id_masked, id_converted, sex, birth_date, cert_enc, cert_masked,
+	category, components, grade, orgunit, household, phone_enc, phone_masked, address, hukou, economic_status, guardian_name,
+	guardian_phone_enc, guardian_phone_masked, certificate_issued, status, version, created_at, updated_at`
+
+// personInsertN is the number of values of personInsertCols.
+const personInsertN = 27
+
+// insertValues returns the values of personInsertCols for a validated person.
+func (s *Store) insertValues(n Normalized, now time.Time) []any {
 	sec := s.seal(n)
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO persons (name, id_enc, id_bidx, id_masked, id_converted, sex, birth_date, cert_enc, cert_masked,
-		category, components, grade, orgunit, household, phone_enc, phone_masked, address, hukou, economic_status, guardian_name,
-		guardian_phone_enc, guardian_phone_masked, certificate_issued, status, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
-		n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked,
+	return []any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked,
 		n.Category, formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address,
 		n.Hukou, n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status,
-		db.Millis(tx.Now), db.Millis(tx.Now)).Scan(&id)
+		1, db.Millis(now), db.Millis(now)}
+}
+
+// InsertTx inserts a validated person in tx and returns its id.
+func (s *Store) InsertTx(ctx context.Context, tx *db.Tx, n Normalized) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO persons (`+personInsertCols+`) VALUES (`+placeholders(personInsertN)+`) RETURNING id`,
+		s.insertValues(n, tx.Now)...).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return 0, duplicateID()
 	}
@@ -184,6 +193,11 @@ func (s *Store) InsertTx(ctx context.Context, tx *db.Tx, n Normalized) (int64, e
 		return 0, fmt.Errorf("insert person: %w", err)
 	}
 	return id, nil
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // Create registers a new person.
@@ -320,43 +334,60 @@ func (s *Store) auditList(ctx context.Context, c Caller, ps []Person) error {
 	return s.log.Record(ctx, entries...)
 }
 
-// load reads a person's full input (secrets decrypted) for a change.
-func (s *Store) load(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) *sql.Row
-}, c Caller, id int64) (PersonInput, int, error) {
-	where, args := scopeWhere(c)
-	var in PersonInput
+// fullCols are the columns of a person's full input, secrets encrypted.
+const fullCols = `p.id, p.id_bidx, p.name, p.id_enc, p.cert_enc, p.category, p.components, p.grade, p.orgunit, p.household, p.phone_enc,
+	p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_enc, p.certificate_issued, p.status, p.version, p.id_converted`
+
+// stored is a person as stored, secrets decrypted.
+type stored struct {
+	id        int64
+	bidx      []byte
+	in        PersonInput
+	version   int
+	converted bool
+}
+
+func (s *Store) scanFull(sc interface{ Scan(...any) error }) (stored, error) {
+	var st stored
 	var comps string
-	var version int
 	var idEnc, certEnc, phoneEnc, guardEnc []byte
-	err := q.QueryRow(ctx, `SELECT p.name, p.id_enc, p.cert_enc, p.category, p.components, p.grade, p.orgunit, p.household, p.phone_enc,
-		p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_enc, p.certificate_issued, p.status, p.version
-		FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...).Scan(
-		&in.Name, &idEnc, &certEnc, &in.Category, &comps, &in.Grade, &in.OrgUnit, &in.Household, &phoneEnc, &in.Address, &in.Hukou,
-		&in.EconomicStatus, &in.GuardianName, &guardEnc, &in.CertificateIssued, &in.Status, &version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return PersonInput{}, 0, apperr.ErrNotFound()
-	}
-	if err != nil {
-		return PersonInput{}, 0, fmt.Errorf("load person %d: %w", id, err)
+	in := &st.in
+	if err := sc.Scan(&st.id, &st.bidx, &in.Name, &idEnc, &certEnc, &in.Category, &comps, &in.Grade, &in.OrgUnit, &in.Household, &phoneEnc,
+		&in.Address, &in.Hukou, &in.EconomicStatus, &in.GuardianName, &guardEnc, &in.CertificateIssued, &in.Status, &st.version,
+		&st.converted); err != nil {
+		return stored{}, err
 	}
 	in.Components = parseComponents(comps)
+	var err error
 	for _, f := range []struct {
 		name string
 		enc  []byte
 		dst  *string
 	}{{fID, idEnc, &in.IDNumber}, {fCert, certEnc, &in.CertificateNumber}, {fPhone, phoneEnc, &in.Phone}, {fGuardian, guardEnc, &in.GuardianPhone}} {
 		if *f.dst, err = s.vault.Open(f.name, f.enc); err != nil {
-			return PersonInput{}, 0, err
+			return stored{}, err
 		}
 	}
-	return in, version, nil
+	return st, nil
+}
+
+// load reads a person's full input (secrets decrypted) for a change.
+func (s *Store) load(ctx context.Context, c Caller, id int64) (PersonInput, int, error) {
+	where, args := scopeWhere(c)
+	st, err := s.scanFull(s.db.QueryRow(ctx, `SELECT `+fullCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return PersonInput{}, 0, apperr.ErrNotFound()
+	}
+	if err != nil {
+		return PersonInput{}, 0, fmt.Errorf("load person %d: %w", id, err)
+	}
+	return st.in, st.version, nil
 }
 
 // Patch changes the given fields of a person. patch holds JSON values by field
 // name and must carry "version"; a stale version is a conflict.
 func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]json.RawMessage) (Person, error) {
-	cur, version, err := s.load(ctx, s.db, c, id)
+	cur, version, err := s.load(ctx, c, id)
 	if err != nil {
 		return Person{}, err
 	}
@@ -392,17 +423,7 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 	}
 	slices.Sort(changed)
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		sec := s.seal(n)
-		where, args := scopeWhere(c)
-		res, err := tx.Exec(ctx, `UPDATE persons AS p SET name = ?, id_enc = ?, id_bidx = ?, id_masked = ?, sex = ?, birth_date = ?, cert_enc = ?,
-			cert_masked = ?, category = ?, components = ?, grade = ?, orgunit = ?, household = ?, phone_enc = ?, phone_masked = ?, address = ?,
-			hukou = ?, economic_status = ?, guardian_name = ?, guardian_phone_enc = ?, guardian_phone_masked = ?, certificate_issued = ?,
-			status = ?, version = version + 1, updated_at = ?
-			WHERE p.id = ? AND p.version = ? AND `+where,
-			append([]any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked, n.Category,
-				formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address, n.Hukou,
-				n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status, db.Millis(tx.Now),
-				id, version}, args...)...)
+		res, err := s.updateTx(ctx, tx, c, id, version, n)
 		if db.IsUniqueViolation(err) {
 			return duplicateID()
 		}
@@ -423,6 +444,22 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 	return s.get(ctx, c, id)
 }
 
+// updateTx writes all fields of a validated person whose stored version is
+// version, within the caller's scope.
+func (s *Store) updateTx(ctx context.Context, tx *db.Tx, c Caller, id int64, version int, n Normalized) (sql.Result, error) {
+	sec := s.seal(n)
+	where, args := scopeWhere(c)
+	return tx.Exec(ctx, `UPDATE persons AS p SET name = ?, id_enc = ?, id_bidx = ?, id_masked = ?, id_converted = ?, sex = ?, birth_date = ?,
+		cert_enc = ?, cert_masked = ?, category = ?, components = ?, grade = ?, orgunit = ?, household = ?, phone_enc = ?, phone_masked = ?,
+		address = ?, hukou = ?, economic_status = ?, guardian_name = ?, guardian_phone_enc = ?, guardian_phone_masked = ?,
+		certificate_issued = ?, status = ?, version = version + 1, updated_at = ?
+		WHERE p.id = ? AND p.version = ? AND `+where,
+		append([]any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked, n.Category,
+			formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address, n.Hukou,
+			n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status, db.Millis(tx.Now),
+			id, version}, args...)...)
+}
+
 // Reveal returns the unmasked secrets of a person, audited with the reason.
 func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (Revealed, error) {
 	reason = strings.TrimSpace(reason)
@@ -430,7 +467,7 @@ func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (
 		return Revealed{}, apperr.Validation(apperr.Field("reason", "required", "请说明查看完整信息的原因（2至200个字符）。",
 			"State why you need to see the full details (2 to 200 characters)."))
 	}
-	in, _, err := s.load(ctx, s.db, c, id)
+	in, _, err := s.load(ctx, c, id)
 	if err != nil {
 		return Revealed{}, err
 	}

@@ -1,0 +1,196 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"sunshine/internal/audit"
+)
+
+// RowSink receives exported rows (tabular.Writer satisfies it).
+type RowSink interface {
+	Write(cells []string) error
+}
+
+// exportAuditBatch is how many per-person export entries are written together.
+const exportAuditBatch = 1000
+
+// Headers returns the Chinese header row of columns.
+func Headers(cols []Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Zh
+	}
+	return out
+}
+
+// ExportPersons streams the persons of the caller's scope (narrowed to
+// orgunit, if given) into sink, in the columns of the import, and returns how
+// many it wrote. Secrets are written in full only when unmasked; every
+// exported person gets an audit entry, and the export one more.
+func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unmasked bool, sink RowSink) (int, error) {
+	where, args := scopeWhere(c)
+	if orgunit != "" {
+		sc, ok := c.Scope.Narrow(orgunit)
+		if !ok {
+			return 0, s.exportSummary(ctx, c, "persons", orgunit, 0)
+		}
+		lo, hi := sc.Range()
+		where, args = where+" AND p.orgunit >= ? AND p.orgunit < ?", append(args, lo, hi)
+	}
+	if err := sink.Write(Headers(PersonColumns())); err != nil {
+		return 0, err
+	}
+	cols := fullCols + `, p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+	if !unmasked {
+		// Do not even decrypt: read the masked forms only.
+		cols = `p.id, p.id_bidx, p.name, NULL, NULL, p.category, p.components, p.grade, p.orgunit, p.household, NULL,
+			p.address, p.hukou, p.economic_status, p.guardian_name, NULL, p.certificate_issued, p.status, p.version, p.id_converted,
+			p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM persons p WHERE `+where+` ORDER BY p.id`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("export persons: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	var entries []audit.Entry
+	flush := func() error {
+		err := s.log.Record(ctx, entries...)
+		entries = entries[:0]
+		return err
+	}
+	for rows.Next() {
+		var masked [4]string
+		var st stored
+		var err error
+		st, err = s.scanFull(scanWithTail{rows, []any{&masked[0], &masked[1], &masked[2], &masked[3]}})
+		if err != nil {
+			return n, fmt.Errorf("export persons: %w", err)
+		}
+		in := st.in
+		if !unmasked {
+			in.IDNumber, in.CertificateNumber, in.Phone, in.GuardianPhone = masked[0], masked[1], masked[2], masked[3]
+		}
+		if err := sink.Write(personCells(in)); err != nil {
+			return n, err
+		}
+		n++
+		e := c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(st.id, 10), in.OrgUnit)
+		entries = append(entries, e)
+		if len(entries) == exportAuditBatch {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("export persons: %w", err)
+	}
+	if err := flush(); err != nil {
+		return n, err
+	}
+	return n, s.exportSummary(ctx, c, "persons", orgunit, n)
+}
+
+func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit string, n int) error {
+	e := c.Actor.Entry(audit.ActionExport, "export", kind, orgunit)
+	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"rows":%d}`, kind, orgunit, n)
+	return s.log.Record(ctx, e)
+}
+
+// scanWithTail scans the leading columns into scanFull's targets and the
+// trailing ones into tail.
+type scanWithTail struct {
+	sc   interface{ Scan(...any) error }
+	tail []any
+}
+
+func (s scanWithTail) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.tail...)...) }
+
+// personCells renders a person in the order of PersonColumns.
+func personCells(in PersonInput) []string {
+	return []string{in.Name, in.IDNumber, in.CertificateNumber, strconv.Itoa(in.Category), strconv.Itoa(in.Grade), in.OrgUnit,
+		in.Phone, in.Address, in.Hukou, in.EconomicStatus, in.GuardianName, in.GuardianPhone, in.CertificateIssued, in.Status,
+		in.Household, formatComponents(in.Components)}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// ExportAnnual streams the annual records of a year in the caller's scope, in
+// the columns of the annual import.
+func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit string, unmasked bool, sink RowSink) (int, error) {
+	where, args := scopeWhere(c)
+	if orgunit != "" {
+		sc, ok := c.Scope.Narrow(orgunit)
+		if !ok {
+			return 0, s.exportSummary(ctx, c, "annual", orgunit, 0)
+		}
+		lo, hi := sc.Range()
+		where, args = where+" AND a.orgunit >= ? AND a.orgunit < ?", append(args, lo, hi)
+	}
+	if err := sink.Write(Headers(AnnualColumns())); err != nil {
+		return 0, err
+	}
+	q := `SELECT p.id_enc, p.id_masked, a.employment, a.college_graduate, a.school_enrolled, a.rehab_need, a.rehab_received, a.device_need,
+		a.device_received, a.pension_insured, a.medical_insured, a.culture_sports, a.living_subsidy_received, a.care_subsidy_received,
+		a.economic_status, a.household_income_per_capita, a.orgunit, p.id
+		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.person_id`
+	rows, err := s.db.Query(ctx, q, append([]any{year}, args...)...)
+	if err != nil {
+		return 0, fmt.Errorf("export annual records: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	var entries []audit.Entry
+	for rows.Next() {
+		var idEnc []byte
+		var masked, employment, econ, unit string
+		var b [11]bool
+		var income *int64
+		var pid int64
+		if err := rows.Scan(&idEnc, &masked, &employment, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10],
+			&econ, &income, &unit, &pid); err != nil {
+			return n, fmt.Errorf("export annual records: %w", err)
+		}
+		id := masked
+		if unmasked {
+			if id, err = s.vault.Open(fID, idEnc); err != nil {
+				return n, err
+			}
+		}
+		cells := []string{id, employment}
+		for _, v := range b {
+			cells = append(cells, yesNo(v))
+		}
+		inc := ""
+		if income != nil {
+			inc = strconv.FormatInt(*income, 10)
+		}
+		cells = append(cells, econ, inc, unit)
+		if err := sink.Write(cells); err != nil {
+			return n, err
+		}
+		n++
+		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(pid, 10), unit))
+		if len(entries) == exportAuditBatch {
+			if err := s.log.Record(ctx, entries...); err != nil {
+				return n, err
+			}
+			entries = entries[:0]
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("export annual records: %w", err)
+	}
+	if err := s.log.Record(ctx, entries...); err != nil {
+		return n, err
+	}
+	return n, s.exportSummary(ctx, c, "annual", orgunit, n)
+}

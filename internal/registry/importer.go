@@ -1,0 +1,864 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+)
+
+// RowSource is a stream of file rows (tabular.Reader satisfies it). Row gives
+// the 1-based line of the row last returned, the header being row 1.
+type RowSource interface {
+	Header() []string
+	Next() ([]string, error)
+	Row() int
+}
+
+// Import modes (CONTRACT.md).
+const (
+	ModeStrict      = "strict"
+	ModeSkipInvalid = "skip-invalid"
+)
+
+// Rejection is one reason a row was refused.
+type Rejection struct {
+	Row     int         `json:"row"`
+	Column  string      `json:"column"`
+	Code    string      `json:"code"`
+	Message string      `json:"message"`
+	Msg     apperr.Text `json:"-"`
+}
+
+// ImportReport is the outcome of an import (CONTRACT.md), plus details.
+type ImportReport struct {
+	ID             string      `json:"id,omitempty"`
+	Kind           string      `json:"kind"`
+	Mode           string      `json:"mode"`
+	Year           int         `json:"year,omitempty"`
+	FileName       string      `json:"file_name,omitempty"`
+	Rows           int         `json:"rows"`
+	Created        int         `json:"created"`
+	Updated        int         `json:"updated"`
+	Unchanged      int         `json:"unchanged"`
+	RejectedRows   int         `json:"rejected_rows"`
+	Rejected       []Rejection `json:"rejected"`
+	UnknownColumns []string    `json:"unknown_columns,omitempty"`
+	Truncated      bool        `json:"truncated,omitempty"` // more rejections than maxRejections
+}
+
+// Localize fills the messages in the language.
+func (r *ImportReport) Localize(lang string) {
+	for i := range r.Rejected {
+		r.Rejected[i].Message = r.Rejected[i].Msg.In(lang)
+	}
+}
+
+// Failed reports whether any row was rejected.
+func (r *ImportReport) Failed() bool { return r.RejectedRows > 0 }
+
+// maxRejections bounds the rejections listed in a report; counts stay exact.
+const maxRejections = 20000
+
+// maxRejectRows bounds the rejected rows kept for the download of rejects.
+const maxRejectRows = 50000
+
+// ImportOptions steer an import.
+type ImportOptions struct {
+	Mode     string
+	Year     int // annual imports
+	ID       string
+	FileName string
+	SHA256   string
+	// Progress is called after each batch with the rows read so far.
+	Progress func(rows int)
+	// KeepRejects keeps the cells of rejected rows for the rejects download.
+	KeepRejects bool
+}
+
+// ImportResult is the report plus the rejected rows, for the download.
+type ImportResult struct {
+	Report       ImportReport
+	Header       []string
+	RejectRows   [][]string
+	RejectErrors []apperr.Text
+}
+
+// errAbort rolls back a strict import that had rejections.
+var errAbort = errors.New("import rejected")
+
+// batchSize is the number of rows validated and written together.
+const batchSize = 500
+
+type rowWork struct {
+	row   int
+	cells []string
+	in    PersonInput
+	errs  []apperr.FieldError
+	norm  Normalized
+	bidx  []byte
+	old   *stored
+	ann   Annual
+	oldA  *Annual
+	act   int // actCreate…
+}
+
+const (
+	actReject = iota
+	actCreate
+	actUpdate
+	actUnchanged
+)
+
+// importer holds the state of one import.
+type importer struct {
+	s       *Store
+	c       Caller
+	o       ImportOptions
+	cols    []Column
+	fields  []string          // field of each file column ("" for unknown)
+	header  map[string]string // field → header as written
+	units   map[string]int    // org unit code → level
+	seen    map[[16]byte]int  // blind index → first row (duplicates in the file)
+	res     *ImportResult
+	entries []audit.Entry
+}
+
+func (im *importer) reject(w *rowWork) {
+	r := &im.res.Report
+	r.RejectedRows++
+	seenField := map[string]bool{}
+	var texts []string
+	for _, e := range w.errs {
+		if seenField[e.Field] {
+			continue
+		}
+		seenField[e.Field] = true
+		col := im.header[e.Field]
+		if col == "" {
+			col = e.Field
+		}
+		if len(r.Rejected) < maxRejections {
+			r.Rejected = append(r.Rejected, Rejection{Row: w.row, Column: col, Code: e.Code, Msg: e.Msg})
+		} else {
+			r.Truncated = true
+		}
+		texts = append(texts, col+"："+e.Msg.Zh+" / "+e.Msg.En)
+	}
+	if im.o.KeepRejects && len(im.res.RejectRows) < maxRejectRows {
+		im.res.RejectRows = append(im.res.RejectRows, w.cells)
+		im.res.RejectErrors = append(im.res.RejectErrors, apperr.T(strings.Join(texts, "；"), ""))
+	}
+}
+
+func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column, src RowSource) (*importer, error) {
+	if o.Mode == "" {
+		o.Mode = ModeStrict
+	}
+	if o.Mode != ModeStrict && o.Mode != ModeSkipInvalid {
+		return nil, apperr.Validation(apperr.Field("mode", "invalid", "导入模式应为 strict（全部或全不）或 skip-invalid（跳过错误行）。",
+			"The mode must be strict (all or nothing) or skip-invalid (skip bad rows)."))
+	}
+	im := &importer{s: s, c: c, o: o, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{},
+		res: &ImportResult{Report: ImportReport{ID: o.ID, Kind: kind, Mode: o.Mode, Year: o.Year, FileName: o.FileName, Rejected: []Rejection{}}}}
+	im.res.Header = src.Header()
+	var dup []string
+	im.fields, im.res.Report.UnknownColumns, dup = headerMap(src.Header(), cols)
+	for i, f := range im.fields {
+		if f != "" {
+			im.header[f] = src.Header()[i]
+		}
+	}
+	for _, h := range dup {
+		im.res.Report.RejectedRows++
+		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: 1, Column: h, Code: "duplicate_column",
+			Msg: apperr.T("该列在表头中出现了两次。", "This column appears twice in the header.")})
+	}
+	if im.header["id_number"] == "" {
+		im.res.Report.RejectedRows++
+		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: 1, Column: "身份证号", Code: "missing_column",
+			Msg: apperr.T("缺少“身份证号”列（id_number），无法识别每一行对应的人。", "The id_number (身份证号) column is missing, so rows cannot be matched to persons.")})
+	}
+	units, err := s.unitLevels(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	im.units = units
+	return im, nil
+}
+
+// unitLevels loads every org unit's level (thousands of rows at most).
+func (s *Store) unitLevels(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT code, level FROM orgunits`)
+	if err != nil {
+		return nil, fmt.Errorf("load org units: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var code string
+		var level int
+		if err := rows.Scan(&code, &level); err != nil {
+			return nil, fmt.Errorf("load org units: %w", err)
+		}
+		m[code] = level
+	}
+	return m, rows.Err()
+}
+
+func (im *importer) unitErrors(code string) []apperr.FieldError {
+	level, ok := im.units[code]
+	switch {
+	case code == "":
+		return nil
+	case !ok:
+		return []apperr.FieldError{apperr.Field("orgunit", "not_found", "所属村居代码不存在："+code, "No org unit has the code "+code)}
+	case level != 4:
+		return []apperr.FieldError{apperr.Field("orgunit", "level", "残疾人应登记在村（居）委会一级（第4级）单位。",
+			"A person belongs to a village or residential committee (a level-4 unit).")}
+	case !im.c.Scope.Contains(code):
+		return []apperr.FieldError{apperr.Field("orgunit", "scope", "该村居不在您的管辖范围内。", "This unit is outside your area.")}
+	}
+	return nil
+}
+
+// run reads every row, validating and writing in batches: in strict mode all
+// in one transaction that is rolled back when any row is rejected; in
+// skip-invalid mode one transaction per batch, holding only valid rows.
+func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowWork) error, write func(*db.Tx, []*rowWork) error) (*ImportResult, error) {
+	rep := &im.res.Report
+	headerBroken := rep.RejectedRows > 0
+	readBatch := func() ([]*rowWork, error) {
+		var batch []*rowWork
+		for len(batch) < batchSize {
+			cells, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, apperr.New(apperr.Invalid, fmt.Sprintf("第 %d 行之后无法读取文件：%v", src.Row(), err),
+					fmt.Sprintf("The file cannot be read after row %d: %v", src.Row(), err))
+			}
+			batch = append(batch, &rowWork{row: src.Row(), cells: cells})
+		}
+		return batch, nil
+	}
+	process := func(tx *db.Tx) (bool, error) {
+		batch, err := readBatch()
+		if err != nil || len(batch) == 0 {
+			return false, err
+		}
+		rep.Rows += len(batch)
+		if !headerBroken {
+			if err := prepare(batch); err != nil {
+				return false, err
+			}
+		}
+		var good []*rowWork
+		for _, w := range batch {
+			if headerBroken {
+				continue
+			}
+			switch w.act {
+			case actReject:
+				im.reject(w)
+			case actUnchanged:
+				rep.Unchanged++
+			default:
+				good = append(good, w)
+			}
+		}
+		if tx != nil && len(good) > 0 && (im.o.Mode == ModeSkipInvalid || rep.RejectedRows == 0) {
+			if err := write(tx, good); err != nil {
+				return false, err
+			}
+		}
+		for _, w := range good {
+			if w.act == actCreate {
+				rep.Created++
+			} else {
+				rep.Updated++
+			}
+		}
+		if im.o.Progress != nil {
+			im.o.Progress(rep.Rows)
+		}
+		return true, nil
+	}
+	summary := func(tx *db.Tx) error {
+		e := im.c.Actor.Entry(audit.ActionImport, "import", im.o.ID, im.c.Scope.Prefix)
+		e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"rows":%d,"created":%d,"updated":%d,"unchanged":%d,"rejected":%d}`,
+			rep.Kind, im.o.FileName, im.o.SHA256, rep.Mode, rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.RejectedRows)
+		return audit.Append(ctx, tx, e)
+	}
+	if im.o.Mode == ModeStrict {
+		err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
+			for {
+				more, err := process(tx)
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+			}
+			if rep.RejectedRows > 0 {
+				return errAbort
+			}
+			return summary(tx)
+		})
+		if errors.Is(err, errAbort) {
+			rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
+			return im.res, nil
+		}
+		return im.res, err
+	}
+	for {
+		var more bool
+		err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			more, err = process(tx)
+			return err
+		})
+		if err != nil {
+			return im.res, err
+		}
+		if !more {
+			break
+		}
+	}
+	return im.res, im.s.db.InTx(ctx, summary)
+}
+
+// ImportPersons imports a person file (CONTRACT.md): rows are matched to
+// persons by ID number; new ones are created, changed ones updated, and
+// columns absent from the file keep their stored values.
+func (s *Store) ImportPersons(ctx context.Context, c Caller, src RowSource, o ImportOptions) (*ImportResult, error) {
+	im, err := newImporter(s, c, o, "persons", PersonColumns(), src)
+	if err != nil {
+		return nil, err
+	}
+	return im.run(ctx, src, im.preparePersons, im.writePersons)
+}
+
+// parsePersonRow turns cells into a PersonInput, with errors for cells that
+// cannot be read at all (e.g. an unknown category name).
+func (im *importer) parsePersonRow(w *rowWork) {
+	for i, f := range im.fields {
+		if f == "" || i >= len(w.cells) {
+			continue
+		}
+		v := strings.TrimSpace(w.cells[i])
+		switch f {
+		case "name":
+			w.in.Name = v
+		case "id_number":
+			w.in.IDNumber = v
+		case "certificate_number":
+			w.in.CertificateNumber = v
+		case "category":
+			if n, ok := ParseCategory(v); ok {
+				w.in.Category = n
+			} else {
+				w.errs = append(w.errs, cellError("category", "invalid", apperr.T("无法识别的残疾类别："+v+"（应为1至7或类别名称）",
+					"Unknown category: "+v+" (use 1 to 7 or the category's name)")))
+			}
+		case "grade":
+			if n, ok := ParseGrade(v); ok {
+				w.in.Grade = n
+			} else {
+				w.errs = append(w.errs, cellError("grade", "invalid", apperr.T("无法识别的残疾等级："+v+"（应为1至4）", "Unknown grade: "+v+" (use 1 to 4)")))
+			}
+		case "orgunit":
+			w.in.OrgUnit = v
+		case "phone":
+			w.in.Phone = v
+		case "address":
+			w.in.Address = v
+		case "hukou":
+			w.in.Hukou = enumValue(f, v)
+		case "economic_status":
+			w.in.EconomicStatus = enumValue(f, v)
+		case "guardian_name":
+			w.in.GuardianName = v
+		case "guardian_phone":
+			w.in.GuardianPhone = v
+		case "certificate_issued":
+			w.in.CertificateIssued = normDate(v)
+		case "status":
+			w.in.Status = enumValue(f, v)
+		case "household":
+			w.in.Household = v
+		case "components":
+			if comps, ok := parseComponentsCell(v); ok {
+				w.in.Components = comps
+			} else {
+				w.errs = append(w.errs, cellError("components", "invalid", apperr.T("多重残疾类别应写成如 1,4", "Write the components like 1,4")))
+			}
+		}
+	}
+}
+
+// normDate accepts 2020-1-2, 2020/01/02 and 2020.01.02 as 2020-01-02.
+func normDate(v string) string {
+	parts := strings.FieldsFunc(v, func(r rune) bool { return r == '-' || r == '/' || r == '.' || r == '年' || r == '月' || r == '日' })
+	if len(parts) != 3 || len(parts[0]) != 4 {
+		return v
+	}
+	y, e1 := strconv.Atoi(parts[0])
+	m, e2 := strconv.Atoi(parts[1])
+	d, e3 := strconv.Atoi(parts[2])
+	if e1 != nil || e2 != nil || e3 != nil {
+		return v
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+}
+
+// has reports whether the file has a column for field.
+func (im *importer) has(field string) bool { return im.header[field] != "" }
+
+// mergePerson fills the fields the file does not have from the stored person.
+func (im *importer) mergePerson(in PersonInput, old PersonInput) PersonInput {
+	if !im.has("name") {
+		in.Name = old.Name
+	}
+	if !im.has("certificate_number") {
+		in.CertificateNumber = old.CertificateNumber
+	}
+	if !im.has("category") {
+		in.Category = old.Category
+	}
+	if !im.has("grade") {
+		in.Grade = old.Grade
+	}
+	if !im.has("orgunit") {
+		in.OrgUnit = old.OrgUnit
+	}
+	if !im.has("phone") {
+		in.Phone = old.Phone
+	}
+	if !im.has("address") {
+		in.Address = old.Address
+	}
+	if !im.has("hukou") {
+		in.Hukou = old.Hukou
+	}
+	if !im.has("economic_status") {
+		in.EconomicStatus = old.EconomicStatus
+	}
+	if !im.has("guardian_name") {
+		in.GuardianName = old.GuardianName
+	}
+	if !im.has("guardian_phone") {
+		in.GuardianPhone = old.GuardianPhone
+	}
+	if !im.has("certificate_issued") {
+		in.CertificateIssued = old.CertificateIssued
+	}
+	if !im.has("status") {
+		in.Status = old.Status
+	}
+	if !im.has("household") {
+		in.Household = old.Household
+	}
+	if !im.has("components") {
+		in.Components = old.Components
+	}
+	return in
+}
+
+func samePerson(a, b PersonInput) bool {
+	ca, cb := formatComponents(a.Components), formatComponents(b.Components)
+	a.Components, b.Components = nil, nil
+	return ca == cb && reflect.DeepEqual(a, b)
+}
+
+// lookup loads the stored persons with the given blind indexes.
+func (s *Store) lookup(ctx context.Context, bidxs [][]byte) (map[[16]byte]*stored, error) {
+	out := map[[16]byte]*stored{}
+	if len(bidxs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(bidxs))
+	for i, b := range bidxs {
+		args[i] = b
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+fullCols+` FROM persons p WHERE p.id_bidx IN (`+placeholders(len(bidxs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up persons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st, err := s.scanFull(rows)
+		if err != nil {
+			return nil, fmt.Errorf("look up persons: %w", err)
+		}
+		out[[16]byte(st.bidx)] = &st
+	}
+	return out, rows.Err()
+}
+
+// idOf parses the ID number of a row and checks it is not repeated in the file.
+func (im *importer) idOf(w *rowWork, raw string) bool {
+	id, e := ParseIDNumberLegacy("id_number", raw, im.s.db.Now())
+	if e != nil {
+		w.errs = append(w.errs, *e)
+		return false
+	}
+	w.in.IDNumber = id.Value
+	w.bidx = im.s.vault.Index(fID, id.Value)
+	key := [16]byte(w.bidx)
+	if first, dup := im.seen[key]; dup {
+		w.errs = append(w.errs, apperr.Field("id_number", "duplicate_in_file", fmt.Sprintf("该身份证号与第 %d 行重复。", first),
+			fmt.Sprintf("This ID number repeats row %d.", first)))
+		return false
+	}
+	im.seen[key] = w.row
+	return true
+}
+
+func (im *importer) preparePersons(batch []*rowWork) error {
+	ctx := context.Background()
+	var bidxs [][]byte
+	for _, w := range batch {
+		im.parsePersonRow(w)
+		if im.idOf(w, w.in.IDNumber) {
+			bidxs = append(bidxs, w.bidx)
+		}
+	}
+	existing, err := im.s.lookup(ctx, bidxs)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	chunk := (len(batch) + 1) / 2
+	for start := 0; start < len(batch); start += chunk {
+		part := batch[start:min(start+chunk, len(batch))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, w := range part {
+				im.validatePerson(w, existing)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (im *importer) validatePerson(w *rowWork, existing map[[16]byte]*stored) {
+	if w.bidx != nil {
+		w.old = existing[[16]byte(w.bidx)]
+	}
+	if w.old != nil {
+		if !im.c.Scope.Contains(w.old.in.OrgUnit) {
+			w.errs = append(w.errs, apperr.Field("id_number", "exists_elsewhere", "该身份证号已在您管辖范围以外的地区登记，请联系上级残联办理迁移。",
+				"This ID number is registered outside your area; ask the district federation to transfer the person."))
+		}
+		w.in = im.mergePerson(w.in, w.old.in)
+	}
+	n, errs := ValidatePerson(w.in, im.s.db.Now(), true)
+	w.errs = append(w.errs, errs...)
+	w.errs = append(w.errs, im.unitErrors(n.OrgUnit)...)
+	// A failed ID number is already reported; drop validation's repeat of it.
+	if len(w.errs) > 0 {
+		w.act = actReject
+		return
+	}
+	w.norm = n
+	switch {
+	case w.old == nil:
+		w.act = actCreate
+	case samePerson(n.PersonInput, w.old.in) && n.ID.Converted == w.old.converted:
+		w.act = actUnchanged
+	default:
+		if w.old.converted && !n.ID.Converted {
+			w.norm.ID.Converted = true // once converted, always noted
+		}
+		w.act = actUpdate
+	}
+}
+
+// insertChunk is how many persons one INSERT statement writes.
+const insertChunk = 100
+
+func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
+	ctx := context.Background()
+	var creates []*rowWork
+	for _, w := range rows {
+		if w.act == actCreate {
+			creates = append(creates, w)
+			continue
+		}
+		res, err := im.s.updateTx(ctx, tx, im.c, w.old.id, w.old.version, w.norm)
+		if err != nil {
+			return fmt.Errorf("row %d: %w", w.row, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行的人员在导入期间被他人修改，请重新导入。", w.row),
+				fmt.Sprintf("The person of row %d was changed by someone else during the import; import again.", w.row))
+		}
+		im.audit(audit.ActionUpdate, w.old.id, w.norm.OrgUnit)
+	}
+	for start := 0; start < len(creates); start += insertChunk {
+		part := creates[start:min(start+insertChunk, len(creates))]
+		vals := make([]any, 0, len(part)*personInsertN)
+		marks := make([]string, len(part))
+		row := "(" + placeholders(personInsertN) + ")"
+		for i, w := range part {
+			vals = append(vals, im.s.insertValues(w.norm, tx.Now)...)
+			marks[i] = row
+		}
+		q := `INSERT INTO persons (` + personInsertCols + `) VALUES ` + strings.Join(marks, ", ") + ` RETURNING id, id_bidx`
+		rs, err := tx.Query(ctx, q, vals...)
+		if err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.New(apperr.Conflict, "导入期间有人登记了同一身份证号的人员，请重新导入。",
+					"Someone registered a person with one of these ID numbers during the import; import again.")
+			}
+			return fmt.Errorf("insert persons: %w", err)
+		}
+		ids := map[[16]byte]int64{}
+		for rs.Next() {
+			var id int64
+			var b []byte
+			if err := rs.Scan(&id, &b); err != nil {
+				rs.Close()
+				return fmt.Errorf("insert persons: %w", err)
+			}
+			ids[[16]byte(b)] = id
+		}
+		if err := rs.Close(); err != nil {
+			return fmt.Errorf("insert persons: %w", err)
+		}
+		for _, w := range part {
+			im.audit(audit.ActionCreate, ids[[16]byte(w.bidx)], w.norm.OrgUnit)
+		}
+	}
+	entries := im.entries
+	im.entries = nil
+	return audit.Append(ctx, tx, entries...)
+}
+
+func (im *importer) audit(action string, id int64, unit string) {
+	e := im.c.Actor.Entry(action, SubjectPerson, strconv.FormatInt(id, 10), unit)
+	e.Detail = `{"import":"` + im.o.ID + `"}`
+	im.entries = append(im.entries, e)
+}
+
+// ImportAnnual imports annual records for o.Year (DOMAIN.md §6): one row per
+// person, matched by ID number; columns absent from the file keep the stored
+// record's values (or the defaults for a new record).
+func (s *Store) ImportAnnual(ctx context.Context, c Caller, src RowSource, o ImportOptions) (*ImportResult, error) {
+	if o.Year < 2000 || o.Year > s.db.Now().Year()+1 {
+		return nil, apperr.Validation(apperr.Field("year", "invalid", "请给出年度，例如 2026。", "Give the year, e.g. 2026."))
+	}
+	im, err := newImporter(s, c, o, "annual", AnnualColumns(), src)
+	if err != nil {
+		return nil, err
+	}
+	if !im.has("employment") && im.res.Report.RejectedRows == 0 {
+		// Without employment a new record cannot be made; existing ones can still be changed.
+		im.header["employment"] = ""
+	}
+	return im.run(ctx, src, im.prepareAnnual, im.writeAnnual)
+}
+
+func (im *importer) prepareAnnual(batch []*rowWork) error {
+	ctx := context.Background()
+	var bidxs [][]byte
+	for _, w := range batch {
+		raw := ""
+		for i, f := range im.fields {
+			if f == "id_number" && i < len(w.cells) {
+				raw = w.cells[i]
+			}
+		}
+		if im.idOf(w, raw) {
+			bidxs = append(bidxs, w.bidx)
+		}
+	}
+	persons, err := im.s.lookupIDs(ctx, bidxs)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, p := range persons {
+		ids = append(ids, p.id)
+	}
+	olds, err := im.s.annualOf(ctx, ids, im.o.Year)
+	if err != nil {
+		return err
+	}
+	for _, w := range batch {
+		if len(w.errs) > 0 {
+			w.act = actReject
+			continue
+		}
+		p, ok := persons[[16]byte(w.bidx)]
+		if !ok || !im.c.Scope.Contains(p.orgunit) {
+			w.errs = append(w.errs, apperr.Field("id_number", "not_found", "在您的管辖范围内没有登记此身份证号的人员。",
+				"No person with this ID number is registered in your area."))
+			w.act = actReject
+			continue
+		}
+		a := Annual{PersonID: p.id, Year: im.o.Year, OrgUnit: p.orgunit, EconomicStatus: p.economic}
+		if old, ok := olds[p.id]; ok {
+			a = old
+			w.oldA = &old
+		}
+		im.parseAnnualRow(w, &a)
+		w.errs = append(w.errs, ValidateAnnual(&a, im.s.db.Now().Year())...)
+		w.errs = append(w.errs, im.unitErrors(a.OrgUnit)...)
+		if len(w.errs) > 0 {
+			w.act = actReject
+			continue
+		}
+		w.ann = a
+		switch {
+		case w.oldA == nil:
+			w.act = actCreate
+		case sameAnnual(a, *w.oldA):
+			w.act = actUnchanged
+		default:
+			w.act = actUpdate
+		}
+	}
+	return nil
+}
+
+func sameAnnual(a, b Annual) bool {
+	ia, ib := a.HouseholdIncomePerCapita, b.HouseholdIncomePerCapita
+	if (ia == nil) != (ib == nil) || (ia != nil && *ia != *ib) {
+		return false
+	}
+	a.HouseholdIncomePerCapita, b.HouseholdIncomePerCapita = nil, nil
+	a.UpdatedAt, a.UpdatedBy, a.Version = b.UpdatedAt, b.UpdatedBy, b.Version
+	return a == b
+}
+
+func (im *importer) parseAnnualRow(w *rowWork, a *Annual) {
+	bools := map[string]*bool{"college_graduate": &a.CollegeGraduate, "school_enrolled": &a.SchoolEnrolled, "rehab_need": &a.RehabNeed,
+		"rehab_received": &a.RehabReceived, "device_need": &a.DeviceNeed, "device_received": &a.DeviceReceived,
+		"pension_insured": &a.PensionInsured, "medical_insured": &a.MedicalInsured, "culture_sports": &a.CultureSports,
+		"living_subsidy_received": &a.LivingSubsidyReceived, "care_subsidy_received": &a.CareSubsidyReceived}
+	for i, f := range im.fields {
+		if f == "" || i >= len(w.cells) {
+			continue
+		}
+		v := strings.TrimSpace(w.cells[i])
+		if dst, ok := bools[f]; ok {
+			b, ok := ParseBool(v)
+			if !ok {
+				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("应填“是”或“否”："+v, "Use yes or no (是/否): "+v)))
+			}
+			*dst = b
+			continue
+		}
+		switch f {
+		case "employment":
+			a.Employment = enumValue(f, v)
+		case "economic_status":
+			a.EconomicStatus = enumValue(f, v)
+		case "orgunit":
+			if v != "" {
+				a.OrgUnit = v
+			}
+		case "household_income_per_capita":
+			if v == "" {
+				a.HouseholdIncomePerCapita = nil
+				continue
+			}
+			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
+			if err != nil {
+				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("家庭人均收入应为数字（元/年）："+v, "Household income per capita must be a number (yuan per year): "+v)))
+				continue
+			}
+			x := int64(n + 0.5)
+			a.HouseholdIncomePerCapita = &x
+		}
+	}
+}
+
+type personRef struct {
+	id       int64
+	orgunit  string
+	economic string
+}
+
+func (s *Store) lookupIDs(ctx context.Context, bidxs [][]byte) (map[[16]byte]personRef, error) {
+	out := map[[16]byte]personRef{}
+	if len(bidxs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(bidxs))
+	for i, b := range bidxs {
+		args[i] = b
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, id_bidx, orgunit, economic_status FROM persons WHERE id_bidx IN (`+placeholders(len(bidxs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up persons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p personRef
+		var b []byte
+		if err := rows.Scan(&p.id, &b, &p.orgunit, &p.economic); err != nil {
+			return nil, fmt.Errorf("look up persons: %w", err)
+		}
+		out[[16]byte(b)] = p
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) annualOf(ctx context.Context, ids []int64, year int) (map[int64]Annual, error) {
+	out := map[int64]Annual{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{year}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+annualCols+` FROM annual_records WHERE year = ? AND person_id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("look up annual records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAnnual(rows)
+		if err != nil {
+			return nil, fmt.Errorf("look up annual records: %w", err)
+		}
+		out[a.PersonID] = a
+	}
+	return out, rows.Err()
+}
+
+func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
+	ctx := context.Background()
+	for _, w := range rows {
+		a := w.ann
+		a.Version = 0
+		if w.oldA != nil {
+			a.Version = w.oldA.Version
+		}
+		if _, err := UpsertAnnualTx(ctx, tx, a, im.c.Actor.Username); err != nil {
+			return fmt.Errorf("row %d: %w", w.row, err)
+		}
+		e := im.c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)
+		e.Detail = fmt.Sprintf(`{"annual":%d,"import":%q}`, a.Year, im.o.ID)
+		im.entries = append(im.entries, e)
+	}
+	entries := im.entries
+	im.entries = nil
+	return audit.Append(ctx, tx, entries...)
+}

@@ -1,0 +1,292 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/tabular"
+)
+
+// DefaultMaxUpload is the default limit of an uploaded file (50 MB).
+const DefaultMaxUpload = 50 << 20
+
+// fRejects is the vault field of the stored rejected rows.
+const fRejects = "import_rejects"
+
+// ImportFile imports the file at path ("persons" or "annual").
+func (s *Store) ImportFile(ctx context.Context, c Caller, kind, path string, o ImportOptions) (*ImportResult, error) {
+	rd, _, err := tabular.Open(path, tabular.Limits{})
+	if err != nil {
+		return nil, fileError(err)
+	}
+	defer rd.Close()
+	switch kind {
+	case "persons":
+		return s.ImportPersons(ctx, c, rd, o)
+	case "annual":
+		return s.ImportAnnual(ctx, c, rd, o)
+	}
+	return nil, apperr.ErrNotFound()
+}
+
+// fileError turns a tabular error into the contract's statuses.
+func fileError(err error) error {
+	switch {
+	case errors.Is(err, tabular.ErrUnsupported):
+		return apperr.New(apperr.Unsupported, "只能导入 CSV 或 Excel（.xlsx）文件。", "Only CSV or Excel (.xlsx) files can be imported.")
+	case errors.Is(err, tabular.ErrTooLarge):
+		return apperr.New(apperr.TooLarge, "文件解压后过大，已拒绝（可能是压缩炸弹）。", "The file expands to too much data and was refused.")
+	}
+	return apperr.New(apperr.Invalid, "无法读取文件："+err.Error(), "The file cannot be read: "+err.Error())
+}
+
+// SaveUpload copies r into a temporary file, at most limit bytes, and returns
+// its path and SHA-256. The caller removes the file.
+func SaveUpload(r io.Reader, limit int64) (string, string, error) {
+	f, err := os.CreateTemp("", "sunshine-import-*")
+	if err != nil {
+		return "", "", fmt.Errorf("save upload: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = apperr.New(apperr.TooLarge, fmt.Sprintf("文件超过 %d MB 的上限。", limit>>20), fmt.Sprintf("The file is larger than the limit of %d MB.", limit>>20))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		if _, ok := apperr.As(err); ok {
+			return "", "", err
+		}
+		return "", "", fmt.Errorf("save upload: %w", err)
+	}
+	return f.Name(), hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CountLines counts the lines of a text file (the progress total of a CSV).
+func CountLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	n, last := 0, byte('\n')
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if k > 0 {
+			last = buf[k-1]
+		}
+		if err != nil {
+			break
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return max(0, n-1) // the header
+}
+
+// JobStatus is what GET /api/v1/imports/{id} answers.
+type JobStatus struct {
+	ID        string        `json:"id"`
+	Kind      string        `json:"kind"`
+	State     string        `json:"state"` // running, done, failed
+	RowsDone  int           `json:"rows_done"`
+	RowsTotal int           `json:"rows_total"`
+	Report    *ImportReport `json:"report,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	username  string
+}
+
+// Jobs runs imports in the background and remembers their progress.
+type Jobs struct {
+	s    *Store
+	mu   sync.Mutex
+	live map[string]*JobStatus
+	wg   sync.WaitGroup
+}
+
+// NewJobs returns the import jobs of a store; imports left running by a
+// process that died are marked failed.
+func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
+	if _, err := s.db.Exec(ctx, `UPDATE imports SET state = 'failed' WHERE state = 'running'`); err != nil {
+		return nil, fmt.Errorf("mark interrupted imports: %w", err)
+	}
+	return &Jobs{s: s, live: map[string]*JobStatus{}}, nil
+}
+
+// Wait waits for running jobs (graceful shutdown, tests).
+func (j *Jobs) Wait() { j.wg.Wait() }
+
+// NewImportID returns a random import id.
+func NewImportID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// storedRejection keeps both languages of a rejection in the database.
+type storedRejection struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Code   string `json:"code"`
+	Zh     string `json:"zh"`
+	En     string `json:"en"`
+}
+
+type storedReport struct {
+	ImportReport
+	Rejected []storedRejection `json:"rejected"`
+	Error    string            `json:"error,omitempty"`
+}
+
+// Begin records a new import as running.
+func (j *Jobs) Begin(ctx context.Context, c Caller, kind string, o ImportOptions, total int) (*JobStatus, error) {
+	st := &JobStatus{ID: o.ID, Kind: kind, State: "running", RowsTotal: total, username: c.Actor.Username}
+	_, err := j.s.db.Exec(ctx, `INSERT INTO imports (id, kind, username, file_name, sha256, state, rows_total, created_at) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
+		o.ID, kind, c.Actor.Username, o.FileName, o.SHA256, total, db.Millis(j.s.db.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("record import: %w", err)
+	}
+	j.mu.Lock()
+	j.live[o.ID] = st
+	j.mu.Unlock()
+	return st, nil
+}
+
+// Progress updates the rows done of a running import.
+func (j *Jobs) Progress(id string, rows int) {
+	j.mu.Lock()
+	if st := j.live[id]; st != nil {
+		st.RowsDone = rows
+		st.RowsTotal = max(st.RowsTotal, rows)
+	}
+	j.mu.Unlock()
+}
+
+// Finish stores the outcome of an import.
+func (j *Jobs) Finish(ctx context.Context, id string, res *ImportResult, runErr error) error {
+	state, msg := "done", ""
+	var report, rejects []byte
+	rows := 0
+	if runErr != nil {
+		state, msg = "failed", runErr.Error()
+		if e, ok := apperr.As(runErr); ok {
+			msg = e.Msg.Zh + " / " + e.Msg.En
+		}
+	}
+	sr := storedReport{Error: msg}
+	if res != nil {
+		rows = res.Report.Rows
+		sr.ImportReport = res.Report
+		for _, r := range res.Report.Rejected {
+			sr.Rejected = append(sr.Rejected, storedRejection{r.Row, r.Column, r.Code, r.Msg.Zh, r.Msg.En})
+		}
+		if len(res.RejectRows) > 0 {
+			var buf bytes.Buffer
+			errs := make([]string, len(res.RejectErrors))
+			for i, e := range res.RejectErrors {
+				errs[i] = e.Zh
+			}
+			if err := tabular.WriteRejects(&buf, "rejected", res.Header, "错误 errors", res.RejectRows, errs); err == nil {
+				rejects = j.s.vault.Seal(fRejects, buf.String())
+			}
+		}
+	}
+	report, _ = json.Marshal(sr)
+	_, err := j.s.db.Exec(ctx, `UPDATE imports SET state = ?, rows_done = ?, rows_total = ?, report = ?, rejects_enc = ?, finished_at = ? WHERE id = ?`,
+		state, rows, rows, string(report), rejects, db.Millis(j.s.db.Now()), id)
+	j.mu.Lock()
+	delete(j.live, id)
+	j.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("record import outcome: %w", err)
+	}
+	return nil
+}
+
+// Status returns an import of this user (404 for anyone else's).
+func (j *Jobs) Status(ctx context.Context, c Caller, id, lang string) (JobStatus, error) {
+	j.mu.Lock()
+	if st := j.live[id]; st != nil && st.username == c.Actor.Username {
+		out := *st
+		j.mu.Unlock()
+		return out, nil
+	}
+	j.mu.Unlock()
+	var st JobStatus
+	var report string
+	err := j.s.db.QueryRow(ctx, `SELECT id, kind, state, rows_done, rows_total, report FROM imports WHERE id = ? AND username = ?`,
+		id, c.Actor.Username).Scan(&st.ID, &st.Kind, &st.State, &st.RowsDone, &st.RowsTotal, &report)
+	if errors.Is(err, sql.ErrNoRows) {
+		return JobStatus{}, apperr.ErrNotFound()
+	}
+	if err != nil {
+		return JobStatus{}, fmt.Errorf("import status: %w", err)
+	}
+	if report != "" && report != "null" {
+		var sr storedReport
+		if err := json.Unmarshal([]byte(report), &sr); err != nil {
+			return JobStatus{}, fmt.Errorf("import report: %w", err)
+		}
+		st.Error = sr.Error
+		if sr.Kind != "" {
+			rep := sr.ImportReport
+			rep.Rejected = make([]Rejection, len(sr.Rejected))
+			for i, r := range sr.Rejected {
+				rep.Rejected[i] = Rejection{Row: r.Row, Column: r.Column, Code: r.Code, Msg: apperr.T(r.Zh, r.En)}
+			}
+			rep.Localize(lang)
+			st.Report = &rep
+		}
+	}
+	return st, nil
+}
+
+// Rejects returns the XLSX of rejected rows of an import of this user.
+func (j *Jobs) Rejects(ctx context.Context, c Caller, id string) ([]byte, error) {
+	var enc []byte
+	err := j.s.db.QueryRow(ctx, `SELECT rejects_enc FROM imports WHERE id = ? AND username = ? AND state <> 'running'`, id, c.Actor.Username).Scan(&enc)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(enc) == 0) {
+		return nil, apperr.New(apperr.NotFound, "这次导入没有被拒绝的行。", "This import has no rejected rows.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import rejects: %w", err)
+	}
+	plain, err := j.s.vault.Open(fRejects, enc)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(plain), nil
+}
+
+// Run imports in the background; the file at path is removed afterwards.
+func (j *Jobs) Run(c Caller, kind, path string, o ImportOptions, log func(error)) {
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		defer os.Remove(path)
+		ctx := context.Background()
+		o.Progress = func(rows int) { j.Progress(o.ID, rows) }
+		res, err := j.s.ImportFile(ctx, c, kind, path, o)
+		if ferr := j.Finish(ctx, o.ID, res, err); ferr != nil && log != nil {
+			log(ferr)
+		}
+	}()
+}

@@ -1,0 +1,270 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/tabular"
+	"sunshine/internal/platform/web"
+)
+
+// Transfer serves imports, exports and templates over HTTP.
+type Transfer struct {
+	Store     *Store
+	Jobs      *Jobs
+	MaxUpload int64
+	Log       func(error)
+}
+
+var (
+	importersPersons = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	// who may export and see the full secrets in exports: the roles that may reveal
+	exporters = web.Roles(identity.Staff()...)
+)
+
+// mayReveal reports whether a role sees full secrets in exports.
+func mayReveal(role string) bool {
+	for _, r := range identity.Staff() {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Routes registers the import and export API.
+func (t *Transfer) Routes(rt *web.Router) {
+	rt.Handle("POST /api/v1/imports/persons", importersPersons, t.apiImport("persons"))
+	rt.Handle("POST /api/v1/imports/annual", staff, t.apiImport("annual"))
+	rt.Handle("GET /api/v1/imports/{id}", staff, t.apiStatus)
+	rt.Handle("GET /api/v1/imports/{id}/rejects", staff, t.apiRejects)
+	rt.Handle("GET /api/v1/imports/persons/template", staff, t.apiTemplate(PersonColumns(), "persons"))
+	rt.Handle("GET /api/v1/imports/annual/template", staff, t.apiTemplate(AnnualColumns(), "annual"))
+	rt.Handle("GET /api/v1/exports/persons", exporters, t.apiExport("persons"))
+	rt.Handle("GET /api/v1/exports/annual", exporters, t.apiExport("annual"))
+}
+
+func (t *Transfer) apiImport(kind string) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+		q := r.URL.Query()
+		o := ImportOptions{Mode: q.Get("mode"), ID: NewImportID(), KeepRejects: true}
+		if o.Mode == "" {
+			o.Mode = ModeStrict
+		}
+		if o.Mode != ModeStrict && o.Mode != ModeSkipInvalid {
+			return apperr.Validation(apperr.Field("mode", "invalid", "导入模式应为 strict 或 skip-invalid。", "The mode must be strict or skip-invalid."))
+		}
+		if kind == "annual" {
+			y, err := strconv.Atoi(q.Get("year"))
+			if err != nil {
+				return apperr.Validation(apperr.Field("year", "required", "请给出年度，例如 ?year=2026。", "Give the year, e.g. ?year=2026."))
+			}
+			o.Year = y
+		}
+		path, name, sum, err := t.receive(w, r)
+		if err != nil {
+			return err
+		}
+		o.FileName, o.SHA256 = name, sum
+		// Refuse what is neither CSV nor XLSX before starting any work.
+		rd, format, err := tabular.Open(path, tabular.Limits{})
+		if err != nil {
+			os.Remove(path)
+			return fileError(err)
+		}
+		rd.Close()
+		total := 0
+		if format == tabular.CSV {
+			total = CountLines(path)
+		}
+		c := CallerOf(r, p)
+		if q.Get("async") == "1" || q.Get("async") == "true" {
+			if _, err := t.Jobs.Begin(r.Context(), c, kind, o, total); err != nil {
+				os.Remove(path)
+				return err
+			}
+			t.Jobs.Run(c, kind, path, o, t.Log)
+			return web.JSON(w, http.StatusAccepted, map[string]string{"id": o.ID})
+		}
+		defer os.Remove(path)
+		if _, err := t.Jobs.Begin(r.Context(), c, kind, o, total); err != nil {
+			return err
+		}
+		res, err := t.Store.ImportFile(r.Context(), c, kind, path, o)
+		if ferr := t.Jobs.Finish(r.Context(), o.ID, res, err); ferr != nil && t.Log != nil {
+			t.Log(ferr)
+		}
+		if err != nil {
+			return err
+		}
+		res.Report.Localize(web.Lang(r))
+		status := http.StatusOK
+		if res.Report.Failed() && o.Mode == ModeStrict {
+			status = http.StatusUnprocessableEntity
+		}
+		return web.JSON(w, status, res.Report)
+	}
+}
+
+// receive stores the multipart field "file" in a temporary file.
+func (t *Transfer) receive(w http.ResponseWriter, r *http.Request) (path, name, sum string, err error) {
+	limit := t.MaxUpload
+	if limit <= 0 {
+		limit = DefaultMaxUpload
+	}
+	tooLarge := apperr.New(apperr.TooLarge, fmt.Sprintf("文件超过 %d MB 的上限。", limit>>20), fmt.Sprintf("The file is larger than the limit of %d MB.", limit>>20))
+	if r.ContentLength > limit+1<<20 {
+		return "", "", "", tooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", "", "", apperr.New(apperr.Unsupported, "请以 multipart/form-data 上传，文件字段名为 file。", "Upload as multipart/form-data with the file in the field named file.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", "", "", apperr.Validation(apperr.Field("file", "required", "请选择要导入的文件。", "Choose the file to import."))
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return "", "", "", tooLarge
+		}
+		if err != nil {
+			return "", "", "", apperr.New(apperr.Malformed, "上传内容不完整："+err.Error(), "The upload is incomplete: "+err.Error())
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		path, sum, err := SaveUpload(part, limit)
+		part.Close()
+		if errors.As(err, &mbe) {
+			return "", "", "", tooLarge
+		}
+		if err != nil {
+			return "", "", "", err
+		}
+		return path, filepath.Base(part.FileName()), sum, nil
+	}
+}
+
+func (t *Transfer) apiStatus(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	st, err := t.Jobs.Status(r.Context(), CallerOf(r, p), r.PathValue("id"), web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, st)
+}
+
+func (t *Transfer) apiRejects(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	b, err := t.Jobs.Rejects(r.Context(), CallerOf(r, p), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	attachment(w, "rejected-rows.xlsx", tabular.XLSX)
+	_, err = w.Write(b)
+	return err
+}
+
+func formatOf(r *http.Request, def tabular.Format) (tabular.Format, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "":
+		return def, nil
+	case "csv":
+		return tabular.CSV, nil
+	case "xlsx":
+		return tabular.XLSX, nil
+	}
+	return "", apperr.Validation(apperr.Field("format", "invalid", "格式应为 csv 或 xlsx。", "The format must be csv or xlsx."))
+}
+
+func attachment(w http.ResponseWriter, name string, f tabular.Format) {
+	ct := "text/csv; charset=utf-8"
+	if f == tabular.XLSX {
+		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+func templateColumns(cols []Column) []tabular.Column {
+	out := make([]tabular.Column, len(cols))
+	for i, c := range cols {
+		out[i] = tabular.Column{Header: c.Zh, AltHeader: c.En, Example: c.Example, Choices: c.Choices, Required: c.Required, DescZh: c.DescZh, DescEn: c.DescEn}
+	}
+	return out
+}
+
+func (t *Transfer) apiTemplate(cols []Column, kind string) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+		f, err := formatOf(r, tabular.XLSX)
+		if err != nil {
+			return err
+		}
+		attachment(w, kind+"-template."+string(f), f)
+		if f == tabular.XLSX {
+			return tabular.WriteTemplate(w, "导入 import", "说明 help", templateColumns(cols))
+		}
+		tw, err := tabular.NewWriter(f, w, kind)
+		if err != nil {
+			return err
+		}
+		ex := make([]string, len(cols))
+		for i, c := range cols {
+			ex[i] = c.Example
+		}
+		if err := tw.Write(Headers(cols)); err != nil {
+			return err
+		}
+		if err := tw.Write(ex); err != nil {
+			return err
+		}
+		return tw.Close()
+	}
+}
+
+func (t *Transfer) apiExport(kind string) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+		f, err := formatOf(r, tabular.CSV)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		year := 0
+		if kind == "annual" {
+			if year, err = strconv.Atoi(q.Get("year")); err != nil {
+				return apperr.Validation(apperr.Field("year", "required", "请给出年度，例如 ?year=2026。", "Give the year, e.g. ?year=2026."))
+			}
+		}
+		c := CallerOf(r, p)
+		name := fmt.Sprintf("%s-%s.%s", kind, time.Now().Format("20060102"), f)
+		if u := q.Get("orgunit"); u != "" {
+			name = strings.Replace(name, kind, kind+"-"+u, 1)
+		}
+		attachment(w, name, f)
+		tw, err := tabular.NewWriter(f, w, kind)
+		if err != nil {
+			return err
+		}
+		if kind == "annual" {
+			_, err = t.Store.ExportAnnual(r.Context(), c, year, q.Get("orgunit"), mayReveal(p.Role), tw)
+		} else {
+			_, err = t.Store.ExportPersons(r.Context(), c, q.Get("orgunit"), mayReveal(p.Role), tw)
+		}
+		if err != nil {
+			return err // headers may be sent already; the client sees a cut file
+		}
+		return tw.Close()
+	}
+}
