@@ -77,9 +77,16 @@ func hashOf(e Entry) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// insertChunk is how many entries one INSERT writes in bulk appends.
+const insertChunk = 50
+
+// insertEntries is the INSERT of n entries.
+func insertEntries(n int) string {
+	return `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+}
+
 const (
-	insertEntry = `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	readHead = `SELECT seq, hash FROM audit_head WHERE id = 1`
 	moveHead = `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`
 )
@@ -95,19 +102,31 @@ func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
 	if err := tx.QueryRow(ctx, readHead+tx.ForUpdate()).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read head: %w", err)
 	}
-	stmt, err := tx.Prepare(ctx, insertEntry)
-	if err != nil {
-		return fmt.Errorf("audit: prepare: %w", err)
-	}
-	for _, e := range entries {
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
 		seq++
 		e.Seq, e.At, e.PrevHash = seq, tx.Now.Truncate(time.Millisecond), prev
 		e.Hash = hashOf(e)
-		if _, err := stmt.ExecContext(ctx, e.Seq, e.At.UnixMilli(), e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID,
-			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash); err != nil {
+		rows[i] = []any{e.Seq, e.At.UnixMilli(), e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID,
+			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash}
+		prev = e.Hash
+	}
+	// Full chunks in one statement each, the rest one by one: only two
+	// statement texts exist, both prepared once.
+	i := 0
+	for ; i+insertChunk <= len(rows); i += insertChunk {
+		vals := make([]any, 0, insertChunk*len(rows[0]))
+		for _, r := range rows[i : i+insertChunk] {
+			vals = append(vals, r...)
+		}
+		if _, err := tx.Exec(ctx, insertEntries(insertChunk), vals...); err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
-		prev = e.Hash
+	}
+	for ; i < len(rows); i++ {
+		if _, err := tx.Exec(ctx, insertEntries(1), rows[i]...); err != nil {
+			return fmt.Errorf("audit: append: %w", err)
+		}
 	}
 	if _, err := tx.Exec(ctx, moveHead, seq, prev); err != nil {
 		return fmt.Errorf("audit: move head: %w", err)
@@ -134,7 +153,7 @@ const maxGroup = 256
 
 // NewLog returns a log on d and starts its group-commit writer; Close stops it.
 func NewLog(d *db.DB) *Log {
-	d.Warm(context.Background(), insertEntry, moveHead)
+	d.Warm(context.Background(), insertEntries(1), insertEntries(insertChunk), moveHead)
 	if d.Dialect == db.Postgres {
 		d.Warm(context.Background(), readHead+" FOR UPDATE")
 	} else {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
@@ -108,7 +109,8 @@ type rowWork struct {
 	old   *stored
 	ann   Annual
 	oldA  *Annual
-	act   int // actCreate…
+	act   int   // actCreate…
+	vals  []any // the insert values of a new person, encrypted
 }
 
 const (
@@ -130,6 +132,7 @@ type importer struct {
 	seen    map[[16]byte]int  // blind index → first row (duplicates in the file)
 	res     *ImportResult
 	entries []audit.Entry
+	now     time.Time // the time written on every row of the import
 }
 
 func (im *importer) reject(w *rowWork) {
@@ -167,7 +170,7 @@ func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column
 		return nil, apperr.Validation(apperr.Field("mode", "invalid", "导入模式应为 strict（全部或全不）或 skip-invalid（跳过错误行）。",
 			"The mode must be strict (all or nothing) or skip-invalid (skip bad rows)."))
 	}
-	im := &importer{s: s, c: c, o: o, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{},
+	im := &importer{s: s, c: c, o: o, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{}, now: s.db.Now(),
 		res: &ImportResult{Report: ImportReport{ID: o.ID, Kind: kind, Mode: o.Mode, Year: o.Year, FileName: o.FileName, Rejected: []Rejection{}}}}
 	im.res.Header = src.Header()
 	var dup []string
@@ -251,17 +254,48 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		}
 		return batch, nil
 	}
-	process := func(tx *db.Tx) (bool, error) {
-		batch, err := readBatch()
-		if err != nil || len(batch) == 0 {
-			return false, err
-		}
-		rep.Rows += len(batch)
-		if !headerBroken {
-			if err := prepare(batch); err != nil {
-				return false, err
+	// A producer reads and prepares batches (parse, validate, look up, encrypt)
+	// while the caller's goroutine writes the previous one.
+	type prepared struct {
+		batch []*rowWork
+		err   error
+	}
+	batches := make(chan prepared, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(batches)
+		for {
+			batch, err := readBatch()
+			if err == nil && len(batch) > 0 && !headerBroken {
+				err = prepare(batch)
+			}
+			if err != nil || len(batch) == 0 {
+				if err != nil {
+					select {
+					case batches <- prepared{err: err}:
+					case <-stop:
+					}
+				}
+				return
+			}
+			select {
+			case batches <- prepared{batch: batch}:
+			case <-stop:
+				return
 			}
 		}
+	}()
+	process := func(tx *db.Tx) (bool, error) {
+		p, ok := <-batches
+		if !ok {
+			return false, nil
+		}
+		if p.err != nil {
+			return false, p.err
+		}
+		batch := p.batch
+		rep.Rows += len(batch)
 		var good []*rowWork
 		for _, w := range batch {
 			if headerBroken {
@@ -346,6 +380,7 @@ func (s *Store) ImportPersons(ctx context.Context, c Caller, src RowSource, o Im
 	if err != nil {
 		return nil, err
 	}
+	s.db.Warm(ctx, insertPersonsSQL(insertChunk))
 	return im.run(ctx, src, im.preparePersons, im.writePersons)
 }
 
@@ -577,6 +612,7 @@ func (im *importer) validatePerson(w *rowWork, existing map[[16]byte]*stored) {
 	switch {
 	case w.old == nil:
 		w.act = actCreate
+		w.vals = im.s.insertValues(n, im.now)
 	case samePerson(n.PersonInput, w.old.in) && n.ID.Converted == w.old.converted:
 		w.act = actUnchanged
 	default:
@@ -589,6 +625,12 @@ func (im *importer) validatePerson(w *rowWork, existing map[[16]byte]*stored) {
 
 // insertChunk is how many persons one INSERT statement writes.
 const insertChunk = 100
+
+// insertPersonsSQL is the INSERT of n persons, returning their ids.
+func insertPersonsSQL(n int) string {
+	row := "(" + placeholders(personInsertN) + ")"
+	return `INSERT INTO persons (` + personInsertCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ` RETURNING id, id_bidx`
+}
 
 func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 	ctx := context.Background()
@@ -611,13 +653,10 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 	for start := 0; start < len(creates); start += insertChunk {
 		part := creates[start:min(start+insertChunk, len(creates))]
 		vals := make([]any, 0, len(part)*personInsertN)
-		marks := make([]string, len(part))
-		row := "(" + placeholders(personInsertN) + ")"
-		for i, w := range part {
-			vals = append(vals, im.s.insertValues(w.norm, tx.Now)...)
-			marks[i] = row
+		for _, w := range part {
+			vals = append(vals, w.vals...)
 		}
-		q := `INSERT INTO persons (` + personInsertCols + `) VALUES ` + strings.Join(marks, ", ") + ` RETURNING id, id_bidx`
+		q := insertPersonsSQL(len(part))
 		rs, err := tx.Query(ctx, q, vals...)
 		if err != nil {
 			if db.IsUniqueViolation(err) {

@@ -36,14 +36,13 @@ const (
 
 // CSVReader reads CSV text; it is the Reader that OpenCSV returns.
 type CSVReader struct {
-	cr        *csv.Reader
-	lim       *recordLimiter
-	enc       string
-	comma     rune
-	header    []string
-	headerRow int
-	row       int
-	closer    io.Closer
+	cr     *csv.Reader
+	lim    *recordLimiter
+	enc    string
+	comma  rune
+	header []string
+	row    int
+	closer io.Closer
 }
 
 // OpenCSV reads CSV from r. The encoding is detected:
@@ -121,7 +120,7 @@ func OpenCSV(r io.Reader) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.header, c.headerRow, c.row = cleanHeader(header), c.row, 0
+	c.header = cleanHeader(header)
 	return c, nil
 }
 
@@ -134,10 +133,6 @@ func (c *CSVReader) Comma() rune { return c.comma }
 
 // Header implements Reader.
 func (c *CSVReader) Header() []string { return c.header }
-
-// HeaderRow returns the line number of the header row (1 unless the file
-// starts with empty lines).
-func (c *CSVReader) HeaderRow() int { return c.headerRow }
 
 // Row implements Reader.
 func (c *CSVReader) Row() int { return c.row }

@@ -125,10 +125,10 @@ type Reader interface {
 	// row may have fewer cells than the header (treat missing cells as
 	// empty) or more.
 	Next() ([]string, error)
-	// Row returns the row number of the row last returned by Next, 1-based
-	// as a person sees it in Excel: the header is row 1 (when the file
-	// starts with it), and a CSV record spanning lines has the number of
-	// the line it starts on.
+	// Row returns the row number of the row last returned by Next (before
+	// the first Next, of the header), 1-based as a person sees it in Excel:
+	// the header is row 1 when the file starts with it, and a CSV record
+	// spanning lines has the number of the line it starts on.
 	Row() int
 	// Close releases the file.
 	Close() error

@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,8 @@ func NewWriter(f Format, w io.Writer, sheet string) (Writer, error) {
 }
 
 // xlsxWriter writes one sheet with excelize's StreamWriter, which keeps at
-// most 16 MB of the sheet in memory and the rest in a temporary file.
+// most 16 MB of the sheet in memory and the rest in a temporary file, and
+// zips the workbook straight into the destination.
 type xlsxWriter struct {
 	w         io.Writer
 	f         *excelize.File
@@ -80,6 +82,9 @@ func (x *xlsxWriter) init(sheet string) error {
 	if x.markStyle, err = x.f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Color: "C00000"}}); err != nil {
 		return err
 	}
+	// excelize's File.Write assembles the whole zip in memory; with this
+	// the zip goes straight to w instead.
+	x.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(x.w) })
 	x.sw, err = x.f.NewStreamWriter(sheet)
 	return err
 }
@@ -142,7 +147,7 @@ func (x *xlsxWriter) Close() error {
 	if x.f == nil {
 		return nil
 	}
-	defer func() { _ = x.f.Close(); x.f = nil }()
+	defer func() { _ = x.f.Close(); x.f, x.sw, x.vals = nil, nil, nil }()
 	if err := x.sw.Flush(); err != nil {
 		return err
 	}

@@ -1,0 +1,124 @@
+package app_test
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sunshine/internal/app"
+	"sunshine/internal/audit"
+	"sunshine/internal/demo"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+// writePersonsCSV writes n demo persons as an import file and creates their
+// villages in d. It returns the file's path.
+func writePersonsCSV(tb testing.TB, d *db.DB, n int) string {
+	tb.Helper()
+	ctx := context.Background()
+	var towns []orgunit.Unit
+	for _, u := range orgunit.Seed() {
+		if u.Level == 3 && u.Parent == "310114" {
+			towns = append(towns, u)
+		}
+	}
+	ds := demo.Generate(7, n, towns, 2026, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err := d.InTx(ctx, func(tx *db.Tx) error { return orgunit.InsertTx(ctx, tx, ds.Units...) }); err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(tb.TempDir(), "persons.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write(registry.Headers(registry.PersonColumns()))
+	for _, p := range ds.Persons {
+		comps := make([]string, len(p.Components))
+		for i, c := range p.Components {
+			comps[i] = strconv.Itoa(c)
+		}
+		_ = w.Write([]string{p.Name, p.IDNumber, p.CertificateNumber, strconv.Itoa(p.Category), strconv.Itoa(p.Grade), p.OrgUnit,
+			p.Phone, p.Address, p.Hukou, p.EconomicStatus, p.GuardianName, p.GuardianPhone, p.CertificateIssued, p.Status,
+			p.Household, strings.Join(comps, ",")})
+	}
+	w.Flush()
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkImport100k imports 100,000 persons from CSV on SQLite (strict mode:
+// full validation, encryption, blind index, audit) and compares with the
+// sqlite3 shell's .import of the same file into a table with a unique index.
+func BenchmarkImport100k(b *testing.B) {
+	const n = 100_000
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		d := testkit.SQLite(b)
+		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(b.TempDir(), "key")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := writePersonsCSV(b, d, n)
+		caller := registry.Caller{Actor: audit.Actor{Username: "bench", Role: "system"}, Scope: orgunit.AllUnits()}
+		b.StartTimer()
+		start := time.Now()
+		res, err := a.Registry.ImportFile(ctx, caller, "persons", path, registry.ImportOptions{Mode: registry.ModeStrict, ID: "bench"})
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if err != nil || res.Report.Created != n {
+			b.Fatalf("import: %v %+v", err, res.Report.Rejected[:min(5, len(res.Report.Rejected))])
+		}
+		ours := float64(n) / elapsed.Seconds()
+		b.ReportMetric(ours, "rows/s")
+		floor, err := sqliteShellImport(b, path)
+		if err != nil {
+			b.Logf("sqlite3 shell baseline not measured: %v", err)
+		} else {
+			rate := float64(n) / floor.Seconds()
+			b.ReportMetric(rate, "sqlite3_rows/s")
+			b.ReportMetric(ours/rate, "ratio")
+			b.Logf("import %d persons: %v (%.0f rows/s); sqlite3 .import: %v (%.0f rows/s); ratio %.2f", n, elapsed, ours, floor, rate, ours/rate)
+		}
+		a.Close()
+	}
+}
+
+// sqliteShellImport times the sqlite3 shell's .import of path into a table
+// with a unique index on the ID number column (the floor of what a CSV import
+// into SQLite can do on this machine).
+func sqliteShellImport(tb testing.TB, path string) (time.Duration, error) {
+	bin, err := exec.LookPath("sqlite3")
+	if err != nil {
+		return 0, err
+	}
+	dbPath := filepath.Join(tb.TempDir(), "floor.db")
+	cols := make([]string, len(registry.PersonColumns()))
+	for i := range cols {
+		cols[i] = fmt.Sprintf("c%d TEXT", i)
+	}
+	script := "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\nCREATE TABLE t (" + strings.Join(cols, ", ") + ");\n" +
+		"CREATE UNIQUE INDEX t_id ON t (c1);\n.import --csv --skip 1 " + path + " t\n"
+	start := time.Now()
+	cmd := exec.Command(bin, dbPath)
+	cmd.Stdin = strings.NewReader(script)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Run(); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
