@@ -71,10 +71,7 @@ func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal
 		return err
 	}
 	q := r.URL.Query()
-	f := Filter{OrgUnit: q.Get("orgunit"), Status: q.Get("status"), Q: q.Get("q"), Limit: limit}
-	if f.Cursor, err = web.IntParam("cursor", cursor); err != nil {
-		return err
-	}
+	f := Filter{OrgUnit: q.Get("orgunit"), Status: q.Get("status"), Q: q.Get("q"), Limit: limit, Cursor: cursor}
 	if c := q.Get("category"); c != "" {
 		if f.Category, _ = ParseCategory(c); f.Category == 0 {
 			return apperr.Validation(apperr.Field("category", "invalid", "残疾类别应为1至7。", "The category must be 1 to 7."))
@@ -89,12 +86,9 @@ func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return err
 	}
-	out := web.List[Person]{Items: items, Total: total}
+	out := web.List[Person]{Items: items, Total: total, Next: next}
 	if items == nil {
 		out.Items = []Person{}
-	}
-	if next != 0 {
-		out.Next = strconv.FormatInt(next, 10)
 	}
 	return web.JSON(w, http.StatusOK, out)
 }

@@ -49,7 +49,7 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 			p.address, p.hukou, p.economic_status, p.guardian_name, NULL, p.certificate_issued, p.status, p.version, p.id_converted,
 			p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM persons p WHERE `+where+` ORDER BY p.id`, args...)
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM persons p WHERE `+where+` ORDER BY p.orgunit, p.id`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("export persons: %w", err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	q := `SELECT p.id_enc, p.id_masked, a.employment, a.college_graduate, a.school_enrolled, a.rehab_need, a.rehab_received, a.device_need,
 		a.device_received, a.pension_insured, a.medical_insured, a.culture_sports, a.living_subsidy_received, a.care_subsidy_received,
 		a.economic_status, a.household_income_per_capita, a.orgunit, p.id
-		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.person_id`
+		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
 	rows, err := s.db.Query(ctx, q, append([]any{year}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("export annual records: %w", err)

@@ -650,6 +650,12 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 		}
 		im.audit(audit.ActionUpdate, w.old.id, w.norm.OrgUnit)
 	}
+	if tx.Dialect == db.Postgres && len(creates) > 0 {
+		if err := im.copyPersons(ctx, tx, creates); err != nil {
+			return err
+		}
+		creates = nil
+	}
 	for start := 0; start < len(creates); start += insertChunk {
 		part := creates[start:min(start+insertChunk, len(creates))]
 		vals := make([]any, 0, len(part)*personInsertN)
@@ -685,6 +691,50 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 	entries := im.entries
 	im.entries = nil
 	return audit.Append(ctx, tx, entries...)
+}
+
+// copyPersons writes new persons on PostgreSQL: COPY into a staging table,
+// then one INSERT … SELECT into persons.
+func (im *importer) copyPersons(ctx context.Context, tx *db.Tx, creates []*rowWork) error {
+	cols := strings.Fields(strings.NewReplacer(",", " ").Replace(personInsertCols))
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS persons_staging ON COMMIT DROP AS SELECT `+personInsertCols+` FROM persons WITH NO DATA`); err != nil {
+		return fmt.Errorf("staging table: %w", err)
+	}
+	rows := make([][]any, len(creates))
+	for i, w := range creates {
+		rows[i] = w.vals
+	}
+	if _, err := tx.CopyFrom(ctx, "persons_staging", cols, rows); err != nil {
+		return err
+	}
+	rs, err := tx.Query(ctx, `INSERT INTO persons (`+personInsertCols+`) SELECT `+personInsertCols+` FROM persons_staging RETURNING id, id_bidx`)
+	if err != nil {
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "导入期间有人登记了同一身份证号的人员，请重新导入。",
+				"Someone registered a person with one of these ID numbers during the import; import again.")
+		}
+		return fmt.Errorf("insert persons: %w", err)
+	}
+	ids := map[[16]byte]int64{}
+	for rs.Next() {
+		var id int64
+		var b []byte
+		if err := rs.Scan(&id, &b); err != nil {
+			rs.Close()
+			return fmt.Errorf("insert persons: %w", err)
+		}
+		ids[[16]byte(b)] = id
+	}
+	if err := rs.Close(); err != nil {
+		return fmt.Errorf("insert persons: %w", err)
+	}
+	for _, w := range creates {
+		im.audit(audit.ActionCreate, ids[[16]byte(w.bidx)], w.norm.OrgUnit)
+	}
+	if _, err := tx.Exec(ctx, `TRUNCATE persons_staging`); err != nil {
+		return fmt.Errorf("staging table: %w", err)
+	}
+	return nil
 }
 
 func (im *importer) audit(action string, id int64, unit string) {

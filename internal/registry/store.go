@@ -252,20 +252,20 @@ type Filter struct {
 	Grade    int
 	Status   string
 	Q        string // a name (prefix), or a full ID number
-	Cursor   int64  // persons with id > Cursor
+	Cursor   string // the next page: persons after this one in (org unit, id) order
 	Limit    int
 }
 
-// List returns the persons in the caller's scope that match f, by id, with the
-// total count and the cursor of the next page (0 at the end). Each listed person
-// gets an audit entry.
-func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, int64, error) {
+// List returns the persons in the caller's scope that match f, by org unit
+// and id, with the total count and the cursor of the next page ("" at the end).
+// Each listed person gets an audit entry.
+func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, string, error) {
 	where, args := scopeWhere(c)
 	conds := []string{where}
 	if f.OrgUnit != "" {
 		sc, ok := c.Scope.Narrow(f.OrgUnit)
 		if !ok {
-			return nil, 0, 0, nil // another area: nothing, as if it did not exist
+			return nil, 0, "", nil // another area: nothing, as if it did not exist
 		}
 		lo, hi := sc.Range()
 		conds, args = append(conds, "p.orgunit >= ? AND p.orgunit < ?"), append(args, lo, hi)
@@ -289,36 +289,47 @@ func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, in
 	cond := strings.Join(conds, " AND ")
 	var total int
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM persons p WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, 0, fmt.Errorf("count persons: %w", err)
+		return nil, 0, "", fmt.Errorf("count persons: %w", err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	f.Limit = min(f.Limit, 500)
-	rows, err := s.db.Query(ctx, `SELECT `+personCols+` FROM persons p WHERE `+cond+` AND p.id > ? ORDER BY p.id LIMIT ?`,
-		append(args, f.Cursor, f.Limit+1)...)
+	// Pages follow the (org unit, id) index, so no page sorts the whole scope.
+	page, pageArgs := "", []any{}
+	if f.Cursor != "" {
+		unit, idText, ok := strings.Cut(f.Cursor, ".")
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if !ok || err != nil {
+			return nil, 0, "", apperr.Validation(apperr.Field("cursor", "invalid", "翻页参数 cursor 无效，请从第一页开始。", "The cursor is not valid; start again from the first page."))
+		}
+		page, pageArgs = ` AND (p.orgunit > ? OR (p.orgunit = ? AND p.id > ?))`, []any{unit, unit, id}
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+personCols+` FROM persons p WHERE `+cond+page+` ORDER BY p.orgunit, p.id LIMIT ?`,
+		append(append(args, pageArgs...), f.Limit+1)...)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+		return nil, 0, "", fmt.Errorf("list persons: %w", err)
 	}
 	defer rows.Close()
 	var out []Person
 	for rows.Next() {
 		p, err := scanPerson(rows)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+			return nil, 0, "", fmt.Errorf("list persons: %w", err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, 0, fmt.Errorf("list persons: %w", err)
+		return nil, 0, "", fmt.Errorf("list persons: %w", err)
 	}
-	var next int64
+	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = out[len(out)-1].ID
+		last := out[len(out)-1]
+		next = last.OrgUnit + "." + strconv.FormatInt(last.ID, 10)
 	}
 	if err := s.auditList(ctx, c, out); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, "", err
 	}
 	return out, total, next, nil
 }
@@ -372,25 +383,26 @@ func (s *Store) scanFull(sc interface{ Scan(...any) error }) (stored, error) {
 }
 
 // load reads a person's full input (secrets decrypted) for a change.
-func (s *Store) load(ctx context.Context, c Caller, id int64) (PersonInput, int, error) {
+func (s *Store) load(ctx context.Context, c Caller, id int64) (stored, error) {
 	where, args := scopeWhere(c)
 	st, err := s.scanFull(s.db.QueryRow(ctx, `SELECT `+fullCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return PersonInput{}, 0, apperr.ErrNotFound()
+		return stored{}, apperr.ErrNotFound()
 	}
 	if err != nil {
-		return PersonInput{}, 0, fmt.Errorf("load person %d: %w", id, err)
+		return stored{}, fmt.Errorf("load person %d: %w", id, err)
 	}
-	return st.in, st.version, nil
+	return st, nil
 }
 
 // Patch changes the given fields of a person. patch holds JSON values by field
 // name and must carry "version"; a stale version is a conflict.
 func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]json.RawMessage) (Person, error) {
-	cur, version, err := s.load(ctx, c, id)
+	st, err := s.load(ctx, c, id)
 	if err != nil {
 		return Person{}, err
 	}
+	cur, version := st.in, st.version
 	var want int
 	if v, ok := patch["version"]; !ok || json.Unmarshal(v, &want) != nil {
 		return Person{}, apperr.Validation(apperr.Field("version", "required", "请提供记录的版本号（version）。", "Send the record's version."))
@@ -421,6 +433,7 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 	if err != nil {
 		return Person{}, err
 	}
+	n.ID.Converted = st.converted && n.IDNumber == cur.IDNumber // a converted legacy number stays noted
 	slices.Sort(changed)
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		res, err := s.updateTx(ctx, tx, c, id, version, n)
@@ -467,10 +480,11 @@ func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (
 		return Revealed{}, apperr.Validation(apperr.Field("reason", "required", "请说明查看完整信息的原因（2至200个字符）。",
 			"State why you need to see the full details (2 to 200 characters)."))
 	}
-	in, _, err := s.load(ctx, c, id)
+	st, err := s.load(ctx, c, id)
 	if err != nil {
 		return Revealed{}, err
 	}
+	in := st.in
 	e := c.Actor.Entry(audit.ActionReveal, SubjectPerson, strconv.FormatInt(id, 10), in.OrgUnit)
 	e.Reason = reason
 	if err := s.log.Record(ctx, e); err != nil {
@@ -607,6 +621,3 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 	}
 	return false, nil
 }
-
-// Today is the store's current date (for callers that validate against it).
-func (s *Store) Today() time.Time { return s.db.Now() }

@@ -15,8 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -124,7 +125,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		// busy_timeout first so that the following pragmas wait instead of failing.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite writer: %w", err)
@@ -237,6 +238,7 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // action carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn
 	db      *DB
 	Now     time.Time
 	Dialect Dialect
@@ -244,11 +246,16 @@ type Tx struct {
 
 // InTx runs fn in a write transaction and commits when fn returns nil.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	stx, err := d.W.BeginTx(ctx, nil)
+	conn, err := d.W.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, db: d, Now: d.Now(), Dialect: d.Dialect}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, conn: conn, db: d, Now: d.Now(), Dialect: d.Dialect}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return err
@@ -304,6 +311,28 @@ func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	return t.tx.PrepareContext(ctx, q)
+}
+
+// CopyFrom bulk-loads rows into table with PostgreSQL's COPY, inside the
+// transaction. It is for PostgreSQL only.
+func (t *Tx) CopyFrom(ctx context.Context, table string, cols []string, rows [][]any) (int64, error) {
+	if t.Dialect != Postgres {
+		return 0, errors.New("copy: PostgreSQL only")
+	}
+	var n int64
+	err := t.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy: unexpected driver connection %T", dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return n, nil
 }
 
 // ForUpdate is the row-locking suffix of a SELECT: "FOR UPDATE" on PostgreSQL,

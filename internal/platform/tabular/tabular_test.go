@@ -945,3 +945,36 @@ func FuzzOpenCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzXLSXSheet checks that no sheet content makes the XLSX reader panic
+// or return empty rows.
+func FuzzXLSXSheet(f *testing.F) {
+	for _, seed := range []string{
+		`<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="B2" s="1"><v>43832.5</v></c></row>`,
+		`<row><c t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row><row><c r="XFD2"><v>1E+300</v></c></row>`,
+		`<row r="1"><c r="A1" t="d"><v>2020-01-02T03:04:05Z</v></c><c t="b"><v>0</v></c><c t="s"><v>9</v></c></row>`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, sheet string) {
+		p := xlsxParts{
+			sst:    `<si><t>x_x0041_</t></si>`,
+			styles: `<cellXfs><xf numFmtId="0"/><xf numFmtId="22"/></cellXfs>`,
+			sheets: []string{sheet},
+		}
+		r, err := OpenXLSX(p.build(t), Limits{})
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		for {
+			cells, err := r.Next()
+			if err != nil {
+				return
+			}
+			if len(cells) == 0 || len(cells) > maxColumns {
+				t.Fatalf("row %d: %d cells", r.Row(), len(cells))
+			}
+		}
+	})
+}

@@ -67,6 +67,9 @@ type Router struct {
 
 // NewRouter returns a router that authenticates with auth.
 func NewRouter(auth Authenticator, log *slog.Logger) *Router {
+	if log == nil {
+		log = slog.Default()
+	}
 	return &Router{mux: http.NewServeMux(), auth: auth, log: log}
 }
 

@@ -66,7 +66,7 @@ CREATE TABLE annual_records (
     updated_by                  TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (person_id, year)
 );
-CREATE INDEX annual_year_orgunit ON annual_records (year, orgunit);
+CREATE INDEX annual_year_orgunit ON annual_records (year, orgunit, person_id);
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
