@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +32,7 @@ var version = "dev"
 const usage = `sunshine — 阳光助残云 Sunshine disability services platform
 
 usage:
-  sunshine serve   [--addr 127.0.0.1:8080] [--db DSN] [--data DIR] [--demo]
+  sunshine serve   [--addr 127.0.0.1:8080] [--db DSN] [--data DIR] [--demo] [--max-upload-mb 50]
   sunshine migrate [--db DSN]
   sunshine user add --username U --role ROLE --orgunit CODE [--name NAME]   (password: one line on stdin)
   sunshine import persons FILE [--mode strict|skip-invalid] [--year Y]      (.csv or .xlsx)
@@ -40,7 +41,7 @@ usage:
   sunshine demo    [--persons N] [--seed S]
   sunshine version
 
-environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE
+environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB
 `
 
 func main() {
@@ -67,6 +68,13 @@ func oneLine(err error) string {
 
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
 		return v
 	}
 	return def
@@ -198,13 +206,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	c.register(fs)
 	addr := fs.String("addr", env("SUNSHINE_ADDR", "127.0.0.1:8080"), "listen address")
 	withDemo := fs.Bool("demo", false, "load demo data into an empty database")
+	maxUpload := fs.Int64("max-upload-mb", envInt("SUNSHINE_MAX_UPLOAD_MB", 50), "largest file accepted for import, in MB")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *maxUpload < 1 {
+		return errors.New("--max-upload-mb must be at least 1")
 	}
 	a, err := c.open(ctx, log)
 	if err != nil {
 		return err
 	}
+	a.Transfer.MaxUpload = *maxUpload << 20
 	defer a.Close()
 	if *withDemo {
 		empty, err := a.IsEmpty(ctx)

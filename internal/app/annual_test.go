@@ -98,3 +98,32 @@ func TestListPaging(t *testing.T) {
 		}
 	})
 }
+
+// TestImportLegacyID converts a 15-digit ID number on import and notes it.
+func TestImportLegacyID(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		file := "姓名,身份证号,残疾类别,残疾等级,所属村居,联系电话\n老号,110105491231002,肢体,二级," + villageIn + ",13900001111\n"
+		st, rep := e.importFile("town", "/api/v1/imports/persons", "legacy.csv", []byte(file))
+		if st != 200 || rep.Created != 1 {
+			t.Fatalf("legacy import: %d %+v", st, rep)
+		}
+		var list struct {
+			Items []struct {
+				ID          int64
+				IDConverted bool   `json:"id_converted"`
+				Masked      string `json:"id_number_masked"`
+				BirthDate   string `json:"birth_date"`
+			}
+		}
+		if st := e.do("town", "GET", "/api/v1/persons?q=11010519491231002X", nil, &list); st != 200 || len(list.Items) != 1 ||
+			!list.Items[0].IDConverted || list.Items[0].BirthDate != "1949-12-31" {
+			t.Fatalf("converted person: %d %+v", st, list)
+		}
+		// Importing the 18-digit form later matches the same person.
+		file18 := "身份证号,联系电话\n11010519491231002X,13900001111\n"
+		if st, rep := e.importFile("town", "/api/v1/imports/persons", "again.csv", []byte(file18)); st != 200 || rep.Unchanged != 1 {
+			t.Fatalf("18-digit re-import: %d %+v", st, rep)
+		}
+	})
+}

@@ -111,6 +111,7 @@ type rowWork struct {
 	oldA  *Annual
 	act   int   // actCreate…
 	vals  []any // the insert values of a new person, encrypted
+	conv  bool  // the file gave a legacy 15-digit ID number
 }
 
 const (
@@ -548,7 +549,7 @@ func (im *importer) idOf(w *rowWork, raw string) bool {
 		w.errs = append(w.errs, *e)
 		return false
 	}
-	w.in.IDNumber = id.Value
+	w.in.IDNumber, w.conv = id.Value, id.Converted
 	w.bidx = im.s.vault.Index(fID, id.Value)
 	key := [16]byte(w.bidx)
 	if first, dup := im.seen[key]; dup {
@@ -608,17 +609,16 @@ func (im *importer) validatePerson(w *rowWork, existing map[[16]byte]*stored) {
 		w.act = actReject
 		return
 	}
+	n.ID.Converted = w.conv
 	w.norm = n
 	switch {
 	case w.old == nil:
 		w.act = actCreate
 		w.vals = im.s.insertValues(n, im.now)
-	case samePerson(n.PersonInput, w.old.in) && n.ID.Converted == w.old.converted:
+	case samePerson(n.PersonInput, w.old.in) && (n.ID.Converted == w.old.converted || w.old.converted):
 		w.act = actUnchanged
 	default:
-		if w.old.converted && !n.ID.Converted {
-			w.norm.ID.Converted = true // once converted, always noted
-		}
+		w.norm.ID.Converted = w.old.converted || n.ID.Converted // once converted, always noted
 		w.act = actUpdate
 	}
 }
