@@ -39,6 +39,7 @@ type App struct {
 	Jobs     *registry.Jobs
 	Transfer *registry.Transfer
 	Log      *slog.Logger
+	pages    *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -113,6 +114,10 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
+	if a.pages, err = web.NewRenderer(registry.TemplateFuncs(), pageTemplates(), registry.Templates()); err != nil {
+		log.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -131,15 +136,19 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 	}
 	u := s.User
 	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, Lang: u.Lang, Display: u.Display, Token: token}, nil
+		PersonID: u.PersonID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
 // Router builds the router with every route.
 func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
+	rt.Pages, rt.NewPage = a.pages, a.newPage
 	a.platformRoutes(rt)
 	a.Registry.Routes(rt)
 	a.Transfer.Routes(rt)
+	a.pageRoutes(rt)
+	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
+	pages.Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

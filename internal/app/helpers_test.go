@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"sunshine/internal/app"
@@ -45,6 +47,26 @@ type env struct {
 
 // fixtureID is the ID number of the n-th person of newEnv.
 func fixtureID(n int) string { return idNumber(fmt.Sprintf("3101141980010%d00", 10+n)) }
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// form posts url-encoded fields as a user and returns the status and body.
+func (e *env) form(user, path string, fields url.Values) (int, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(fields.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if tok := e.tokens[user]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw
+}
 
 // idNumber completes 17 digits with the check character.
 func idNumber(first17 string) string {
@@ -147,7 +169,7 @@ func (e *env) doRaw(user, method, path string, body, out any, header http.Header
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirect.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -35,10 +35,13 @@ type importReport struct {
 }
 
 // upload posts a file as multipart field "file".
-func (e *env) upload(user, path, name string, data []byte, header http.Header) (int, []byte) {
+func (e *env) upload(user, path, name string, data []byte, header http.Header, fields ...string) (int, []byte) {
 	e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	for i := 0; i+1 < len(fields); i += 2 {
+		mw.WriteField(fields[i], fields[i+1])
+	}
 	fw, _ := mw.CreateFormFile("file", name)
 	fw.Write(data)
 	mw.Close()
@@ -48,7 +51,7 @@ func (e *env) upload(user, path, name string, data []byte, header http.Header) (
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirect.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

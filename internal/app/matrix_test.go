@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -16,9 +17,11 @@ import (
 
 // request is one call of a route in the matrix.
 type request struct {
-	path string
-	body any
-	file []byte // sent as the multipart field "file" when set
+	path   string
+	body   any
+	file   []byte     // sent as the multipart field "file" when set
+	fields []string   // other multipart fields, name and value pairs
+	form   url.Values // sent url-encoded when set (a page's form)
 }
 
 // matrixEntry says how to call a route in and out of the caller's scope, which
@@ -30,9 +33,17 @@ type matrixEntry struct {
 	inOK    int                               // status for allowed roles in scope
 	out     func(e *env, user string) request // a call outside the scope (nil: the route has no scope)
 	outOK   int                               // status for allowed roles out of scope
+	anon    int                               // status without sign-in (default 401; pages send 303 to /login)
+	pageIn  bool                              // a page: without sign-in it redirects (303)
 }
 
 func p(id int64, rest string) string { return fmt.Sprintf("/api/v1/persons/%d%s", id, rest) }
+
+// outName is the name of the fixture's person outside every test user's scope.
+const outName = "测试3"
+
+// pp is the page of a person.
+func pp(id int64, rest string) string { return fmt.Sprintf("/persons/%d%s", id, rest) }
 
 func fixed(path string, body any) func(*env, string) request {
 	return func(*env, string) request { return request{path: path, body: body} }
@@ -73,7 +84,97 @@ func otherUser(u string) string {
 	return "district"
 }
 
+// pageEntries are the HTML pages: without sign-in they redirect to /login.
+func pageEntries() map[string]matrixEntry {
+	yearPath := func(id int64, e *env) string { return pp(id, fmt.Sprintf("/annual/%d", e.year)) }
+	personForm := func(unit, prefix string) func(*env, string) request {
+		return func(e *env, u string) request {
+			return request{path: "/persons/new", form: url.Values{"name": {"页面" + u}, "id_number": {idNumber(prefix + "19920101" + code3(u))},
+				"category": {"4"}, "grade": {"3"}, "orgunit": {unit}, "hukou": {"local"}, "economic_status": {"normal"}, "status": {"active"}}}
+		}
+	}
+	editForm := func(id func(*env) int64) func(*env, string) request {
+		return func(e *env, u string) request {
+			return request{path: pp(id(e), "/edit"), form: url.Values{"version": {fmt.Sprint(e.version(id(e)))}, "name": {"测试1"}, "category": {"4"},
+				"grade": {"2"}, "orgunit": {villageIn}, "address": {"页面地址 " + u}, "hukou": {"local"}, "economic_status": {"normal"}, "status": {"active"}}}
+		}
+	}
+	annualForm := url.Values{"employment": {"employed"}, "economic_status": {"normal"}, "medical_insured": {"1"}}
+	return map[string]matrixEntry{
+		"GET /static/": {public: true, in: fixed("/static/app.css", nil), inOK: 200},
+		"GET /login":   {public: true, in: fixed("/login", nil), inOK: 200},
+		"POST /login": {public: true, in: func(_ *env, u string) request {
+			return request{path: "/login", form: url.Values{"username": {u}, "password": {testPassword}}}
+		}, inOK: 303},
+		"POST /logout": {allowed: identity.Roles(), pageIn: true, in: func(*env, string) request { return request{path: "/logout", form: url.Values{}} }, inOK: 303},
+		"POST /preferences": {public: true, in: func(*env, string) request {
+			return request{path: "/preferences", form: url.Values{"lang": {"en"}, "display": {"large"}, "next": {"/"}}}
+		}, inOK: 303},
+		"POST /session/touch": {allowed: identity.Roles(), in: func(*env, string) request { return request{path: "/session/touch", form: url.Values{}} }, inOK: 200},
+		"GET /{$}":            {allowed: identity.Roles(), pageIn: true, in: fixed("/", nil), inOK: 200},
+		"GET /orgunits":       {allowed: []string{identity.DistrictStaff}, pageIn: true, in: fixed("/orgunits", nil), inOK: 200},
+		"POST /orgunits": {allowed: []string{identity.DistrictStaff}, pageIn: true, inOK: 303, outOK: 422,
+			in: func(e *env, u string) request {
+				return request{path: "/orgunits", form: url.Values{"code": {"310114102" + fmt.Sprint(400+len(u))}, "name": {"页面村" + u}, "parent": {"310114102"}}}
+			},
+			out: func(e *env, u string) request {
+				return request{path: "/orgunits", form: url.Values{"code": {"320583100" + fmt.Sprint(400+len(u))}, "name": {"页面村" + u}, "parent": {"320583100"}}}
+			}},
+		"GET /users": {allowed: []string{identity.SysAdmin, identity.SecAdmin}, pageIn: true, in: fixed("/users", nil), inOK: 200},
+		"POST /users": {allowed: []string{identity.SysAdmin}, pageIn: true, inOK: 303, in: func(*env, string) request {
+			return request{path: "/users", form: url.Values{"username": {"page_user"}, "role": {"village_assistant"}, "orgunit": {villageIn}, "password": {"a long enough password"}}}
+		}},
+		"GET /audit":       {allowed: []string{identity.Auditor}, pageIn: true, in: fixed("/audit?user=district", nil), inOK: 200},
+		"GET /persons":     {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 200, in: fixed("/persons?orgunit="+villageIn, nil), out: fixed("/persons?orgunit="+villageOut, nil)},
+		"GET /persons/new": {allowed: editorsRoles, pageIn: true, in: fixed("/persons/new", nil), inOK: 200},
+		"POST /persons/new": {allowed: editorsRoles, pageIn: true, inOK: 303, outOK: 422,
+			in: personForm(villageIn, "310114"), out: personForm(villageOut, "320583")},
+		"GET /persons/{id}": {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: pp(e.in, "")} },
+			out: func(e *env, u string) request { return request{path: pp(e.out, "")} }},
+		"POST /persons/{id}/reveal": {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 404,
+			in: func(e *env, u string) request {
+				return request{path: pp(e.in, "/reveal"), form: url.Values{"reason": {"入户走访"}}}
+			},
+			out: func(e *env, u string) request {
+				return request{path: pp(e.out, "/reveal"), form: url.Values{"reason": {"入户走访"}}}
+			}},
+		"GET /persons/{id}/edit": {allowed: editorsRoles, pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: pp(e.in, "/edit")} },
+			out: func(e *env, u string) request { return request{path: pp(e.out, "/edit")} }},
+		"POST /persons/{id}/edit": {allowed: editorsRoles, pageIn: true, inOK: 303, outOK: 404,
+			in: editForm(func(e *env) int64 { return e.in }), out: func(e *env, u string) request {
+				return request{path: pp(e.out, "/edit"), form: url.Values{"version": {"1"}, "name": {"x"}}}
+			}},
+		"GET /persons/{id}/annual/{year}": {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: yearPath(e.in, e)} },
+			out: func(e *env, u string) request { return request{path: yearPath(e.out, e)} }},
+		"POST /persons/{id}/annual/{year}": {allowed: registryStaff, pageIn: true, inOK: 303, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: yearPath(e.in, e), form: annualForm} },
+			out: func(e *env, u string) request { return request{path: yearPath(e.out, e), form: annualForm} }},
+		"GET /persons/{id}/access-log": {allowed: append(slices.Clone(readerRoles), identity.Auditor), pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: pp(e.in, "/access-log")} },
+			out: func(e *env, u string) request { return request{path: pp(e.out, "/access-log")} }},
+		"GET /imports": {allowed: registryStaff, pageIn: true, in: fixed("/imports", nil), inOK: 200},
+		"POST /imports": {allowed: registryStaff, pageIn: true, inOK: 303, in: func(e *env, u string) request {
+			return request{path: "/imports", file: annualCSV(e.inID), fields: []string{"kind", "annual", "year", fmt.Sprint(e.year), "mode", "strict"}}
+		}},
+		"GET /imports/{id}": {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, u string) request { return request{path: "/imports/" + importAs(e, u)} },
+			out: func(e *env, u string) request { return request{path: "/imports/" + importAs(e, otherUser(u))} }},
+		"GET /me": {allowed: []string{identity.Person}, pageIn: true, in: fixed("/me", nil), inOK: 200},
+	}
+}
+
 func matrix() map[string]matrixEntry {
+	m := apiEntries()
+	for k, v := range pageEntries() {
+		m[k] = v
+	}
+	return m
+}
+
+func apiEntries() map[string]matrixEntry {
 	return map[string]matrixEntry{
 		"POST /api/v1/imports/persons": {allowed: editorsRoles, inOK: 200, outOK: 422,
 			in: func(e *env, u string) request {
@@ -221,9 +322,8 @@ func TestPermissionMatrix(t *testing.T) {
 			t.Fatalf("the matrix has %d entries for %d routes: remove the entries of routes that are gone", len(m), len(routes))
 		}
 		// Routes that end the caller's session run last.
-		slices.SortStableFunc(routes, func(a, b web.Route) int {
-			return boolInt(a.Pattern == "DELETE /api/v1/session") - boolInt(b.Pattern == "DELETE /api/v1/session")
-		})
+		ends := func(p string) bool { return p == "DELETE /api/v1/session" || p == "POST /logout" }
+		slices.SortStableFunc(routes, func(a, b web.Route) int { return boolInt(ends(a.Pattern)) - boolInt(ends(b.Pattern)) })
 		for _, rt := range routes {
 			entry := m[rt.Pattern]
 			method, _, _ := strings.Cut(rt.Pattern, " ")
@@ -241,35 +341,46 @@ func TestPermissionMatrix(t *testing.T) {
 						build, want = entry.out, entry.outOK
 					}
 					switch {
+					case role == "" && !entry.public && entry.pageIn:
+						want = http.StatusSeeOther
 					case role == "" && !entry.public:
 						want = http.StatusUnauthorized
 					case !allowed:
 						want = http.StatusForbidden
 					}
-					if entry.public && role == "" && rt.Pattern == "POST /api/v1/session" {
+					if entry.public && role == "" && (rt.Pattern == "POST /api/v1/session" || rt.Pattern == "POST /login") {
 						user = "district"
+					}
+					if rt.Pattern == "GET /login" && role != "" {
+						want = http.StatusSeeOther // signed in already: on to the home page
 					}
 					r := build(e, user)
 					var got int
 					var raw []byte
 					if r.file != nil {
-						got, raw = e.upload(user, r.path, "file.csv", r.file, nil)
+						got, raw = e.upload(user, r.path, "file.csv", r.file, nil, r.fields...)
+					} else if r.form != nil {
+						got, raw = e.form(user, r.path, r.form)
 					} else {
 						got, raw = e.doRaw(user, method, r.path, r.body, nil, nil)
 					}
 					if got != want {
 						t.Errorf("%s as %q (%s scope): status %d, want %d: %s", rt.Pattern, role, scope, got, want, raw)
 					}
-					if scope == "out" && got == 200 && (strings.HasPrefix(rt.Pattern, "GET /api/v1/persons") || strings.HasPrefix(rt.Pattern, "GET /api/v1/exports")) &&
-						strings.Contains(string(raw), villageOut) {
+					if scope == "out" && got == 200 && (strings.HasPrefix(rt.Pattern, "GET /api/v1/persons") || strings.HasPrefix(rt.Pattern, "GET /api/v1/exports") ||
+						strings.HasPrefix(rt.Pattern, "GET /persons")) &&
+						strings.Contains(string(raw), outName) {
 						t.Errorf("%s as %q leaked an out-of-scope person: %s", rt.Pattern, role, raw)
 					}
 				}
 			}
-			if rt.Pattern == "DELETE /api/v1/session" {
-				// Every session was ended: the tokens no longer work.
+			if ends(rt.Pattern) {
+				// Every session was ended: the tokens no longer work. Sign in again.
 				if st := e.do("district", "GET", "/api/v1/session", nil, nil); st != http.StatusUnauthorized {
-					t.Errorf("after logout the token still answers %d", st)
+					t.Errorf("after %s the token still answers %d", rt.Pattern, st)
+				}
+				for _, role := range identity.Roles() {
+					e.tokens[userOfRole[role]] = e.login(userOfRole[role])
 				}
 			}
 		}

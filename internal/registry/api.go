@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"sunshine/internal/audit"
@@ -70,18 +71,11 @@ func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	f := Filter{OrgUnit: q.Get("orgunit"), Status: q.Get("status"), Q: q.Get("q"), Limit: limit, Cursor: cursor}
-	if c := q.Get("category"); c != "" {
-		if f.Category, _ = ParseCategory(c); f.Category == 0 {
-			return apperr.Validation(apperr.Field("category", "invalid", "残疾类别应为1至7。", "The category must be 1 to 7."))
-		}
+	f, err := filterOf(r)
+	if err != nil {
+		return err
 	}
-	if g := q.Get("grade"); g != "" {
-		if f.Grade, _ = ParseGrade(g); f.Grade == 0 {
-			return apperr.Validation(apperr.Field("grade", "invalid", "残疾等级应为1至4。", "The grade must be 1 to 4."))
-		}
-	}
+	f.Limit, f.Cursor = limit, cursor
 	items, total, next, err := s.List(r.Context(), CallerOf(r, p), f)
 	if err != nil {
 		return err
@@ -91,6 +85,35 @@ func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal
 		out.Items = []Person{}
 	}
 	return web.JSON(w, http.StatusOK, out)
+}
+
+// filterOf reads the list filters of a request (API and pages alike).
+func filterOf(r *http.Request) (Filter, error) {
+	q := r.URL.Query()
+	f := Filter{OrgUnit: q.Get("orgunit"), Status: q.Get("status"), Q: q.Get("q")}
+	if c := q.Get("category"); c != "" {
+		if f.Category, _ = ParseCategory(c); f.Category == 0 {
+			return f, apperr.Validation(apperr.Field("category", "invalid", "残疾类别应为1至7。", "The category must be 1 to 7."))
+		}
+	}
+	if g := q.Get("grade"); g != "" {
+		if f.Grade, _ = ParseGrade(g); f.Grade == 0 {
+			return f, apperr.Validation(apperr.Field("grade", "invalid", "残疾等级应为1至4。", "The grade must be 1 to 4."))
+		}
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return f, apperr.Validation(apperr.Field("status", "invalid", "状态应为 active、moved_out、deceased 或 cancelled。", "The status must be active, moved_out, deceased or cancelled."))
+	}
+	days, err := web.IntParam("expiring", q.Get("expiring"))
+	if err != nil {
+		return f, err
+	}
+	year, err := web.IntParam("no_annual", q.Get("no_annual"))
+	if err != nil {
+		return f, err
+	}
+	f.ExpiringDays, f.NoAnnual = int(days), int(year)
+	return f, nil
 }
 
 func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -254,37 +254,19 @@ type Filter struct {
 	Q        string // a name (prefix), or a full ID number
 	Cursor   string // the next page: persons after this one in (org unit, id) order
 	Limit    int
+	// ExpiringDays selects certificates that expire within that many days.
+	ExpiringDays int
+	// NoAnnual selects persons without an annual record for that year.
+	NoAnnual int
 }
 
 // List returns the persons in the caller's scope that match f, by org unit
 // and id, with the total count and the cursor of the next page ("" at the end).
 // Each listed person gets an audit entry.
 func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, string, error) {
-	where, args := scopeWhere(c)
-	conds := []string{where}
-	if f.OrgUnit != "" {
-		sc, ok := c.Scope.Narrow(f.OrgUnit)
-		if !ok {
-			return nil, 0, "", nil // another area: nothing, as if it did not exist
-		}
-		lo, hi := sc.Range()
-		conds, args = append(conds, "p.orgunit >= ? AND p.orgunit < ?"), append(args, lo, hi)
-	}
-	if f.Category != 0 {
-		conds, args = append(conds, "p.category = ?"), append(args, f.Category)
-	}
-	if f.Grade != 0 {
-		conds, args = append(conds, "p.grade = ?"), append(args, f.Grade)
-	}
-	if f.Status != "" {
-		conds, args = append(conds, "p.status = ?"), append(args, f.Status)
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		if id, e := ParseIDNumber(fID, q, s.db.Now()); e == nil {
-			conds, args = append(conds, "p.id_bidx = ?"), append(args, s.vault.Index(fID, id.Value))
-		} else {
-			conds, args = append(conds, "p.name >= ? AND p.name < ?"), append(args, q, q+"\U0010FFFF")
-		}
+	conds, args, ok := s.filterWhere(c, f)
+	if !ok {
+		return nil, 0, "", nil // another area: nothing, as if it did not exist
 	}
 	cond := strings.Join(conds, " AND ")
 	var total int
@@ -332,6 +314,89 @@ func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, st
 		return nil, 0, "", err
 	}
 	return out, total, next, nil
+}
+
+// filterWhere turns a filter into SQL conditions on persons p. ok is false when
+// the filter asks for an org unit outside the caller's scope.
+func (s *Store) filterWhere(c Caller, f Filter) ([]string, []any, bool) {
+	where, args := scopeWhere(c)
+	conds := []string{where}
+	if f.OrgUnit != "" {
+		sc, ok := c.Scope.Narrow(f.OrgUnit)
+		if !ok {
+			return nil, nil, false
+		}
+		lo, hi := sc.Range()
+		conds, args = append(conds, "p.orgunit >= ? AND p.orgunit < ?"), append(args, lo, hi)
+	}
+	if f.Category != 0 {
+		conds, args = append(conds, "p.category = ?"), append(args, f.Category)
+	}
+	if f.Grade != 0 {
+		conds, args = append(conds, "p.grade = ?"), append(args, f.Grade)
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "p.status = ?"), append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		if id, e := ParseIDNumber(fID, q, s.db.Now()); e == nil {
+			conds, args = append(conds, "p.id_bidx = ?"), append(args, s.vault.Index(fID, id.Value))
+		} else {
+			conds, args = append(conds, "p.name >= ? AND p.name < ?"), append(args, q, q+"\U0010FFFF")
+		}
+	}
+	if f.ExpiringDays > 0 {
+		// Valid CertificateValidYears from issue: expiring soon = issued between these dates.
+		today := s.db.Now()
+		from := today.AddDate(-CertificateValidYears, 0, 0).Format(time.DateOnly)
+		to := today.AddDate(-CertificateValidYears, 0, f.ExpiringDays).Format(time.DateOnly)
+		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued >= ? AND p.certificate_issued <= ?"), append(args, from, to)
+	}
+	if f.NoAnnual > 0 {
+		conds, args = append(conds, "NOT EXISTS (SELECT 1 FROM annual_records a WHERE a.person_id = p.id AND a.year = ?)"), append(args, f.NoAnnual)
+	}
+	return conds, args, true
+}
+
+// Count counts the persons of the caller's scope that match f (an aggregate:
+// no personal data, not audited).
+func (s *Store) Count(ctx context.Context, c Caller, f Filter) (int, error) {
+	conds, args, ok := s.filterWhere(c, f)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM persons p WHERE `+strings.Join(conds, " AND "), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count persons: %w", err)
+	}
+	return n, nil
+}
+
+// CategoryCount is the number of active persons of one category.
+type CategoryCount struct {
+	Category int
+	Severe   int // grades 1 and 2
+	Total    int
+}
+
+// CountByCategory counts the active persons of the scope by category.
+func (s *Store) CountByCategory(ctx context.Context, c Caller) ([]CategoryCount, error) {
+	where, args := scopeWhere(c)
+	rows, err := s.db.Query(ctx, `SELECT p.category, SUM(CASE WHEN p.grade <= 2 THEN 1 ELSE 0 END), count(*) FROM persons p
+		WHERE `+where+` AND p.status = 'active' GROUP BY p.category ORDER BY p.category`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by category: %w", err)
+	}
+	defer rows.Close()
+	var out []CategoryCount
+	for rows.Next() {
+		var cc CategoryCount
+		if err := rows.Scan(&cc.Category, &cc.Severe, &cc.Total); err != nil {
+			return nil, fmt.Errorf("count by category: %w", err)
+		}
+		out = append(out, cc)
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) auditList(ctx context.Context, c Caller, ps []Person) error {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -111,6 +112,8 @@ type JobStatus struct {
 	RowsTotal int           `json:"rows_total"`
 	Report    *ImportReport `json:"report,omitempty"`
 	Error     string        `json:"error,omitempty"`
+	FileName  string        `json:"file_name,omitempty"`
+	Created   time.Time     `json:"created_at"`
 	username  string
 }
 
@@ -257,6 +260,27 @@ func (j *Jobs) Status(ctx context.Context, c Caller, id, lang string) (JobStatus
 		}
 	}
 	return st, nil
+}
+
+// Recent lists the latest imports of this user, newest first.
+func (j *Jobs) Recent(ctx context.Context, c Caller, n int) ([]JobStatus, error) {
+	rows, err := j.s.db.Query(ctx, `SELECT id, kind, state, rows_done, rows_total, file_name, created_at FROM imports WHERE username = ? ORDER BY created_at DESC LIMIT ?`,
+		c.Actor.Username, n)
+	if err != nil {
+		return nil, fmt.Errorf("recent imports: %w", err)
+	}
+	defer rows.Close()
+	var out []JobStatus
+	for rows.Next() {
+		var st JobStatus
+		var created int64
+		if err := rows.Scan(&st.ID, &st.Kind, &st.State, &st.RowsDone, &st.RowsTotal, &st.FileName, &created); err != nil {
+			return nil, fmt.Errorf("recent imports: %w", err)
+		}
+		st.Created = db.FromMillis(created)
+		out = append(out, st)
+	}
+	return out, rows.Err()
 }
 
 // Rejects returns the XLSX of rejected rows of an import of this user.

@@ -70,7 +70,7 @@ func (t *Transfer) apiImport(kind string) web.Handler {
 			}
 			o.Year = y
 		}
-		path, name, sum, err := t.receive(w, r)
+		path, name, sum, _, err := t.receive(w, r)
 		if err != nil {
 			return err
 		}
@@ -115,46 +115,60 @@ func (t *Transfer) apiImport(kind string) web.Handler {
 	}
 }
 
-// receive stores the multipart field "file" in a temporary file.
-func (t *Transfer) receive(w http.ResponseWriter, r *http.Request) (path, name, sum string, err error) {
+// receive stores the multipart field "file" in a temporary file and returns
+// the other (small) fields of the form too.
+func (t *Transfer) receive(w http.ResponseWriter, r *http.Request) (path, name, sum string, fields map[string]string, err error) {
 	limit := t.MaxUpload
 	if limit <= 0 {
 		limit = DefaultMaxUpload
 	}
 	tooLarge := apperr.New(apperr.TooLarge, fmt.Sprintf("文件超过 %d MB 的上限。", limit>>20), fmt.Sprintf("The file is larger than the limit of %d MB.", limit>>20))
 	if r.ContentLength > limit+1<<20 {
-		return "", "", "", tooLarge
+		return "", "", "", nil, tooLarge
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
+	fields = map[string]string{}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", "", "", apperr.New(apperr.Unsupported, "请以 multipart/form-data 上传，文件字段名为 file。", "Upload as multipart/form-data with the file in the field named file.")
+		return "", "", "", nil, apperr.New(apperr.Unsupported, "请以 multipart/form-data 上传，文件字段名为 file。", "Upload as multipart/form-data with the file in the field named file.")
 	}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return "", "", "", apperr.Validation(apperr.Field("file", "required", "请选择要导入的文件。", "Choose the file to import."))
+			return "", "", "", nil, apperr.Validation(apperr.Field("file", "required", "请选择要导入的文件。", "Choose the file to import."))
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return "", "", "", tooLarge
+			return "", "", "", nil, tooLarge
 		}
 		if err != nil {
-			return "", "", "", apperr.New(apperr.Malformed, "上传内容不完整："+err.Error(), "The upload is incomplete: "+err.Error())
+			return "", "", "", nil, apperr.New(apperr.Malformed, "上传内容不完整："+err.Error(), "The upload is incomplete: "+err.Error())
 		}
 		if part.FormName() != "file" {
+			b, _ := io.ReadAll(io.LimitReader(part, 1<<10))
 			part.Close()
+			fields[part.FormName()] = strings.TrimSpace(string(b))
 			continue
 		}
 		path, sum, err := SaveUpload(part, limit)
 		part.Close()
 		if errors.As(err, &mbe) {
-			return "", "", "", tooLarge
+			return "", "", "", nil, tooLarge
 		}
 		if err != nil {
-			return "", "", "", err
+			return "", "", "", nil, err
 		}
-		return path, filepath.Base(part.FileName()), sum, nil
+		// Fields after the file are read too (browsers send them in form order).
+		for {
+			next, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			b, _ := io.ReadAll(io.LimitReader(next, 1<<10))
+			fields[next.FormName()] = strings.TrimSpace(string(b))
+			next.Close()
+		}
+		return path, filepath.Base(part.FileName()), sum, fields, nil
 	}
 }
 

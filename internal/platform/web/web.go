@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/platform/apperr"
 )
@@ -30,6 +32,8 @@ type Principal struct {
 	Lang     string
 	Display  string
 	Token    string
+	// ExpiresAt is when the session ends unless used again.
+	ExpiresAt time.Time
 }
 
 // Authenticator resolves a bearer token or session cookie to a principal.
@@ -63,6 +67,9 @@ type Router struct {
 	routes []Route
 	auth   Authenticator
 	log    *slog.Logger
+	// Pages renders HTML pages and their errors; NewPage starts a page's data.
+	Pages   *Renderer
+	NewPage func(r *http.Request, p *Principal, title string) *Page
 }
 
 // NewRouter returns a router that authenticates with auth.
@@ -95,25 +102,62 @@ func PrincipalOf(ctx context.Context) *Principal {
 	return p
 }
 
-// Handle registers h for pattern ("METHOD /path") with the given access.
+// Handle registers an API handler for pattern ("METHOD /path"): errors are JSON.
 func (rt *Router) Handle(pattern string, a Access, h Handler) {
+	rt.handle(pattern, a, h, rt.Error)
+}
+
+// Page registers an HTML page handler: errors are pages, and a visitor who is
+// not signed in is sent to the sign-in page.
+func (rt *Router) Page(pattern string, a Access, h Handler) {
+	rt.handle(pattern, a, h, rt.PageError)
+}
+
+// PageError renders err as an HTML page.
+func (rt *Router) PageError(w http.ResponseWriter, r *http.Request, err error) {
+	status, d := ErrorDetailOf(err, PageLang(r))
+	if status == http.StatusUnauthorized {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if status == http.StatusInternalServerError {
+		rt.log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if rt.Pages == nil || rt.NewPage == nil {
+		http.Error(w, d.Message, status)
+		return
+	}
+	p := rt.NewPage(r, PrincipalOf(r.Context()), http.StatusText(status))
+	p.Title = map[int]string{403: p.T("无权访问", "Not allowed"), 404: p.T("未找到", "Not found"), 409: p.T("发生冲突", "Conflict"),
+		413: p.T("文件过大", "File too large"), 415: p.T("文件类型不支持", "Unsupported file"), 429: p.T("请稍后再试", "Try again later")}[status]
+	if p.Title == "" {
+		p.Title = p.T("出错了", "Something went wrong")
+	}
+	p.Data = d
+	if rerr := rt.Pages.Render(w, r, status, "error.html", p); rerr != nil {
+		rt.log.Error("render error page", "err", rerr)
+		http.Error(w, d.Message, status)
+	}
+}
+
+func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.ResponseWriter, *http.Request, error)) {
 	rt.routes = append(rt.routes, Route{Pattern: pattern, Access: a})
 	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var p *Principal
 		if tok := Token(r); tok != "" && rt.auth != nil {
 			var err error
 			if p, err = rt.auth(r.Context(), tok); err != nil && !a.Public {
-				rt.Error(w, r, err)
+				onError(w, r, err)
 				return
 			}
 		}
 		if !a.Public {
 			if p == nil {
-				rt.Error(w, r, apperr.New(apperr.Unauthorized, "请先登录。", "Please sign in first."))
+				onError(w, r, apperr.New(apperr.Unauthorized, "请先登录。", "Please sign in first."))
 				return
 			}
 			if len(a.Roles) > 0 && !slices.Contains(a.Roles, p.Role) {
-				rt.Error(w, r, apperr.ErrForbidden())
+				onError(w, r, apperr.ErrForbidden())
 				return
 			}
 		}
@@ -121,7 +165,7 @@ func (rt *Router) Handle(pattern string, a Access, h Handler) {
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		}
 		if err := h(w, r, p); err != nil {
-			rt.Error(w, r, err)
+			onError(w, r, err)
 		}
 	})
 }
@@ -152,6 +196,45 @@ func Lang(r *http.Request) string {
 		return "en"
 	}
 	return "zh"
+}
+
+// Cookies remembering the language and display mode of visitors not signed in.
+const (
+	LangCookie    = "sunshine_lang"
+	DisplayCookie = "sunshine_display"
+)
+
+// PageLang is the language of a page: ?lang=, else the signed-in user's
+// choice, else the language cookie, else Accept-Language, else Chinese.
+func PageLang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+		return l
+	}
+	if p := PrincipalOf(r.Context()); p != nil && (p.Lang == "en" || p.Lang == "zh") {
+		return p.Lang
+	}
+	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
+		return c.Value
+	}
+	if al := strings.ToLower(r.Header.Get("Accept-Language")); strings.HasPrefix(strings.TrimSpace(al), "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// PageDisplay is the display mode of a page: ?display=, the user's choice, the cookie.
+func PageDisplay(r *http.Request) string {
+	valid := func(d string) bool { return d == "standard" || d == "large" || d == "contrast" }
+	if d := r.URL.Query().Get("display"); valid(d) {
+		return d
+	}
+	if p := PrincipalOf(r.Context()); p != nil && valid(p.Display) {
+		return p.Display
+	}
+	if c, err := r.Cookie(DisplayCookie); err == nil && valid(c.Value) {
+		return c.Value
+	}
+	return "standard"
 }
 
 // Status maps an error code to its HTTP status.

@@ -1,0 +1,564 @@
+package registry
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/tabular"
+	"sunshine/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+// Templates are the registry's page templates.
+func Templates() fs.FS {
+	sub, _ := fs.Sub(templatesFS, "templates")
+	return sub
+}
+
+// TemplateFuncs are the registry's template helpers.
+func TemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"categoryName":   CategoryName,
+		"gradeName":      GradeName,
+		"roleName":       identity.RoleName,
+		"enumName":       EnumName,
+		"categories":     func() []int { return []int{1, 2, 3, 4, 5, 6, 7} },
+		"grades":         func() []int { return []int{1, 2, 3, 4} },
+		"hukous":         func() []string { return Hukous },
+		"econs":          func() []string { return EconomicStatuses },
+		"statuses":       func() []string { return Statuses },
+		"employments":    func() []string { return Employments },
+		"annualBools":    func() []Column { return AnnualColumns()[2 : 2+len(annualBools)] },
+		"componentsText": formatComponents,
+		"actionName":     ActionName,
+		"field": func(p *web.Page, name, label, value, hint, autocomplete string) fieldView {
+			v := fieldView{Name: name, Label: label, Value: value, Hint: hint, Autocomplete: autocomplete}
+			if p.Error != nil {
+				v.Error = p.Error.ByField[name]
+			}
+			return v
+		},
+	}
+}
+
+// fieldView is one text field of a form.
+type fieldView struct {
+	Name, Label, Value, Hint, Autocomplete, Error string
+}
+
+// ActionName is the display name of an audit action.
+func ActionName(action, lang string) string {
+	names := map[string][2]string{
+		"read": {"查看", "read"}, "list": {"在列表中查看", "seen in a list"}, "create": {"新建", "created"}, "update": {"修改", "changed"},
+		"reveal": {"查看完整信息", "revealed the full details"}, "export": {"导出", "exported"}, "import": {"导入", "imported"},
+	}
+	if n, ok := names[action]; ok {
+		return apperr.T(n[0], n[1]).In(lang)
+	}
+	return action
+}
+
+// EnumName is the display name of an enumeration value.
+func EnumName(v, lang string) string {
+	names := map[string][2]string{
+		"local": {"本地户籍", "local"}, "nonlocal": {"外地户籍", "non-local"},
+		"normal": {"一般", "normal"}, "dibao": {"低保", "minimum living allowance (dibao)"}, "near_dibao": {"低保边缘", "near dibao"}, "tekun": {"特困", "extreme poverty (tekun)"},
+		"active": {"在册", "active"}, "moved_out": {"迁出", "moved out"}, "deceased": {"死亡", "deceased"}, "cancelled": {"注销", "cancelled"},
+		"employed": {"就业", "employed"}, "unemployed": {"失业（有能力且求职）", "unemployed (able and seeking)"}, "unable": {"无劳动能力", "unable to work"},
+		"not_seeking": {"未求职", "not seeking work"}, "student": {"在校学生", "student"}, "retired": {"退休", "retired"},
+	}
+	n, ok := names[v]
+	if !ok {
+		return v
+	}
+	return apperr.T(n[0], n[1]).In(lang)
+}
+
+// Pages serves the registry's web pages.
+type Pages struct {
+	Store    *Store
+	Transfer *Transfer
+	Render   func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
+	NewPage  func(r *http.Request, p *web.Principal, title string) *web.Page
+	Units    *orgunit.Store
+}
+
+// Routes registers the registry pages.
+func (pg *Pages) Routes(rt *web.Router) {
+	rt.Page("GET /persons", staff, pg.list)
+	rt.Page("GET /persons/new", editors, pg.newForm)
+	rt.Page("POST /persons/new", editors, pg.create)
+	rt.Page("GET /persons/{id}", staff, pg.detail)
+	rt.Page("POST /persons/{id}/reveal", staff, pg.reveal)
+	rt.Page("GET /persons/{id}/edit", editors, pg.editForm)
+	rt.Page("POST /persons/{id}/edit", editors, pg.edit)
+	rt.Page("GET /persons/{id}/annual/{year}", staff, pg.annualForm)
+	rt.Page("POST /persons/{id}/annual/{year}", staff, pg.annualSave)
+	rt.Page("GET /persons/{id}/access-log", logReads, pg.accessLog)
+	rt.Page("GET /imports", staff, pg.imports)
+	rt.Page("POST /imports", staff, pg.importPost)
+	rt.Page("GET /imports/{id}", staff, pg.importStatus)
+	rt.Page("GET /me", web.Roles(identity.Person), pg.me)
+}
+
+func (pg *Pages) crumbs(page *web.Page, r *http.Request, unit string, extra ...web.Crumb) {
+	path, err := pg.Units.Path(r.Context(), unit)
+	if err == nil {
+		for _, u := range path {
+			page.Crumbs = append(page.Crumbs, web.Crumb{Label: u.Label(page.Lang), Href: "/persons?orgunit=" + u.Code})
+		}
+	}
+	page.Crumbs = append(page.Crumbs, extra...)
+}
+
+type listData struct {
+	Items   []Person
+	Total   int
+	Next    string
+	Filter  Filter
+	Query   string
+	CanEdit bool
+	Year    int
+}
+
+func (pg *Pages) list(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("残疾人档案", "Registry of disabled persons")
+	f, err := filterOf(r)
+	if err != nil {
+		return err
+	}
+	f.Limit, f.Cursor = 50, r.URL.Query().Get("cursor")
+	items, total, next, err := pg.Store.List(r.Context(), CallerOf(r, p), f)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	q.Del("cursor")
+	q.Del("lang")
+	q.Del("display")
+	page.Data = listData{Items: items, Total: total, Next: next, Filter: f, Query: q.Encode(), CanEdit: p.Role != identity.VillageAssistant,
+		Year: pg.Store.db.Now().Year()}
+	return pg.Render(w, r, http.StatusOK, "persons.html", page)
+}
+
+type detailData struct {
+	Person   Person
+	Revealed *Revealed
+	Reason   string
+	CanEdit  bool
+	Year     int
+	Unit     string
+}
+
+func (pg *Pages) showPerson(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, person Person, rev *Revealed, formErr error) error {
+	page := pg.NewPage(r, p, person.Name)
+	pg.crumbs(page, r, person.OrgUnit, web.Crumb{Label: person.Name})
+	page.Error = web.FormErrorOf(formErr, page.Lang)
+	unit := person.OrgUnit
+	if u, err := pg.Units.Get(r.Context(), person.OrgUnit); err == nil {
+		unit = u.Label(page.Lang)
+	}
+	page.Data = detailData{Person: person, Revealed: rev, CanEdit: p.Role == identity.DistrictStaff || p.Role == identity.TownStaff,
+		Year: pg.Store.db.Now().Year(), Unit: unit}
+	return pg.Render(w, r, status, "person.html", page)
+}
+
+func (pg *Pages) detail(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	person, err := pg.Store.Get(r.Context(), CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return pg.showPerson(w, r, p, http.StatusOK, person, nil, nil)
+}
+
+func (pg *Pages) reveal(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c := CallerOf(r, p)
+	person, err := pg.Store.get(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	rev, err := pg.Store.Reveal(r.Context(), c, id, r.PostFormValue("reason"))
+	if err != nil {
+		if web.FormErrorOf(err, "zh") == nil {
+			return err
+		}
+		return pg.showPerson(w, r, p, http.StatusUnprocessableEntity, person, nil, err)
+	}
+	return pg.showPerson(w, r, p, http.StatusOK, person, &rev, nil)
+}
+
+type formData struct {
+	Person PersonInput
+	ID     int64
+	Ver    int
+	New    bool
+	Towns  []orgunit.Unit
+}
+
+func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return pg.showForm(w, r, p, http.StatusOK, formData{New: true, Person: PersonInput{OrgUnit: r.URL.Query().Get("orgunit")}}, nil)
+}
+
+func (pg *Pages) showForm(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d formData, formErr error) error {
+	page := pg.NewPage(r, p, "")
+	if d.New {
+		page.Title = page.T("新建残疾人档案", "Register a person")
+	} else {
+		page.Title = page.T("修改档案：", "Edit: ") + d.Person.Name
+		pg.crumbs(page, r, d.Person.OrgUnit, web.Crumb{Label: d.Person.Name, Href: fmt.Sprintf("/persons/%d", d.ID)}, web.Crumb{Label: page.T("修改", "Edit")})
+	}
+	page.Error = web.FormErrorOf(formErr, page.Lang)
+	if formErr != nil && page.Error == nil {
+		return formErr
+	}
+	page.Data = d
+	return pg.Render(w, r, status, "person_form.html", page)
+}
+
+// formInput reads the person form.
+func formInput(r *http.Request) (PersonInput, []string) {
+	in := PersonInput{Name: r.PostFormValue("name"), IDNumber: r.PostFormValue("id_number"), CertificateNumber: r.PostFormValue("certificate_number"),
+		OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit")), Household: r.PostFormValue("household"), Phone: r.PostFormValue("phone"),
+		Address: r.PostFormValue("address"), Hukou: r.PostFormValue("hukou"), EconomicStatus: r.PostFormValue("economic_status"),
+		GuardianName: r.PostFormValue("guardian_name"), GuardianPhone: r.PostFormValue("guardian_phone"),
+		CertificateIssued: r.PostFormValue("certificate_issued"), Status: r.PostFormValue("status")}
+	in.Category, _ = strconv.Atoi(r.PostFormValue("category"))
+	in.Grade, _ = strconv.Atoi(r.PostFormValue("grade"))
+	if comps, ok := parseComponentsCell(r.PostFormValue("components")); ok {
+		in.Components = comps
+	}
+	var fields []string
+	for k := range r.PostForm {
+		fields = append(fields, k)
+	}
+	return in, fields
+}
+
+func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	in, _ := formInput(r)
+	person, err := pg.Store.Create(r.Context(), CallerOf(r, p), in)
+	if err != nil {
+		return pg.showForm(w, r, p, http.StatusUnprocessableEntity, formData{New: true, Person: in}, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/persons/%d", person.ID))
+	return nil
+}
+
+func (pg *Pages) editForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	st, err := pg.Store.load(r.Context(), CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	// The form never shows the full secrets: they stay empty unless changed.
+	in := st.in
+	in.IDNumber, in.CertificateNumber, in.Phone, in.GuardianPhone = "", "", "", ""
+	return pg.showForm(w, r, p, http.StatusOK, formData{Person: in, ID: id, Ver: st.version}, nil)
+}
+
+func (pg *Pages) edit(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, _ := formInput(r)
+	patch := map[string]json.RawMessage{}
+	set := func(k string, v any) {
+		b, _ := json.Marshal(v)
+		patch[k] = b
+	}
+	set("version", atoiDefault(r.PostFormValue("version")))
+	set("name", in.Name)
+	set("category", in.Category)
+	set("grade", in.Grade)
+	set("components", in.Components)
+	set("orgunit", in.OrgUnit)
+	set("household", in.Household)
+	set("address", in.Address)
+	set("hukou", in.Hukou)
+	set("economic_status", in.EconomicStatus)
+	set("guardian_name", in.GuardianName)
+	set("certificate_issued", in.CertificateIssued)
+	set("status", in.Status)
+	// Secrets are changed only when typed in (the form shows them empty).
+	for k, v := range map[string]string{"id_number": in.IDNumber, "certificate_number": in.CertificateNumber, "phone": in.Phone, "guardian_phone": in.GuardianPhone} {
+		if strings.TrimSpace(v) != "" {
+			set(k, v)
+		}
+	}
+	if r.PostFormValue("clear_phone") == "1" {
+		set("phone", "")
+	}
+	_, err = pg.Store.Patch(r.Context(), CallerOf(r, p), id, patch)
+	if err != nil {
+		return pg.showForm(w, r, p, http.StatusUnprocessableEntity, formData{Person: in, ID: id, Ver: atoiDefault(r.PostFormValue("version"))}, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/persons/%d", id))
+	return nil
+}
+
+func atoiDefault(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+type annualData struct {
+	Person  Person
+	Annual  Annual
+	Year    int
+	Exists  bool
+	Saved   bool
+	Checked map[string]bool
+}
+
+func (a *Annual) flags() map[string]bool {
+	return map[string]bool{"college_graduate": a.CollegeGraduate, "school_enrolled": a.SchoolEnrolled, "rehab_need": a.RehabNeed,
+		"rehab_received": a.RehabReceived, "device_need": a.DeviceNeed, "device_received": a.DeviceReceived,
+		"pension_insured": a.PensionInsured, "medical_insured": a.MedicalInsured, "culture_sports": a.CultureSports,
+		"living_subsidy_received": a.LivingSubsidyReceived, "care_subsidy_received": a.CareSubsidyReceived}
+}
+
+func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d annualData, formErr error) error {
+	page := pg.NewPage(r, p, "")
+	page.Title = fmt.Sprintf(page.T("%d 年度状况：%s", "Annual record %d: %s"), d.Year, d.Person.Name)
+	pg.crumbs(page, r, d.Person.OrgUnit, web.Crumb{Label: d.Person.Name, Href: fmt.Sprintf("/persons/%d", d.Person.ID)},
+		web.Crumb{Label: fmt.Sprintf(page.T("%d 年度状况", "Annual record %d"), d.Year)})
+	page.Error = web.FormErrorOf(formErr, page.Lang)
+	if formErr != nil && page.Error == nil {
+		return formErr
+	}
+	d.Checked = d.Annual.flags()
+	page.Data = d
+	return pg.Render(w, r, status, "annual.html", page)
+}
+
+func (pg *Pages) annualForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	c := CallerOf(r, p)
+	person, err := pg.Store.get(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	d := annualData{Person: person, Year: year, Annual: Annual{Employment: "", EconomicStatus: person.EconomicStatus, OrgUnit: person.OrgUnit},
+		Saved: r.URL.Query().Get("saved") == "1"}
+	if a, err := pg.Store.GetAnnual(r.Context(), c, id, year); err == nil {
+		d.Annual, d.Exists = a, true
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return err
+	}
+	return pg.annualPage(w, r, p, http.StatusOK, d, nil)
+}
+
+func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	year, err := pathYear(r)
+	if err != nil {
+		return err
+	}
+	c := CallerOf(r, p)
+	person, err := pg.Store.get(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	on := func(k string) bool { return r.PostForm.Get(k) == "1" }
+	a := Annual{Year: year, Employment: r.PostFormValue("employment"), EconomicStatus: r.PostFormValue("economic_status"),
+		CollegeGraduate: on("college_graduate"), SchoolEnrolled: on("school_enrolled"), RehabNeed: on("rehab_need"), RehabReceived: on("rehab_received"),
+		DeviceNeed: on("device_need"), DeviceReceived: on("device_received"), PensionInsured: on("pension_insured"), MedicalInsured: on("medical_insured"),
+		CultureSports: on("culture_sports"), LivingSubsidyReceived: on("living_subsidy_received"), CareSubsidyReceived: on("care_subsidy_received"),
+		Version: atoiDefault(r.PostFormValue("version"))}
+	var incomeErr error
+	if v := strings.TrimSpace(r.PostFormValue("household_income_per_capita")); v != "" {
+		n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
+		if err != nil {
+			incomeErr = apperr.Validation(apperr.Field("household_income_per_capita", "invalid", "家庭人均收入应为整数（元/年）。", "Household income per capita must be a whole number of yuan per year."))
+		}
+		a.HouseholdIncomePerCapita = &n
+	}
+	if incomeErr == nil {
+		_, _, err = pg.Store.PutAnnual(r.Context(), c, id, a)
+	} else {
+		err = incomeErr
+	}
+	if err != nil {
+		return pg.annualPage(w, r, p, http.StatusUnprocessableEntity, annualData{Person: person, Year: year, Annual: a, Exists: a.Version > 0}, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/persons/%d/annual/%d?saved=1", id, year))
+	return nil
+}
+
+type accessData struct {
+	Person  Person
+	Entries any
+	Next    int64
+}
+
+func (pg *Pages) accessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c := CallerOf(r, p)
+	person, err := pg.Store.get(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	before, err := web.IntParam("cursor", r.URL.Query().Get("cursor"))
+	if err != nil {
+		return err
+	}
+	entries, next, err := pg.Store.AccessLog(r.Context(), c, id, before, 100)
+	if err != nil {
+		return err
+	}
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("查阅记录：", "Access log: ") + person.Name
+	pg.crumbs(page, r, person.OrgUnit, web.Crumb{Label: person.Name, Href: fmt.Sprintf("/persons/%d", id)}, web.Crumb{Label: page.T("查阅记录", "Access log")})
+	page.Data = accessData{Person: person, Entries: entries, Next: next}
+	return pg.Render(w, r, http.StatusOK, "access_log.html", page)
+}
+
+type importsData struct {
+	Recent     []JobStatus
+	Year       int
+	CanPersons bool
+	Units      []orgunit.Unit
+}
+
+func (pg *Pages) importsPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, formErr error) error {
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("导入与导出", "Import and export")
+	page.Error = web.FormErrorOf(formErr, page.Lang)
+	if formErr != nil && page.Error == nil {
+		return formErr
+	}
+	recent, err := pg.Transfer.Jobs.Recent(r.Context(), CallerOf(r, p), 10)
+	if err != nil {
+		return err
+	}
+	page.Data = importsData{Recent: recent, Year: pg.Store.db.Now().Year(), CanPersons: p.Role != identity.VillageAssistant}
+	return pg.Render(w, r, status, "imports.html", page)
+}
+
+func (pg *Pages) imports(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return pg.importsPage(w, r, p, http.StatusOK, nil)
+}
+
+func (pg *Pages) importPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	path, name, sum, fields, err := pg.Transfer.receive(w, r)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Invalid {
+			return pg.importsPage(w, r, p, http.StatusUnprocessableEntity, err)
+		}
+		return err
+	}
+	kind, mode := fields["kind"], fields["mode"]
+	if kind != "annual" {
+		kind = "persons"
+	}
+	if kind == "persons" && p.Role == identity.VillageAssistant {
+		os.Remove(path)
+		return apperr.ErrForbidden()
+	}
+	o := ImportOptions{Mode: mode, ID: NewImportID(), FileName: name, SHA256: sum, KeepRejects: true}
+	if o.Mode != ModeSkipInvalid {
+		o.Mode = ModeStrict
+	}
+	if kind == "annual" {
+		o.Year = atoiDefault(fields["year"])
+	}
+	rd, format, err := tabular.Open(path, tabular.Limits{})
+	if err != nil {
+		os.Remove(path)
+		return fileError(err)
+	}
+	rd.Close()
+	total := 0
+	if format == tabular.CSV {
+		total = CountLines(path)
+	}
+	c := CallerOf(r, p)
+	if _, err := pg.Transfer.Jobs.Begin(r.Context(), c, kind, o, total); err != nil {
+		os.Remove(path)
+		return err
+	}
+	pg.Transfer.Jobs.Run(c, kind, path, o, pg.Transfer.Log)
+	web.Redirect(w, r, "/imports/"+url.PathEscape(o.ID))
+	return nil
+}
+
+func (pg *Pages) importStatus(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	page := pg.NewPage(r, p, "")
+	st, err := pg.Transfer.Jobs.Status(r.Context(), CallerOf(r, p), r.PathValue("id"), page.Lang)
+	if err != nil {
+		return err
+	}
+	page.Title = page.T("导入结果", "Import result")
+	if st.State == "running" {
+		page.Title = page.T("正在导入", "Importing")
+	}
+	page.Crumbs = []web.Crumb{{Label: page.T("导入与导出", "Import and export"), Href: "/imports"}, {Label: page.Title}}
+	page.Data = st
+	return pg.Render(w, r, http.StatusOK, "import.html", page)
+}
+
+type meData struct {
+	Person  Person
+	Entries any
+	Unit    string
+}
+
+func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	c := CallerOf(r, p)
+	person, err := pg.Store.Get(r.Context(), c, p.PersonID)
+	if err != nil {
+		return err
+	}
+	entries, _, err := pg.Store.AccessLog(r.Context(), c, p.PersonID, 0, 50)
+	if err != nil {
+		return err
+	}
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("我的档案", "My record")
+	unit := person.OrgUnit
+	if u, err := pg.Units.Get(r.Context(), person.OrgUnit); err == nil {
+		unit = u.Label(page.Lang)
+	}
+	page.Data = meData{Person: person, Entries: entries, Unit: unit}
+	return pg.Render(w, r, http.StatusOK, "me.html", page)
+}
