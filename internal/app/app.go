@@ -159,3 +159,10 @@ func (a *App) Router() *web.Router {
 func (a *App) Handler() http.Handler {
 	return web.Logged(a.Log, web.Secure(a.Router()))
 }
+
+// TemplateNames lists the page templates; TemplatesRendered counts renders.
+// The tests use them to fail when a template is never rendered.
+func (a *App) TemplateNames() []string { return a.pages.Names() }
+
+// TemplatesRendered returns how often each page template was rendered.
+func (a *App) TemplatesRendered() map[string]int { return a.pages.Rendered() }

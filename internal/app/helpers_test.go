@@ -80,7 +80,10 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
+	t.Cleanup(func() {
+		recordTemplates(a.TemplateNames(), a.TemplatesRendered())
+		a.Close()
+	})
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: a, srv: srv, tokens: map[string]string{}, year: d.Now().Year()}
