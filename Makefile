@@ -2,7 +2,7 @@
 GO ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test lint gotest bench build
+.PHONY: run test lint gotest browser bench build
 
 ## run: start Sunshine on SQLite in ./data, with demo data on first start
 run:
@@ -14,7 +14,7 @@ build:
 
 ## test: formatting, vet, staticcheck, then every test (store and API tests on
 ## SQLite, and on PostgreSQL when SUNSHINE_TEST_PG is set; under CI=true they fail without it)
-test: lint gotest
+test: lint gotest browser
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -24,6 +24,17 @@ lint:
 
 gotest:
 	$(GO) test -count=1 ./...
+
+## browser: the pages in headless Chromium with axe-core (web-tests/); needs
+## chromium and `npm ci` in web-tests. Without them it says so and skips, except under CI.
+browser:
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && [ -d web-tests/node_modules ]; then \
+	  cd web-tests && npm test; \
+	elif [ -n "$$CI" ]; then \
+	  echo "browser tests cannot run: install chromium and run npm ci in web-tests (.ci/run does)"; exit 1; \
+	else \
+	  echo "SKIPPED browser tests: install chromium (apt-get install chromium) and run 'npm ci' in web-tests"; \
+	fi
 
 ## bench: the load benchmark (person reads vs /healthz, 200 clients) and the Go benchmarks
 bench:
