@@ -33,7 +33,6 @@ type matrixEntry struct {
 	inOK    int                               // status for allowed roles in scope
 	out     func(e *env, user string) request // a call outside the scope (nil: the route has no scope)
 	outOK   int                               // status for allowed roles out of scope
-	anon    int                               // status without sign-in (default 401; pages send 303 to /login)
 	pageIn  bool                              // a page: without sign-in it redirects (303)
 }
 

@@ -64,10 +64,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	return a.pages.Render(w, r, status, name, p)
 }
 
-var (
-	signedIn = web.Access{}
-	staffAll = web.Roles(identity.Staff()...)
-)
+// signedIn is the access of pages for any signed-in user.
+var signedIn = web.Access{}
 
 func (a *App) pageRoutes(rt *web.Router) {
 	rt.Handle("GET /static/", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
