@@ -107,6 +107,18 @@ func (c *sessionCache) drop(key [32]byte) {
 	delete(c.m, key)
 }
 
+// dropUser forgets every cached session of one user, so that a change to
+// the user (preferences, role, disabling) is seen by their next request.
+func (c *sessionCache) dropUser(userID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if e.sess.User.ID == userID {
+			delete(c.m, k)
+		}
+	}
+}
+
 // NewStore returns a store. unitExists tells whether an org unit code exists.
 func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error)) *Store {
 	h, _ := HashPassword("not a real password, used to even out timing")
@@ -371,5 +383,6 @@ func (s *Store) SetPreferences(ctx context.Context, userID int64, lang, display 
 	if _, err := s.db.Exec(ctx, `UPDATE users SET lang = ?, display = ? WHERE id = ?`, lang, display, userID); err != nil {
 		return fmt.Errorf("set preferences: %w", err)
 	}
+	s.cache.dropUser(userID)
 	return nil
 }

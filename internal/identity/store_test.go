@@ -144,3 +144,31 @@ func TestLoginLockoutAndSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestPreferencesSeenAtOnce(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s, _ := newStore(t, d)
+		u, err := s.Create(ctx, identity.User{Username: "li", Role: identity.TownStaff, OrgUnit: "310114102"}, "a perfectly fine one!", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := s.Login(ctx, "li", "a perfectly fine one!", "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, tok); err != nil { // now cached
+			t.Fatal(err)
+		}
+		if err := s.SetPreferences(ctx, u.ID, "en", "contrast"); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Authenticate(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.User.Lang != "en" || sess.User.Display != "contrast" {
+			t.Fatalf("the next request still sees lang %q display %q", sess.User.Lang, sess.User.Display)
+		}
+	})
+}

@@ -41,7 +41,7 @@ func TemplateFuncs() template.FuncMap {
 		"econs":          func() []string { return EconomicStatuses },
 		"statuses":       func() []string { return Statuses },
 		"employments":    func() []string { return Employments },
-		"annualBools":    func() []Column { return AnnualColumns()[2 : 2+len(annualBools)] },
+		"annualBools":    annualBoolLabels,
 		"componentsText": formatComponents,
 		"actionName":     ActionName,
 		"field": func(p *web.Page, name, label, value, hint, autocomplete string) fieldView {
@@ -52,6 +52,17 @@ func TemplateFuncs() template.FuncMap {
 			return v
 		},
 	}
+}
+
+// boolLabel is one yes/no question of the annual form.
+type boolLabel struct{ Field, Zh, En string }
+
+func annualBoolLabels() []boolLabel {
+	out := make([]boolLabel, len(annualBools))
+	for i, b := range annualBools {
+		out[i] = boolLabel{Field: b.field, Zh: b.zh, En: b.en}
+	}
+	return out
 }
 
 // fieldView is one text field of a form.
@@ -132,6 +143,15 @@ type listData struct {
 	Query   string
 	CanEdit bool
 	Year    int
+	Units   map[string]string // village code → name in the page's language
+}
+
+// UnitName is the name of a village of the list, or its code when unknown.
+func (d listData) UnitName(code string) string {
+	if n, ok := d.Units[code]; ok {
+		return n
+	}
+	return code
 }
 
 func (pg *Pages) list(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -150,8 +170,18 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	q.Del("cursor")
 	q.Del("lang")
 	q.Del("display")
+	units := map[string]string{}
+	for _, it := range items {
+		if _, done := units[it.OrgUnit]; done {
+			continue
+		}
+		units[it.OrgUnit] = it.OrgUnit
+		if u, err := pg.Units.Get(r.Context(), it.OrgUnit); err == nil {
+			units[it.OrgUnit] = u.Label(page.Lang)
+		}
+	}
 	page.Data = listData{Items: items, Total: total, Next: next, Filter: f, Query: q.Encode(), CanEdit: p.Role != identity.VillageAssistant,
-		Year: pg.Store.db.Now().Year()}
+		Year: pg.Store.db.Now().Year(), Units: units}
 	return pg.Render(w, r, http.StatusOK, "persons.html", page)
 }
 

@@ -1,0 +1,78 @@
+// The pages every demo account can see: the one table the browser tests walk.
+// To cover a new page, add its URL to the accounts that may open it.
+//
+// Placeholders, filled in at test time for the signed-in account (lib/resolve.js):
+//   {id}     the first person linked from /persons (as that account sees it)
+//   {year}   the current year
+//   {import} the URL the browser lands on after uploading fixtures/persons-small.csv
+//            through the form at /imports (district staff only)
+
+export const DEMO_PASSWORD = 'sunshine-demo-310114';
+
+/** @type {{username: string, role: string, pages: string[]}[]} */
+export const ACCOUNTS = [
+  {
+    username: 'demo',
+    role: 'district_staff',
+    pages: [
+      '/',
+      '/persons',
+      '/persons/new',
+      '/persons/{id}',
+      '/persons/{id}/edit',
+      '/persons/{id}/annual/{year}',
+      '/persons/{id}/access-log',
+      '/imports',
+      '{import}',
+      '/orgunits',
+    ],
+  },
+  {
+    username: 'demo_town',
+    role: 'town_staff',
+    pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports'],
+  },
+  {
+    username: 'demo_village',
+    role: 'village_assistant',
+    pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/annual/{year}'],
+  },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me'] },
+  { username: 'demo_leader', role: 'leader', pages: ['/'] },
+  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit'] },
+  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
+  { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
+  { username: 'demo_provider', role: 'provider', pages: ['/'] },
+  { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
+];
+
+/** The languages of the UI: the query value, and the <html lang> expected for it. */
+export const LANGUAGES = [
+  { code: 'zh', htmlLang: 'zh-CN' },
+  { code: 'en', htmlLang: 'en' },
+];
+
+/** The display modes of the UI (the `display` preference). */
+export const DISPLAY_MODES = ['standard', 'large', 'contrast'];
+
+/** The account a role name refers to. */
+export function account(username) {
+  const a = ACCOUNTS.find((x) => x.username === username);
+  if (!a) throw new Error(`no demo account ${username} in lib/pages.js`);
+  return a;
+}
+
+/**
+ * A file-name-safe slug of a page template: "/" → "home",
+ * "/persons/{id}/annual/{year}" → "persons-id-annual-year", "{import}" → "import-result".
+ */
+export function slug(template) {
+  if (template === '/') return 'home';
+  if (template === '{import}') return 'import-result';
+  return template
+    .replace(/[{}]/g, '')
+    .split('/')
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^A-Za-z0-9_-]/g, '_');
+}

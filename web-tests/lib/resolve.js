@@ -1,0 +1,126 @@
+// Fills in the placeholders of lib/pages.js for a signed-in browser context.
+// Each value is looked up once, on a page of its own, when first needed (so a
+// missing /persons fails only the pages that need {id}); a failed lookup fails
+// every page that needs it with the same message.
+import assert from 'node:assert/strict';
+import { navigating, whereAmI } from './browser.js';
+import { personsFixture } from './fixtures.js';
+
+/** Run fn on a new page of the context, closed afterwards. */
+export async function withPage(context, fn) {
+  const page = await context.newPage();
+  try {
+    return await fn(page);
+  } finally {
+    await page.close();
+  }
+}
+
+/** The ids of the persons linked from the main part of a page, in order. */
+export async function personIds(page) {
+  const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.href));
+  const ids = [];
+  for (const href of hrefs) {
+    const m = /^\/persons\/([^/]+)\/?$/.exec(new URL(href).pathname);
+    // a person's id has digits; /persons/new and other words are not persons
+    if (m && /\d/.test(m[1]) && !ids.includes(m[1])) ids.push(decodeURIComponent(m[1]));
+  }
+  return ids;
+}
+
+async function open(page, url, what) {
+  const resp = await page.goto(url);
+  assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
+}
+
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit'];
+
+export class Placeholders {
+  /**
+   * @param {import('playwright-core').BrowserContext} context signed in
+   * @param {string} base the app's origin
+   * @param {string} who the account, for messages
+   */
+  constructor(context, base, who) {
+    this.context = context;
+    this.base = base;
+    this.who = who;
+    this.cache = new Map();
+  }
+
+  once(key, fn) {
+    if (!this.cache.has(key)) {
+      const p = fn();
+      p.catch(() => {}); // reported by whoever awaits it
+      this.cache.set(key, p);
+    }
+    return this.cache.get(key);
+  }
+
+  /** {id}: the first person linked from /persons. */
+  id() {
+    return this.once('id', () =>
+      withPage(this.context, async (page) => {
+        const what = `{id} for ${this.who}`;
+        await open(page, `${this.base}/persons`, what);
+        const ids = await personIds(page);
+        assert.ok(ids.length > 0, `${what}: /persons links to no person (no <a href="/persons/ID"> in <main>)`);
+        return ids[0];
+      }),
+    );
+  }
+
+  /** {year}: the current year. */
+  year() {
+    return Promise.resolve(String(new Date().getFullYear()));
+  }
+
+  /** The org unit (village code) of person {id}, from the element with data-orgunit on /persons/{id}. */
+  orgunit() {
+    return this.once('orgunit', async () => {
+      const id = await this.id();
+      return withPage(this.context, async (page) => {
+        const what = `org unit of person ${id} for ${this.who}`;
+        await open(page, `${this.base}/persons/${encodeURIComponent(id)}`, what);
+        const el = page.locator('[data-orgunit]').first();
+        assert.ok(await el.count(), `${what}: /persons/${id} has no element with a data-orgunit attribute`);
+        const code = ((await el.getAttribute('data-orgunit')) || (await el.textContent()) || '').trim();
+        assert.match(code, /^\d{12}$/, `${what}: data-orgunit should hold the 12-digit village code, found ${JSON.stringify(code)}`);
+        return code;
+      });
+    });
+  }
+
+  /** {import}: where the browser lands after uploading the person fixture at /imports. */
+  import() {
+    return this.once('import', async () => {
+      const file = await personsFixture(await this.orgunit());
+      return withPage(this.context, async (page) => {
+        const what = `{import} for ${this.who}`;
+        await open(page, `${this.base}/imports`, what);
+        const form = page.locator('form:has(input[type="file"][name="file"])').first();
+        assert.ok(await form.count(), `${what}: /imports has no form with <input type="file" name="file">`);
+        await form.locator('input[type="file"][name="file"]').setInputFiles(file);
+        const kind = form.locator('select[name="kind"]');
+        assert.ok(await kind.count(), `${what}: the import form has no <select name="kind">`);
+        await kind.selectOption('persons');
+        const submit = form.locator('button[type="submit"], input[type="submit"]').first();
+        assert.ok(await submit.count(), `${what}: the import form has no submit button`);
+        const resp = await navigating(page, () => submit.click());
+        assert.equal(resp?.status(), 200, `${what}: uploading the file ended with HTTP ${resp?.status()} on ${await whereAmI(page)}`);
+        return page.url();
+      });
+    });
+  }
+
+  /** The absolute URL of a page template of lib/pages.js. */
+  async url(template) {
+    let out = template;
+    for (const [, key] of template.matchAll(/\{(\w+)\}/g)) {
+      assert.ok(PLACEHOLDERS.includes(key), `unknown placeholder {${key}} in ${template}`);
+      const value = await this[key]();
+      out = out.replace(`{${key}}`, key === 'import' ? value : encodeURIComponent(value));
+    }
+    return /^https?:/.test(out) ? out : `${this.base}${out}`;
+  }
+}
