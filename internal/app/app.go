@@ -11,6 +11,7 @@ import (
 
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
+	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -38,8 +39,10 @@ type App struct {
 	Registry *registry.Store
 	Jobs     *registry.Jobs
 	Transfer *registry.Transfer
-	Log      *slog.Logger
-	pages    *web.Renderer
+	// Indicators keeps the plan indicators live (DOMAIN.md §7).
+	Indicators *indicators.Store
+	Log        *slog.Logger
+	pages      *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -103,6 +106,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return false, err
 	}
 	reg := registry.NewStore(d, v, units, log)
+	ind := indicators.NewStore(d, units)
+	reg.Hook = ind
 	jobs, err := registry.NewJobs(ctx, reg)
 	if err != nil {
 		log.Close()
@@ -110,7 +115,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
-		Registry: reg, Jobs: jobs, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
+		Registry: reg, Jobs: jobs, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
 	}
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
@@ -146,6 +151,7 @@ func (a *App) Router() *web.Router {
 	a.platformRoutes(rt)
 	a.Registry.Routes(rt)
 	a.Transfer.Routes(rt)
+	(&indicators.API{Store: a.Indicators, Registry: a.Registry}).Routes(rt)
 	a.pageRoutes(rt)
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)

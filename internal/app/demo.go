@@ -49,6 +49,7 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	for start := 0; start < len(ds.Persons); start += batch {
 		end := min(start+batch, len(ds.Persons))
 		err := a.DB.InTx(ctx, func(tx *db.Tx) error {
+			ids := make([]int64, 0, end-start)
 			for i := start; i < end; i++ {
 				norm, fields := registry.ValidatePerson(ds.Persons[i], now, false)
 				if len(fields) > 0 {
@@ -66,6 +67,13 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 				if _, err := registry.UpsertAnnualTx(ctx, tx, rec, actor.Username); err != nil {
 					return fmt.Errorf("demo annual record %d: %w", i, err)
 				}
+				if _, err := registry.UpsertAnnualTx(ctx, tx, lastYear(rec, i), actor.Username); err != nil {
+					return fmt.Errorf("demo annual record %d of last year: %w", i, err)
+				}
+				ids = append(ids, id)
+			}
+			if err := a.Registry.Hook.PersonsChanged(ctx, tx, ids); err != nil {
+				return err
 			}
 			e := actor.Entry(audit.ActionImport, "demo", strconv.Itoa(start/batch+1), "310114")
 			e.Detail = fmt.Sprintf(`{"persons":%d}`, end-start)
@@ -75,7 +83,7 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 			return err
 		}
 	}
-	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of Jiading, with %d annual records\n", len(ds.Persons), len(ds.Units), now.Year())
+	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of Jiading, with %d and %d annual records\n", len(ds.Persons), len(ds.Units), now.Year()-1, now.Year())
 	var users int
 	if err := a.DB.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
 		return fmt.Errorf("count users: %w", err)
@@ -123,4 +131,33 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 		fmt.Fprintf(out, "  %-15s %-18s %s\n", u.Username, u.Role, u.OrgUnit)
 	}
 	return nil
+}
+
+// lastYear makes a plausible record of the year before from this year's: a
+// few services and benefits had not reached the person yet, so that the demo
+// shows trends and year-over-year changes.
+func lastYear(rec registry.Annual, i int) registry.Annual {
+	prev := rec
+	prev.Year--
+	prev.Version = 0
+	if i%5 == 0 {
+		prev.RehabReceived = false
+	}
+	if i%6 == 0 {
+		prev.DeviceReceived = false
+	}
+	if i%7 == 0 {
+		prev.CultureSports = !rec.CultureSports
+	}
+	if i%9 == 0 {
+		prev.PensionInsured = false
+	}
+	if i%13 == 0 && rec.Employment == "employed" {
+		prev.Employment = "unemployed"
+	}
+	if rec.HouseholdIncomePerCapita != nil {
+		v := *rec.HouseholdIncomePerCapita * 95 / 100
+		prev.HouseholdIncomePerCapita = &v
+	}
+	return prev
 }

@@ -167,9 +167,51 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for k, v := range pageEntries() {
-		m[k] = v
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries()} {
+		for k, v := range more {
+			m[k] = v
+		}
 	}
+	return m
+}
+
+var viewerRoles = []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Leader}
+
+// unitQuery calls path for a unit in scope (villageIn) and one outside (villageOut).
+func unitQuery(path string) (in, out func(*env, string) request) {
+	at := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			return request{path: fmt.Sprintf("%s%sorgunit=%s&year=%d", path, sep, unit, e.year)}
+		}
+	}
+	return at(villageIn), at(villageOut)
+}
+
+// indicatorEntries are the indicator API and pages.
+func indicatorEntries() map[string]matrixEntry {
+	m := map[string]matrixEntry{}
+	add := func(pattern, path string, allowed []string, page bool) {
+		in, out := unitQuery(path)
+		m[pattern] = matrixEntry{allowed: allowed, in: in, inOK: 200, out: out, outOK: 404, pageIn: page}
+	}
+	add("GET /api/v1/indicators", "/api/v1/indicators", viewerRoles, false)
+	add("GET /api/v1/indicators/trend", "/api/v1/indicators/trend", viewerRoles, false)
+	add("GET /api/v1/indicators/compare", "/api/v1/indicators/compare", viewerRoles, false)
+	add("GET /api/v1/indicators/export", "/api/v1/indicators/export?table=breakdown&code=rehab_rate", viewerRoles, false)
+	add("GET /api/v1/indicators/targets", "/api/v1/indicators/targets", viewerRoles, false)
+	add("GET /api/v1/indicators/{code}/breakdown", "/api/v1/indicators/employment_rate/breakdown", viewerRoles, false)
+	add("GET /api/v1/indicators/{code}/gap", "/api/v1/indicators/employment_rate/gap", registryStaff, false)
+	m["GET /api/v1/indicators/definitions"] = matrixEntry{allowed: viewerRoles, in: fixed("/api/v1/indicators/definitions", nil), inOK: 200}
+	target := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/api/v1/indicators/targets", body: map[string]any{"orgunit": unit, "year": e.year, "code": "rehab_rate", "target": 0.9}}
+		}
+	}
+	m["PUT /api/v1/indicators/targets"] = matrixEntry{allowed: []string{identity.DistrictStaff}, in: target(villageIn), inOK: 200, out: target(villageOut), outOK: 404}
 	return m
 }
 

@@ -123,17 +123,18 @@ const (
 
 // importer holds the state of one import.
 type importer struct {
-	s       *Store
-	c       Caller
-	o       ImportOptions
-	cols    []Column
-	fields  []string          // field of each file column ("" for unknown)
-	header  map[string]string // field → header as written
-	units   map[string]int    // org unit code → level
-	seen    map[[16]byte]int  // blind index → first row (duplicates in the file)
-	res     *ImportResult
-	entries []audit.Entry
-	now     time.Time // the time written on every row of the import
+	changedIDs []int64 // persons written in the current batch
+	s          *Store
+	c          Caller
+	o          ImportOptions
+	cols       []Column
+	fields     []string          // field of each file column ("" for unknown)
+	header     map[string]string // field → header as written
+	units      map[string]int    // org unit code → level
+	seen       map[[16]byte]int  // blind index → first row (duplicates in the file)
+	res        *ImportResult
+	entries    []audit.Entry
+	now        time.Time // the time written on every row of the import
 }
 
 func (im *importer) reject(w *rowWork) {
@@ -688,9 +689,7 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 			im.audit(audit.ActionCreate, ids[[16]byte(w.bidx)], w.norm.OrgUnit)
 		}
 	}
-	entries := im.entries
-	im.entries = nil
-	return audit.Append(ctx, tx, entries...)
+	return im.flush(ctx, tx)
 }
 
 // copyPersons writes new persons on PostgreSQL: COPY into a staging table,
@@ -738,9 +737,20 @@ func (im *importer) copyPersons(ctx context.Context, tx *db.Tx, creates []*rowWo
 }
 
 func (im *importer) audit(action string, id int64, unit string) {
+	im.changedIDs = append(im.changedIDs, id)
 	e := im.c.Actor.Entry(action, SubjectPerson, strconv.FormatInt(id, 10), unit)
 	e.Detail = `{"import":"` + im.o.ID + `"}`
 	im.entries = append(im.entries, e)
+}
+
+// flush ends the writing of a batch: the change hook and the audit entries.
+func (im *importer) flush(ctx context.Context, tx *db.Tx) error {
+	ids, entries := im.changedIDs, im.entries
+	im.changedIDs, im.entries = nil, nil
+	if err := im.s.changed(ctx, tx, ids...); err != nil {
+		return err
+	}
+	return audit.Append(ctx, tx, entries...)
 }
 
 // ImportAnnual imports annual records for o.Year (DOMAIN.md §6): one row per
@@ -946,8 +956,7 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 		e := im.c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)
 		e.Detail = fmt.Sprintf(`{"annual":%d,"import":%q}`, a.Year, im.o.ID)
 		im.entries = append(im.entries, e)
+		im.changedIDs = append(im.changedIDs, a.PersonID)
 	}
-	entries := im.entries
-	im.entries = nil
-	return audit.Append(ctx, tx, entries...)
+	return im.flush(ctx, tx)
 }

@@ -48,6 +48,24 @@ type Store struct {
 	vault *vault.Vault
 	units Units
 	log   *audit.Log
+	// Hook, when set, is told of every change to persons and annual records,
+	// inside the transaction that makes it.
+	Hook ChangeHook
+}
+
+// ChangeHook is told, inside each transaction that changes persons or their
+// annual records, which persons changed, so that figures derived from them
+// (the indicators) change in the same transaction.
+type ChangeHook interface {
+	PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) error
+}
+
+// changed tells the hook, if any, that these persons changed in tx.
+func (s *Store) changed(ctx context.Context, tx *db.Tx, ids ...int64) error {
+	if s.Hook == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.Hook.PersonsChanged(ctx, tx, ids)
 }
 
 // NewStore returns a registry store.
@@ -212,6 +230,9 @@ func (s *Store) Create(ctx context.Context, c Caller, in PersonInput) (Person, e
 		if id, err = s.InsertTx(ctx, tx, n); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, c.Actor.Entry(audit.ActionCreate, SubjectPerson, strconv.FormatInt(id, 10), n.OrgUnit))
 	})
 	if err != nil {
@@ -258,6 +279,10 @@ type Filter struct {
 	ExpiringDays int
 	// NoAnnual selects persons without an annual record for that year.
 	NoAnnual int
+	// Where is one more condition on persons p, with its arguments, from a
+	// module that owns the tables it reads (the indicators' gap lists).
+	Where     string
+	WhereArgs []any
 }
 
 // List returns the persons in the caller's scope that match f, by org unit
@@ -354,6 +379,9 @@ func (s *Store) filterWhere(c Caller, f Filter) ([]string, []any, bool) {
 	}
 	if f.NoAnnual > 0 {
 		conds, args = append(conds, "NOT EXISTS (SELECT 1 FROM annual_records a WHERE a.person_id = p.id AND a.year = ?)"), append(args, f.NoAnnual)
+	}
+	if f.Where != "" {
+		conds, args = append(conds, "("+f.Where+")"), append(args, f.WhereArgs...)
 	}
 	return conds, args, true
 }
@@ -511,6 +539,9 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 		if k, _ := res.RowsAffected(); k != 1 {
 			return apperr.ErrStale()
 		}
+		if err := s.changed(ctx, tx, id); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]any{"fields": changed})
 		e := c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(id, 10), n.OrgUnit)
 		e.Detail = string(detail)
@@ -629,6 +660,9 @@ func (s *Store) PutAnnual(ctx context.Context, c Caller, id int64, a Annual) (An
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		created, err = UpsertAnnualTx(ctx, tx, a, c.Actor.Username)
 		if err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, id); err != nil {
 			return err
 		}
 		e := c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(id, 10), a.OrgUnit)

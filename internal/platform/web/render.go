@@ -63,6 +63,7 @@ type Page struct {
 	ExpiresAt time.Time
 	Path      string
 	Data      any
+	Charts    bool // the page draws charts: load ECharts and charts.js
 }
 
 // T picks the text of the page's language.

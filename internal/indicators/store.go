@@ -1,0 +1,435 @@
+package indicators
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+)
+
+// Units looks up org units.
+type Units interface {
+	Get(ctx context.Context, code string) (orgunit.Unit, error)
+	Children(ctx context.Context, parent string) ([]orgunit.Unit, error)
+	Path(ctx context.Context, code string) ([]orgunit.Unit, error)
+}
+
+// Renovations counts home renovations completed in a year within a unit's
+// subtree (DOMAIN.md §7 home_renovation_households). Casework provides it;
+// until then the count is zero.
+type Renovations interface {
+	CompletedRenovations(ctx context.Context, prefix string, year int) (int64, error)
+}
+
+// Store computes indicators from rollups it keeps in step with the registry.
+type Store struct {
+	db          *db.DB
+	units       Units
+	Renovations Renovations // nil: zero
+}
+
+// NewStore returns a store.
+func NewStore(d *db.DB, units Units) *Store { return &Store{db: d, units: units} }
+
+const idChunk = 500
+
+// PersonsChanged brings the facts and rollups of these persons up to date. The
+// registry calls it inside every transaction that changes a person or an annual
+// record (registry.ChangeHook), so the next request sees the change.
+func (s *Store) PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) error {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	d := delta{}
+	for start := 0; start < len(ids); start += idChunk {
+		if err := s.refresh(ctx, tx, ids[start:min(start+idChunk, len(ids))], d); err != nil {
+			return err
+		}
+	}
+	return d.apply(ctx, tx)
+}
+
+func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func refreshArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// refresh recomputes the facts of ids, writes the changed ones and adds the
+// rollup changes to d.
+func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) error {
+	args := refreshArgs(ids)
+	in := inList(len(ids))
+	if tx.Dialect == db.Postgres {
+		// Serialise refreshes of one person, so that old facts are read after
+		// the other transaction's new ones are committed.
+		if _, err := tx.Exec(ctx, `SELECT id FROM persons WHERE id IN (`+in+`) ORDER BY id FOR UPDATE`, args...); err != nil {
+			return fmt.Errorf("lock persons for indicators: %w", err)
+		}
+	}
+	type pk struct {
+		id   int64
+		year int
+	}
+	old := map[pk]fact{}
+	rows, err := tx.Query(ctx, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read indicator facts: %w", err)
+	}
+	for rows.Next() {
+		f, err := scanFact(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("read indicator facts: %w", err)
+		}
+		old[pk{f.PersonID, f.Year}] = f
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read indicator facts: %w", err)
+	}
+	var cur []fact
+	rows, err = tx.Query(ctx, currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, args...)
+	if err != nil {
+		return fmt.Errorf("read persons for indicators: %w", err)
+	}
+	err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	var put []fact
+	for _, f := range cur {
+		k := pk{f.PersonID, f.Year}
+		o, had := old[k]
+		delete(old, k)
+		if had && o.equal(f) {
+			continue
+		}
+		if had {
+			d.add(o, -1)
+		}
+		d.add(f, 1)
+		put = append(put, f)
+	}
+	for k, o := range old { // facts whose source is gone
+		d.add(o, -1)
+		if _, err := tx.Exec(ctx, `DELETE FROM indicator_facts WHERE person_id = ? AND year = ?`, k.id, k.year); err != nil {
+			return fmt.Errorf("delete indicator fact: %w", err)
+		}
+	}
+	return writeFacts(ctx, tx, put, true)
+}
+
+// writeFacts inserts (or, with upsert, replaces) facts.
+func writeFacts(ctx context.Context, tx *db.Tx, fs []fact, upsert bool) error {
+	const chunk = 200
+	cols := strings.Split(strings.ReplaceAll(factCols, " ", ""), ",")
+	var set []string
+	for _, c := range cols[2:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	for start := 0; start < len(fs); start += chunk {
+		part := fs[start:min(start+chunk, len(fs))]
+		row := "(" + inList(len(cols)) + ")"
+		q := `INSERT INTO indicator_facts (` + factCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
+		if upsert {
+			q += ` ON CONFLICT (person_id, year) DO UPDATE SET ` + strings.Join(set, ", ")
+		}
+		args := make([]any, 0, len(part)*len(cols))
+		for _, f := range part {
+			var income any
+			if f.Income != nil {
+				income = *f.Income
+			}
+			args = append(args, f.PersonID, f.Year, f.OrgUnit, f.RegOrgUnit, f.Active, f.Category, f.Grade, f.Sex, f.BirthYear, f.Bits, income)
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("write indicator facts: %w", err)
+		}
+	}
+	return nil
+}
+
+// recompute computes every fact from the registry, in chunks of persons, and
+// hands each chunk to fn.
+func recompute(ctx context.Context, q interface {
+	Query(ctx context.Context, q string, args ...any) (rowsIter, error)
+}, fn func([]fact) error) error {
+	var last int64
+	for {
+		var cur []fact
+		rows, err := q.Query(ctx, currentSQL+` WHERE p.id > ? AND p.id IN (SELECT id FROM persons WHERE id > ? ORDER BY id LIMIT 2000) ORDER BY p.id, a.year`, last, last)
+		if err != nil {
+			return fmt.Errorf("read persons for indicators: %w", err)
+		}
+		err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		if len(cur) == 0 {
+			return nil
+		}
+		if err := fn(cur); err != nil {
+			return err
+		}
+		last = cur[len(cur)-1].PersonID
+	}
+}
+
+type txQuery struct{ tx *db.Tx }
+
+func (t txQuery) Query(ctx context.Context, q string, args ...any) (rowsIter, error) {
+	return t.tx.Query(ctx, q, args...)
+}
+
+type dbQuery struct{ d *db.DB }
+
+func (t dbQuery) Query(ctx context.Context, q string, args ...any) (rowsIter, error) {
+	return t.d.Query(ctx, q, args...)
+}
+
+// Rebuild recomputes every fact and rollup from the registry, in one
+// transaction (`sunshine indicators rebuild`). It reports the facts written.
+func (s *Store) Rebuild(ctx context.Context) (int, error) {
+	n := 0
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		n = 0
+		for _, q := range []string{`DELETE FROM indicator_rollup`, `DELETE FROM indicator_facts`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return fmt.Errorf("rebuild indicators: %w", err)
+			}
+		}
+		d := delta{}
+		err := recompute(ctx, txQuery{tx}, func(fs []fact) error {
+			for _, f := range fs {
+				d.add(f, 1)
+			}
+			n += len(fs)
+			return writeFacts(ctx, tx, fs, false)
+		})
+		if err != nil {
+			return err
+		}
+		return d.apply(ctx, tx)
+	})
+	return n, err
+}
+
+// Mismatch is one rollup row that differs from a full recomputation.
+type Mismatch struct {
+	Year    int    `json:"year"`
+	Dim     string `json:"dim"`
+	OrgUnit string `json:"orgunit"`
+	Val     string `json:"val"`
+	Counter string `json:"counter"`
+	Stored  int64  `json:"stored"`
+	Want    int64  `json:"want"`
+}
+
+// Check compares the rollups with a full recomputation from the registry and
+// returns the differences (none when they agree), at most limit of them.
+func (s *Store) Check(ctx context.Context, limit int) ([]Mismatch, error) {
+	want := delta{}
+	if err := recompute(ctx, dbQuery{s.db}, func(fs []fact) error {
+		for _, f := range fs {
+			want.add(f, 1)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT year, dim, orgunit, val, `+strings.Join(counterCols, ", ")+` FROM indicator_rollup`)
+	if err != nil {
+		return nil, fmt.Errorf("read indicator rollups: %w", err)
+	}
+	defer rows.Close()
+	var out []Mismatch
+	report := func(k rollKey, col int, stored, w int64) {
+		if len(out) < limit {
+			out = append(out, Mismatch{Year: k.Year, Dim: k.Dim, OrgUnit: k.OrgUnit, Val: k.Val, Counter: counterCols[col], Stored: stored, Want: w})
+		}
+	}
+	seen := map[rollKey]bool{}
+	for rows.Next() {
+		var k rollKey
+		vals := make([]int64, nCounters)
+		dest := []any{&k.Year, &k.Dim, &k.OrgUnit, &k.Val}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read indicator rollups: %w", err)
+		}
+		seen[k] = true
+		w := want[k]
+		for i, v := range vals {
+			var wv int64
+			if w != nil {
+				wv = w[i]
+			}
+			if v != wv {
+				report(k, i, v, wv)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read indicator rollups: %w", err)
+	}
+	for k, w := range want {
+		if seen[k] {
+			continue
+		}
+		for i, wv := range w {
+			if wv != 0 {
+				report(k, i, 0, wv)
+			}
+		}
+	}
+	return out, nil
+}
+
+// sums adds up the counters of rollup rows of one year and dimension within
+// a subtree, grouped by group: "" (one total), "val", or the length of the
+// child codes to group villages by.
+func (s *Store) sums(ctx context.Context, year int, dim, prefix string, childLen int, byVal bool) (map[string][]int64, error) {
+	var g, groupBy string
+	switch {
+	case byVal:
+		g, groupBy = "val", " GROUP BY val"
+	case childLen > 0:
+		g, groupBy = "substr(orgunit, 1, "+strconv.Itoa(childLen)+")", " GROUP BY substr(orgunit, 1, "+strconv.Itoa(childLen)+")"
+	default:
+		g = "''"
+	}
+	var sel []string
+	for _, c := range counterCols {
+		sel = append(sel, "CAST(COALESCE(SUM("+c+"), 0) AS BIGINT)")
+	}
+	lo, hi := db.PrefixRange(prefix)
+	rows, err := s.db.Query(ctx, `SELECT `+g+`, `+strings.Join(sel, ", ")+` FROM indicator_rollup
+		WHERE year = ? AND dim = ? AND orgunit >= ? AND orgunit < ?`+groupBy, year, dim, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("sum indicator rollups: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var key string
+		vals := make([]int64, nCounters)
+		dest := []any{&key}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sum indicator rollups: %w", err)
+		}
+		out[key] = vals
+	}
+	return out, rows.Err()
+}
+
+// Scope errors: a unit outside the caller's subtree answers as if it did not exist.
+func notFound(code string) error {
+	return apperr.New(apperr.NotFound, "找不到单位 "+code+"，或不在您的管辖范围内。", "Org unit "+code+" was not found or is outside your area.")
+}
+
+// unitIn checks that code is a unit within scope.
+func (s *Store) unitIn(ctx context.Context, sc orgunit.Scope, code string) (orgunit.Unit, error) {
+	if !sc.Contains(code) {
+		return orgunit.Unit{}, notFound(code)
+	}
+	u, err := s.units.Get(ctx, code)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return orgunit.Unit{}, notFound(code)
+	}
+	return u, err
+}
+
+// Targets resolves the target of every indicator for a unit and year: the
+// target set for the unit itself or its nearest ancestor for that year, else
+// the default. source names the unit whose setting applies ("" for default).
+func (s *Store) Targets(ctx context.Context, unit string, year int) (map[string]*float64, map[string]string, error) {
+	path, err := s.units.Path(ctx, unit)
+	if err != nil {
+		return nil, nil, err
+	}
+	targets, source := map[string]*float64{}, map[string]string{}
+	for _, d := range Defs {
+		targets[d.Code] = d.Target
+	}
+	if len(path) == 0 {
+		return targets, source, nil
+	}
+	codes := make([]any, 0, len(path)+1)
+	codes = append(codes, year)
+	for _, u := range path {
+		codes = append(codes, u.Code)
+	}
+	rows, err := s.db.Query(ctx, `SELECT orgunit, code, target FROM indicator_targets WHERE year = ? AND orgunit IN (`+inList(len(path))+`)`, codes...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read targets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u, code string
+		var t float64
+		if err := rows.Scan(&u, &code, &t); err != nil {
+			return nil, nil, fmt.Errorf("read targets: %w", err)
+		}
+		if len(u) > len(source[code]) { // the deepest unit wins
+			targets[code], source[code] = &t, u
+		}
+	}
+	return targets, source, rows.Err()
+}
+
+// SetTarget sets (target non-nil) or removes the target of an indicator for a
+// unit in scope and a year.
+func (s *Store) SetTarget(ctx context.Context, sc orgunit.Scope, unit string, year int, code string, target *float64, by string) error {
+	if _, err := s.unitIn(ctx, sc, unit); err != nil {
+		return err
+	}
+	def, ok := DefOf(code)
+	var fields []apperr.FieldError
+	if !ok {
+		fields = append(fields, apperr.Field("code", "unknown", "没有这个指标："+code, "There is no indicator "+code+"."))
+	}
+	if year < 2000 || year > 2100 {
+		fields = append(fields, apperr.Field("year", "range", "年份应在 2000–2100 之间。", "The year must be between 2000 and 2100."))
+	}
+	if target != nil && ok {
+		switch {
+		case def.Kind == Rate && (*target < 0 || *target > 1):
+			fields = append(fields, apperr.Field("target", "range", "比率的目标应在 0 到 1 之间（如 0.85 表示 85%）。", "A rate's target is between 0 and 1 (0.85 means 85%)."))
+		case *target < 0:
+			fields = append(fields, apperr.Field("target", "range", "目标不能为负数。", "The target cannot be negative."))
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Validation(fields...)
+	}
+	if target == nil {
+		_, err := s.db.Exec(ctx, `DELETE FROM indicator_targets WHERE orgunit = ? AND year = ? AND code = ?`, unit, year, code)
+		if err != nil {
+			return fmt.Errorf("remove target: %w", err)
+		}
+		return nil
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO indicator_targets (orgunit, year, code, target, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (orgunit, year, code) DO UPDATE SET target = excluded.target, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		unit, year, code, *target, by, db.Millis(s.db.Now()))
+	if err != nil {
+		return fmt.Errorf("set target: %w", err)
+	}
+	return nil
+}
