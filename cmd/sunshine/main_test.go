@@ -57,6 +57,16 @@ func TestCommands(t *testing.T) {
 			if out, err := runCLI(t, "", "demo", "--db", dsn, "--data", data, "--persons", "200"); err != nil || !strings.Contains(out, "200 persons") {
 				t.Fatalf("demo: %q %v", out, err)
 			}
+			// The demo keeps the indicator rollups in step; a rebuild gives the same.
+			if out, err := runCLI(t, "", "indicators", "check", "--db", dsn, "--data", data); err != nil || !strings.Contains(out, "consistent") {
+				t.Fatalf("indicators check after demo: %q %v", out, err)
+			}
+			if out, err := runCLI(t, "", "indicators", "rebuild", "--db", dsn, "--data", data); err != nil || !strings.Contains(out, "rebuilt from 600 person-years") {
+				t.Fatalf("indicators rebuild: %q %v", out, err)
+			}
+			if _, err := runCLI(t, "", "indicators", "nonsense", "--db", dsn, "--data", data); err == nil {
+				t.Fatal("indicators nonsense accepted")
+			}
 		})
 	}
 }
