@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -281,8 +282,8 @@ func (a *API) apiExport(w http.ResponseWriter, r *http.Request, p *web.Principal
 
 // Export writes one indicator table as XLSX (the API and the pages share it).
 func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q Query, table, code, by string) error {
-	lang := web.PageLang(r)
-	if r.URL.Path != "" && len(r.URL.Path) > 4 && r.URL.Path[:5] == "/api/" {
+	lang := web.PageLang(r) // a page's link: the language of the page
+	if strings.HasPrefix(r.URL.Path, "/api/") {
 		lang = web.Lang(r)
 	}
 	T := func(zh, en string) string { return apperr.T(zh, en).In(lang) }

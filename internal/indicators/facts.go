@@ -139,9 +139,9 @@ func (d delta) apply(ctx context.Context, tx *db.Tx) error {
 		}
 		return strings.Compare(a.Val, b.Val)
 	})
-	const chunk = 50
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(start+chunk, len(keys))]
+	for _, n := range split(len(keys)) {
+		part := keys[:n]
+		keys = keys[n:]
 		args := make([]any, 0, len(part)*(4+nCounters))
 		for _, k := range part {
 			args = append(args, k.Year, k.Dim, k.OrgUnit, k.Val)
@@ -149,7 +149,7 @@ func (d delta) apply(ctx context.Context, tx *db.Tx) error {
 				args = append(args, x)
 			}
 		}
-		if _, err := tx.Exec(ctx, upsertRollupSQL(len(part)), args...); err != nil {
+		if _, err := tx.Exec(ctx, rollupSQLs[n], args...); err != nil {
 			return fmt.Errorf("update indicator rollups: %w", err)
 		}
 	}

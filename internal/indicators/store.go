@@ -33,46 +33,100 @@ type Store struct {
 	Renovations Renovations // nil: zero
 }
 
-// NewStore returns a store.
-func NewStore(d *db.DB, units Units) *Store { return &Store{db: d, units: units} }
+// NewStore returns a store. It prepares its writing statements ahead (their
+// texts have a few fixed sizes), so that writes do not parse SQL again.
+func NewStore(d *db.DB, units Units) *Store {
+	var qs []string
+	for _, n := range rowSizes {
+		qs = append(qs, upsertRollupSQL(n), factsSQL(n))
+	}
+	for _, n := range inSizes {
+		in := inList(n)
+		qs = append(qs, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`,
+			currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`)
+		if d.Dialect == db.Postgres {
+			qs = append(qs, lockSQL(n))
+		}
+	}
+	d.Warm(context.Background(), qs...)
+	return &Store{db: d, units: units}
+}
 
-const idChunk = 500
+// rowSizes are the numbers of rows of the multi-row statements; inSizes the
+// lengths of IN lists (padded by repeating the last id).
+var (
+	rowSizes = []int{64, 16, 4, 1}
+	inSizes  = []int{8, 64, 512}
+)
 
-// PersonsChanged brings the facts and rollups of these persons up to date. The
-// registry calls it inside every transaction that changes a person or an annual
-// record (registry.ChangeHook), so the next request sees the change.
+const idChunk = 512
+
+// split cuts n rows into statements of rowSizes, largest first.
+func split(n int) []int {
+	var out []int
+	for _, size := range rowSizes {
+		for n >= size {
+			out, n = append(out, size), n-size
+		}
+	}
+	return out
+}
+
+type txDelta struct{}
+
+// PersonsChanged brings the facts of these persons up to date at once and
+// their rollups when the transaction commits (changes of one transaction are
+// summed first). The registry calls it inside every transaction that changes
+// a person or an annual record (registry.ChangeHook), so the next request
+// sees the change.
 func (s *Store) PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) error {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	d := delta{}
+	d := tx.Local(txDelta{}, func() any {
+		d := delta{}
+		tx.BeforeCommit(func(ctx context.Context) error { return d.apply(ctx, tx) })
+		return d
+	}).(delta)
 	for start := 0; start < len(ids); start += idChunk {
 		if err := s.refresh(ctx, tx, ids[start:min(start+idChunk, len(ids))], d); err != nil {
 			return err
 		}
 	}
-	return d.apply(ctx, tx)
+	return nil
 }
 
 func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-func refreshArgs(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// padded gives ids as arguments for the smallest IN list of inSizes that
+// holds them, repeating the last id, and that list's placeholders.
+func padded(ids []int64) ([]any, string) {
+	size := inSizes[len(inSizes)-1]
+	for _, n := range inSizes {
+		if len(ids) <= n {
+			size = n
+			break
+		}
 	}
-	return args
+	args := make([]any, size)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return args, inList(size)
+}
+
+func lockSQL(n int) string {
+	return `SELECT id FROM persons WHERE id IN (` + inList(n) + `) ORDER BY id FOR UPDATE`
 }
 
 // refresh recomputes the facts of ids, writes the changed ones and adds the
 // rollup changes to d.
 func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) error {
-	args := refreshArgs(ids)
-	in := inList(len(ids))
+	args, in := padded(ids)
 	if tx.Dialect == db.Postgres {
 		// Serialise refreshes of one person, so that old facts are read after
 		// the other transaction's new ones are committed.
-		if _, err := tx.Exec(ctx, `SELECT id FROM persons WHERE id IN (`+in+`) ORDER BY id FOR UPDATE`, args...); err != nil {
+		if _, err := tx.Exec(ctx, lockSQL(len(args)), args...); err != nil {
 			return fmt.Errorf("lock persons for indicators: %w", err)
 		}
 	}
@@ -126,25 +180,38 @@ func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) er
 			return fmt.Errorf("delete indicator fact: %w", err)
 		}
 	}
-	return writeFacts(ctx, tx, put, true)
+	return writeFacts(ctx, tx, put)
 }
 
-// writeFacts inserts (or, with upsert, replaces) facts.
-func writeFacts(ctx context.Context, tx *db.Tx, fs []fact, upsert bool) error {
-	const chunk = 200
-	cols := strings.Split(strings.ReplaceAll(factCols, " ", ""), ",")
+var factColList = strings.Split(strings.ReplaceAll(factCols, " ", ""), ",")
+
+// The statements of each row size, built once.
+var factsSQLs, rollupSQLs = func() (map[int]string, map[int]string) {
+	f, r := map[int]string{}, map[int]string{}
+	for _, n := range rowSizes {
+		f[n], r[n] = factsSQL(n), upsertRollupSQL(n)
+	}
+	return f, r
+}()
+
+// factsSQL inserts or replaces n facts.
+func factsSQL(n int) string {
 	var set []string
-	for _, c := range cols[2:] {
+	for _, c := range factColList[2:] {
 		set = append(set, c+" = excluded."+c)
 	}
-	for start := 0; start < len(fs); start += chunk {
-		part := fs[start:min(start+chunk, len(fs))]
-		row := "(" + inList(len(cols)) + ")"
-		q := `INSERT INTO indicator_facts (` + factCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
-		if upsert {
-			q += ` ON CONFLICT (person_id, year) DO UPDATE SET ` + strings.Join(set, ", ")
-		}
-		args := make([]any, 0, len(part)*len(cols))
+	row := "(" + inList(len(factColList)) + ")"
+	return `INSERT INTO indicator_facts (` + factCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") +
+		` ON CONFLICT (person_id, year) DO UPDATE SET ` + strings.Join(set, ", ")
+}
+
+// writeFacts inserts or replaces facts.
+func writeFacts(ctx context.Context, tx *db.Tx, fs []fact) error {
+	for _, n := range split(len(fs)) {
+		part := fs[:n]
+		fs = fs[n:]
+		q := factsSQLs[n]
+		args := make([]any, 0, len(part)*len(factColList))
 		for _, f := range part {
 			var income any
 			if f.Income != nil {
@@ -215,7 +282,7 @@ func (s *Store) Rebuild(ctx context.Context) (int, error) {
 				d.add(f, 1)
 			}
 			n += len(fs)
-			return writeFacts(ctx, tx, fs, false)
+			return writeFacts(ctx, tx, fs)
 		})
 		if err != nil {
 			return err

@@ -242,7 +242,27 @@ type Tx struct {
 	db      *DB
 	Now     time.Time
 	Dialect Dialect
+	local   map[any]any
+	before  []func(context.Context) error
 }
+
+// Local returns the transaction's value for key, made by mk on first use: state
+// that a module gathers over one transaction (e.g. counters to write once).
+func (t *Tx) Local(key any, mk func() any) any {
+	if v, ok := t.local[key]; ok {
+		return v
+	}
+	if t.local == nil {
+		t.local = map[any]any{}
+	}
+	v := mk()
+	t.local[key] = v
+	return v
+}
+
+// BeforeCommit runs fn after the transaction's work and just before it
+// commits, in the order registered; an error rolls the transaction back.
+func (t *Tx) BeforeCommit(fn func(context.Context) error) { t.before = append(t.before, fn) }
 
 // InTx runs fn in a write transaction and commits when fn returns nil.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
@@ -259,6 +279,12 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return err
+	}
+	for _, b := range tx.before {
+		if err := b(ctx); err != nil {
+			_ = stx.Rollback()
+			return err
+		}
 	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
