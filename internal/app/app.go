@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
 
@@ -119,7 +120,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
-	if a.pages, err = web.NewRenderer(registry.TemplateFuncs(), pageTemplates(), registry.Templates()); err != nil {
+	funcs := registry.TemplateFuncs()
+	maps.Copy(funcs, indicators.TemplateFuncs())
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -151,10 +154,12 @@ func (a *App) Router() *web.Router {
 	a.platformRoutes(rt)
 	a.Registry.Routes(rt)
 	a.Transfer.Routes(rt)
-	(&indicators.API{Store: a.Indicators, Registry: a.Registry}).Routes(rt)
+	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
+	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
+	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -212,6 +212,19 @@ func indicatorEntries() map[string]matrixEntry {
 		}
 	}
 	m["PUT /api/v1/indicators/targets"] = matrixEntry{allowed: []string{identity.DistrictStaff}, in: target(villageIn), inOK: 200, out: target(villageOut), outOK: 404}
+	// The pages.
+	add("GET /indicators", "/indicators", viewerRoles, true)
+	add("GET /indicators/compare", "/indicators/compare", viewerRoles, true)
+	add("GET /indicators/export", "/indicators/export?table=indicators", viewerRoles, true)
+	add("GET /indicators/targets", "/indicators/targets", []string{identity.DistrictStaff}, true)
+	add("GET /indicators/{code}", "/indicators/employment_rate", viewerRoles, true)
+	add("GET /indicators/{code}/gap", "/indicators/medical_insurance_rate/gap", registryStaff, true)
+	targetForm := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/indicators/targets", form: url.Values{"orgunit": {unit}, "year": {fmt.Sprint(e.year)}, "rehab_rate": {"90"}}}
+		}
+	}
+	m["POST /indicators/targets"] = matrixEntry{allowed: []string{identity.DistrictStaff}, pageIn: true, in: targetForm(villageIn), inOK: 303, out: targetForm(villageOut), outOK: 404}
 	return m
 }
 

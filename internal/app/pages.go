@@ -41,10 +41,14 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 	case identity.DistrictStaff:
 		nav = append(nav, web.NavItem{Label: page.T("残疾人档案", "Registry"), Href: "/persons"},
 			web.NavItem{Label: page.T("导入导出", "Import and export"), Href: "/imports"},
+			web.NavItem{Label: page.T("指标", "Indicators"), Href: "/indicators"},
 			web.NavItem{Label: page.T("组织单位", "Org units"), Href: "/orgunits"})
 	case identity.TownStaff, identity.VillageAssistant:
 		nav = append(nav, web.NavItem{Label: page.T("残疾人档案", "Registry"), Href: "/persons"},
-			web.NavItem{Label: page.T("导入导出", "Import and export"), Href: "/imports"})
+			web.NavItem{Label: page.T("导入导出", "Import and export"), Href: "/imports"},
+			web.NavItem{Label: page.T("指标", "Indicators"), Href: "/indicators"})
+	case identity.Leader:
+		nav = append(nav, web.NavItem{Label: page.T("指标", "Indicators"), Href: "/indicators"})
 	case identity.Person:
 		nav = append(nav, web.NavItem{Label: page.T("我的档案", "My record"), Href: "/me"})
 	case identity.Auditor:

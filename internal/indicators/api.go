@@ -260,7 +260,7 @@ func (a *API) apiSetTarget(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if in.OrgUnit == "" {
 		in.OrgUnit = p.OrgUnit
 	}
-	if err := a.Store.SetTarget(r.Context(), scopeOf(p), in.OrgUnit, in.Year, in.Code, in.Target, p.Username); err != nil {
+	if err := a.Store.SetTarget(r.Context(), scopeOf(p), in.OrgUnit, in.Year, in.Code, in.Target, registry.CallerOf(r, p).Actor); err != nil {
 		return err
 	}
 	items, err := a.Store.TargetViews(r.Context(), scopeOf(p), in.OrgUnit, in.Year, web.Lang(r))

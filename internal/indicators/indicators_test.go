@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/audit"
 	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -32,6 +33,8 @@ const (
 )
 
 var all = orgunit.ScopeOf("3")
+
+var demoActor = audit.Actor{Username: "demo", Role: "district_staff"}
 
 func idNumber(unit6 string, birth string, seq int) string {
 	first17 := fmt.Sprintf("%s%s%03d", unit6, birth, seq)
@@ -511,7 +514,7 @@ func TestTargets(t *testing.T) {
 		ctx := context.Background()
 		s := a.Indicators
 		v := 0.5
-		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", &v, "demo"); err != nil {
+		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", &v, demoActor); err != nil {
 			t.Fatal(err)
 		}
 		t2, src, _ := s.Targets(ctx, vA, year)
@@ -525,13 +528,25 @@ func TestTargets(t *testing.T) {
 			}
 		}
 		bad := 1.5
-		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", &bad, "demo"); apperr.CodeOf(err) != apperr.Invalid {
+		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", &bad, demoActor); apperr.CodeOf(err) != apperr.Invalid {
 			t.Errorf("target 150%%: %v", err)
 		}
-		if err := s.SetTarget(ctx, orgunit.ScopeOf(town), dist, year, "rehab_rate", &v, "demo"); apperr.CodeOf(err) != apperr.NotFound {
+		if err := s.SetTarget(ctx, orgunit.ScopeOf(town), dist, year, "rehab_rate", &v, demoActor); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("target above one's scope: %v", err)
 		}
-		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", nil, "demo"); err != nil {
+		// Several at once: all or none, each in the audit log.
+		good, worse := 0.7, -1.0
+		if err := s.SetTargets(ctx, orgunit.ScopeOf(dist), town, year, map[string]*float64{"device_rate": &good, "employment_rate": &worse}, demoActor); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("a bad target among good ones: %v", err)
+		}
+		if t4, _, _ := s.Targets(ctx, town, year); *t4["device_rate"] != 0.85 {
+			t.Errorf("half a change was saved: device_rate %v", *t4["device_rate"])
+		}
+		entries, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: "indicator_target"})
+		if err != nil || len(entries) != 1 || entries[0].SubjectID != fmt.Sprintf("rehab_rate/%s/%d", town, year) || entries[0].Username != "demo" {
+			t.Errorf("target changes in the audit log: %v %+v", err, entries)
+		}
+		if err := s.SetTarget(ctx, orgunit.ScopeOf(dist), town, year, "rehab_rate", nil, demoActor); err != nil {
 			t.Fatal(err)
 		}
 		if t3, _, _ := s.Targets(ctx, vA, year); *t3["rehab_rate"] != 0.85 {

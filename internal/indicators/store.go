@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -462,41 +463,68 @@ func (s *Store) Targets(ctx context.Context, unit string, year int) (map[string]
 
 // SetTarget sets (target non-nil) or removes the target of an indicator for a
 // unit in scope and a year.
-func (s *Store) SetTarget(ctx context.Context, sc orgunit.Scope, unit string, year int, code string, target *float64, by string) error {
+func (s *Store) SetTarget(ctx context.Context, sc orgunit.Scope, unit string, year int, code string, target *float64, by audit.Actor) error {
+	err := s.SetTargets(ctx, sc, unit, year, map[string]*float64{code: target}, by)
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
+		for i := range e.Fields {
+			if e.Fields[i].Field == code {
+				e.Fields[i].Field = "target"
+			}
+		}
+	}
+	return err
+}
+
+// SetTargets sets or removes (nil) the targets of several indicators for a
+// unit in scope and a year, all or none, each change in the audit log. Field
+// errors name the indicator's code.
+func (s *Store) SetTargets(ctx context.Context, sc orgunit.Scope, unit string, year int, targets map[string]*float64, by audit.Actor) error {
 	if _, err := s.unitIn(ctx, sc, unit); err != nil {
 		return err
 	}
-	def, ok := DefOf(code)
 	var fields []apperr.FieldError
-	if !ok {
-		fields = append(fields, apperr.Field("code", "unknown", "没有这个指标："+code, "There is no indicator "+code+"."))
-	}
 	if year < 2000 || year > 2100 {
 		fields = append(fields, apperr.Field("year", "range", "年份应在 2000–2100 之间。", "The year must be between 2000 and 2100."))
 	}
-	if target != nil && ok {
+	codes := make([]string, 0, len(targets))
+	for code, target := range targets {
+		codes = append(codes, code)
+		def, ok := DefOf(code)
 		switch {
+		case !ok:
+			fields = append(fields, apperr.Field("code", "unknown", "没有这个指标："+code, "There is no indicator "+code+"."))
+		case target == nil:
 		case def.Kind == Rate && (*target < 0 || *target > 1):
-			fields = append(fields, apperr.Field("target", "range", "比率的目标应在 0 到 1 之间（如 0.85 表示 85%）。", "A rate's target is between 0 and 1 (0.85 means 85%)."))
+			fields = append(fields, apperr.Field(code, "range", "比率的目标应在 0 到 1 之间（如 0.85 表示 85%）。", "A rate's target is between 0 and 1 (0.85 means 85%)."))
 		case *target < 0:
-			fields = append(fields, apperr.Field("target", "range", "目标不能为负数。", "The target cannot be negative."))
+			fields = append(fields, apperr.Field(code, "range", "目标不能为负数。", "The target cannot be negative."))
 		}
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields...)
 	}
-	if target == nil {
-		_, err := s.db.Exec(ctx, `DELETE FROM indicator_targets WHERE orgunit = ? AND year = ? AND code = ?`, unit, year, code)
-		if err != nil {
-			return fmt.Errorf("remove target: %w", err)
+	slices.Sort(codes)
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		var entries []audit.Entry
+		for _, code := range codes {
+			target := targets[code]
+			e := by.Entry(audit.ActionUpdate, "indicator_target", fmt.Sprintf("%s/%s/%d", code, unit, year), unit)
+			if target == nil {
+				if _, err := tx.Exec(ctx, `DELETE FROM indicator_targets WHERE orgunit = ? AND year = ? AND code = ?`, unit, year, code); err != nil {
+					return fmt.Errorf("remove target: %w", err)
+				}
+				e.Detail = `{"target":null}`
+			} else {
+				_, err := tx.Exec(ctx, `INSERT INTO indicator_targets (orgunit, year, code, target, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+					ON CONFLICT (orgunit, year, code) DO UPDATE SET target = excluded.target, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+					unit, year, code, *target, by.Username, db.Millis(tx.Now))
+				if err != nil {
+					return fmt.Errorf("set target: %w", err)
+				}
+				e.Detail = fmt.Sprintf(`{"target":%g}`, *target)
+			}
+			entries = append(entries, e)
 		}
-		return nil
-	}
-	_, err := s.db.Exec(ctx, `INSERT INTO indicator_targets (orgunit, year, code, target, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (orgunit, year, code) DO UPDATE SET target = excluded.target, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-		unit, year, code, *target, by, db.Millis(s.db.Now()))
-	if err != nil {
-		return fmt.Errorf("set target: %w", err)
-	}
-	return nil
+		return audit.Append(ctx, tx, entries...)
+	})
 }
