@@ -2,7 +2,6 @@ package indicators_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -123,9 +122,9 @@ func BenchmarkCity(b *testing.B) {
 				b.ReportMetric(med(times[i+2])/base, name+"/count")
 			}
 			b.ReportMetric(med(times[5]), "direct-ms")
-			b.Log(fmt.Sprintf("%s, %d persons (loaded in %s): write %.1f ms; SELECT count(*) %.1f ms; district %.1f ms (%.2f×); town %.1f ms (%.2f×); breakdown %.1f ms (%.2f×); a direct query for 4 indicators of the district %.1f ms (%.2f×)",
+			b.Logf("%s, %d persons (loaded in %s): write %.1f ms; SELECT count(*) %.1f ms; district %.1f ms (%.2f×); town %.1f ms (%.2f×); breakdown %.1f ms (%.2f×); a direct query for 4 indicators of the district %.1f ms (%.2f×)",
 				e.name, n, load.Round(time.Second), med(times[0]), base, med(times[2]), med(times[2])/base, med(times[3]), med(times[3])/base, med(times[4]), med(times[4])/base,
-				med(times[5]), med(times[5])/base))
+				med(times[5]), med(times[5])/base)
 		})
 	}
 }
