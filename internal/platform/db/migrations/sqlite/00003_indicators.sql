@@ -16,7 +16,7 @@ CREATE TABLE indicator_facts (
     bits        BIGINT NOT NULL DEFAULT 0,
     income      BIGINT,
     PRIMARY KEY (person_id, year)
-);
+) WITHOUT ROWID;
 CREATE INDEX indicator_facts_unit ON indicator_facts (year, orgunit, person_id);
 
 CREATE TABLE indicator_rollup (
@@ -50,7 +50,7 @@ CREATE TABLE indicator_rollup (
     income_sum                         BIGINT NOT NULL DEFAULT 0,
     income_n                           BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (year, dim, orgunit, val)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE indicator_targets (
     orgunit    TEXT NOT NULL REFERENCES orgunits (code),
