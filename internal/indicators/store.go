@@ -151,13 +151,7 @@ func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) er
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("read indicator facts: %w", err)
 	}
-	var cur []fact
-	rows, err = tx.Query(ctx, currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, args...)
-	if err != nil {
-		return fmt.Errorf("read persons for indicators: %w", err)
-	}
-	err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
-	rows.Close()
+	cur, err := readCurrent(ctx, txQuery{tx}, ` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, args...)
 	if err != nil {
 		return err
 	}
@@ -229,18 +223,10 @@ func writeFacts(ctx context.Context, tx *db.Tx, fs []fact) error {
 
 // recompute computes every fact from the registry, in chunks of persons, and
 // hands each chunk to fn.
-func recompute(ctx context.Context, q interface {
-	Query(ctx context.Context, q string, args ...any) (rowsIter, error)
-}, fn func([]fact) error) error {
+func recompute(ctx context.Context, q queryer, fn func([]fact) error) error {
 	var last int64
 	for {
-		var cur []fact
-		rows, err := q.Query(ctx, currentSQL+` WHERE p.id > ? AND p.id IN (SELECT id FROM persons WHERE id > ? ORDER BY id LIMIT 2000) ORDER BY p.id, a.year`, last, last)
-		if err != nil {
-			return fmt.Errorf("read persons for indicators: %w", err)
-		}
-		err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
-		rows.Close()
+		cur, err := readCurrent(ctx, q, ` WHERE p.id > ? AND p.id IN (SELECT id FROM persons WHERE id > ? ORDER BY id LIMIT 2000) ORDER BY p.id, a.year`, last, last)
 		if err != nil {
 			return err
 		}
@@ -252,6 +238,24 @@ func recompute(ctx context.Context, q interface {
 		}
 		last = cur[len(cur)-1].PersonID
 	}
+}
+
+// queryer is a transaction or the database's reader pool.
+type queryer interface {
+	Query(ctx context.Context, q string, args ...any) (rowsIter, error)
+}
+
+// readCurrent computes the facts of the persons that where (appended to
+// currentSQL) selects.
+func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]fact, error) {
+	rows, err := q.Query(ctx, currentSQL+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read persons for indicators: %w", err)
+	}
+	defer rows.Close()
+	var cur []fact
+	err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
+	return cur, err
 }
 
 type txQuery struct{ tx *db.Tx }
