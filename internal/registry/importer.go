@@ -123,7 +123,6 @@ const (
 
 // importer holds the state of one import.
 type importer struct {
-	changedIDs []int64 // persons written in the current batch
 	s          *Store
 	c          Caller
 	o          ImportOptions
@@ -134,6 +133,7 @@ type importer struct {
 	seen       map[[16]byte]int  // blind index → first row (duplicates in the file)
 	res        *ImportResult
 	entries    []audit.Entry
+	changedIDs []int64   // persons written in the current batch (for the change hook)
 	now        time.Time // the time written on every row of the import
 }
 
