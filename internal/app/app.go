@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 
 	"sunshine/internal/audit"
+	"sunshine/internal/casework"
+	"sunshine/internal/devices"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
@@ -42,8 +44,11 @@ type App struct {
 	Transfer *registry.Transfer
 	// Indicators keeps the plan indicators live (DOMAIN.md §7).
 	Indicators *indicators.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
+	// Cases runs the service workflows; Devices is the assistive device service.
+	Cases   *casework.Engine
+	Devices *devices.Store
+	Log     *slog.Logger
+	pages   *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -118,6 +123,14 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
 		Registry: reg, Jobs: jobs, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
 	}
+	a.Devices = devices.NewStore(d)
+	if err := a.Devices.EnsureSeed(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
+	a.Cases = casework.NewEngine(d, log)
+	a.Cases.Changed = ind
+	a.Cases.Register(a.Devices.Type())
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
@@ -154,6 +167,8 @@ func (a *App) Router() *web.Router {
 	a.platformRoutes(rt)
 	a.Registry.Routes(rt)
 	a.Transfer.Routes(rt)
+	a.Cases.Routes(rt)
+	a.Devices.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)

@@ -16,6 +16,7 @@ import (
 var BackupTables = []string{
 	"orgunits", "persons", "annual_records", "users", "audit_log", "audit_head", "imports",
 	"indicator_facts", "indicator_rollup", "indicator_targets",
+	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.
@@ -45,7 +46,7 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 	if err != nil {
 		return db.BackupStats{}, err
 	}
-	st, err := a.DB.Restore(ctx, r, schema, restoreNeedsEmpty)
+	st, err := a.DB.Restore(ctx, r, schema, restoreNeedsEmpty, BackupTables)
 	if err != nil {
 		return st, err
 	}

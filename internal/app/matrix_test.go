@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,10 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"sunshine/internal/audit"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
 )
 
 // request is one call of a route in the matrix.
@@ -167,7 +171,7 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries()} {
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries()} {
 		for k, v := range more {
 			m[k] = v
 		}
@@ -446,4 +450,73 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// caseFor opens an assistive device case for a person, as the system.
+func caseFor(e *env, personID int64) int64 {
+	e.t.Helper()
+	sys := registry.Caller{Actor: audit.Actor{Username: "matrix", Role: identity.DistrictStaff}, Scope: orgunit.AllUnits()}
+	c, err := e.app.Cases.Create(context.Background(), sys, personID, "assistive_device", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.ID
+}
+
+// pointOf is the id of the service point of a unit.
+func pointOf(e *env, unit string) int64 {
+	e.t.Helper()
+	var id int64
+	if err := e.app.DB.QueryRow(context.Background(), `SELECT id FROM service_points WHERE orgunit = ?`, unit).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// caseEntries are the cases and devices API.
+func caseEntries() map[string]matrixEntry {
+	creators := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person}
+	caseRoles := append(slices.Clone(creators), identity.Provider)
+	open := func(personOf func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/api/v1/cases", body: map[string]any{"person_id": personOf(e), "service_type": "assistive_device", "data": map[string]any{"need": "轮椅"}}}
+		}
+	}
+	onCase := func(personOf func(*env) int64, rest string, body any) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/api/v1/cases/%d%s", caseFor(e, personOf(e)), rest), body: body}
+		}
+	}
+	in, out := func(e *env) int64 { return e.in }, func(e *env) int64 { return e.out }
+	stock := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/api/v1/devices/stock?service_point=%d", pointOf(e, unit))}
+		}
+	}
+	move := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/api/v1/devices/stock", body: map[string]any{"service_point": pointOf(e, unit), "code": "12 03 03", "quantity": 5}}
+		}
+	}
+	stockRoles := []string{identity.DistrictStaff, identity.TownStaff, identity.Provider}
+	return map[string]matrixEntry{
+		"GET /api/v1/service-types": {allowed: append(slices.Clone(caseRoles), identity.Leader), in: fixed("/api/v1/service-types", nil), inOK: 200},
+		"POST /api/v1/cases":        {allowed: creators, in: open(in), inOK: 201, out: open(out), outOK: 404},
+		"GET /api/v1/cases": {allowed: caseRoles, in: fixed("/api/v1/cases?orgunit="+villageIn, nil), inOK: 200,
+			out: fixed("/api/v1/cases?orgunit="+villageOut, nil), outOK: 200},
+		"GET /api/v1/cases/{id}": {allowed: caseRoles, in: onCase(in, "", nil), inOK: 200, out: onCase(out, "", nil), outOK: 404},
+		// An unknown action: 422 in scope, 404 outside; each action's roles are tested with the workflows.
+		"POST /api/v1/cases/{id}/transitions": {allowed: caseRoles, in: onCase(in, "/transitions", map[string]any{"action": "nonsense"}), inOK: 422,
+			out: onCase(out, "/transitions", map[string]any{"action": "nonsense"}), outOK: 404},
+		"GET /api/v1/devices/catalogue":      {allowed: caseRoles, in: fixed("/api/v1/devices/catalogue", nil), inOK: 200},
+		"GET /api/v1/devices/service-points": {allowed: stockRoles, in: fixed("/api/v1/devices/service-points", nil), inOK: 200},
+		"GET /api/v1/devices/stock":          {allowed: stockRoles, in: stock("310114"), inOK: 200, out: stock("320583"), outOK: 404},
+		"POST /api/v1/devices/stock":         {allowed: []string{identity.DistrictStaff, identity.TownStaff}, in: move("310114102"), inOK: 200, out: move("320583"), outOK: 404},
+		"GET /api/v1/devices/loans": {allowed: caseRoles, in: func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/api/v1/devices/loans?person_id=%d", e.in)}
+		},
+			inOK: 200, out: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/devices/loans?person_id=%d", e.out)}
+			}, outOK: 200},
+	}
 }

@@ -230,9 +230,10 @@ var ErrNotEmpty = errors.New("the database already holds data: restore into a ne
 
 // Restore reads a backup into this database, in one transaction. The database
 // must be at the backup's schema version and hold no data in the tables of
-// mustBeEmpty; the tables named in the backup are cleared first (seed rows).
-// On PostgreSQL the identity sequences are moved past the restored ids.
-func (d *DB) Restore(ctx context.Context, r io.Reader, schema int64, mustBeEmpty []string) (BackupStats, error) {
+// mustBeEmpty; the tables of clear (the seed rows) are emptied first, children
+// before parents (clear lists parents first). On PostgreSQL the identity
+// sequences are moved past the restored ids.
+func (d *DB) Restore(ctx context.Context, r io.Reader, schema int64, mustBeEmpty, clear []string) (BackupStats, error) {
 	var st BackupStats
 	zr, err := gzip.NewReader(r)
 	if err != nil {
@@ -255,6 +256,11 @@ func (d *DB) Restore(ctx context.Context, r io.Reader, schema int64, mustBeEmpty
 			}
 			if n > 0 {
 				return fmt.Errorf("restore: %w (table %s has %d rows)", ErrNotEmpty, t, n)
+			}
+		}
+		for i := len(clear) - 1; i >= 0; i-- {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+clear[i]); err != nil {
+				return fmt.Errorf("restore: clear %s: %w", clear[i], err)
 			}
 		}
 		var tables []tableHeader
@@ -300,9 +306,6 @@ func (d *DB) Restore(ctx context.Context, r io.Reader, schema int64, mustBeEmpty
 }
 
 func restoreTable(ctx context.Context, tx *Tx, dec *json.Decoder, th tableHeader) (int64, error) {
-	if _, err := tx.Exec(ctx, `DELETE FROM `+th.Table); err != nil {
-		return 0, fmt.Errorf("restore %s: clear: %w", th.Table, err)
-	}
 	const chunk = 100
 	colList := strings.Join(th.Columns, ", ")
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(th.Columns)), ", ") + ")"

@@ -1,0 +1,165 @@
+package casework
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+// Who may see and work cases: staff, service providers and the person
+// concerned (their own cases).
+var (
+	caseRoles = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person)
+	creators  = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
+	typeRoles = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person, identity.Leader)
+)
+
+// Routes registers the cases API.
+func (e *Engine) Routes(rt *web.Router) {
+	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes)
+	rt.Handle("POST /api/v1/cases", creators, e.apiCreate)
+	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList)
+	rt.Handle("GET /api/v1/cases/{id}", caseRoles, e.apiGet)
+	rt.Handle("POST /api/v1/cases/{id}/transitions", caseRoles, e.apiAct)
+}
+
+// TypeView is a service type as the API shows it.
+type TypeView struct {
+	Code        string          `json:"code"`
+	Name        string          `json:"name"`
+	States      []string        `json:"states"`
+	StateInfo   []State         `json:"state_info"`
+	Initial     string          `json:"initial"`
+	CreateRoles []string        `json:"create_roles"`
+	Transitions []TransitionOut `json:"transitions"`
+}
+
+// TransitionOut is a transition as the API shows it (one per from-state).
+type TransitionOut struct {
+	Action string   `json:"action"`
+	From   string   `json:"from"`
+	To     string   `json:"to"`
+	Roles  []string `json:"roles"`
+	Fields []Field  `json:"fields"`
+}
+
+func (e *Engine) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	lang := web.Lang(r)
+	items := []TypeView{}
+	for _, t := range e.types {
+		v := TypeView{Code: t.Code, Name: t.Name(lang), StateInfo: t.States, Initial: t.Initial, CreateRoles: t.CreateRoles}
+		for _, s := range t.States {
+			v.States = append(v.States, s.Code)
+		}
+		for _, tr := range t.Transitions {
+			for _, from := range tr.From {
+				to := tr.To
+				if to == "" {
+					to = from
+				}
+				fields := tr.Fields
+				if fields == nil {
+					fields = []Field{}
+				}
+				v.Transitions = append(v.Transitions, TransitionOut{Action: tr.Action, From: from, To: to, Roles: tr.Roles, Fields: fields})
+			}
+		}
+		items = append(items, v)
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (e *Engine) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in struct {
+		PersonID    int64           `json:"person_id"`
+		ServiceType string          `json:"service_type"`
+		Data        json.RawMessage `json:"data"`
+	}
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	c := registry.CallerOf(r, p)
+	if p.Role == identity.Person && in.PersonID == 0 {
+		in.PersonID = p.PersonID
+	}
+	data, err := ParseData(in.Data)
+	if err != nil {
+		return err
+	}
+	cs, err := e.Create(r.Context(), c, in.PersonID, in.ServiceType, data)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, cs)
+}
+
+func (e *Engine) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	limit, cursor, err := web.Paging(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	pid, err := web.IntParam("person_id", q.Get("person_id"))
+	if err != nil {
+		return err
+	}
+	f := Filter{PersonID: pid, ServiceType: q.Get("service_type"), State: q.Get("state"), OrgUnit: q.Get("orgunit"),
+		Open: q.Get("open") == "1", Overdue: q.Get("overdue") == "1", Cursor: cursor, Limit: limit}
+	items, total, next, err := e.List(r.Context(), registry.CallerOf(r, p), f)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []Case{}
+	}
+	return web.JSON(w, http.StatusOK, web.List[Case]{Items: items, Total: total, Next: next})
+}
+
+func caseID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "找不到这个个案。", "There is no such case.")
+	}
+	return id, nil
+}
+
+func (e *Engine) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	cs, err := e.Get(r.Context(), registry.CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, cs)
+}
+
+func (e *Engine) apiAct(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := caseID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action  string          `json:"action"`
+		Data    json.RawMessage `json:"data"`
+		Version int             `json:"version"`
+	}
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	data, err := ParseData(in.Data)
+	if err != nil {
+		return err
+	}
+	cs, err := e.Act(r.Context(), registry.CallerOf(r, p), id, in.Action, data, in.Version)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, cs)
+}

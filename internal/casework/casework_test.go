@@ -1,0 +1,283 @@
+package casework_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"sunshine/internal/app"
+	"sunshine/internal/audit"
+	"sunshine/internal/casework"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+const (
+	village = "310114102201"
+	town    = "310114102"
+	dist    = "310114"
+)
+
+type fx struct {
+	a       *app.App
+	person  int64
+	now     *time.Time
+	centre  int64 // the district's service point
+	townPt  int64
+	kunshan int64
+}
+
+func setup(t *testing.T, d *db.DB) *fx {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	d.Clock = func() time.Time { return now }
+	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: town, Demo: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	first17 := "31011419800101123"
+	p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: "王芳",
+		IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: 2, OrgUnit: village})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fx{a: a, person: p.ID, now: &now}
+	for unit, dst := range map[string]*int64{dist: &f.centre, town: &f.townPt, "320583": &f.kunshan} {
+		if err := d.QueryRow(ctx, `SELECT id FROM service_points WHERE orgunit = ?`, unit).Scan(dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func caller(role, unit string) registry.Caller {
+	c := registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
+	return c
+}
+
+func data(s string) map[string]any {
+	m, err := casework.ParseData(json.RawMessage(s))
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+var (
+	districtStaff = caller(identity.DistrictStaff, dist)
+	townStaff     = caller(identity.TownStaff, town)
+	villageAsst   = caller(identity.VillageAssistant, village)
+	provider      = caller(identity.Provider, dist)
+)
+
+func (f *fx) stock(t *testing.T, point int64, code string, n int) {
+	t.Helper()
+	if _, err := f.a.Devices.Move(context.Background(), orgunit.ScopeOf(dist), districtStaff.Actor, point, code, n, "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fx) qty(t *testing.T, point int64, code string) int {
+	t.Helper()
+	var n int
+	err := f.a.DB.QueryRow(context.Background(), `SELECT COALESCE(SUM(quantity), 0) FROM device_stock WHERE service_point = ? AND code = ?`, point, code).Scan(&n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDeviceWorkflow walks a loan and a grant through every transition, each
+// by a role allowed to take it, and tries each with a role that is not.
+func TestDeviceWorkflow(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.stock(t, f.townPt, "12 22 03", 2) // manual wheelchair: loan
+		f.stock(t, f.townPt, "09 33 03", 1) // bath chair: grant
+		c, err := e.Create(ctx, villageAsst, f.person, "assistive_device", data(`{"need":"出行困难"}`))
+		if err != nil || c.State != "submitted" || c.DueAt == nil || !c.DueAt.Equal(f.now.Add(7*24*time.Hour)) {
+			t.Fatalf("create: %+v %v", c, err)
+		}
+		act := func(who registry.Caller, action, body string, want apperr.Code) casework.Case {
+			t.Helper()
+			got, err := e.Act(ctx, who, c.ID, action, data(body), 0)
+			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {
+				t.Fatalf("%s as %s: %v, want %q", action, who.Actor.Role, err, want)
+			}
+			if err == nil {
+				c = got
+			}
+			return got
+		}
+		// Not allowed: a village assistant may not assess or approve; a provider may not approve.
+		act(villageAsst, "assess", `{"items":[{"code":"12 22 03"}]}`, apperr.Forbidden)
+		act(provider, "approve", `{}`, apperr.Forbidden)
+		// Wrong state: approve before assess.
+		act(townStaff, "approve", `{}`, apperr.Conflict)
+		// Missing data, unknown product.
+		act(provider, "assess", `{}`, apperr.Invalid)
+		act(provider, "assess", `{"items":[{"code":"99 99 99"}]}`, apperr.Invalid)
+		act(provider, "assess", `{"items":[{"code":"12 22 03"},{"code":"09 33 03"},{"code":"06 24 15"}]}`, "")
+		act(villageAsst, "approve", `{}`, apperr.Forbidden)
+		act(townStaff, "approve", `{}`, "")
+		// Stale version.
+		if _, err := e.Act(ctx, townStaff, c.ID, "dispense", data(fmt.Sprintf(`{"service_point":%d}`, f.townPt)), c.Version-1); apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("stale version: %v", err)
+		}
+		// A point of another district is not usable.
+		act(townStaff, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.kunshan), apperr.NotFound)
+		act(villageAsst, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt), apperr.Forbidden)
+		act(provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt), "")
+		if c.State != "dispensed" || f.qty(t, f.townPt, "12 22 03") != 1 || f.qty(t, f.townPt, "09 33 03") != 0 {
+			t.Fatalf("after dispense: %s, stock %d/%d", c.State, f.qty(t, f.townPt, "12 22 03"), f.qty(t, f.townPt, "09 33 03"))
+		}
+		due := f.now.Add(180 * 24 * time.Hour)
+		if c.DueAt == nil || !c.DueAt.Equal(due) || c.Data["loan_due"] != due.Format(time.DateOnly) {
+			t.Fatalf("loan due: %+v", c)
+		}
+		loans, _ := f.a.Devices.Loans(ctx, orgunit.ScopeOf(town), 0, f.person, "zh")
+		if len(loans) != 1 || loans[0].Code != "12 22 03" {
+			t.Fatalf("loan card: %+v", loans)
+		}
+		// Closing with a loan out is refused; renew moves the due date.
+		act(townStaff, "close", `{}`, apperr.Conflict)
+		*f.now = f.now.Add(100 * 24 * time.Hour)
+		act(villageAsst, "renew", `{}`, apperr.Forbidden)
+		act(townStaff, "renew", `{}`, "")
+		if c.State != "dispensed" || !c.DueAt.Equal(f.now.Add(180*24*time.Hour)) {
+			t.Fatalf("after renew: %+v", c)
+		}
+		act(provider, "return", `{}`, apperr.Invalid)
+		act(villageAsst, "return", `{"condition":"good"}`, apperr.Forbidden)
+		act(provider, "return", `{"condition":"good"}`, "")
+		if f.qty(t, f.townPt, "12 22 03") != 2 {
+			t.Fatalf("stock after return: %d", f.qty(t, f.townPt, "12 22 03"))
+		}
+		act(provider, "close", `{}`, apperr.Forbidden)
+		act(townStaff, "close", `{}`, "")
+		if c.State != "closed" || c.ClosedAt == nil || c.DueAt != nil {
+			t.Fatalf("closed: %+v", c)
+		}
+		act(townStaff, "cancel", `{}`, apperr.Conflict)
+		got, err := e.Get(ctx, townStaff, c.ID)
+		if err != nil || len(got.Timeline) != 7 || got.Timeline[0].Action != "create" || got.Timeline[6].Action != "close" {
+			t.Fatalf("timeline: %v %+v", err, got.Timeline)
+		}
+
+		// Reject and cancel; the person cancels their own.
+		c, _ = e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		act(villageAsst, "reject", `{"reason":"x"}`, apperr.Forbidden)
+		act(townStaff, "reject", `{}`, apperr.Invalid)
+		act(townStaff, "reject", `{"reason":"已有同类辅具"}`, "")
+		person := registry.Caller{Actor: audit.Actor{Username: "wf", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.person}
+		c, err = e.Create(ctx, person, f.person, "assistive_device", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		act(provider, "cancel", `{}`, apperr.Forbidden)
+		act(person, "cancel", `{}`, "")
+		// Out of scope: another town's staff see nothing.
+		other := caller(identity.TownStaff, "310114103")
+		if _, err := e.Get(ctx, other, c.ID); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("another town reads the case: %v", err)
+		}
+		if _, err := e.Create(ctx, other, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("another town opens a case: %v", err)
+		}
+		if _, err := e.Create(ctx, provider, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("a provider opens a case: %v", err)
+		}
+	})
+}
+
+// TestLastItemUnderConcurrency: 50 approved cases race for the last item in
+// stock; exactly one is dispensed and the stock ends at zero.
+func TestLastItemUnderConcurrency(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.stock(t, f.townPt, "12 06 03", 1)
+		var ids []int64
+		for range 50 {
+			c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+			if err == nil {
+				c, err = e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"12 06 03"}]}`), 0)
+			}
+			if err == nil {
+				c, err = e.Act(ctx, townStaff, c.ID, "approve", nil, 0)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, short := 0, 0
+		var other []error
+		for _, id := range ids {
+			wg.Go(func() {
+				_, err := e.Act(ctx, townStaff, id, "dispense", data(fmt.Sprintf(`{"service_point":%d}`, f.townPt)), 0)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case apperr.CodeOf(err) == apperr.Conflict:
+					short++
+				default:
+					other = append(other, err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 || short != 49 || len(other) > 0 || f.qty(t, f.townPt, "12 06 03") != 0 {
+			t.Fatalf("dispensed %d, refused %d, other errors %v, stock left %d", ok, short, other, f.qty(t, f.townPt, "12 06 03"))
+		}
+		if _, err := f.a.Devices.Move(ctx, orgunit.ScopeOf(dist), districtStaff.Actor, f.townPt, "12 06 03", -1, "lost"); apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("adjusting below zero: %v", err)
+		}
+	})
+}
+
+func TestOverdue(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		if err != nil || c.Overdue {
+			t.Fatalf("new case: %+v %v", c, err)
+		}
+		*f.now = f.now.Add(8 * 24 * time.Hour)
+		got, _ := e.Get(ctx, townStaff, c.ID)
+		items, total, _, err := e.List(ctx, townStaff, casework.Filter{Overdue: true, Limit: 10})
+		if !got.Overdue || err != nil || total != 1 || len(items) != 1 || !items[0].Overdue {
+			t.Fatalf("after 8 days: overdue %v, list %d %v", got.Overdue, total, err)
+		}
+		if _, err := e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"06 24 15"}]}`), 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, total, _, _ := e.List(ctx, townStaff, casework.Filter{Overdue: true, Limit: 10}); total != 0 {
+			t.Errorf("a case moved on is still overdue")
+		}
+	})
+}

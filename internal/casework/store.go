@@ -1,0 +1,453 @@
+package casework
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/registry"
+)
+
+// SubjectCase is the audit subject type of cases.
+const SubjectCase = "case"
+
+// Case is a case as clients see it.
+type Case struct {
+	ID          int64          `json:"id"`
+	PersonID    int64          `json:"person_id"`
+	OrgUnit     string         `json:"orgunit"`
+	ServiceType string         `json:"service_type"`
+	State       string         `json:"state"`
+	Data        map[string]any `json:"data"`
+	Version     int            `json:"version"`
+	DueAt       *time.Time     `json:"due_at"`
+	Overdue     bool           `json:"overdue"`
+	CreatedBy   string         `json:"created_by"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	ClosedAt    *time.Time     `json:"closed_at"`
+	Timeline    []Event        `json:"timeline,omitempty"`
+}
+
+// Event is one step of a case's timeline.
+type Event struct {
+	At       time.Time      `json:"at"`
+	Username string         `json:"username"`
+	Role     string         `json:"role"`
+	Action   string         `json:"action"`
+	From     string         `json:"from"`
+	To       string         `json:"to"`
+	Data     map[string]any `json:"data,omitempty"`
+}
+
+// Engine runs the workflows of the registered service types.
+type Engine struct {
+	db    *db.DB
+	types []*Type
+	log   *audit.Log
+	// Changed, when set, is told inside the transaction which persons' cases
+	// changed state (the indicators count dispensed devices, sessions…).
+	Changed registry.ChangeHook
+}
+
+// NewEngine returns an engine with no service types.
+func NewEngine(d *db.DB, log *audit.Log) *Engine { return &Engine{db: d, log: log} }
+
+// Register adds a service type. It panics on an invalid definition (a
+// programming error, caught by any test that starts the app).
+func (e *Engine) Register(t *Type) {
+	if err := t.check(); err != nil {
+		panic(err)
+	}
+	e.types = append(e.types, t)
+}
+
+// Types lists the service types.
+func (e *Engine) Types() []*Type { return e.types }
+
+// TypeOf finds a service type.
+func (e *Engine) TypeOf(code string) (*Type, bool) {
+	for _, t := range e.types {
+		if t.Code == code {
+			return t, true
+		}
+	}
+	return nil, false
+}
+
+func decodeData(raw []byte) (map[string]any, error) {
+	m := map[string]any{}
+	if len(raw) == 0 {
+		return m, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// ParseData reads a JSON object of case data, keeping numbers exact.
+func ParseData(raw json.RawMessage) (map[string]any, error) {
+	if string(raw) == "null" {
+		return map[string]any{}, nil
+	}
+	m, err := decodeData(raw)
+	if err != nil || m == nil {
+		return nil, apperr.Validation(apperr.Field("data", "invalid", "data 应为 JSON 对象。", "data must be a JSON object."))
+	}
+	return m, nil
+}
+
+const caseCols = `c.id, c.person_id, c.orgunit, c.service_type, c.state, c.data, c.version, c.due_at, c.created_by, c.created_at, c.updated_at, c.closed_at`
+
+func (e *Engine) scan(sc interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var data string
+	var due, created, updated, closed int64
+	if err := sc.Scan(&c.ID, &c.PersonID, &c.OrgUnit, &c.ServiceType, &c.State, &data, &c.Version, &due, &c.CreatedBy, &created, &updated, &closed); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Data, err = decodeData([]byte(data)); err != nil {
+		return c, fmt.Errorf("case %d: data: %w", c.ID, err)
+	}
+	c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	if due > 0 {
+		t := time.UnixMilli(due).UTC()
+		c.DueAt = &t
+		c.Overdue = closed == 0 && e.db.Now().After(t)
+	}
+	if closed > 0 {
+		t := time.UnixMilli(closed).UTC()
+		c.ClosedAt = &t
+	}
+	return c, nil
+}
+
+// scopeWhere restricts cases (alias c) to the caller: a person sees their own.
+func scopeWhere(c registry.Caller) (string, []any) {
+	if c.PersonID != 0 {
+		return "c.person_id = ?", []any{c.PersonID}
+	}
+	lo, hi := c.Scope.Range()
+	if c.Scope.Prefix == "" && !c.Scope.All {
+		lo, hi = "~", "~"
+	}
+	return "c.orgunit >= ? AND c.orgunit < ?", []any{lo, hi}
+}
+
+func notFound(id int64) error {
+	return apperr.New(apperr.NotFound, fmt.Sprintf("找不到个案 %d，或不在您的管辖范围内。", id), fmt.Sprintf("Case %d was not found or is outside your area.", id))
+}
+
+func (e *Engine) dueAt(t *Type, state string, now time.Time) int64 {
+	s, _ := t.StateOf(state)
+	if s.Due == 0 || s.Terminal {
+		return 0
+	}
+	return db.Millis(now.Add(s.Due))
+}
+
+// Create opens a case of a service type for a person in the caller's scope.
+func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, typeCode string, data map[string]any) (Case, error) {
+	t, ok := e.TypeOf(typeCode)
+	if !ok {
+		return Case{}, apperr.Validation(apperr.Field("service_type", "unknown", "没有这个服务类型："+typeCode, "There is no service type "+typeCode+"."))
+	}
+	if !slices.Contains(t.CreateRoles, c.Actor.Role) {
+		return Case{}, apperr.New(apperr.Forbidden, "您的角色不能申请这项服务。", "Your role cannot open a case of this service.")
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	if fields := checkData(t.CreateFields, data); len(fields) > 0 {
+		return Case{}, apperr.Validation(fields...)
+	}
+	var id int64
+	err := e.db.InTx(ctx, func(tx *db.Tx) error {
+		var unit string
+		where, args := "p.orgunit >= ? AND p.orgunit < ?", []any{}
+		lo, hi := c.Scope.Range()
+		args = append(args, lo, hi)
+		if c.PersonID != 0 {
+			where, args = "p.id = ?", []any{c.PersonID}
+		}
+		err := tx.QueryRow(ctx, `SELECT p.orgunit FROM persons p WHERE p.id = ? AND `+where, append([]any{personID}, args...)...).Scan(&unit)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, fmt.Sprintf("找不到人员 %d，或不在您的管辖范围内。", personID), fmt.Sprintf("Person %d was not found or is outside your area.", personID))
+		}
+		if err != nil {
+			return fmt.Errorf("open case: %w", err)
+		}
+		raw, _ := json.Marshal(data)
+		now := db.Millis(tx.Now)
+		if err := tx.QueryRow(ctx, `INSERT INTO cases (person_id, orgunit, service_type, state, data, due_at, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, personID, unit, t.Code, t.Initial, string(raw), e.dueAt(t, t.Initial, tx.Now),
+			c.Actor.Username, now, now).Scan(&id); err != nil {
+			return fmt.Errorf("open case: %w", err)
+		}
+		cs := Case{ID: id, PersonID: personID, OrgUnit: unit, ServiceType: t.Code, State: t.Initial, Data: data, Version: 1}
+		if err := e.event(ctx, tx, c, cs.ID, "create", "", t.Initial, data); err != nil {
+			return err
+		}
+		if t.Effect != nil {
+			if err := t.Effect(ctx, tx, &cs, "create", data); err != nil {
+				return err
+			}
+		}
+		return audit.Append(ctx, tx, c.Actor.Entry(audit.ActionCreate, SubjectCase, strconv.FormatInt(id, 10), unit))
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return e.get(ctx, c, id)
+}
+
+func (e *Engine) event(ctx context.Context, tx *db.Tx, c registry.Caller, caseID int64, action, from, to string, data map[string]any) error {
+	raw, _ := json.Marshal(data)
+	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, username, role, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, db.Millis(tx.Now), c.Actor.Username, c.Actor.Role, action, from, to, string(raw))
+	if err != nil {
+		return fmt.Errorf("case timeline: %w", err)
+	}
+	return nil
+}
+
+// get reads a case in scope with its timeline, without auditing.
+func (e *Engine) get(ctx context.Context, c registry.Caller, id int64) (Case, error) {
+	where, args := scopeWhere(c)
+	cs, err := e.scan(e.db.QueryRow(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+where, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, notFound(id)
+	}
+	if err != nil {
+		return Case{}, fmt.Errorf("read case: %w", err)
+	}
+	rows, err := e.db.Query(ctx, `SELECT at, username, role, action, from_state, to_state, data FROM case_events WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return Case{}, fmt.Errorf("read case timeline: %w", err)
+	}
+	defer rows.Close()
+	cs.Timeline = []Event{}
+	for rows.Next() {
+		var ev Event
+		var at int64
+		var data string
+		if err := rows.Scan(&at, &ev.Username, &ev.Role, &ev.Action, &ev.From, &ev.To, &data); err != nil {
+			return Case{}, fmt.Errorf("read case timeline: %w", err)
+		}
+		ev.At = time.UnixMilli(at).UTC()
+		if ev.Data, err = decodeData([]byte(data)); err != nil {
+			return Case{}, err
+		}
+		cs.Timeline = append(cs.Timeline, ev)
+	}
+	return cs, rows.Err()
+}
+
+// Get reads a case in scope with its timeline; the read is audited.
+func (e *Engine) Get(ctx context.Context, c registry.Caller, id int64) (Case, error) {
+	cs, err := e.get(ctx, c, id)
+	if err != nil {
+		return cs, err
+	}
+	if err := e.log.Record(ctx, c.Actor.Entry(audit.ActionRead, SubjectCase, strconv.FormatInt(id, 10), cs.OrgUnit)); err != nil {
+		return Case{}, err
+	}
+	return cs, nil
+}
+
+// Filter selects cases.
+type Filter struct {
+	PersonID    int64
+	ServiceType string
+	State       string
+	OrgUnit     string
+	Open        bool // not closed
+	Overdue     bool
+	Cursor      string // "id" of the last case of the previous page (newest first)
+	Limit       int
+}
+
+// List lists cases in scope, newest first, with the total.
+func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case, int, string, error) {
+	where, args := scopeWhere(c)
+	conds := []string{where}
+	if f.OrgUnit != "" {
+		sc, ok := c.Scope.Narrow(f.OrgUnit)
+		if !ok {
+			return nil, 0, "", nil
+		}
+		lo, hi := sc.Range()
+		conds, args = append(conds, "c.orgunit >= ? AND c.orgunit < ?"), append(args, lo, hi)
+	}
+	if f.PersonID != 0 {
+		conds, args = append(conds, "c.person_id = ?"), append(args, f.PersonID)
+	}
+	if f.ServiceType != "" {
+		conds, args = append(conds, "c.service_type = ?"), append(args, f.ServiceType)
+	}
+	if f.State != "" {
+		conds, args = append(conds, "c.state = ?"), append(args, f.State)
+	}
+	if f.Open || f.Overdue {
+		conds = append(conds, "c.closed_at = 0")
+	}
+	if f.Overdue {
+		conds, args = append(conds, "c.due_at > 0 AND c.due_at < ?"), append(args, db.Millis(e.db.Now()))
+	}
+	cond := strings.Join(conds, " AND ")
+	var total int
+	if err := e.db.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, "", fmt.Errorf("count cases: %w", err)
+	}
+	if f.Cursor != "" {
+		last, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil {
+			return nil, 0, "", apperr.Validation(apperr.Field("cursor", "invalid", "翻页参数 cursor 无效。", "The cursor is not valid."))
+		}
+		cond, args = cond+" AND c.id < ?", append(args, last)
+	}
+	f.Limit = min(max(f.Limit, 1), 500)
+	rows, err := e.db.Query(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` ORDER BY c.id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		cs, err := e.scan(rows)
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("list cases: %w", err)
+		}
+		out = append(out, cs)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, "", fmt.Errorf("list cases: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	}
+	entries := make([]audit.Entry, len(out))
+	for i, cs := range out {
+		entries[i] = c.Actor.Entry(audit.ActionList, SubjectCase, strconv.FormatInt(cs.ID, 10), cs.OrgUnit)
+	}
+	if err := e.log.Record(ctx, entries...); err != nil {
+		return nil, 0, "", err
+	}
+	return out, total, next, nil
+}
+
+// Act takes an action on a case: one transaction that checks the version,
+// the action, the caller's role, the current state and the data, applies the
+// type's side effects, moves the case and writes the timeline and the audit
+// log. Stale version or wrong state: 409; role not allowed: 403; data
+// missing or wrong: 422.
+func (e *Engine) Act(ctx context.Context, c registry.Caller, id int64, action string, data map[string]any, version int) (Case, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	err := e.db.InTx(ctx, func(tx *db.Tx) error {
+		where, args := scopeWhere(c)
+		cs, err := e.scan(tx.QueryRow(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+where+tx.ForUpdate(), append([]any{id}, args...)...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(id)
+		}
+		if err != nil {
+			return fmt.Errorf("read case: %w", err)
+		}
+		t, ok := e.TypeOf(cs.ServiceType)
+		if !ok {
+			return fmt.Errorf("case %d has an unknown service type %q", id, cs.ServiceType)
+		}
+		if version != 0 && version != cs.Version {
+			return apperr.ErrStale()
+		}
+		var tr *Transition
+		roleOK := false
+		for i := range t.Transitions {
+			x := &t.Transitions[i]
+			if x.Action != action {
+				continue
+			}
+			if slices.Contains(x.Roles, c.Actor.Role) {
+				roleOK = true
+				if slices.Contains(x.From, cs.State) {
+					tr = x
+				}
+			}
+		}
+		switch {
+		case !slices.ContainsFunc(t.Transitions, func(x Transition) bool { return x.Action == action }):
+			return apperr.Validation(apperr.Field("action", "unknown", "这类个案没有操作 "+action+"。", "Cases of this type have no action "+action+"."))
+		case !roleOK:
+			return apperr.New(apperr.Forbidden, "您的角色不能执行这个操作。", "Your role may not take this action.")
+		case tr == nil:
+			st, _ := t.StateOf(cs.State)
+			return apperr.New(apperr.Conflict, fmt.Sprintf("个案当前状态为“%s”，不能执行这个操作。", st.Zh), fmt.Sprintf("The case is %s; this action is not possible now.", st.En))
+		}
+		if fields := checkData(tr.Fields, data); len(fields) > 0 {
+			return apperr.Validation(fields...)
+		}
+		from := cs.State
+		if tr.To != "" {
+			cs.State = tr.To
+		}
+		if t.Effect != nil {
+			if err := t.Effect(ctx, tx, &cs, action, data); err != nil {
+				return err
+			}
+		}
+		raw, _ := json.Marshal(cs.Data)
+		closed := int64(0)
+		if st, _ := t.StateOf(cs.State); st.Terminal {
+			closed = db.Millis(tx.Now)
+		}
+		due := e.dueAt(t, cs.State, tx.Now)
+		if tr.To == "" && cs.DueAt != nil { // stays in its state: keeps its due time unless the effect moved it
+			due = db.Millis(*cs.DueAt)
+		}
+		if d, ok := cs.Data["_due_at"].(time.Time); ok { // an effect may set the due time (loans)
+			due = db.Millis(d)
+			delete(cs.Data, "_due_at")
+			raw, _ = json.Marshal(cs.Data)
+		}
+		res, err := tx.Exec(ctx, `UPDATE cases SET state = ?, data = ?, version = version + 1, due_at = ?, updated_at = ?, closed_at = ? WHERE id = ? AND version = ?`,
+			cs.State, string(raw), due, db.Millis(tx.Now), closed, id, cs.Version)
+		if err != nil {
+			return fmt.Errorf("move case: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.ErrStale()
+		}
+		if err := e.event(ctx, tx, c, id, action, from, cs.State, data); err != nil {
+			return err
+		}
+		if e.Changed != nil {
+			if err := e.Changed.PersonsChanged(ctx, tx, []int64{cs.PersonID}); err != nil {
+				return err
+			}
+		}
+		ae := c.Actor.Entry(audit.ActionUpdate, SubjectCase, strconv.FormatInt(id, 10), cs.OrgUnit)
+		ae.Detail = fmt.Sprintf(`{"action":%q,"from":%q,"to":%q}`, action, from, cs.State)
+		return audit.Append(ctx, tx, ae)
+	})
+	if err != nil {
+		return Case{}, err
+	}
+	return e.get(ctx, c, id)
+}

@@ -1,0 +1,156 @@
+// Package casework is the workflow engine: a service type is data (states,
+// transitions with the roles allowed and the fields they require, a due time
+// per state); cases of a type belong to a person, inherit their org unit for
+// scope, and move one transaction per action, each step in the timeline and
+// in the audit log.
+package casework
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+)
+
+// Field kinds of transition data.
+const (
+	KindText  = "text"
+	KindInt   = "int"
+	KindDate  = "date"  // YYYY-MM-DD
+	KindList  = "list"  // a JSON array of objects
+	KindMoney = "money" // cents, an integer
+	KindBool  = "bool"
+	KindEnum  = "enum"
+)
+
+// Field is a piece of data a transition requires or accepts.
+type Field struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Required bool     `json:"required"`
+	Choices  []string `json:"choices,omitempty"` // enum values
+	Zh       string   `json:"name_zh"`
+	En       string   `json:"name_en"`
+}
+
+// Transition is one action that moves a case from one of From to To.
+type Transition struct {
+	Action string   `json:"action"`
+	From   []string `json:"from"`
+	To     string   `json:"to"` // "" keeps the state (e.g. renew)
+	Roles  []string `json:"roles"`
+	Fields []Field  `json:"fields,omitempty"`
+	Zh     string   `json:"name_zh"`
+	En     string   `json:"name_en"`
+}
+
+// State is a state of a workflow.
+type State struct {
+	Code     string        `json:"code"`
+	Zh       string        `json:"name_zh"`
+	En       string        `json:"name_en"`
+	Due      time.Duration `json:"-"`        // time allowed in this state; 0: none
+	Terminal bool          `json:"terminal"` // closed, rejected, cancelled
+}
+
+// Effect is a module's side effect of an action, run inside the action's
+// transaction after the checks (stock, budget…). It may change c.Data (what
+// the case keeps) and return an error to refuse the action.
+type Effect func(ctx context.Context, tx *db.Tx, c *Case, action string, data map[string]any) error
+
+// Type is a service type.
+type Type struct {
+	Code         string
+	Zh, En       string
+	Initial      string   // the state of a new case
+	CreateRoles  []string // who may open a case
+	CreateFields []Field
+	States       []State
+	Transitions  []Transition
+	Effect       Effect // nil: none
+}
+
+// StateOf finds a state.
+func (t *Type) StateOf(code string) (State, bool) {
+	for _, s := range t.States {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return State{}, false
+}
+
+// Name is the type's name in lang.
+func (t *Type) Name(lang string) string { return apperr.T(t.Zh, t.En).In(lang) }
+
+// check validates the type's definition (at registration).
+func (t *Type) check() error {
+	if _, ok := t.StateOf(t.Initial); !ok {
+		return fmt.Errorf("service type %s: initial state %q is not a state", t.Code, t.Initial)
+	}
+	for _, tr := range t.Transitions {
+		for _, f := range tr.From {
+			if _, ok := t.StateOf(f); !ok {
+				return fmt.Errorf("service type %s: %s starts from unknown state %q", t.Code, tr.Action, f)
+			}
+		}
+		if _, ok := t.StateOf(tr.To); tr.To != "" && !ok {
+			return fmt.Errorf("service type %s: %s goes to unknown state %q", t.Code, tr.Action, tr.To)
+		}
+	}
+	return nil
+}
+
+// checkData validates data against fields: required ones present, kinds
+// right. Errors name the field, in Chinese and English.
+func checkData(fields []Field, data map[string]any) []apperr.FieldError {
+	var out []apperr.FieldError
+	for _, f := range fields {
+		v, ok := data[f.Name]
+		if !ok || v == nil || v == "" {
+			if f.Required {
+				out = append(out, apperr.Field(f.Name, "required", "请填写"+f.Zh+"。", f.En+" is required."))
+			}
+			continue
+		}
+		bad := false
+		switch f.Kind {
+		case KindText:
+			_, isStr := v.(string)
+			bad = !isStr
+		case KindInt, KindMoney:
+			n, isNum := v.(json.Number)
+			if isNum {
+				_, err := n.Int64()
+				bad = err != nil
+			} else {
+				bad = true
+			}
+		case KindBool:
+			_, isBool := v.(bool)
+			bad = !isBool
+		case KindDate:
+			s, isStr := v.(string)
+			_, err := time.Parse(time.DateOnly, s)
+			bad = !isStr || err != nil
+		case KindEnum:
+			s, isStr := v.(string)
+			bad = !isStr || !slices.Contains(f.Choices, s)
+		case KindList:
+			l, isList := v.([]any)
+			bad = !isList || len(l) == 0 && f.Required
+		}
+		if bad {
+			want := map[string][2]string{KindText: {"文字", "text"}, KindInt: {"整数", "a whole number"}, KindMoney: {"金额（分，整数）", "an amount in cents"},
+				KindBool: {"是或否", "true or false"}, KindDate: {"日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"},
+				KindEnum: {"以下之一：" + strings.Join(f.Choices, "、"), "one of " + strings.Join(f.Choices, ", ")}, KindList: {"非空列表", "a non-empty list"}}[f.Kind]
+			out = append(out, apperr.Field(f.Name, "invalid", f.Zh+"应为"+want[0]+"。", f.En+" must be "+want[1]+"."))
+		}
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package devices
+
+import (
+	"net/http"
+	"strconv"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+var (
+	viewers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person)
+	keepers = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	stockRd = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Provider)
+	loanRd  = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person)
+)
+
+// Routes registers the devices API.
+func (s *Store) Routes(rt *web.Router) {
+	rt.Handle("GET /api/v1/devices/catalogue", viewers, s.apiCatalogue)
+	rt.Handle("GET /api/v1/devices/service-points", stockRd, s.apiPoints)
+	rt.Handle("GET /api/v1/devices/stock", stockRd, s.apiStock)
+	rt.Handle("POST /api/v1/devices/stock", keepers, s.apiMove)
+	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans)
+}
+
+func (s *Store) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	items, err := s.Products(r.Context())
+	if err != nil {
+		return err
+	}
+	if web.Lang(r) == "en" {
+		for i := range items {
+			items[i].Name = items[i].NameEn
+		}
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Store) apiPoints(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	items, err := s.Points(r.Context(), orgunit.ScopeOf(p.OrgUnit))
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []ServicePoint{}
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func pointParam(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.Validation(apperr.Field("service_point", "invalid", "请指定服务点编号。", "Give the service point's id."))
+	}
+	return id, nil
+}
+
+func (s *Store) apiStock(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := pointParam(r.URL.Query().Get("service_point"))
+	if err != nil {
+		return err
+	}
+	items, err := s.Stock(r.Context(), orgunit.ScopeOf(p.OrgUnit), id, web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"service_point": id, "items": items})
+}
+
+func (s *Store) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in struct {
+		ServicePoint int64  `json:"service_point"`
+		Code         string `json:"code"`
+		Quantity     int    `json:"quantity"`
+		Note         string `json:"note"`
+	}
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	// A town keeps its own point's stock; the district keeps every point of the district.
+	left, err := s.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, in.ServicePoint, in.Code, in.Quantity, in.Note)
+	if err != nil {
+		return err
+	}
+	kind := "receipt"
+	if in.Quantity < 0 {
+		kind = "adjustment"
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"kind": kind, "service_point": in.ServicePoint, "code": in.Code, "quantity": in.Quantity, "stock": left})
+}
+
+func (s *Store) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	c := registry.CallerOf(r, p)
+	pid, err := web.IntParam("person_id", r.URL.Query().Get("person_id"))
+	if err != nil {
+		return err
+	}
+	if p.Role == identity.Person {
+		pid = c.PersonID
+	}
+	items, err := s.Loans(r.Context(), c.Scope, c.PersonID, pid, web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"person_id": pid, "items": items})
+}
