@@ -281,3 +281,50 @@ func TestOverdue(t *testing.T) {
 		}
 	})
 }
+
+// TestIndicatorsMove: a device dispensed in the year counts toward device_rate
+// at once, and the rollups stay equal to a recomputation.
+func TestIndicatorsMove(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		all := orgunit.ScopeOf("3")
+		if _, _, err := f.a.Registry.PutAnnual(ctx, registry.Caller{Scope: all}, f.person, registry.Annual{Year: 2026, Employment: "unable", DeviceNeed: true}); err != nil {
+			t.Fatal(err)
+		}
+		rate := func() [2]int64 {
+			t.Helper()
+			res, err := f.a.Indicators.Indicators(ctx, all, village, 2026, "zh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range res.Items {
+				if it.Code == "device_rate" {
+					return [2]int64{it.Numerator, *it.Denominator}
+				}
+			}
+			return [2]int64{}
+		}
+		if got := rate(); got != [2]int64{0, 1} {
+			t.Fatalf("before: %v", got)
+		}
+		f.stock(t, f.townPt, "12 06 06", 1)
+		c, err := f.a.Cases.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		for _, step := range []struct{ action, body string }{{"assess", `{"items":[{"code":"12 06 06"}]}`}, {"approve", `{}`},
+			{"dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err = f.a.Cases.Act(ctx, townStaff, c.ID, step.action, data(step.body), 0)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rate(); got != [2]int64{1, 1} {
+			t.Errorf("after the device was dispensed: %v, want 1/1", got)
+		}
+		if m, err := f.a.Indicators.Check(ctx, 5); err != nil || len(m) > 0 {
+			t.Errorf("rollups differ from a recomputation: %v %+v", err, m)
+		}
+	})
+}

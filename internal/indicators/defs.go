@@ -85,10 +85,10 @@ var Defs = []Def{
 		num: func(s Subject) bool { return s.RehabReceived }},
 	{Code: "device_rate", Zh: "辅助器具适配率", En: "Assistive device fitting",
 		DescZh: "需要辅助器具的人中，已适配的比例。", DescEn: "Among people who need an assistive device, the share who have been fitted.",
-		FormulaZh: "分母：有辅具需求；分子：已适配辅具", FormulaEn: "D: device_need; N: device_received",
-		Fields: []string{"annual_records.device_need", "annual_records.device_received"}, Kind: Rate, Target: pct(0.85), TargetUnit: "rate", bit: 5,
+		FormulaZh: "分母：有辅具需求；分子：已适配辅具，或本年度发放过辅具", FormulaEn: "D: device_need; N: device_received, or a device dispensed in the year",
+		Fields: []string{"annual_records.device_need", "annual_records.device_received", "cases (assistive_device, dispense)"}, Kind: Rate, Target: pct(0.85), TargetUnit: "rate", bit: 5,
 		den: func(s Subject) bool { return s.DeviceNeed },
-		num: func(s Subject) bool { return s.DeviceReceived }},
+		num: func(s Subject) bool { return s.DeviceReceived || s.DeviceDispensed }},
 	{Code: "living_subsidy_coverage", Zh: "生活补贴目标人群覆盖率", En: "Living subsidy coverage",
 		DescZh: "符合困难残疾人生活补贴条件的人中，已领取的比例。", DescEn: "Among people eligible for the living subsidy, the share who receive it.",
 		FormulaZh: "分母：按补贴规则符合条件（本地户籍、在册，低保或特困，或重度残疾且无业，或低保边缘）；分子：领取生活补贴",
@@ -203,6 +203,8 @@ type Subject struct {
 	CultureSports         bool
 	LivingSubsidyReceived bool
 	CareSubsidyReceived   bool
+	// from casework
+	DeviceDispensed bool // an assistive device was dispensed to the person in the year
 }
 
 // LivingSubsidy is the monthly living subsidy (yuan) a person is eligible for

@@ -201,7 +201,7 @@ const currentSQL = `SELECT p.id, p.orgunit, p.status, p.hukou, p.category, p.gra
 
 // scanCurrent turns rows of currentSQL into facts (the registry row of a
 // person comes with their first row).
-func scanCurrent(rows rowsIter, emit func(fact) error) error {
+func scanCurrent(rows rowsIter, emit func(fact, *Subject) error) error {
 	var last int64 = -1
 	for rows.Next() {
 		var (
@@ -223,7 +223,7 @@ func scanCurrent(rows rowsIter, emit func(fact) error) error {
 		}
 		base := fact{PersonID: id, OrgUnit: unit, RegOrgUnit: unit, Active: status == "active", Category: cat, Grade: grade, Sex: sex, BirthYear: by}
 		if id != last {
-			if err := emit(base); err != nil {
+			if err := emit(base, nil); err != nil {
 				return err
 			}
 			last = id
@@ -237,7 +237,7 @@ func scanCurrent(rows rowsIter, emit func(fact) error) error {
 			LivingSubsidyReceived: ls, CareSubsidyReceived: ck}
 		f := base
 		f.Year, f.OrgUnit, f.Bits, f.Income = year, aUnit, Bits(s), income
-		if err := emit(f); err != nil {
+		if err := emit(f, &s); err != nil {
 			return err
 		}
 	}

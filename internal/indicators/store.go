@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
@@ -44,7 +45,7 @@ func NewStore(d *db.DB, units Units) *Store {
 	for _, n := range inSizes {
 		in := inList(n)
 		qs = append(qs, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`,
-			currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`)
+			currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, dispensedSQL(in))
 		if d.Dialect == db.Postgres {
 			qs = append(qs, lockSQL(n))
 		}
@@ -252,10 +253,72 @@ func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]f
 	if err != nil {
 		return nil, fmt.Errorf("read persons for indicators: %w", err)
 	}
-	defer rows.Close()
 	var cur []fact
-	err = scanCurrent(rows, func(f fact) error { cur = append(cur, f); return nil })
-	return cur, err
+	var subjects []*Subject // of cur's year rows (nil for registry rows)
+	err = scanCurrent(rows, func(f fact, s *Subject) error {
+		cur, subjects = append(cur, f), append(subjects, s)
+		return nil
+	})
+	rows.Close()
+	if err != nil || len(cur) == 0 {
+		return cur, err
+	}
+	// What casework adds: devices dispensed in the year.
+	var ids []int64
+	for _, f := range cur {
+		if f.Year == 0 {
+			ids = append(ids, f.PersonID)
+		}
+	}
+	dispensed, err := dispensedYears(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range subjects {
+		if s != nil && dispensed[personYear{cur[i].PersonID, s.Year}] {
+			s.DeviceDispensed = true
+			cur[i].Bits = Bits(*s)
+		}
+	}
+	return cur, nil
+}
+
+type personYear struct {
+	id   int64
+	year int
+}
+
+// shanghai is the time zone in which a case event counts toward a year.
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// dispensedYears finds the years in which assistive devices were dispensed to
+// these persons.
+func dispensedYears(ctx context.Context, q queryer, ids []int64) (map[personYear]bool, error) {
+	out := map[personYear]bool{}
+	for start := 0; start < len(ids); start += idChunk {
+		args, in := padded(ids[start:min(start+idChunk, len(ids))])
+		rows, err := q.Query(ctx, dispensedSQL(in), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read dispensed devices: %w", err)
+		}
+		for rows.Next() {
+			var id, at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read dispensed devices: %w", err)
+			}
+			out[personYear{id, time.UnixMilli(at).In(shanghai).Year()}] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("read dispensed devices: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func dispensedSQL(in string) string {
+	return `SELECT c.person_id, e.at FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE c.service_type = 'assistive_device' AND e.action = 'dispense' AND c.person_id IN (` + in + `)`
 }
 
 type txQuery struct{ tx *db.Tx }
