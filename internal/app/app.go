@@ -21,6 +21,7 @@ import (
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
+	"sunshine/internal/renovation"
 )
 
 // Config is what the binary needs to start.
@@ -45,10 +46,11 @@ type App struct {
 	// Indicators keeps the plan indicators live (DOMAIN.md §7).
 	Indicators *indicators.Store
 	// Cases runs the service workflows; Devices is the assistive device service.
-	Cases   *casework.Engine
-	Devices *devices.Store
-	Log     *slog.Logger
-	pages   *web.Renderer
+	Cases      *casework.Engine
+	Devices    *devices.Store
+	Renovation *renovation.Store
+	Log        *slog.Logger
+	pages      *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -131,11 +133,14 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases = casework.NewEngine(d, log)
 	a.Cases.Changed = ind
 	a.Cases.Register(a.Devices.Type())
+	a.Renovation = renovation.NewStore(d)
+	a.Cases.Register(a.Renovation.Type())
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates()); err != nil {
+	maps.Copy(funcs, casework.TemplateFuncs())
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -169,12 +174,14 @@ func (a *App) Router() *web.Router {
 	a.Transfer.Routes(rt)
 	a.Cases.Routes(rt)
 	a.Devices.Routes(rt)
+	a.Renovation.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})
@@ -192,3 +199,42 @@ func (a *App) TemplateNames() []string { return a.pages.Names() }
 
 // TemplatesRendered returns how often each page template was rendered.
 func (a *App) TemplatesRendered() map[string]int { return a.pages.Rendered() }
+
+// deviceSource adapts the devices store to what the case pages read of it
+// (devices imports casework, so casework cannot import devices).
+type deviceSource struct{ s *devices.Store }
+
+func convert[T, U any](in []T, err error, f func(T) U) ([]U, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]U, len(in))
+	for i, x := range in {
+		out[i] = f(x)
+	}
+	return out, nil
+}
+
+func (d deviceSource) Products(ctx context.Context) ([]casework.DeviceProduct, error) {
+	l, err := d.s.Products(ctx)
+	return convert(l, err, func(x devices.Product) casework.DeviceProduct { return casework.DeviceProduct(x) })
+}
+
+func (d deviceSource) Points(ctx context.Context, sc orgunit.Scope) ([]casework.DevicePoint, error) {
+	l, err := d.s.Points(ctx, sc)
+	return convert(l, err, func(x devices.ServicePoint) casework.DevicePoint { return casework.DevicePoint(x) })
+}
+
+func (d deviceSource) Stock(ctx context.Context, sc orgunit.Scope, pointID int64, lang string) ([]casework.DeviceStock, error) {
+	l, err := d.s.Stock(ctx, sc, pointID, lang)
+	return convert(l, err, func(x devices.StockItem) casework.DeviceStock { return casework.DeviceStock(x) })
+}
+
+func (d deviceSource) Move(ctx context.Context, sc orgunit.Scope, actor audit.Actor, pointID int64, code string, quantity int, note string) (int, error) {
+	return d.s.Move(ctx, sc, actor, pointID, code, quantity, note)
+}
+
+func (d deviceSource) Loans(ctx context.Context, sc orgunit.Scope, personOnly, personID int64, lang string) ([]casework.DeviceLoan, error) {
+	l, err := d.s.Loans(ctx, sc, personOnly, personID, lang)
+	return convert(l, err, func(x devices.Loan) casework.DeviceLoan { return casework.DeviceLoan(x) })
+}

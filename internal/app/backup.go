@@ -17,6 +17,7 @@ var BackupTables = []string{
 	"orgunits", "persons", "annual_records", "users", "audit_log", "audit_head", "imports",
 	"indicator_facts", "indicator_rollup", "indicator_targets",
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
+	"renovation_budgets", "renovation_commitments",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.

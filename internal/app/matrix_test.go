@@ -171,7 +171,7 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries()} {
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries()} {
 		for k, v := range more {
 			m[k] = v
 		}
@@ -512,6 +512,10 @@ func caseEntries() map[string]matrixEntry {
 		"GET /api/v1/devices/service-points": {allowed: stockRoles, in: fixed("/api/v1/devices/service-points", nil), inOK: 200},
 		"GET /api/v1/devices/stock":          {allowed: stockRoles, in: stock("310114"), inOK: 200, out: stock("320583"), outOK: 404},
 		"POST /api/v1/devices/stock":         {allowed: []string{identity.DistrictStaff, identity.TownStaff}, in: move("310114102"), inOK: 200, out: move("320583"), outOK: 404},
+		"GET /api/v1/renovation/budget": {allowed: []string{identity.DistrictStaff}, in: fixed("/api/v1/renovation/budget?orgunit=310114", nil), inOK: 200,
+			out: fixed("/api/v1/renovation/budget?orgunit=320583", nil), outOK: 404},
+		"PUT /api/v1/renovation/budget": {allowed: []string{identity.DistrictStaff}, in: fixed("/api/v1/renovation/budget", map[string]any{"orgunit": "310114", "year": 2026, "budget_cents": 100000}),
+			inOK: 200, out: fixed("/api/v1/renovation/budget", map[string]any{"orgunit": "320583", "year": 2026, "budget_cents": 100000}), outOK: 404},
 		"GET /api/v1/devices/loans": {allowed: caseRoles, in: func(e *env, _ string) request {
 			return request{path: fmt.Sprintf("/api/v1/devices/loans?person_id=%d", e.in)}
 		},

@@ -56,6 +56,14 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 	case identity.SysAdmin, identity.SecAdmin:
 		nav = append(nav, web.NavItem{Label: page.T("用户", "Users"), Href: "/users"})
 	}
+	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person:
+		nav = append(nav, web.NavItem{Label: page.T("个案", "Cases"), Href: "/cases"})
+	}
+	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff, identity.Provider:
+		nav = append(nav, web.NavItem{Label: page.T("辅具库存", "Device stock"), Href: "/devices/stock"})
+	}
 	for i := range nav {
 		nav[i].Current = r.URL.Path == nav[i].Href || (nav[i].Href != "/" && strings.HasPrefix(r.URL.Path, nav[i].Href+"/"))
 	}

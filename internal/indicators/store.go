@@ -22,8 +22,8 @@ type Units interface {
 }
 
 // Renovations counts home renovations completed in a year within a unit's
-// subtree (DOMAIN.md §7 home_renovation_households). Casework provides it;
-// until then the count is zero.
+// subtree (DOMAIN.md §7 home_renovation_households). By default the store
+// counts closed home_renovation cases itself; tests may put another in.
 type Renovations interface {
 	CompletedRenovations(ctx context.Context, prefix string, year int) (int64, error)
 }
@@ -32,7 +32,7 @@ type Renovations interface {
 type Store struct {
 	db          *db.DB
 	units       Units
-	Renovations Renovations // nil: zero
+	Renovations Renovations // nil: count closed home_renovation cases
 }
 
 // NewStore returns a store. It prepares its writing statements ahead (their

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -77,11 +78,21 @@ func or0(m map[string][]int64, k string) []int64 {
 	return zero()
 }
 
+// renovations counts the home renovations closed in the year (Shanghai time)
+// within a unit's subtree: DOMAIN.md §7 home_renovation_households, live.
 func (s *Store) renovations(ctx context.Context, prefix string, year int) (int64, error) {
-	if s.Renovations == nil {
-		return 0, nil
+	if s.Renovations != nil {
+		return s.Renovations.CompletedRenovations(ctx, prefix, year)
 	}
-	return s.Renovations.CompletedRenovations(ctx, prefix, year)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, shanghai)
+	lo, hi := db.PrefixRange(prefix)
+	var n int64
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM cases WHERE closed_at >= ? AND closed_at < ? AND orgunit >= ? AND orgunit < ?
+		AND service_type = 'home_renovation' AND state = 'closed'`, db.Millis(from), db.Millis(from.AddDate(1, 0, 0)), lo, hi).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count renovations: %w", err)
+	}
+	return n, nil
 }
 
 // Indicators gives every indicator for a unit within scope and a year.

@@ -6,6 +6,8 @@
 //   {year}   the current year
 //   {import} the URL the browser lands on after uploading fixtures/persons-small.csv
 //            through the form at /imports (district staff only)
+//   {case}   an open case the account sees: the first linked from /cases?show=open,
+//            or one it opens through the form at /cases/new (for person {id})
 
 export const DEMO_PASSWORD = 'sunshine-demo-310114';
 
@@ -32,12 +34,18 @@ export const ACCOUNTS = [
       '/indicators/rehab_rate/gap',
       '/indicators/compare',
       '/indicators/targets',
+      '/cases',
+      '/cases?show=open',
+      '/cases/new?person_id={id}',
+      '/cases/{case}',
+      '/devices/stock',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
-    pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap'],
+    pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
+      '/cases', '/cases/{case}', '/devices/stock'],
   },
   {
     username: 'demo_village',
@@ -46,9 +54,10 @@ export const ACCOUNTS = [
       '/', '/persons', '/persons/{id}', '/persons/{id}/annual/{year}',
       // a village: no units below, so no drill-down by unit; an empty gap list
       '/indicators/rehab_rate', '/indicators/survey_coverage/gap', '/indicators/compare',
+      '/cases', '/cases/new?person_id={id}', '/cases/{case}',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}'] },
   {
     username: 'demo_leader',
     role: 'leader',
@@ -58,7 +67,8 @@ export const ACCOUNTS = [
   { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit'] },
   { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
-  { username: 'demo_provider', role: 'provider', pages: ['/'] },
+  // the provider opens no cases: {case} is the one an account above opened
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
 ];
 

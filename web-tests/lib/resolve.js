@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case'];
 
 export class Placeholders {
   /**
@@ -111,6 +111,41 @@ export class Placeholders {
         return page.url();
       });
     });
+  }
+
+  /**
+   * {case}: the id of an open case the account sees: the first linked from
+   * /cases?show=open, or else one the account opens itself through the form
+   * at /cases/new (for a staff account, for person {id}). The demo data has no
+   * cases; an account that may not open cases (provider) finds the one an
+   * account before it opened.
+   */
+  case() {
+    return this.once('case', () =>
+      withPage(this.context, async (page) => {
+        const what = `{case} for ${this.who}`;
+        await open(page, `${this.base}/cases?show=open`, what);
+        const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.href));
+        for (const href of hrefs) {
+          const m = /^\/cases\/(\d+)$/.exec(new URL(href).pathname);
+          if (m) return m[1];
+        }
+        const resp = await page.goto(`${this.base}/cases/new`);
+        assert.equal(resp?.status(), 200, `${what}: /cases?show=open links to no case, and GET /cases/new answered HTTP ${resp?.status()}`);
+        const form = page.locator('form[action="/cases/new"]').first();
+        assert.ok(await form.count(), `${what}: /cases/new has no form posting to /cases/new`);
+        const person = form.locator('input[name="person_id"]');
+        if (await person.count()) await person.fill(await this.id());
+        const need = form.locator('[name="need"]');
+        assert.ok(await need.count(), `${what}: the new-case form has no field "need"`);
+        await need.fill('出门需要轮椅（浏览器测试）');
+        const submit = form.locator('button[type="submit"]').first();
+        const done = await navigating(page, () => submit.click());
+        const m = /^\/cases\/(\d+)$/.exec(new URL(page.url()).pathname);
+        assert.ok(done?.status() === 200 && m, `${what}: submitting the new-case form ended on ${await whereAmI(page)} (HTTP ${done?.status()})`);
+        return m[1];
+      }),
+    );
   }
 
   /** The absolute URL of a page template of lib/pages.js. */

@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+)
+
+// casePageEntries are the case and device stock pages.
+func casePageEntries() map[string]matrixEntry {
+	creators := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person}
+	caseRoles := append(slices.Clone(creators), identity.Provider)
+	stockRoles := []string{identity.DistrictStaff, identity.TownStaff, identity.Provider}
+	in, out := func(e *env) int64 { return e.in }, func(e *env) int64 { return e.out }
+	newForm := func(personOf func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/cases/new?person_id=%d", personOf(e))}
+		}
+	}
+	create := func(personOf func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/cases/new", form: url.Values{"person_id": {fmt.Sprint(personOf(e))}, "service_type": {"assistive_device"}, "need": {"轮椅"}}}
+		}
+	}
+	casePage := func(personOf func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/cases/%d", caseFor(e, personOf(e)))}
+		}
+	}
+	// An unknown action: 422 in scope, 404 outside.
+	act := func(personOf func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/cases/%d/act", caseFor(e, personOf(e))), form: url.Values{"action": {"nonsense"}, "version": {"1"}}}
+		}
+	}
+	stock := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/devices/stock?service_point=%d", pointOf(e, unit))}
+		}
+	}
+	move := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/devices/stock", form: url.Values{"service_point": {fmt.Sprint(pointOf(e, unit))}, "code": {"12 03 03"}, "quantity": {"5"}}}
+		}
+	}
+	return map[string]matrixEntry{
+		"GET /cases":           {allowed: caseRoles, in: fixed("/cases", nil), inOK: 200, pageIn: true},
+		"GET /cases/new":       {allowed: creators, in: newForm(in), inOK: 200, out: newForm(out), outOK: 404, pageIn: true},
+		"POST /cases/new":      {allowed: creators, in: create(in), inOK: 303, out: create(out), outOK: 404, pageIn: true},
+		"GET /cases/{id}":      {allowed: caseRoles, in: casePage(in), inOK: 200, out: casePage(out), outOK: 404, pageIn: true},
+		"POST /cases/{id}/act": {allowed: caseRoles, in: act(in), inOK: 422, out: act(out), outOK: 404, pageIn: true},
+		"GET /devices/stock":   {allowed: stockRoles, in: stock("310114"), inOK: 200, out: stock("320583"), outOK: 404, pageIn: true},
+		"POST /devices/stock": {allowed: []string{identity.DistrictStaff, identity.TownStaff}, in: move("310114102"), inOK: 303,
+			out: move("320583"), outOK: 404, pageIn: true},
+	}
+}
+
+func TestCasePages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		get := func(user, path string, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
+			}
+			checkPage(t, path, body)
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s GET %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		post := func(user, path string, form url.Values, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.form(user, path, form)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, body)
+			}
+			if st != http.StatusSeeOther {
+				checkPage(t, path, body)
+			}
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s POST %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		district := pointOf(e, "310114")
+		dp := fmt.Sprint(district)
+
+		// Stock: the district receives wheelchairs; mistakes are shown next to the fields.
+		get("district", "/devices/stock", 200, "辅具库存", "嘉定区", "这个服务点还没有库存", `id="f-code"`)
+		post("district", "/devices/stock", url.Values{"service_point": {dp}, "code": {"12 22 03"}, "quantity": {"x"}}, 422, `id="e-quantity"`, "数量应为整数")
+		post("district", "/devices/stock", url.Values{"service_point": {dp}, "code": {"12 22 03"}, "quantity": {"-1"}}, 422, `id="e-note"`)
+		post("district", "/devices/stock", url.Values{"service_point": {dp}, "code": {"12 22 03"}, "quantity": {"3"}, "note": {"采购"}}, 303)
+		get("district", "/devices/stock?service_point="+dp+"&moved=12+22+03", 200, "手动轮椅", "<td>3</td>", "库存已更新")
+		// A provider reads the stock without the form; English is complete.
+		body := get("provider", "/devices/stock?service_point="+dp+"&lang=en", 200, "Device stock", "Manual wheelchair, bimanual hand-rim drive")
+		if strings.Contains(body, `id="f-code"`) {
+			t.Error("a provider sees the stock form")
+		}
+
+		// A new case: the village assistant opens one for 测试1.
+		get("village", fmt.Sprintf("/cases/new?person_id=%d", e.in), 200, "申请服务", "测试1", `id="f-need"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}}, 422, `id="e-need"`, "error-summary")
+		post("village", "/cases/new", url.Values{"person_id": {"abc"}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 422, `id="e-person_id"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}, "need": {"出门需要轮椅"}}, 303)
+		var id int64
+		if err := e.app.DB.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		cp := fmt.Sprintf("/cases/%d", id)
+		act := cp + "/act"
+		ver := func() string {
+			t.Helper()
+			var v int
+			if err := e.app.DB.QueryRow(context.Background(), `SELECT version FROM cases WHERE id = ?`, id).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(v)
+		}
+
+		// The inbox: the provider assesses, so the case waits for them; the person sees their own.
+		get("provider", "/cases", 200, cp, "等我处理的个案", "已申请")
+		get("person", "/cases", 200, cp, "本人")
+		get("district", "/cases?show=overdue", 200, "已逾期的个案", "没有符合条件的个案")
+		get("town", "/cases?show=open&lang=en", 200, "Open cases", fmt.Sprintf("Record #%d", e.in))
+
+		// The case page: the provider's assessment form.
+		get("provider", cp, 200, "出门需要轮椅", "办理经过", `name="action" value="assess"`, `id="f-items-0"`, "手动轮椅")
+		post("provider", act, url.Values{"action": {"assess"}, "version": {ver()}}, 422, `id="e-items"`, "error-summary")
+		post("provider", act, url.Values{"action": {"assess"}, "version": {"99"}, "items": {"12 22 03"}}, 409, "error-summary")
+		post("provider", act, url.Values{"action": {"approve"}, "version": {ver()}}, 403, "error-summary", "您的角色不能执行这个操作")
+		post("provider", act, url.Values{"action": {"assess"}, "version": {ver()}, "items": {"12 22 03", "", ""}}, 303)
+		get("district", cp+"?done=assess", 200, "已保存", "测试1", "手动轮椅（双手驱动） · 12 22 03 · 借用", `value="approve"`, `value="reject"`, `id="f-reason"`)
+		post("district", act, url.Values{"action": {"reject"}, "version": {ver()}}, 422, `id="e-reason"`)
+		post("district", act, url.Values{"action": {"approve"}, "version": {ver()}}, 303)
+		get("provider", cp, 200, `id="f-service_point"`, "嘉定区辅具服务中心")
+		post("provider", act, url.Values{"action": {"dispense"}, "version": {ver()}, "service_point": {dp}}, 303)
+		// The person's loan card; the return form asks for the condition with radio buttons.
+		get("person", cp, 200, "借用卡", "手动轮椅", "已发放")
+		get("provider", cp, 200, `type="radio"`, "<legend>归还时状况</legend>")
+		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}}, 422, `id="e-condition"`)
+		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}, "condition": {"good"}}, 303)
+		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)
+		get("district", cp, 200, "这个个案已经结束", "已结案", "归还", "结案")
+		get("district", "/devices/stock?service_point="+dp, 200, "<td>3</td>")
+	})
+}

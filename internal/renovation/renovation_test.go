@@ -1,0 +1,197 @@
+package renovation_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"sunshine/internal/app"
+	"sunshine/internal/audit"
+	"sunshine/internal/casework"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+const village = "310114102201"
+
+func caller(role, unit string) registry.Caller {
+	return registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
+}
+
+var (
+	district = caller(identity.DistrictStaff, "310114")
+	town     = caller(identity.TownStaff, "310114102")
+	assist   = caller(identity.VillageAssistant, village)
+	provider = caller(identity.Provider, "310114")
+)
+
+func data(s string) map[string]any {
+	m, err := casework.ParseData(json.RawMessage(s))
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func setup(t *testing.T, d *db.DB) (*app.App, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	d.Clock = func() time.Time { return time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC) }
+	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: "310114102", Demo: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i := range 10 {
+		first17 := fmt.Sprintf("310114198001011%02d", i)
+		p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("改造%d", i),
+			IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: 1, OrgUnit: village})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	return a, ids
+}
+
+// quoted opens a case and brings it to "quoted" at the given cost (cents).
+func quoted(t *testing.T, a *app.App, person int64, cents int) int64 {
+	t.Helper()
+	ctx := context.Background()
+	c, err := a.Cases.Create(ctx, assist, person, "home_renovation", data(`{"need":"卫生间改造"}`))
+	if err == nil {
+		c, err = a.Cases.Act(ctx, provider, c.ID, "survey", data(`{"items":["bathroom","grab_bars"]}`), 0)
+	}
+	if err == nil {
+		c, err = a.Cases.Act(ctx, provider, c.ID, "quote", data(fmt.Sprintf(`{"contractor":"嘉定建设","cost":%d}`, cents)), 0)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+func TestRenovationWorkflow(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, persons := setup(t, d)
+		ctx := context.Background()
+		e := a.Cases
+		id := quoted(t, a, persons[0], 800000)
+		act := func(who registry.Caller, action, body string, want apperr.Code) {
+			t.Helper()
+			_, err := e.Act(ctx, who, id, action, data(body), 0)
+			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {
+				t.Fatalf("%s as %s: %v, want %q", action, who.Actor.Role, err, want)
+			}
+		}
+		act(assist, "approve", `{}`, apperr.Forbidden)
+		act(town, "approve", `{}`, apperr.Conflict) // no budget yet
+		if _, err := a.Renovation.SetBudget(ctx, orgunit.ScopeOf("310114"), district.Actor, "310114", 2026, 1000000); err != nil {
+			t.Fatal(err)
+		}
+		act(town, "approve", `{}`, "")
+		b, _ := a.Renovation.BudgetOf(ctx, orgunit.ScopeOf("310114"), "310114", 2026)
+		if b.CommittedCents != 800000 || b.Left != "2000.00" {
+			t.Fatalf("budget after approval: %+v", b)
+		}
+		if _, err := a.Renovation.SetBudget(ctx, orgunit.ScopeOf("310114"), district.Actor, "310114", 2026, 500000); apperr.CodeOf(err) != apperr.Conflict {
+			t.Fatalf("budget below what is committed: %v", err)
+		}
+		act(assist, "build", `{}`, apperr.Forbidden)
+		act(provider, "build", `{}`, "")
+		act(provider, "accept", `{}`, apperr.Forbidden)
+		act(assist, "accept", `{}`, "")
+		act(town, "pay", `{}`, apperr.Forbidden)
+		act(district, "pay", `{}`, "")
+		renov := func() int64 {
+			res, err := a.Indicators.Indicators(ctx, orgunit.ScopeOf("3"), "310114102", 2026, "zh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range res.Items {
+				if it.Code == "home_renovation_households" {
+					return it.Numerator
+				}
+			}
+			return -1
+		}
+		if renov() != 0 {
+			t.Fatalf("renovations before closing: %d", renov())
+		}
+		act(provider, "close", `{}`, apperr.Forbidden)
+		act(town, "close", `{}`, "")
+		if renov() != 1 {
+			t.Fatalf("renovations after closing: %d, want 1", renov())
+		}
+		// Cancelling an approved renovation gives its money back.
+		id = quoted(t, a, persons[1], 150000)
+		act(district, "approve", `{}`, "")
+		act(assist, "cancel", `{}`, "")
+		if b, _ := a.Renovation.BudgetOf(ctx, orgunit.ScopeOf("310114"), "310114", 2026); b.CommittedCents != 800000 {
+			t.Fatalf("after cancelling: committed %d", b.CommittedCents)
+		}
+		// Reject needs a reason; a bad work item and a zero cost are refused.
+		id = quoted(t, a, persons[2], 1000)
+		act(town, "reject", `{}`, apperr.Invalid)
+		act(town, "reject", `{"reason":"不符合条件"}`, "")
+		c, _ := e.Create(ctx, town, persons[3], "home_renovation", nil)
+		id = c.ID
+		act(provider, "survey", `{"items":["swimming_pool"]}`, apperr.Invalid)
+		act(provider, "survey", `{"items":["ramp"]}`, "")
+		act(provider, "quote", `{"contractor":"x","cost":0}`, apperr.Invalid)
+	})
+}
+
+// TestBudgetUnderConcurrency: ten approvals of 200 yuan race for a budget of
+// 1,000 yuan: exactly five succeed and the budget is never overspent.
+func TestBudgetUnderConcurrency(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, persons := setup(t, d)
+		ctx := context.Background()
+		if _, err := a.Renovation.SetBudget(ctx, orgunit.ScopeOf("310114"), district.Actor, "310114", 2026, 100000); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, p := range persons {
+			ids = append(ids, quoted(t, a, p, 20000))
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ok, refused := 0, 0
+		var other []error
+		for _, id := range ids {
+			wg.Go(func() {
+				_, err := a.Cases.Act(ctx, district, id, "approve", nil, 0)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case apperr.CodeOf(err) == apperr.Conflict:
+					refused++
+				default:
+					other = append(other, err)
+				}
+			})
+		}
+		wg.Wait()
+		b, _ := a.Renovation.BudgetOf(ctx, orgunit.ScopeOf("310114"), "310114", 2026)
+		if ok != 5 || refused != 5 || len(other) > 0 || b.CommittedCents != 100000 || b.LeftCents != 0 {
+			t.Fatalf("approved %d, refused %d, other %v, budget %+v", ok, refused, other, b)
+		}
+	})
+}
