@@ -221,7 +221,12 @@ describe('charts: ECharts under the app\'s CSP', { timeout: SERVER_TIMEOUT_MS + 
     try {
       await expectDrawn(s.page, 'standard');
       // Bars in --accent (#0b4f9c); percent values as 91.0%; nulls stay null; the target line.
-      const blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
+      // The bars grow in (animation on here): sample until they are drawn, for up to 5 s.
+      let blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
+      for (let i = 0; i < 50 && blue.near <= 2000; i++) {
+        await s.page.waitForTimeout(100);
+        blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
+      }
       assert.ok(blue.near > 2000, `bars are not drawn in --accent: ${JSON.stringify(blue)}`);
       assert.equal(await option(s.page, 'chart-line', (o) => o.yAxis[0].axisLabel.formatter(0.91)), '91.0%');
       assert.equal(await option(s.page, 'chart-line', (o) => o.tooltip[0].valueFormatter(0.855)), '85.5%');
