@@ -204,6 +204,14 @@ func TestDeviceWorkflow(t *testing.T) {
 		if _, err := e.Create(ctx, provider, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Errorf("a provider opens a case: %v", err)
 		}
+		// A person account not linked to a record sees and opens nothing.
+		unlinked := registry.Caller{Actor: audit.Actor{Username: "nobody", Role: identity.Person}}
+		if _, err := e.Create(ctx, unlinked, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("an unlinked person account opens a case for someone: %v", err)
+		}
+		if items, total, _, err := e.List(ctx, unlinked, casework.Filter{Limit: 10}); err != nil || total != 0 || len(items) != 0 {
+			t.Errorf("an unlinked person account lists %d cases: %v", total, err)
+		}
 	})
 }
 

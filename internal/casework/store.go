@@ -137,16 +137,7 @@ func (e *Engine) scan(sc interface{ Scan(...any) error }) (Case, error) {
 }
 
 // scopeWhere restricts cases (alias c) to the caller: a person sees their own.
-func scopeWhere(c registry.Caller) (string, []any) {
-	if c.PersonID != 0 {
-		return "c.person_id = ?", []any{c.PersonID}
-	}
-	lo, hi := c.Scope.Range()
-	if c.Scope.Prefix == "" && !c.Scope.All {
-		lo, hi = "~", "~"
-	}
-	return "c.orgunit >= ? AND c.orgunit < ?", []any{lo, hi}
-}
+func scopeWhere(c registry.Caller) (string, []any) { return c.Where("c.person_id", "c.orgunit") }
 
 func notFound(id int64) error {
 	return apperr.New(apperr.NotFound, fmt.Sprintf("找不到个案 %d，或不在您的管辖范围内。", id), fmt.Sprintf("Case %d was not found or is outside your area.", id))
@@ -178,12 +169,7 @@ func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, 
 	var id int64
 	err := e.db.InTx(ctx, func(tx *db.Tx) error {
 		var unit string
-		where, args := "p.orgunit >= ? AND p.orgunit < ?", []any{}
-		lo, hi := c.Scope.Range()
-		args = append(args, lo, hi)
-		if c.PersonID != 0 {
-			where, args = "p.id = ?", []any{c.PersonID}
-		}
+		where, args := c.Where("p.id", "p.orgunit")
 		err := tx.QueryRow(ctx, `SELECT p.orgunit FROM persons p WHERE p.id = ? AND `+where, append([]any{personID}, args...)...).Scan(&unit)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, fmt.Sprintf("找不到人员 %d，或不在您的管辖范围内。", personID), fmt.Sprintf("Person %d was not found or is outside your area.", personID))

@@ -365,7 +365,7 @@ func TestFreshness(t *testing.T) {
 			t.Errorf("after moving out: survey of town 2 %v, want 1/1", got)
 		}
 		// A new person: active, no record.
-		np, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: "新人", IDNumber: idNumber("310114", "19910101", 77), Category: 1, Grade: 4, OrgUnit: vB})
+		_, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: "新人", IDNumber: idNumber("310114", "19910101", 77), Category: 1, Grade: 4, OrgUnit: vB})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,7 +401,6 @@ func TestFreshness(t *testing.T) {
 		if got := value(town, "survey_coverage"); got != [2]int64{8, 8} {
 			t.Errorf("after the person import: survey of the town %v, want 8/8", got)
 		}
-		_ = np
 		if m, err := a.Indicators.Check(ctx, 10); err != nil || len(m) > 0 {
 			t.Fatalf("rollups differ from a recomputation: %v %+v", err, m)
 		}

@@ -21,18 +21,10 @@ type Units interface {
 	Path(ctx context.Context, code string) ([]orgunit.Unit, error)
 }
 
-// Renovations counts home renovations completed in a year within a unit's
-// subtree (DOMAIN.md §7 home_renovation_households). By default the store
-// counts closed home_renovation cases itself; tests may put another in.
-type Renovations interface {
-	CompletedRenovations(ctx context.Context, prefix string, year int) (int64, error)
-}
-
 // Store computes indicators from rollups it keeps in step with the registry.
 type Store struct {
-	db          *db.DB
-	units       Units
-	Renovations Renovations // nil: count closed home_renovation cases
+	db    *db.DB
+	units Units
 }
 
 // NewStore returns a store. It prepares its writing statements ahead (their

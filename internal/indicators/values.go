@@ -81,9 +81,6 @@ func or0(m map[string][]int64, k string) []int64 {
 // renovations counts the home renovations closed in the year (Shanghai time)
 // within a unit's subtree: DOMAIN.md §7 home_renovation_households, live.
 func (s *Store) renovations(ctx context.Context, prefix string, year int) (int64, error) {
-	if s.Renovations != nil {
-		return s.Renovations.CompletedRenovations(ctx, prefix, year)
-	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, shanghai)
 	lo, hi := db.PrefixRange(prefix)
 	var n int64

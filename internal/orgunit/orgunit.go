@@ -49,9 +49,13 @@ func (s Scope) Contains(code string) bool {
 }
 
 // Range gives the bounds of a SQL range condition `col >= lo AND col < hi`.
+// The zero Scope contains nothing, so its range is empty.
 func (s Scope) Range() (lo, hi string) {
-	if s.All {
+	switch {
+	case s.All:
 		return db.PrefixRange("")
+	case s.Prefix == "":
+		return "~", "~" // no code is >= "~" and < "~"
 	}
 	return db.PrefixRange(s.Prefix)
 }

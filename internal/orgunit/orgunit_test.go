@@ -27,6 +27,12 @@ func TestScope(t *testing.T) {
 	if (orgunit.Scope{}).Contains("31") {
 		t.Fatal("the empty scope contains something")
 	}
+	// Ranges: the empty scope's range holds no code, the whole platform's every code.
+	in := func(sc orgunit.Scope, code string) bool { lo, hi := sc.Range(); return code >= lo && code < hi }
+	if in(orgunit.Scope{}, "310114102201") || in(orgunit.Scope{}, "") || !in(orgunit.AllUnits(), "320583100201") ||
+		!in(s, "310114102201") || in(s, "310114103201") {
+		t.Fatal("Range is wrong")
+	}
 }
 
 func TestSeedAndCreate(t *testing.T) {

@@ -75,15 +75,17 @@ func NewStore(d *db.DB, v *vault.Vault, units Units, log *audit.Log) *Store {
 
 // scopeWhere restricts the persons table (alias p) to the caller: their
 // subtree, or for a person account their own record wherever it lives now.
-func scopeWhere(c Caller) (string, []any) {
+func scopeWhere(c Caller) (string, []any) { return c.Where("p.id", "p.orgunit") }
+
+// Where is the SQL condition restricting rows about persons to the caller: a
+// person sees rows whose personCol is their own record; everyone else rows
+// whose unitCol lies in their scope (an empty scope sees nothing).
+func (c Caller) Where(personCol, unitCol string) (string, []any) {
 	if c.PersonID != 0 {
-		return "p.id = ?", []any{c.PersonID}
+		return personCol + " = ?", []any{c.PersonID}
 	}
 	lo, hi := c.Scope.Range()
-	if c.Scope.Prefix == "" && !c.Scope.All {
-		lo, hi = "~", "~" // an empty scope sees nothing
-	}
-	return "p.orgunit >= ? AND p.orgunit < ?", []any{lo, hi}
+	return unitCol + " >= ? AND " + unitCol + " < ?", []any{lo, hi}
 }
 
 const personCols = `p.id, p.name, p.id_masked, p.id_converted, p.cert_masked, p.category, p.components, p.grade, p.orgunit,

@@ -142,9 +142,9 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	if err != nil {
 		return fmt.Errorf("read budget: %w", err)
 	}
-	var used int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(cents), 0) FROM renovation_commitments WHERE orgunit = ? AND year = ?`, dist, year).Scan(&used); err != nil {
-		return fmt.Errorf("read commitments: %w", err)
+	used, err := committed(ctx, tx, dist, year)
+	if err != nil {
+		return err
 	}
 	if used+cents > budget {
 		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, yuan(budget-used), yuan(cents)),
@@ -155,6 +155,17 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	}
 	c.Data["budget_year"] = year
 	return nil
+}
+
+// committed sums what approved renovations have taken of a district's budget.
+func committed(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+}, dist string, year int) (int64, error) {
+	var used int64
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(cents), 0) FROM renovation_commitments WHERE orgunit = ? AND year = ?`, dist, year).Scan(&used); err != nil {
+		return 0, fmt.Errorf("read commitments: %w", err)
+	}
+	return used, nil
 }
 
 // yuan formats cents as a decimal string with two places.
@@ -188,8 +199,8 @@ func (s *Store) BudgetOf(ctx context.Context, sc orgunit.Scope, unit string, yea
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return b, fmt.Errorf("read budget: %w", err)
 	}
-	if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(cents), 0) FROM renovation_commitments WHERE orgunit = ? AND year = ?`, b.OrgUnit, year).Scan(&b.CommittedCents); err != nil {
-		return b, fmt.Errorf("read commitments: %w", err)
+	if b.CommittedCents, err = committed(ctx, s.db, b.OrgUnit, year); err != nil {
+		return b, err
 	}
 	b.LeftCents = b.BudgetCents - b.CommittedCents
 	b.Budget, b.Committed, b.Left = yuan(b.BudgetCents), yuan(b.CommittedCents), yuan(b.LeftCents)
@@ -205,9 +216,9 @@ func (s *Store) SetBudget(ctx context.Context, sc orgunit.Scope, actor audit.Act
 		return Budget{}, apperr.Validation(apperr.Field("budget_cents", "range", "预算应为非负整数（分），年份 2000–2100。", "The budget is a non-negative number of cents; the year 2000–2100."))
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		var used int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(cents), 0) FROM renovation_commitments WHERE orgunit = ? AND year = ?`, unit, year).Scan(&used); err != nil {
-			return fmt.Errorf("read commitments: %w", err)
+		used, err := committed(ctx, tx, unit, year)
+		if err != nil {
+			return err
 		}
 		if cents < used {
 			return apperr.New(apperr.Conflict, "预算不能低于已批准的金额 "+yuan(used)+" 元。", "The budget cannot be less than the "+yuan(used)+" yuan already approved.")
