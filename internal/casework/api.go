@@ -109,7 +109,10 @@ func (e *Engine) apiList(w http.ResponseWriter, r *http.Request, p *web.Principa
 		return err
 	}
 	f := Filter{PersonID: pid, ServiceType: q.Get("service_type"), State: q.Get("state"), OrgUnit: q.Get("orgunit"),
-		Open: q.Get("open") == "1", Overdue: q.Get("overdue") == "1", Cursor: cursor, Limit: limit}
+		Open: q.Get("open") == "1", Overdue: q.Get("overdue") == "1", ByDue: q.Get("order") == "due", Cursor: cursor, Limit: limit}
+	if q.Get("waiting") == "me" {
+		f.WaitingFor = p.Role
+	}
 	items, total, next, err := e.List(r.Context(), registry.CallerOf(r, p), f)
 	if err != nil {
 		return err

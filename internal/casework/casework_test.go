@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -333,6 +334,88 @@ func TestIndicatorsMove(t *testing.T) {
 		}
 		if m, err := f.a.Indicators.Check(ctx, 5); err != nil || len(m) > 0 {
 			t.Errorf("rollups differ from a recomputation: %v %+v", err, m)
+		}
+	})
+}
+
+// TestInbox: "waiting for me" selects the cases in states from which the
+// role may move them on (cancelling does not count), in the database, and the
+// inbox order (by due time, none last) pages through every case once.
+func TestInbox(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.stock(t, f.townPt, "12 03 03", 1)
+		var ids []int64
+		for range 7 {
+			*f.now = f.now.Add(time.Hour)
+			c, err := e.Create(ctx, villageAsst, f.person, "assistive_device", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		*f.now = f.now.Add(-5 * time.Hour) // assessed earlier than the last ones were opened: due dates interleave
+		for _, id := range ids[:3] {
+			if _, err := e.Act(ctx, provider, id, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.Act(ctx, townStaff, ids[3], "reject", data(`{"reason":"重复申请"}`), 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct{ action, data string }{{"approve", `{}`}, {"dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
+			if _, err := e.Act(ctx, townStaff, ids[0], step.action, data(step.data), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Now: ids[0] dispensed (a grant: no due time; waits for staff to close),
+		// ids[1..2] assessed (wait for approval), ids[3] rejected, ids[4..6] submitted.
+		want := map[string][]int64{
+			identity.Provider:         {ids[0], ids[4], ids[5], ids[6]}, // fitters take returns from "dispensed"
+			identity.TownStaff:        {ids[0], ids[1], ids[2], ids[4], ids[5], ids[6]},
+			identity.VillageAssistant: {},
+		}
+		who := map[string]registry.Caller{identity.Provider: provider, identity.TownStaff: townStaff, identity.VillageAssistant: villageAsst}
+		for role, ids := range want {
+			items, total, _, err := e.List(ctx, who[role], casework.Filter{WaitingFor: role, Limit: 50})
+			var got []int64
+			for _, c := range items {
+				got = append(got, c.ID)
+			}
+			slices.Sort(got)
+			if err != nil || total != len(ids) || !slices.Equal(got, ids) {
+				t.Errorf("%s waits for %v (total %d, %v), want %v", role, got, total, err, ids)
+			}
+		}
+		// Pages of two, by due time: every open case once, due times rising, the one without last.
+		var seen []int64
+		var last time.Time
+		cursor := ""
+		for page := 0; ; page++ {
+			items, total, next, err := e.List(ctx, townStaff, casework.Filter{Open: true, ByDue: true, Limit: 2, Cursor: cursor})
+			if err != nil || total != 6 || page > 4 {
+				t.Fatalf("page %d: total %d, %v", page, total, err)
+			}
+			for _, c := range items {
+				seen = append(seen, c.ID)
+				switch {
+				case c.DueAt == nil && c.ID != ids[0], c.DueAt != nil && c.DueAt.Before(last):
+					t.Errorf("case %d (due %v) out of order after %v", c.ID, c.DueAt, last)
+				case c.DueAt != nil:
+					last = *c.DueAt
+				}
+			}
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+		if len(seen) != 6 || seen[5] != ids[0] {
+			t.Errorf("pages by due time: %v, want 6 cases ending with %d", seen, ids[0])
+		}
+		if _, _, _, err := e.List(ctx, townStaff, casework.Filter{ByDue: true, Cursor: "x_1"}); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("bad cursor: %v", err)
 		}
 	})
 }

@@ -118,9 +118,9 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /devices/stock", stockKeepers, pg.stockPost)
 }
 
-// inboxBatch is how many open cases one inbox page reads (newest first);
-// the page sorts them overdue first, then by due date.
-const inboxBatch = 200
+// inboxPage is how many cases one inbox page shows: overdue first, then by
+// due date, cases without one last (the order is the database's).
+const inboxPage = 100
 
 // inboxRow is one case of the inbox.
 type inboxRow struct {
@@ -133,7 +133,7 @@ type inboxRow struct {
 type inboxData struct {
 	Show      string // mine, open, overdue
 	Rows      []inboxRow
-	Total     int // cases read for this page (before "mine")
+	Total     int // cases of this view, on all pages
 	Next      string
 	Cursor    string
 	IsPerson  bool
@@ -164,7 +164,10 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 			d.Show = "open"
 		}
 	}
-	f := Filter{Open: true, Overdue: d.Show == "overdue", Cursor: d.Cursor, Limit: inboxBatch}
+	f := Filter{Open: true, Overdue: d.Show == "overdue", ByDue: true, Cursor: d.Cursor, Limit: inboxPage}
+	if d.Show == "mine" {
+		f.WaitingFor = p.Role
+	}
 	cases, total, next, err := pg.Engine.List(r.Context(), registry.CallerOf(r, p), f)
 	if err != nil {
 		return err
@@ -176,29 +179,8 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 			continue
 		}
 		st, _ := t.StateOf(c.State)
-		row := inboxRow{Case: c, TypeName: t.Name(page.Lang), StateName: page.T(st.Zh, st.En), MayAct: len(mayAct(t, c.State, p.Role)) > 0}
-		if d.Show == "mine" && !row.MayAct {
-			continue
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, inboxRow{Case: c, TypeName: t.Name(page.Lang), StateName: page.T(st.Zh, st.En), MayAct: t.WaitsFor(c.State, p.Role)})
 	}
-	slices.SortStableFunc(d.Rows, func(a, b inboxRow) int {
-		if a.Overdue != b.Overdue {
-			if a.Overdue {
-				return -1
-			}
-			return 1
-		}
-		switch {
-		case a.DueAt == nil && b.DueAt == nil:
-			return 0
-		case a.DueAt == nil:
-			return 1
-		case b.DueAt == nil:
-			return -1
-		}
-		return a.DueAt.Compare(*b.DueAt)
-	})
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.Title}}
 	page.Data = d
 	return pg.Render(w, r, http.StatusOK, "cases.html", page)

@@ -263,8 +263,129 @@ type Filter struct {
 	OrgUnit     string
 	Open        bool // not closed
 	Overdue     bool
-	Cursor      string // "id" of the last case of the previous page (newest first)
-	Limit       int
+	// WaitingFor keeps the open cases in a state from which this role may
+	// take an action that moves the case on (cancelling does not count).
+	WaitingFor string
+	// ByDue orders by due time (overdue first, no due time last) instead of
+	// newest first; the cursor then holds the due time as well.
+	ByDue  bool
+	Cursor string // of the last case of the previous page
+	Limit  int
+}
+
+// waits reports whether a transition makes a case wait for its roles: every
+// action but cancelling, which anyone may do at any time and so would make
+// every case wait for everyone.
+func waits(tr Transition) bool { return tr.Action != "cancel" }
+
+// WaitsFor reports whether a case of this type in state waits for an action
+// of role (the inbox's "waiting for me").
+func (t *Type) WaitsFor(state, role string) bool {
+	return slices.ContainsFunc(t.Transitions, func(tr Transition) bool {
+		return waits(tr) && slices.Contains(tr.Roles, role) && slices.Contains(tr.From, state)
+	})
+}
+
+// waitingWhere restricts cases (alias c) to those waiting for role: one
+// (service type, states) pair per type, from the type definitions.
+func (e *Engine) waitingWhere(role string) (string, []any) {
+	var parts []string
+	var args []any
+	for _, t := range e.Types() {
+		var states []string
+		for _, tr := range t.Transitions {
+			if !waits(tr) || !slices.Contains(tr.Roles, role) {
+				continue
+			}
+			for _, f := range tr.From {
+				if !slices.Contains(states, f) {
+					states = append(states, f)
+				}
+			}
+		}
+		if len(states) == 0 {
+			continue
+		}
+		slices.Sort(states)
+		parts = append(parts, "(c.service_type = ? AND c.state IN ("+strings.Repeat("?, ", len(states)-1)+"?))")
+		args = append(args, t.Code)
+		for _, st := range states {
+			args = append(args, st)
+		}
+	}
+	if len(parts) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// byDueCursor reads the cursor of a listing by due time: the due time (0:
+// none) and id of the last case of the previous page.
+func byDueCursor(cursor string) (due, id int64, err error) {
+	dueStr, idStr, ok := strings.Cut(cursor, "_")
+	due, err1 := strconv.ParseInt(dueStr, 10, 64)
+	id, err2 := strconv.ParseInt(idStr, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, badCursor()
+	}
+	return due, id, nil
+}
+
+func badCursor() error {
+	return apperr.Validation(apperr.Field("cursor", "invalid", "翻页参数 cursor 无效。", "The cursor is not valid."))
+}
+
+// page reads up to limit cases matching cond in order.
+func (e *Engine) page(ctx context.Context, cond string, args []any, order string, limit int) ([]Case, error) {
+	rows, err := e.db.Query(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` ORDER BY `+order+` LIMIT ?`, append(slices.Clip(args), limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		cs, err := e.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		out = append(out, cs)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	return out, nil
+}
+
+// pageByDue reads up to limit cases matching cond by due time, those without
+// one last, after the cursor. Two queries, each of which an index on
+// (closed_at, due_at, id) serves in order, so that a district's inbox does
+// not sort all its open cases.
+func (e *Engine) pageByDue(ctx context.Context, cond string, args []any, cursor string, limit int) ([]Case, error) {
+	due, id := int64(-1), int64(0)
+	if cursor != "" {
+		var err error
+		if due, id, err = byDueCursor(cursor); err != nil {
+			return nil, err
+		}
+	}
+	var out []Case
+	if due != 0 { // cases with a due time, unless the cursor is past them
+		c, a := cond+" AND c.due_at > 0", args
+		if cursor != "" {
+			c, a = c+" AND (c.due_at > ? OR (c.due_at = ? AND c.id > ?))", append(slices.Clip(a), due, due, id)
+		}
+		var err error
+		if out, err = e.page(ctx, c, a, "c.due_at, c.id", limit); err != nil || len(out) == limit {
+			return out, err
+		}
+		id = 0
+	}
+	c, a := cond+" AND c.due_at = 0", args
+	if id > 0 {
+		c, a = c+" AND c.id > ?", append(slices.Clip(a), id)
+	}
+	rest, err := e.page(ctx, c, a, "c.id", limit-len(out))
+	return append(out, rest...), err
 }
 
 // List lists cases in scope, newest first, with the total.
@@ -288,45 +409,51 @@ func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case,
 	if f.State != "" {
 		conds, args = append(conds, "c.state = ?"), append(args, f.State)
 	}
-	if f.Open || f.Overdue {
+	if f.Open || f.Overdue || f.WaitingFor != "" {
 		conds = append(conds, "c.closed_at = 0")
 	}
 	if f.Overdue {
 		conds, args = append(conds, "c.due_at > 0 AND c.due_at < ?"), append(args, db.Millis(e.db.Now()))
+	}
+	if f.WaitingFor != "" {
+		w, wargs := e.waitingWhere(f.WaitingFor)
+		conds, args = append(conds, w), append(args, wargs...)
 	}
 	cond := strings.Join(conds, " AND ")
 	var total int
 	if err := e.db.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, "", fmt.Errorf("count cases: %w", err)
 	}
-	if f.Cursor != "" {
-		last, err := strconv.ParseInt(f.Cursor, 10, 64)
-		if err != nil {
-			return nil, 0, "", apperr.Validation(apperr.Field("cursor", "invalid", "翻页参数 cursor 无效。", "The cursor is not valid."))
-		}
-		cond, args = cond+" AND c.id < ?", append(args, last)
-	}
 	f.Limit = min(max(f.Limit, 1), 500)
-	rows, err := e.db.Query(ctx, `SELECT `+caseCols+` FROM cases c WHERE `+cond+` ORDER BY c.id DESC LIMIT ?`, append(args, f.Limit+1)...)
-	if err != nil {
-		return nil, 0, "", fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
 	var out []Case
-	for rows.Next() {
-		cs, err := e.scan(rows)
-		if err != nil {
-			return nil, 0, "", fmt.Errorf("list cases: %w", err)
+	var err error
+	if f.ByDue {
+		out, err = e.pageByDue(ctx, cond, args, f.Cursor, f.Limit+1)
+	} else {
+		if f.Cursor != "" {
+			last, err := strconv.ParseInt(f.Cursor, 10, 64)
+			if err != nil {
+				return nil, 0, "", badCursor()
+			}
+			cond, args = cond+" AND c.id < ?", append(args, last)
 		}
-		out = append(out, cs)
+		out, err = e.page(ctx, cond, args, "c.id DESC", f.Limit+1)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, "", fmt.Errorf("list cases: %w", err)
+	if err != nil {
+		return nil, 0, "", err
 	}
 	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+		last := out[len(out)-1]
+		next = strconv.FormatInt(last.ID, 10)
+		if f.ByDue {
+			due := int64(0)
+			if last.DueAt != nil {
+				due = db.Millis(*last.DueAt)
+			}
+			next = strconv.FormatInt(due, 10) + "_" + next
+		}
 	}
 	entries := make([]audit.Entry, len(out))
 	for i, cs := range out {
