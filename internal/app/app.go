@@ -15,6 +15,7 @@ import (
 	"sunshine/internal/devices"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
+	"sunshine/internal/jobs"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -49,8 +50,10 @@ type App struct {
 	Cases      *casework.Engine
 	Devices    *devices.Store
 	Renovation *renovation.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
+	// Seekers keeps job seekers' employment profiles and ranks them for jobs.
+	Seekers *jobs.Store
+	Log     *slog.Logger
+	pages   *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -115,15 +118,16 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	reg := registry.NewStore(d, v, units, log)
 	ind := indicators.NewStore(d, units)
-	reg.Hook = ind
-	jobs, err := registry.NewJobs(ctx, reg)
+	seekers := jobs.NewStore(d, log)
+	reg.Hook = registry.Hooks{ind, seekers}
+	imports, err := registry.NewJobs(ctx, reg)
 	if err != nil {
 		log.Close()
 		return nil, err
 	}
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
-		Registry: reg, Jobs: jobs, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
+		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
 	}
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
@@ -135,7 +139,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Register(a.Devices.Type())
 	a.Renovation = renovation.NewStore(d)
 	a.Cases.Register(a.Renovation.Type())
-	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
+	a.Seekers = seekers
+	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
@@ -175,6 +180,7 @@ func (a *App) Router() *web.Router {
 	a.Cases.Routes(rt)
 	a.Devices.Routes(rt)
 	a.Renovation.Routes(rt)
+	a.Seekers.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)

@@ -18,10 +18,12 @@ var BackupTables = []string{
 	"indicator_facts", "indicator_rollup", "indicator_targets",
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 	"renovation_budgets", "renovation_commitments",
+	"job_seekers",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.
-var NotBackedUp = []string{"sessions", "goose_db_version"}
+// job_seekers_gen is a cache stamp: its row is made by the migration.
+var NotBackedUp = []string{"sessions", "goose_db_version", "job_seekers_gen"}
 
 // restoreNeedsEmpty are the tables that must be empty before a restore.
 var restoreNeedsEmpty = []string{"persons", "annual_records", "users", "audit_log"}

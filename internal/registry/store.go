@@ -60,6 +60,19 @@ type ChangeHook interface {
 	PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) error
 }
 
+// Hooks tells several hooks, in order.
+type Hooks []ChangeHook
+
+// PersonsChanged tells each hook.
+func (hs Hooks) PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) error {
+	for _, h := range hs {
+		if err := h.PersonsChanged(ctx, tx, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // changed tells the hook, if any, that these persons changed in tx.
 func (s *Store) changed(ctx context.Context, tx *db.Tx, ids ...int64) error {
 	if s.Hook == nil || len(ids) == 0 {

@@ -1,0 +1,127 @@
+package jobs
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+var (
+	profileReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
+	profileKeepers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Person)
+	rankers        = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	vocabReaders   = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider)
+)
+
+// Routes registers the job seekers' API.
+func (s *Store) Routes(rt *web.Router) {
+	rt.Handle("GET /api/v1/jobs/vocabulary", vocabReaders, s.apiVocabulary)
+	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet)
+	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut)
+	rt.Handle("POST /api/v1/job-seekers/rank", rankers, s.apiRank)
+}
+
+func (s *Store) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {
+	return web.JSON(w, http.StatusOK, map[string][]Term{"skills": Skills, "accommodations": Accommodations, "education": Education, "hours": Hours})
+}
+
+func personID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person.")
+	}
+	return id, nil
+}
+
+func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	sp, err := s.Get(r.Context(), registry.CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, sp)
+}
+
+func (s *Store) apiPut(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	var in ProfileInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	sp, err := s.Put(r.Context(), registry.CallerOf(r, p), id, in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, sp)
+}
+
+// OpeningInput describes a job to rank seekers for (a vacancy's terms).
+type OpeningInput struct {
+	OrgUnit        string   `json:"orgunit"` // where the work is
+	MinEducation   string   `json:"min_education"`
+	Hours          string   `json:"hours"`
+	Skills         []string `json:"skills"`
+	Accommodations []string `json:"accommodations"` // offered
+	Limit          int      `json:"limit"`
+}
+
+var unitCode = regexp.MustCompile(`^\d{6}(\d{3}(\d{3})?)?$`)
+
+// Opening checks an opening's terms.
+func (in OpeningInput) Opening() (Opening, error) {
+	var o Opening
+	var errs []apperr.FieldError
+	if !unitCode.MatchString(in.OrgUnit) {
+		errs = append(errs, apperr.Field("orgunit", "invalid", "工作地应为 6、9 或 12 位行政区划代码。", "The workplace is an org unit code of 6, 9 or 12 digits."))
+	}
+	o.OrgUnit = in.OrgUnit
+	if in.MinEducation == "" {
+		in.MinEducation = "none"
+	}
+	p, fe := validate(ProfileInput{Education: in.MinEducation, Hours: in.Hours, Skills: in.Skills, Accommodations: in.Accommodations})
+	for _, f := range fe {
+		if f.Field == "education" {
+			f.Field = "min_education"
+		}
+		errs = append(errs, f)
+	}
+	if len(errs) > 0 {
+		return o, apperr.Validation(errs...)
+	}
+	o.MinEducation, o.Hours, o.Skills, o.Offers = p.Education, p.Hours, p.Skills, p.Needs
+	return o, nil
+}
+
+func (s *Store) apiRank(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in OpeningInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	o, err := in.Opening()
+	if err != nil {
+		return err
+	}
+	n := in.Limit
+	if n <= 0 || n > 200 {
+		n = 50
+	}
+	items, total, err := s.RankSeekers(r.Context(), registry.CallerOf(r, p), o, n)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []Ranked{}
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"items": items, "seekers": total})
+}
