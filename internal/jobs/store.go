@@ -54,7 +54,7 @@ type ProfileInput struct {
 
 // SeekerProfile is an employment profile as clients read it.
 type SeekerProfile struct {
-	PersonID int64 `json:"person_id"`
+	PersonID int64  `json:"person_id"`
 	Name     string `json:"name,omitempty"`
 	OrgUnit  string `json:"orgunit"`
 	Exists   bool   `json:"exists"` // false: nobody has filled it in yet
