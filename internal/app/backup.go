@@ -18,6 +18,7 @@ var BackupTables = []string{
 	"indicator_facts", "indicator_rollup", "indicator_targets",
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 	"renovation_budgets", "renovation_commitments",
+	"rehab_centres", "rehab_bookings", "rehab_sessions",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.
