@@ -189,16 +189,29 @@ func (s *Store) effect(ctx context.Context, tx *db.Tx, c *casework.Case, action 
 	case "reject":
 		c.Data["reason"] = data["reason"]
 	case "cancel", "close":
-		// Release the weeks that start on or after today: the current
-		// week's slots may have been used already.
-		from := today(tx.Now)
-		res, err := tx.Exec(ctx, `DELETE FROM rehab_bookings WHERE case_id = ? AND week >= ?`, c.ID, day(from))
-		if err != nil {
-			return fmt.Errorf("release bookings: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			c.Data["released_from"] = day(from)
-		}
+		return release(ctx, tx, c)
+	}
+	return nil
+}
+
+// release frees a case's bookings from today on: the weeks to come, and the
+// current week unless a session of the case was recorded in it.
+func release(ctx context.Context, tx *db.Tx, c *casework.Case) error {
+	cur := day(monday(today(tx.Now)))
+	var used int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM rehab_sessions WHERE case_id = ? AND date >= ?`, c.ID, cur).Scan(&used); err != nil {
+		return fmt.Errorf("release bookings: %w", err)
+	}
+	q := `DELETE FROM rehab_bookings WHERE case_id = ? AND week >= ?`
+	if used > 0 {
+		q = `DELETE FROM rehab_bookings WHERE case_id = ? AND week > ?`
+	}
+	res, err := tx.Exec(ctx, q, c.ID, cur)
+	if err != nil {
+		return fmt.Errorf("release bookings: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		c.Data["released_from"] = day(today(tx.Now))
 	}
 	return nil
 }

@@ -264,6 +264,16 @@ func TestRehabWorkflow(t *testing.T) {
 		if s := f.schedule(t, f.centre, "2026-05-11", 2); s.Weeks[0].Booked != 0 || s.Weeks[1].Booked != 0 {
 			t.Fatalf("after cancelling: %+v", s.Weeks)
 		}
+		// A plan of this week without sessions is released this week too.
+		id = f.assessed(t, f.persons[4], "physical", 2)
+		act(district, "schedule", fmt.Sprintf(`{"centre":%d,"start":"2026-05-07","per_week":2}`, f.centre.ID), "")
+		if s := f.schedule(t, f.centre, "2026-05-04", 1); s.Weeks[0].Booked != 2 {
+			t.Fatalf("this week booked: %+v", s.Weeks)
+		}
+		act(town, "cancel", `{}`, "")
+		if s := f.schedule(t, f.centre, "2026-05-04", 1); s.Weeks[0].Booked != 0 {
+			t.Fatalf("this week after cancelling: %+v", s.Weeks)
+		}
 		// Another district's staff cannot read or change Jiading's centres.
 		if _, err := f.a.Rehab.ScheduleOf(ctx, kunshan, f.sub.ID, now, 2); apperr.CodeOf(err) != apperr.NotFound {
 			t.Fatalf("another district's schedule: %v", err)
