@@ -22,6 +22,7 @@ import (
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
+	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
 )
 
@@ -52,8 +53,10 @@ type App struct {
 	Renovation *renovation.Store
 	// Seekers keeps job seekers' employment profiles and ranks them for jobs.
 	Seekers *jobs.Store
-	Log     *slog.Logger
-	pages   *web.Renderer
+	// Rehab is the rehabilitation service: centres, bookings, sessions.
+	Rehab *rehab.Store
+	Log   *slog.Logger
+	pages *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -140,12 +143,18 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Renovation = renovation.NewStore(d)
 	a.Cases.Register(a.Renovation.Type())
 	a.Seekers = seekers
+	a.Rehab = rehab.NewStore(d, log)
+	if err := a.Rehab.EnsureSeed(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
+	a.Cases.Register(a.Rehab.Type())
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates()); err != nil {
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), rehab.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -181,13 +190,16 @@ func (a *App) Router() *web.Router {
 	a.Devices.Routes(rt)
 	a.Renovation.Routes(rt)
 	a.Seekers.Routes(rt)
+	a.Rehab.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Labels: rehab.Labels(),
+		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -19,6 +19,7 @@ var BackupTables = []string{
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 	"renovation_budgets", "renovation_commitments",
 	"job_seekers",
+	"rehab_centres", "rehab_bookings", "rehab_sessions",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.

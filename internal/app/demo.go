@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/demo"
@@ -85,6 +87,9 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 		}
 	}
 	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of Jiading, with %d and %d annual records\n", len(ds.Persons), len(ds.Units), now.Year()-1, now.Year())
+	if err := a.demoRehab(ctx, out); err != nil {
+		return err
+	}
 	var users int
 	if err := a.DB.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
 		return fmt.Errorf("count users: %w", err)
@@ -165,4 +170,90 @@ func lastYear(rec registry.Annual, i int) registry.Annual {
 		prev.HouseholdIncomePerCapita = &v
 	}
 	return prev
+}
+
+// demoRehab opens a few rehabilitation cases in 南翔镇 in different states,
+// with plans booked into the town's sub-centre and the district centre and
+// sessions recorded, so that the schedule pages show content.
+func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
+	sys := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
+	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT 8`, "310114102", "310114103")
+	if err != nil {
+		return fmt.Errorf("demo rehabilitation: %w", err)
+	}
+	var persons []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("demo rehabilitation: %w", err)
+		}
+		persons = append(persons, id)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("demo rehabilitation: %w", err)
+	}
+	var sub, centre int64
+	if err := a.DB.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, "310114102").Scan(&sub); err != nil {
+		return fmt.Errorf("demo rehabilitation: %w", err)
+	}
+	if err := a.DB.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, "310114").Scan(&centre); err != nil {
+		return fmt.Errorf("demo rehabilitation: %w", err)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	n := a.DB.Now().In(cst)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	type step struct {
+		action string
+		data   map[string]any
+	}
+	sessions := func(start time.Time, perWeek int, attended ...bool) []step {
+		var out []step
+		for i, ok := range attended {
+			d := start.AddDate(0, 0, (i/perWeek)*7+(i%perWeek)*2)
+			if d.After(today) {
+				break
+			}
+			out = append(out, step{"session", map[string]any{"date": day(d), "attended": ok}})
+		}
+		return out
+	}
+	plan := func(service string, n, perWeek int, at int64, start time.Time) []step {
+		return []step{
+			{"assess", map[string]any{"service": service, "sessions": json.Number(strconv.Itoa(n)), "goals": "提高日常生活自理能力"}},
+			{"schedule", map[string]any{"centre": json.Number(strconv.FormatInt(at, 10)), "start": day(start), "per_week": json.Number(strconv.Itoa(perWeek))}},
+		}
+	}
+	cases := [][]step{
+		nil, // referred
+		{{"assess", map[string]any{"service": "psychological", "sessions": json.Number("8"), "goals": "缓解焦虑情绪"}}}, // assessed
+		append(plan("physical", 12, 2, sub, monday.AddDate(0, 0, -21)), sessions(monday.AddDate(0, 0, -21), 2, true, true, false, true, true, true, true)...),
+		append(plan("speech", 9, 3, centre, monday.AddDate(0, 0, -7)), sessions(monday.AddDate(0, 0, -7), 3, true, false, true, true)...),
+		append(append(plan("occupational", 4, 2, sub, monday.AddDate(0, 0, -14)), sessions(monday.AddDate(0, 0, -14), 2, true, true, true, true)...),
+			step{"evaluate", map[string]any{"outcome": "improved", "note": "可独立穿衣"}}),
+		append(plan("psychological", 6, 2, sub, monday), step{"cancel", nil}),
+	}
+	made := 0
+	for i, steps := range cases {
+		if i >= len(persons) {
+			break
+		}
+		c, err := a.Cases.Create(ctx, sys, persons[i], "rehabilitation", map[string]any{"reason": "村居走访发现康复需求"})
+		if err != nil {
+			return fmt.Errorf("demo rehabilitation case: %w", err)
+		}
+		for _, st := range steps {
+			if _, err := a.Cases.Act(ctx, sys, c.ID, st.action, st.data, 0); err != nil {
+				if apperr.CodeOf(err) == apperr.Conflict { // a centre full from an earlier demo load
+					break
+				}
+				return fmt.Errorf("demo rehabilitation case %s: %w", st.action, err)
+			}
+		}
+		made++
+	}
+	fmt.Fprintf(out, "demo data: %d rehabilitation cases in 南翔镇\n", made)
+	return nil
 }

@@ -64,6 +64,10 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 	case identity.DistrictStaff, identity.TownStaff, identity.Provider:
 		nav = append(nav, web.NavItem{Label: page.T("辅具库存", "Device stock"), Href: "/devices/stock"})
 	}
+	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider:
+		nav = append(nav, web.NavItem{Label: page.T("康复排期", "Rehabilitation"), Href: "/rehab/schedule"})
+	}
 	for i := range nav {
 		nav[i].Current = r.URL.Path == nav[i].Href || (nav[i].Href != "/" && strings.HasPrefix(r.URL.Path, nav[i].Href+"/"))
 	}

@@ -98,8 +98,11 @@ type Pages struct {
 	Engine   *Engine
 	Registry *registry.Store
 	Devices  DeviceSource
-	Render   func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage  func(r *http.Request, p *web.Principal, title string) *web.Page
+	// Labels names further data keys and choice values of other service
+	// types (zh, en), e.g. rehabilitation's services and outcomes.
+	Labels  map[string][2]string
+	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
+	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
 }
 
 var (
@@ -268,7 +271,11 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 	}
 	var cs Case
 	if err == nil {
-		data := map[string]any{"need": d.Need}
+		field := "need" // the type's first create field takes the text
+		if t, ok := pg.Engine.TypeOf(d.Type); ok && len(t.CreateFields) > 0 {
+			field = t.CreateFields[0].Name
+		}
+		data := map[string]any{field: d.Need}
 		cs, err = pg.Engine.Create(r.Context(), registry.CallerOf(r, p), id, d.Type, data)
 	}
 	if err != nil {
@@ -318,6 +325,11 @@ type actionView struct {
 	Name   string
 	Fields []Field
 	Danger bool // ends the case without service
+	// IDs are the element ids of the fields ("f-" + name, or "f-" + action
+	// + "-" + name when an earlier form on the page has a field of that name).
+	IDs map[string]string
+	// Choices names the values of enum fields.
+	Choices map[string]string
 }
 
 // names of stored data keys, for the case's facts.
@@ -372,8 +384,13 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		label := k
 		if n, ok := dataNames[k]; ok {
 			label = page.T(n[0], n[1])
+		} else if n, ok := pg.Labels[k]; ok {
+			label = page.T(n[0], n[1])
 		}
 		v := fmt.Sprint(cs.Data[k])
+		if n, ok := pg.Labels[v]; ok {
+			v = page.T(n[0], n[1])
+		}
 		if k == "service_point" {
 			for _, pt := range d.Points {
 				if strconv.FormatInt(pt.ID, 10) == v {
@@ -413,9 +430,23 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		}
 		d.Timeline = append(d.Timeline, v)
 	}
+	used := map[string]bool{}
 	for _, tr := range mayAct(t, cs.State, p.Role) {
-		d.Actions = append(d.Actions, actionView{Action: tr.Action, Name: page.T(tr.Zh, tr.En), Fields: tr.Fields,
-			Danger: tr.To != "" && func() bool { s, _ := t.StateOf(tr.To); return s.Terminal && tr.Action != "close" }()})
+		av := actionView{Action: tr.Action, Name: page.T(tr.Zh, tr.En), Fields: tr.Fields, IDs: map[string]string{}, Choices: map[string]string{},
+			Danger: tr.To != "" && func() bool { s, _ := t.StateOf(tr.To); return s.Terminal && tr.Action != "close" }()}
+		for _, f := range tr.Fields {
+			av.IDs[f.Name] = "f-" + f.Name
+			if used[f.Name] {
+				av.IDs[f.Name] = "f-" + tr.Action + "-" + f.Name
+			}
+			used[f.Name] = true
+			for _, c := range f.Choices {
+				if n, ok := pg.Labels[c]; ok {
+					av.Choices[c] = page.T(n[0], n[1])
+				}
+			}
+		}
+		d.Actions = append(d.Actions, av)
 	}
 	return d, nil
 }

@@ -79,10 +79,10 @@ var Defs = []Def{
 		num: func(s Subject) bool { return s.CultureSports }},
 	{Code: "rehab_rate", Zh: "基本康复服务覆盖率", En: "Basic rehabilitation coverage",
 		DescZh: "有康复需求的人中，已获得康复服务的比例。", DescEn: "Among people who need rehabilitation, the share who received it.",
-		FormulaZh: "分母：有康复需求；分子：已获康复服务", FormulaEn: "D: rehab_need; N: rehab_received",
-		Fields: []string{"annual_records.rehab_need", "annual_records.rehab_received"}, Kind: Rate, Target: pct(0.85), TargetUnit: "rate", bit: 4,
+		FormulaZh: "分母：有康复需求；分子：已获康复服务，或本年度参加过康复训练", FormulaEn: "D: rehab_need; N: rehab_received, or attended a rehabilitation session in the year",
+		Fields: []string{"annual_records.rehab_need", "annual_records.rehab_received", "rehab_sessions (attended)"}, Kind: Rate, Target: pct(0.85), TargetUnit: "rate", bit: 4,
 		den: func(s Subject) bool { return s.RehabNeed },
-		num: func(s Subject) bool { return s.RehabReceived }},
+		num: func(s Subject) bool { return s.RehabReceived || s.RehabSession }},
 	{Code: "device_rate", Zh: "辅助器具适配率", En: "Assistive device fitting",
 		DescZh: "需要辅助器具的人中，已适配的比例。", DescEn: "Among people who need an assistive device, the share who have been fitted.",
 		FormulaZh: "分母：有辅具需求；分子：已适配辅具，或本年度发放过辅具", FormulaEn: "D: device_need; N: device_received, or a device dispensed in the year",
@@ -205,6 +205,7 @@ type Subject struct {
 	CareSubsidyReceived   bool
 	// from casework
 	DeviceDispensed bool // an assistive device was dispensed to the person in the year
+	RehabSession    bool // the person attended a rehabilitation session in the year
 }
 
 // LivingSubsidy is the monthly living subsidy (yuan) a person is eligible for

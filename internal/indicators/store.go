@@ -37,7 +37,7 @@ func NewStore(d *db.DB, units Units) *Store {
 	for _, n := range inSizes {
 		in := inList(n)
 		qs = append(qs, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`,
-			currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, dispensedSQL(in))
+			currentSQL+` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, dispensedSQL(in), sessionsSQL(in))
 		if d.Dialect == db.Postgres {
 			qs = append(qs, lockSQL(n))
 		}
@@ -255,7 +255,8 @@ func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]f
 	if err != nil || len(cur) == 0 {
 		return cur, err
 	}
-	// What casework adds: devices dispensed in the year.
+	// What casework adds: devices dispensed and rehabilitation sessions
+	// attended in the year.
 	var ids []int64
 	for _, f := range cur {
 		if f.Year == 0 {
@@ -266,9 +267,17 @@ func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]f
 	if err != nil {
 		return nil, err
 	}
+	sessions, err := sessionYears(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i, s := range subjects {
-		if s != nil && dispensed[personYear{cur[i].PersonID, s.Year}] {
-			s.DeviceDispensed = true
+		if s == nil {
+			continue
+		}
+		k := personYear{cur[i].PersonID, s.Year}
+		if dispensed[k] || sessions[k] {
+			s.DeviceDispensed, s.RehabSession = dispensed[k], sessions[k]
 			cur[i].Bits = Bits(*s)
 		}
 	}
@@ -311,6 +320,39 @@ func dispensedYears(ctx context.Context, q queryer, ids []int64) (map[personYear
 func dispensedSQL(in string) string {
 	return `SELECT c.person_id, e.at FROM case_events e JOIN cases c ON c.id = e.case_id
 		WHERE c.service_type = 'assistive_device' AND e.action = 'dispense' AND c.person_id IN (` + in + `)`
+}
+
+// sessionYears finds the years in which these persons attended a
+// rehabilitation session (by the session's date).
+func sessionYears(ctx context.Context, q queryer, ids []int64) (map[personYear]bool, error) {
+	out := map[personYear]bool{}
+	for start := 0; start < len(ids); start += idChunk {
+		args, in := padded(ids[start:min(start+idChunk, len(ids))])
+		rows, err := q.Query(ctx, sessionsSQL(in), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read rehabilitation sessions: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var date string
+			if err := rows.Scan(&id, &date); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read rehabilitation sessions: %w", err)
+			}
+			if y, err := strconv.Atoi(date[:min(4, len(date))]); err == nil {
+				out[personYear{id, y}] = true
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("read rehabilitation sessions: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// sessionsSQL reads the distinct years (as dates) of attended sessions.
+func sessionsSQL(in string) string {
+	return `SELECT DISTINCT person_id, substr(date, 1, 4) FROM rehab_sessions WHERE attended = TRUE AND person_id IN (` + in + `)`
 }
 
 type txQuery struct{ tx *db.Tx }

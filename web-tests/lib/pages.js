@@ -39,13 +39,16 @@ export const ACCOUNTS = [
       '/cases/new?person_id={id}',
       '/cases/{case}',
       '/devices/stock',
+      '/rehab/centres',
+      '/rehab/centres?edit=1',
+      '/rehab/schedule',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock'],
+      '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule'],
   },
   {
     username: 'demo_village',

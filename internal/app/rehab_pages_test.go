@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+)
+
+// centreOf is the id of the rehabilitation centre of a unit.
+func centreOf(e *env, unit string) int64 {
+	e.t.Helper()
+	var id int64
+	if err := e.app.DB.QueryRow(context.Background(), `SELECT id FROM rehab_centres WHERE orgunit = ?`, unit).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// rehabEntries are the rehabilitation API and pages.
+func rehabEntries() map[string]matrixEntry {
+	readers := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider}
+	keepers := []string{identity.DistrictStaff}
+	at := func(unit, format string) func(*env, string) request {
+		return func(e *env, _ string) request { return request{path: fmt.Sprintf(format, centreOf(e, unit))} }
+	}
+	put := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/api/v1/rehab/centres/%d", centreOf(e, unit)), body: map[string]any{"capacity": 25, "services": []string{"physical", "speech"}}}
+		}
+	}
+	post := func(unit string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: "/rehab/centres", form: url.Values{"centre": {fmt.Sprint(centreOf(e, unit))}, "capacity": {"25"}, "services": {"physical"}}}
+		}
+	}
+	return map[string]matrixEntry{
+		"GET /api/v1/rehab/centres":      {allowed: readers, in: fixed("/api/v1/rehab/centres", nil), inOK: 200},
+		"PUT /api/v1/rehab/centres/{id}": {allowed: keepers, in: put("310114102"), inOK: 200, out: put("320583"), outOK: 404},
+		"GET /api/v1/rehab/centres/{id}/schedule": {allowed: readers, in: at("310114", "/api/v1/rehab/centres/%d/schedule?weeks=4"), inOK: 200,
+			out: at("320583", "/api/v1/rehab/centres/%d/schedule"), outOK: 404},
+		"GET /rehab/centres":  {allowed: readers, in: fixed("/rehab/centres", nil), inOK: 200, pageIn: true},
+		"POST /rehab/centres": {allowed: keepers, in: post("310114102"), inOK: 303, out: post("320583"), outOK: 404, pageIn: true},
+		"GET /rehab/schedule": {allowed: readers, in: at("310114", "/rehab/schedule?centre=%d"), inOK: 200,
+			out: at("320583", "/rehab/schedule?centre=%d"), outOK: 404, pageIn: true},
+	}
+}
+
+func TestRehabPages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		get := func(user, path string, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
+			}
+			checkPage(t, path, body)
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s GET %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		post := func(user, path string, form url.Values, want int, wants ...string) {
+			t.Helper()
+			st, raw := e.form(user, path, form)
+			if st != want {
+				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, raw)
+			}
+			if st != http.StatusSeeOther {
+				checkPage(t, path, string(raw))
+			}
+			for _, w := range wants {
+				if !strings.Contains(string(raw), w) {
+					t.Errorf("%s POST %s: no %q", user, path, w)
+				}
+			}
+		}
+		sub := centreOf(e, "310114102")
+		sp := fmt.Sprint(sub)
+
+		// The centres: district staff change one; mistakes are shown next to the fields.
+		get("district", "/rehab/centres", 200, "康复中心", "嘉定区康复中心", "南翔镇康复分中心", "物理治疗", `/rehab/centres?edit=`+sp)
+		get("district", "/rehab/centres?edit="+sp, 200, `id="f-capacity"`, `id="f-services-speech"`, `value="20"`)
+		post("district", "/rehab/centres", url.Values{"centre": {sp}, "capacity": {"-3"}, "services": {"physical"}}, 422, `id="e-capacity"`, "error-summary")
+		post("district", "/rehab/centres", url.Values{"centre": {sp}, "capacity": {"4"}, "services": {"physical", "speech"}}, 303)
+		get("district", "/rehab/centres?saved="+sp+"&lang=en", 200, "Saved.", "Nanxiang", "Speech therapy")
+		body := get("town", "/rehab/centres", 200, "南翔镇康复分中心")
+		if strings.Contains(body, "edit=") {
+			t.Error("town staff see the edit links")
+		}
+		get("town", "/rehab/centres?edit="+sp, 404)
+
+		// A plan at the sub-centre, one attended session: the schedule shows both.
+		c := func(path string, body any, out any) {
+			t.Helper()
+			if st := e.do("town", "POST", path, body, out); st != 200 && st != 201 {
+				t.Fatalf("POST %s: %d", path, st)
+			}
+		}
+		var cs struct{ ID int64 }
+		c("/api/v1/cases", map[string]any{"person_id": e.in, "service_type": "rehabilitation", "data": map[string]any{"reason": "中风后康复"}}, &cs)
+		tr := fmt.Sprintf("/api/v1/cases/%d/transitions", cs.ID)
+		c(tr, map[string]any{"action": "assess", "data": map[string]any{"service": "speech", "sessions": 6}}, nil)
+		today := d.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+		c(tr, map[string]any{"action": "schedule", "data": map[string]any{"centre": sub, "start": today, "per_week": 3}}, nil)
+		c(tr, map[string]any{"action": "session", "data": map[string]any{"date": today, "attended": true}}, nil)
+		get("town", "/rehab/schedule", 200, "康复排期", "南翔镇康复分中心", fmt.Sprintf(`href="/cases/%d"`, cs.ID), "测试1", "言语治疗", "已参加",
+			"<td>4</td><td>3</td><td>1</td>", `id="f-from"`)
+		get("provider", "/rehab/schedule?centre="+sp+"&from="+today+"&lang=en", 200, "Rehabilitation schedule", "Speech therapy", "attended", "Next week")
+		get("district", "/rehab/schedule?centre="+sp+"&from=2026-13-01", 422)
+		// A second plan needing 3 a week no longer fits: the case page says so.
+		var cs2 struct{ ID int64 }
+		c("/api/v1/cases", map[string]any{"person_id": e.in, "service_type": "rehabilitation", "data": map[string]any{"reason": "复健"}}, &cs2)
+		c(fmt.Sprintf("/api/v1/cases/%d/transitions", cs2.ID), map[string]any{"action": "assess", "data": map[string]any{"service": "physical", "sessions": 3}}, nil)
+		cp := fmt.Sprintf("/cases/%d", cs2.ID)
+		get("town", cp, 200, `id="f-centre"`, `id="f-per_week"`, "物理治疗")
+		post("town", cp+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {sp}, "start": {today}, "per_week": {"3"}}, 409, "error-summary", "剩余 1 个名额")
+		// The first case's page: session and evaluation forms side by side, each field with its own id.
+		body = get("provider", fmt.Sprintf("/cases/%d", cs.ID), 200, `id="f-date"`, `id="f-attended"`, `id="f-note"`, `id="f-evaluate-note"`, "改善", "言语治疗")
+		if strings.Count(body, `id="f-note"`) != 1 {
+			t.Error("duplicate field ids on the case page")
+		}
+		post("provider", fmt.Sprintf("/cases/%d/act", cs.ID), url.Values{"action": {"session"}, "version": {"4"}, "date": {"2000-01-01"}}, 422, `id="e-date"`)
+	})
+}
