@@ -124,7 +124,11 @@ func TestRehabPages(t *testing.T) {
 		c("/api/v1/cases", map[string]any{"person_id": e.in, "service_type": "rehabilitation", "data": map[string]any{"reason": "复健"}}, &cs2)
 		c(fmt.Sprintf("/api/v1/cases/%d/transitions", cs2.ID), map[string]any{"action": "assess", "data": map[string]any{"service": "physical", "sessions": 3}}, nil)
 		cp := fmt.Sprintf("/cases/%d", cs2.ID)
-		get("town", cp, 200, `id="f-centre"`, `id="f-per_week"`, "物理治疗")
+		// The centre is chosen from a list: those that give the planned service first, the person's town's first.
+		body = get("town", cp, 200, `<select id="f-centre" name="centre">`, `id="f-per_week"`, "物理治疗")
+		if i, j := strings.Index(body, `>嘉定区康复中心（每周`), strings.Index(body, `>南翔镇康复分中心（每周 4 次；物理治疗、言语治疗）`); i < 0 || j < 0 || j > i {
+			t.Errorf("centre options (the sub-centre of the person's town gives physical therapy: first): %d %d", i, j)
+		}
 		post("town", cp+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {sp}, "start": {today}, "per_week": {"3"}}, 409, "error-summary", "剩余 1 个名额")
 		// The first case's page: session and evaluation forms side by side, each field with its own id.
 		body = get("provider", fmt.Sprintf("/cases/%d", cs.ID), 200, `id="f-date"`, `id="f-attended"`, `id="f-note"`, `id="f-evaluate-note"`, "改善", "言语治疗")

@@ -330,6 +330,8 @@ type actionView struct {
 	IDs map[string]string
 	// Choices names the values of enum fields.
 	Choices map[string]string
+	// Options are the values offered for fields (Type.Options).
+	Options map[string][]Option
 }
 
 // names of stored data keys, for the case's facts.
@@ -440,6 +442,18 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 				av.IDs[f.Name] = "f-" + tr.Action + "-" + f.Name
 			}
 			used[f.Name] = true
+			if t.Options != nil {
+				opts, err := t.Options(ctx, cs, f.Name)
+				if err != nil {
+					return d, err
+				}
+				if len(opts) > 0 {
+					if av.Options == nil {
+						av.Options = map[string][]Option{}
+					}
+					av.Options[f.Name] = opts
+				}
+			}
 			for _, c := range f.Choices {
 				if n, ok := pg.Labels[c]; ok {
 					av.Choices[c] = page.T(n[0], n[1])

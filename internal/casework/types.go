@@ -73,6 +73,16 @@ type Type struct {
 	States       []State
 	Transitions  []Transition
 	Effect       Effect // nil: none
+	// Options, when set, offers the values a field may take for this case
+	// (a centre of the person's district…): the case page shows a list to
+	// choose from instead of a box to type in. nil or no options: a box.
+	Options func(ctx context.Context, c Case, field string) ([]Option, error)
+}
+
+// Option is a value offered for a field, with its label.
+type Option struct {
+	Value  string
+	Zh, En string
 }
 
 // StateOf finds a state.

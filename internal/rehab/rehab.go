@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +147,8 @@ func (s *Store) Type() *casework.Type {
 			{Action: "cancel", From: []string{"referred", "assessed", "scheduled"}, To: "cancelled",
 				Roles: []string{identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff, identity.Person}, Zh: "撤销", En: "cancel"},
 		},
-		Effect: s.effect,
+		Effect:  s.effect,
+		Options: s.options,
 	}
 }
 
@@ -224,6 +226,42 @@ type Centre struct {
 	OrgUnit  string   `json:"orgunit"`
 	Capacity int      `json:"capacity"` // sessions per week
 	Services []string `json:"services"`
+}
+
+// options offers the centres of the person's district for scheduling, those
+// that give the planned service first (the person's own town's first among
+// them), each with its capacity and services.
+func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]casework.Option, error) {
+	if field != "centre" {
+		return nil, nil
+	}
+	centres, err := s.Centres(ctx, orgunit.Scope{Prefix: district(c.OrgUnit)})
+	if err != nil {
+		return nil, err
+	}
+	planned, _ := c.Data["service"].(string)
+	rank := func(ct Centre) int { // those giving the service first, the person's own town's first among them
+		r := 0
+		if !ct.Gives(planned) {
+			r += 2
+		}
+		if len(c.OrgUnit) < 9 || !strings.HasPrefix(ct.OrgUnit, c.OrgUnit[:9]) {
+			r++
+		}
+		return r
+	}
+	slices.SortStableFunc(centres, func(a, b Centre) int { return rank(a) - rank(b) })
+	out := make([]casework.Option, len(centres))
+	for i, ct := range centres {
+		var zh, en []string
+		for _, sv := range ct.Services {
+			zh, en = append(zh, ServiceName(sv, "zh")), append(en, ServiceName(sv, "en"))
+		}
+		out[i] = casework.Option{Value: strconv.FormatInt(ct.ID, 10),
+			Zh: fmt.Sprintf("%s（每周 %d 次；%s）", ct.Name, ct.Capacity, strings.Join(zh, "、")),
+			En: fmt.Sprintf("%s (%d a week; %s)", ct.Label("en"), ct.Capacity, strings.Join(en, ", "))}
+	}
+	return out, nil
 }
 
 // Gives tells whether the centre gives a service.
