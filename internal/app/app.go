@@ -22,6 +22,7 @@ import (
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
 	"sunshine/internal/renovation"
+	"sunshine/internal/towns"
 )
 
 // Config is what the binary needs to start.
@@ -49,8 +50,10 @@ type App struct {
 	Cases      *casework.Engine
 	Devices    *devices.Store
 	Renovation *renovation.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
+	// Towns keeps the towns' service switches and local projects.
+	Towns *towns.Store
+	Log   *slog.Logger
+	pages *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -135,12 +138,18 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Register(a.Devices.Type())
 	a.Renovation = renovation.NewStore(d)
 	a.Cases.Register(a.Renovation.Type())
+	a.Towns = towns.NewStore(d, a.Cases)
+	a.Cases.Allowed = a.Towns.Allowed
+	if err := a.Towns.Load(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates()); err != nil {
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), towns.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -175,12 +184,14 @@ func (a *App) Router() *web.Router {
 	a.Cases.Routes(rt)
 	a.Devices.Routes(rt)
 	a.Renovation.Routes(rt)
+	a.Towns.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))

@@ -18,6 +18,7 @@ var BackupTables = []string{
 	"indicator_facts", "indicator_rollup", "indicator_targets",
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 	"renovation_budgets", "renovation_commitments",
+	"town_services", "town_projects",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.
@@ -52,6 +53,9 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 		return st, err
 	}
 	if err := a.systemEntry(ctx, "restore", label, st); err != nil {
+		return st, err
+	}
+	if err := a.Towns.Load(ctx); err != nil { // the restored local projects
 		return st, err
 	}
 	return st, a.checkKey(ctx)

@@ -171,7 +171,7 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries()} {
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries(), townEntries()} {
 		for k, v := range more {
 			m[k] = v
 		}

@@ -1,0 +1,439 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"sunshine/internal/app"
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/towns"
+)
+
+// projectBody is a valid project definition with two custom fields.
+func projectBody(name string) map[string]any {
+	return map[string]any{"name": name, "name_en": "Project " + name, "description": "测试项目",
+		"fields": []map[string]any{
+			{"name": "school", "label_zh": "学校", "label_en": "School", "kind": "text", "required": true},
+			{"name": "hours", "label_zh": "每周小时数", "label_en": "Hours a week", "kind": "int", "required": true},
+			{"name": "level", "label_zh": "程度", "label_en": "Level", "kind": "enum", "choices": []string{"low", "high"}},
+		}}
+}
+
+// projectFor defines a project in a town as the system and returns it.
+func projectFor(e *env, town string) towns.Project {
+	e.t.Helper()
+	in := towns.ProjectInput{Name: "矩阵项目", NameEn: "Matrix project", Fields: []towns.FieldDef{{Name: "note_a", LabelZh: "备注", Kind: "text"}}}
+	p, err := e.app.Towns.CreateProject(context.Background(), orgunit.AllUnits(), audit.Actor{Username: "matrix", Role: identity.DistrictStaff}, town, in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// townEntries are the town modules' API and pages.
+func townEntries() map[string]matrixEntry {
+	staff := []string{identity.DistrictStaff, identity.TownStaff}
+	district := []string{identity.DistrictStaff}
+	const in, out = "310114102", "320583100"
+	onProject := func(town, path string, body any, form url.Values) func(*env, string) request {
+		return func(e *env, _ string) request {
+			p := projectFor(e, town)
+			return request{path: fmt.Sprintf(path, p.OrgUnit, p.ID), body: body, form: form}
+		}
+	}
+	promoteAPI := func(town string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/api/v1/projects/%d/promote", projectFor(e, town).ID)}
+		}
+	}
+	projectForm := url.Values{"name": {"页面项目"}, "name_en": {"Page project"}, "field_name_0": {"school"}, "field_label_zh_0": {"学校"}, "field_kind_0": {"text"}}
+	switchForm := url.Values{"service_type": {"home_renovation"}, "enabled": {"1"}}
+	return map[string]matrixEntry{
+		"GET /api/v1/towns/{code}/services": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/services", nil), inOK: 200,
+			out: fixed("/api/v1/towns/"+out+"/services", nil), outOK: 404},
+		"PUT /api/v1/towns/{code}/services/{type}": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/services/home_renovation", map[string]any{"enabled": true}), inOK: 200,
+			out: fixed("/api/v1/towns/"+out+"/services/home_renovation", map[string]any{"enabled": true}), outOK: 404},
+		"GET /api/v1/towns/{code}/projects": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/projects", nil), inOK: 200,
+			out: fixed("/api/v1/towns/"+out+"/projects", nil), outOK: 404},
+		"POST /api/v1/towns/{code}/projects": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/projects", projectBody("矩阵")), inOK: 201,
+			out: fixed("/api/v1/towns/"+out+"/projects", projectBody("矩阵")), outOK: 404},
+		"PUT /api/v1/towns/{code}/projects/{id}": {allowed: staff, inOK: 200, outOK: 404,
+			in:  onProject(in, "/api/v1/towns/%s/projects/%d", map[string]any{"name": "改名", "name_en": "Renamed"}, nil),
+			out: onProject(out, "/api/v1/towns/%s/projects/%d", map[string]any{"name": "改名", "name_en": "Renamed"}, nil)},
+		"POST /api/v1/projects/{id}/promote": {allowed: district, in: promoteAPI(in), inOK: 200, out: promoteAPI(out), outOK: 404},
+		// The pages.
+		"GET /towns/{code}/services": {allowed: staff, pageIn: true, in: fixed("/towns/"+in+"/services", nil), inOK: 200,
+			out: fixed("/towns/"+out+"/services", nil), outOK: 404},
+		"POST /towns/{code}/services": {allowed: staff, pageIn: true, inOK: 303, outOK: 404,
+			in:  func(*env, string) request { return request{path: "/towns/" + in + "/services", form: switchForm} },
+			out: func(*env, string) request { return request{path: "/towns/" + out + "/services", form: switchForm} }},
+		"GET /towns/{code}/projects": {allowed: staff, pageIn: true, in: fixed("/towns/"+in+"/projects", nil), inOK: 200,
+			out: fixed("/towns/"+out+"/projects", nil), outOK: 404},
+		"POST /towns/{code}/projects": {allowed: staff, pageIn: true, inOK: 303, outOK: 404,
+			in:  func(*env, string) request { return request{path: "/towns/" + in + "/projects", form: projectForm} },
+			out: func(*env, string) request { return request{path: "/towns/" + out + "/projects", form: projectForm} }},
+		"POST /towns/{code}/projects/{id}/promote": {allowed: district, pageIn: true, inOK: 303, outOK: 404,
+			in:  onProject(in, "/towns/%s/projects/%d/promote", nil, url.Values{}),
+			out: onProject(out, "/towns/%s/projects/%d/promote", nil, url.Values{})},
+	}
+}
+
+// errFields are the field errors of a JSON error answer.
+type errBody struct {
+	Error struct {
+		Code    string
+		Message string
+		Fields  []struct{ Field, Code, Message string }
+	}
+}
+
+func (b errBody) has(field, code string) bool {
+	for _, f := range b.Error.Fields {
+		if f.Field == field && f.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTownServiceSwitches(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		const nanxiang = "/api/v1/towns/310114102/services"
+		var list struct{ Items []towns.Service }
+		if st := e.do("town", "GET", nanxiang, nil, &list); st != 200 || len(list.Items) < 2 {
+			t.Fatalf("services: %d %+v", st, list)
+		}
+		for _, s := range list.Items {
+			if !s.Enabled {
+				t.Errorf("%s is off before anyone switched it", s.Code)
+			}
+		}
+		// Who may switch: not village assistants (403), not another town's staff (404).
+		if st := e.do("village", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, nil); st != 403 {
+			t.Errorf("village assistant switches: %d, want 403", st)
+		}
+		if st := e.do("town", "PUT", "/api/v1/towns/310114103/services/assistive_device", map[string]any{"enabled": false}, nil); st != 404 {
+			t.Errorf("town staff switch another town: %d, want 404", st)
+		}
+		if st := e.do("town", "PUT", nanxiang+"/no_such_service", map[string]any{"enabled": false}, nil); st != 404 {
+			t.Errorf("unknown service: %d, want 404", st)
+		}
+		var eb errBody
+		if st, _ := e.doRaw("town", "PUT", nanxiang+"/assistive_device", map[string]any{}, &eb, nil); st != 422 || !eb.has("enabled", "required") {
+			t.Errorf("no enabled: %d %+v", st, eb)
+		}
+		var sv towns.Service
+		if st := e.do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, &sv); st != 200 || sv.Enabled {
+			t.Fatalf("switch off: %d %+v", st, sv)
+		}
+		// New cases are refused in Nanxiang, with a message naming the town and the service.
+		open := func(user string, person int64, typ string, data map[string]any, lang string) (int, errBody) {
+			t.Helper()
+			var b errBody
+			h := http.Header{"Accept-Language": {lang}}
+			st, _ := e.doRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": typ, "data": data}, &b, h)
+			return st, b
+		}
+		st, b := open("village", e.in, "assistive_device", nil, "zh-CN")
+		if st != 409 || !strings.Contains(b.Error.Message, "南翔镇") || !strings.Contains(b.Error.Message, "辅助器具适配") {
+			t.Errorf("case of a switched-off service: %d %q", st, b.Error.Message)
+		}
+		if st, b = open("village", e.in, "assistive_device", nil, "en"); st != 409 || !strings.Contains(b.Error.Message, "switched off") || !strings.Contains(b.Error.Message, "Assistive devices") {
+			t.Errorf("in English: %d %q", st, b.Error.Message)
+		}
+		// Other towns go on; so do the open cases of Nanxiang.
+		if st, b = open("district", e.town2, "assistive_device", nil, "zh-CN"); st != 201 {
+			t.Errorf("Anting: %d %+v", st, b)
+		}
+		enabled := func(unit, typ string) bool {
+			t.Helper()
+			var out struct {
+				Items []struct {
+					Code    string
+					Enabled *bool
+				}
+			}
+			if st := e.do("district", "GET", "/api/v1/service-types?orgunit="+unit, nil, &out); st != 200 {
+				t.Fatalf("service types: %d", st)
+			}
+			for _, it := range out.Items {
+				if it.Code == typ {
+					if it.Enabled == nil {
+						t.Fatalf("%s: no enabled for %s", unit, typ)
+					}
+					return *it.Enabled
+				}
+			}
+			t.Fatalf("no type %s", typ)
+			return false
+		}
+		if enabled(villageIn, "assistive_device") || !enabled(villageTown2, "assistive_device") || !enabled(villageIn, "home_renovation") {
+			t.Error("service-types?orgunit= does not mark assistive_device off in Nanxiang only")
+		}
+		if st := e.do("district", "GET", "/api/v1/service-types?orgunit="+villageOut, nil, nil); st != 404 {
+			t.Errorf("service types of a unit out of scope: %d, want 404", st)
+		}
+		// District staff switch any town of their district; on again, cases open again.
+		if st := e.do("district", "PUT", "/api/v1/towns/310114103/services/home_renovation", map[string]any{"enabled": false}, nil); st != 200 {
+			t.Errorf("district switches Anting: %d", st)
+		}
+		if st := e.do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": true}, &sv); st != 200 || !sv.Enabled {
+			t.Fatalf("switch on: %d", st)
+		}
+		if st, b = open("village", e.in, "assistive_device", nil, "zh-CN"); st != 201 {
+			t.Errorf("after switching on: %d %+v", st, b)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE subject_type = ? AND action = ?`, towns.SubjectService, audit.ActionUpdate).Scan(&n); err != nil || n != 3 {
+			t.Errorf("audit entries of switches: %d, want 3 (%v)", n, err)
+		}
+	})
+}
+
+func TestTownProjects(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		const base = "/api/v1/towns/310114102/projects"
+		// A town staff user in Anting, to open cases for Anting's person.
+		if _, err := e.app.Users.Create(ctx, identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, testPassword, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens["town2"] = e.login("town2")
+
+		// Validation: 422 naming the field and the reason.
+		bad := func(mod func(m map[string]any), field, code string) {
+			t.Helper()
+			body := projectBody("坏")
+			mod(body)
+			var b errBody
+			if st, raw := e.doRaw("town", "POST", base, body, &b, nil); st != 422 || !b.has(field, code) {
+				t.Errorf("want 422 %s %s, got %d %s", field, code, st, raw)
+			}
+		}
+		fields := func(m map[string]any) []map[string]any { return m["fields"].([]map[string]any) }
+		bad(func(m map[string]any) { m["name"] = " " }, "name", "required")
+		bad(func(m map[string]any) { delete(m, "name_en") }, "name_en", "required")
+		bad(func(m map[string]any) { fields(m)[1]["name"] = "Hours-2" }, "fields[1].name", "invalid")
+		bad(func(m map[string]any) { fields(m)[1]["name"] = "9x" }, "fields[1].name", "invalid")
+		bad(func(m map[string]any) { fields(m)[2]["name"] = "school" }, "fields[2].name", "duplicate")
+		bad(func(m map[string]any) { fields(m)[0]["name"] = "need" }, "fields[0].name", "reserved")
+		bad(func(m map[string]any) { fields(m)[1]["kind"] = "list" }, "fields[1].kind", "unknown")
+		bad(func(m map[string]any) { fields(m)[2]["choices"] = []string{" "} }, "fields[2].choices", "required")
+		bad(func(m map[string]any) { fields(m)[0]["label_zh"] = "" }, "fields[0].label_zh", "required")
+		bad(func(m map[string]any) {
+			var many []map[string]any
+			for i := range towns.MaxFields + 1 {
+				many = append(many, map[string]any{"name": fmt.Sprintf("f%d", i), "label_zh": "字段", "kind": "text"})
+			}
+			m["fields"] = many
+		}, "fields", "too_many")
+		if st := e.do("village", "POST", base, projectBody("村"), nil); st != 403 {
+			t.Errorf("village assistant defines a project: %d, want 403", st)
+		}
+		if st := e.do("town2", "POST", base, projectBody("外镇"), nil); st != 404 {
+			t.Errorf("another town's staff define a project here: %d, want 404", st)
+		}
+
+		var p towns.Project
+		if st := e.do("town", "POST", base, projectBody("助学"), &p); st != 201 || p.Code != "local_310114102_1" || len(p.Fields) != 3 || p.Fields[1].LabelEn != "Hours a week" {
+			t.Fatalf("define: %d %+v", st, p)
+		}
+		var list struct{ Items []towns.Project }
+		if st := e.do("district", "GET", base, nil, &list); st != 200 || len(list.Items) != 1 || list.Items[0].Code != p.Code {
+			t.Fatalf("list: %d %+v", st, list)
+		}
+		// The project is a service type with its fields.
+		var types struct {
+			Items []struct {
+				Code         string
+				CreateFields []struct{ Name string } `json:"create_fields"`
+			}
+		}
+		e.do("village", "GET", "/api/v1/service-types", nil, &types)
+		found := false
+		for _, it := range types.Items {
+			found = found || it.Code == p.Code && len(it.CreateFields) == 3
+		}
+		if !found {
+			t.Fatalf("service types lack %s with its fields: %+v", p.Code, types)
+		}
+
+		// Its fields are required on submission, by kind.
+		open := func(user string, person int64, data map[string]any) (int, errBody, int64) {
+			t.Helper()
+			var b errBody
+			var c struct{ ID int64 }
+			st, raw := e.doRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": p.Code, "data": data}, nil, nil)
+			if st == 201 {
+				decodeJSON(strings.NewReader(string(raw)), &c)
+			} else {
+				decodeJSON(strings.NewReader(string(raw)), &b)
+			}
+			return st, b, c.ID
+		}
+		if st, b, _ := open("village", e.in, map[string]any{"hours": 3}); st != 422 || !b.has("school", "required") {
+			t.Errorf("missing school: %d %+v", st, b)
+		}
+		if st, b, _ := open("village", e.in, map[string]any{"school": "一中", "hours": "three"}); st != 422 || !b.has("hours", "invalid") {
+			t.Errorf("hours not a number: %d %+v", st, b)
+		}
+		if st, b, _ := open("village", e.in, map[string]any{"school": "一中", "hours": 3, "level": "medium"}); st != 422 || !b.has("level", "invalid") {
+			t.Errorf("level not a choice: %d %+v", st, b)
+		}
+		if st, _, _ := open("district", e.in, map[string]any{"school": "一中", "hours": 3}); st != 403 {
+			t.Errorf("district staff open a case of a local project: %d, want 403", st)
+		}
+		st, _, id := open("village", e.in, map[string]any{"school": "一中", "hours": 3, "level": "high"})
+		if st != 201 {
+			t.Fatalf("open: %d", st)
+		}
+
+		// Every transition, with a role refused and an allowed one.
+		act := func(user string, id int64, action string, data map[string]any, want int, state string) {
+			t.Helper()
+			var c struct{ State string }
+			st, raw := e.doRaw(user, "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", id), map[string]any{"action": action, "data": data}, &c, nil)
+			if st != want || state != "" && c.State != state {
+				t.Errorf("%s %s: %d %s, want %d %s", user, action, st, raw, want, state)
+			}
+		}
+		act("village", id, "approve", nil, 403, "")
+		act("town", id, "deliver", map[string]any{"note": "x"}, 409, "")
+		act("town", id, "approve", nil, 200, "approved")
+		act("village", id, "deliver", map[string]any{"note": "x"}, 403, "")
+		act("provider", id, "deliver", nil, 422, "")
+		act("provider", id, "deliver", map[string]any{"note": "辅导 4 次"}, 200, "delivered")
+		act("provider", id, "close", nil, 403, "")
+		act("town", id, "close", nil, 200, "closed")
+		_, _, id2 := open("person", e.in, map[string]any{"school": "二中", "hours": 1})
+		act("village", id2, "reject", map[string]any{"reason": "x"}, 403, "")
+		act("town", id2, "reject", nil, 422, "")
+		act("town", id2, "reject", map[string]any{"reason": "不符合条件"}, 200, "rejected")
+		_, _, id3 := open("town", e.in, map[string]any{"school": "三中", "hours": 2})
+		act("provider", id3, "cancel", nil, 403, "")
+		act("town", id3, "approve", nil, 200, "approved")
+		act("person", id3, "cancel", nil, 200, "cancelled")
+
+		// Changing: only names and description once cases exist.
+		put := func(user string, id int64, body map[string]any, want int) {
+			t.Helper()
+			if st, raw := e.doRaw(user, "PUT", fmt.Sprintf("%s/%d", base, id), body, nil, nil); st != want {
+				t.Errorf("PUT %v: %d %s, want %d", body, st, raw, want)
+			}
+		}
+		changed := projectBody("助学")
+		fields(changed)[0]["required"] = false
+		put("town", p.ID, changed, 409)
+		put("town", p.ID, map[string]any{"name": "助学服务", "name_en": "School support", "description": "改过"}, 200)
+		put("town", p.ID, map[string]any{"name": "助学服务", "name_en": "School support", "version": 1}, 409) // stale
+		put("town2", p.ID, map[string]any{"name": "x", "name_en": "x"}, 404)
+		var fresh towns.Project
+		e.do("town", "POST", base, projectBody("新项目"), &fresh)
+		put("town", fresh.ID, changed, 200)
+		if tp, ok := e.app.Cases.TypeOf(fresh.Code); !ok || tp.CreateFields[0].Required {
+			t.Errorf("the changed fields are not registered: %+v", tp)
+		}
+		if tp, _ := e.app.Cases.TypeOf(p.Code); tp.Zh != "助学服务" {
+			t.Errorf("the new name is not registered: %q", tp.Zh)
+		}
+
+		// A person of another town gets no case of it, until it is promoted.
+		data := map[string]any{"school": "安亭中学", "hours": 2}
+		if st, b, _ := open("town2", e.town2, data); st != 409 || !strings.Contains(b.Error.Message, "南翔镇") {
+			t.Errorf("another town's person: %d %+v", st, b)
+		}
+		if st := e.do("town", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 403 {
+			t.Errorf("town staff promote: %d, want 403", st)
+		}
+		var promoted towns.Project
+		if st := e.do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, &promoted); st != 200 || promoted.PromotedTo != "310114" || promoted.Code != p.Code {
+			t.Fatalf("promote: %d %+v", st, promoted)
+		}
+		if st := e.do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 409 {
+			t.Errorf("promote twice: %d, want 409", st)
+		}
+		if st, b, _ := open("town2", e.town2, data); st != 201 {
+			t.Errorf("after promotion: %d %+v", st, b)
+		}
+		var svc struct{ Items []towns.Service }
+		e.do("town2", "GET", "/api/v1/towns/310114103/services", nil, &svc)
+		seen := false
+		for _, s := range svc.Items {
+			seen = seen || s.Code == p.Code && s.Promoted
+			if s.Code == fresh.Code {
+				t.Errorf("Anting lists Nanxiang's unpromoted project %s", s.Code)
+			}
+		}
+		if !seen {
+			t.Errorf("Anting does not list the promoted project: %+v", svc.Items)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE subject_type = ? AND subject_id = ?`, towns.SubjectProject, p.Code).Scan(&n); err != nil || n != 3 {
+			t.Errorf("audit entries of the project (create, update, promote): %d (%v)", n, err)
+		}
+
+		// Projects survive a restart: a new app on the same database knows them.
+		a2, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a2.Audit.Close()
+		for _, code := range []string{p.Code, fresh.Code} {
+			if _, ok := a2.Cases.TypeOf(code); !ok {
+				t.Errorf("after a restart, %s is unknown", code)
+			}
+		}
+		if err := a2.Towns.Allowed(ctx, d, fresh.Code, villageTown2); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("after a restart, the unpromoted project is open to Anting: %v", err)
+		}
+	})
+}
+
+// TestTownProjectsConcurrent defines projects of one town at once: each gets
+// its own number.
+func TestTownProjectsConcurrent(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		const n = 8
+		codes := make([]string, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				p, err := e.app.Towns.CreateProject(context.Background(), orgunit.ScopeOf("310114102"), audit.Actor{Username: "town", Role: identity.TownStaff},
+					"310114102", towns.ProjectInput{Name: fmt.Sprintf("项目%d", i), NameEn: "P"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				codes[i] = p.Code
+			})
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for _, c := range codes {
+			if c == "" || seen[c] {
+				t.Fatalf("codes: %v", codes)
+			}
+			seen[c] = true
+		}
+		for i := 1; i <= n; i++ {
+			if !seen[fmt.Sprintf("local_310114102_%d", i)] {
+				t.Errorf("codes are not 1…%d: %v", n, codes)
+			}
+		}
+	})
+}
