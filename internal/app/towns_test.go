@@ -437,3 +437,134 @@ func TestTownProjectsConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func TestTownPages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		get := func(user, path string, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
+			}
+			if st == 200 {
+				checkPage(t, path, body)
+			}
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s GET %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		post := func(user, path string, form url.Values, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.form(user, path, form)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, body)
+			}
+			if st != http.StatusSeeOther {
+				checkPage(t, path, body)
+			}
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s POST %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		const services, projects = "/towns/310114102/services", "/towns/310114102/projects"
+		newCase := fmt.Sprintf("/cases/new?person_id=%d", e.in)
+
+		// Services: a switch per type; off, the new case form no longer offers it.
+		get("town", services, 200, "南翔镇：服务开关", "辅助器具适配", `暂停受理“辅助器具适配”`)
+		get("village", services, 403)
+		get("town", "/towns/310114103/services", 404)
+		get("village", newCase, 200, `value="assistive_device"`)
+		post("town", services, url.Values{"service_type": {"assistive_device"}, "enabled": {"maybe"}}, 422, "error-summary")
+		post("town", services, url.Values{"service_type": {"assistive_device"}, "enabled": {"0"}}, 303)
+		get("town", services+"?done=assistive_device", 200, "暂停受理。", `恢复受理“辅助器具适配”`)
+		if body := get("village", newCase, 200, `value="home_renovation"`); strings.Contains(body, `value="assistive_device"`) {
+			t.Error("the new case form offers a service switched off in the person's town")
+		}
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 409, "南翔镇已暂停受理")
+		// District staff choose a town; English is complete.
+		get("district", services+"?lang=en", 200, "Nanxiang", "Choose a town", "Anting", `Switch on “Assistive devices”`)
+		post("district", services, url.Values{"service_type": {"assistive_device"}, "enabled": {"1"}}, 303)
+		get("village", newCase, 200, `value="assistive_device"`)
+
+		// Projects: define one through the form; mistakes are shown at their row.
+		get("town", projects, 200, "还没有本地服务项目", `id="f-field_name_4"`, `id="f-field_kind_0"`)
+		form := url.Values{"name": {"助学"}, "name_en": {"School support"},
+			"field_name_0": {"school"}, "field_label_zh_0": {"学校"}, "field_label_en_0": {"School"}, "field_kind_0": {"text"}, "field_required_0": {"1"},
+			"field_name_2": {"Bad Name"}, "field_label_zh_2": {"程度"}, "field_kind_2": {"enum"}, "field_choices_2": {"低，高"}}
+		post("town", projects, form, 422, `id="e-field_name_2"`, "error-summary", `value="Bad Name"`)
+		form.Set("field_name_2", "level")
+		post("town", projects, form, 303)
+		p, err := e.app.Towns.Projects(context.Background(), orgunit.AllUnits(), "310114102")
+		if err != nil || len(p) != 1 || len(p[0].Fields) != 2 || len(p[0].Fields[1].Choices) != 2 {
+			t.Fatalf("the defined project: %+v %v", p, err)
+		}
+		code := p[0].Code
+		get("town", projects+"?created="+code, 200, "已定义项目 "+code, "学校*、程度")
+		if body := get("town", projects, 200); strings.Contains(body, "/promote") {
+			t.Error("town staff see the promote button")
+		}
+		// The new case form asks the project's fields; they are required on submission.
+		get("village", newCase, 200, `value="`+code+`"`, `id="f-`+code+`.school"`, `仅申请“助学”时填写`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.school"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"}, code + ".level": {"高"}}, 303)
+		var id int64
+		if err := d.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", `value="approve"`)
+		// Anting's person is not offered it, until district staff promote it.
+		if _, err := e.app.Users.Create(context.Background(), identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, testPassword, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens["town2"] = e.login("town2")
+		anting := fmt.Sprintf("/cases/new?person_id=%d", e.town2)
+		if body := get("town2", anting, 200, `value="assistive_device"`); strings.Contains(body, code) {
+			t.Error("the new case form offers Nanxiang's local project to Anting's person")
+		}
+		post("district", fmt.Sprintf("%s/%d/promote", projects, p[0].ID), url.Values{}, 303)
+		get("town2", anting, 200, `value="`+code+`"`)
+		get("district", projects+"?promoted="+code+"&lang=en", 200, "the whole district", "is now offered in the whole district")
+		post("district", fmt.Sprintf("%s/%d/promote", projects, p[0].ID), url.Values{}, 409, "error-summary")
+		post("district", fmt.Sprintf("/towns/310114103/projects/%d/promote", p[0].ID), url.Values{}, 404)
+		get("town", "/towns/310114102/services?lang=en", 200, "local project, offered in the district")
+	})
+}
+
+// TestDemoTowns loads the demo data: a local project with cases in the demo
+// town, and a service switched off in another town.
+func TestDemoTowns(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		var out strings.Builder
+		if err := a.LoadDemo(ctx, 400, 3, &out); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := a.Towns.Projects(ctx, orgunit.AllUnits(), "310114102")
+		if err != nil || len(ps) != 1 || len(ps[0].Fields) != 2 || ps[0].Cases == 0 {
+			t.Fatalf("demo project: %+v %v\n%s", ps, err, out.String())
+		}
+		svc, err := a.Towns.Services(ctx, orgunit.AllUnits(), "310114103", "zh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range svc {
+			if s.Code == "home_renovation" && s.Enabled {
+				t.Error("home renovation is on in Anting")
+			}
+		}
+	})
+}

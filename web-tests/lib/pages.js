@@ -39,13 +39,15 @@ export const ACCOUNTS = [
       '/cases/new?person_id={id}',
       '/cases/{case}',
       '/devices/stock',
+      '/towns/310114102/services',
+      '/towns/310114102/projects',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock'],
+      '/cases', '/cases/{case}', '/devices/stock', '/towns/310114102/services', '/towns/310114102/projects'],
   },
   {
     username: 'demo_village',
