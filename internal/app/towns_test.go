@@ -135,9 +135,13 @@ func TestTownServiceSwitches(t *testing.T) {
 		if st, _ := e.doRaw("town", "PUT", nanxiang+"/assistive_device", map[string]any{}, &eb, nil); st != 422 || !eb.has("enabled", "required") {
 			t.Errorf("no enabled: %d %+v", st, eb)
 		}
+		openCase := caseFor(e, e.in) // opened before the switch
 		var sv towns.Service
 		if st := e.do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, &sv); st != 200 || sv.Enabled {
 			t.Fatalf("switch off: %d %+v", st, sv)
+		}
+		if st, raw := e.doRaw("town", "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", openCase), map[string]any{"action": "cancel"}, nil, nil); st != 200 {
+			t.Errorf("an open case stops when its service is switched off: %d %s", st, raw)
 		}
 		// New cases are refused in Nanxiang, with a message naming the town and the service.
 		open := func(user string, person int64, typ string, data map[string]any, lang string) (int, errBody) {
