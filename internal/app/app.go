@@ -24,6 +24,7 @@ import (
 	"sunshine/internal/registry"
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
+	"sunshine/internal/towns"
 )
 
 // Config is what the binary needs to start.
@@ -55,6 +56,8 @@ type App struct {
 	Seekers *jobs.Store
 	// Rehab is the rehabilitation service: centres, bookings, sessions.
 	Rehab *rehab.Store
+	// Towns keeps the towns' service switches and local projects.
+	Towns *towns.Store
 	Log   *slog.Logger
 	pages *web.Renderer
 	// KeyCreated is true when this start created a new data key.
@@ -149,12 +152,18 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Cases.Register(a.Rehab.Type())
+	a.Towns = towns.NewStore(d, a.Cases)
+	a.Cases.Allowed = a.Towns.Allowed
+	if err := a.Towns.Load(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), rehab.Templates()); err != nil {
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), rehab.Templates(), towns.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -191,6 +200,7 @@ func (a *App) Router() *web.Router {
 	a.Renovation.Routes(rt)
 	a.Seekers.Routes(rt)
 	a.Rehab.Routes(rt)
+	a.Towns.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
@@ -200,6 +210,7 @@ func (a *App) Router() *web.Router {
 	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Labels: rehab.Labels(),
 		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -20,6 +20,7 @@ var BackupTables = []string{
 	"renovation_budgets", "renovation_commitments",
 	"job_seekers",
 	"rehab_centres", "rehab_bookings", "rehab_sessions",
+	"town_services", "town_projects",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.
@@ -55,6 +56,9 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 		return st, err
 	}
 	if err := a.systemEntry(ctx, "restore", label, st); err != nil {
+		return st, err
+	}
+	if err := a.Towns.Load(ctx); err != nil { // the restored local projects
 		return st, err
 	}
 	return st, a.checkKey(ctx)

@@ -16,6 +16,7 @@ import (
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/registry"
+	"sunshine/internal/towns"
 )
 
 // DemoPassword is the password of the demo accounts. It is printed when the
@@ -88,6 +89,9 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	}
 	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of Jiading, with %d and %d annual records\n", len(ds.Persons), len(ds.Units), now.Year()-1, now.Year())
 	if err := a.demoRehab(ctx, out); err != nil {
+		return err
+	}
+	if err := a.demoTowns(ctx, out); err != nil {
 		return err
 	}
 	var users int
@@ -255,5 +259,62 @@ func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
 		made++
 	}
 	fmt.Fprintf(out, "demo data: %d rehabilitation cases in 南翔镇\n", made)
+	return nil
+}
+
+// demoTowns shows the town modules: Nanxiang (the demo town) runs a local
+// project with two fields of its own and a few cases; Anting has switched
+// home renovation off. Only once: not when Nanxiang has projects already.
+func (a *App) demoTowns(ctx context.Context, out io.Writer) error {
+	const town, other = "310114102", "310114103"
+	sc := orgunit.ScopeOf(town)
+	have, err := a.Towns.Projects(ctx, sc, town)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	actor := audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}
+	p, err := a.Towns.CreateProject(ctx, sc, actor, town, towns.ProjectInput{
+		Name: "阳光助学陪读", NameEn: "Sunshine school companion",
+		Description: "为就读普通学校的残疾学生安排志愿者陪读（南翔镇试点）。",
+		Fields: []towns.FieldDef{
+			{Name: "school", LabelZh: "就读学校", LabelEn: "School", Kind: "text", Required: true},
+			{Name: "stage", LabelZh: "学段", LabelEn: "Stage", Kind: "enum", Choices: []string{"小学", "初中", "高中", "职校"}, Required: true},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("demo project: %w", err)
+	}
+	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT 3`, town, town+":")
+	if err != nil {
+		return fmt.Errorf("demo project cases: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("demo project cases: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	caller := registry.Caller{Actor: actor, Scope: sc}
+	schools := []string{"南翔小学", "南翔中学", "嘉定职校"}
+	stages := []string{"小学", "初中", "职校"}
+	for i, id := range ids {
+		c, err := a.Cases.Create(ctx, caller, id, p.Code, map[string]any{"need": "需要陪读", "school": schools[i], "stage": stages[i]})
+		if err != nil {
+			return fmt.Errorf("demo project case: %w", err)
+		}
+		if i == 0 {
+			if _, err := a.Cases.Act(ctx, caller, c.ID, "approve", nil, c.Version); err != nil {
+				return fmt.Errorf("demo project case: %w", err)
+			}
+		}
+	}
+	if _, err := a.Towns.SetService(ctx, orgunit.ScopeOf(other), actor, other, "home_renovation", false, "zh"); err != nil {
+		return fmt.Errorf("demo service switch: %w", err)
+	}
+	fmt.Fprintf(out, "demo towns: local project %s in %s with %d cases; home renovation switched off in %s\n", p.Code, town, len(ids), other)
 	return nil
 }

@@ -68,8 +68,22 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider:
 		nav = append(nav, web.NavItem{Label: page.T("康复排期", "Rehabilitation"), Href: "/rehab/schedule"})
 	}
+	switch town := p.OrgUnit; p.Role {
+	case identity.DistrictStaff, identity.TownStaff:
+		if p.Role == identity.DistrictStaff { // the district's first town; the page lets them choose
+			if ts, err := a.Towns.Towns(r.Context(), orgunit.ScopeOf(p.OrgUnit)); err == nil && len(ts) > 0 {
+				town = ts[0].Code
+			}
+		}
+		if len(town) == 9 {
+			nav = append(nav, web.NavItem{Label: page.T("街镇服务", "Town services"), Href: "/towns/" + town + "/services"})
+		}
+	}
 	for i := range nav {
 		nav[i].Current = r.URL.Path == nav[i].Href || (nav[i].Href != "/" && strings.HasPrefix(r.URL.Path, nav[i].Href+"/"))
+		if strings.HasPrefix(nav[i].Href, "/towns/") && strings.HasPrefix(r.URL.Path, "/towns/") {
+			nav[i].Current = true
+		}
 	}
 	page.Nav = nav
 	return page

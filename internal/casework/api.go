@@ -30,13 +30,17 @@ func (e *Engine) Routes(rt *web.Router) {
 
 // TypeView is a service type as the API shows it.
 type TypeView struct {
-	Code        string          `json:"code"`
-	Name        string          `json:"name"`
-	States      []string        `json:"states"`
-	StateInfo   []State         `json:"state_info"`
-	Initial     string          `json:"initial"`
-	CreateRoles []string        `json:"create_roles"`
-	Transitions []TransitionOut `json:"transitions"`
+	Code        string   `json:"code"`
+	Name        string   `json:"name"`
+	States      []string `json:"states"`
+	StateInfo   []State  `json:"state_info"`
+	Initial     string   `json:"initial"`
+	CreateRoles []string `json:"create_roles"`
+	// CreateFields are the data a new case takes (a local project's own fields).
+	CreateFields []Field         `json:"create_fields"`
+	Transitions  []TransitionOut `json:"transitions"`
+	// Enabled, with ?orgunit=, says whether a case may be opened there.
+	Enabled *bool `json:"enabled,omitempty"`
 }
 
 // TransitionOut is a transition as the API shows it (one per from-state).
@@ -50,9 +54,25 @@ type TransitionOut struct {
 
 func (e *Engine) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	lang := web.Lang(r)
+	unit := r.URL.Query().Get("orgunit")
+	if unit != "" {
+		if _, ok := registry.CallerOf(r, p).Scope.Narrow(unit); !ok {
+			return apperr.New(apperr.NotFound, "找不到这个组织单位，或不在您的管辖范围内。", "This org unit was not found or is outside your area.")
+		}
+	}
 	items := []TypeView{}
-	for _, t := range e.types {
-		v := TypeView{Code: t.Code, Name: t.Name(lang), StateInfo: t.States, Initial: t.Initial, CreateRoles: t.CreateRoles}
+	for _, t := range e.Types() {
+		v := TypeView{Code: t.Code, Name: t.Name(lang), StateInfo: t.States, Initial: t.Initial, CreateRoles: t.CreateRoles, CreateFields: t.CreateFields}
+		if v.CreateFields == nil {
+			v.CreateFields = []Field{}
+		}
+		if unit != "" {
+			ok, err := e.Available(r.Context(), t.Code, unit)
+			if err != nil {
+				return err
+			}
+			v.Enabled = &ok
+		}
 		for _, s := range t.States {
 			v.States = append(v.States, s.Code)
 		}

@@ -197,47 +197,110 @@ type newData struct {
 	Types      []typeOption
 	Type       string
 	Need       string
+	Unit       string     // the person's unit: only the types open to it are offered
+	Form       url.Values // the values of a failed submission
 }
 
-type typeOption struct{ Code, Name string }
+// typeOption is a service the form offers, with the fields of its own
+// (a local project's) beyond the need.
+type typeOption struct {
+	Code, Name string
+	Fields     []Field
+}
+
+// ownFields are a type's create fields beyond "need", which the form asks always.
+func ownFields(t *Type) []Field {
+	var out []Field
+	for _, f := range t.CreateFields {
+		if f.Name != "need" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// createData builds a new case's data from the posted form: the need, and
+// the type's own fields (posted as "<type>.<field>") by their kinds.
+func createData(r *http.Request, t *Type, need string) map[string]any {
+	data := map[string]any{"need": need}
+	for _, f := range ownFields(t) {
+		v := strings.TrimSpace(r.PostFormValue(t.Code + "." + f.Name))
+		switch f.Kind {
+		case KindInt, KindMoney:
+			if v != "" {
+				data[f.Name] = v // reported as not a number
+				if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+					data[f.Name] = json.Number(v)
+				}
+			}
+		case KindBool:
+			data[f.Name] = v == "true" || v == "on"
+		default:
+			if v != "" {
+				data[f.Name] = v
+			}
+		}
+	}
+	return data
+}
 
 // personFor checks the person of a new case: a person account opens cases
-// for themselves only; staff for persons in their scope (404 otherwise).
-func (pg *Pages) personFor(r *http.Request, p *web.Principal, raw string) (int64, string, error) {
+// for themselves only; staff for persons in their scope (404 otherwise). It
+// returns the person's id, name and unit ("" when unknown yet).
+func (pg *Pages) personFor(r *http.Request, p *web.Principal, raw string) (int64, string, string, error) {
 	c := registry.CallerOf(r, p)
 	raw = strings.TrimSpace(raw)
 	if p.Role == identity.Person {
 		if raw != "" && raw != strconv.FormatInt(c.PersonID, 10) {
-			return 0, "", apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person.")
+			return 0, "", "", apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person.")
 		}
-		return c.PersonID, "", nil
+		return c.PersonID, "", p.OrgUnit, nil
 	}
 	if raw == "" {
-		return 0, "", nil
+		return 0, "", "", nil
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, "", apperr.Validation(apperr.Field("person_id", "invalid", "档案编号应为正整数。", "The record number must be a whole number."))
+		return 0, "", "", apperr.Validation(apperr.Field("person_id", "invalid", "档案编号应为正整数。", "The record number must be a whole number."))
 	}
 	person, err := pg.Registry.Get(r.Context(), c, id)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	return id, person.Name, nil
+	return id, person.Name, person.OrgUnit, nil
 }
 
-func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d newData, formErr error) error {
+func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d newData, formErr *web.FormError) error {
 	page := pg.NewPage(r, p, "")
 	page.Title = page.T("申请服务", "Request a service")
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.T("个案", "Cases"), Href: "/cases"}, {Label: page.Title}}
-	if formErr != nil {
-		page.Error = web.FormErrorOf(formErr, page.Lang)
-	}
+	page.Error = formErr
 	d.IsPerson = p.Role == identity.Person
+	if d.Form == nil {
+		d.Form = url.Values{}
+	}
+	unit := d.Unit
+	if unit == "" && len(p.OrgUnit) >= 9 {
+		unit = p.OrgUnit // no person yet: the services of the caller's own town
+	}
 	for _, t := range pg.Engine.Types() {
-		if slices.Contains(t.CreateRoles, p.Role) {
-			d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang)})
+		if !slices.Contains(t.CreateRoles, p.Role) {
+			continue
 		}
+		if unit != "" {
+			ok, err := pg.Engine.Available(r.Context(), t.Code, unit)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		fields := ownFields(t)
+		for i := range fields {
+			fields[i].Name = t.Code + "." + fields[i].Name
+		}
+		d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang), Fields: fields})
 	}
 	page.Data = d
 	return pg.Render(w, r, status, "case_new.html", page)
@@ -245,14 +308,14 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	raw := r.URL.Query().Get("person_id")
-	id, name, err := pg.personFor(r, p, raw)
+	id, name, unit, err := pg.personFor(r, p, raw)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
-			return pg.newPage(w, r, p, http.StatusUnprocessableEntity, newData{PersonID: raw}, err)
+			return pg.newPage(w, r, p, http.StatusUnprocessableEntity, newData{PersonID: raw}, web.FormErrorOf(err, web.PageLang(r)))
 		}
 		return err
 	}
-	d := newData{PersonName: name}
+	d := newData{PersonName: name, Unit: unit, Type: r.URL.Query().Get("service_type")}
 	if id != 0 {
 		d.PersonID = strconv.FormatInt(id, 10)
 	}
@@ -260,9 +323,10 @@ func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principa
 }
 
 func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	d := newData{PersonID: strings.TrimSpace(r.PostFormValue("person_id")), Type: r.PostFormValue("service_type"), Need: strings.TrimSpace(r.PostFormValue("need"))}
-	id, name, err := pg.personFor(r, p, d.PersonID)
-	d.PersonName = name
+	d := newData{PersonID: strings.TrimSpace(r.PostFormValue("person_id")), Type: r.PostFormValue("service_type"), Need: strings.TrimSpace(r.PostFormValue("need")),
+		Form: r.PostForm}
+	id, name, unit, err := pg.personFor(r, p, d.PersonID)
+	d.PersonName, d.Unit = name, unit
 	if err == nil && id == 0 {
 		err = apperr.Validation(apperr.Field("person_id", "required", "请填写档案编号。", "Enter the record number."))
 	}
@@ -270,19 +334,30 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 		err = apperr.Validation(apperr.Field("need", "required", "请说明需要什么帮助。", "Say what help is needed."))
 	}
 	var cs Case
+	t, known := pg.Engine.TypeOf(d.Type)
 	if err == nil {
-		field := "need" // the type's first create field takes the text
-		if t, ok := pg.Engine.TypeOf(d.Type); ok && len(t.CreateFields) > 0 {
-			field = t.CreateFields[0].Name
+		data := map[string]any{"need": d.Need}
+		if known {
+			data = createData(r, t, d.Need)
 		}
-		data := map[string]any{field: d.Need}
 		cs, err = pg.Engine.Create(r.Context(), registry.CallerOf(r, p), id, d.Type, data)
 	}
 	if err != nil {
-		if web.FormErrorOf(err, web.PageLang(r)) == nil {
+		fe := web.FormErrorOf(err, web.PageLang(r))
+		if fe == nil {
 			return err
 		}
-		return pg.newPage(w, r, p, web.Status(apperr.CodeOf(err)), d, err)
+		if known { // the type's own fields are posted as "<type>.<field>"
+			for _, f := range ownFields(t) {
+				for i := range fe.Fields {
+					if fe.Fields[i].Field == f.Name {
+						fe.Fields[i].Field = t.Code + "." + f.Name
+						fe.ByField[fe.Fields[i].Field] = fe.Fields[i].Message
+					}
+				}
+			}
+		}
+		return pg.newPage(w, r, p, web.Status(apperr.CodeOf(err)), d, fe)
 	}
 	web.Redirect(w, r, fmt.Sprintf("/cases/%d", cs.ID))
 	return nil
@@ -388,6 +463,11 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 			label = page.T(n[0], n[1])
 		} else if n, ok := pg.Labels[k]; ok {
 			label = page.T(n[0], n[1])
+		}
+		for _, f := range t.CreateFields { // a local project's own fields
+			if f.Name == k {
+				label = page.T(f.Zh, f.En)
+			}
 		}
 		v := fmt.Sprint(cs.Data[k])
 		if n, ok := pg.Labels[v]; ok {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sunshine/internal/audit"
@@ -53,36 +54,78 @@ type Event struct {
 // Engine runs the workflows of the registered service types.
 type Engine struct {
 	db    *db.DB
+	mu    sync.RWMutex // guards types: service types defined at run time are registered while requests run
 	types []*Type
 	log   *audit.Log
 	// Changed, when set, is told inside the transaction which persons' cases
 	// changed state (the indicators count dispensed devices, sessions…).
 	Changed registry.ChangeHook
+	// Allowed, when set, says whether a case of a type may be opened for a
+	// person of a (level-4) unit: nil, or an error (a conflict naming the
+	// reason). Create calls it in its transaction; the service types API and
+	// the new case page ask it through Available.
+	Allowed func(ctx context.Context, q Querier, typeCode, unit string) error
+}
+
+// Querier reads one row: a *db.DB or a *db.Tx.
+type Querier interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
 }
 
 // NewEngine returns an engine with no service types.
 func NewEngine(d *db.DB, log *audit.Log) *Engine { return &Engine{db: d, log: log} }
 
-// Register adds a service type. It panics on an invalid definition (a
+// Register adds a service type, or replaces the type of the same code (types
+// defined at run time change). It panics on an invalid definition (a
 // programming error, caught by any test that starts the app).
 func (e *Engine) Register(t *Type) {
 	if err := t.check(); err != nil {
 		panic(err)
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, x := range e.types {
+		if x.Code == t.Code {
+			e.types[i] = t
+			return
+		}
+	}
 	e.types = append(e.types, t)
 }
 
 // Types lists the service types.
-func (e *Engine) Types() []*Type { return e.types }
+func (e *Engine) Types() []*Type {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.types)
+}
 
 // TypeOf finds a service type.
 func (e *Engine) TypeOf(code string) (*Type, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	for _, t := range e.types {
 		if t.Code == code {
 			return t, true
 		}
 	}
 	return nil, false
+}
+
+// Available reports whether a case of the type may be opened for a person of
+// unit (see Allowed); the error is for failures to find out.
+func (e *Engine) Available(ctx context.Context, typeCode, unit string) (bool, error) {
+	if e.Allowed == nil {
+		return true, nil
+	}
+	err := e.Allowed(ctx, e.db, typeCode, unit)
+	if err == nil {
+		return true, nil
+	}
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return false, nil
+	}
+	return false, err
 }
 
 func decodeData(raw []byte) (map[string]any, error) {
@@ -176,6 +219,11 @@ func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, 
 		}
 		if err != nil {
 			return fmt.Errorf("open case: %w", err)
+		}
+		if e.Allowed != nil {
+			if err := e.Allowed(ctx, tx, t.Code, unit); err != nil {
+				return err
+			}
 		}
 		raw, _ := json.Marshal(data)
 		now := db.Millis(tx.Now)

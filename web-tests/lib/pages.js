@@ -42,13 +42,15 @@ export const ACCOUNTS = [
       '/rehab/centres',
       '/rehab/centres?edit=1',
       '/rehab/schedule',
+      '/towns/310114102/services',
+      '/towns/310114102/projects',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule'],
+      '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/towns/310114102/services', '/towns/310114102/projects'],
   },
   {
     username: 'demo_village',

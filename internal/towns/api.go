@@ -1,0 +1,110 @@
+package towns
+
+import (
+	"net/http"
+	"strconv"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+// Who may do what: town staff for their town, district staff for every town
+// of their district; only district staff promote.
+var (
+	townStaff = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	promoters = web.Roles(identity.DistrictStaff)
+)
+
+// Routes registers the towns API.
+func (s *Store) Routes(rt *web.Router) {
+	rt.Handle("GET /api/v1/towns/{code}/services", townStaff, s.apiServices)
+	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService)
+	rt.Handle("GET /api/v1/towns/{code}/projects", townStaff, s.apiProjects)
+	rt.Handle("POST /api/v1/towns/{code}/projects", townStaff, s.apiCreateProject)
+	rt.Handle("PUT /api/v1/towns/{code}/projects/{id}", townStaff, s.apiUpdateProject)
+	rt.Handle("POST /api/v1/projects/{id}/promote", promoters, s.apiPromote)
+}
+
+func projectID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "找不到这个项目。", "There is no such project.")
+	}
+	return id, nil
+}
+
+func (s *Store) apiServices(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	items, err := s.Services(r.Context(), orgunit.ScopeOf(p.OrgUnit), r.PathValue("code"), web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, web.List[Service]{Items: items, Total: len(items)})
+}
+
+func (s *Store) apiSetService(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in struct {
+		Enabled *bool `json:"enabled"`
+	}
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Enabled == nil {
+		return apperr.Validation(apperr.Field("enabled", "required", "请说明开启（true）还是关闭（false）。", "Say whether the service is on (true) or off (false)."))
+	}
+	sv, err := s.SetService(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), r.PathValue("type"), *in.Enabled, web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, sv)
+}
+
+func (s *Store) apiProjects(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	items, err := s.Projects(r.Context(), orgunit.ScopeOf(p.OrgUnit), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, web.List[Project]{Items: items, Total: len(items)})
+}
+
+func (s *Store) apiCreateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in ProjectInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	pr, err := s.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, pr)
+}
+
+func (s *Store) apiUpdateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	var in ProjectInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	pr, err := s.UpdateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), id, in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, pr)
+}
+
+func (s *Store) apiPromote(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	pr, err := s.Promote(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, pr)
+}
