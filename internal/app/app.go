@@ -13,6 +13,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/devices"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
@@ -49,6 +50,8 @@ type App struct {
 	Cases      *casework.Engine
 	Devices    *devices.Store
 	Renovation *renovation.Store
+	// Employment keeps employers and computes the quota levy (DOMAIN.md §5).
+	Employment *employment.Store
 	Log        *slog.Logger
 	pages      *web.Renderer
 	// KeyCreated is true when this start created a new data key.
@@ -135,12 +138,15 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Register(a.Devices.Type())
 	a.Renovation = renovation.NewStore(d)
 	a.Cases.Register(a.Renovation.Type())
+	a.Employment = employment.NewStore(d, v, units, reg, log)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: jobs, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates()); err != nil {
+	maps.Copy(funcs, employment.TemplateFuncs())
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(),
+		employment.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -162,7 +168,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 	}
 	u := s.User
 	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
+		PersonID: u.PersonID, EmployerID: u.EmployerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
 // Router builds the router with every route.
@@ -175,6 +181,7 @@ func (a *App) Router() *web.Router {
 	a.Cases.Routes(rt)
 	a.Devices.Routes(rt)
 	a.Renovation.Routes(rt)
+	a.Employment.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
@@ -182,6 +189,8 @@ func (a *App) Router() *web.Router {
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
+		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) { return a.Units.InScope(r.Context(), sc, 3) }}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})
