@@ -190,7 +190,9 @@ func (a *App) Router() *web.Router {
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
-		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) { return a.Units.InScope(r.Context(), sc, 3) }}).Routes(rt)
+		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
+			return a.Units.InScope(r.Context(), sc, 3)
+		}}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -3,8 +3,8 @@ package employment
 import (
 	"embed"
 	"errors"
-	"html/template"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"

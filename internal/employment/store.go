@@ -611,3 +611,15 @@ func (s *Store) contactPhone(ctx context.Context, c Caller, id int64) (string, e
 	}
 	return s.vault.Open(fPhone, sealed)
 }
+
+// DemoAccessibility is a plausible set of accessibility features for the
+// i-th demo employer.
+func DemoAccessibility(i int) []string {
+	var out []string
+	for j, f := range Accessibility {
+		if (i+j)%3 == 0 {
+			out = append(out, f.Code)
+		}
+	}
+	return out
+}

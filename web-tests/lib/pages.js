@@ -8,6 +8,10 @@
 //            through the form at /imports (district staff only)
 //   {case}   an open case the account sees: the first linked from /cases?show=open,
 //            or one it opens through the form at /cases/new (for person {id})
+//   {employer} an employer the account sees: its own (employer accounts), else the first on /employers
+//
+// The public levy calculator /levy needs no sign-in; the harness signs every
+// account in, so it is listed for every account.
 
 export const DEMO_PASSWORD = 'sunshine-demo-310114';
 
@@ -39,13 +43,20 @@ export const ACCOUNTS = [
       '/cases/new?person_id={id}',
       '/cases/{case}',
       '/devices/stock',
+      '/employers',
+      '/employers/new',
+      '/employers/{employer}',
+      '/employers/{employer}/edit',
+      '/levy/statement',
+      '/levy',
+      '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock'],
+      '/cases', '/cases/{case}', '/devices/stock', '/employers', '/employers/{employer}', '/levy/statement', '/levy'],
   },
   {
     username: 'demo_village',
@@ -54,22 +65,23 @@ export const ACCOUNTS = [
       '/', '/persons', '/persons/{id}', '/persons/{id}/annual/{year}',
       // a village: no units below, so no drill-down by unit; an empty gap list
       '/indicators/rehab_rate', '/indicators/survey_coverage/gap', '/indicators/compare',
-      '/cases', '/cases/new?person_id={id}', '/cases/{case}',
+      '/cases', '/cases/new?person_id={id}', '/cases/{case}', '/levy',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}', '/levy'] },
   {
     username: 'demo_leader',
     role: 'leader',
     // figures only: the gap lists (persons) are not theirs
-    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare'],
+    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare', '/levy'],
   },
-  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit'] },
-  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
-  { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
+  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/levy'] },
+  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users', '/levy'] },
+  { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users', '/levy'] },
   // the provider opens no cases: {case} is the one an account above opened
-  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
-  { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/levy'] },
+  { username: 'demo_volunteer', role: 'volunteer', pages: ['/', '/levy'] },
+  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy'] },
 ];
 
 /** The languages of the UI: the query value, and the <html lang> expected for it. */
