@@ -11,7 +11,7 @@
 //   {employer} an employer the account sees: its own (employer accounts), else the first on /employers
 //
 // The public levy calculator /levy needs no sign-in; the harness signs every
-// account in, so it is listed for every account.
+// account in, so it is checked as the employer account (and its result as demo).
 
 export const DEMO_PASSWORD = 'sunshine-demo-310114';
 
@@ -43,12 +43,7 @@ export const ACCOUNTS = [
       '/cases/new?person_id={id}',
       '/cases/{case}',
       '/devices/stock',
-      '/employers',
-      '/employers/new',
       '/employers/{employer}',
-      '/employers/{employer}/edit',
-      '/levy/statement',
-      '/levy',
       '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
     ],
   },
@@ -56,7 +51,7 @@ export const ACCOUNTS = [
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock', '/employers', '/employers/{employer}', '/levy/statement', '/levy'],
+      '/cases', '/cases/{case}', '/devices/stock', '/employers', '/employers/new', '/employers/{employer}/edit', '/levy/statement'],
   },
   {
     username: 'demo_village',
@@ -65,22 +60,22 @@ export const ACCOUNTS = [
       '/', '/persons', '/persons/{id}', '/persons/{id}/annual/{year}',
       // a village: no units below, so no drill-down by unit; an empty gap list
       '/indicators/rehab_rate', '/indicators/survey_coverage/gap', '/indicators/compare',
-      '/cases', '/cases/new?person_id={id}', '/cases/{case}', '/levy',
+      '/cases', '/cases/new?person_id={id}', '/cases/{case}',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}', '/levy'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}'] },
   {
     username: 'demo_leader',
     role: 'leader',
     // figures only: the gap lists (persons) are not theirs
-    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare', '/levy'],
+    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare'],
   },
-  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/levy'] },
-  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users', '/levy'] },
-  { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users', '/levy'] },
+  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit'] },
+  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
+  { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
   // the provider opens no cases: {case} is the one an account above opened
-  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/levy'] },
-  { username: 'demo_volunteer', role: 'volunteer', pages: ['/', '/levy'] },
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
+  { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
   { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy'] },
 ];
 
