@@ -182,6 +182,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	unit := fs.String("orgunit", "", "org unit code")
 	name := fs.String("name", "", "display name")
 	person := fs.Int64("person", 0, "registry person id (role person)")
+	employer := fs.Int64("employer", 0, "employer id (role employer)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	defer a.Close()
-	u, err := a.Users.Create(ctx, identity.User{Username: *username, Role: *role, OrgUnit: *unit, Name: *name, PersonID: *person}, password,
+	u, err := a.Users.Create(ctx, identity.User{Username: *username, Role: *role, OrgUnit: *unit, Name: *name, PersonID: *person, EmployerID: *employer}, password,
 		func(tx *db.Tx) error {
 			return audit.Append(ctx, tx, audit.Actor{Username: "cli", Role: "system"}.Entry(audit.ActionUserAdd, "user", *username, *unit))
 		})

@@ -13,6 +13,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/devices"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/jobs"
@@ -58,8 +59,10 @@ type App struct {
 	Rehab *rehab.Store
 	// Towns keeps the towns' service switches and local projects.
 	Towns *towns.Store
-	Log   *slog.Logger
-	pages *web.Renderer
+	// Employment keeps employers and computes the quota levy (DOMAIN.md §5).
+	Employment *employment.Store
+	Log        *slog.Logger
+	pages      *web.Renderer
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -158,12 +161,15 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		log.Close()
 		return nil, err
 	}
+	a.Employment = employment.NewStore(d, v, units, reg, log)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), rehab.Templates(), towns.Templates()); err != nil {
+	maps.Copy(funcs, employment.TemplateFuncs())
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(),
+		rehab.Templates(), towns.Templates(), employment.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -185,7 +191,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 	}
 	u := s.User
 	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
+		PersonID: u.PersonID, EmployerID: u.EmployerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
 // Router builds the router with every route.
@@ -201,6 +207,7 @@ func (a *App) Router() *web.Router {
 	a.Seekers.Routes(rt)
 	a.Rehab.Routes(rt)
 	a.Towns.Routes(rt)
+	a.Employment.Routes(rt)
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
@@ -211,6 +218,10 @@ func (a *App) Router() *web.Router {
 		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
+		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
+			return a.Units.InScope(r.Context(), sc, 3)
+		}}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -14,13 +14,14 @@ import (
 // BackupTables are the tables a backup holds, parents before children.
 // Sessions are left out: a restored database starts with everyone signed out.
 var BackupTables = []string{
-	"orgunits", "persons", "annual_records", "users", "audit_log", "audit_head", "imports",
+	"orgunits", "persons", "annual_records", "employers", "users", "audit_log", "audit_head", "imports",
 	"indicator_facts", "indicator_rollup", "indicator_targets",
 	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
 	"renovation_budgets", "renovation_commitments",
 	"job_seekers",
 	"rehab_centres", "rehab_bookings", "rehab_sessions",
 	"town_services", "town_projects",
+	"employer_figures", "employer_employees", "levy_params",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.

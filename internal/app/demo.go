@@ -11,6 +11,7 @@ import (
 
 	"sunshine/internal/audit"
 	"sunshine/internal/demo"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -94,6 +95,10 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	if err := a.demoTowns(ctx, out); err != nil {
 		return err
 	}
+	firstEmployer, err := a.loadDemoEmployers(ctx, now.Year(), out)
+	if err != nil {
+		return err
+	}
 	var users int
 	if err := a.DB.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
 		return fmt.Errorf("count users: %w", err)
@@ -128,6 +133,9 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 		{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: "310114"},
 		{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: "310114"},
 		{Username: "demo_auditor", Name: "安全审计员演示账户", Role: identity.Auditor, OrgUnit: "310114"},
+	}
+	if firstEmployer != 0 {
+		accounts = append(accounts, identity.User{Username: "demo_employer", Name: "用人单位演示账户", Role: identity.Employer, OrgUnit: town, EmployerID: firstEmployer})
 	}
 	for _, u := range accounts {
 		if _, err := a.Users.Create(ctx, u, DemoPassword, func(tx *db.Tx) error {
@@ -317,4 +325,72 @@ func (a *App) demoTowns(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "demo towns: local project %s in %s with %d cases; home renovation switched off in %s\n", p.Code, town, len(ids), other)
 	return nil
+}
+
+// demoEmployers are the demo employers of Jiading: name, town, the first 17
+// characters of a made-up credit code, staff and average wage (yuan) of the
+// year, and how many demo persons work there by grade (1–4).
+var demoEmployers = []struct {
+	name, town, code string
+	staff            int
+	wage             int64
+	grades           [4]int
+}{
+	{"南翔精密制造有限公司（演示）", "310114102", "91310114MA1GD0001", 260, 118000, [4]int{0, 1, 1, 0}},
+	{"安亭汽车配件有限公司（演示）", "310114103", "91310114MA1GD0002", 480, 156000, [4]int{1, 1, 3, 2}},
+	{"马陆葡萄合作社（演示）", "310114106", "91310114MA1GD0003", 28, 72000, [4]int{0, 0, 0, 0}},
+	{"嘉定物流服务有限公司（演示）", "310114118", "91310114MA1GD0004", 150, 98000, [4]int{0, 0, 1, 0}},
+	{"菊园信息技术有限公司（演示）", "310114401", "91310114MA1GD0005", 90, 260000, [4]int{1, 0, 0, 0}},
+}
+
+// loadDemoEmployers registers the demo employers with this year's figures,
+// linked demo persons of the right grades, and the district's levy
+// parameters (a demo social average wage); it returns the first employer.
+func (a *App) loadDemoEmployers(ctx context.Context, year int, out io.Writer) (int64, error) {
+	sys := employment.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114"),
+		Registry: registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
+	p := employment.DefaultParams()
+	p.OrgUnit, p.Year, p.SocialAverageWageCents = "310114", year, 100000_00
+	if _, err := a.Employment.SetParams(ctx, sys.Scope, sys.Actor, p); err != nil {
+		return 0, fmt.Errorf("demo levy parameters: %w", err)
+	}
+	var first int64
+	used := map[int64]bool{}
+	for i, de := range demoEmployers {
+		e, err := a.Employment.Create(ctx, sys, employment.EmployerInput{Name: de.name, USCC: de.code + string(employment.USCCCheckChar(de.code)),
+			OrgUnit: de.town, Address: "上海市嘉定区（演示地址）", ContactName: "人事部", ContactPhone: fmt.Sprintf("1390000%04d", i+1),
+			Accessibility: employment.DemoAccessibility(i)})
+		if err != nil {
+			return 0, fmt.Errorf("demo employer %d: %w", i, err)
+		}
+		if first == 0 {
+			first = e.ID
+		}
+		if _, err := a.Employment.PutFigures(ctx, sys, e.ID, employment.Figures{Year: year, Staff: de.staff, AverageWageCents: de.wage * 100}); err != nil {
+			return 0, fmt.Errorf("demo employer %d: %w", i, err)
+		}
+		for g, n := range de.grades {
+			rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE grade = ? AND status = 'active' AND orgunit >= ? AND orgunit < ? ORDER BY id LIMIT ?`,
+				g+1, de.town, de.town+":", n+len(used))
+			if err != nil {
+				return 0, fmt.Errorf("demo employees: %w", err)
+			}
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err == nil && !used[id] && len(ids) < n {
+					ids = append(ids, id)
+				}
+			}
+			rows.Close()
+			for _, id := range ids {
+				used[id] = true
+				if _, err := a.Employment.Link(ctx, sys, e.ID, id, fmt.Sprintf("%d-03-01", year-2)); err != nil {
+					return 0, fmt.Errorf("demo employee: %w", err)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(out, "demo employers: %d in Jiading, with %d figures and linked employees\n", len(demoEmployers), year)
+	return first, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"sunshine/internal/app"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
@@ -43,6 +44,8 @@ type env struct {
 	town2  int64             // a person in villageTown2
 	out    int64             // a person in villageOut
 	year   int
+	// Employers: in Nanxiang (the employer account's own), in Anting, in Kunshan.
+	empIn, empTown2, empOut int64
 }
 
 // fixtureID is the ID number of the n-th person of newEnv.
@@ -114,6 +117,21 @@ func newEnv(t *testing.T, d *db.DB) *env {
 			t.Fatal(err)
 		}
 	}
+	mkEmployer := func(name, town, first17 string, staff int, wage int64) int64 {
+		em, err := a.Employment.Create(ctx, employment.Caller{Scope: orgunit.ScopeOf("3")}, employment.EmployerInput{Name: name,
+			USCC: first17 + string(employment.USCCCheckChar(first17)), OrgUnit: town, ContactPhone: "13912345678", Accessibility: []string{"step_free"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Employment.PutFigures(ctx, employment.Caller{Scope: orgunit.ScopeOf("3")}, em.ID,
+			employment.Figures{Year: e.year, Staff: staff, AverageWageCents: wage}); err != nil {
+			t.Fatal(err)
+		}
+		return em.ID
+	}
+	e.empIn = mkEmployer("南翔精密制造", "310114102", "91310114MA1GT0001", 200, 120000_00)
+	e.empTown2 = mkEmployer("安亭汽车配件", "310114103", "91310114MA1GT0002", 80, 90000_00)
+	e.empOut = mkEmployer("玉山电子", "320583100", "91320583MA1GT0003", 500, 100000_00)
 	users := []identity.User{
 		{Username: "district", Role: identity.DistrictStaff, OrgUnit: "310114"},
 		{Username: "town", Role: identity.TownStaff, OrgUnit: "310114102"},
@@ -125,6 +143,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		{Username: "sysadmin", Role: identity.SysAdmin, OrgUnit: "310114"},
 		{Username: "secadmin", Role: identity.SecAdmin, OrgUnit: "310114"},
 		{Username: "auditor", Role: identity.Auditor, OrgUnit: "310114"},
+		{Username: "employer", Role: identity.Employer, OrgUnit: "310114102", EmployerID: e.empIn},
 	}
 	for _, u := range users {
 		if _, err := a.Users.Create(ctx, u, testPassword, nil); err != nil {

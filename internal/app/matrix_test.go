@@ -171,7 +171,7 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries(), jobEntries(), rehabEntries(), townEntries()} {
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries(), jobEntries(), rehabEntries(), townEntries(), employmentEntries()} {
 		for k, v := range more {
 			m[k] = v
 		}
@@ -348,7 +348,7 @@ func code3(user string) string {
 var userOfRole = map[string]string{
 	identity.DistrictStaff: "district", identity.TownStaff: "town", identity.VillageAssistant: "village",
 	identity.Provider: "provider", identity.Volunteer: "volunteer", identity.Person: "person", identity.Leader: "leader",
-	identity.SysAdmin: "sysadmin", identity.SecAdmin: "secadmin", identity.Auditor: "auditor",
+	identity.SysAdmin: "sysadmin", identity.SecAdmin: "secadmin", identity.Auditor: "auditor", identity.Employer: "employer",
 }
 
 func roleOfUser(u string) string {

@@ -55,6 +55,14 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 		nav = append(nav, web.NavItem{Label: page.T("审计日志", "Audit log"), Href: "/audit"})
 	case identity.SysAdmin, identity.SecAdmin:
 		nav = append(nav, web.NavItem{Label: page.T("用户", "Users"), Href: "/users"})
+	case identity.Employer:
+		if p.EmployerID != 0 {
+			nav = append(nav, web.NavItem{Label: page.T("本单位", "My organisation"), Href: fmt.Sprintf("/employers/%d", p.EmployerID)})
+		}
+	}
+	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff:
+		nav = append(nav, web.NavItem{Label: page.T("用人单位", "Employers"), Href: "/employers"})
 	}
 	switch p.Role {
 	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person:

@@ -161,13 +161,14 @@ func (a *App) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Princ
 		Role     string `json:"role"`
 		OrgUnit  string `json:"orgunit"`
 		PersonID int64  `json:"person_id"`
+		Employer int64  `json:"employer_id"`
 		Password string `json:"password"`
 	}
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
 	u, err := a.Users.Create(r.Context(), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
-		OrgUnit: body.OrgUnit, PersonID: body.PersonID}, body.Password, func(tx *db.Tx) error {
+		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer}, body.Password, func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", body.Username, body.OrgUnit))
 	})
 	if err != nil {

@@ -14,11 +14,13 @@ const (
 	SysAdmin         = "sysadmin"
 	SecAdmin         = "secadmin"
 	Auditor          = "auditor"
+	// Employer is an employer's staff account: only its own organisation.
+	Employer = "employer"
 )
 
 // Roles lists every role, in display order.
 func Roles() []string {
-	return []string{DistrictStaff, TownStaff, VillageAssistant, Provider, Volunteer, Person, Leader, SysAdmin, SecAdmin, Auditor}
+	return []string{DistrictStaff, TownStaff, VillageAssistant, Provider, Volunteer, Person, Leader, SysAdmin, SecAdmin, Auditor, Employer}
 }
 
 // Staff are the federation staff roles that work on the registry in their scope.
@@ -42,6 +44,7 @@ func RoleName(r, lang string) string {
 		Volunteer: {"志愿者", "Volunteer"}, Person: {"残疾人或监护人", "Disabled person or guardian"},
 		Leader: {"领导", "Leader"}, SysAdmin: {"系统管理员", "System administrator"},
 		SecAdmin: {"安全管理员", "Security administrator"}, Auditor: {"安全审计员", "Auditor"},
+		Employer: {"用人单位", "Employer"},
 	}
 	n, ok := names[r]
 	if !ok {

@@ -34,9 +34,11 @@ type User struct {
 	Role     string `json:"role"`
 	OrgUnit  string `json:"orgunit"`
 	PersonID int64  `json:"person_id,omitempty"`
-	Lang     string `json:"lang,omitempty"`
-	Display  string `json:"display,omitempty"`
-	Disabled bool   `json:"disabled,omitempty"`
+	// EmployerID links an account of the role "employer" to its organisation.
+	EmployerID int64  `json:"employer_id,omitempty"`
+	Lang       string `json:"lang,omitempty"`
+	Display    string `json:"display,omitempty"`
+	Disabled   bool   `json:"disabled,omitempty"`
 }
 
 // Session is an authenticated session as seen by a request.
@@ -125,11 +127,11 @@ func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool,
 	return &Store{db: d, unitExists: unitExists, dummyHash: h}
 }
 
-const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), lang, display, disabled`
+const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, disabled`
 
 func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := sc.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.Lang, &u.Display, &u.Disabled)
+	err := sc.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display, &u.Disabled)
 	return u, err
 }
 
@@ -156,6 +158,9 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 	if u.Role == Person && u.PersonID == 0 {
 		fields = append(fields, apperr.Field("person_id", "required", "残疾人账户需关联残疾人档案。", "A person account must be linked to a registry record."))
 	}
+	if u.Role == Employer && u.EmployerID == 0 {
+		fields = append(fields, apperr.Field("employer_id", "required", "用人单位账户需关联用人单位。", "An employer account must be linked to an employer."))
+	}
 	if len(fields) > 0 {
 		return User{}, apperr.Validation(fields...)
 	}
@@ -173,9 +178,13 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 	if u.PersonID != 0 {
 		person = u.PersonID
 	}
+	var employer any
+	if u.EmployerID != 0 {
+		employer = u.EmployerID
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, password_hash, lang, display, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, hash, u.Lang, u.Display, db.Millis(tx.Now)).Scan(&u.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, employer_id, password_hash, lang, display, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, employer, hash, u.Lang, u.Display, db.Millis(tx.Now)).Scan(&u.ID)
 		if db.IsUniqueViolation(err) {
 			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T("用户名已被使用。", "This username is taken."),
 				Fields: []apperr.FieldError{apperr.Field("username", "duplicate", "用户名已被使用。", "This username is taken.")}}
@@ -247,7 +256,7 @@ func (s *Store) Login(ctx context.Context, username, password, kind string) (str
 	var failed int
 	var lockedUntil int64
 	row := s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash, failed_logins, locked_until FROM users WHERE username = ?`, strings.TrimSpace(username))
-	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.Lang, &u.Display, &u.Disabled, &hash, &failed, &lockedUntil)
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display, &u.Disabled, &hash, &failed, &lockedUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		VerifyPassword(s.dummyHash, password) // same work as for a real account
 		return "", Session{}, badCredentials()
@@ -330,10 +339,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	}
 	var sess Session
 	var created, seen int64
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), u.lang, u.display, u.disabled,
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), COALESCE(u.employer_id, 0), u.lang, u.display, u.disabled,
 			s.kind, s.created_at, s.last_seen
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, sum).Scan(
-		&sess.User.ID, &sess.User.Username, &sess.User.Name, &sess.User.Role, &sess.User.OrgUnit, &sess.User.PersonID,
+		&sess.User.ID, &sess.User.Username, &sess.User.Name, &sess.User.Role, &sess.User.OrgUnit, &sess.User.PersonID, &sess.User.EmployerID,
 		&sess.User.Lang, &sess.User.Display, &sess.User.Disabled, &sess.Kind, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errSessionEnded()

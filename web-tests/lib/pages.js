@@ -8,6 +8,10 @@
 //            through the form at /imports (district staff only)
 //   {case}   an open case the account sees: the first linked from /cases?show=open,
 //            or one it opens through the form at /cases/new (for person {id})
+//   {employer} an employer the account sees: its own (employer accounts), else the first on /employers
+//
+// The public levy calculator /levy needs no sign-in; the harness signs every
+// account in, so it is checked as the employer account (and its result as demo).
 
 export const DEMO_PASSWORD = 'sunshine-demo-310114';
 
@@ -44,13 +48,16 @@ export const ACCOUNTS = [
       '/rehab/schedule',
       '/towns/310114102/services',
       '/towns/310114102/projects',
+      '/employers/{employer}',
+      '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
     ],
   },
   {
     username: 'demo_town',
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
-      '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/towns/310114102/services', '/towns/310114102/projects'],
+      '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/towns/310114102/services', '/towns/310114102/projects',
+      '/employers', '/employers/new', '/employers/{employer}/edit', '/levy/statement'],
   },
   {
     username: 'demo_village',
@@ -75,6 +82,7 @@ export const ACCOUNTS = [
   // the provider opens no cases: {case} is the one an account above opened
   { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
+  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy'] },
 ];
 
 /** The languages of the UI: the query value, and the <html lang> expected for it. */

@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer'];
 
 export class Placeholders {
   /**
@@ -144,6 +144,29 @@ export class Placeholders {
         const m = /^\/cases\/(\d+)$/.exec(new URL(page.url()).pathname);
         assert.ok(done?.status() === 200 && m, `${what}: submitting the new-case form ended on ${await whereAmI(page)} (HTTP ${done?.status()})`);
         return m[1];
+      }),
+    );
+  }
+
+  /**
+   * {employer}: an employer the account sees: the first linked from the home
+   * page (an employer account's own organisation, in the navigation), else
+   * from /employers (staff).
+   */
+  employer() {
+    return this.once('employer', () =>
+      withPage(this.context, async (page) => {
+        const what = `{employer} for ${this.who}`;
+        for (const path of ['/', '/employers']) {
+          const resp = await page.goto(`${this.base}${path}`);
+          if (resp?.status() !== 200) continue;
+          const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.href));
+          for (const href of hrefs) {
+            const m = /^\/employers\/(\d+)$/.exec(new URL(href).pathname);
+            if (m) return m[1];
+          }
+        }
+        assert.fail(`${what}: neither / nor /employers links to an employer (<a href="/employers/ID">)`);
       }),
     );
   }

@@ -29,9 +29,11 @@ type Principal struct {
 	Role     string
 	OrgUnit  string
 	PersonID int64
-	Lang     string
-	Display  string
-	Token    string
+	// EmployerID is the organisation of an employer account.
+	EmployerID int64
+	Lang       string
+	Display    string
+	Token      string
 	// ExpiresAt is when the session ends unless used again.
 	ExpiresAt time.Time
 }

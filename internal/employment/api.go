@@ -1,0 +1,368 @@
+package employment
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+// Who may do what with employers and the levy.
+var (
+	managers     = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	readers      = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Employer)
+	paramEditors = web.Roles(identity.DistrictStaff)
+)
+
+// CallerOf is the caller of a request.
+func CallerOf(r *http.Request, p *web.Principal) Caller {
+	rc := registry.CallerOf(r, p)
+	c := Caller{Actor: rc.Actor, Scope: rc.Scope, Registry: rc}
+	if p.Role == identity.Employer {
+		c.Employer, c.EmployerID = true, p.EmployerID
+		c.Scope, c.Registry.Scope = orgunit.Scope{}, orgunit.Scope{} // no registry access
+	}
+	return c
+}
+
+// Routes registers the employment API.
+func (s *Store) Routes(rt *web.Router) {
+	rt.Handle("POST /api/v1/levy/calculate", web.PublicAccess, s.apiCalculate)
+	rt.Handle("GET /api/v1/levy/params", managers, s.apiParams)
+	rt.Handle("PUT /api/v1/levy/params", paramEditors, s.apiSetParams)
+	rt.Handle("GET /api/v1/employers", readers, s.apiList)
+	rt.Handle("POST /api/v1/employers", managers, s.apiCreate)
+	rt.Handle("GET /api/v1/employers/{id}", readers, s.apiGet)
+	rt.Handle("PUT /api/v1/employers/{id}", managers, s.apiUpdate)
+	rt.Handle("PUT /api/v1/employers/{id}/figures/{year}", managers, s.apiFigures)
+	rt.Handle("POST /api/v1/employers/{id}/employees", managers, s.apiLink)
+	rt.Handle("DELETE /api/v1/employers/{id}/employees", managers, s.apiUnlink)
+	rt.Handle("GET /api/v1/employers/{id}/levy", readers, s.apiLevy)
+}
+
+// money reads a JSON amount (a number or a decimal string of yuan) as cents.
+func money(field string, raw json.RawMessage, required bool) (int64, *apperr.FieldError) {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		if !required {
+			return 0, nil
+		}
+		e := apperr.Field(field, "required", "请填写 "+field+"。", "Enter "+field+".")
+		return 0, &e
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(raw, &str); err != nil {
+			e := apperr.Field(field, "format", field+" 应为金额。", field+" must be an amount.")
+			return 0, &e
+		}
+		s = str
+	}
+	return ParseMoney(field, s)
+}
+
+// CalcRequest is the body of POST /api/v1/levy/calculate (CONTRACT.md); year
+// and orgunit optionally choose a district's configured parameters.
+type CalcRequest struct {
+	Staff             *int64          `json:"staff"`
+	AverageWage       json.RawMessage `json:"average_wage"`
+	SocialAverageWage json.RawMessage `json:"social_average_wage"`
+	DisabledEmployees []struct {
+		Grade int `json:"grade"`
+	} `json:"disabled_employees"`
+	Year    int    `json:"year"`
+	OrgUnit string `json:"orgunit"`
+}
+
+// CalcInput checks a calculator request: all field errors at once.
+func CalcInput(staff *int64, wage, social json.RawMessage, grades []int) (Input, int64, error) {
+	var errs []apperr.FieldError
+	var in Input
+	switch {
+	case staff == nil:
+		errs = append(errs, apperr.Field("staff", "required", "请填写在职职工人数。", "Enter the number of staff."))
+	case *staff < 0 || *staff > 10000000:
+		errs = append(errs, apperr.Field("staff", "range", "在职职工人数应为 0 到 10000000 之间的整数。", "The staff must be a whole number from 0 to 10,000,000."))
+	default:
+		in.Staff = int(*staff)
+	}
+	w, e := money("average_wage", wage, true)
+	if e != nil {
+		errs = append(errs, *e)
+	}
+	in.AverageWageCents = w
+	soc, e := money("social_average_wage", social, false)
+	if e != nil {
+		errs = append(errs, *e)
+	}
+	for i, g := range grades {
+		if g < 1 || g > 4 {
+			errs = append(errs, apperr.Field(fmt.Sprintf("disabled_employees[%d].grade", i), "invalid", "残疾等级应为1至4级。", "The grade must be 1 to 4."))
+		}
+	}
+	in.Grades = grades
+	if len(errs) > 0 {
+		return in, 0, apperr.Validation(errs...)
+	}
+	return in, soc, nil
+}
+
+func (s *Store) apiCalculate(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	var body CalcRequest
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	grades := make([]int, len(body.DisabledEmployees))
+	for i, d := range body.DisabledEmployees {
+		grades[i] = d.Grade
+	}
+	in, social, err := CalcInput(body.Staff, body.AverageWage, body.SocialAverageWage, grades)
+	if err != nil {
+		return err
+	}
+	p := DefaultParams()
+	if body.Year != 0 || body.OrgUnit != "" {
+		if err := checkYear(body.Year); err != nil {
+			return err
+		}
+		if len(body.OrgUnit) < 6 {
+			return apperr.Validation(apperr.Field("orgunit", "invalid", "orgunit 应为区县代码（6位）。", "orgunit must be a district code (6 digits)."))
+		}
+		if p, err = s.Params(r.Context(), body.OrgUnit, body.Year); err != nil {
+			return err
+		}
+		in.Year = body.Year
+	}
+	if len(body.SocialAverageWage) > 0 && string(body.SocialAverageWage) != "null" {
+		p.SocialAverageWageCents = social
+	}
+	return web.JSON(w, http.StatusOK, OutcomeOf(Calculate(p, in)))
+}
+
+func yearParam(r *http.Request, def int) (int, error) {
+	v := r.URL.Query().Get("year")
+	if v == "" {
+		v = r.PathValue("year")
+	}
+	if v == "" {
+		return def, nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, apperr.Validation(apperr.Field("year", "invalid", "年份应为四位数字。", "The year is a 4-digit number."))
+	}
+	return y, checkYear(y)
+}
+
+// ThisYear is the current year in China.
+func (s *Store) ThisYear() int { return s.db.Now().In(shanghai).Year() }
+
+func (s *Store) apiParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	year, err := yearParam(r, s.ThisYear())
+	if err != nil {
+		return err
+	}
+	unit := r.URL.Query().Get("orgunit")
+	if unit == "" {
+		unit = district(p.OrgUnit)
+	}
+	if len(unit) != 6 || !orgunit.ScopeOf(district(p.OrgUnit)).Contains(unit) {
+		return apperr.New(apperr.NotFound, "找不到这个区县，或不在您的管辖范围内。", "This district was not found or is outside your area.")
+	}
+	params, err := s.Params(r.Context(), unit, year)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, params)
+}
+
+func (s *Store) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var body struct {
+		Params
+		SocialAverageWage json.RawMessage `json:"social_average_wage"`
+	}
+	body.Params = DefaultParams()
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	year, err := yearParam(r, body.Year)
+	if err != nil {
+		return err
+	}
+	in := body.Params
+	in.Year = year
+	if in.OrgUnit == "" {
+		in.OrgUnit = district(p.OrgUnit)
+	}
+	if len(body.SocialAverageWage) > 0 {
+		cents, e := money("social_average_wage", body.SocialAverageWage, false)
+		if e != nil {
+			return apperr.Validation(*e)
+		}
+		in.SocialAverageWageCents = cents
+	}
+	out, err := s.SetParams(r.Context(), orgunit.ScopeOf(p.OrgUnit), CallerOf(r, p).Actor, in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	limit, cursor, err := web.Paging(r)
+	if err != nil {
+		return err
+	}
+	after, err := web.IntParam("cursor", cursor)
+	if err != nil {
+		return err
+	}
+	items, total, next, err := s.List(r.Context(), CallerOf(r, p), limit, after)
+	if err != nil {
+		return err
+	}
+	out := web.List[Employer]{Items: items, Total: total}
+	if out.Items == nil {
+		out.Items = []Employer{}
+	}
+	if next != 0 {
+		out.Next = strconv.FormatInt(next, 10)
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func idParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "找不到这个用人单位。", "This employer was not found.")
+	}
+	return id, nil
+}
+
+func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in EmployerInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	e, err := s.Create(r.Context(), CallerOf(r, p), in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, e)
+}
+
+func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.Get(r.Context(), CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, e)
+}
+
+func (s *Store) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var in EmployerInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	e, err := s.Update(r.Context(), CallerOf(r, p), id, in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, e)
+}
+
+func (s *Store) apiFigures(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil {
+		return apperr.Validation(apperr.Field("year", "invalid", "年份应为四位数字。", "The year is a 4-digit number."))
+	}
+	var body struct {
+		Staff       *int64          `json:"staff"`
+		AverageWage json.RawMessage `json:"average_wage"`
+	}
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	in, _, err := CalcInput(body.Staff, body.AverageWage, nil, nil)
+	if err != nil {
+		return err
+	}
+	f, err := s.PutFigures(r.Context(), CallerOf(r, p), id, Figures{Year: year, Staff: in.Staff, AverageWageCents: in.AverageWageCents})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, f)
+}
+
+type employeeBody struct {
+	PersonID  int64  `json:"person_id"`
+	FromDate  string `json:"from_date"`
+	UntilDate string `json:"until_date"`
+}
+
+func (s *Store) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var body employeeBody
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	e, err := s.Link(r.Context(), CallerOf(r, p), id, body.PersonID, body.FromDate)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, e)
+}
+
+func (s *Store) apiUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	var body employeeBody
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	if err := s.Unlink(r.Context(), CallerOf(r, p), id, body.PersonID, body.UntilDate); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Store) apiLevy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	year, err := yearParam(r, s.ThisYear())
+	if err != nil {
+		return err
+	}
+	l, err := s.Levy(r.Context(), CallerOf(r, p), id, year)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, l)
+}
