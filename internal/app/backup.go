@@ -21,7 +21,7 @@ var BackupTables = []string{
 	"job_seekers",
 	"rehab_centres", "rehab_bookings", "rehab_sessions",
 	"town_services", "town_projects",
-	"employer_figures", "employer_employees", "levy_params",
+	"employer_figures", "employer_employees", "levy_params", "vacancies",
 }
 
 // NotBackedUp are the tables deliberately left out of backups.

@@ -1,8 +1,26 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
+
 	"sunshine/internal/identity"
+	"sunshine/internal/jobs"
 )
+
+// vacancyOf is a vacancy of an employer of the fixture, made on first use.
+func vacancyOf(e *env, employer int64) int64 {
+	ctx := context.Background()
+	if vs, err := e.app.Seekers.Vacancies(ctx, sysEmployment, jobs.VacancyFilter{EmployerID: employer}); err == nil && len(vs) > 0 {
+		return vs[0].ID
+	}
+	v, err := e.app.Seekers.CreateVacancy(ctx, sysEmployment, jobs.VacancyInput{EmployerID: employer, Title: "数据录入员", Positions: 2,
+		Hours: "full_time", Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}})
+	if err != nil {
+		panic(err)
+	}
+	return v.ID
+}
 
 // jobEntries are the job seekers' API.
 func jobEntries() map[string]matrixEntry {
@@ -10,8 +28,12 @@ func jobEntries() map[string]matrixEntry {
 	opening := func(unit string) map[string]any {
 		return map[string]any{"orgunit": unit, "hours": "full_time", "skills": []string{"computer"}}
 	}
+	vacancyRoles := []string{identity.DistrictStaff, identity.TownStaff, identity.Employer}
+	vacancy := func(employer int64) map[string]any {
+		return map[string]any{"employer_id": employer, "title": "包装工", "positions": 3, "hours": "part_time", "skills": []string{"packaging"}}
+	}
 	return map[string]matrixEntry{
-		"GET /api/v1/jobs/vocabulary": {allowed: []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider},
+		"GET /api/v1/jobs/vocabulary": {allowed: []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider, identity.Employer},
 			in: fixed("/api/v1/jobs/vocabulary", nil), inOK: 200},
 		"GET /api/v1/persons/{id}/job-profile": {allowed: readerRoles, inOK: 200, outOK: 404,
 			in:  func(e *env, _ string) request { return request{path: p(e.in, "/job-profile")} },
@@ -21,5 +43,26 @@ func jobEntries() map[string]matrixEntry {
 			out: func(e *env, _ string) request { return request{path: p(e.out, "/job-profile"), body: profile} }},
 		// Ranking reads the seekers in the caller's scope only: a workplace anywhere is allowed.
 		"POST /api/v1/job-seekers/rank": {allowed: editorsRoles, in: fixed("/api/v1/job-seekers/rank", opening(villageIn)), inOK: 200},
+		"GET /api/v1/persons/{id}/job-matches": {allowed: readerRoles, inOK: 200, outOK: 404,
+			in: func(e *env, u string) request {
+				if _, err := e.app.Seekers.Put(context.Background(), sysEmployment.Registry, e.in, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time"}); err != nil {
+					panic(err)
+				}
+				return request{path: p(e.in, "/job-matches")}
+			},
+			out: func(e *env, _ string) request { return request{path: p(e.out, "/job-matches")} }},
+		"GET /api/v1/vacancies": {allowed: vacancyRoles, in: fixed("/api/v1/vacancies?open=1", nil), inOK: 200},
+		"POST /api/v1/vacancies": {allowed: vacancyRoles, inOK: 201, outOK: 404,
+			in:  func(e *env, _ string) request { return request{path: "/api/v1/vacancies", body: vacancy(e.empIn)} },
+			out: func(e *env, _ string) request { return request{path: "/api/v1/vacancies", body: vacancy(e.empOut)} }},
+		"GET /api/v1/vacancies/{id}": {allowed: vacancyRoles, inOK: 200, outOK: 404,
+			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn))} },
+			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut))} }},
+		"PUT /api/v1/vacancies/{id}": {allowed: vacancyRoles, inOK: 200, outOK: 404,
+			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn)), body: vacancy(0)} },
+			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut)), body: vacancy(0)} }},
+		"GET /api/v1/vacancies/{id}/matches": {allowed: editorsRoles, inOK: 200, outOK: 404,
+			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empIn))} },
+			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empOut))} }},
 	}
 }

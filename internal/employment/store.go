@@ -62,6 +62,10 @@ type Caller struct {
 	Registry registry.Caller
 }
 
+// Where restricts employers (alias e) to the caller: an employer account to
+// its own organisation, staff to the employers in their area.
+func (c Caller) Where() (string, []any) { return c.where() }
+
 // where restricts employers (alias e) to the caller.
 func (c Caller) where() (string, []any) {
 	if c.Employer {

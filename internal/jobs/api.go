@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
@@ -15,7 +16,8 @@ var (
 	profileReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
 	profileKeepers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Person)
 	rankers        = web.Roles(identity.DistrictStaff, identity.TownStaff)
-	vocabReaders   = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider)
+	vocabReaders   = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider, identity.Employer)
+	vacancyKeepers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Employer)
 )
 
 // Routes registers the job seekers' API.
@@ -24,6 +26,108 @@ func (s *Store) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet)
 	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut)
 	rt.Handle("POST /api/v1/job-seekers/rank", rankers, s.apiRank)
+	rt.Handle("GET /api/v1/persons/{id}/job-matches", profileReaders, s.apiJobMatches)
+	rt.Handle("GET /api/v1/vacancies", vacancyKeepers, s.apiVacancies)
+	rt.Handle("POST /api/v1/vacancies", vacancyKeepers, s.apiCreateVacancy)
+	rt.Handle("GET /api/v1/vacancies/{id}", vacancyKeepers, s.apiVacancy)
+	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy)
+	// Employers do not browse job seekers: staff propose candidates to them.
+	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches)
+}
+
+func limitParam(r *http.Request, def int) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || n <= 0 {
+		return def
+	}
+	return min(n, 200)
+}
+
+func (s *Store) apiJobMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := personID(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.MatchVacancies(r.Context(), registry.CallerOf(r, p), id, limitParam(r, 20))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func vacancyID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, vacancyNotFound(0)
+	}
+	return id, nil
+}
+
+func (s *Store) apiVacancies(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	emp, err := web.IntParam("employer_id", r.URL.Query().Get("employer_id"))
+	if err != nil {
+		return err
+	}
+	items, err := s.Vacancies(r.Context(), employment.CallerOf(r, p), VacancyFilter{EmployerID: emp, OpenOnly: r.URL.Query().Get("open") == "1"})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, web.List[Vacancy]{Items: items, Total: len(items)})
+}
+
+func (s *Store) apiCreateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var in VacancyInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.CreateVacancy(r.Context(), employment.CallerOf(r, p), in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, v)
+}
+
+func (s *Store) apiVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := vacancyID(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.GetVacancy(r.Context(), employment.CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, v)
+}
+
+func (s *Store) apiUpdateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := vacancyID(r)
+	if err != nil {
+		return err
+	}
+	var in VacancyInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.UpdateVacancy(r.Context(), employment.CallerOf(r, p), id, in)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, v)
+}
+
+func (s *Store) apiVacancyMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := vacancyID(r)
+	if err != nil {
+		return err
+	}
+	v, items, total, err := s.MatchSeekers(r.Context(), employment.CallerOf(r, p), id, limitParam(r, 50))
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []Ranked{}
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"vacancy": v, "items": items, "seekers": total})
 }
 
 func (s *Store) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {

@@ -14,6 +14,7 @@ import (
 
 	"sunshine/internal/app"
 	"sunshine/internal/audit"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/jobs"
 	"sunshine/internal/orgunit"
@@ -267,4 +268,96 @@ func BenchmarkRankSeekers(b *testing.B) {
 			}
 		})
 	}
+}
+
+func employer(t *testing.T, a *app.App, unit, code string) int64 {
+	t.Helper()
+	first := "91310114MA1GT" + code
+	em, err := a.Employment.Create(context.Background(), employment.Caller{Scope: orgunit.AllUnits(), Registry: registry.Caller{Scope: orgunit.AllUnits()}},
+		employment.EmployerInput{Name: "单位" + code, USCC: first + string(employment.USCCCheckChar(first)), OrgUnit: unit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return em.ID
+}
+
+// TestVacancies: staff add vacancies for employers in their area, employer
+// accounts for their own; mistakes are named; seekers are ranked for a
+// vacancy and vacancies for a seeker.
+func TestVacancies(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, ids := setup(t, d)
+		ctx := context.Background()
+		nanxiang, kunshan := employer(t, a, "310114102", "0001"), employer(t, a, "320583100", "0002")
+		town := employment.Caller{Actor: audit.Actor{Username: "town", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102"),
+			Registry: caller(identity.TownStaff, "310114102")}
+		own := employment.Caller{Actor: audit.Actor{Username: "emp", Role: identity.Employer}, Employer: true, EmployerID: nanxiang}
+
+		_, err := a.Seekers.CreateVacancy(ctx, town, jobs.VacancyInput{EmployerID: nanxiang, Positions: 0, Hours: "sometimes", Skills: []string{"computer", "x"}})
+		var fields []string
+		if ae, ok := apperr.As(err); ok {
+			for _, f := range ae.Fields {
+				fields = append(fields, f.Field)
+			}
+		}
+		slices.Sort(fields)
+		if !slices.Equal(fields, []string{"hours", "positions", "skills[1]", "title"}) {
+			t.Errorf("bad vacancy: %v %v", err, fields)
+		}
+		in := jobs.VacancyInput{EmployerID: nanxiang, Title: "数据录入员", Positions: 2, MinEducation: "junior", Hours: "full_time",
+			Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}, MonthlyWage: 5200}
+		v, err := a.Seekers.CreateVacancy(ctx, town, in)
+		if err != nil || v.OrgUnit != "310114102" || v.EmployerName != "单位0001" || !v.Open || v.MonthlyWage != 5200 {
+			t.Fatalf("vacancy: %+v %v", v, err)
+		}
+		if _, err := a.Seekers.CreateVacancy(ctx, town, jobs.VacancyInput{EmployerID: kunshan, Title: "x", Positions: 1, Hours: "full_time"}); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("a Kunshan employer by Nanxiang staff: %v", err)
+		}
+		in.OrgUnit = "310114999999"
+		if _, err := a.Seekers.CreateVacancy(ctx, own, in); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("an unknown workplace: %v", err)
+		}
+		in.OrgUnit, in.EmployerID = "", kunshan // an employer account adds to its own only
+		if _, err := a.Seekers.CreateVacancy(ctx, own, in); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("an employer account adding for another: %v", err)
+		}
+		in.EmployerID = 0
+		mine, err := a.Seekers.CreateVacancy(ctx, own, in)
+		if err != nil || mine.EmployerID != nanxiang {
+			t.Fatalf("employer's own: %+v %v", mine, err)
+		}
+		if _, err := a.Seekers.GetVacancy(ctx, employment.Caller{Employer: true, EmployerID: kunshan}, mine.ID); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("another employer's vacancy: %v", err)
+		}
+		closed := false
+		in.Open, in.Version = &closed, mine.Version
+		if got, err := a.Seekers.UpdateVacancy(ctx, own, mine.ID, in); err != nil || got.Open || got.Version != 2 {
+			t.Fatalf("close: %+v %v", got, err)
+		}
+		if _, err := a.Seekers.UpdateVacancy(ctx, own, mine.ID, in); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("stale version: %v", err)
+		}
+		if open, _ := a.Seekers.Vacancies(ctx, town, jobs.VacancyFilter{OpenOnly: true}); len(open) != 1 || open[0].ID != v.ID {
+			t.Errorf("open vacancies: %+v", open)
+		}
+
+		// Seekers for the vacancy, and the vacancy for a seeker.
+		all := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		for i, sk := range [][]string{{"computer"}, {"computer", "data_entry"}} {
+			if _, err := a.Seekers.Put(ctx, all, ids[i], jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: sk}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, ranked, total, err := a.Seekers.MatchSeekers(ctx, town, v.ID, 10)
+		if err != nil || total != 2 || ranked[0].PersonID != ids[1] || ranked[0].Score != 94 || ranked[1].Score != 74 { // the work is in their town (14 of 20)
+			t.Errorf("seekers for the vacancy: %+v (%d) %v", ranked, total, err)
+		}
+		got, err := a.Seekers.MatchVacancies(ctx, caller(identity.VillageAssistant, village), ids[0], 10)
+		if err != nil || len(got) != 1 || got[0].Vacancy.ID != v.ID || got[0].Score != 74 || len(got[0].Reasons) != 4 {
+			t.Errorf("vacancies for a seeker: %+v %v", got, err)
+		}
+		if _, err := a.Seekers.MatchVacancies(ctx, all, ids[2], 10); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("no profile yet: %v", err)
+		}
+	})
 }
