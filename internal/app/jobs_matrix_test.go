@@ -56,13 +56,25 @@ func jobEntries() map[string]matrixEntry {
 			in:  func(e *env, _ string) request { return request{path: "/api/v1/vacancies", body: vacancy(e.empIn)} },
 			out: func(e *env, _ string) request { return request{path: "/api/v1/vacancies", body: vacancy(e.empOut)} }},
 		"GET /api/v1/vacancies/{id}": {allowed: vacancyRoles, inOK: 200, outOK: 404,
-			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn))} },
-			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut))} }},
+			in: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn))}
+			},
+			out: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut))}
+			}},
 		"PUT /api/v1/vacancies/{id}": {allowed: vacancyRoles, inOK: 200, outOK: 404,
-			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn)), body: vacancy(0)} },
-			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut)), body: vacancy(0)} }},
+			in: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empIn)), body: vacancy(0)}
+			},
+			out: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d", vacancyOf(e, e.empOut)), body: vacancy(0)}
+			}},
 		"GET /api/v1/vacancies/{id}/matches": {allowed: editorsRoles, inOK: 200, outOK: 404,
-			in:  func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empIn))} },
-			out: func(e *env, _ string) request { return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empOut))} }},
+			in: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empIn))}
+			},
+			out: func(e *env, _ string) request {
+				return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empOut))}
+			}},
 	}
 }
