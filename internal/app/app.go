@@ -149,6 +149,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Renovation = renovation.NewStore(d)
 	a.Cases.Register(a.Renovation.Type())
 	a.Seekers = seekers
+	a.Cases.Register(seekers.PlacementType())
 	a.Rehab = rehab.NewStore(d, log)
 	if err := a.Rehab.EnsureSeed(ctx); err != nil {
 		log.Close()

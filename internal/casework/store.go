@@ -237,7 +237,7 @@ func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, 
 			return err
 		}
 		if t.Effect != nil {
-			if err := t.Effect(ctx, tx, &cs, "create", data); err != nil {
+			if err := t.Effect(withActor(ctx, c.Actor), tx, &cs, "create", data); err != nil {
 				return err
 			}
 		}
@@ -569,7 +569,7 @@ func (e *Engine) Act(ctx context.Context, c registry.Caller, id int64, action st
 			cs.State = tr.To
 		}
 		if t.Effect != nil {
-			if err := t.Effect(ctx, tx, &cs, action, data); err != nil {
+			if err := t.Effect(withActor(ctx, c.Actor), tx, &cs, action, data); err != nil {
 				return err
 			}
 		}

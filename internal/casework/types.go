@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 )
@@ -60,7 +61,8 @@ type State struct {
 
 // Effect is a module's side effect of an action, run inside the action's
 // transaction after the checks (stock, budget…). It may change c.Data (what
-// the case keeps) and return an error to refuse the action.
+// the case keeps) and return an error to refuse the action. ActorOf(ctx)
+// tells who acts.
 type Effect func(ctx context.Context, tx *db.Tx, c *Case, action string, data map[string]any) error
 
 // Type is a service type.
@@ -163,4 +165,18 @@ func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 		}
 	}
 	return out
+}
+
+type actorKey struct{}
+
+// withActor tells effects who acts.
+func withActor(ctx context.Context, a audit.Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorOf is who takes the action an effect runs for (the zero actor outside
+// an action).
+func ActorOf(ctx context.Context) audit.Actor {
+	a, _ := ctx.Value(actorKey{}).(audit.Actor)
+	return a
 }

@@ -14,6 +14,7 @@ import (
 
 	"sunshine/internal/app"
 	"sunshine/internal/audit"
+	"sunshine/internal/casework"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/jobs"
@@ -360,4 +361,146 @@ func TestVacancies(t *testing.T) {
 			t.Errorf("no profile yet: %v", err)
 		}
 	})
+}
+
+// TestPlacement walks the employment workflow, each step by a role allowed
+// and one not: the placement makes the person employed in the annual record
+// (employment_rate moves at once) and an employee of the employer; leaving
+// at a follow-up ends that and makes them a seeker again.
+func TestPlacement(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, ids := setup(t, d)
+		ctx := context.Background()
+		all := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		town, assistant, prov := caller(identity.TownStaff, "310114102"), caller(identity.VillageAssistant, village), caller(identity.Provider, "310114")
+		self := caller(identity.Person, village)
+		self.PersonID = ids[1]
+		if _, _, err := a.Registry.PutAnnual(ctx, all, ids[0], registry.Annual{Year: 2026, Employment: "unemployed", EconomicStatus: "normal"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Seekers.Put(ctx, all, ids[0], jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: []string{"computer"}}); err != nil {
+			t.Fatal(err)
+		}
+		emp := employer(t, a, "310114102", "0003")
+		sysEmp := employment.Caller{Scope: orgunit.AllUnits(), Registry: all}
+		v, err := a.Seekers.CreateVacancy(ctx, sysEmp, jobs.VacancyInput{EmployerID: emp, Title: "数据录入员", Positions: 1, Hours: "full_time", Skills: []string{"computer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shut := false
+		closedV, err := a.Seekers.CreateVacancy(ctx, sysEmp, jobs.VacancyInput{EmployerID: emp, Title: "旧岗位", Positions: 1, Hours: "full_time"})
+		if err == nil {
+			_, err = a.Seekers.UpdateVacancy(ctx, sysEmp, closedV.ID, jobs.VacancyInput{Title: "旧岗位", Positions: 1, Hours: "full_time", Open: &shut})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		employment := func() [2]int64 {
+			t.Helper()
+			res, err := a.Indicators.Indicators(ctx, orgunit.ScopeOf("3"), village, 2026, "zh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range res.Items {
+				if it.Code == "employment_rate" {
+					return [2]int64{it.Numerator, *it.Denominator}
+				}
+			}
+			t.Fatal("no employment_rate")
+			return [2]int64{}
+		}
+		if got := employment(); got != [2]int64{0, 1} {
+			t.Fatalf("before: %v", got)
+		}
+		c, err := a.Cases.Create(ctx, assistant, ids[0], "employment", map[string]any{"need": "想做文员"})
+		if err != nil || c.State != "registered" {
+			t.Fatalf("register: %+v %v", c, err)
+		}
+		act := func(who registry.Caller, action, js string, want apperr.Code) {
+			t.Helper()
+			got, err := a.Cases.Act(ctx, who, c.ID, action, data(js), 0)
+			if apperr.CodeOf(err) != want && !(want == "" && err == nil) {
+				t.Fatalf("%s by %s: %v, want %q", action, who.Actor.Role, err, want)
+			}
+			if err == nil {
+				c = got
+			}
+		}
+		act(town, "place", `{"start_date":"2026-06-08"}`, apperr.Conflict) // not matched yet
+		act(assistant, "match", fmt.Sprintf(`{"vacancy":%d}`, v.ID), apperr.Forbidden)
+		act(town, "match", `{"vacancy":99999}`, apperr.Invalid)
+		act(town, "match", fmt.Sprintf(`{"vacancy":%d}`, closedV.ID), apperr.Conflict)
+		act(town, "match", fmt.Sprintf(`{"vacancy":%d}`, v.ID), "")
+		if c.Data["employer_name"] != "单位0003" || fmt.Sprint(c.Data["score"]) != "94" {
+			t.Errorf("matched: %v", c.Data)
+		}
+		act(assistant, "interview", `{"date":"2026-06-03"}`, apperr.Forbidden)
+		act(prov, "interview", `{}`, apperr.Invalid)
+		act(prov, "interview", `{"date":"2026-06-03"}`, "")
+		act(prov, "place", `{"start_date":"2026-06-08"}`, apperr.Forbidden)
+		act(town, "place", `{"start_date":"2027-06-08"}`, apperr.Invalid)
+		act(town, "place", `{"start_date":"2026-06-08"}`, "")
+		if c.State != "placed" || c.DueAt == nil || c.DueAt.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) != "2026-09-08" || c.Data["job"] != "数据录入员" {
+			t.Errorf("placed: %s due %v data %v", c.State, c.DueAt, c.Data)
+		}
+		if got := employment(); got != [2]int64{1, 1} {
+			t.Errorf("after the placement: employment %v, want 1/1", got)
+		}
+		if rec, err := a.Registry.GetAnnual(ctx, all, ids[0], 2026); err != nil || rec.Employment != "employed" || rec.EconomicStatus != "normal" {
+			t.Errorf("annual record: %+v %v", rec, err)
+		}
+		var linked, seeking int
+		count := func() {
+			t.Helper()
+			if err := d.QueryRow(ctx, `SELECT (SELECT count(*) FROM employer_employees WHERE employer_id = ? AND person_id = ? AND until_date = ''),
+				(SELECT count(*) FROM job_seekers WHERE person_id = ? AND seeking)`, emp, ids[0], ids[0]).Scan(&linked, &seeking); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if count(); linked != 1 || seeking != 0 {
+			t.Errorf("after the placement: linked %d, seeking %d", linked, seeking)
+		}
+		if m, err := a.Indicators.Check(ctx, 10); err != nil || len(m) != 0 {
+			t.Errorf("indicators check: %v %v", m, err)
+		}
+		act(prov, "follow_up_3m", `{"status":"working"}`, apperr.Forbidden)
+		act(assistant, "follow_up_3m", `{"status":"maybe"}`, apperr.Invalid)
+		act(assistant, "follow_up_3m", `{"status":"working","note":"适应良好"}`, "")
+		if c.DueAt == nil || c.DueAt.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) != "2026-12-08" {
+			t.Errorf("the 6-month follow-up is due %v", c.DueAt)
+		}
+		act(assistant, "close", `{}`, apperr.Forbidden)
+		act(assistant, "follow_up_6m", `{"status":"left","note":"搬家"}`, "")
+		if count(); linked != 0 || seeking != 1 {
+			t.Errorf("after leaving: linked %d, seeking %d", linked, seeking)
+		}
+		act(town, "close", `{}`, "")
+		act(town, "cancel", `{}`, apperr.Conflict)
+
+		// The person registers themself, and cancels.
+		c, err = a.Cases.Create(ctx, self, ids[1], "employment", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		act(prov, "cancel", `{}`, apperr.Forbidden)
+		act(self, "cancel", `{}`, "")
+		// No annual record of the year yet: the placement writes one.
+		c, err = a.Cases.Create(ctx, town, ids[2], "employment", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		act(town, "match", fmt.Sprintf(`{"vacancy":%d}`, v.ID), "")
+		act(town, "place", `{"start_date":"2026-05-20","job":"录入"}`, "")
+		if rec, err := a.Registry.GetAnnual(ctx, all, ids[2], 2026); err != nil || rec.Employment != "employed" || rec.OrgUnit != village {
+			t.Errorf("a new annual record: %+v %v", rec, err)
+		}
+	})
+}
+
+func data(s string) map[string]any {
+	m, err := casework.ParseData(json.RawMessage(s))
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
