@@ -158,6 +158,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Register(a.Rehab.Type())
 	a.Towns = towns.NewStore(d, a.Cases)
 	a.Cases.Allowed = a.Towns.Allowed
+	a.Cases.Sync = a.Towns.Sync
 	if err := a.Towns.Load(ctx); err != nil {
 		log.Close()
 		return nil, err

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
 	"sunshine/internal/towns"
 )
 
@@ -403,6 +405,21 @@ func TestTownProjects(t *testing.T) {
 		}
 		if err := a2.Towns.Allowed(ctx, d, fresh.Code, villageTown2); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("after a restart, the unpromoted project is open to Anting: %v", err)
+		}
+		// Two servers on one database: a project defined through the first is
+		// known to the second at its next case operation.
+		later, err := e.app.Towns.CreateProject(ctx, orgunit.ScopeOf("310114102"), audit.Actor{Username: "t", Role: identity.TownStaff}, "310114102",
+			towns.ProjectInput{Name: "助餐", NameEn: "Meals", Fields: []towns.FieldDef{{Name: "meals", LabelZh: "餐数", LabelEn: "Meals", Kind: "int"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := a2.Cases.TypeOf(later.Code); ok {
+			t.Fatalf("%s known to the second server before any operation", later.Code)
+		}
+		c2, err := a2.Cases.Create(ctx, registry.Caller{Actor: audit.Actor{Username: "t2", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")},
+			e.in, later.Code, map[string]any{"need": "午餐", "meals": json.Number("5")})
+		if err != nil || c2.ServiceType != later.Code {
+			t.Errorf("the second server opening a case of a project defined on the first: %+v %v", c2, err)
 		}
 	})
 }

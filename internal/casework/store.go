@@ -65,6 +65,18 @@ type Engine struct {
 	// reason). Create calls it in its transaction; the service types API and
 	// the new case page ask it through Available.
 	Allowed func(ctx context.Context, q Querier, typeCode, unit string) error
+	// Sync, when set, brings the types defined in the database (local
+	// projects) up to date before each operation, so that several servers
+	// sharing a database see each other's definitions.
+	Sync func(ctx context.Context) error
+}
+
+// sync runs Sync, if any.
+func (e *Engine) sync(ctx context.Context) error {
+	if e.Sync == nil {
+		return nil
+	}
+	return e.Sync(ctx)
 }
 
 // Querier reads one row: a *db.DB or a *db.Tx.
@@ -196,6 +208,9 @@ func (e *Engine) dueAt(t *Type, state string, now time.Time) int64 {
 
 // Create opens a case of a service type for a person in the caller's scope.
 func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, typeCode string, data map[string]any) (Case, error) {
+	if err := e.sync(ctx); err != nil {
+		return Case{}, err
+	}
 	t, ok := e.TypeOf(typeCode)
 	if !ok {
 		return Case{}, apperr.Validation(apperr.Field("service_type", "unknown", "没有这个服务类型："+typeCode, "There is no service type "+typeCode+"."))
@@ -261,6 +276,9 @@ func (e *Engine) event(ctx context.Context, tx *db.Tx, c registry.Caller, caseID
 
 // get reads a case in scope with its timeline, without auditing.
 func (e *Engine) get(ctx context.Context, c registry.Caller, id int64) (Case, error) {
+	if err := e.sync(ctx); err != nil {
+		return Case{}, err
+	}
 	where, args := scopeWhere(c)
 	cs, err := e.scan(e.db.QueryRow(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+where, append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -438,6 +456,9 @@ func (e *Engine) pageByDue(ctx context.Context, cond string, args []any, cursor 
 
 // List lists cases in scope, newest first, with the total.
 func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case, int, string, error) {
+	if err := e.sync(ctx); err != nil {
+		return nil, 0, "", err
+	}
 	where, args := scopeWhere(c)
 	conds := []string{where}
 	if f.OrgUnit != "" {
@@ -521,6 +542,9 @@ func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case,
 func (e *Engine) Act(ctx context.Context, c registry.Caller, id int64, action string, data map[string]any, version int) (Case, error) {
 	if data == nil {
 		data = map[string]any{}
+	}
+	if err := e.sync(ctx); err != nil {
+		return Case{}, err
 	}
 	err := e.db.InTx(ctx, func(tx *db.Tx) error {
 		where, args := scopeWhere(c)

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -43,6 +44,9 @@ var Kinds = []string{casework.KindText, casework.KindInt, casework.KindDate, cas
 type Store struct {
 	db     *db.DB
 	engine *casework.Engine
+
+	mu     sync.Mutex
+	loaded string // the state of town_projects last registered (see Sync)
 }
 
 // NewStore returns a store that registers local projects with engine.
@@ -245,6 +249,26 @@ func (s *Store) projects(ctx context.Context, where string, args ...any) ([]Proj
 
 // Load registers every project with the engine (at start).
 func (s *Store) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.load(ctx)
+}
+
+// state sums up town_projects: it moves on whenever a project is added or
+// changed (every change moves its version and its time).
+func (s *Store) state(ctx context.Context) (string, error) {
+	var n, last, versions int64
+	if err := s.db.QueryRow(ctx, `SELECT count(*), COALESCE(max(updated_at), 0), COALESCE(sum(version), 0) FROM town_projects`).Scan(&n, &last, &versions); err != nil {
+		return "", fmt.Errorf("read local projects: %w", err)
+	}
+	return fmt.Sprint(n, "/", last, "/", versions), nil
+}
+
+func (s *Store) load(ctx context.Context) error {
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
 	all, err := s.projects(ctx, `1 = 1`)
 	if err != nil {
 		return err
@@ -252,7 +276,24 @@ func (s *Store) Load(ctx context.Context) error {
 	for _, p := range all {
 		s.engine.Register(p.Type())
 	}
+	s.loaded = st
 	return nil
+}
+
+// Sync registers the projects another server sharing the database added or
+// changed: one small read, and a reload only when town_projects moved on
+// (the engine's Sync hook, before each case operation).
+func (s *Store) Sync(ctx context.Context) error {
+	st, err := s.state(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st == s.loaded {
+		return nil
+	}
+	return s.load(ctx)
 }
 
 // townNotFound is the answer for a town that does not exist or is outside the caller's scope.
