@@ -110,6 +110,29 @@ func employmentEntries() map[string]matrixEntry {
 		"GET /employers/new":  {allowed: managers, pageIn: true, in: fixed("/employers/new", nil), inOK: 200},
 		"POST /employers/new": {allowed: managers, pageIn: true, in: form("310114102"), inOK: 303, out: form("320583100"), outOK: 422},
 		"GET /employers/{id}": {allowed: readers, pageIn: true, in: page(in, ""), inOK: 200, out: page(out, ""), outOK: 404},
+		"POST /employers/{id}/figures": {allowed: managers, pageIn: true, inOK: 303, outOK: 404,
+			in: func(e *env, u string) request {
+				return request{path: fmt.Sprintf("/employers/%d/figures", e.empIn), form: url.Values{"year": {"2026"}, "staff": {"120"}, "average_wage": {"90000"}}}
+			},
+			out: func(e *env, u string) request {
+				return request{path: fmt.Sprintf("/employers/%d/figures", e.empOut), form: url.Values{"year": {"2026"}, "staff": {"120"}, "average_wage": {"90000"}}}
+			}},
+		"POST /employers/{id}/employees": {allowed: managers, pageIn: true, inOK: 303, outOK: 404,
+			in: func(e *env, u string) request {
+				_ = e.app.Employment.Unlink(context.Background(), sysEmployment, e.empIn, e.in, "")
+				return request{path: fmt.Sprintf("/employers/%d/employees", e.empIn), form: url.Values{"person_id": {fmt.Sprint(e.in)}, "from_date": {"2020-03-01"}}}
+			},
+			out: func(e *env, u string) request {
+				return request{path: fmt.Sprintf("/employers/%d/employees", e.empOut), form: url.Values{"person_id": {fmt.Sprint(e.in)}, "from_date": {"2020-03-01"}}}
+			}},
+		"POST /employers/{id}/employees/end": {allowed: managers, pageIn: true, inOK: 303, outOK: 404,
+			in: func(e *env, u string) request {
+				_, _ = e.app.Employment.Link(context.Background(), sysEmployment, e.empIn, e.in, "2020-03-01")
+				return request{path: fmt.Sprintf("/employers/%d/employees/end", e.empIn), form: url.Values{"person_id": {fmt.Sprint(e.in)}}}
+			},
+			out: func(e *env, u string) request {
+				return request{path: fmt.Sprintf("/employers/%d/employees/end", e.empOut), form: url.Values{"person_id": {fmt.Sprint(e.in)}}}
+			}},
 		"GET /employers/{id}/edit": {allowed: managers, pageIn: true, in: page(in, "/edit"), inOK: 200,
 			out: page(out, "/edit"), outOK: 404},
 		"POST /employers/{id}/edit": {allowed: managers, pageIn: true, inOK: 303, outOK: 404,

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -68,6 +69,9 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /employers/{id}", readers, pg.show)
 	rt.Page("GET /employers/{id}/edit", managers, pg.editForm)
 	rt.Page("POST /employers/{id}/edit", managers, pg.edit)
+	rt.Page("POST /employers/{id}/figures", managers, pg.postFigures)
+	rt.Page("POST /employers/{id}/employees", managers, pg.postLink)
+	rt.Page("POST /employers/{id}/employees/end", managers, pg.postUnlink)
 }
 
 // Step is one step of the calculation, explained in words.
@@ -388,9 +392,19 @@ type showData struct {
 	Features []Feature
 	Staff    bool
 	Severe   int
+	Failed   string     // the form whose submission failed: figures, employees
+	Form     url.Values // its values
+	Saved    string     // the form just saved
+	Today    string
 }
 
 func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return pg.showPage(w, r, p, http.StatusOK, "", nil, nil)
+}
+
+// showPage renders an employer; after a failed form, with its values and
+// errors (failed names the form: figures or employees).
+func (pg *Pages) showPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, failed string, form url.Values, formErr error) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -405,7 +419,22 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		return err
 	}
 	page := pg.NewPage(r, p, e.Name)
-	d := showData{E: e, Year: year, Staff: p.Role != identity.Employer}
+	if formErr != nil {
+		if page.Error = web.FormErrorOf(formErr, page.Lang); page.Error == nil {
+			return formErr
+		}
+	}
+	if form == nil {
+		form = url.Values{"year": {strconv.Itoa(year)}}
+		for _, f := range e.Figures {
+			if f.Year == year {
+				form.Set("staff", strconv.Itoa(f.Staff))
+				form.Set("average_wage", f.AverageWage)
+			}
+		}
+	}
+	d := showData{E: e, Year: year, Staff: p.Role != identity.Employer, Failed: failed, Form: form,
+		Saved: r.URL.Query().Get("saved"), Today: pg.Store.db.Now().In(shanghai).Format(time.DateOnly)}
 	for _, f := range Accessibility {
 		for _, h := range e.Accessibility {
 			if f.Code == h {
@@ -422,5 +451,72 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		return err
 	}
 	page.Data = d
-	return pg.Render(w, r, http.StatusOK, "employer.html", page)
+	return pg.Render(w, r, status, "employer.html", page)
+}
+
+// postFigures sets an employer's staff and average wage of a year.
+func (pg *Pages) postFigures(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	f := Figures{}
+	var errs []apperr.FieldError
+	if f.Year, err = strconv.Atoi(strings.TrimSpace(r.PostFormValue("year"))); err != nil {
+		errs = append(errs, apperr.Field("year", "invalid", "年份应为四位数字。", "The year is a 4-digit number."))
+	}
+	if f.Staff, err = strconv.Atoi(strings.TrimSpace(r.PostFormValue("staff"))); err != nil {
+		errs = append(errs, apperr.Field("staff", "invalid", "在职职工人数应为整数。", "The staff is a whole number."))
+	}
+	cents, fe := ParseMoney("average_wage", r.PostFormValue("average_wage"))
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	f.AverageWageCents = cents
+	if len(errs) == 0 {
+		_, err = pg.Store.PutFigures(r.Context(), CallerOf(r, p), id, f)
+	} else {
+		err = apperr.Validation(errs...)
+	}
+	if err != nil {
+		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "figures", r.PostForm, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/employers/%d?year=%d&saved=figures", id, f.Year))
+	return nil
+}
+
+// postLink links a registered person as a disabled employee.
+func (pg *Pages) postLink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	person, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
+	if perr != nil || person <= 0 {
+		err = apperr.Validation(apperr.Field("person_id", "invalid", "请填写残疾人档案编号（数字）。", "Give the person's record number (digits)."))
+	} else {
+		_, err = pg.Store.Link(r.Context(), CallerOf(r, p), id, person, strings.TrimSpace(r.PostFormValue("from_date")))
+	}
+	if err != nil {
+		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "employees", r.PostForm, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/employers/%d?saved=employees", id))
+	return nil
+}
+
+// postUnlink records that a disabled employee left (on until_date).
+func (pg *Pages) postUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	person, _ := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
+	if err := pg.Store.Unlink(r.Context(), CallerOf(r, p), id, person, strings.TrimSpace(r.PostFormValue("until_date"))); err != nil {
+		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "employees", r.PostForm, err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/employers/%d?saved=employees", id))
+	return nil
 }
