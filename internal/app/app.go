@@ -216,7 +216,7 @@ func (a *App) Router() *web.Router {
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Labels: rehab.Labels(),
+	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Labels: caseLabels(),
 		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
@@ -279,4 +279,12 @@ func (d deviceSource) Move(ctx context.Context, sc orgunit.Scope, actor audit.Ac
 func (d deviceSource) Loans(ctx context.Context, sc orgunit.Scope, personOnly, personID int64, lang string) ([]casework.DeviceLoan, error) {
 	l, err := d.s.Loans(ctx, sc, personOnly, personID, lang)
 	return convert(l, err, func(x devices.Loan) casework.DeviceLoan { return casework.DeviceLoan(x) })
+}
+
+// caseLabels names the data keys and values of the service types for the
+// case pages.
+func caseLabels() map[string][2]string {
+	l := rehab.Labels()
+	maps.Copy(l, renovation.Labels())
+	return l
 }

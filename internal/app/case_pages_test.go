@@ -158,5 +158,19 @@ func TestCasePages(t *testing.T) {
 		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)
 		get("district", cp, 200, "这个个案已经结束", "已结案", "归还", "结案")
 		get("district", "/devices/stock?service_point="+dp, 200, "<td>3</td>")
+
+		// Home renovation: the survey's works are chosen with checkboxes and named on the case page.
+		var rc struct {
+			ID      int64
+			Version int
+		}
+		if st := e.do("town", "POST", "/api/v1/cases", map[string]any{"person_id": e.in, "service_type": "home_renovation", "data": map[string]any{"need": "卫生间"}}, &rc); st != 201 {
+			t.Fatalf("open a renovation case: %d", st)
+		}
+		rp := fmt.Sprintf("/cases/%d", rc.ID)
+		get("provider", rp, 200, `type="checkbox" id="f-items-ramp" name="items" value="ramp"`, `<label for="f-items-bathroom">卫生间改造</label>`)
+		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}}, 422, `id="e-items"`)
+		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}, "items": {"grab_bars", "bathroom"}}, 303)
+		get("town", rp+"?lang=en", 200, "Grab bars", "Bathroom")
 	})
 }

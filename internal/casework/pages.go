@@ -41,6 +41,8 @@ func TemplateFuncs() template.FuncMap {
 			}
 			return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 		},
+		// hasValue tells whether a form holds value among the values of name.
+		"hasValue": func(form url.Values, name, value string) bool { return slices.Contains(form[name], value) },
 	}
 }
 
@@ -486,6 +488,9 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		for _, it := range items {
 			code := fmt.Sprint(it)
 			iv := itemView{Code: code, Name: code}
+			if n, ok := pg.Labels[code]; ok {
+				iv.Name = page.T(n[0], n[1])
+			}
 			for _, pr := range d.Products {
 				if pr.Code == code {
 					iv.Name, iv.Mode = page.T(pr.Name, pr.NameEn), pr.Mode

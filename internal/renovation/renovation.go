@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,6 +26,28 @@ import (
 
 // Items are the works a survey may find needed.
 var Items = []string{"ramp", "grab_bars", "door_widening", "bathroom", "kitchen", "alarm", "lighting", "other"}
+
+// itemNames are the works' names in Chinese and English.
+var itemNames = map[string][2]string{
+	"ramp": {"坡道", "Ramp"}, "grab_bars": {"扶手", "Grab bars"}, "door_widening": {"拓宽门洞", "Door widening"},
+	"bathroom": {"卫生间改造", "Bathroom"}, "kitchen": {"厨房改造", "Kitchen"}, "alarm": {"紧急呼叫或闪光门铃", "Alarm or flashing doorbell"},
+	"lighting": {"照明改造", "Lighting"}, "other": {"其他", "Other"},
+}
+
+// Labels names the works, for the case pages.
+func Labels() map[string][2]string { return maps.Clone(itemNames) }
+
+// options offers the works to choose from in a survey.
+func options(_ context.Context, _ casework.Case, field string) ([]casework.Option, error) {
+	if field != "items" {
+		return nil, nil
+	}
+	out := make([]casework.Option, len(Items))
+	for i, it := range Items {
+		out[i] = casework.Option{Value: it, Zh: itemNames[it][0], En: itemNames[it][1]}
+	}
+	return out, nil
+}
 
 // Store keeps the budgets and commitments.
 type Store struct{ db *db.DB }
@@ -81,7 +104,8 @@ func (s *Store) Type() *casework.Type {
 			{Action: "cancel", From: []string{"applied", "surveyed", "quoted", "approved"}, To: "cancelled",
 				Roles: []string{identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff, identity.Person}, Zh: "撤销", En: "cancel"},
 		},
-		Effect: s.effect,
+		Effect:  s.effect,
+		Options: options,
 	}
 }
 
