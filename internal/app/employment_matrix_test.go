@@ -106,6 +106,13 @@ func employmentEntries() map[string]matrixEntry {
 			in: func(e *env, u string) request { return request{path: "/levy/statement" + year(e)} }},
 		"GET /levy/statement.xlsx": {allowed: managers, pageIn: true, inOK: 200,
 			in: func(e *env, u string) request { return request{path: "/levy/statement.xlsx" + year(e)} }},
+		"GET /levy/params": {allowed: []string{identity.DistrictStaff}, pageIn: true, inOK: 200,
+			in: func(e *env, u string) request { return request{path: "/levy/params" + year(e)} }},
+		"POST /levy/params": {allowed: []string{identity.DistrictStaff}, pageIn: true, inOK: 303,
+			in: func(e *env, u string) request {
+				return request{path: "/levy/params", form: url.Values{"year": {fmt.Sprint(e.year)}, "quota": {"1.5"}, "double_count_severe": {"on"},
+					"exempt_max_staff": {"30"}, "exempt_until_year": {"2027"}, "wage_cap": {"2"}, "threshold": {"1"}, "rate_at_or_above": {"50"}, "rate_below": {"90"}}}
+			}},
 		"GET /employers":      {allowed: managers, pageIn: true, in: fixed("/employers", nil), inOK: 200},
 		"GET /employers/new":  {allowed: managers, pageIn: true, in: fixed("/employers/new", nil), inOK: 200},
 		"POST /employers/new": {allowed: managers, pageIn: true, in: form("310114102"), inOK: 303, out: form("320583100"), outOK: 422},

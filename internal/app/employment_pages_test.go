@@ -61,6 +61,23 @@ func TestEmployerForms(t *testing.T) {
 		}
 		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.in)}, "until_date": {year + "-03-31"}}, 303)
 		get("town", pg, 200, year+"-03-31")
+		// The levy parameters: district staff only; the defaults at first, then what they save.
+		get("town", "/levy/statement?year="+year, 200)
+		get("district", "/levy/params?year="+year, 200, "国家规定的默认值", `value="1.5"`, `id="f-double_count_severe" name="double_count_severe" checked`, `value="90"`)
+		good := url.Values{"year": {year}, "quota": {"1.7"}, "exempt_max_staff": {"30"}, "exempt_until_year": {"0"}, "wage_cap": {"3"},
+			"threshold": {"1"}, "rate_at_or_above": {"50"}, "rate_below": {"90"}, "social_average_wage": {"120000"}}
+		bad := url.Values{}
+		for k, v := range good {
+			bad[k] = v
+		}
+		bad.Set("quota", "百分之一")
+		bad.Set("rate_below", "120")
+		post("district", "/levy/params", bad, 422, "error-summary", `id="e-quota"`, `id="e-rate_below"`, "不能超过 100")
+		post("district", "/levy/params", good, 303)
+		get("district", "/levy/params?year="+year+"&saved=1&lang=en", 200, "Saved", `value="1.7"`, `value="3"`, `value="120000.00"`, "last changed by")
+		if body := get("district", "/levy/statement?year="+year, 200, "/levy/params?year="+year); strings.Contains(body, "尚未设定") {
+			t.Error("the statement still says no social average wage is set")
+		}
 		// The employer's own account: its page, no forms.
 		if body := get("employer", pg, 200); strings.Contains(body, "/figures") || strings.Contains(body, `/employees"`) {
 			t.Error("the employer account sees the staff's forms")

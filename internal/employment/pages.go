@@ -63,6 +63,8 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /levy", web.PublicAccess, pg.calculator)
 	rt.Page("GET /levy/statement", managers, pg.statement)
 	rt.Page("GET /levy/statement.xlsx", managers, pg.statementXLSX)
+	rt.Page("GET /levy/params", paramEditors, pg.params)
+	rt.Page("POST /levy/params", paramEditors, pg.postParams)
 	rt.Page("GET /employers", managers, pg.list)
 	rt.Page("GET /employers/new", managers, pg.newForm)
 	rt.Page("POST /employers/new", managers, pg.create)
@@ -189,6 +191,8 @@ type statementData struct {
 	NoSocial  bool
 	Unit      string
 	YearsNear []int
+	// CanSetParams: district staff may change the levy parameters.
+	CanSetParams bool
 }
 
 func (pg *Pages) statementRows(r *http.Request, p *web.Principal) (int, []Levy, error) {
@@ -221,6 +225,7 @@ func (pg *Pages) statement(w http.ResponseWriter, r *http.Request, p *web.Princi
 		return err
 	}
 	d.NoSocial = d.Params.SocialAverageWageCents == 0
+	d.CanSetParams = p.Role == identity.DistrictStaff
 	page.Data = d
 	return pg.Render(w, r, http.StatusOK, "levy_statement.html", page)
 }

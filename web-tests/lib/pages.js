@@ -50,6 +50,7 @@ export const ACCOUNTS = [
       '/towns/310114102/projects',
       '/employers/{employer}',
       '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
+      '/levy/params',
     ],
   },
   {
