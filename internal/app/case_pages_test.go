@@ -138,6 +138,10 @@ func TestCasePages(t *testing.T) {
 		get("person", "/cases", 200, cp, "本人")
 		get("district", "/cases?show=overdue", 200, "已逾期的个案", "没有符合条件的个案")
 		get("town", "/cases?show=open&lang=en", 200, "Open cases", fmt.Sprintf("Record #%d", e.in))
+		// Filtered by service type: none of the device case among renovations.
+		if body := get("town", "/cases?show=open&type=home_renovation", 200, `<option value="home_renovation" selected>`, "没有符合条件的个案"); strings.Contains(body, cp) {
+			t.Error("the device case is listed among renovations")
+		}
 
 		// The case page: the provider's assessment form.
 		get("provider", cp, 200, "出门需要轮椅", "办理经过", `name="action" value="assess"`, `id="f-items-0"`, "手动轮椅")

@@ -139,6 +139,8 @@ type inboxData struct {
 	Show      string // mine, open, overdue
 	Rows      []inboxRow
 	Total     int // cases of this view, on all pages
+	Type      string       // only cases of this service type ("": all)
+	Types     []typeOption // the service types to choose from
 	Next      string
 	Cursor    string
 	IsPerson  bool
@@ -170,6 +172,12 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 		}
 	}
 	f := Filter{Open: true, Overdue: d.Show == "overdue", ByDue: true, Cursor: d.Cursor, Limit: inboxPage}
+	if t, ok := pg.Engine.TypeOf(q.Get("type")); ok {
+		d.Type, f.ServiceType = t.Code, t.Code
+	}
+	for _, t := range pg.Engine.Types() {
+		d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang)})
+	}
 	if d.Show == "mine" {
 		f.WaitingFor = p.Role
 	}

@@ -40,6 +40,7 @@ export const ACCOUNTS = [
       '/indicators/targets',
       '/cases',
       '/cases?show=open',
+      '/cases?show=open&type=employment',
       '/cases/new?person_id={id}',
       '/cases/{case}',
       '/devices/stock',
