@@ -138,7 +138,7 @@ type inboxRow struct {
 type inboxData struct {
 	Show      string // mine, open, overdue
 	Rows      []inboxRow
-	Total     int // cases of this view, on all pages
+	Total     int          // cases of this view, on all pages
 	Type      string       // only cases of this service type ("": all)
 	Types     []typeOption // the service types to choose from
 	Next      string
