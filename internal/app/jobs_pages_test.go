@@ -93,6 +93,9 @@ func TestJobPages(t *testing.T) {
 
 		// The seekers' list, filtered by a skill.
 		get("village", "/jobs/seekers", 200, "求职登记人员", "测试11", "测试12", "测试13", "永新村", "数据录入", "无障碍通道")
+		if n := e.count(fmt.Sprintf(`SELECT count(*) FROM audit_log WHERE username = 'village' AND action = 'list' AND subject_type = 'job_profile' AND subject_id = '%d'`, a)); n != 1 {
+			t.Errorf("listing the seekers wrote %d audit entries for 测试11, want 1", n)
+		}
 		body = get("town", "/jobs/seekers?skill=data_entry&lang=en", 200, "Job seekers", "1 job seekers", "Data entry")
 		if strings.Contains(body, "测试12") {
 			t.Error("the skill filter lets 测试12 through")
