@@ -170,8 +170,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
 	maps.Copy(funcs, employment.TemplateFuncs())
+	maps.Copy(funcs, jobs.TemplateFuncs())
 	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(),
-		rehab.Templates(), towns.Templates(), employment.Templates()); err != nil {
+		rehab.Templates(), towns.Templates(), employment.Templates(), jobs.Templates()); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -223,6 +224,13 @@ func (a *App) Router() *web.Router {
 	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
 		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return a.Units.InScope(r.Context(), sc, 3)
+		}}).Routes(rt)
+	(&jobs.Pages{Store: a.Seekers, Employers: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
+		UnitLabel: func(r *http.Request, code, lang string) string {
+			if u, err := a.Units.Get(r.Context(), code); err == nil {
+				return u.Label(lang)
+			}
+			return code
 		}}).Routes(rt)
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))

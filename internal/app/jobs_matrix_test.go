@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	"sunshine/internal/identity"
 	"sunshine/internal/jobs"
@@ -76,5 +77,46 @@ func jobEntries() map[string]matrixEntry {
 			out: func(e *env, _ string) request {
 				return request{path: fmt.Sprintf("/api/v1/vacancies/%d/matches", vacancyOf(e, e.empOut))}
 			}},
+	}
+}
+
+// jobPageEntries are the job seekers' and vacancies' pages.
+func jobPageEntries() map[string]matrixEntry {
+	vacancyRoles := []string{identity.DistrictStaff, identity.TownStaff, identity.Employer}
+	profile := url.Values{"seeking": {"1"}, "education": {"senior"}, "hours": {"full_time"}, "skills": {"computer"}, "accommodations": {"step_free"}}
+	profileForm := func(id func(*env) int64) func(*env, string) request {
+		return func(e *env, _ string) request { return request{path: pp(id(e), "/job-profile"), form: profile} }
+	}
+	vacancyPage := func(employer func(*env) int64, rest string) func(*env, string) request {
+		return func(e *env, _ string) request {
+			return request{path: fmt.Sprintf("/vacancies/%d%s", vacancyOf(e, employer(e)), rest)}
+		}
+	}
+	vacancyForm := func(employer func(*env) int64, edit bool) func(*env, string) request {
+		return func(e *env, u string) request {
+			f := url.Values{"title": {"页面岗位" + u}, "positions": {"2"}, "min_education": {"none"}, "hours": {"part_time"}, "skills": {"packaging"}}
+			if !edit {
+				f.Set("employer_id", fmt.Sprint(employer(e)))
+				return request{path: "/vacancies/new", form: f}
+			}
+			f.Set("open", "1")
+			return request{path: fmt.Sprintf("/vacancies/%d/edit", vacancyOf(e, employer(e))), form: f}
+		}
+	}
+	in, out := func(e *env) int64 { return e.in }, func(e *env) int64 { return e.out }
+	empIn, empOut := func(e *env) int64 { return e.empIn }, func(e *env) int64 { return e.empOut }
+	return map[string]matrixEntry{
+		"GET /persons/{id}/job-profile": {allowed: readerRoles, pageIn: true, inOK: 200, outOK: 404,
+			in:  func(e *env, _ string) request { return request{path: pp(e.in, "/job-profile")} },
+			out: func(e *env, _ string) request { return request{path: pp(e.out, "/job-profile")} }},
+		"POST /persons/{id}/job-profile": {allowed: []string{identity.DistrictStaff, identity.TownStaff, identity.Person}, pageIn: true,
+			in: profileForm(in), inOK: 303, out: profileForm(out), outOK: 404},
+		"GET /jobs/seekers":         {allowed: registryStaff, pageIn: true, in: fixed("/jobs/seekers?skill=computer", nil), inOK: 200},
+		"GET /vacancies":            {allowed: vacancyRoles, pageIn: true, in: fixed("/vacancies", nil), inOK: 200},
+		"GET /vacancies/new":        {allowed: vacancyRoles, pageIn: true, in: fixed("/vacancies/new", nil), inOK: 200},
+		"POST /vacancies/new":       {allowed: vacancyRoles, pageIn: true, in: vacancyForm(empIn, false), inOK: 303, out: vacancyForm(empOut, false), outOK: 404},
+		"GET /vacancies/{id}":       {allowed: vacancyRoles, pageIn: true, in: vacancyPage(empIn, ""), inOK: 200, out: vacancyPage(empOut, ""), outOK: 404},
+		"GET /vacancies/{id}/edit":  {allowed: vacancyRoles, pageIn: true, in: vacancyPage(empIn, "/edit"), inOK: 200, out: vacancyPage(empOut, "/edit"), outOK: 404},
+		"POST /vacancies/{id}/edit": {allowed: vacancyRoles, pageIn: true, in: vacancyForm(empIn, true), inOK: 303, out: vacancyForm(empOut, true), outOK: 404},
 	}
 }

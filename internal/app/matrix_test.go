@@ -171,7 +171,7 @@ func pageEntries() map[string]matrixEntry {
 
 func matrix() map[string]matrixEntry {
 	m := apiEntries()
-	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries(), jobEntries(), rehabEntries(), townEntries(), employmentEntries()} {
+	for _, more := range []map[string]matrixEntry{pageEntries(), indicatorEntries(), caseEntries(), casePageEntries(), jobEntries(), jobPageEntries(), rehabEntries(), townEntries(), employmentEntries()} {
 		for k, v := range more {
 			m[k] = v
 		}

@@ -65,6 +65,12 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 		nav = append(nav, web.NavItem{Label: page.T("用人单位", "Employers"), Href: "/employers"})
 	}
 	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:
+		nav = append(nav, web.NavItem{Label: page.T("就业", "Employment"), Href: "/jobs/seekers"})
+	case identity.Employer:
+		nav = append(nav, web.NavItem{Label: page.T("就业", "Employment"), Href: "/vacancies"})
+	}
+	switch p.Role {
 	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person:
 		nav = append(nav, web.NavItem{Label: page.T("个案", "Cases"), Href: "/cases"})
 	}

@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'me'];
 
 export class Placeholders {
   /**
@@ -167,6 +167,22 @@ export class Placeholders {
           }
         }
         assert.fail(`${what}: neither / nor /employers links to an employer (<a href="/employers/ID">)`);
+      }),
+    );
+  }
+
+  /** {me}: a person account's own person id, from the link to its employment profile on /me. */
+  me() {
+    return this.once('me', () =>
+      withPage(this.context, async (page) => {
+        const what = `{me} for ${this.who}`;
+        await open(page, `${this.base}/me`, what);
+        const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.href));
+        for (const href of hrefs) {
+          const m = /^\/persons\/(\d+)\/job-profile$/.exec(new URL(href).pathname);
+          if (m) return m[1];
+        }
+        assert.fail(`${what}: /me links to no employment profile (<a href="/persons/ID/job-profile">)`);
       }),
     );
   }

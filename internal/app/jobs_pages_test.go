@@ -1,0 +1,141 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"sunshine/internal/jobs"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+func TestJobPages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		ctx := context.Background()
+		get := func(user, path string, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+			body := string(raw)
+			if st != want {
+				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
+			}
+			checkPage(t, path, body)
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s GET %s: no %q", user, path, w)
+				}
+			}
+			return body
+		}
+		post := func(user, path string, form url.Values, want int, wants ...string) string {
+			t.Helper()
+			st, raw := e.form(user, path, form)
+			if st != want {
+				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, raw)
+			}
+			if st != http.StatusSeeOther {
+				checkPage(t, path, string(raw))
+			}
+			for _, w := range wants {
+				if !strings.Contains(string(raw), w) {
+					t.Errorf("%s POST %s: no %q", user, path, w)
+				}
+			}
+			return string(raw)
+		}
+		// Three seekers in the village whose order for the vacancy is known:
+		// 测试11 fits fully (100), 测试12 half the skills and not the hours
+		// (40), 测试13 no skills and less education than asked (35).
+		seeker := func(n int, in jobs.ProfileInput) int64 {
+			p, err := e.app.Registry.Create(ctx, registry.Caller{Scope: sysEmployment.Registry.Scope}, registry.PersonInput{Name: fmt.Sprintf("测试%d", n),
+				IDNumber: fixtureID(n), Category: 4, Grade: 2, OrgUnit: villageIn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.app.Seekers.Put(ctx, sysEmployment.Registry, p.ID, in); err != nil {
+				t.Fatal(err)
+			}
+			return p.ID
+		}
+		a := seeker(11, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}})
+		seeker(12, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "part_time", Skills: []string{"computer"}, Accommodations: []string{"screen_reader"}})
+		seeker(13, jobs.ProfileInput{Seeking: true, Education: "none", Hours: "flexible"})
+		v, err := e.app.Seekers.CreateVacancy(ctx, sysEmployment, jobs.VacancyInput{EmployerID: e.empIn, Title: "数据录入员", OrgUnit: villageIn, Positions: 2,
+			MinEducation: "junior", Hours: "full_time", Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}, MonthlyWage: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vp := fmt.Sprintf("/vacancies/%d", v.ID)
+
+		// The vacancy ranks the seekers in order, each with its reasons in words.
+		body := get("town", vp, 200, "数据录入员", "推荐的求职人员", "具备岗位所需 2 项技能中的 2 项", "40 分（满分 40）", "用人单位提供所需的全部便利安排",
+			"住在工作地所在村居", "扣 20 分", "学历（未上学）低于岗位要求（初中）", fmt.Sprintf(`href="/persons/%d/job-profile"`, a), "<td>100</td>")
+		i11, i12, i13 := strings.Index(body, "测试11"), strings.Index(body, "测试12"), strings.Index(body, "测试13")
+		if i11 < 0 || i12 < 0 || i13 < 0 || i11 > i12 || i12 > i13 {
+			t.Errorf("the seekers are not ranked 测试11, 测试12, 测试13: %d %d %d", i11, i12, i13)
+		}
+		get("district", vp+"?lang=en", 200, "Job seekers who fit", "Has 2 of the 2 skills the job asks for", "40 of 40 points", "minus 20 points", "Wants part time work")
+		// The employer sees its vacancy but no seekers.
+		body = get("employer", vp, 200, "数据录入员", "修改岗位")
+		for _, no := range []string{"测试11", "推荐的求职人员", "/job-profile"} {
+			if strings.Contains(body, no) {
+				t.Errorf("the employer sees %q on the vacancy", no)
+			}
+		}
+		get("employer", "/vacancies", 200, "本单位的招聘岗位", "数据录入员", `href="/vacancies/new"`)
+		get("district", "/vacancies?lang=en", 200, "Vacancies of the employers in your area", "数据录入员", "Open")
+
+		// The seekers' list, filtered by a skill.
+		get("village", "/jobs/seekers", 200, "求职登记人员", "测试11", "测试12", "测试13", "永新村", "数据录入", "无障碍通道")
+		if n := e.count(fmt.Sprintf(`SELECT count(*) FROM audit_log WHERE username = 'village' AND action = 'list' AND subject_type = 'job_profile' AND subject_id = '%d'`, a)); n != 1 {
+			t.Errorf("listing the seekers wrote %d audit entries for 测试11, want 1", n)
+		}
+		body = get("town", "/jobs/seekers?skill=data_entry&lang=en", 200, "Job seekers", "1 job seekers", "Data entry")
+		if strings.Contains(body, "测试12") {
+			t.Error("the skill filter lets 测试12 through")
+		}
+		get("town", "/jobs/seekers?skill=nonsense", 422)
+
+		// The profile: a form with the vacancies ranked for the person.
+		pa := fmt.Sprintf("/persons/%d/job-profile", a)
+		get("town", pa, 200, "就业登记：测试11", `id="f-education"`, `id="f-skills-computer" name="skills" value="computer" checked`, "<legend>",
+			"适合的招聘岗位", "匹配得分 100 分", "具备岗位所需 2 项技能中的 2 项")
+		post("town", pa, url.Values{"seeking": {"1"}, "education": {"phd"}, "hours": {"full_time"}, "skills": {"computer", "juggling"}}, 422,
+			"error-summary", `id="e-education"`, `href="#f-skills"`, `id="e-skills"`)
+		post("town", pa, url.Values{"seeking": {"1"}, "education": {"bachelor"}, "hours": {"part_time"}, "skills": {"computer"}, "desired": {"做电脑录入"}}, 303)
+		get("town", pa+"?saved=1", 200, "已保存", "做电脑录入", `value="part_time" checked`)
+		// The village assistant reads it only; the person edits their own.
+		body = get("village", pa+"?lang=en", 200, "Employment profile", "Bachelor", "Part time")
+		if strings.Contains(body, `action="`+pa+`"`) {
+			t.Error("the village assistant gets the profile form")
+		}
+		get("person", fmt.Sprintf("/persons/%d/job-profile", e.in), 200, "保存就业登记后", `action="/persons/`)
+		get("person", pa, 404)
+		get("person", "/me", 200, fmt.Sprintf(`href="/persons/%d/job-profile"`, e.in))
+		get("town", pp(a, ""), 200, pa)
+
+		// The vacancy form: the employers in scope, mistakes named, a stale version refused.
+		body = get("district", "/vacancies/new", 200, `id="f-employer_id"`, "南翔精密制造", "安亭汽车配件", `id="f-min_education"`, `id="f-accommodations-step_free"`)
+		if strings.Contains(body, "玉山电子") {
+			t.Error("the form offers an employer outside the district")
+		}
+		body = get("employer", "/vacancies/new", 200, `id="f-title"`)
+		if strings.Contains(body, `id="f-employer_id"`) {
+			t.Error("an employer account chooses an employer")
+		}
+		post("town", "/vacancies/new", url.Values{"employer_id": {fmt.Sprint(e.empIn)}, "title": {""}, "positions": {"many"}, "hours": {"full_time"}}, 422,
+			"error-summary", `id="e-title"`, `id="e-positions"`, `href="#f-positions"`)
+		post("employer", "/vacancies/new", url.Values{"title": {"包装工"}, "positions": {"3"}, "hours": {"part_time"}, "skills": {"packaging"}, "monthly_wage": {"3000"}}, 303)
+		get("district", vp+"/edit", 200, `name="version" value="1"`, `id="f-open-1"`, `value="数据录入员"`)
+		post("district", vp+"/edit", url.Values{"version": {"1"}, "title": {"数据录入员"}, "positions": {"2"}, "hours": {"full_time"}, "open": {"0"}}, 303)
+		get("district", vp, 200, "已关闭")
+		post("town", vp+"/edit", url.Values{"version": {"1"}, "title": {"数据录入员"}, "positions": {"2"}, "hours": {"full_time"}}, 409, "error-summary")
+		post("town", vp+"/edit", url.Values{"version": {"2"}, "title": {"数据录入员"}, "positions": {"0"}, "hours": {"full_time"}}, 422, `id="e-positions"`)
+	})
+}
