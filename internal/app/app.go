@@ -169,7 +169,6 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	funcs := registry.TemplateFuncs()
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
-	maps.Copy(funcs, employment.TemplateFuncs())
 	maps.Copy(funcs, jobs.TemplateFuncs())
 	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(),
 		rehab.Templates(), towns.Templates(), employment.Templates(), jobs.Templates()); err != nil {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -68,35 +67,11 @@ func TestCasePages(t *testing.T) {
 		e := newEnv(t, d)
 		get := func(user, path string, want int, wants ...string) string {
 			t.Helper()
-			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
-			body := string(raw)
-			if st != want {
-				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
-			}
-			checkPage(t, path, body)
-			for _, w := range wants {
-				if !strings.Contains(body, w) {
-					t.Errorf("%s GET %s: no %q", user, path, w)
-				}
-			}
-			return body
+			return e.page(t, user, path, want, wants...)
 		}
 		post := func(user, path string, form url.Values, want int, wants ...string) string {
 			t.Helper()
-			st, raw := e.form(user, path, form)
-			body := string(raw)
-			if st != want {
-				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, body)
-			}
-			if st != http.StatusSeeOther {
-				checkPage(t, path, body)
-			}
-			for _, w := range wants {
-				if !strings.Contains(body, w) {
-					t.Errorf("%s POST %s: no %q", user, path, w)
-				}
-			}
-			return body
+			return e.submit(t, user, path, form, want, wants...)
 		}
 		district := pointOf(e, "310114")
 		dp := fmt.Sprint(district)

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,32 +19,11 @@ func TestEmployerForms(t *testing.T) {
 		pg := fmt.Sprintf("/employers/%d", e.empIn)
 		get := func(user, path string, want int, wants ...string) string {
 			t.Helper()
-			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
-			if st != want {
-				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, raw)
-			}
-			checkPage(t, path, string(raw))
-			for _, w := range wants {
-				if !strings.Contains(string(raw), w) {
-					t.Errorf("%s GET %s: no %q", user, path, w)
-				}
-			}
-			return string(raw)
+			return e.page(t, user, path, want, wants...)
 		}
 		post := func(user, path string, form url.Values, want int, wants ...string) {
 			t.Helper()
-			st, raw := e.form(user, path, form)
-			if st != want {
-				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, raw)
-			}
-			if st != http.StatusSeeOther {
-				checkPage(t, path, string(raw))
-			}
-			for _, w := range wants {
-				if !strings.Contains(string(raw), w) {
-					t.Errorf("%s POST %s: no %q", user, path, w)
-				}
-			}
+			e.submit(t, user, path, form, want, wants...)
 		}
 		year := fmt.Sprint(e.year)
 		get("town", pg, 200, `action="`+pg+`/figures"`, `id="f-year"`, `id="f-average_wage"`, `action="`+pg+`/employees"`, `id="f-person_id"`)

@@ -216,3 +216,36 @@ func (e *env) version(id int64) int {
 func decodeJSON(r io.Reader, v any) {
 	_ = json.NewDecoder(r).Decode(v)
 }
+
+// page GETs path as user and checks the status, the rules every page keeps
+// (checkPage, on HTML answers) and that the body contains each of wants. It
+// returns the body.
+func (e *env) page(t *testing.T, user, path string, want int, wants ...string) string {
+	t.Helper()
+	st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+	return e.checkAnswer(t, "GET "+path, path, st, string(raw), want, wants)
+}
+
+// submit POSTs a form as user, with the same checks as page (none of the page
+// on a redirect).
+func (e *env) submit(t *testing.T, user, path string, form url.Values, want int, wants ...string) string {
+	t.Helper()
+	st, raw := e.form(user, path, form)
+	return e.checkAnswer(t, fmt.Sprintf("POST %s %v", path, form), path, st, string(raw), want, wants)
+}
+
+func (e *env) checkAnswer(t *testing.T, what, path string, st int, body string, want int, wants []string) string {
+	t.Helper()
+	if st != want {
+		t.Fatalf("%s: %d, want %d: %s", what, st, want, body)
+	}
+	if st != http.StatusSeeOther && strings.Contains(body, "<html") {
+		checkPage(t, path, body)
+	}
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s: no %q", what, w)
+		}
+	}
+	return body
+}

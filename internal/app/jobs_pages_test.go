@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,34 +19,11 @@ func TestJobPages(t *testing.T) {
 		ctx := context.Background()
 		get := func(user, path string, want int, wants ...string) string {
 			t.Helper()
-			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
-			body := string(raw)
-			if st != want {
-				t.Fatalf("%s GET %s: %d, want %d: %s", user, path, st, want, body)
-			}
-			checkPage(t, path, body)
-			for _, w := range wants {
-				if !strings.Contains(body, w) {
-					t.Errorf("%s GET %s: no %q", user, path, w)
-				}
-			}
-			return body
+			return e.page(t, user, path, want, wants...)
 		}
 		post := func(user, path string, form url.Values, want int, wants ...string) string {
 			t.Helper()
-			st, raw := e.form(user, path, form)
-			if st != want {
-				t.Fatalf("%s POST %s %v: %d, want %d: %s", user, path, form, st, want, raw)
-			}
-			if st != http.StatusSeeOther {
-				checkPage(t, path, string(raw))
-			}
-			for _, w := range wants {
-				if !strings.Contains(string(raw), w) {
-					t.Errorf("%s POST %s: no %q", user, path, w)
-				}
-			}
-			return string(raw)
+			return e.submit(t, user, path, form, want, wants...)
 		}
 		// Three seekers in the village whose order for the vacancy is known:
 		// 测试11 fits fully (100), 测试12 half the skills and not the hours

@@ -2,9 +2,7 @@ package employment
 
 import (
 	"embed"
-	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -26,27 +24,6 @@ var templatesFS embed.FS
 func Templates() fs.FS {
 	sub, _ := fs.Sub(templatesFS, "templates")
 	return sub
-}
-
-// TemplateFuncs are the employment pages' template helpers.
-func TemplateFuncs() template.FuncMap {
-	return template.FuncMap{
-		// dict builds a map from name and value pairs (arguments of a partial).
-		"dict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, errors.New("dict: odd number of arguments")
-			}
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				k, ok := kv[i].(string)
-				if !ok {
-					return nil, errors.New("dict: a key is not a string")
-				}
-				m[k] = kv[i+1]
-			}
-			return m, nil
-		},
-	}
 }
 
 // Pages serves the levy calculator, the district's levy statement and the employer pages.

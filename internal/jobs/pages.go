@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -49,21 +48,6 @@ func TemplateFuncs() template.FuncMap {
 		return code
 	}
 	return template.FuncMap{
-		// jobDict builds a map from name and value pairs (arguments of a partial).
-		"jobDict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, errors.New("jobDict: odd number of arguments")
-			}
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				k, ok := kv[i].(string)
-				if !ok {
-					return nil, errors.New("jobDict: a key is not a string")
-				}
-				m[k] = kv[i+1]
-			}
-			return m, nil
-		},
 		"jobNeg": func(n int) int { return -n },
 		// jobTerm names a code of a vocabulary (skills, accommodations, education, hours).
 		"jobTerm": term,

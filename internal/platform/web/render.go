@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -137,6 +138,21 @@ func Funcs() template.FuncMap {
 				return ""
 			}
 			return e.ByField[field]
+		},
+		// dict builds a map from name and value pairs (the argument of a partial).
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: a key is not a string")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
 		},
 		"seq": func(from, to int) []int {
 			var out []int
