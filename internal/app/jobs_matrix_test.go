@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"sunshine/internal/employment/jobs"
 	"sunshine/internal/identity"
-	"sunshine/internal/jobs"
 )
 
 // vacancyOf is a vacancy of an employer of the fixture, made on first use.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"sunshine/internal/jobs"
+	"sunshine/internal/employment/jobs"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 	"sunshine/internal/registry"

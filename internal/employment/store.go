@@ -472,7 +472,7 @@ var shanghai = time.FixedZone("CST", 8*3600)
 // (default today). The person must be in the caller's registry scope (404
 // otherwise, the read audited); a person already linked (no end date) is 409.
 func (s *Store) Link(ctx context.Context, c Caller, id, personID int64, from string) (Employee, error) {
-	e, err := s.get(ctx, c, id)
+	_, err := s.get(ctx, c, id) // in the caller's area (404 otherwise)
 	if err != nil {
 		return Employee{}, err
 	}
@@ -487,23 +487,12 @@ func (s *Store) Link(ctx context.Context, c Caller, id, personID int64, from str
 		return Employee{}, err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM employer_employees WHERE employer_id = ? AND person_id = ? AND until_date = ''`, id, personID).Scan(&n); err != nil {
-			return fmt.Errorf("check employee: %w", err)
-		}
-		if n > 0 {
+		added, err := LinkTx(ctx, tx, c.Actor, id, personID, p.OrgUnit, from)
+		if err == nil && !added {
 			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T("此人已是该单位的在职职工。", "This person already works for this employer."),
 				Fields: []apperr.FieldError{apperr.Field("person_id", "duplicate", "此人已是该单位的在职职工。", "This person already works for this employer.")}}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO employer_employees (employer_id, person_id, from_date, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-			id, personID, from, c.Actor.Username, db.Millis(tx.Now)); err != nil {
-			return fmt.Errorf("link employee: %w", err)
-		}
-		a := c.Actor.Entry(audit.ActionUpdate, SubjectEmployer, strconv.FormatInt(id, 10), e.OrgUnit)
-		a.Detail = fmt.Sprintf(`{"employee_added":%d,"from_date":%q}`, personID, from)
-		b := c.Actor.Entry(audit.ActionUpdate, registry.SubjectPerson, strconv.FormatInt(personID, 10), p.OrgUnit)
-		b.Detail = fmt.Sprintf(`{"employer":%d,"from_date":%q}`, id, from)
-		return audit.Append(ctx, tx, a, b)
+		return err
 	})
 	if err != nil {
 		return Employee{}, err
@@ -513,7 +502,7 @@ func (s *Store) Link(ctx context.Context, c Caller, id, personID int64, from str
 
 // Unlink ends a person's employment at the employer on a date (default today).
 func (s *Store) Unlink(ctx context.Context, c Caller, id, personID int64, until string) error {
-	e, err := s.get(ctx, c, id)
+	_, err := s.get(ctx, c, id) // in the caller's area (404 otherwise)
 	if err != nil {
 		return err
 	}
@@ -521,17 +510,65 @@ func (s *Store) Unlink(ctx context.Context, c Caller, id, personID int64, until 
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE employer_employees SET until_date = ? WHERE employer_id = ? AND person_id = ? AND until_date = ''`, until, id, personID)
-		if err != nil {
-			return fmt.Errorf("unlink employee: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		ended, err := EndTx(ctx, tx, c.Actor, id, personID, until)
+		if err == nil && !ended {
 			return apperr.New(apperr.NotFound, "此人不是该单位的在职职工。", "This person does not work for this employer now.")
 		}
-		a := c.Actor.Entry(audit.ActionUpdate, SubjectEmployer, strconv.FormatInt(id, 10), e.OrgUnit)
-		a.Detail = fmt.Sprintf(`{"employee_ended":%d,"until_date":%q}`, personID, until)
-		return audit.Append(ctx, tx, a)
+		return err
 	})
+}
+
+// LinkTx makes a person a disabled employee of an employer from a date, in
+// tx, with the audit entries of both; false (and nothing written) when the
+// person works there already. Placements call it too.
+func LinkTx(ctx context.Context, tx *db.Tx, actor audit.Actor, employerID, personID int64, personUnit, from string) (bool, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM employer_employees WHERE employer_id = ? AND person_id = ? AND until_date = ''`, employerID, personID).Scan(&n); err != nil {
+		return false, fmt.Errorf("check employee: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	unit, err := employerUnit(ctx, tx, employerID)
+	if err != nil {
+		return false, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO employer_employees (employer_id, person_id, from_date, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
+		employerID, personID, from, actor.Username, db.Millis(tx.Now)); err != nil {
+		return false, fmt.Errorf("link employee: %w", err)
+	}
+	a := actor.Entry(audit.ActionUpdate, SubjectEmployer, strconv.FormatInt(employerID, 10), unit)
+	a.Detail = fmt.Sprintf(`{"employee_added":%d,"from_date":%q}`, personID, from)
+	b := actor.Entry(audit.ActionUpdate, registry.SubjectPerson, strconv.FormatInt(personID, 10), personUnit)
+	b.Detail = fmt.Sprintf(`{"employer":%d,"from_date":%q}`, employerID, from)
+	return true, audit.Append(ctx, tx, a, b)
+}
+
+// EndTx ends a person's current employment at an employer on until, in tx,
+// audited; false (nothing written) when they do not work there now.
+func EndTx(ctx context.Context, tx *db.Tx, actor audit.Actor, employerID, personID int64, until string) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE employer_employees SET until_date = ? WHERE employer_id = ? AND person_id = ? AND until_date = ''`, until, employerID, personID)
+	if err != nil {
+		return false, fmt.Errorf("unlink employee: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	unit, err := employerUnit(ctx, tx, employerID)
+	if err != nil {
+		return false, err
+	}
+	a := actor.Entry(audit.ActionUpdate, SubjectEmployer, strconv.FormatInt(employerID, 10), unit)
+	a.Detail = fmt.Sprintf(`{"employee_ended":%d,"until_date":%q}`, personID, until)
+	return true, audit.Append(ctx, tx, a)
+}
+
+func employerUnit(ctx context.Context, tx *db.Tx, id int64) (string, error) {
+	var unit string
+	if err := tx.QueryRow(ctx, `SELECT orgunit FROM employers WHERE id = ?`, id).Scan(&unit); err != nil {
+		return "", fmt.Errorf("read employer %d: %w", id, err)
+	}
+	return unit, nil
 }
 
 // district is the level-2 unit (6 digits) of a unit code.

@@ -694,6 +694,27 @@ func (s *Store) PutAnnual(ctx context.Context, c Caller, id int64, a Annual) (An
 	return out, created, nil
 }
 
+// SetEmploymentTx records, in tx, a person's employment in their annual
+// record of year: the record's employment changes (version moves on), or a
+// record is made from the person's current unit and economic status when the
+// year has none. The caller tells the change hook and writes the audit entry.
+func SetEmploymentTx(ctx context.Context, tx *db.Tx, personID int64, year int, employment, by string) error {
+	res, err := tx.Exec(ctx, `UPDATE annual_records SET employment = ?, version = version + 1, updated_at = ?, updated_by = ?
+		WHERE person_id = ? AND year = ?`, employment, db.Millis(tx.Now), by, personID, year)
+	if err != nil {
+		return fmt.Errorf("annual record: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	var unit, economic string
+	if err := tx.QueryRow(ctx, `SELECT orgunit, economic_status FROM persons WHERE id = ?`, personID).Scan(&unit, &economic); err != nil {
+		return fmt.Errorf("read person %d: %w", personID, err)
+	}
+	_, err = UpsertAnnualTx(ctx, tx, Annual{PersonID: personID, Year: year, OrgUnit: unit, Employment: employment, EconomicStatus: economic}, by)
+	return err
+}
+
 // UpsertAnnualTx writes a validated annual record in tx. A non-zero a.Version must
 // match the stored one. It reports whether the record was new.
 func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, error) {

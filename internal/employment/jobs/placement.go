@@ -11,6 +11,7 @@ import (
 
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
+	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -195,39 +196,19 @@ func (s *Store) place(ctx context.Context, tx *db.Tx, c *casework.Case, data map
 	actor := casework.ActorOf(ctx)
 	day := start.Format(time.DateOnly)
 
-	// The annual record of the start's year: employed.
+	// The annual record of the start's year says employed; the employer
+	// counts the person (unless they work there already).
 	year := start.Year()
-	res, err := tx.Exec(ctx, `UPDATE annual_records SET employment = 'employed', version = version + 1, updated_at = ?, updated_by = ?
-		WHERE person_id = ? AND year = ?`, db.Millis(tx.Now), actor.Username, c.PersonID, year)
-	if err != nil {
-		return fmt.Errorf("annual record: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		var unit, economic string
-		if err := tx.QueryRow(ctx, `SELECT orgunit, economic_status FROM persons WHERE id = ?`, c.PersonID).Scan(&unit, &economic); err != nil {
-			return fmt.Errorf("read person: %w", err)
-		}
-		if _, err := registry.UpsertAnnualTx(ctx, tx, registry.Annual{PersonID: c.PersonID, Year: year, OrgUnit: unit, Employment: "employed",
-			EconomicStatus: economic}, actor.Username); err != nil {
-			return err
-		}
+	if err := registry.SetEmploymentTx(ctx, tx, c.PersonID, year, "employed", actor.Username); err != nil {
+		return err
 	}
 	e := actor.Entry(audit.ActionUpdate, registry.SubjectPerson, strconv.FormatInt(c.PersonID, 10), c.OrgUnit)
 	e.Detail = fmt.Sprintf(`{"annual":%d,"employment":"employed","case":%d}`, year, c.ID)
 	if err := audit.Append(ctx, tx, e); err != nil {
 		return err
 	}
-	// The employer's disabled employees (for the quota levy), unless linked already.
-	var linked int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM employer_employees WHERE employer_id = ? AND person_id = ? AND until_date = ''`,
-		employer, c.PersonID).Scan(&linked); err != nil {
-		return fmt.Errorf("read employees: %w", err)
-	}
-	if linked == 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO employer_employees (employer_id, person_id, from_date, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
-			employer, c.PersonID, day, actor.Username, db.Millis(tx.Now)); err != nil {
-			return fmt.Errorf("link employee: %w", err)
-		}
+	if _, err := employment.LinkTx(ctx, tx, actor, employer, c.PersonID, c.OrgUnit, day); err != nil {
+		return err
 	}
 	if err := s.seeking(ctx, tx, c.PersonID, false); err != nil {
 		return err
@@ -241,9 +222,8 @@ func (s *Store) place(ctx context.Context, tx *db.Tx, c *casework.Case, data map
 // and the person seeks work again.
 func (s *Store) left(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	employer, _ := strconv.ParseInt(fmt.Sprint(c.Data["employer_id"]), 10, 64)
-	if _, err := tx.Exec(ctx, `UPDATE employer_employees SET until_date = ? WHERE employer_id = ? AND person_id = ? AND until_date = ''`,
-		tx.Now.In(shanghai).Format(time.DateOnly), employer, c.PersonID); err != nil {
-		return fmt.Errorf("end employment: %w", err)
+	if _, err := employment.EndTx(ctx, tx, casework.ActorOf(ctx), employer, c.PersonID, tx.Now.In(shanghai).Format(time.DateOnly)); err != nil {
+		return err
 	}
 	return s.seeking(ctx, tx, c.PersonID, true)
 }

@@ -1,6 +1,9 @@
-// Package jobs is employment services for job seekers (DOMAIN.md §8): the
-// employment profile of a registered person, and the matching that ranks job
-// seekers for a vacancy and vacancies for a seeker, explaining each score.
+// Package jobs is the job seekers' side of the employment module (DOMAIN.md
+// §8): the employment profile of a registered person, vacancies of the
+// employers kept by package employment, the matching that ranks job seekers
+// for a vacancy and vacancies for a seeker (explaining each score), and the
+// placement workflow. It is a part of the employment module, so it uses the
+// employers' package directly; other modules do not import it.
 package jobs
 
 import (
