@@ -135,7 +135,7 @@ func TestCasePages(t *testing.T) {
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}}, 422, `id="e-condition"`)
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}, "condition": {"good"}}, 303)
 		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)
-		get("district", cp, 200, "这个个案已经结束", "已结案", "归还", "结案")
+		get("district", cp, 200, "这个个案已经结束", "已结案", "归还", "结案", "<dd>嘉定区辅具服务中心</dd>")
 		get("district", "/devices/stock?service_point="+dp, 200, "<td>3</td>")
 
 		// Home renovation: the survey's works are chosen with checkboxes and named on the case page.

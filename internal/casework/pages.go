@@ -388,7 +388,6 @@ type caseData struct {
 	Loans      []DeviceLoan
 	Devices    bool            // an assistive device case: items are catalogue products
 	Products   []DeviceProduct // for the items selects
-	Points     []DevicePoint   // for the service point select
 	Form       url.Values      // the values of a failed submission
 	Failed     string          // the action whose submission failed
 	ItemSel    []string        // the items chosen in a failed assessment, one per select
@@ -449,9 +448,6 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		if d.Products, err = pg.Devices.Products(ctx); err != nil {
 			return d, err
 		}
-		if d.Points, err = pg.Devices.Points(ctx, orgunit.Scope{Prefix: cs.OrgUnit}); err != nil {
-			return d, err
-		}
 		personOnly := int64(0)
 		if p.Role == identity.Person {
 			personOnly = c.PersonID
@@ -483,10 +479,14 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		if n, ok := pg.Labels[v]; ok {
 			v = page.T(n[0], n[1])
 		}
-		if k == "service_point" {
-			for _, pt := range d.Points {
-				if strconv.FormatInt(pt.ID, 10) == v {
-					v = page.T(pt.Name, pt.NameEn)
+		if t.Options != nil { // a value chosen from a list: its label
+			opts, err := t.Options(ctx, cs, k)
+			if err != nil {
+				return d, err
+			}
+			for _, o := range opts {
+				if o.Value == v {
+					v = page.T(o.Zh, o.En)
 				}
 			}
 		}
@@ -609,11 +609,7 @@ func formData(r *http.Request, t *Type, action string) map[string]any {
 					if v = strings.TrimSpace(v); v == "" {
 						continue
 					}
-					if t.Code == "assistive_device" {
-						items = append(items, map[string]any{"code": v})
-					} else {
-						items = append(items, v)
-					}
+					items = append(items, v)
 				}
 				if len(items) > 0 {
 					data[f.Name] = items

@@ -112,6 +112,23 @@ func (s *Store) Points(ctx context.Context, sc orgunit.Scope) ([]ServicePoint, e
 	return out, rows.Err()
 }
 
+// options offers the service points a case's devices may be dispensed from:
+// the person's town's and the district's.
+func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]casework.Option, error) {
+	if field != "service_point" {
+		return nil, nil
+	}
+	points, err := s.Points(ctx, orgunit.Scope{Prefix: c.OrgUnit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]casework.Option, len(points))
+	for i, pt := range points {
+		out[i] = casework.Option{Value: strconv.FormatInt(pt.ID, 10), Zh: pt.Name, En: pt.NameEn}
+	}
+	return out, nil
+}
+
 // usable: the point lies in the scope, or above it within the same district.
 func usable(sc orgunit.Scope, unit string) bool {
 	return sc.Contains(unit) || len(unit) >= 6 && strings.HasPrefix(sc.Prefix, unit)
@@ -314,7 +331,8 @@ func (s *Store) Type() *casework.Type {
 			{Action: "cancel", From: []string{"submitted", "assessed", "approved"}, To: "cancelled",
 				Roles: []string{identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff, identity.Person}, Zh: "撤销", En: "cancel"},
 		},
-		Effect: s.effect,
+		Effect:  s.effect,
+		Options: s.options,
 	}
 }
 
@@ -346,8 +364,10 @@ func (s *Store) assess(ctx context.Context, tx *db.Tx, c *casework.Case, data ma
 	var codes []string
 	var fields []apperr.FieldError
 	for i, it := range list {
-		m, _ := it.(map[string]any)
-		code, _ := m["code"].(string)
+		code, _ := it.(string) // a bare code (the case page's selects), or {"code"} (CONTRACT.md)
+		if m, isMap := it.(map[string]any); isMap {
+			code, _ = m["code"].(string)
+		}
 		_, ok, err := product(ctx, tx, code)
 		if err != nil {
 			return fmt.Errorf("read catalogue: %w", err)
