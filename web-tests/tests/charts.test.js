@@ -165,6 +165,20 @@ describe('charts: ECharts under the app\'s CSP', { timeout: SERVER_TIMEOUT_MS + 
     }, [`.chart[data-chart="${id}-data"] canvas`, rgb]);
 
   /**
+   * pixels() once the bars have grown in: the animation is on unless the
+   * context asks for reduced motion, so sample until more than 2000 pixels
+   * have the colour, for up to 5 s, and return the last sample.
+   */
+  async function grown(page, id, rgb) {
+    let got = await pixels(page, id, rgb);
+    for (let i = 0; i < 50 && got.near <= 2000; i++) {
+      await page.waitForTimeout(100);
+      got = await pixels(page, id, rgb);
+    }
+    return got;
+  }
+
+  /**
    * fn(option) of a drawn chart, with ECharts' merged option (getOption()).
    * fn runs in the page through Playwright (no eval, which the CSP forbids).
    */
@@ -221,12 +235,7 @@ describe('charts: ECharts under the app\'s CSP', { timeout: SERVER_TIMEOUT_MS + 
     try {
       await expectDrawn(s.page, 'standard');
       // Bars in --accent (#0b4f9c); percent values as 91.0%; nulls stay null; the target line.
-      // The bars grow in (animation on here): sample until they are drawn, for up to 5 s.
-      let blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
-      for (let i = 0; i < 50 && blue.near <= 2000; i++) {
-        await s.page.waitForTimeout(100);
-        blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
-      }
+      const blue = await grown(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
       assert.ok(blue.near > 2000, `bars are not drawn in --accent: ${JSON.stringify(blue)}`);
       assert.equal(await option(s.page, 'chart-line', (o) => o.yAxis[0].axisLabel.formatter(0.91)), '91.0%');
       assert.equal(await option(s.page, 'chart-line', (o) => o.tooltip[0].valueFormatter(0.855)), '85.5%');
@@ -258,7 +267,7 @@ describe('charts: ECharts under the app\'s CSP', { timeout: SERVER_TIMEOUT_MS + 
     const s = await open({ htmlClass: 'display-contrast' });
     try {
       await expectDrawn(s.page, 'contrast');
-      const yellow = await pixels(s.page, 'chart-bar', [0xff, 0xff, 0x00]);
+      const yellow = await grown(s.page, 'chart-bar', [0xff, 0xff, 0x00]);
       const blue = await pixels(s.page, 'chart-bar', [0x0b, 0x4f, 0x9c]);
       assert.ok(yellow.near > 2000 && blue.near === 0, `bars are not in the contrast --accent: yellow ${yellow.near}, blue ${blue.near}`);
       assert.equal(await option(s.page, 'chart-bar', (o) => o.xAxis[0].axisLabel.color), '#ffffff');
