@@ -170,7 +170,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	maps.Copy(funcs, indicators.TemplateFuncs())
 	maps.Copy(funcs, casework.TemplateFuncs())
 	maps.Copy(funcs, jobs.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(),
+	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), devices.Templates(),
 		rehab.Templates(), towns.Templates(), employment.Templates(), jobs.Templates()); err != nil {
 		log.Close()
 		return nil, err
@@ -216,8 +216,9 @@ func (a *App) Router() *web.Router {
 	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
 	pages.Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Devices: deviceSource{a.Devices}, Labels: caseLabels(),
+	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(),
 		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
+	(&devices.Pages{Store: a.Devices, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
@@ -249,49 +250,11 @@ func (a *App) TemplateNames() []string { return a.pages.Names() }
 // TemplatesRendered returns how often each page template was rendered.
 func (a *App) TemplatesRendered() map[string]int { return a.pages.Rendered() }
 
-// deviceSource adapts the devices store to what the case pages read of it
-// (devices imports casework, so casework cannot import devices).
-type deviceSource struct{ s *devices.Store }
-
-func convert[T, U any](in []T, err error, f func(T) U) ([]U, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := make([]U, len(in))
-	for i, x := range in {
-		out[i] = f(x)
-	}
-	return out, nil
-}
-
-func (d deviceSource) Products(ctx context.Context) ([]casework.DeviceProduct, error) {
-	l, err := d.s.Products(ctx)
-	return convert(l, err, func(x devices.Product) casework.DeviceProduct { return casework.DeviceProduct(x) })
-}
-
-func (d deviceSource) Points(ctx context.Context, sc orgunit.Scope) ([]casework.DevicePoint, error) {
-	l, err := d.s.Points(ctx, sc)
-	return convert(l, err, func(x devices.ServicePoint) casework.DevicePoint { return casework.DevicePoint(x) })
-}
-
-func (d deviceSource) Stock(ctx context.Context, sc orgunit.Scope, pointID int64, lang string) ([]casework.DeviceStock, error) {
-	l, err := d.s.Stock(ctx, sc, pointID, lang)
-	return convert(l, err, func(x devices.StockItem) casework.DeviceStock { return casework.DeviceStock(x) })
-}
-
-func (d deviceSource) Move(ctx context.Context, sc orgunit.Scope, actor audit.Actor, pointID int64, code string, quantity int, note string) (int, error) {
-	return d.s.Move(ctx, sc, actor, pointID, code, quantity, note)
-}
-
-func (d deviceSource) Loans(ctx context.Context, sc orgunit.Scope, personOnly, personID int64, lang string) ([]casework.DeviceLoan, error) {
-	l, err := d.s.Loans(ctx, sc, personOnly, personID, lang)
-	return convert(l, err, func(x devices.Loan) casework.DeviceLoan { return casework.DeviceLoan(x) })
-}
-
 // caseLabels names the data keys and values of the service types for the
 // case pages.
 func caseLabels() map[string][2]string {
 	l := rehab.Labels()
 	maps.Copy(l, renovation.Labels())
+	maps.Copy(l, devices.Labels())
 	return l
 }

@@ -121,17 +121,20 @@ func TestCasePages(t *testing.T) {
 		// The case page: the provider's assessment form.
 		get("provider", cp, 200, "出门需要轮椅", "办理经过", `name="action" value="assess"`, `id="f-items-0"`, "手动轮椅")
 		post("provider", act, url.Values{"action": {"assess"}, "version": {ver()}}, 422, `id="e-items"`, "error-summary")
-		post("provider", act, url.Values{"action": {"assess"}, "version": {"99"}, "items": {"12 22 03"}}, 409, "error-summary")
+		// A stale form comes back with the items it chose still chosen.
+		post("provider", act, url.Values{"action": {"assess"}, "version": {"99"}, "items": {"12 22 03"}}, 409, "error-summary",
+			`<select id="f-items-0" name="items">`, `<option value="12 22 03" selected>12 22 03 手动轮椅（双手驱动） · 借用</option>`)
 		post("provider", act, url.Values{"action": {"approve"}, "version": {ver()}}, 403, "error-summary", "您的角色不能执行这个操作")
 		post("provider", act, url.Values{"action": {"assess"}, "version": {ver()}, "items": {"12 22 03", "", ""}}, 303)
-		get("district", cp+"?done=assess", 200, "已保存", "测试1", "手动轮椅（双手驱动） · 12 22 03 · 借用", `value="approve"`, `value="reject"`, `id="f-reason"`)
+		get("district", cp+"?done=assess", 200, "已保存", "测试1", "<li>12 22 03 手动轮椅（双手驱动） · 借用</li>", `value="approve"`, `value="reject"`, `id="f-reason"`)
 		post("district", act, url.Values{"action": {"reject"}, "version": {ver()}}, 422, `id="e-reason"`)
 		post("district", act, url.Values{"action": {"approve"}, "version": {ver()}}, 303)
 		get("provider", cp, 200, `id="f-service_point"`, "嘉定区辅具服务中心")
 		post("provider", act, url.Values{"action": {"dispense"}, "version": {ver()}, "service_point": {dp}}, 303)
 		// The person's loan card; the return form asks for the condition with radio buttons.
-		get("person", cp, 200, "借用卡", "手动轮椅", "已发放")
-		get("provider", cp, 200, `type="radio"`, "<legend>归还时状况</legend>")
+		get("person", cp, 200, `<caption id="loans-caption">借用卡：目前借用的辅具</caption>`, "<td>手动轮椅（双手驱动） · 12 22 03</td>",
+			fmt.Sprintf(`<a href="%s">个案 %d</a>`, cp, id), "已发放")
+		get("provider", cp, 200, `type="radio"`, "<legend>归还时状况</legend>", `<label for="f-condition">完好，可再借出</label>`)
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}}, 422, `id="e-condition"`)
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}, "condition": {"good"}}, 303)
 		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)
@@ -151,5 +154,23 @@ func TestCasePages(t *testing.T) {
 		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}}, 422, `id="e-items"`)
 		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}, "items": {"grab_bars", "bathroom"}}, 303)
 		get("town", rp+"?lang=en", 200, "Grab bars", "Bathroom")
+		// The quote's cost is typed in yuan (the API takes cents) and shown in yuan.
+		rv := func() string {
+			t.Helper()
+			var v int
+			if err := e.app.DB.QueryRow(context.Background(), `SELECT version FROM cases WHERE id = ?`, rc.ID).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(v)
+		}
+		get("provider", rp, 200, `<label for="f-cost">费用（元）</label>`, `inputmode="decimal"`)
+		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12500.505"}}, 422,
+			`id="e-cost"`, "费用应为以元为单位的金额", `value="12500.505"`)
+		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12,500.5"}}, 303)
+		var got struct{ Data struct{ Cost int64 } }
+		if st := e.do("town", "GET", "/api/v1"+rp, nil, &got); st != 200 || got.Data.Cost != 1250050 {
+			t.Fatalf("the renovation case through the API: %d, cost %d (want 1250050 cents)", st, got.Data.Cost)
+		}
+		get("town", rp, 200, "<dd>12500.50 元</dd>")
 	})
 }

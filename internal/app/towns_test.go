@@ -494,28 +494,34 @@ func TestTownPages(t *testing.T) {
 		get("town", projects, 200, "还没有本地服务项目", `id="f-field_name_4"`, `id="f-field_kind_0"`)
 		form := url.Values{"name": {"助学"}, "name_en": {"School support"},
 			"field_name_0": {"school"}, "field_label_zh_0": {"学校"}, "field_label_en_0": {"School"}, "field_kind_0": {"text"}, "field_required_0": {"1"},
+			"field_name_1": {"allowance"}, "field_label_zh_1": {"补贴金额"}, "field_label_en_1": {"Allowance"}, "field_kind_1": {"money"},
 			"field_name_2": {"Bad Name"}, "field_label_zh_2": {"程度"}, "field_kind_2": {"enum"}, "field_choices_2": {"低，高"}}
 		post("town", projects, form, 422, `id="e-field_name_2"`, "error-summary", `value="Bad Name"`)
 		form.Set("field_name_2", "level")
 		post("town", projects, form, 303)
 		p, err := e.app.Towns.Projects(context.Background(), orgunit.AllUnits(), "310114102")
-		if err != nil || len(p) != 1 || len(p[0].Fields) != 2 || len(p[0].Fields[1].Choices) != 2 {
+		if err != nil || len(p) != 1 || len(p[0].Fields) != 3 || len(p[0].Fields[2].Choices) != 2 {
 			t.Fatalf("the defined project: %+v %v", p, err)
 		}
 		code := p[0].Code
-		get("town", projects+"?created="+code, 200, "已定义项目 "+code, "学校*、程度")
+		get("town", projects+"?created="+code, 200, "已定义项目 "+code, "学校*、补贴金额、程度")
 		if body := get("town", projects, 200); strings.Contains(body, "/promote") {
 			t.Error("town staff see the promote button")
 		}
 		// The new case form asks the project's fields; they are required on submission.
 		get("village", newCase, 200, `value="`+code+`"`, `id="f-`+code+`.school"`, `仅申请“助学”时填写`)
 		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.school"`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"}, code + ".level": {"高"}}, 303)
+		// Amounts are typed in yuan: a bad one is named at its field.
+		get("village", newCase, 200, `<label for="f-`+code+`.allowance">补贴金额（元）</label>`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
+			code + ".allowance": {"1.234"}}, 422, `id="e-`+code+`.allowance"`, "补贴金额应为以元为单位的金额", `value="1.234"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
+			code + ".allowance": {"1,200.5"}, code + ".level": {"高"}}, 303)
 		var id int64
 		if err := d.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", `value="approve"`)
+		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", "<dd>1200.50 yuan</dd>", `value="approve"`)
 		// Anting's person is not offered it, until district staff promote it.
 		if _, err := e.app.Users.Create(context.Background(), identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, testPassword, nil); err != nil {
 			t.Fatal(err)

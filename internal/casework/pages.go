@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"sunshine/internal/audit"
 	"sunshine/internal/identity"
-	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
 )
@@ -46,71 +45,17 @@ func TemplateFuncs() template.FuncMap {
 	}
 }
 
-// Device pages' view of the assistive device module. The devices package
-// imports casework, so the case pages take what they need of it through
-// DeviceSource, which the app adapts.
-type (
-	// DeviceProduct is a catalogue entry.
-	DeviceProduct struct {
-		Code     string `json:"code"`
-		Name     string `json:"name"`
-		NameEn   string `json:"name_en"`
-		Mode     string `json:"mode"`
-		Referral bool   `json:"referral"`
-	}
-	// DevicePoint is a service point.
-	DevicePoint struct {
-		ID      int64  `json:"id"`
-		Name    string `json:"name"`
-		NameEn  string `json:"name_en"`
-		OrgUnit string `json:"orgunit"`
-	}
-	// DeviceStock is the quantity of one product at a point.
-	DeviceStock struct {
-		Code     string `json:"code"`
-		Name     string `json:"name"`
-		Mode     string `json:"mode"`
-		Quantity int    `json:"quantity"`
-	}
-	// DeviceLoan is a device a person holds.
-	DeviceLoan struct {
-		CaseID       int64  `json:"case_id"`
-		Code         string `json:"code"`
-		Name         string `json:"name"`
-		ServicePoint int64  `json:"service_point"`
-		LentOn       string `json:"lent_on"`
-		DueDate      string `json:"due_date"`
-		Overdue      bool   `json:"overdue"`
-	}
-)
-
-// DeviceSource is what the case and stock pages read and change of the
-// assistive device service.
-type DeviceSource interface {
-	Products(ctx context.Context) ([]DeviceProduct, error)
-	Points(ctx context.Context, sc orgunit.Scope) ([]DevicePoint, error)
-	Stock(ctx context.Context, sc orgunit.Scope, pointID int64, lang string) ([]DeviceStock, error)
-	Move(ctx context.Context, sc orgunit.Scope, actor audit.Actor, pointID int64, code string, quantity int, note string) (int, error)
-	Loans(ctx context.Context, sc orgunit.Scope, personOnly, personID int64, lang string) ([]DeviceLoan, error)
-}
-
 // Pages serves the case pages: the inbox, a new case, one case with its
-// actions, and the device stock of the service points.
+// actions.
 type Pages struct {
 	Engine   *Engine
 	Registry *registry.Store
-	Devices  DeviceSource
 	// Labels names further data keys and choice values of other service
 	// types (zh, en), e.g. rehabilitation's services and outcomes.
 	Labels  map[string][2]string
 	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
 	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
 }
-
-var (
-	stockReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.Provider)
-	stockKeepers = web.Roles(identity.DistrictStaff, identity.TownStaff)
-)
 
 // Routes registers the case pages.
 func (pg *Pages) Routes(rt *web.Router) {
@@ -119,8 +64,6 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /cases/new", creators, pg.create)
 	rt.Page("GET /cases/{id}", caseRoles, pg.show)
 	rt.Page("POST /cases/{id}/act", caseRoles, pg.act)
-	rt.Page("GET /devices/stock", stockReaders, pg.stock)
-	rt.Page("POST /devices/stock", stockKeepers, pg.stockPost)
 }
 
 // inboxPage is how many cases one inbox page shows: overdue first, then by
@@ -231,27 +174,63 @@ func ownFields(t *Type) []Field {
 
 // createData builds a new case's data from the posted form: the need, and
 // the type's own fields (posted as "<type>.<field>") by their kinds.
-func createData(r *http.Request, t *Type, need string) map[string]any {
+func createData(r *http.Request, t *Type, need string) (map[string]any, []apperr.FieldError) {
 	data := map[string]any{"need": need}
+	var bad []apperr.FieldError
 	for _, f := range ownFields(t) {
-		v := strings.TrimSpace(r.PostFormValue(t.Code + "." + f.Name))
-		switch f.Kind {
-		case KindInt, KindMoney:
-			if v != "" {
-				data[f.Name] = v // reported as not a number
-				if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-					data[f.Name] = json.Number(v)
-				}
-			}
-		case KindBool:
-			data[f.Name] = v == "true" || v == "on"
-		default:
-			if v != "" {
-				data[f.Name] = v
-			}
+		if v, ok, fe := formValue(f, r.PostForm[t.Code+"."+f.Name]); fe != nil {
+			bad = append(bad, *fe)
+		} else if ok {
+			data[f.Name] = v
 		}
 	}
-	return data
+	return data, bad
+}
+
+// formValue reads a field's value from the posted values by its kind: the
+// non-empty items of a list, a whole number, an amount typed in yuan (kept
+// in cents, as the API takes it), a checkbox. ok is false when the field
+// was left empty. A number that cannot be read is left to the engine's
+// check, which names the field; an amount in yuan is checked here, as the
+// engine's message speaks of cents.
+func formValue(f Field, posted []string) (v any, ok bool, bad *apperr.FieldError) {
+	first := ""
+	if len(posted) > 0 {
+		first = strings.TrimSpace(posted[0])
+	}
+	switch f.Kind {
+	case KindList:
+		var items []any
+		for _, x := range posted {
+			if x = strings.TrimSpace(x); x != "" {
+				items = append(items, x)
+			}
+		}
+		return items, len(items) > 0, nil
+	case KindBool:
+		return first == "true" || first == "on", true, nil
+	case KindInt:
+		if first == "" {
+			return nil, false, nil
+		}
+		if _, err := strconv.ParseInt(first, 10, 64); err == nil {
+			return json.Number(first), true, nil
+		}
+		return first, true, nil // reported as not a number
+	case KindMoney:
+		if first == "" {
+			return nil, false, nil
+		}
+		cents, err := money.Parse(first)
+		if err != nil {
+			fe := apperr.Field(f.Name, "invalid", f.Zh+"应为以元为单位的金额，最多两位小数，例如 12500 或 12500.50。",
+				f.En+" must be an amount in yuan with at most two decimals, e.g. 12500 or 12500.50.")
+			return nil, false, &fe
+		}
+		return json.Number(strconv.FormatInt(cents, 10)), true, nil
+	default:
+		return first, first != "", nil
+	}
 }
 
 // personFor checks the person of a new case: a person account opens cases
@@ -347,10 +326,15 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 	t, known := pg.Engine.TypeOf(d.Type)
 	if err == nil {
 		data := map[string]any{"need": d.Need}
+		var bad []apperr.FieldError
 		if known {
-			data = createData(r, t, d.Need)
+			data, bad = createData(r, t, d.Need)
 		}
-		cs, err = pg.Engine.Create(r.Context(), registry.CallerOf(r, p), id, d.Type, data)
+		if len(bad) > 0 {
+			err = apperr.Validation(bad...)
+		} else {
+			cs, err = pg.Engine.Create(r.Context(), registry.CallerOf(r, p), id, d.Type, data)
+		}
 	}
 	if err != nil {
 		fe := web.FormErrorOf(err, web.PageLang(r))
@@ -382,20 +366,19 @@ type caseData struct {
 	PersonName string
 	PersonURL  string
 	Facts      []fact
-	Items      []itemView
+	Panels     []Panel // the module's own tables (Type.Panels)
 	Timeline   []eventView
 	Actions    []actionView
-	Loans      []DeviceLoan
-	Devices    bool            // an assistive device case: items are catalogue products
-	Products   []DeviceProduct // for the items selects
-	Form       url.Values      // the values of a failed submission
-	Failed     string          // the action whose submission failed
-	ItemSel    []string        // the items chosen in a failed assessment, one per select
+	Form       url.Values // the values of a failed submission
+	Failed     string     // the action whose submission failed
 }
 
-type fact struct{ Label, Value string }
-
-type itemView struct{ Code, Name, Mode string }
+// fact is a piece of the case's data: one value, or a list of them.
+type fact struct {
+	Label  string
+	Value  string
+	Values []string
+}
 
 type eventView struct {
 	At       time.Time
@@ -416,12 +399,89 @@ type actionView struct {
 	Choices map[string]string
 	// Options are the values offered for fields (Type.Options).
 	Options map[string][]Option
+	// Boxes holds, for each list field shown as selects or text boxes, the
+	// value of each box: empty, or what a failed submission chose.
+	Boxes map[string][]string
 }
+
+// listBoxes is how many text boxes a list field without options gets.
+const listBoxes = 3
 
 // names of stored data keys, for the case's facts.
 var dataNames = map[string][2]string{
-	"need": {"需求说明", "What is needed"}, "service_point": {"发放服务点", "Service point"}, "dispensed_on": {"发放日期", "Dispensed on"},
+	"need": {"需求说明", "What is needed"}, "dispensed_on": {"发放日期", "Dispensed on"},
 	"loan_due": {"借用到期", "Loan due"}, "returned_on": {"归还日期", "Returned on"}, "reason": {"原因", "Reason"},
+}
+
+// fieldOf finds the field a data key was given by: a create field or a
+// transition's.
+func fieldOf(t *Type, key string) (Field, bool) {
+	for _, f := range t.CreateFields {
+		if f.Name == key {
+			return f, true
+		}
+	}
+	for _, tr := range t.Transitions {
+		for _, f := range tr.Fields {
+			if f.Name == key {
+				return f, true
+			}
+		}
+	}
+	return Field{}, false
+}
+
+// factOf shows one data key of a case: its label (a field's name, or one
+// of dataNames or the Labels), and its value or values named by the
+// field's options or the Labels; amounts in yuan.
+func (pg *Pages) factOf(ctx context.Context, page *web.Page, t *Type, cs Case, key string) (fact, error) {
+	f, isField := fieldOf(t, key)
+	out := fact{Label: key}
+	created := isField && slices.ContainsFunc(t.CreateFields, func(c Field) bool { return c.Name == key })
+	if n, ok := dataNames[key]; ok && !created { // a local project's own field keeps its own name
+		out.Label = page.T(n[0], n[1])
+	} else if n, ok := pg.Labels[key]; ok && !created {
+		out.Label = page.T(n[0], n[1])
+	} else if isField {
+		out.Label = page.T(f.Zh, f.En)
+	}
+	var opts []Option
+	if t.Options != nil {
+		var err error
+		if opts, err = t.Options(ctx, cs, key); err != nil {
+			return out, err
+		}
+	}
+	name := func(v string) string {
+		for _, o := range opts { // a value chosen from a list: its label
+			if o.Value == v {
+				return page.T(o.Zh, o.En)
+			}
+		}
+		if n, ok := pg.Labels[v]; ok {
+			return page.T(n[0], n[1])
+		}
+		return v
+	}
+	switch v := cs.Data[key].(type) {
+	case []any:
+		for _, x := range v {
+			out.Values = append(out.Values, name(fmt.Sprint(x)))
+		}
+		return out, nil
+	case []string:
+		for _, x := range v {
+			out.Values = append(out.Values, name(x))
+		}
+		return out, nil
+	}
+	out.Value = name(fmt.Sprint(cs.Data[key]))
+	if isField && f.Kind == KindMoney {
+		if cents, err := strconv.ParseInt(out.Value, 10, 64); err == nil {
+			out.Value = page.T(money.Yuan(cents)+" 元", money.Yuan(cents)+" yuan")
+		}
+	}
+	return out, nil
 }
 
 func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs Case) (caseData, error) {
@@ -442,70 +502,25 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 			d.PersonName = person.Name
 		}
 	}
-	var err error
-	if pg.Devices != nil && cs.ServiceType == "assistive_device" {
-		d.Devices = true
-		if d.Products, err = pg.Devices.Products(ctx); err != nil {
-			return d, err
-		}
-		personOnly := int64(0)
-		if p.Role == identity.Person {
-			personOnly = c.PersonID
-		}
-		if d.Loans, err = pg.Devices.Loans(ctx, c.Scope, personOnly, cs.PersonID, page.Lang); err != nil {
+	if t.Panels != nil {
+		var err error
+		if d.Panels, err = t.Panels(ctx, c, cs, page.Lang); err != nil {
 			return d, err
 		}
 	}
 	keys := make([]string, 0, len(cs.Data))
 	for k := range cs.Data {
-		if k != "items" && !strings.HasPrefix(k, "_") {
+		if !strings.HasPrefix(k, "_") {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		label := k
-		if n, ok := dataNames[k]; ok {
-			label = page.T(n[0], n[1])
-		} else if n, ok := pg.Labels[k]; ok {
-			label = page.T(n[0], n[1])
+		f, err := pg.factOf(ctx, page, t, cs, k)
+		if err != nil {
+			return d, err
 		}
-		for _, f := range t.CreateFields { // a local project's own fields
-			if f.Name == k {
-				label = page.T(f.Zh, f.En)
-			}
-		}
-		v := fmt.Sprint(cs.Data[k])
-		if n, ok := pg.Labels[v]; ok {
-			v = page.T(n[0], n[1])
-		}
-		if t.Options != nil { // a value chosen from a list: its label
-			opts, err := t.Options(ctx, cs, k)
-			if err != nil {
-				return d, err
-			}
-			for _, o := range opts {
-				if o.Value == v {
-					v = page.T(o.Zh, o.En)
-				}
-			}
-		}
-		d.Facts = append(d.Facts, fact{Label: label, Value: v})
-	}
-	if items, ok := cs.Data["items"].([]any); ok {
-		for _, it := range items {
-			code := fmt.Sprint(it)
-			iv := itemView{Code: code, Name: code}
-			if n, ok := pg.Labels[code]; ok {
-				iv.Name = page.T(n[0], n[1])
-			}
-			for _, pr := range d.Products {
-				if pr.Code == code {
-					iv.Name, iv.Mode = page.T(pr.Name, pr.NameEn), pr.Mode
-				}
-			}
-			d.Items = append(d.Items, iv)
-		}
+		d.Facts = append(d.Facts, f)
 	}
 	for _, ev := range cs.Timeline {
 		v := eventView{At: ev.At, Who: ev.Username + " · " + identity.RoleName(ev.Role, page.Lang), Action: ev.Action}
@@ -528,6 +543,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 	used := map[string]bool{}
 	for _, tr := range mayAct(t, cs.State, p.Role) {
 		av := actionView{Action: tr.Action, Name: page.T(tr.Zh, tr.En), Fields: tr.Fields, IDs: map[string]string{}, Choices: map[string]string{},
+			Options: map[string][]Option{}, Boxes: map[string][]string{},
 			Danger: tr.To != "" && func() bool { s, _ := t.StateOf(tr.To); return s.Terminal && tr.Action != "close" }()}
 		for _, f := range tr.Fields {
 			av.IDs[f.Name] = "f-" + f.Name
@@ -541,11 +557,15 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 					return d, err
 				}
 				if len(opts) > 0 {
-					if av.Options == nil {
-						av.Options = map[string][]Option{}
-					}
 					av.Options[f.Name] = opts
 				}
+			}
+			if f.Kind == KindList {
+				n := listBoxes
+				if len(av.Options[f.Name]) > 0 {
+					n = f.Selects
+				}
+				av.Boxes[f.Name] = make([]string, n)
 			}
 			for _, c := range f.Choices {
 				if n, ok := pg.Labels[c]; ok {
@@ -573,8 +593,14 @@ func (pg *Pages) showCase(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if d.Form == nil {
 		d.Form = url.Values{}
 	}
-	d.ItemSel = make([]string, 3)
-	copy(d.ItemSel, d.Form["items"])
+	for _, a := range d.Actions {
+		if a.Action != failed {
+			continue
+		}
+		for name, boxes := range a.Boxes { // what the failed submission chose, box by box
+			copy(boxes, d.Form[name])
+		}
+	}
 	page.Error = formErr
 	page.Data = d
 	return pg.Render(w, r, status, "case.html", page)
@@ -593,45 +619,23 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 }
 
 // formData builds an action's data from the posted form, by the kinds of
-// the action's fields: list items from the item controls (catalogue codes
-// for assistive devices), numbers for int and money fields.
-func formData(r *http.Request, t *Type, action string) map[string]any {
+// the action's fields (formValue).
+func formData(r *http.Request, t *Type, action string) (map[string]any, []apperr.FieldError) {
 	data := map[string]any{}
+	var bad []apperr.FieldError
 	for _, tr := range t.Transitions {
 		if tr.Action != action {
 			continue
 		}
 		for _, f := range tr.Fields {
-			switch f.Kind {
-			case KindList:
-				var items []any
-				for _, v := range r.PostForm[f.Name] {
-					if v = strings.TrimSpace(v); v == "" {
-						continue
-					}
-					items = append(items, v)
-				}
-				if len(items) > 0 {
-					data[f.Name] = items
-				}
-			case KindInt, KindMoney:
-				if v := strings.TrimSpace(r.PostFormValue(f.Name)); v != "" {
-					data[f.Name] = v // reported as not a number
-					if _, err := strconv.ParseInt(v, 10, 64); err == nil {
-						data[f.Name] = json.Number(v)
-					}
-				}
-			case KindBool:
-				v := r.PostFormValue(f.Name)
-				data[f.Name] = v == "true" || v == "on"
-			default:
-				if v := strings.TrimSpace(r.PostFormValue(f.Name)); v != "" {
-					data[f.Name] = v
-				}
+			if v, ok, fe := formValue(f, r.PostForm[f.Name]); fe != nil {
+				bad = append(bad, *fe)
+			} else if ok {
+				data[f.Name] = v
 			}
 		}
 	}
-	return data
+	return data, bad
 }
 
 func (pg *Pages) act(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -656,7 +660,12 @@ func (pg *Pages) act(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if !ok {
 		return fmt.Errorf("case %d has an unknown service type %q", id, cs.ServiceType)
 	}
-	_, err = pg.Engine.Act(r.Context(), c, id, action, formData(r, t, action), version)
+	data, bad := formData(r, t, action)
+	if len(bad) > 0 {
+		err = apperr.Validation(bad...)
+	} else {
+		_, err = pg.Engine.Act(r.Context(), c, id, action, data, version)
+	}
 	if err == nil {
 		web.Redirect(w, r, fmt.Sprintf("/cases/%d?done=%s", id, url.QueryEscape(action)))
 		return nil
@@ -687,111 +696,4 @@ func (pg *Pages) act(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 		return err
 	}
 	return pg.showCase(w, r, p, web.Status(code), cs, r.PostForm, action, fe)
-}
-
-// stockData is what the stock page shows.
-type stockData struct {
-	Points   []pointLink
-	Point    *DevicePoint
-	Items    []DeviceStock
-	CanMove  bool
-	Products []DeviceProduct
-	Form     url.Values
-}
-
-type pointLink struct {
-	ID       int64
-	Name     string
-	Current  bool
-	OwnScope bool
-}
-
-func (pg *Pages) stockPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, pointRaw string, form url.Values, formErr error) error {
-	ctx := r.Context()
-	page := pg.NewPage(r, p, "")
-	page.Title = page.T("辅具库存", "Device stock")
-	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.Title}}
-	sc := orgunit.ScopeOf(p.OrgUnit)
-	points, err := pg.Devices.Points(ctx, sc)
-	if err != nil {
-		return err
-	}
-	d := stockData{Form: form}
-	if d.Form == nil {
-		d.Form = url.Values{}
-	}
-	var sel int64
-	if pointRaw != "" {
-		if sel, err = strconv.ParseInt(pointRaw, 10, 64); err != nil || sel <= 0 {
-			return apperr.New(apperr.NotFound, "找不到这个服务点。", "There is no such service point.")
-		}
-	}
-	for i, pt := range points {
-		if sel == 0 && (sc.Contains(pt.OrgUnit) || i == len(points)-1) {
-			sel = pt.ID
-		}
-	}
-	for _, pt := range points {
-		d.Points = append(d.Points, pointLink{ID: pt.ID, Name: page.T(pt.Name, pt.NameEn), Current: pt.ID == sel, OwnScope: sc.Contains(pt.OrgUnit)})
-		if pt.ID == sel {
-			d.Point = &pt
-			d.Point.Name = page.T(pt.Name, pt.NameEn)
-		}
-	}
-	if sel != 0 {
-		if d.Items, err = pg.Devices.Stock(ctx, sc, sel, page.Lang); err != nil {
-			return err
-		}
-	}
-	if d.Point != nil && slices.Contains(stockKeepers.Roles, p.Role) && sc.Contains(d.Point.OrgUnit) {
-		d.CanMove = true
-		all, err := pg.Devices.Products(ctx)
-		if err != nil {
-			return err
-		}
-		for _, pr := range all {
-			if !pr.Referral {
-				pr.Name = page.T(pr.Name, pr.NameEn)
-				d.Products = append(d.Products, pr)
-			}
-		}
-	}
-	if m := r.URL.Query().Get("moved"); m != "" && formErr == nil {
-		page.Flash = page.T("库存已更新："+m, "Stock updated: "+m)
-	}
-	if formErr != nil {
-		page.Error = web.FormErrorOf(formErr, page.Lang)
-	}
-	page.Data = d
-	return pg.Render(w, r, status, "device_stock.html", page)
-}
-
-func (pg *Pages) stock(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	return pg.stockPage(w, r, p, http.StatusOK, r.URL.Query().Get("service_point"), nil, nil)
-}
-
-func (pg *Pages) stockPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	if err := r.ParseForm(); err != nil {
-		return apperr.Validation(apperr.Field("form", "invalid", "表单无法读取。", "The form could not be read."))
-	}
-	pointRaw := strings.TrimSpace(r.PostFormValue("service_point"))
-	pointID, err := strconv.ParseInt(pointRaw, 10, 64)
-	if err != nil || pointID <= 0 {
-		return apperr.New(apperr.NotFound, "找不到这个服务点。", "There is no such service point.")
-	}
-	code := r.PostFormValue("code")
-	qty, qerr := strconv.Atoi(strings.TrimSpace(r.PostFormValue("quantity")))
-	if qerr != nil {
-		err = apperr.Validation(apperr.Field("quantity", "invalid", "数量应为整数：入库为正数，调减为负数。", "The quantity must be a whole number: positive to receive, negative to adjust down."))
-	} else {
-		_, err = pg.Devices.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, pointID, code, qty, strings.TrimSpace(r.PostFormValue("note")))
-	}
-	if err == nil {
-		web.Redirect(w, r, fmt.Sprintf("/devices/stock?service_point=%d&moved=%s", pointID, url.QueryEscape(code)))
-		return nil
-	}
-	if web.FormErrorOf(err, web.PageLang(r)) == nil {
-		return err
-	}
-	return pg.stockPage(w, r, p, web.Status(apperr.CodeOf(err)), pointRaw, r.PostForm, err)
 }

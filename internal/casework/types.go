@@ -16,6 +16,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/registry"
 )
 
 // Field kinds of transition data.
@@ -37,6 +38,10 @@ type Field struct {
 	Choices  []string `json:"choices,omitempty"` // enum values
 	Zh       string   `json:"name_zh"`
 	En       string   `json:"name_en"`
+	// Selects, for a list field with options, makes the case page offer
+	// this many selects (a long list: the device catalogue) instead of a
+	// checkbox per option.
+	Selects int `json:"-"`
 }
 
 // Transition is one action that moves a case from one of From to To.
@@ -79,12 +84,30 @@ type Type struct {
 	// (a centre of the person's district…): the case page shows a list to
 	// choose from instead of a box to type in. nil or no options: a box.
 	Options func(ctx context.Context, c Case, field string) ([]Option, error)
+	// Panels, when set, adds tables of the module's own to the case page
+	// (the person's loan card…), read as the caller may see them.
+	Panels func(ctx context.Context, caller registry.Caller, c Case, lang string) ([]Panel, error)
 }
 
 // Option is a value offered for a field, with its label.
 type Option struct {
 	Value  string
 	Zh, En string
+}
+
+// Panel is a table a module adds to the case page: a caption, column
+// heads and rows of cells, in the page's language.
+type Panel struct {
+	ID      string // the element id of the caption, unique on the page
+	Caption string
+	Head    []string
+	Rows    [][]Cell
+}
+
+// Cell is one cell of a panel: text, a link when Href is set, and a tag
+// after it (e.g. "overdue") when Tag is set.
+type Cell struct {
+	Text, Href, Tag string
 }
 
 // StateOf finds a state.

@@ -112,9 +112,13 @@ func (s *Store) Points(ctx context.Context, sc orgunit.Scope) ([]ServicePoint, e
 	return out, rows.Err()
 }
 
-// options offers the service points a case's devices may be dispensed from:
-// the person's town's and the district's.
+// options offers the catalogue for the items, and the service points a
+// case's devices may be dispensed from: the person's town's and the
+// district's.
 func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]casework.Option, error) {
+	if field == "items" {
+		return s.productOptions(ctx)
+	}
 	if field != "service_point" {
 		return nil, nil
 	}
@@ -318,10 +322,10 @@ func (s *Store) Type() *casework.Type {
 		},
 		Transitions: []casework.Transition{
 			{Action: "assess", From: []string{"submitted"}, To: "assessed", Roles: fitters, Zh: "评估", En: "assess",
-				Fields: []casework.Field{{Name: "items", Kind: casework.KindList, Required: true, Zh: "适配的辅具（目录代码）", En: "Prescribed items (catalogue codes)"}}},
+				Fields: []casework.Field{{Name: "items", Kind: casework.KindList, Required: true, Zh: "适配的辅具", En: "Prescribed items", Selects: 3}}},
 			{Action: "approve", From: []string{"assessed"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "dispense", From: []string{"approved"}, To: "dispensed", Roles: fitters, Zh: "发放", En: "dispense",
-				Fields: []casework.Field{{Name: "service_point", Kind: casework.KindInt, Required: true, Zh: "服务点", En: "Service point"}}},
+				Fields: []casework.Field{{Name: "service_point", Kind: casework.KindInt, Required: true, Zh: "发放服务点", En: "Service point"}}},
 			{Action: "return", From: []string{"dispensed"}, To: "returned", Roles: fitters, Zh: "归还", En: "return",
 				Fields: []casework.Field{{Name: "condition", Kind: casework.KindEnum, Choices: []string{"good", "worn", "damaged"}, Required: true, Zh: "归还时状况", En: "Condition on return"}}},
 			{Action: "renew", From: []string{"dispensed"}, To: "", Roles: staff, Zh: "续借", En: "renew"},
@@ -333,6 +337,7 @@ func (s *Store) Type() *casework.Type {
 		},
 		Effect:  s.effect,
 		Options: s.options,
+		Panels:  s.panels,
 	}
 }
 

@@ -47,8 +47,8 @@ func (s *Store) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/employers/{id}/levy", readers, s.apiLevy)
 }
 
-// money reads a JSON amount (a number or a decimal string of yuan) as cents.
-func money(field string, raw json.RawMessage, required bool) (int64, *apperr.FieldError) {
+// jsonMoney reads a JSON amount (a number or a decimal string of yuan) as cents.
+func jsonMoney(field string, raw json.RawMessage, required bool) (int64, *apperr.FieldError) {
 	s := strings.TrimSpace(string(raw))
 	if s == "" || s == "null" {
 		if !required {
@@ -93,12 +93,12 @@ func CalcInput(staff *int64, wage, social json.RawMessage, grades []int) (Input,
 	default:
 		in.Staff = int(*staff)
 	}
-	w, e := money("average_wage", wage, true)
+	w, e := jsonMoney("average_wage", wage, true)
 	if e != nil {
 		errs = append(errs, *e)
 	}
 	in.AverageWageCents = w
-	soc, e := money("social_average_wage", social, false)
+	soc, e := jsonMoney("social_average_wage", social, false)
 	if e != nil {
 		errs = append(errs, *e)
 	}
@@ -202,7 +202,7 @@ func (s *Store) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Prin
 		in.OrgUnit = district(p.OrgUnit)
 	}
 	if len(body.SocialAverageWage) > 0 {
-		cents, e := money("social_average_wage", body.SocialAverageWage, false)
+		cents, e := jsonMoney("social_average_wage", body.SocialAverageWage, false)
 		if e != nil {
 			return apperr.Validation(*e)
 		}

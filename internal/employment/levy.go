@@ -7,10 +7,10 @@ package employment
 import (
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 )
 
 // Params are the levy rules of one district and year (DOMAIN.md §5). Every
@@ -174,15 +174,6 @@ func divRound(a, b *big.Int) int64 {
 	return q.Int64()
 }
 
-// Yuan formats cents as a decimal string with two places ("216000.00").
-func Yuan(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
-}
-
 // People formats 1/10,000 persons as a decimal ("3", "2.25", "0.0150").
 func People(u int64) string {
 	s := fmt.Sprintf("%d.%04d", u/unit, u%unit)
@@ -200,33 +191,15 @@ func Percent(bp int64) string {
 // ParseMoney reads an amount in yuan ("120000", "120000.5", "120,000.00")
 // as cents: not negative, at most two decimals. Errors name field.
 func ParseMoney(field, s string) (int64, *apperr.FieldError) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	s = strings.ReplaceAll(s, "，", "")
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		e := apperr.Field(field, "required", "请填写金额。", "Enter the amount.")
 		return 0, &e
 	}
-	bad := func() (int64, *apperr.FieldError) {
+	cents, err := money.Parse(s)
+	if err != nil {
 		e := apperr.Field(field, "format", "金额应为不小于 0 的数，最多两位小数（单位：元），例如 120000 或 8500.50。",
 			"The amount is a number of yuan, not negative, with at most two decimals, for example 120000 or 8500.50.")
 		return 0, &e
 	}
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	if whole == "" || len(whole) > 13 || (hasFrac && (frac == "" || len(frac) > 2)) {
-		return bad()
-	}
-	for _, c := range whole + frac {
-		if c < '0' || c > '9' {
-			return bad()
-		}
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return bad()
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return w*100 + f, nil
+	return cents, nil
 }

@@ -13,6 +13,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/tabular"
 	"sunshine/internal/platform/web"
 )
@@ -80,11 +81,11 @@ func explain(page *web.Page, p Params, in Input, r Result) []Step {
 				fmt.Sprintf("%d employees with a certificate, %d of them grade 1 or 2%s", r.Employees, r.Severe, map[bool]string{true: ", who count as 2 each", false: ""}[p.DoubleCountSevere && r.Severe > 0]))},
 		{T("差额人数", "Shortfall"), People(r.ShortfallU),
 			T("应安排人数减去已安排人数，不少于 0", "Required minus counted, never below 0")},
-		{T("计算基数（年平均工资）", "Wage base (average annual wage)"), Yuan(r.WageBase) + T(" 元", " yuan"),
+		{T("计算基数（年平均工资）", "Wage base (average annual wage)"), money.Yuan(r.WageBase) + T(" 元", " yuan"),
 			map[bool]string{true: T(fmt.Sprintf("单位年平均工资超过当地社会平均工资的 %s 倍，按上限计算", People(int64(p.WageCapPct)*100)),
 				fmt.Sprintf("The employer's average wage is above %s× the social average wage, so the cap applies", People(int64(p.WageCapPct)*100))),
 				false: T("单位年平均工资（未超过上限）", "The employer's average wage (below the cap)")}[r.WageCapped]},
-		{T("应缴总额", "Gross amount"), Yuan(r.Gross) + T(" 元", " yuan"), T("差额人数 × 计算基数", "Shortfall × wage base")},
+		{T("应缴总额", "Gross amount"), money.Yuan(r.Gross) + T(" 元", " yuan"), T("差额人数 × 计算基数", "Shortfall × wage base")},
 		{T("安排比例", "Employment ratio"), Percent(r.RatioBP), T("已安排人数 ÷ 在职职工人数", "Counted ÷ staff")},
 		{T("缴纳比例", "Share due"), Percent(int64(r.RateBP)),
 			map[bool]string{true: T(fmt.Sprintf("安排比例达到 %s，按 %s 缴纳", Percent(int64(p.ThresholdBP)), Percent(int64(p.RateAtOrAboveBP))),
@@ -92,7 +93,7 @@ func explain(page *web.Page, p Params, in Input, r Result) []Step {
 				false: T(fmt.Sprintf("安排比例低于 %s，按 %s 缴纳", Percent(int64(p.ThresholdBP)), Percent(int64(p.RateBelowBP))),
 					fmt.Sprintf("The ratio is below %s, so %s is due", Percent(int64(p.ThresholdBP)), Percent(int64(p.RateBelowBP))))}[r.AtOrAbove]},
 	}
-	due := Step{T("应缴纳保障金", "Levy due"), Yuan(r.Due) + T(" 元", " yuan"), T("应缴总额 × 缴纳比例，四舍五入到分", "Gross amount × share due, rounded to the cent")}
+	due := Step{T("应缴纳保障金", "Levy due"), money.Yuan(r.Due) + T(" 元", " yuan"), T("应缴总额 × 缴纳比例，四舍五入到分", "Gross amount × share due, rounded to the cent")}
 	switch {
 	case r.Exempt:
 		due.How = T(fmt.Sprintf("在职职工不超过 %d 人的单位免缴", p.ExemptMaxStaff), fmt.Sprintf("Employers with %d staff or fewer pay nothing", p.ExemptMaxStaff))
@@ -151,7 +152,7 @@ func (pg *Pages) calculator(w http.ResponseWriter, r *http.Request, p *web.Princ
 		params.SocialAverageWageCents = soc
 		in.Year = pg.Store.ThisYear()
 		res := Calculate(params, in)
-		d.Steps, d.Due, d.Exempt, d.Done = explain(page, params, in, res), Yuan(res.Due), res.Exempt, true
+		d.Steps, d.Due, d.Exempt, d.Done = explain(page, params, in, res), money.Yuan(res.Due), res.Exempt, true
 	}
 	page.Data = d
 	return pg.Render(w, r, http.StatusOK, "levy.html", page)
@@ -197,7 +198,7 @@ func (pg *Pages) statement(w http.ResponseWriter, r *http.Request, p *web.Princi
 		}
 		due += l.Result.Due
 	}
-	d.Due = Yuan(due)
+	d.Due = money.Yuan(due)
 	if d.Params, err = pg.Store.Params(r.Context(), p.OrgUnit, year); err != nil {
 		return err
 	}
@@ -247,7 +248,7 @@ func (pg *Pages) statementXLSX(w http.ResponseWriter, r *http.Request, p *web.Pr
 			note = T("未达比例", "below quota")
 		}
 		if err := tw.Write([]string{l.Name, uscc[l.EmployerID], l.OrgUnit, strconv.Itoa(l.Staff), strconv.Itoa(l.Result.Counted), People(l.Result.RequiredU),
-			strconv.Itoa(l.Result.ShortPeople), l.AverageWage, Yuan(l.Result.WageBase), Yuan(l.Result.Due), note}); err != nil {
+			strconv.Itoa(l.Result.ShortPeople), l.AverageWage, money.Yuan(l.Result.WageBase), money.Yuan(l.Result.Due), note}); err != nil {
 			return err
 		}
 	}

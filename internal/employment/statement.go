@@ -10,6 +10,7 @@ import (
 
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 )
 
 // Outcome is a levy calculation as the API returns it (CONTRACT.md): people
@@ -33,8 +34,8 @@ type Outcome struct {
 // OutcomeOf formats a result.
 func OutcomeOf(r Result) Outcome {
 	return Outcome{Required: json.Number(People(r.RequiredU)), Counted: json.Number(strconv.Itoa(r.Counted)),
-		Shortfall: json.Number(People(r.ShortfallU)), WageBase: Yuan(r.WageBase), Gross: Yuan(r.Gross),
-		Ratio: json.Number(People(r.RatioBP)), Rate: json.Number(People(int64(r.RateBP))), Due: Yuan(r.Due), Exempt: r.Exempt,
+		Shortfall: json.Number(People(r.ShortfallU)), WageBase: money.Yuan(r.WageBase), Gross: money.Yuan(r.Gross),
+		Ratio: json.Number(People(r.RatioBP)), Rate: json.Number(People(int64(r.RateBP))), Due: money.Yuan(r.Due), Exempt: r.Exempt,
 		ShortfallPeople: r.ShortPeople, WageCapped: r.WageCapped, Employees: r.Employees, Severe: r.Severe}
 }
 
@@ -125,7 +126,7 @@ func (s *Store) levies(ctx context.Context, where string, args []any, year int) 
 			}
 			params[d] = p
 		}
-		l := Levy{EmployerID: r.id, Name: r.name, OrgUnit: r.unit, Year: year, HasFigures: r.has, Staff: r.staff, AverageWage: Yuan(r.wage), Params: p}
+		l := Levy{EmployerID: r.id, Name: r.name, OrgUnit: r.unit, Year: year, HasFigures: r.has, Staff: r.staff, AverageWage: money.Yuan(r.wage), Params: p}
 		if r.has {
 			l.Result = Calculate(p, Input{Year: year, Staff: r.staff, AverageWageCents: r.wage, Grades: grades[r.id]})
 			o := OutcomeOf(l.Result)

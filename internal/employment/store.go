@@ -15,6 +15,7 @@ import (
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/registry"
 )
@@ -345,7 +346,7 @@ func (s *Store) figures(ctx context.Context, id int64) ([]Figures, error) {
 		if err := rows.Scan(&f.Year, &f.Staff, &f.AverageWageCents); err != nil {
 			return nil, fmt.Errorf("read figures: %w", err)
 		}
-		f.AverageWage = Yuan(f.AverageWageCents)
+		f.AverageWage = money.Yuan(f.AverageWageCents)
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -450,7 +451,7 @@ func (s *Store) PutFigures(ctx context.Context, c Caller, id int64, f Figures) (
 	if err != nil {
 		return Figures{}, err
 	}
-	f.AverageWage = Yuan(f.AverageWageCents)
+	f.AverageWage = money.Yuan(f.AverageWageCents)
 	return f, nil
 }
 
@@ -596,7 +597,7 @@ func (s *Store) Params(ctx context.Context, unit string, year int) (Params, erro
 		return p, fmt.Errorf("read levy parameters: %w", err)
 	}
 	p.DoubleCountSevere, p.Configured = double, true
-	p.SocialAverageWage = Yuan(p.SocialAverageWageCents)
+	p.SocialAverageWage = money.Yuan(p.SocialAverageWageCents)
 	return p, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
 )
@@ -92,7 +93,7 @@ func (s *Store) Type() *casework.Type {
 				Fields: []casework.Field{{Name: "items", Kind: casework.KindList, Required: true, Zh: "改造项目", En: "Works needed"}}},
 			{Action: "quote", From: []string{"surveyed"}, To: "quoted", Roles: workers, Zh: "报价", En: "quote",
 				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Required: true, Zh: "施工单位", En: "Contractor"},
-					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用（分）", En: "Cost (cents)"}}},
+					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用", En: "Cost"}}},
 			{Action: "approve", From: []string{"quoted"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "build", From: []string{"approved"}, To: "built", Roles: workers, Zh: "完工", En: "build"},
 			{Action: "accept", From: []string{"built"}, To: "accepted", Roles: []string{identity.Person, identity.VillageAssistant, identity.TownStaff},
@@ -171,8 +172,8 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 		return err
 	}
 	if used+cents > budget {
-		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, yuan(budget-used), yuan(cents)),
-			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s.", year, yuan(budget-used), yuan(cents)))
+		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, money.Yuan(budget-used), money.Yuan(cents)),
+			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s.", year, money.Yuan(budget-used), money.Yuan(cents)))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO renovation_commitments (case_id, orgunit, year, cents) VALUES (?, ?, ?, ?)`, c.ID, dist, year, cents); err != nil {
 		return fmt.Errorf("commit budget: %w", err)
@@ -190,15 +191,6 @@ func committed(ctx context.Context, q interface {
 		return 0, fmt.Errorf("read commitments: %w", err)
 	}
 	return used, nil
-}
-
-// yuan formats cents as a decimal string with two places.
-func yuan(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }
 
 // Budget is a district's renovation budget for a year.
@@ -227,7 +219,7 @@ func (s *Store) BudgetOf(ctx context.Context, sc orgunit.Scope, unit string, yea
 		return b, err
 	}
 	b.LeftCents = b.BudgetCents - b.CommittedCents
-	b.Budget, b.Committed, b.Left = yuan(b.BudgetCents), yuan(b.CommittedCents), yuan(b.LeftCents)
+	b.Budget, b.Committed, b.Left = money.Yuan(b.BudgetCents), money.Yuan(b.CommittedCents), money.Yuan(b.LeftCents)
 	return b, nil
 }
 
@@ -245,7 +237,7 @@ func (s *Store) SetBudget(ctx context.Context, sc orgunit.Scope, actor audit.Act
 			return err
 		}
 		if cents < used {
-			return apperr.New(apperr.Conflict, "预算不能低于已批准的金额 "+yuan(used)+" 元。", "The budget cannot be less than the "+yuan(used)+" yuan already approved.")
+			return apperr.New(apperr.Conflict, "预算不能低于已批准的金额 "+money.Yuan(used)+" 元。", "The budget cannot be less than the "+money.Yuan(used)+" yuan already approved.")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO renovation_budgets (orgunit, year, cents, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (orgunit, year) DO UPDATE SET cents = excluded.cents, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,

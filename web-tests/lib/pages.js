@@ -9,10 +9,8 @@
 //   {case}   an open case the account sees: the first linked from /cases?show=open,
 //            or one it opens through the form at /cases/new (for person {id})
 //   {employer} an employer the account sees: its own (employer accounts), else the first on /employers
+//   {vacancy} the first vacancy the account sees on /vacancies
 //   {me}     a person account's own person id (from the link to its employment profile on /me)
-//
-// Vacancy 1 is the first demo vacancy (数据录入员 at the demo employer of 南翔镇, the
-// demo_employer account's own), posted when the demo data is loaded.
 //
 // The public levy calculator /levy needs no sign-in; the harness signs every
 // account in, so it is checked as the employer account (and its result as demo).
@@ -56,7 +54,7 @@ export const ACCOUNTS = [
       '/employers/{employer}',
       '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
       '/levy/params',
-      '/vacancies/1',
+      '/vacancies/{vacancy}',
     ],
   },
   {
@@ -65,7 +63,7 @@ export const ACCOUNTS = [
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/levy/statement',
-      '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/1', '/vacancies/1/edit'],
+      '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'],
   },
   {
     username: 'demo_village',
@@ -91,7 +89,7 @@ export const ACCOUNTS = [
   // the provider opens no cases: {case} is the one an account above opened
   { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
-  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/1', '/vacancies/1/edit'] },
+  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];
 
 /** The languages of the UI: the query value, and the <html lang> expected for it. */

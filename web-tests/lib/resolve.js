@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'me'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me'];
 
 export class Placeholders {
   /**
@@ -149,26 +149,40 @@ export class Placeholders {
   }
 
   /**
+   * The id in the first link of the form /<what>/ID on the pages paths,
+   * tried in order, for the placeholder key.
+   */
+  linked(key, paths, what) {
+    return this.once(key, () =>
+      withPage(this.context, async (page) => {
+        const label = `{${key}} for ${this.who}`;
+        const re = new RegExp(`^/${what}/(\\d+)$`);
+        for (const path of paths) {
+          const resp = await page.goto(`${this.base}${path}`);
+          if (resp?.status() !== 200) continue;
+          const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.href));
+          for (const href of hrefs) {
+            const m = re.exec(new URL(href).pathname);
+            if (m) return m[1];
+          }
+        }
+        assert.fail(`${label}: none of ${paths.join(', ')} links to one (<a href="/${what}/ID">)`);
+      }),
+    );
+  }
+
+  /**
    * {employer}: an employer the account sees: the first linked from the home
    * page (an employer account's own organisation, in the navigation), else
    * from /employers (staff).
    */
   employer() {
-    return this.once('employer', () =>
-      withPage(this.context, async (page) => {
-        const what = `{employer} for ${this.who}`;
-        for (const path of ['/', '/employers']) {
-          const resp = await page.goto(`${this.base}${path}`);
-          if (resp?.status() !== 200) continue;
-          const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.href));
-          for (const href of hrefs) {
-            const m = /^\/employers\/(\d+)$/.exec(new URL(href).pathname);
-            if (m) return m[1];
-          }
-        }
-        assert.fail(`${what}: neither / nor /employers links to an employer (<a href="/employers/ID">)`);
-      }),
-    );
+    return this.linked('employer', ['/', '/employers'], 'employers');
+  }
+
+  /** {vacancy}: the first vacancy linked from /vacancies. */
+  vacancy() {
+    return this.linked('vacancy', ['/vacancies'], 'vacancies');
   }
 
   /** {me}: a person account's own person id, from the link to its employment profile on /me. */

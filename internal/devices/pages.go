@@ -1,0 +1,213 @@
+package devices
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sunshine/internal/casework"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
+)
+
+//go:embed templates/*.html
+var templatesFS embed.FS
+
+// Templates are the device pages' templates.
+func Templates() fs.FS {
+	sub, _ := fs.Sub(templatesFS, "templates")
+	return sub
+}
+
+// Pages serves the stock page of the service points.
+type Pages struct {
+	Store   *Store
+	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
+	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+}
+
+// Routes registers the pages.
+func (pg *Pages) Routes(rt *web.Router) {
+	rt.Page("GET /devices/stock", stockRd, pg.stock)
+	rt.Page("POST /devices/stock", keepers, pg.stockPost)
+}
+
+// Labels names the values of the device workflow's enum fields for the
+// case page.
+func Labels() map[string][2]string {
+	return map[string][2]string{
+		"good": {"完好，可再借出", "Good, can be lent again"}, "worn": {"有磨损，仍可使用", "Worn, still usable"},
+		"damaged": {"损坏，需要维修", "Damaged, needs repair"},
+	}
+}
+
+// modeName names how a product is given.
+func modeName(p Product) (string, string) {
+	switch {
+	case p.Referral:
+		return "转介适配", "by referral"
+	case p.Mode == "loan":
+		return "借用", "loan"
+	default:
+		return "发放", "grant"
+	}
+}
+
+// productOptions offers the catalogue for a case's items: code, name and
+// how it is given.
+func (s *Store) productOptions(ctx context.Context) ([]casework.Option, error) {
+	all, err := s.Products(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]casework.Option, len(all))
+	for i, p := range all {
+		zh, en := modeName(p)
+		out[i] = casework.Option{Value: p.Code, Zh: p.Code + " " + p.Name + " · " + zh, En: p.Code + " " + p.NameEn + " · " + en}
+	}
+	return out, nil
+}
+
+// panels is the person's loan card on a device case: what they hold now,
+// as the caller may see it.
+func (s *Store) panels(ctx context.Context, c registry.Caller, cs casework.Case, lang string) ([]casework.Panel, error) {
+	personOnly := int64(0)
+	if c.Actor.Role == identity.Person {
+		personOnly = c.PersonID
+	}
+	loans, err := s.Loans(ctx, c.Scope, personOnly, cs.PersonID, lang)
+	if err != nil || len(loans) == 0 {
+		return nil, err
+	}
+	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
+	p := casework.Panel{ID: "loans-caption", Caption: t("借用卡：目前借用的辅具", "Loan card: devices on loan now"),
+		Head: []string{t("辅具", "Device"), t("个案", "Case"), t("借出日期", "Lent on"), t("到期日期", "Due back")}}
+	for _, l := range loans {
+		due := casework.Cell{Text: l.DueDate}
+		if l.Overdue {
+			due.Tag = t("逾期", "overdue")
+		}
+		p.Rows = append(p.Rows, []casework.Cell{{Text: l.Name + " · " + l.Code},
+			{Text: t(fmt.Sprintf("个案 %d", l.CaseID), fmt.Sprintf("Case %d", l.CaseID)), Href: fmt.Sprintf("/cases/%d", l.CaseID)},
+			{Text: l.LentOn}, due})
+	}
+	return []casework.Panel{p}, nil
+}
+
+var errNoPoint = apperr.New(apperr.NotFound, "找不到这个服务点。", "There is no such service point.")
+
+// stockData is what the stock page shows.
+type stockData struct {
+	Points   []pointLink
+	Point    *ServicePoint
+	Items    []StockItem
+	CanMove  bool
+	Products []Product
+	Form     url.Values
+}
+
+type pointLink struct {
+	ID       int64
+	Name     string
+	Current  bool
+	OwnScope bool
+}
+
+func (pg *Pages) stockPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, pointRaw string, form url.Values, formErr error) error {
+	ctx := r.Context()
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("辅具库存", "Device stock")
+	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.Title}}
+	sc := orgunit.ScopeOf(p.OrgUnit)
+	points, err := pg.Store.Points(ctx, sc)
+	if err != nil {
+		return err
+	}
+	d := stockData{Form: form}
+	if d.Form == nil {
+		d.Form = url.Values{}
+	}
+	var sel int64
+	if pointRaw != "" {
+		if sel, err = strconv.ParseInt(pointRaw, 10, 64); err != nil || sel <= 0 {
+			return errNoPoint
+		}
+	}
+	for i, pt := range points {
+		if sel == 0 && (sc.Contains(pt.OrgUnit) || i == len(points)-1) {
+			sel = pt.ID
+		}
+	}
+	for _, pt := range points {
+		d.Points = append(d.Points, pointLink{ID: pt.ID, Name: page.T(pt.Name, pt.NameEn), Current: pt.ID == sel, OwnScope: sc.Contains(pt.OrgUnit)})
+		if pt.ID == sel {
+			d.Point = &pt
+			d.Point.Name = page.T(pt.Name, pt.NameEn)
+		}
+	}
+	if sel != 0 {
+		if d.Items, err = pg.Store.Stock(ctx, sc, sel, page.Lang); err != nil {
+			return err
+		}
+	}
+	if d.Point != nil && slices.Contains(keepers.Roles, p.Role) && sc.Contains(d.Point.OrgUnit) {
+		d.CanMove = true
+		all, err := pg.Store.Products(ctx)
+		if err != nil {
+			return err
+		}
+		for _, pr := range all {
+			if !pr.Referral {
+				pr.Name = page.T(pr.Name, pr.NameEn)
+				d.Products = append(d.Products, pr)
+			}
+		}
+	}
+	if m := r.URL.Query().Get("moved"); m != "" && formErr == nil {
+		page.Flash = page.T("库存已更新："+m, "Stock updated: "+m)
+	}
+	if formErr != nil {
+		page.Error = web.FormErrorOf(formErr, page.Lang)
+	}
+	page.Data = d
+	return pg.Render(w, r, status, "device_stock.html", page)
+}
+
+func (pg *Pages) stock(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return pg.stockPage(w, r, p, http.StatusOK, r.URL.Query().Get("service_point"), nil, nil)
+}
+
+func (pg *Pages) stockPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if err := r.ParseForm(); err != nil {
+		return apperr.Validation(apperr.Field("form", "invalid", "表单无法读取。", "The form could not be read."))
+	}
+	pointRaw := strings.TrimSpace(r.PostFormValue("service_point"))
+	pointID, err := strconv.ParseInt(pointRaw, 10, 64)
+	if err != nil || pointID <= 0 {
+		return errNoPoint
+	}
+	code := r.PostFormValue("code")
+	qty, qerr := strconv.Atoi(strings.TrimSpace(r.PostFormValue("quantity")))
+	if qerr != nil {
+		err = apperr.Validation(apperr.Field("quantity", "invalid", "数量应为整数：入库为正数，调减为负数。", "The quantity must be a whole number: positive to receive, negative to adjust down."))
+	} else {
+		_, err = pg.Store.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, pointID, code, qty, strings.TrimSpace(r.PostFormValue("note")))
+	}
+	if err == nil {
+		web.Redirect(w, r, fmt.Sprintf("/devices/stock?service_point=%d&moved=%s", pointID, url.QueryEscape(code)))
+		return nil
+	}
+	if web.FormErrorOf(err, web.PageLang(r)) == nil {
+		return err
+	}
+	return pg.stockPage(w, r, p, web.Status(apperr.CodeOf(err)), pointRaw, r.PostForm, err)
+}
