@@ -213,11 +213,11 @@ func (a *App) Router() *web.Router {
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
-	pages := &registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units}
-	pages.Routes(rt)
+	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(), Render: a.pages.Render, NewPage: a.newPage}
+	casePages.Routes(rt)
+	(&registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units,
+		Sections: []registry.Section{casePages.PersonCases, a.Devices.LoanCard}}).Routes(rt)
 	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(),
-		Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&devices.Pages{Store: a.Devices, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
 	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)

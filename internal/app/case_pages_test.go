@@ -92,6 +92,11 @@ func TestCasePages(t *testing.T) {
 		get("village", fmt.Sprintf("/cases/new?person_id=%d", e.in), 200, "申请服务", "测试1", `id="f-need"`)
 		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}}, 422, `id="e-need"`, "error-summary")
 		post("village", "/cases/new", url.Values{"person_id": {"abc"}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 422, `id="e-person_id"`)
+		// The person page lists the person's requests and loans: none yet, with a link to request one.
+		pp := fmt.Sprintf("/persons/%d", e.in)
+		get("village", pp, 200, `<caption id="person-cases">服务申请</caption>`, "还没有服务申请。",
+			fmt.Sprintf(`<a class="button secondary" href="/cases/new?person_id=%d">申请服务</a>`, e.in), "目前没有借用的辅具。")
+		get("person", "/me", 200, "还没有服务申请。", `<a class="button secondary" href="/cases/new">申请服务</a>`)
 		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}, "need": {"出门需要轮椅"}}, 303)
 		var id int64
 		if err := e.app.DB.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
@@ -135,6 +140,12 @@ func TestCasePages(t *testing.T) {
 		get("person", cp, 200, `<caption id="loans-caption">借用卡：目前借用的辅具</caption>`, "<td>手动轮椅（双手驱动） · 12 22 03</td>",
 			fmt.Sprintf(`<a href="%s">个案 %d</a>`, cp, id), "已发放")
 		get("provider", cp, 200, `type="radio"`, "<legend>归还时状况</legend>", `<label for="f-condition">完好，可再借出</label>`)
+		// The person page and /me list the case and the loan.
+		get("village", pp+"?lang=en", 200, fmt.Sprintf(`<a href="%s">Case %d</a>`, cp, id), "<td>Assistive devices</td>", "<td>dispensed</td>",
+			"Loan card: devices on loan now", "<td>Manual wheelchair, bimanual hand-rim drive · 12 22 03</td>")
+		if body := get("person", "/me", 200, fmt.Sprintf(`<a href="%s">个案 %d</a>`, cp, id), "借用卡"); strings.Contains(body, "还没有服务申请") {
+			t.Error("/me says there are no requests")
+		}
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}}, 422, `id="e-condition"`)
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}, "condition": {"good"}}, 303)
 		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)

@@ -33,16 +33,63 @@ func Templates() fs.FS {
 // TemplateFuncs are the case pages' template helpers.
 func TemplateFuncs() template.FuncMap {
 	return template.FuncMap{
-		// caseDate shows a time as a date in China time; nil or zero: "".
-		"caseDate": func(t *time.Time) string {
-			if t == nil || t.IsZero() {
-				return ""
-			}
-			return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
-		},
+		"caseDate": dateOf,
 		// hasValue tells whether a form holds value among the values of name.
 		"hasValue": func(form url.Values, name, value string) bool { return slices.Contains(form[name], value) },
 	}
+}
+
+// dateOf shows a time as a date in China time; nil or zero: "".
+func dateOf(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return ""
+	}
+	return t.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+}
+
+// personCases is how many of a person's cases their page lists.
+const personCases = 50
+
+// PersonCases is the person page's table of the person's cases, newest
+// first, with a link to request a service when the caller may (a
+// registry.Section).
+func (pg *Pages) PersonCases(ctx context.Context, c registry.Caller, personID int64, lang string) ([]web.Table, error) {
+	cases, total, _, err := pg.Engine.List(ctx, c, Filter{PersonID: personID, Limit: personCases})
+	if err != nil {
+		return nil, err
+	}
+	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
+	tb := web.Table{ID: "person-cases", Caption: t("服务申请", "Service requests"),
+		Head:  []string{t("个案", "Case"), t("服务", "Service"), t("状态", "State"), t("办理期限", "Due"), t("申请日期", "Opened")},
+		Empty: t("还没有服务申请。", "No service requests yet.")}
+	if total > len(cases) {
+		tb.Caption = t(fmt.Sprintf("服务申请：最近 %d 个，共 %d 个", len(cases), total), fmt.Sprintf("Service requests: the latest %d of %d", len(cases), total))
+	}
+	for _, cs := range cases {
+		typ, ok := pg.Engine.TypeOf(cs.ServiceType)
+		if !ok {
+			continue
+		}
+		st, _ := typ.StateOf(cs.State)
+		state := web.Cell{Text: t(st.Zh, st.En)}
+		if cs.Overdue {
+			state.Tag = t("逾期", "overdue")
+		}
+		due := dateOf(cs.DueAt)
+		if due == "" {
+			due = "—"
+		}
+		tb.Rows = append(tb.Rows, []web.Cell{{Text: t(fmt.Sprintf("个案 %d", cs.ID), fmt.Sprintf("Case %d", cs.ID)), Href: fmt.Sprintf("/cases/%d", cs.ID)},
+			{Text: typ.Name(lang)}, state, {Text: due}, {Text: dateOf(&cs.CreatedAt)}})
+	}
+	if slices.Contains(creators.Roles, c.Actor.Role) {
+		href := fmt.Sprintf("/cases/new?person_id=%d", personID)
+		if c.Actor.Role == identity.Person {
+			href = "/cases/new"
+		}
+		tb.Links = append(tb.Links, web.Cell{Text: t("申请服务", "Request a service"), Href: href})
+	}
+	return []web.Table{tb}, nil
 }
 
 // Pages serves the case pages: the inbox, a new case, one case with its
@@ -366,7 +413,7 @@ type caseData struct {
 	PersonName string
 	PersonURL  string
 	Facts      []fact
-	Panels     []Panel // the module's own tables (Type.Panels)
+	Panels     []web.Table // the module's own tables (Type.Panels)
 	Timeline   []eventView
 	Actions    []actionView
 	Form       url.Values // the values of a failed submission

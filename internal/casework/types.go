@@ -16,6 +16,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
 )
 
@@ -86,28 +87,13 @@ type Type struct {
 	Options func(ctx context.Context, c Case, field string) ([]Option, error)
 	// Panels, when set, adds tables of the module's own to the case page
 	// (the person's loan card…), read as the caller may see them.
-	Panels func(ctx context.Context, caller registry.Caller, c Case, lang string) ([]Panel, error)
+	Panels func(ctx context.Context, caller registry.Caller, c Case, lang string) ([]web.Table, error)
 }
 
 // Option is a value offered for a field, with its label.
 type Option struct {
 	Value  string
 	Zh, En string
-}
-
-// Panel is a table a module adds to the case page: a caption, column
-// heads and rows of cells, in the page's language.
-type Panel struct {
-	ID      string // the element id of the caption, unique on the page
-	Caption string
-	Head    []string
-	Rows    [][]Cell
-}
-
-// Cell is one cell of a panel: text, a link when Href is set, and a tag
-// after it (e.g. "overdue") when Tag is set.
-type Cell struct {
-	Text, Href, Tag string
 }
 
 // StateOf finds a state.

@@ -77,30 +77,41 @@ func (s *Store) productOptions(ctx context.Context) ([]casework.Option, error) {
 	return out, nil
 }
 
-// panels is the person's loan card on a device case: what they hold now,
-// as the caller may see it.
-func (s *Store) panels(ctx context.Context, c registry.Caller, cs casework.Case, lang string) ([]casework.Panel, error) {
+// LoanCard is the person's loan card: what they hold on loan now, as the
+// caller may see it (a registry.Section for the person page).
+func (s *Store) LoanCard(ctx context.Context, c registry.Caller, personID int64, lang string) ([]web.Table, error) {
 	personOnly := int64(0)
 	if c.Actor.Role == identity.Person {
 		personOnly = c.PersonID
 	}
-	loans, err := s.Loans(ctx, c.Scope, personOnly, cs.PersonID, lang)
-	if err != nil || len(loans) == 0 {
+	loans, err := s.Loans(ctx, c.Scope, personOnly, personID, lang)
+	if err != nil {
 		return nil, err
 	}
 	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
-	p := casework.Panel{ID: "loans-caption", Caption: t("借用卡：目前借用的辅具", "Loan card: devices on loan now"),
-		Head: []string{t("辅具", "Device"), t("个案", "Case"), t("借出日期", "Lent on"), t("到期日期", "Due back")}}
+	tb := web.Table{ID: "loans-caption", Caption: t("借用卡：目前借用的辅具", "Loan card: devices on loan now"),
+		Head:  []string{t("辅具", "Device"), t("个案", "Case"), t("借出日期", "Lent on"), t("到期日期", "Due back")},
+		Empty: t("目前没有借用的辅具。", "No devices on loan now.")}
 	for _, l := range loans {
-		due := casework.Cell{Text: l.DueDate}
+		due := web.Cell{Text: l.DueDate}
 		if l.Overdue {
 			due.Tag = t("逾期", "overdue")
 		}
-		p.Rows = append(p.Rows, []casework.Cell{{Text: l.Name + " · " + l.Code},
+		tb.Rows = append(tb.Rows, []web.Cell{{Text: l.Name + " · " + l.Code},
 			{Text: t(fmt.Sprintf("个案 %d", l.CaseID), fmt.Sprintf("Case %d", l.CaseID)), Href: fmt.Sprintf("/cases/%d", l.CaseID)},
 			{Text: l.LentOn}, due})
 	}
-	return []casework.Panel{p}, nil
+	return []web.Table{tb}, nil
+}
+
+// panels is the loan card on a device case's page, when the person holds
+// something.
+func (s *Store) panels(ctx context.Context, c registry.Caller, cs casework.Case, lang string) ([]web.Table, error) {
+	card, err := s.LoanCard(ctx, c, cs.PersonID, lang)
+	if err != nil || len(card[0].Rows) == 0 {
+		return nil, err
+	}
+	return card, nil
 }
 
 var errNoPoint = apperr.New(apperr.NotFound, "找不到这个服务点。", "There is no such service point.")

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -105,6 +106,26 @@ type Pages struct {
 	Render   func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
 	NewPage  func(r *http.Request, p *web.Principal, title string) *web.Page
 	Units    *orgunit.Store
+	// Sections add the modules' tables about the person (their service
+	// requests, the devices they hold…) to the person page and to /me.
+	Sections []Section
+}
+
+// Section gives a module's tables about a person, read as the caller may
+// see them, in lang.
+type Section func(ctx context.Context, c Caller, personID int64, lang string) ([]web.Table, error)
+
+// sections collects the tables of every section.
+func (pg *Pages) sections(ctx context.Context, c Caller, personID int64, lang string) ([]web.Table, error) {
+	var out []web.Table
+	for _, s := range pg.Sections {
+		t, err := s(ctx, c, personID, lang)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t...)
+	}
+	return out, nil
 }
 
 // Routes registers the registry pages.
@@ -192,6 +213,7 @@ type detailData struct {
 	CanEdit  bool
 	Year     int
 	Unit     string
+	Sections []web.Table
 }
 
 func (pg *Pages) showPerson(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, person Person, rev *Revealed, formErr error) error {
@@ -202,8 +224,12 @@ func (pg *Pages) showPerson(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if u, err := pg.Units.Get(r.Context(), person.OrgUnit); err == nil {
 		unit = u.Label(page.Lang)
 	}
+	sections, err := pg.sections(r.Context(), CallerOf(r, p), person.ID, page.Lang)
+	if err != nil {
+		return err
+	}
 	page.Data = detailData{Person: person, Revealed: rev, CanEdit: p.Role == identity.DistrictStaff || p.Role == identity.TownStaff,
-		Year: pg.Store.db.Now().Year(), Unit: unit}
+		Year: pg.Store.db.Now().Year(), Unit: unit, Sections: sections}
 	return pg.Render(w, r, status, "person.html", page)
 }
 
@@ -568,9 +594,10 @@ func (pg *Pages) importStatus(w http.ResponseWriter, r *http.Request, p *web.Pri
 }
 
 type meData struct {
-	Person  Person
-	Entries any
-	Unit    string
+	Person   Person
+	Entries  any
+	Unit     string
+	Sections []web.Table
 }
 
 func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -589,6 +616,10 @@ func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	if u, err := pg.Units.Get(r.Context(), person.OrgUnit); err == nil {
 		unit = u.Label(page.Lang)
 	}
-	page.Data = meData{Person: person, Entries: entries, Unit: unit}
+	sections, err := pg.sections(r.Context(), c, person.ID, page.Lang)
+	if err != nil {
+		return err
+	}
+	page.Data = meData{Person: person, Entries: entries, Unit: unit, Sections: sections}
 	return pg.Render(w, r, http.StatusOK, "me.html", page)
 }
