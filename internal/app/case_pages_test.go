@@ -113,6 +113,10 @@ func TestCasePages(t *testing.T) {
 			return fmt.Sprint(v)
 		}
 
+		// The home page counts what waits for the user: the provider assesses, the village assistant waits.
+		get("provider", "/", 200, `<a href="/cases"><span class="count">1</span>个服务个案等您处理</a>`,
+			`<a href="/cases?show=overdue"><span class="count">0</span>个个案已逾期</a>`)
+		get("village", "/?lang=en", 200, `<a href="/cases"><span class="count">0</span>service cases wait for your action</a>`)
 		// The inbox: the provider assesses, so the case waits for them; the person sees their own.
 		get("provider", "/cases", 200, cp, "等我处理的个案", "已申请")
 		get("person", "/cases", 200, cp, "本人")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sunshine/internal/audit"
+	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -242,6 +243,9 @@ type homeData struct {
 	ImportsAllow  bool
 	ShowRegistry  bool
 	AggregateOnly bool
+	ShowCases     bool
+	Waiting       int // open cases waiting for the user's role
+	Overdue       int // overdue open cases in scope
 }
 
 func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -286,6 +290,16 @@ func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal)
 			return err
 		}
 		d.Users = len(users)
+	}
+	switch p.Role {
+	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider:
+		d.ShowCases = true
+		if d.Waiting, err = a.Cases.Count(ctx, c, casework.Filter{WaitingFor: p.Role}); err != nil {
+			return err
+		}
+		if d.Overdue, err = a.Cases.Count(ctx, c, casework.Filter{Overdue: true}); err != nil {
+			return err
+		}
 	}
 	page.Data = d
 	return a.render(w, r, http.StatusOK, "home.html", page)

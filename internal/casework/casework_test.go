@@ -282,6 +282,12 @@ func TestOverdue(t *testing.T) {
 		if !got.Overdue || err != nil || total != 1 || len(items) != 1 || !items[0].Overdue {
 			t.Fatalf("after 8 days: overdue %v, list %d %v", got.Overdue, total, err)
 		}
+		if n, err := e.Count(ctx, townStaff, casework.Filter{Overdue: true}); err != nil || n != 1 {
+			t.Fatalf("after 8 days: Count says %d overdue (%v)", n, err)
+		}
+		if n, err := e.Count(ctx, villageAsst, casework.Filter{Overdue: true, OrgUnit: "320583"}); err != nil || n != 0 {
+			t.Fatalf("a unit outside the scope: Count says %d (%v)", n, err)
+		}
 		if _, err := e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"06 24 15"}]}`), 0); err != nil {
 			t.Fatal(err)
 		}
@@ -387,6 +393,9 @@ func TestInbox(t *testing.T) {
 			slices.Sort(got)
 			if err != nil || total != len(ids) || !slices.Equal(got, ids) {
 				t.Errorf("%s waits for %v (total %d, %v), want %v", role, got, total, err, ids)
+			}
+			if n, err := e.Count(ctx, who[role], casework.Filter{WaitingFor: role}); err != nil || n != len(ids) {
+				t.Errorf("%s: Count says %d waiting (%v), want %d", role, n, err, len(ids))
 			}
 		}
 		// Pages of two, by due time: every open case once, due times rising, the one without last.

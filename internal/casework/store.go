@@ -454,17 +454,15 @@ func (e *Engine) pageByDue(ctx context.Context, cond string, args []any, cursor 
 	return append(out, rest...), err
 }
 
-// List lists cases in scope, newest first, with the total.
-func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case, int, string, error) {
-	if err := e.sync(ctx); err != nil {
-		return nil, 0, "", err
-	}
+// where is the condition of a filter in the caller's scope; ok is false
+// when the filter's unit lies outside the scope (nothing to list).
+func (e *Engine) where(c registry.Caller, f Filter) (string, []any, bool) {
 	where, args := scopeWhere(c)
 	conds := []string{where}
 	if f.OrgUnit != "" {
 		sc, ok := c.Scope.Narrow(f.OrgUnit)
 		if !ok {
-			return nil, 0, "", nil
+			return "", nil, false
 		}
 		lo, hi := sc.Range()
 		conds, args = append(conds, "c.orgunit >= ? AND c.orgunit < ?"), append(args, lo, hi)
@@ -488,7 +486,35 @@ func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case,
 		w, wargs := e.waitingWhere(f.WaitingFor)
 		conds, args = append(conds, w), append(args, wargs...)
 	}
-	cond := strings.Join(conds, " AND ")
+	return strings.Join(conds, " AND "), args, true
+}
+
+// Count counts the cases of a filter in the caller's scope (no personal
+// data: not audited).
+func (e *Engine) Count(ctx context.Context, c registry.Caller, f Filter) (int, error) {
+	if err := e.sync(ctx); err != nil {
+		return 0, err
+	}
+	cond, args, ok := e.where(c, f)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	if err := e.db.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+cond, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count cases: %w", err)
+	}
+	return n, nil
+}
+
+// List lists cases in scope, newest first, with the total.
+func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case, int, string, error) {
+	if err := e.sync(ctx); err != nil {
+		return nil, 0, "", err
+	}
+	cond, args, ok := e.where(c, f)
+	if !ok {
+		return nil, 0, "", nil
+	}
 	var total int
 	if err := e.db.QueryRow(ctx, `SELECT count(*) FROM cases c WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, "", fmt.Errorf("count cases: %w", err)
