@@ -213,19 +213,20 @@ func (a *App) Router() *web.Router {
 	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
-	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(), Render: a.pages.Render, NewPage: a.newPage}
+	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
+	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(), Kit: kit}
 	casePages.Routes(rt)
-	(&registry.Pages{Store: a.Registry, Transfer: a.Transfer, Render: a.pages.Render, NewPage: a.newPage, Units: a.Units,
+	(&registry.Pages{Store: a.Registry, Transfer: a.Transfer, Kit: kit, Units: a.Units,
 		Sections: []registry.Section{casePages.PersonCases, a.Devices.LoanCard}}).Routes(rt)
-	(&indicators.Pages{API: indAPI, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&devices.Pages{Store: a.Devices, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&rehab.Pages{Store: a.Rehab, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&towns.Pages{Store: a.Towns, Render: a.pages.Render, NewPage: a.newPage}).Routes(rt)
-	(&employment.Pages{Store: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
+	(&indicators.Pages{API: indAPI, Kit: kit}).Routes(rt)
+	(&devices.Pages{Store: a.Devices, Kit: kit}).Routes(rt)
+	(&rehab.Pages{Store: a.Rehab, Kit: kit}).Routes(rt)
+	(&towns.Pages{Store: a.Towns, Kit: kit}).Routes(rt)
+	(&employment.Pages{Store: a.Employment, Kit: kit,
 		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return a.Units.InScope(r.Context(), sc, 3)
 		}}).Routes(rt)
-	(&jobs.Pages{Store: a.Seekers, Employers: a.Employment, Render: a.pages.Render, NewPage: a.newPage,
+	(&jobs.Pages{Store: a.Seekers, Employers: a.Employment, Kit: kit,
 		UnitLabel: func(r *http.Request, code, lang string) string {
 			if u, err := a.Units.Get(r.Context(), code); err == nil {
 				return u.Label(lang)

@@ -23,8 +23,7 @@ var templatesFS embed.FS
 
 // pageTemplates are the app's own page templates.
 func pageTemplates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // newPage starts the data of a page for the request.

@@ -26,8 +26,7 @@ var templatesFS embed.FS
 
 // Templates are the case pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // TemplateFuncs are the case pages' template helpers.
@@ -99,9 +98,8 @@ type Pages struct {
 	Registry *registry.Store
 	// Labels names further data keys and choice values of other service
 	// types (zh, en), e.g. rehabilitation's services and outcomes.
-	Labels  map[string][2]string
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	Labels map[string][2]string
+	web.Kit
 }
 
 // Routes registers the case pages.

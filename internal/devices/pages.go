@@ -24,15 +24,13 @@ var templatesFS embed.FS
 
 // Templates are the device pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // Pages serves the stock page of the service points.
 type Pages struct {
-	Store   *Store
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	Store *Store
+	web.Kit
 }
 
 // Routes registers the pages.

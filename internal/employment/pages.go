@@ -23,15 +23,13 @@ var templatesFS embed.FS
 
 // Templates are the employment pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // Pages serves the levy calculator, the district's levy statement and the employer pages.
 type Pages struct {
-	Store   *Store
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	Store *Store
+	web.Kit
 	// Towns lists the towns (level 3) of a scope, for the employer form.
 	Towns func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error)
 }

@@ -24,8 +24,7 @@ var templatesFS embed.FS
 
 // Templates are the indicator pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // TemplateFuncs are the indicator pages' template helpers.
@@ -57,9 +56,8 @@ func link(path string, kv ...any) string {
 // with its drill-down, the persons behind a gap, the annual comparison, the
 // targets and the XLSX exports.
 type Pages struct {
-	API     *API
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	API *API
+	web.Kit
 }
 
 // Routes registers the indicator pages.

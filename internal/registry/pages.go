@@ -25,8 +25,7 @@ var templatesFS embed.FS
 
 // Templates are the registry's page templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // TemplateFuncs are the registry's template helpers.
@@ -103,9 +102,8 @@ func EnumName(v, lang string) string {
 type Pages struct {
 	Store    *Store
 	Transfer *Transfer
-	Render   func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage  func(r *http.Request, p *web.Principal, title string) *web.Page
-	Units    *orgunit.Store
+	web.Kit
+	Units *orgunit.Store
 	// Sections add the modules' tables about the person (their service
 	// requests, the devices they hold…) to the person page and to /me.
 	Sections []Section

@@ -22,15 +22,13 @@ var templatesFS embed.FS
 
 // Templates are the rehabilitation pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // Pages serves the centre list (with the district's form) and a centre's schedule.
 type Pages struct {
-	Store   *Store
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	Store *Store
+	web.Kit
 }
 
 // Routes registers the pages.

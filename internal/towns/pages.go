@@ -21,8 +21,7 @@ var templatesFS embed.FS
 
 // Templates are the town pages' templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // FormRows is how many empty field rows the project form offers.
@@ -30,9 +29,8 @@ const FormRows = 5
 
 // Pages serves the town pages: the service switches and the local projects.
 type Pages struct {
-	Store   *Store
-	Render  func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage func(r *http.Request, p *web.Principal, title string) *web.Page
+	Store *Store
+	web.Kit
 }
 
 // Routes registers the town pages.

@@ -22,8 +22,7 @@ var templatesFS embed.FS
 
 // Templates are the employment services' page templates.
 func Templates() fs.FS {
-	sub, _ := fs.Sub(templatesFS, "templates")
-	return sub
+	return web.TemplateDir(templatesFS)
 }
 
 // Name is the term's name in a language.
@@ -73,8 +72,7 @@ func TemplateFuncs() template.FuncMap {
 type Pages struct {
 	Store     *Store
 	Employers *employment.Store
-	Render    func(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) error
-	NewPage   func(r *http.Request, p *web.Principal, title string) *web.Page
+	web.Kit
 	// UnitLabel names an org unit in a language (the code when unknown).
 	UnitLabel func(r *http.Request, code, lang string) string
 }
