@@ -28,3 +28,23 @@ func TestYuan(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: whatever is read is not negative, and reads back from its own
+// formatting.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0", "12,500.50", "¥ 1 200 元", "5.", "-1", "9999999999999.99", "1e3", "０"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cents, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if cents < 0 {
+			t.Fatalf("Parse(%q) = %d, negative", s, cents)
+		}
+		if back, err := Parse(Yuan(cents)); err != nil || back != cents {
+			t.Fatalf("Parse(Yuan(%d)) = %d, %v", cents, back, err)
+		}
+	})
+}
