@@ -128,7 +128,7 @@ func TestCasePages(t *testing.T) {
 		}
 
 		// The case page: the provider's assessment form.
-		get("provider", cp, 200, "出门需要轮椅", "办理经过", `name="action" value="assess"`, `id="f-items-0"`, "手动轮椅")
+		get("provider", cp, 200, "出门需要轮椅", "办理经过", `<h3 id="a-assess">评估</h3>`, `aria-labelledby="a-assess"`, `name="action" value="assess"`, `id="f-items-0"`, "手动轮椅")
 		post("provider", act, url.Values{"action": {"assess"}, "version": {ver()}}, 422, `id="e-items"`, "error-summary")
 		// A stale form comes back with the items it chose still chosen.
 		post("provider", act, url.Values{"action": {"assess"}, "version": {"99"}, "items": {"12 22 03"}}, 409, "error-summary",

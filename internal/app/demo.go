@@ -94,6 +94,9 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	if err := a.demoRehab(ctx, out); err != nil {
 		return err
 	}
+	if err := a.demoDevicesAndRenovation(ctx, out); err != nil {
+		return err
+	}
 	if err := a.demoTowns(ctx, out); err != nil {
 		return err
 	}
@@ -272,6 +275,95 @@ func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
 		made++
 	}
 	fmt.Fprintf(out, "demo data: %d rehabilitation cases in 南翔镇\n", made)
+	return nil
+}
+
+// demoDevicesAndRenovation stocks the district's and Nanxiang's service
+// points and opens assistive device and home renovation cases in Nanxiang
+// (other persons than the rehabilitation ones) at every stage, one device
+// on loan and one renovation finished, with a renovation budget for the
+// year, so that the case pages, the inbox, the loan card and the stock
+// page show content.
+func (a *App) demoDevicesAndRenovation(ctx context.Context, out io.Writer) error {
+	district := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
+	town := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
+	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT 9 OFFSET 8`, "310114102", "310114103")
+	if err != nil {
+		return fmt.Errorf("demo devices: %w", err)
+	}
+	var persons []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("demo devices: %w", err)
+		}
+		persons = append(persons, id)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("demo devices: %w", err)
+	}
+	points, err := a.Devices.Points(ctx, orgunit.ScopeOf("310114102"))
+	if err != nil {
+		return fmt.Errorf("demo devices: %w", err)
+	}
+	var townPoint int64
+	for _, pt := range points {
+		for _, st := range []struct {
+			code string
+			n    int
+		}{{"12 22 03", 6}, {"12 06 06", 4}, {"12 03 03", 10}, {"22 06 06", 5}, {"09 33 03", 8}, {"12 39 03", 6}} {
+			if _, err := a.Devices.Move(ctx, district.Scope, district.Actor, pt.ID, st.code, st.n, "演示数据：首批入库"); err != nil {
+				return fmt.Errorf("demo stock: %w", err)
+			}
+		}
+		if pt.OrgUnit == "310114102" {
+			townPoint = pt.ID
+		}
+	}
+	if _, err := a.Renovation.SetBudget(ctx, district.Scope, district.Actor, "310114", a.DB.Now().Year(), 50_000_000); err != nil {
+		return fmt.Errorf("demo renovation budget: %w", err)
+	}
+	type step struct {
+		who    registry.Caller
+		action string
+		data   map[string]any
+	}
+	items := func(codes ...any) map[string]any { return map[string]any{"items": codes} }
+	point := map[string]any{"service_point": json.Number(strconv.FormatInt(townPoint, 10))}
+	quote := map[string]any{"contractor": "嘉定无障碍建设有限公司", "cost": json.Number("1250000")}
+	cases := []struct {
+		typ, need string
+		steps     []step
+	}{
+		{"assistive_device", "出门需要轮椅", nil},
+		{"assistive_device", "走路不稳，需要助行器", []step{{district, "assess", items("12 06 06")}}},
+		{"assistive_device", "听不清电话", []step{{district, "assess", items("22 06 06")}, {town, "approve", nil}}},
+		{"assistive_device", "行动不便，需要轮椅和洗澡椅", []step{{district, "assess", items("12 22 03", "09 33 03")}, {town, "approve", nil}, {district, "dispense", point}}},
+		{"assistive_device", "需要盲杖", []step{{district, "assess", items("12 39 03")}, {town, "approve", nil}, {district, "dispense", point}, {town, "close", nil}}},
+		{"home_renovation", "卫生间需要扶手", nil},
+		{"home_renovation", "门口有台阶，轮椅进不去", []step{{district, "survey", items("ramp", "door_widening")}}},
+		{"home_renovation", "卫生间改造", []step{{district, "survey", items("grab_bars", "bathroom")}, {district, "quote", quote}}},
+		{"home_renovation", "安装紧急呼叫", []step{{district, "survey", items("alarm")}, {district, "quote", quote}, {district, "approve", nil},
+			{district, "build", nil}, {town, "accept", nil}, {district, "pay", nil}, {district, "close", nil}}},
+	}
+	made := 0
+	for i, cs := range cases {
+		if i >= len(persons) {
+			break
+		}
+		c, err := a.Cases.Create(ctx, district, persons[i], cs.typ, map[string]any{"need": cs.need})
+		if err != nil {
+			return fmt.Errorf("demo %s case: %w", cs.typ, err)
+		}
+		for _, st := range cs.steps {
+			if c, err = a.Cases.Act(ctx, st.who, c.ID, st.action, st.data, 0); err != nil {
+				return fmt.Errorf("demo %s case %s: %w", cs.typ, st.action, err)
+			}
+		}
+		made++
+	}
+	fmt.Fprintf(out, "demo data: %d assistive device and home renovation cases in 南翔镇, stock at %d service points\n", made, len(points))
 	return nil
 }
 

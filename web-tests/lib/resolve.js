@@ -116,9 +116,9 @@ export class Placeholders {
   /**
    * {case}: the id of an open case the account sees: the first linked from
    * /cases?show=open, or else one the account opens itself through the form
-   * at /cases/new (for a staff account, for person {id}). The demo data has no
-   * cases; an account that may not open cases (provider) finds the one an
-   * account before it opened.
+   * at /cases/new (for a staff account, for person {id}). The demo data has
+   * cases in 南翔镇; an account that sees none and may not open cases finds
+   * the one an account before it opened.
    */
   case() {
     return this.once('case', () =>
