@@ -178,7 +178,7 @@ func TestCasePages(t *testing.T) {
 			}
 			return fmt.Sprint(v)
 		}
-		get("provider", rp, 200, `<label for="f-cost">费用（元）</label>`, `inputmode="decimal"`)
+		get("provider", rp, 200, `<label for="f-cost">费用（元）</label>`, `inputmode="decimal"`, `<input id="f-contractor" name="contractor" autocomplete="off" value="">`)
 		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12500.505"}}, 422,
 			`id="e-cost"`, "费用应为以元为单位的金额", `value="12500.505"`)
 		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12,500.5"}}, 303)

@@ -43,6 +43,9 @@ type Field struct {
 	// this many selects (a long list: the device catalogue) instead of a
 	// checkbox per option.
 	Selects int `json:"-"`
+	// Short, for a text field, makes the case page ask it in one line (a
+	// name, a job title) instead of a box for a few sentences.
+	Short bool `json:"-"`
 }
 
 // Transition is one action that moves a case from one of From to To.

@@ -92,7 +92,7 @@ func (s *Store) Type() *casework.Type {
 			{Action: "survey", From: []string{"applied"}, To: "surveyed", Roles: workers, Zh: "入户勘查", En: "survey",
 				Fields: []casework.Field{{Name: "items", Kind: casework.KindList, Required: true, Zh: "改造项目", En: "Works needed"}}},
 			{Action: "quote", From: []string{"surveyed"}, To: "quoted", Roles: workers, Zh: "报价", En: "quote",
-				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Required: true, Zh: "施工单位", En: "Contractor"},
+				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Short: true, Required: true, Zh: "施工单位", En: "Contractor"},
 					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用", En: "Cost"}}},
 			{Action: "approve", From: []string{"quoted"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "build", From: []string{"approved"}, To: "built", Roles: workers, Zh: "完工", En: "build"},

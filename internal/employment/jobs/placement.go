@@ -57,7 +57,7 @@ func (s *Store) PlacementType() *casework.Type {
 					{Name: "note", Kind: casework.KindText, Zh: "说明", En: "Notes"}}},
 			{Action: "place", From: []string{"matched", "interviewing"}, To: "placed", Roles: staff, Zh: "上岗", En: "place",
 				Fields: []casework.Field{{Name: "start_date", Kind: casework.KindDate, Required: true, Zh: "上岗日期", En: "Start date"},
-					{Name: "job", Kind: casework.KindText, Zh: "岗位（不填则为推荐的岗位）", En: "Job (the vacancy's title if empty)"}}},
+					{Name: "job", Kind: casework.KindText, Short: true, Zh: "岗位（不填则为推荐的岗位）", En: "Job (the vacancy's title if empty)"}}},
 			{Action: "follow_up_3m", From: []string{"placed"}, To: "followed_3m", Roles: followers, Fields: followUp, Zh: "三个月回访", En: "follow up at 3 months"},
 			{Action: "follow_up_6m", From: []string{"followed_3m"}, To: "followed_6m", Roles: followers, Fields: followUp, Zh: "六个月回访", En: "follow up at 6 months"},
 			{Action: "close", From: []string{"followed_3m", "followed_6m"}, To: "closed", Roles: staff, Zh: "结案", En: "close"},
