@@ -71,15 +71,15 @@ func TestCommands(t *testing.T) {
 	}
 }
 
-// TestServeDemoAndShutdown starts the server with --demo on an empty database,
-// signs in with the printed demo login, and stops it by cancelling (SIGTERM).
-func TestServeDemoAndShutdown(t *testing.T) {
-	data := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
+// serveUntilListening runs serve with args until it prints the address it
+// listens on, and returns that address, what it printed, and the channel
+// that gets serve's result once ctx is cancelled.
+func serveUntilListening(t *testing.T, ctx context.Context, args ...string) (string, string, chan error) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, strings.NewReader(""), pw, io.Discard)
+		done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), pw, io.Discard)
 		pw.Close()
 	}()
 	var printed bytes.Buffer
@@ -95,15 +95,15 @@ func TestServeDemoAndShutdown(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 	m := addrRE.FindSubmatch(printed.Bytes())
-	if m == nil || !strings.Contains(printed.String(), "demo logins") {
+	if m == nil {
 		t.Fatalf("serve printed %q", printed.String())
 	}
-	body := `{"username":"demo","password":"sunshine-demo-310114"}`
-	resp, err := http.Post("http://"+string(m[1])+"/api/v1/session", "application/json", strings.NewReader(body))
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("demo login: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	return string(m[1]), printed.String(), done
+}
+
+// stopped cancels a server and waits for it to end without an error.
+func stopped(t *testing.T, cancel context.CancelFunc, done chan error) {
+	t.Helper()
 	cancel()
 	select {
 	case err := <-done:
@@ -113,14 +113,30 @@ func TestServeDemoAndShutdown(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
+}
+
+// TestServeDemoAndShutdown starts the server with --demo on an empty database,
+// signs in with the printed demo login, and stops it by cancelling (SIGTERM).
+// A second start with --demo, once it listens, leaves the data alone.
+func TestServeDemoAndShutdown(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, printed, done := serveUntilListening(t, ctx, "--data", data, "--addr", "127.0.0.1:0", "--demo")
+	if !strings.Contains(printed, "demo logins") {
+		t.Fatalf("serve printed %q", printed)
+	}
+	body := `{"username":"demo","password":"sunshine-demo-310114"}`
+	resp, err := http.Post("http://"+addr+"/api/v1/session", "application/json", strings.NewReader(body))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("demo login: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	stopped(t, cancel, done)
 	// A second start with --demo leaves existing data alone.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	go func() { time.Sleep(500 * time.Millisecond); cancel2() }()
-	if err := run(ctx2, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--demo"}, strings.NewReader(""), &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "already holds data") {
-		t.Fatalf("second start printed %q", out.String())
+	_, printed, done = serveUntilListening(t, ctx2, "--data", data, "--addr", "127.0.0.1:0", "--demo")
+	stopped(t, cancel2, done)
+	if !strings.Contains(printed, "already holds data") {
+		t.Fatalf("second start printed %q", printed)
 	}
 }

@@ -214,7 +214,7 @@ func (a *App) Router() *web.Router {
 	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
-	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Labels: caseLabels(), Kit: kit}
+	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Kit: kit}
 	casePages.Routes(rt)
 	(&registry.Pages{Store: a.Registry, Transfer: a.Transfer, Kit: kit, Units: a.Units,
 		Sections: []registry.Section{casePages.PersonCases, a.Devices.LoanCard}}).Routes(rt)
@@ -250,12 +250,3 @@ func (a *App) TemplateNames() []string { return a.pages.Names() }
 
 // TemplatesRendered returns how often each page template was rendered.
 func (a *App) TemplatesRendered() map[string]int { return a.pages.Rendered() }
-
-// caseLabels names the data keys and values of the service types for the
-// case pages.
-func caseLabels() map[string][2]string {
-	l := rehab.Labels()
-	maps.Copy(l, renovation.Labels())
-	maps.Copy(l, devices.Labels())
-	return l
-}

@@ -96,6 +96,24 @@ func TestJobPages(t *testing.T) {
 		get("person", "/me", 200, fmt.Sprintf(`href="/persons/%d/job-profile"`, e.in))
 		get("town", pp(a, ""), 200, pa)
 
+		// A placement case names what its steps recorded, in words (no internal ids).
+		var pc struct {
+			ID      int64
+			Version int
+		}
+		if st := e.do("town", "POST", "/api/v1/cases", map[string]any{"person_id": a, "service_type": "employment", "data": map[string]any{"need": "文员"}}, &pc); st != 201 {
+			t.Fatalf("open a placement case: %d", st)
+		}
+		cp := fmt.Sprintf("/cases/%d", pc.ID)
+		get("town", cp, 200, `<h3 id="a-match">推荐岗位</h3>`, fmt.Sprintf(`<option value="%d"`, v.ID))
+		post("town", cp+"/act", url.Values{"action": {"match"}, "version": {fmt.Sprint(pc.Version)}, "vacancy": {fmt.Sprint(v.ID)}}, 303)
+		body = get("town", cp, 200, "<dt>岗位名称</dt><dd>数据录入员</dd>", "<dt>用人单位</dt>", "<dt>推荐岗位</dt><dd>南翔精密制造 · 数据录入员（匹配度 65）</dd>", "<dt>匹配得分</dt><dd>65</dd>")
+		if strings.Contains(body, "employer_id") || strings.Contains(body, "vacancy_title") {
+			t.Error("the placement case page shows raw data keys")
+		}
+		post("town", cp+"/act", url.Values{"action": {"place"}, "version": {fmt.Sprint(pc.Version + 1)}, "start_date": {"2026-11-02"}}, 303)
+		get("town", cp+"?lang=en", 200, "<dt>Start date</dt><dd>2026-11-02</dd>", "<dt>Job</dt><dd>数据录入员</dd>")
+
 		// The vacancy form: the employers in scope, mistakes named, a stale version refused.
 		body = get("district", "/vacancies/new", 200, `id="f-employer_id"`, "南翔精密制造", "安亭汽车配件", `id="f-min_education"`, `id="f-accommodations-step_free"`)
 		if strings.Contains(body, "玉山电子") {

@@ -96,9 +96,6 @@ func (pg *Pages) PersonCases(ctx context.Context, c registry.Caller, personID in
 type Pages struct {
 	Engine   *Engine
 	Registry *registry.Store
-	// Labels names further data keys and choice values of other service
-	// types (zh, en), e.g. rehabilitation's services and outcomes.
-	Labels map[string][2]string
 	web.Kit
 }
 
@@ -476,16 +473,17 @@ func fieldOf(t *Type, key string) (Field, bool) {
 	return Field{}, false
 }
 
-// factOf shows one data key of a case: its label (a field's name, or one
-// of dataNames or the Labels), and its value or values named by the
-// field's options or the Labels; amounts in yuan.
+// factOf shows one data key of a case: its label (a local project's own
+// field's name, the type's Labels, dataNames, a transition field's name),
+// and its value or values named by the field's options or the type's
+// Labels; amounts in yuan.
 func (pg *Pages) factOf(ctx context.Context, page *web.Page, t *Type, cs Case, key string) (fact, error) {
 	f, isField := fieldOf(t, key)
 	out := fact{Label: key}
 	created := isField && slices.ContainsFunc(t.CreateFields, func(c Field) bool { return c.Name == key })
-	if n, ok := dataNames[key]; ok && !created { // a local project's own field keeps its own name
+	if n, ok := t.Labels[key]; ok && !created { // a local project's own field keeps its own name
 		out.Label = page.T(n[0], n[1])
-	} else if n, ok := pg.Labels[key]; ok && !created {
+	} else if n, ok := dataNames[key]; ok && !created {
 		out.Label = page.T(n[0], n[1])
 	} else if isField {
 		out.Label = page.T(f.Zh, f.En)
@@ -503,7 +501,7 @@ func (pg *Pages) factOf(ctx context.Context, page *web.Page, t *Type, cs Case, k
 				return page.T(o.Zh, o.En)
 			}
 		}
-		if n, ok := pg.Labels[v]; ok {
+		if n, ok := t.Labels[v]; ok {
 			return page.T(n[0], n[1])
 		}
 		return v
@@ -555,7 +553,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 	}
 	keys := make([]string, 0, len(cs.Data))
 	for k := range cs.Data {
-		if !strings.HasPrefix(k, "_") {
+		if !strings.HasPrefix(k, "_") && !slices.Contains(t.Hidden, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -613,7 +611,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 				av.Boxes[f.Name] = make([]string, n)
 			}
 			for _, c := range f.Choices {
-				if n, ok := pg.Labels[c]; ok {
+				if n, ok := t.Labels[c]; ok {
 					av.Choices[c] = page.T(n[0], n[1])
 				}
 			}

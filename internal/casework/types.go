@@ -88,6 +88,11 @@ type Type struct {
 	// (a centre of the person's district…): the case page shows a list to
 	// choose from instead of a box to type in. nil or no options: a box.
 	Options func(ctx context.Context, c Case, field string) ([]Option, error)
+	// Labels names, on the case page, the data keys the type's effects
+	// write and the values its fields take (zh, en); Hidden keys (internal
+	// ids) are not shown there.
+	Labels map[string][2]string
+	Hidden []string
 	// Panels, when set, adds tables of the module's own to the case page
 	// (the person's loan card…), read as the caller may see them.
 	Panels func(ctx context.Context, caller registry.Caller, c Case, lang string) ([]web.Table, error)

@@ -39,9 +39,9 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /devices/stock", keepers, pg.stockPost)
 }
 
-// Labels names the values of the device workflow's enum fields for the
+// labels names the values of the device workflow's enum fields for the
 // case page.
-func Labels() map[string][2]string {
+func labels() map[string][2]string {
 	return map[string][2]string{
 		"good": {"完好，可再借出", "Good, can be lent again"}, "worn": {"有磨损，仍可使用", "Worn, still usable"},
 		"damaged": {"损坏，需要维修", "Damaged, needs repair"},

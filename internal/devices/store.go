@@ -337,6 +337,7 @@ func (s *Store) Type() *casework.Type {
 		},
 		Effect:  s.effect,
 		Options: s.options,
+		Labels:  labels(),
 		Panels:  s.panels,
 	}
 }

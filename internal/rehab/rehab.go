@@ -48,9 +48,9 @@ func ServiceName(code, lang string) string {
 // Outcomes are the results an evaluation records.
 var Outcomes = []string{"improved", "stable", "declined"}
 
-// Labels names the data keys and choice values of rehabilitation cases, for
+// labels names the data keys and choice values of rehabilitation cases, for
 // the case page (zh, en).
-func Labels() map[string][2]string {
+func labels() map[string][2]string {
 	m := map[string][2]string{
 		"reason": {"转介原因", "Reason for referral"}, "service": {"康复服务", "Service"}, "sessions": {"计划次数", "Sessions planned"},
 		"goals": {"康复目标", "Goals"}, "centre": {"康复中心", "Centre"}, "centre_name": {"康复中心", "Centre"}, "start": {"开始日期", "Start"},
@@ -149,6 +149,7 @@ func (s *Store) Type() *casework.Type {
 		},
 		Effect:  s.effect,
 		Options: s.options,
+		Labels:  labels(),
 	}
 }
 

@@ -35,8 +35,12 @@ var itemNames = map[string][2]string{
 	"lighting": {"照明改造", "Lighting"}, "other": {"其他", "Other"},
 }
 
-// Labels names the works, for the case pages.
-func Labels() map[string][2]string { return maps.Clone(itemNames) }
+// labels names the works and the budget year, for the case pages.
+func labels() map[string][2]string {
+	l := maps.Clone(itemNames)
+	l["budget_year"] = [2]string{"预算年度", "Budget year"}
+	return l
+}
 
 // options offers the works to choose from in a survey.
 func options(_ context.Context, _ casework.Case, field string) ([]casework.Option, error) {
@@ -106,6 +110,7 @@ func (s *Store) Type() *casework.Type {
 				Roles: []string{identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff, identity.Person}, Zh: "撤销", En: "cancel"},
 		},
 		Effect:  s.effect,
+		Labels:  labels(),
 		Options: options,
 	}
 }

@@ -65,6 +65,12 @@ func (s *Store) PlacementType() *casework.Type {
 		},
 		Effect:  s.placementEffect,
 		Options: s.placementOptions,
+		Labels: map[string][2]string{
+			"vacancy": {"推荐岗位", "Vacancy matched"}, "vacancy_title": {"岗位名称", "Job title"}, "employer_name": {"用人单位", "Employer"},
+			"score": {"匹配得分", "Match score"}, "interview_date": {"面试日期", "Interview date"}, "start_date": {"上岗日期", "Start date"},
+			"job": {"岗位", "Job"}, "working": {"仍在岗", "still in the job"}, "left": {"已离职", "has left"},
+		},
+		Hidden: []string{"employer_id"}, // named by employer_name
 	}
 }
 
