@@ -192,25 +192,32 @@ func lastYear(rec registry.Annual, i int) registry.Annual {
 	return prev
 }
 
+// demoPersons lists the ids of persons of a town, in id order, from offset.
+func (a *App) demoPersons(ctx context.Context, town string, offset, limit int) ([]int64, error) {
+	lo, hi := orgunit.ScopeOf(town).Range()
+	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT ? OFFSET ?`, lo, hi, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("read demo persons: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read demo persons: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // demoRehab opens a few rehabilitation cases in 南翔镇 in different states,
 // with plans booked into the town's sub-centre and the district centre and
 // sessions recorded, so that the schedule pages show content.
 func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
 	sys := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
-	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT 8`, "310114102", "310114103")
+	persons, err := a.demoPersons(ctx, "310114102", 0, 8)
 	if err != nil {
-		return fmt.Errorf("demo rehabilitation: %w", err)
-	}
-	var persons []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("demo rehabilitation: %w", err)
-		}
-		persons = append(persons, id)
-	}
-	if err := rows.Close(); err != nil {
 		return fmt.Errorf("demo rehabilitation: %w", err)
 	}
 	var sub, centre int64
@@ -287,20 +294,8 @@ func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
 func (a *App) demoDevicesAndRenovation(ctx context.Context, out io.Writer) error {
 	district := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
 	town := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
-	rows, err := a.DB.Query(ctx, `SELECT id FROM persons WHERE orgunit >= ? AND orgunit < ? ORDER BY id LIMIT 9 OFFSET 8`, "310114102", "310114103")
+	persons, err := a.demoPersons(ctx, "310114102", 8, 9) // after the rehabilitation ones
 	if err != nil {
-		return fmt.Errorf("demo devices: %w", err)
-	}
-	var persons []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("demo devices: %w", err)
-		}
-		persons = append(persons, id)
-	}
-	if err := rows.Close(); err != nil {
 		return fmt.Errorf("demo devices: %w", err)
 	}
 	points, err := a.Devices.Points(ctx, orgunit.ScopeOf("310114102"))

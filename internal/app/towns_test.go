@@ -567,5 +567,16 @@ func TestDemoTowns(t *testing.T) {
 				t.Error("home renovation is on in Anting")
 			}
 		}
+		// Device and renovation cases at every stage, one device on loan.
+		if !strings.Contains(out.String(), "9 assistive device and home renovation cases in 南翔镇") {
+			t.Errorf("demo output: %s", out.String())
+		}
+		var states, loans int
+		if err := d.QueryRow(ctx, `SELECT count(DISTINCT service_type || state) FROM cases WHERE service_type IN ('assistive_device', 'home_renovation')`).Scan(&states); err != nil || states != 9 {
+			t.Errorf("demo device and renovation cases in %d (service type, state) pairs, want 9 (each case its own stage): %v", states, err)
+		}
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM device_loans WHERE returned_at = 0`).Scan(&loans); err != nil || loans != 1 {
+			t.Errorf("demo loans: %d, want 1: %v", loans, err)
+		}
 	})
 }
