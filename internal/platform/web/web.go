@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -321,6 +322,35 @@ func JSON(w http.ResponseWriter, status int, v any) error {
 // MaxJSONBody bounds JSON request bodies.
 const MaxJSONBody = 1 << 20
 
+// kindName names what a JSON value of Go type t is, in plain words.
+func kindName(t reflect.Type) apperr.Text {
+	switch t {
+	case nil:
+		return apperr.T("其他类型", "another type")
+	case reflect.TypeFor[json.Number]():
+		return apperr.T("数字", "a number")
+	case reflect.TypeFor[time.Time]():
+		return apperr.T("时间（RFC 3339 格式的字符串）", "a time (an RFC 3339 string)")
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return apperr.T("整数", "a whole number")
+	case reflect.Float32, reflect.Float64:
+		return apperr.T("数字", "a number")
+	case reflect.String:
+		return apperr.T("文字（带引号的字符串）", "text (a quoted string)")
+	case reflect.Bool:
+		return apperr.T(" true 或 false", "true or false")
+	case reflect.Slice, reflect.Array:
+		return apperr.T("列表（[…]）", "a list ([…])")
+	case reflect.Pointer:
+		return kindName(t.Elem())
+	default:
+		return apperr.T("对象（{…}）", "an object ({…})")
+	}
+}
+
 // Decode reads a JSON body into v; unknown fields and trailing data are refused.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSONBody))
@@ -332,8 +362,9 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) && ute.Field != "" {
-			return apperr.Validation(apperr.Field(ute.Field, "type", fmt.Sprintf("字段 %s 的类型不正确，应为 %s。", ute.Field, ute.Type),
-				fmt.Sprintf("The field %s has the wrong type; it should be %s.", ute.Field, ute.Type)))
+			want := kindName(ute.Type)
+			return apperr.Validation(apperr.Field(ute.Field, "type", fmt.Sprintf("字段 %s 的类型不正确，应为%s。", ute.Field, want.Zh),
+				fmt.Sprintf("The field %s has the wrong type; it should be %s.", ute.Field, want.En)))
 		}
 		return apperr.New(apperr.Malformed, "请求内容不是有效的 JSON："+err.Error(), "The request body is not valid JSON: "+err.Error())
 	}

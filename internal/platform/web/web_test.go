@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +33,32 @@ func TestDecodeErrors(t *testing.T) {
 		err := Decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)), &v)
 		if (code == "" && err != nil) || (code != "" && apperr.CodeOf(err) != code) {
 			t.Errorf("%.20q: %v, want %s", body, err, code)
+		}
+	}
+}
+
+// TestDecodeTypeErrors: a value of the wrong type is named at its field,
+// with what it should be in plain words.
+func TestDecodeTypeErrors(t *testing.T) {
+	var v struct {
+		N  int64       `json:"n"`
+		F  float64     `json:"f"`
+		S  string      `json:"s"`
+		B  *bool       `json:"b"`
+		L  []int       `json:"l"`
+		O  struct{}    `json:"o"`
+		JN json.Number `json:"jn"`
+	}
+	for body, want := range map[string][2]string{
+		`{"n":"x"}`: {"整数", "a whole number"}, `{"f":"x"}`: {"数字", "a number"}, `{"s":1}`: {"文字", "text"},
+		`{"b":1}`: {"true 或 false", "true or false"}, `{"l":{}}`: {"列表", "a list"}, `{"o":[]}`: {"对象", "an object"},
+		`{"jn":true}`: {"数字", "a number"},
+	} {
+		err := Decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)), &v)
+		e, ok := apperr.As(err)
+		if !ok || len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Msg.Zh, want[0]) || !strings.Contains(e.Fields[0].Msg.En, want[1]) ||
+			strings.Contains(e.Fields[0].Msg.En, "int64") {
+			t.Errorf("%s: %+v, want %q / %q", body, e, want[0], want[1])
 		}
 	}
 }
