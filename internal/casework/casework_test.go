@@ -2,15 +2,14 @@ package casework_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
@@ -22,7 +21,7 @@ import (
 )
 
 const (
-	village = "310114102201"
+	village = apptest.Village
 	town    = "310114102"
 	dist    = "310114"
 )
@@ -40,24 +39,9 @@ func setup(t *testing.T, d *db.DB) *fx {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	d.Clock = func() time.Time { return now }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: town, Demo: true})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	first17 := "31011419800101123"
-	p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: "王芳",
-		IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: 2, OrgUnit: village})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fx{a: a, person: p.ID, now: &now}
+	a := apptest.New(t, d, now)
+	f := &fx{a: a, person: apptest.Person(t, a, 23, "王芳", village, 4, 2), now: &now}
+	d.Clock = func() time.Time { return now } // follows now, which the tests move through f.now
 	for unit, dst := range map[string]*int64{dist: &f.centre, town: &f.townPt, "320583": &f.kunshan} {
 		if err := d.QueryRow(ctx, `SELECT id FROM service_points WHERE orgunit = ?`, unit).Scan(dst); err != nil {
 			t.Fatal(err)
@@ -66,18 +50,10 @@ func setup(t *testing.T, d *db.DB) *fx {
 	return f
 }
 
-func caller(role, unit string) registry.Caller {
-	c := registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
-	return c
-}
-
-func data(s string) map[string]any {
-	m, err := casework.ParseData(json.RawMessage(s))
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
+var (
+	caller = apptest.Caller
+	data   = apptest.Data
+)
 
 var (
 	districtStaff = caller(identity.DistrictStaff, dist)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
@@ -22,27 +22,17 @@ import (
 	"sunshine/internal/rehab"
 )
 
-const village = "310114102201"
-
-func caller(role, unit string) registry.Caller {
-	return registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
-}
+const village = apptest.Village
 
 var (
+	caller   = apptest.Caller
+	data     = apptest.Data
 	district = caller(identity.DistrictStaff, "310114")
 	town     = caller(identity.TownStaff, "310114102")
 	assist   = caller(identity.VillageAssistant, village)
 	provider = caller(identity.Provider, "310114")
 	kunshan  = caller(identity.DistrictStaff, "320583")
 )
-
-func data(s string) map[string]any {
-	m, err := casework.ParseData(json.RawMessage(s))
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
 
 // now is Monday 2026-05-04, 11:00 in Shanghai.
 var now = time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC)
@@ -57,26 +47,10 @@ type fixture struct {
 func setup(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	d.Clock = func() time.Time { return now }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: "310114102", Demo: true})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a := apptest.New(t, d, now)
 	f := &fixture{a: a}
 	for i := range 12 {
-		first17 := fmt.Sprintf("310114198001011%02d", i)
-		p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("康复%d", i),
-			IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: 2, OrgUnit: village})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.persons = append(f.persons, p.ID)
+		f.persons = append(f.persons, apptest.Person(t, a, i, fmt.Sprintf("康复%d", i), village, 4, 2))
 	}
 	centres, err := a.Rehab.Centres(ctx, orgunit.ScopeOf("310114"))
 	if err != nil {

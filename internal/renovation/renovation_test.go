@@ -2,16 +2,13 @@ package renovation_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"sunshine/internal/app"
-	"sunshine/internal/audit"
-	"sunshine/internal/casework"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -20,50 +17,23 @@ import (
 	"sunshine/internal/registry"
 )
 
-const village = "310114102201"
-
-func caller(role, unit string) registry.Caller {
-	return registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
-}
+const village = apptest.Village
 
 var (
+	caller   = apptest.Caller
+	data     = apptest.Data
 	district = caller(identity.DistrictStaff, "310114")
 	town     = caller(identity.TownStaff, "310114102")
 	assist   = caller(identity.VillageAssistant, village)
 	provider = caller(identity.Provider, "310114")
 )
 
-func data(s string) map[string]any {
-	m, err := casework.ParseData(json.RawMessage(s))
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
-
 func setup(t *testing.T, d *db.DB) (*app.App, []int64) {
 	t.Helper()
-	ctx := context.Background()
-	d.Clock = func() time.Time { return time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC) }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: "310114102", Demo: true})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a := apptest.New(t, d, time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC))
 	var ids []int64
 	for i := range 10 {
-		first17 := fmt.Sprintf("310114198001011%02d", i)
-		p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("改造%d", i),
-			IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: 1, OrgUnit: village})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, p.ID)
+		ids = append(ids, apptest.Person(t, a, i, fmt.Sprintf("改造%d", i), village, 4, 1))
 	}
 	return a, ids
 }

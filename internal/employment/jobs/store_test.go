@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
-	"sunshine/internal/casework"
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
 	"sunshine/internal/identity"
@@ -25,36 +25,20 @@ import (
 	"sunshine/internal/registry"
 )
 
-const village = "310114102201"
+const village = apptest.Village
 
-func caller(role, unit string) registry.Caller {
-	return registry.Caller{Actor: audit.Actor{Username: role + "_user", Role: role}, Scope: orgunit.ScopeOf(unit)}
-}
+var (
+	caller = apptest.Caller
+	data   = apptest.Data
+)
 
 func setup(t *testing.T, d *db.DB) (*app.App, []int64) {
 	t.Helper()
-	ctx := context.Background()
-	d.Clock = func() time.Time { return time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC) }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "永新村", Level: 4, Parent: "310114102", Demo: true},
-			orgunit.Unit{Code: "320583100201", Name: "玉山村", Level: 4, Parent: "320583100", Demo: true})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	a := apptest.New(t, d, time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC),
+		orgunit.Unit{Code: "320583100201", Name: "玉山村", Level: 4, Parent: "320583100", Demo: true})
 	var ids []int64
 	for i, unit := range []string{village, village, village, "320583100201"} {
-		first17 := fmt.Sprintf("310114198001011%02d", i)
-		p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("求职%d", i),
-			IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 1, Grade: 3, OrgUnit: unit})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, p.ID)
+		ids = append(ids, apptest.Person(t, a, i, fmt.Sprintf("求职%d", i), unit, 1, 3))
 	}
 	return a, ids
 }
@@ -496,12 +480,4 @@ func TestPlacement(t *testing.T) {
 			t.Errorf("a new annual record: %+v %v", rec, err)
 		}
 	})
-}
-
-func data(s string) map[string]any {
-	m, err := casework.ParseData(json.RawMessage(s))
-	if err != nil {
-		panic(err)
-	}
-	return m
 }
