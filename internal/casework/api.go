@@ -3,7 +3,6 @@ package casework
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
@@ -144,11 +143,7 @@ func (e *Engine) apiList(w http.ResponseWriter, r *http.Request, p *web.Principa
 }
 
 func caseID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "找不到这个个案。", "There is no such case.")
-	}
-	return id, nil
+	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个个案。", "There is no such case."))
 }
 
 func (e *Engine) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -239,11 +239,7 @@ func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal
 }
 
 func idParam(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "找不到这个用人单位。", "This employer was not found.")
-	}
-	return id, nil
+	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个用人单位。", "This employer was not found."))
 }
 
 func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -46,11 +46,7 @@ func (s *Store) Routes(rt *web.Router) {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.ErrNotFound()
-	}
-	return id, nil
+	return web.PathID(r, apperr.ErrNotFound())
 }
 
 func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -27,11 +27,7 @@ func (s *Store) Routes(rt *web.Router) {
 }
 
 func centreID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "找不到这个康复中心。", "There is no such rehabilitation centre.")
-	}
-	return id, nil
+	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个康复中心。", "There is no such rehabilitation centre."))
 }
 
 func (s *Store) apiCentres(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

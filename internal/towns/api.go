@@ -2,7 +2,6 @@ package towns
 
 import (
 	"net/http"
-	"strconv"
 
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -29,11 +28,7 @@ func (s *Store) Routes(rt *web.Router) {
 }
 
 func projectID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "找不到这个项目。", "There is no such project.")
-	}
-	return id, nil
+	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个项目。", "There is no such project."))
 }
 
 func (s *Store) apiServices(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

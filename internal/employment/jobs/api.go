@@ -56,11 +56,7 @@ func (s *Store) apiJobMatches(w http.ResponseWriter, r *http.Request, p *web.Pri
 }
 
 func vacancyID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, vacancyNotFound(0)
-	}
-	return id, nil
+	return web.PathID(r, vacancyNotFound(0))
 }
 
 func (s *Store) apiVacancies(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -135,11 +131,7 @@ func (s *Store) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Pri
 }
 
 func personID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person.")
-	}
-	return id, nil
+	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person."))
 }
 
 func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -414,3 +414,13 @@ func ClientAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// PathID reads the route's {id} as a positive integer; anything else is
+// notFound (the module's own "there is no such …" error).
+func PathID(r *http.Request, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
+}
