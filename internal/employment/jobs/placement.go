@@ -111,26 +111,6 @@ func (s *Store) placementOptions(ctx context.Context, c casework.Case, field str
 	return out, nil
 }
 
-func (s *Store) openVacancies(ctx context.Context, q interface {
-	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}, dist string) ([]Vacancy, error) {
-	rows, err := q.Query(ctx, `SELECT `+vacancyCols+` FROM vacancies v JOIN employers e ON e.id = v.employer_id
-		WHERE v.open AND v.orgunit >= ? AND v.orgunit < ? ORDER BY v.id`, dist, dist+":")
-	if err != nil {
-		return nil, fmt.Errorf("read vacancies: %w", err)
-	}
-	defer rows.Close()
-	var out []Vacancy
-	for rows.Next() {
-		v, err := scanVacancy(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read vacancies: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 func (s *Store) placementEffect(ctx context.Context, tx *db.Tx, c *casework.Case, action string, data map[string]any) error {
 	switch action {
 	case "match":

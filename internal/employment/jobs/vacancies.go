@@ -255,16 +255,38 @@ func (s *Store) Vacancies(ctx context.Context, ec employment.Caller, f VacancyFi
 	if err != nil {
 		return nil, fmt.Errorf("list vacancies: %w", err)
 	}
+	return readVacancies(rows)
+}
+
+// openVacancies lists the open vacancies of a district, by id (for matching
+// a seeker, and for the placement's list).
+func (s *Store) openVacancies(ctx context.Context, q interface {
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, dist string) ([]Vacancy, error) {
+	rows, err := q.Query(ctx, `SELECT `+vacancyCols+` FROM vacancies v JOIN employers e ON e.id = v.employer_id
+		WHERE v.open AND v.orgunit >= ? AND v.orgunit < ? ORDER BY v.id`, dist, dist+":")
+	if err != nil {
+		return nil, fmt.Errorf("read vacancies: %w", err)
+	}
+	return readVacancies(rows)
+}
+
+// readVacancies reads the rows of a vacancy query (vacancyCols) and closes
+// them; none is an empty list.
+func readVacancies(rows *sql.Rows) ([]Vacancy, error) {
 	defer rows.Close()
 	out := []Vacancy{}
 	for rows.Next() {
 		v, err := scanVacancy(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list vacancies: %w", err)
+			return nil, fmt.Errorf("read vacancies: %w", err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read vacancies: %w", err)
+	}
+	return out, nil
 }
 
 // MatchSeekers ranks the job seekers in the caller's scope for a vacancy of
@@ -297,24 +319,15 @@ func (s *Store) MatchVacancies(ctx context.Context, c registry.Caller, personID 
 	p, _ := validate(sp.ProfileInput)
 	p.PersonID, p.OrgUnit = personID, sp.OrgUnit
 	lo := sp.OrgUnit[:min(6, len(sp.OrgUnit))]
-	rows, err := s.db.Query(ctx, `SELECT `+vacancyCols+` FROM vacancies v JOIN employers e ON e.id = v.employer_id
-		WHERE v.open AND v.orgunit >= ? AND v.orgunit < ?`, lo, lo+":")
+	vs, err := s.openVacancies(ctx, s.db, lo)
 	if err != nil {
-		return nil, fmt.Errorf("read vacancies: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	byID := map[int64]Vacancy{}
-	var openings []Opening
-	for rows.Next() {
-		v, err := scanVacancy(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read vacancies: %w", err)
-		}
+	openings := make([]Opening, 0, len(vs))
+	for _, v := range vs {
 		byID[v.ID] = v
 		openings = append(openings, v.Opening())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read vacancies: %w", err)
 	}
 	out := []VacancyMatch{}
 	for _, m := range RankOpenings(p, openings, n) {
