@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
@@ -176,6 +177,30 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// ReadyLimit is how long a write may wait for the writer, and the audit
+// log's group commit may run, before /readyz says the server is not ready.
+const ReadyLimit = 3 * time.Second
+
+// Ready tells whether the server can serve reads and writes now: "" when it
+// can, else the reason (for /readyz's 503). A read must answer, a write
+// transaction must be able to start, and the audit log's group commit (which
+// every audited read waits for) must not be stuck, each within ReadyLimit.
+func (a *App) Ready(ctx context.Context) string {
+	rctx, cancel := context.WithTimeout(ctx, ReadyLimit)
+	defer cancel()
+	var one int
+	if err := a.DB.QueryRow(rctx, "SELECT 1").Scan(&one); err != nil {
+		return "not ready: the database does not answer reads"
+	}
+	if err := a.DB.ProbeWriter(ctx, ReadyLimit); err != nil {
+		return "not ready: a write cannot start within " + ReadyLimit.String()
+	}
+	if a.Audit.Stalled(ReadyLimit) {
+		return "not ready: the audit log has not committed for more than " + ReadyLimit.String()
+	}
+	return ""
 }
 
 // Close waits for running imports, stops the audit writer and closes the database.

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -27,6 +28,18 @@ import (
 // villages in d. It returns the file's path.
 func writePersonsCSV(tb testing.TB, d *db.DB, n int) string {
 	tb.Helper()
+	ds := demoPersons(tb, d, n)
+	path := filepath.Join(tb.TempDir(), "persons.csv")
+	if err := os.WriteFile(path, personsCSV(ds.Persons), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// demoPersons generates n demo persons of Jiading (seed 7) and creates their
+// villages in d.
+func demoPersons(tb testing.TB, d *db.DB, n int) demo.Dataset {
+	tb.Helper()
 	ctx := context.Background()
 	var towns []orgunit.Unit
 	for _, u := range orgunit.Seed() {
@@ -38,14 +51,15 @@ func writePersonsCSV(tb testing.TB, d *db.DB, n int) string {
 	if err := d.InTx(ctx, func(tx *db.Tx) error { return orgunit.InsertTx(ctx, tx, ds.Units...) }); err != nil {
 		tb.Fatal(err)
 	}
-	path := filepath.Join(tb.TempDir(), "persons.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := csv.NewWriter(f)
+	return ds
+}
+
+// personsCSV is an import file of persons, with the contract's English headers.
+func personsCSV(persons []registry.PersonInput) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
 	_ = w.Write(registry.Headers(registry.PersonColumns()))
-	for _, p := range ds.Persons {
+	for _, p := range persons {
 		comps := make([]string, len(p.Components))
 		for i, c := range p.Components {
 			comps[i] = strconv.Itoa(c)
@@ -55,10 +69,7 @@ func writePersonsCSV(tb testing.TB, d *db.DB, n int) string {
 			p.Household, strings.Join(comps, ",")})
 	}
 	w.Flush()
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path
+	return buf.Bytes()
 }
 
 // BenchmarkImport100k imports 100,000 persons from CSV (strict mode: full

@@ -103,17 +103,7 @@ func BenchmarkReadLoad(b *testing.B) {
 	var tok struct{ Token string }
 	decodeJSON(resp.Body, &tok)
 	resp.Body.Close()
-	var ids []int64
-	rows, err := d.Query(ctx, `SELECT id FROM persons WHERE orgunit >= '310114' AND orgunit < '310114:' ORDER BY id`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		_ = rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := jiadingPersons(b, d)
 	const clients = 200
 	dur := 5 * time.Second
 	health := func(int) *http.Request {

@@ -37,10 +37,11 @@ func (a *App) platformRoutes(rt *web.Router) {
 		return err
 	})
 	rt.Handle("GET /readyz", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
-		var one int
-		if err := a.DB.QueryRow(r.Context(), "SELECT 1").Scan(&one); err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if reason := a.Ready(r.Context()); reason != "" {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("database unavailable"))
+			_, _ = w.Write([]byte(reason))
 			return nil
 		}
 		_, err := w.Write([]byte("ok"))

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sunshine/internal/platform/db"
@@ -91,9 +92,50 @@ const (
 	moveHead = `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`
 )
 
-// Append writes entries in tx, chained after the current head. The head row is
-// locked, so concurrent transactions on PostgreSQL append one after another.
+// Append records entries in tx. They are written, chained after the current
+// head, when the transaction is about to commit (db.Tx.BeforeCommit): the
+// head row is locked only from then until the commit, so that a long
+// transaction (an import) does not hold up every other write and every
+// audited read on PostgreSQL while it works. A transaction that gathers more
+// than maxPending entries writes them at once and holds the head from then on.
 func Append(ctx context.Context, tx *db.Tx, entries ...Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	p := tx.Local(pendingKey{}, func() any {
+		p := &pendingEntries{}
+		tx.BeforeCommit(func(ctx context.Context) error { return p.write(ctx, tx) })
+		return p
+	}).(*pendingEntries)
+	p.entries = append(p.entries, entries...)
+	if p.written || len(p.entries) >= maxPending {
+		return p.write(ctx, tx)
+	}
+	return nil
+}
+
+// maxPending bounds the entries a transaction keeps in memory before it
+// writes them.
+const maxPending = 20000
+
+type pendingKey struct{}
+
+// pendingEntries are the entries of one transaction not yet written.
+type pendingEntries struct {
+	entries []Entry
+	written bool // the transaction holds the head: write entries as they come
+}
+
+func (p *pendingEntries) write(ctx context.Context, tx *db.Tx) error {
+	entries := p.entries
+	p.entries, p.written = nil, true
+	return appendNow(ctx, tx, entries)
+}
+
+// appendNow writes entries in tx, chained after the current head. The head
+// row is locked, so concurrent transactions on PostgreSQL append one after
+// another.
+func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -141,6 +183,9 @@ type Log struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	close sync.Once
+	// since is when the group commit in progress started (Unix nanoseconds),
+	// 0 while none runs: Stalled reads it.
+	since atomic.Int64
 }
 
 type pending struct {
@@ -187,7 +232,9 @@ func (l *Log) run() {
 			for _, p := range batch {
 				entries = append(entries, p.entries...)
 			}
+			l.since.Store(time.Now().UnixNano())
 			err := l.db.InTx(context.Background(), func(tx *db.Tx) error { return Append(context.Background(), tx, entries...) })
+			l.since.Store(0)
 			for _, p := range batch {
 				p.done <- err
 			}
@@ -216,6 +263,13 @@ func (l *Log) Record(ctx context.Context, entries ...Entry) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Stalled reports whether the group commit in progress has run for longer
+// than limit: audited reads wait for it, so the server cannot serve them.
+func (l *Log) Stalled(limit time.Duration) bool {
+	since := l.since.Load()
+	return since != 0 && time.Since(time.Unix(0, since)) > limit
 }
 
 // Close stops the writer after the batch in progress.

@@ -86,3 +86,59 @@ func TestChainAndTamper(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendAtCommit: entries appended in a transaction are written, chained
+// and in order, when it commits, so the head is locked only at the end; an
+// entry appended by a commit hook after they were written is written too; a
+// transaction whose commit hook fails leaves none.
+func TestAppendAtCommit(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		log := audit.NewLog(d)
+		defer log.Close()
+		actor := audit.Actor{Username: "bob", Role: "district_staff"}
+		count := func() (n int) {
+			if err := d.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i := range 3 {
+				if err := audit.Append(ctx, tx, actor.Entry(audit.ActionUpdate, "person", fmt.Sprint(i), "310114")); err != nil {
+					return err
+				}
+			}
+			var inTx int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&inTx); err != nil || inTx != 0 {
+				t.Errorf("before the commit the transaction wrote %d entries (%v), want 0", inTx, err)
+			}
+			tx.BeforeCommit(func(ctx context.Context) error {
+				return audit.Append(ctx, tx, actor.Entry(audit.ActionUpdate, "person", "hook", "310114"))
+			})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := log.List(ctx, audit.Filter{Limit: 10})
+		if err != nil || len(got) != 4 {
+			t.Fatalf("%d entries, %v", len(got), err)
+		}
+		for i, want := range []string{"hook", "2", "1", "0"} { // newest first
+			if got[i].SubjectID != want || got[i].Seq != int64(4-i) {
+				t.Errorf("entry %d: seq %d subject %q, want %q", i, got[i].Seq, got[i].SubjectID, want)
+			}
+		}
+		_ = d.InTx(ctx, func(tx *db.Tx) error {
+			tx.BeforeCommit(func(context.Context) error { return fmt.Errorf("refused") })
+			return audit.Append(ctx, tx, actor.Entry(audit.ActionUpdate, "person", "lost", "310114"))
+		})
+		if n := count(); n != 4 {
+			t.Errorf("%d entries after a failed commit, want 4", n)
+		}
+		if v, err := log.Verify(ctx); err != nil || !v.OK {
+			t.Fatalf("verify: %+v %v", v, err)
+		}
+	})
+}

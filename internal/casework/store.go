@@ -53,8 +53,11 @@ type Event struct {
 
 // Engine runs the workflows of the registered service types.
 type Engine struct {
-	db    *db.DB
-	mu    sync.RWMutex // guards types: service types defined at run time are registered while requests run
+	db *db.DB
+	// mu guards types: service types defined at run time are registered
+	// while requests run. It is held only to read or replace the slice, never
+	// across a database call or a hook (Allowed, Sync, Changed).
+	mu    sync.RWMutex
 	types []*Type
 	log   *audit.Log
 	// Changed, when set, is told inside the transaction which persons' cases

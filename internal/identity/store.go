@@ -73,6 +73,8 @@ const cacheTTL = 5 * time.Second
 
 // sessionCache keeps recently authenticated sessions by token hash.
 type sessionCache struct {
+	// mu guards m; it is held only for map operations, never across a
+	// database call or anything else that can wait.
 	mu sync.Mutex
 	m  map[[32]byte]cachedSession
 }

@@ -950,7 +950,12 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 		if w.oldA != nil {
 			a.Version = w.oldA.Version
 		}
-		if _, err := UpsertAnnualTx(ctx, tx, a, im.c.Actor.Username); err != nil {
+		if _, err := UpsertAnnualTx(ctx, tx, a, im.c.Actor.Username); apperr.CodeOf(err) == apperr.Conflict {
+			// The file's values were merged with the record as it was read:
+			// writing them now would undo the other change.
+			return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行人员的年度记录在导入期间被他人修改，请重新导入。", w.row),
+				fmt.Sprintf("The annual record of row %d was changed by someone else during the import; import again.", w.row))
+		} else if err != nil {
 			return fmt.Errorf("row %d: %w", w.row, err)
 		}
 		e := im.c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)

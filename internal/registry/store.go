@@ -738,14 +738,23 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 		a.DeviceReceived, a.PensionInsured, a.MedicalInsured, a.CultureSports, a.EconomicStatus, a.LivingSubsidyReceived,
 		a.CareSubsidyReceived, income, db.Millis(tx.Now), by}
 	if errors.Is(err, sql.ErrNoRows) {
-		_, err = tx.Exec(ctx, `INSERT INTO annual_records (orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received,
+		res, err := tx.Exec(ctx, `INSERT INTO annual_records (orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received,
 			device_need, device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received,
 			care_subsidy_received, household_income_per_capita, updated_at, updated_by, person_id, year, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, append(vals, a.PersonID, a.Year)...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+			ON CONFLICT (person_id, year) DO NOTHING`, append(vals, a.PersonID, a.Year)...)
 		if err != nil {
 			return false, fmt.Errorf("insert annual record: %w", err)
 		}
-		return true, nil
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err == nil, err
+		}
+		// Another transaction made the record since we looked (PostgreSQL:
+		// it committed while we waited on its key). It is replaced, unless the
+		// caller's version said which record it meant: that one is gone.
+		if a.Version != 0 {
+			return false, apperr.ErrStale()
+		}
 	}
 	_, err = tx.Exec(ctx, `UPDATE annual_records SET orgunit = ?, employment = ?, college_graduate = ?, school_enrolled = ?, rehab_need = ?,
 		rehab_received = ?, device_need = ?, device_received = ?, pension_insured = ?, medical_insured = ?, culture_sports = ?,

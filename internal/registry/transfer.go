@@ -119,7 +119,10 @@ type JobStatus struct {
 
 // Jobs runs imports in the background and remembers their progress.
 type Jobs struct {
-	s    *Store
+	s *Store
+	// mu guards live (the progress of running imports) and the statuses in
+	// it; it is held only for map and field updates, never across a database
+	// call (Begin and Finish write the imports table before or after it).
 	mu   sync.Mutex
 	live map[string]*JobStatus
 	wg   sync.WaitGroup

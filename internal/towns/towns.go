@@ -45,6 +45,9 @@ type Store struct {
 	db     *db.DB
 	engine *casework.Engine
 
+	// mu guards loaded and orders registrations with the engine (whose own
+	// lock it takes: towns before the engine, never the other way). Never
+	// hold it across a database call.
 	mu     sync.Mutex
 	loaded string // the state of town_projects last registered (see Sync)
 }
@@ -248,11 +251,7 @@ func (s *Store) projects(ctx context.Context, where string, args ...any) ([]Proj
 }
 
 // Load registers every project with the engine (at start).
-func (s *Store) Load(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.load(ctx)
-}
+func (s *Store) Load(ctx context.Context) error { return s.sync(ctx, true) }
 
 // state sums up town_projects: it moves on whenever a project is added or
 // changed (every change moves its version and its time).
@@ -264,36 +263,37 @@ func (s *Store) state(ctx context.Context) (string, error) {
 	return fmt.Sprint(n, "/", last, "/", versions), nil
 }
 
-func (s *Store) load(ctx context.Context) error {
-	st, err := s.state(ctx)
-	if err != nil {
-		return err
-	}
-	all, err := s.projects(ctx, `1 = 1`)
-	if err != nil {
-		return err
-	}
-	for _, p := range all {
-		s.engine.Register(p.Type())
-	}
-	s.loaded = st
-	return nil
-}
-
 // Sync registers the projects another server sharing the database added or
 // changed: one small read, and a reload only when town_projects moved on
 // (the engine's Sync hook, before each case operation).
-func (s *Store) Sync(ctx context.Context) error {
+func (s *Store) Sync(ctx context.Context) error { return s.sync(ctx, false) }
+
+// sync reads the projects with no lock held (the reads may wait for a
+// connection) and registers them under the lock. The projects are read after
+// the state, so what is registered is at least as new as the state recorded:
+// should two calls cross, the older result makes the next call read again.
+func (s *Store) sync(ctx context.Context, force bool) error {
 	st, err := s.state(ctx)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st == s.loaded {
+	same := st == s.loaded
+	s.mu.Unlock()
+	if same && !force {
 		return nil
 	}
-	return s.load(ctx)
+	all, err := s.projects(ctx, `1 = 1`)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range all {
+		s.engine.Register(p.Type())
+	}
+	s.loaded = st
+	return nil
 }
 
 // townNotFound is the answer for a town that does not exist or is outside the caller's scope.

@@ -25,6 +25,9 @@ type Store struct {
 	db  *db.DB
 	log *audit.Log
 
+	// mu guards cache and cacheGen, and only while they are read or
+	// replaced: never hold it across a database call (it may wait for a
+	// connection that a transaction waiting for mu holds).
 	mu       sync.Mutex
 	cacheGen int64     // the generation of cache; -1: none
 	cache    []Profile // every active person seeking work, for ranking
@@ -232,15 +235,18 @@ func (s *Store) Seekers(ctx context.Context, c registry.Caller) ([]Profile, erro
 }
 
 // current returns every seeking, active profile, from memory when current.
+// The database is read with no lock held (a read may wait for a connection);
+// the lock only guards publishing the result.
 func (s *Store) current(ctx context.Context) ([]Profile, error) {
 	var gen int64
 	if err := s.db.QueryRow(ctx, `SELECT n FROM job_seekers_gen WHERE id = 1`).Scan(&gen); err != nil {
 		return nil, fmt.Errorf("read job seekers' generation: %w", err)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if gen == s.cacheGen {
-		return s.cache, nil
+	cached, cachedGen := s.cache, s.cacheGen
+	s.mu.Unlock()
+	if gen == cachedGen {
+		return cached, nil
 	}
 	// Read after the generation: a change committed in between makes the
 	// next call read again, never the other way round.
@@ -263,7 +269,11 @@ func (s *Store) current(ctx context.Context) ([]Profile, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read job seekers: %w", err)
 	}
-	s.cache, s.cacheGen = out, gen
+	s.mu.Lock()
+	if gen > s.cacheGen { // a concurrent reader may have published a newer one
+		s.cache, s.cacheGen = out, gen
+	}
+	s.mu.Unlock()
 	return out, nil
 }
 

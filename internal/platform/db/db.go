@@ -39,7 +39,8 @@ func (d Dialect) String() string {
 }
 
 // DB holds a writer pool and a reader pool. On SQLite the writer has exactly one
-// connection (SQLite allows one writer at a time); on PostgreSQL both are the same pool.
+// connection (SQLite allows one writer at a time); on PostgreSQL they are two
+// pools of the same size, so that reads never queue behind writes.
 type DB struct {
 	W       *sql.DB
 	R       *sql.DB
@@ -52,11 +53,20 @@ type DB struct {
 	rstmts, wstmts stmtCache
 }
 
-// stmtCache keeps prepared statements of one pool. It stops growing at
-// maxStatements; further queries are prepared on each use.
+// stmtCache keeps prepared statements of one pool, by query text. It stops
+// growing at maxStatements; further queries are prepared on each use.
+//
+// mu guards m and closed, and nothing else: it is held only to read or write
+// the map. It must never be held while a statement is prepared or run, nor
+// across anything else that can wait for a database connection. On SQLite the
+// writer pool has one connection; a transaction holding it looks its
+// statements up here (Tx.stmt), so a lock held while preparing on that pool
+// closes a cycle that never ends (issue 24: an import finishing while the
+// audit log group-commits).
 type stmtCache struct {
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
+	mu     sync.RWMutex
+	m      map[string]*sql.Stmt
+	closed bool
 }
 
 const maxStatements = 500
@@ -67,21 +77,39 @@ func (c *stmtCache) lookup(q string) *sql.Stmt {
 	return c.m[q]
 }
 
+// get returns the statement for q, preparing it on pool the first time. Two
+// callers may prepare the same text at once; the first to publish wins and
+// the other's copy is closed.
 func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
-	if st := c.lookup(q); st != nil {
+	c.mu.RLock()
+	st, full := c.m[q], c.closed || len(c.m) >= maxStatements
+	c.mu.RUnlock()
+	if st != nil || full {
 		return st
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[q]; st != nil {
-		return st
-	}
-	if len(c.m) >= maxStatements {
-		return nil
-	}
+	// No lock is held here: preparing waits for a connection of the pool.
 	st, err := pool.PrepareContext(ctx, q)
 	if err != nil {
 		return nil // the caller runs the query unprepared and gets the error there
+	}
+	if kept := c.publish(q, st); kept != st {
+		st.Close()
+		return kept
+	}
+	return st
+}
+
+// publish stores st for q unless another statement for q came first (that
+// one is returned) or the cache is full or closed (nil is returned, and the
+// caller closes st).
+func (c *stmtCache) publish(q string, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[q]; old != nil {
+		return old
+	}
+	if c.closed || len(c.m) >= maxStatements {
+		return nil
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
@@ -92,11 +120,12 @@ func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
 
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
+	m := c.m
+	c.m, c.closed = nil, true
+	c.mu.Unlock()
+	for _, st := range m {
 		st.Close()
 	}
-	c.m = nil
 }
 
 // Open opens the database named by dsn: "postgres://…" or "postgresql://…" for
@@ -105,14 +134,24 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	d := &DB{Clock: func() time.Time { return time.Now().UTC() }}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		pool, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+		// Two pools: a read never waits for a connection that a writer holds
+		// while it waits for a row lock (or for a read of its own: an
+		// import's reading side), and writers cannot starve the readers.
+		var pools [2]*sql.DB
+		for i := range pools {
+			pool, err := sql.Open("pgx", dsn)
+			if err != nil {
+				if i > 0 {
+					pools[0].Close()
+				}
+				return nil, fmt.Errorf("open postgres: %w", err)
+			}
+			pool.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+			pool.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
+			pool.SetConnMaxIdleTime(5 * time.Minute)
+			pools[i] = pool
 		}
-		pool.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
-		pool.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
-		pool.SetConnMaxIdleTime(5 * time.Minute)
-		d.W, d.R, d.Dialect = pool, pool, Postgres
+		d.W, d.R, d.Dialect = pools[0], pools[1], Postgres
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite:")
 		if path == "" {
@@ -166,6 +205,25 @@ func (d *DB) Close() error {
 		err = errors.Join(err, d.R.Close())
 	}
 	return err
+}
+
+// ProbeWriter reports whether a write could start within limit: it takes a
+// writer connection (on SQLite the only one), begins a transaction (on SQLite
+// one that takes the write lock) and rolls it back. A writer held for longer
+// than limit, by a long transaction or by a stuck one, makes it fail.
+func (d *DB) ProbeWriter(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	conn, err := d.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("writer not free within %s: %w", limit, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("writer cannot begin within %s: %w", limit, err)
+	}
+	return tx.Rollback()
 }
 
 // Now returns the current time of the clock, in UTC.

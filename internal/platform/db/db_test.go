@@ -3,7 +3,11 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
@@ -57,6 +61,59 @@ func TestMigrateTxAndUnique(t *testing.T) {
 		var boolv bool
 		if err := d.QueryRow(ctx, "SELECT demo FROM orgunits WHERE code = ?", "99").Scan(&boolv); err != nil || boolv {
 			t.Fatalf("bool scan: %v %v", boolv, err)
+		}
+	})
+}
+
+// TestPrepareWhileWriterHeld: a statement prepared for the first time on
+// the writer, while a transaction holds it, must not stop that transaction
+// from looking up its own cached statements (issue 24: the cache's lock was
+// held while preparing waited for the writer, and the transaction waited for
+// the lock: neither ever went on).
+func TestPrepareWhileWriterHeld(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cached := "INSERT INTO orgunits (code, name, level, created_at) VALUES (?, ?, 1, 0)"
+		d.Warm(ctx, cached)
+		if d.Dialect == db.Postgres {
+			d.W.SetMaxOpenConns(1) // one writer connection, as on SQLite
+		}
+		held, prepared, done := make(chan struct{}), make(chan error, 1), make(chan error, 1)
+		go func() {
+			done <- d.InTx(ctx, func(tx *db.Tx) error {
+				close(held)
+				time.Sleep(200 * time.Millisecond) // the other statement waits for the writer meanwhile
+				_, err := tx.Exec(ctx, cached, "98", "held")
+				return err
+			})
+		}()
+		<-held
+		go func() {
+			_, err := d.Exec(ctx, "UPDATE orgunits SET name = ? WHERE code = ?", "prepared", "98")
+			prepared <- err
+		}()
+		timeout := time.After(20 * time.Second)
+		for range 2 {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case err := <-prepared:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-timeout:
+				// Cleaning up would wait for the same locks: end the binary here.
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				fmt.Fprintf(os.Stderr, "%s\n--- FAIL: %s: deadlock: the transaction and the new statement wait for each other (every goroutine above)\n", buf[:n], t.Name())
+				os.Exit(1)
+			}
+		}
+		var name string
+		if err := d.QueryRow(ctx, "SELECT name FROM orgunits WHERE code = ?", "98").Scan(&name); err != nil || name != "prepared" {
+			t.Fatalf("after both: %q %v", name, err)
 		}
 	})
 }

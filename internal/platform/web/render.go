@@ -115,7 +115,8 @@ func FormErrorOf(err error, lang string) *FormError {
 // It records which templates were rendered, for the test that fails when a
 // template is never rendered.
 type Renderer struct {
-	pages    map[string]*template.Template
+	pages map[string]*template.Template
+	// mu guards rendered (a counter map); never held while a template runs.
 	mu       sync.Mutex
 	rendered map[string]int
 }
