@@ -200,7 +200,7 @@ const maxGroup = 256
 func NewLog(d *db.DB) *Log {
 	d.Warm(context.Background(), insertEntries(1), insertEntries(insertChunk), moveHead)
 	if d.Dialect == db.Postgres {
-		d.Warm(context.Background(), readHead+" FOR UPDATE")
+		d.Warm(context.Background(), readHead+" FOR NO KEY UPDATE") // as tx.ForUpdate()
 	} else {
 		d.Warm(context.Background(), readHead)
 	}

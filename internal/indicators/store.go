@@ -110,7 +110,7 @@ func padded(ids []int64) ([]any, string) {
 }
 
 func lockSQL(n int) string {
-	return `SELECT id FROM persons WHERE id IN (` + inList(n) + `) ORDER BY id FOR UPDATE`
+	return `SELECT id FROM persons WHERE id IN (` + inList(n) + `) ORDER BY id FOR NO KEY UPDATE` // see db.Tx.ForUpdate
 }
 
 // refresh recomputes the facts of ids, writes the changed ones and adds the

@@ -419,11 +419,17 @@ func (t *Tx) CopyFrom(ctx context.Context, table string, cols []string, rows [][
 	return n, nil
 }
 
-// ForUpdate is the row-locking suffix of a SELECT: "FOR UPDATE" on PostgreSQL,
-// nothing on SQLite, whose single writer already serialises transactions.
+// ForUpdate is the row-locking suffix of a SELECT that is about to change the
+// row: nothing on SQLite, whose single writer already serialises
+// transactions; on PostgreSQL "FOR NO KEY UPDATE", the lock an UPDATE of
+// non-key columns takes. Unlike "FOR UPDATE" it does not conflict with the
+// key-share lock that inserting a row referencing this one takes: with FOR
+// UPDATE, a transaction that had added a row pointing at a person and then
+// locked the person waited for an import queued on that person, which waited
+// for it (PostgreSQL's "deadlock detected", found by the soak test).
 func (t *Tx) ForUpdate() string {
 	if t.Dialect == Postgres {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }
