@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/tabular"
@@ -21,12 +22,12 @@ import (
 
 // cliCaller is the command line's caller: the whole platform, audited as the
 // operating-system user.
-func cliCaller() registry.Caller {
+func cliCaller() access.Caller {
 	who := os.Getenv("USER")
 	if who == "" {
 		who = "unknown"
 	}
-	return registry.Caller{Actor: audit.Actor{Username: "cli:" + who, Role: "system", Client: "cli"}, Scope: orgunit.AllUnits()}
+	return access.Caller{Actor: audit.Actor{Username: "cli:" + who, Role: "system", Client: "cli"}, Scope: orgunit.AllUnits()}
 }
 
 // errRejected makes the CLI exit 1 after printing a report with rejections.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/demo"
 	"sunshine/internal/employment"
@@ -215,7 +216,7 @@ func (a *App) demoPersons(ctx context.Context, town string, offset, limit int) (
 // with plans booked into the town's sub-centre and the district centre and
 // sessions recorded, so that the schedule pages show content.
 func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
-	sys := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
+	sys := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
 	persons, err := a.demoPersons(ctx, "310114102", 0, 8)
 	if err != nil {
 		return fmt.Errorf("demo rehabilitation: %w", err)
@@ -292,8 +293,8 @@ func (a *App) demoRehab(ctx context.Context, out io.Writer) error {
 // year, so that the case pages, the inbox, the loan card and the stock
 // page show content.
 func (a *App) demoDevicesAndRenovation(ctx context.Context, out io.Writer) error {
-	district := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
-	town := registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
+	district := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
+	town := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
 	persons, err := a.demoPersons(ctx, "310114102", 8, 9) // after the rehabilitation ones
 	if err != nil {
 		return fmt.Errorf("demo devices: %w", err)
@@ -320,7 +321,7 @@ func (a *App) demoDevicesAndRenovation(ctx context.Context, out io.Writer) error
 		return fmt.Errorf("demo renovation budget: %w", err)
 	}
 	type step struct {
-		who    registry.Caller
+		who    access.Caller
 		action string
 		data   map[string]any
 	}
@@ -398,7 +399,7 @@ func (a *App) demoTowns(ctx context.Context, out io.Writer) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	caller := registry.Caller{Actor: actor, Scope: sc}
+	caller := access.Caller{Actor: actor, Scope: sc}
 	schools := []string{"南翔小学", "南翔中学", "嘉定职校"}
 	stages := []string{"小学", "初中", "职校"}
 	for i, id := range ids {
@@ -440,7 +441,7 @@ var demoEmployers = []struct {
 // parameters (a demo social average wage); it returns the first employer.
 func (a *App) loadDemoEmployers(ctx context.Context, year int, out io.Writer) (int64, error) {
 	sys := employment.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114"),
-		Registry: registry.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
+		Registry: access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
 	p := employment.DefaultParams()
 	p.OrgUnit, p.Year, p.SocialAverageWageCents = "310114", year, 100000_00
 	if _, err := a.Employment.SetParams(ctx, sys.Scope, sys.Actor, p); err != nil {
@@ -513,7 +514,7 @@ var demoVacancies = []struct {
 // rankings.
 func (a *App) demoJobs(ctx context.Context, units []orgunit.Unit, out io.Writer) error {
 	actor := audit.Actor{Username: "sunshine demo", Role: "system"}
-	rc := registry.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114")}
+	rc := access.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114")}
 	const town = "310114102"
 	var ids []int64
 	for _, u := range units {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
@@ -253,7 +254,7 @@ func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	year := a.DB.Now().Year()
 	d := homeData{Role: p.Role, Year: year, PersonID: p.PersonID}
 	ctx := r.Context()
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	var err error
 	switch p.Role {
 	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:

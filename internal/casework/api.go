@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its engine: the handlers live on
+// it, so the engine itself never sees HTTP.
+type API struct{ *Engine }
 
 // Who may see and work cases: staff, service providers and the person
 // concerned (their own cases).
@@ -19,7 +23,7 @@ var (
 )
 
 // Routes registers the cases API.
-func (e *Engine) Routes(rt *web.Router) {
+func (e API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes)
 	rt.Handle("POST /api/v1/cases", creators, e.apiCreate)
 	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList)
@@ -51,11 +55,11 @@ type TransitionOut struct {
 	Fields []Field  `json:"fields"`
 }
 
-func (e *Engine) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (e API) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	lang := web.Lang(r)
 	unit := r.URL.Query().Get("orgunit")
 	if unit != "" {
-		if _, ok := registry.CallerOf(r, p).Scope.Narrow(unit); !ok {
+		if _, ok := access.Of(r, p).Scope.Narrow(unit); !ok {
 			return apperr.New(apperr.NotFound, "找不到这个组织单位，或不在您的管辖范围内。", "This org unit was not found or is outside your area.")
 		}
 	}
@@ -93,7 +97,7 @@ func (e *Engine) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func (e *Engine) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (e API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in struct {
 		PersonID    int64           `json:"person_id"`
 		ServiceType string          `json:"service_type"`
@@ -102,7 +106,7 @@ func (e *Engine) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	if p.Role == identity.Person && in.PersonID == 0 {
 		in.PersonID = p.PersonID
 	}
@@ -117,7 +121,7 @@ func (e *Engine) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Princi
 	return web.JSON(w, http.StatusCreated, cs)
 }
 
-func (e *Engine) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (e API) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	limit, cursor, err := web.Paging(r)
 	if err != nil {
 		return err
@@ -132,7 +136,7 @@ func (e *Engine) apiList(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if q.Get("waiting") == "me" {
 		f.WaitingFor = p.Role
 	}
-	items, total, next, err := e.List(r.Context(), registry.CallerOf(r, p), f)
+	items, total, next, err := e.List(r.Context(), access.Of(r, p), f)
 	if err != nil {
 		return err
 	}
@@ -146,19 +150,19 @@ func caseID(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个个案。", "There is no such case."))
 }
 
-func (e *Engine) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (e API) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := caseID(r)
 	if err != nil {
 		return err
 	}
-	cs, err := e.Get(r.Context(), registry.CallerOf(r, p), id)
+	cs, err := e.Get(r.Context(), access.Of(r, p), id)
 	if err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusOK, cs)
 }
 
-func (e *Engine) apiAct(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (e API) apiAct(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := caseID(r)
 	if err != nil {
 		return err
@@ -175,7 +179,7 @@ func (e *Engine) apiAct(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return err
 	}
-	cs, err := e.Act(r.Context(), registry.CallerOf(r, p), id, in.Action, data, in.Version)
+	cs, err := e.Act(r.Context(), access.Of(r, p), id, in.Action, data, in.Version)
 	if err != nil {
 		return err
 	}

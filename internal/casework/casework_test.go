@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
@@ -92,7 +93,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		if err != nil || c.State != "submitted" || c.DueAt == nil || !c.DueAt.Equal(f.now.Add(7*24*time.Hour)) {
 			t.Fatalf("create: %+v %v", c, err)
 		}
-		act := func(who registry.Caller, action, body string, want apperr.Code) casework.Case {
+		act := func(who access.Caller, action, body string, want apperr.Code) casework.Case {
 			t.Helper()
 			got, err := e.Act(ctx, who, c.ID, action, data(body), 0)
 			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {
@@ -163,7 +164,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		act(villageAsst, "reject", `{"reason":"x"}`, apperr.Forbidden)
 		act(townStaff, "reject", `{}`, apperr.Invalid)
 		act(townStaff, "reject", `{"reason":"已有同类辅具"}`, "")
-		person := registry.Caller{Actor: audit.Actor{Username: "wf", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.person}
+		person := access.Caller{Actor: audit.Actor{Username: "wf", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.person}
 		c, err = e.Create(ctx, person, f.person, "assistive_device", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -182,7 +183,7 @@ func TestDeviceWorkflow(t *testing.T) {
 			t.Errorf("a provider opens a case: %v", err)
 		}
 		// A person account not linked to a record sees and opens nothing.
-		unlinked := registry.Caller{Actor: audit.Actor{Username: "nobody", Role: identity.Person}}
+		unlinked := access.Caller{Actor: audit.Actor{Username: "nobody", Role: identity.Person}}
 		if _, err := e.Create(ctx, unlinked, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("an unlinked person account opens a case for someone: %v", err)
 		}
@@ -280,7 +281,7 @@ func TestIndicatorsMove(t *testing.T) {
 		f := setup(t, d)
 		ctx := context.Background()
 		all := orgunit.ScopeOf("3")
-		if _, _, err := f.a.Registry.PutAnnual(ctx, registry.Caller{Scope: all}, f.person, registry.Annual{Year: 2026, Employment: "unable", DeviceNeed: true}); err != nil {
+		if _, _, err := f.a.Registry.PutAnnual(ctx, access.Caller{Scope: all}, f.person, registry.Annual{Year: 2026, Employment: "unable", DeviceNeed: true}); err != nil {
 			t.Fatal(err)
 		}
 		rate := func() [2]int64 {
@@ -359,7 +360,7 @@ func TestInbox(t *testing.T) {
 			identity.TownStaff:        {ids[0], ids[1], ids[2], ids[4], ids[5], ids[6]},
 			identity.VillageAssistant: {},
 		}
-		who := map[string]registry.Caller{identity.Provider: provider, identity.TownStaff: townStaff, identity.VillageAssistant: villageAsst}
+		who := map[string]access.Caller{identity.Provider: provider, identity.TownStaff: townStaff, identity.VillageAssistant: villageAsst}
 		for role, ids := range want {
 			items, total, _, err := e.List(ctx, who[role], casework.Filter{WaitingFor: role, Limit: 50})
 			var got []int64

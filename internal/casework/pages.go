@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/money"
@@ -52,7 +53,7 @@ const personCases = 50
 // PersonCases is the person page's table of the person's cases, newest
 // first, with a link to request a service when the caller may (a
 // registry.Section).
-func (pg *Pages) PersonCases(ctx context.Context, c registry.Caller, personID int64, lang string) ([]web.Table, error) {
+func (pg *Pages) PersonCases(ctx context.Context, c access.Caller, personID int64, lang string) ([]web.Table, error) {
 	cases, total, _, err := pg.Engine.List(ctx, c, Filter{PersonID: personID, Limit: personCases})
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if d.Show == "mine" {
 		f.WaitingFor = p.Role
 	}
-	cases, total, next, err := pg.Engine.List(r.Context(), registry.CallerOf(r, p), f)
+	cases, total, next, err := pg.Engine.List(r.Context(), access.Of(r, p), f)
 	if err != nil {
 		return err
 	}
@@ -279,7 +280,7 @@ func formValue(f Field, posted []string) (v any, ok bool, bad *apperr.FieldError
 // for themselves only; staff for persons in their scope (404 otherwise). It
 // returns the person's id, name and unit ("" when unknown yet).
 func (pg *Pages) personFor(r *http.Request, p *web.Principal, raw string) (int64, string, string, error) {
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	raw = strings.TrimSpace(raw)
 	if p.Role == identity.Person {
 		if raw != "" && raw != strconv.FormatInt(c.PersonID, 10) {
@@ -375,7 +376,7 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 		if len(bad) > 0 {
 			err = apperr.Validation(bad...)
 		} else {
-			cs, err = pg.Engine.Create(r.Context(), registry.CallerOf(r, p), id, d.Type, data)
+			cs, err = pg.Engine.Create(r.Context(), access.Of(r, p), id, d.Type, data)
 		}
 	}
 	if err != nil {
@@ -529,7 +530,7 @@ func (pg *Pages) factOf(ctx context.Context, page *web.Page, t *Type, cs Case, k
 
 func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs Case) (caseData, error) {
 	ctx := r.Context()
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	t, ok := pg.Engine.TypeOf(cs.ServiceType)
 	if !ok {
 		return caseData{}, fmt.Errorf("case %d has an unknown service type %q", cs.ID, cs.ServiceType)
@@ -654,7 +655,7 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if err != nil {
 		return err
 	}
-	cs, err := pg.Engine.Get(r.Context(), registry.CallerOf(r, p), id)
+	cs, err := pg.Engine.Get(r.Context(), access.Of(r, p), id)
 	if err != nil {
 		return err
 	}
@@ -689,7 +690,7 @@ func (pg *Pages) act(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if err := r.ParseForm(); err != nil {
 		return apperr.Validation(apperr.Field("form", "invalid", "表单无法读取。", "The form could not be read."))
 	}
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	action := r.PostFormValue("action")
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	if version <= 0 {

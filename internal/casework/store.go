@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -195,7 +196,7 @@ func (e *Engine) scan(sc interface{ Scan(...any) error }) (Case, error) {
 }
 
 // scopeWhere restricts cases (alias c) to the caller: a person sees their own.
-func scopeWhere(c registry.Caller) (string, []any) { return c.Where("c.person_id", "c.orgunit") }
+func scopeWhere(c access.Caller) (string, []any) { return c.Where("c.person_id", "c.orgunit") }
 
 func notFound(id int64) error {
 	return apperr.New(apperr.NotFound, fmt.Sprintf("找不到个案 %d，或不在您的管辖范围内。", id), fmt.Sprintf("Case %d was not found or is outside your area.", id))
@@ -210,7 +211,7 @@ func (e *Engine) dueAt(t *Type, state string, now time.Time) int64 {
 }
 
 // Create opens a case of a service type for a person in the caller's scope.
-func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, typeCode string, data map[string]any) (Case, error) {
+func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, typeCode string, data map[string]any) (Case, error) {
 	if err := e.sync(ctx); err != nil {
 		return Case{}, err
 	}
@@ -267,7 +268,7 @@ func (e *Engine) Create(ctx context.Context, c registry.Caller, personID int64, 
 	return e.get(ctx, c, id)
 }
 
-func (e *Engine) event(ctx context.Context, tx *db.Tx, c registry.Caller, caseID int64, action, from, to string, data map[string]any) error {
+func (e *Engine) event(ctx context.Context, tx *db.Tx, c access.Caller, caseID int64, action, from, to string, data map[string]any) error {
 	raw, _ := json.Marshal(data)
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, username, role, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		caseID, db.Millis(tx.Now), c.Actor.Username, c.Actor.Role, action, from, to, string(raw))
@@ -278,7 +279,7 @@ func (e *Engine) event(ctx context.Context, tx *db.Tx, c registry.Caller, caseID
 }
 
 // get reads a case in scope with its timeline, without auditing.
-func (e *Engine) get(ctx context.Context, c registry.Caller, id int64) (Case, error) {
+func (e *Engine) get(ctx context.Context, c access.Caller, id int64) (Case, error) {
 	if err := e.sync(ctx); err != nil {
 		return Case{}, err
 	}
@@ -313,7 +314,7 @@ func (e *Engine) get(ctx context.Context, c registry.Caller, id int64) (Case, er
 }
 
 // Get reads a case in scope with its timeline; the read is audited.
-func (e *Engine) Get(ctx context.Context, c registry.Caller, id int64) (Case, error) {
+func (e *Engine) Get(ctx context.Context, c access.Caller, id int64) (Case, error) {
 	cs, err := e.get(ctx, c, id)
 	if err != nil {
 		return cs, err
@@ -459,7 +460,7 @@ func (e *Engine) pageByDue(ctx context.Context, cond string, args []any, cursor 
 
 // where is the condition of a filter in the caller's scope; ok is false
 // when the filter's unit lies outside the scope (nothing to list).
-func (e *Engine) where(c registry.Caller, f Filter) (string, []any, bool) {
+func (e *Engine) where(c access.Caller, f Filter) (string, []any, bool) {
 	where, args := scopeWhere(c)
 	conds := []string{where}
 	if f.OrgUnit != "" {
@@ -494,7 +495,7 @@ func (e *Engine) where(c registry.Caller, f Filter) (string, []any, bool) {
 
 // Count counts the cases of a filter in the caller's scope (no personal
 // data: not audited).
-func (e *Engine) Count(ctx context.Context, c registry.Caller, f Filter) (int, error) {
+func (e *Engine) Count(ctx context.Context, c access.Caller, f Filter) (int, error) {
 	if err := e.sync(ctx); err != nil {
 		return 0, err
 	}
@@ -510,7 +511,7 @@ func (e *Engine) Count(ctx context.Context, c registry.Caller, f Filter) (int, e
 }
 
 // List lists cases in scope, newest first, with the total.
-func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case, int, string, error) {
+func (e *Engine) List(ctx context.Context, c access.Caller, f Filter) ([]Case, int, string, error) {
 	if err := e.sync(ctx); err != nil {
 		return nil, 0, "", err
 	}
@@ -568,7 +569,7 @@ func (e *Engine) List(ctx context.Context, c registry.Caller, f Filter) ([]Case,
 // type's side effects, moves the case and writes the timeline and the audit
 // log. Stale version or wrong state: 409; role not allowed: 403; data
 // missing or wrong: 422.
-func (e *Engine) Act(ctx context.Context, c registry.Caller, id int64, action string, data map[string]any, version int) (Case, error) {
+func (e *Engine) Act(ctx context.Context, c access.Caller, id int64, action string, data map[string]any, version int) (Case, error) {
 	if data == nil {
 		data = map[string]any{}
 	}

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
-	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
+	"sunshine/internal/platform/view"
 )
 
 // Field kinds of transition data.
@@ -95,7 +95,7 @@ type Type struct {
 	Hidden []string
 	// Panels, when set, adds tables of the module's own to the case page
 	// (the person's loan card…), read as the caller may see them.
-	Panels func(ctx context.Context, caller registry.Caller, c Case, lang string) ([]web.Table, error)
+	Panels func(ctx context.Context, caller access.Caller, c Case, lang string) ([]view.Table, error)
 }
 
 // Option is a value offered for a field, with its label.

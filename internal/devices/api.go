@@ -4,12 +4,16 @@ import (
 	"net/http"
 	"strconv"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its store: the handlers live on
+// it, so the store itself never sees HTTP.
+type API struct{ *Store }
 
 var (
 	viewers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person)
@@ -19,7 +23,7 @@ var (
 )
 
 // Routes registers the devices API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/devices/catalogue", viewers, s.apiCatalogue)
 	rt.Handle("GET /api/v1/devices/service-points", stockRd, s.apiPoints)
 	rt.Handle("GET /api/v1/devices/stock", stockRd, s.apiStock)
@@ -27,7 +31,7 @@ func (s *Store) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans)
 }
 
-func (s *Store) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Products(r.Context())
 	if err != nil {
 		return err
@@ -40,7 +44,7 @@ func (s *Store) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Prin
 	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Store) apiPoints(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiPoints(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Points(r.Context(), orgunit.ScopeOf(p.OrgUnit))
 	if err != nil {
 		return err
@@ -59,7 +63,7 @@ func pointParam(s string) (int64, error) {
 	return id, nil
 }
 
-func (s *Store) apiStock(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiStock(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pointParam(r.URL.Query().Get("service_point"))
 	if err != nil {
 		return err
@@ -71,7 +75,7 @@ func (s *Store) apiStock(w http.ResponseWriter, r *http.Request, p *web.Principa
 	return web.JSON(w, http.StatusOK, map[string]any{"service_point": id, "items": items})
 }
 
-func (s *Store) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in struct {
 		ServicePoint int64  `json:"service_point"`
 		Code         string `json:"code"`
@@ -82,7 +86,7 @@ func (s *Store) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal
 		return err
 	}
 	// A town keeps its own point's stock; the district keeps every point of the district.
-	left, err := s.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, in.ServicePoint, in.Code, in.Quantity, in.Note)
+	left, err := s.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, in.ServicePoint, in.Code, in.Quantity, in.Note)
 	if err != nil {
 		return err
 	}
@@ -93,8 +97,8 @@ func (s *Store) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal
 	return web.JSON(w, http.StatusOK, map[string]any{"kind": kind, "service_point": in.ServicePoint, "code": in.Code, "quantity": in.Quantity, "stock": left})
 }
 
-func (s *Store) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	c := registry.CallerOf(r, p)
+func (s API) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	c := access.Of(r, p)
 	pid, err := web.IntParam("person_id", r.URL.Query().Get("person_id"))
 	if err != nil {
 		return err

@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/access"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -77,7 +77,7 @@ func (s *Store) productOptions(ctx context.Context) ([]casework.Option, error) {
 
 // LoanCard is the person's loan card: what they hold on loan now, as the
 // caller may see it (a registry.Section for the person page).
-func (s *Store) LoanCard(ctx context.Context, c registry.Caller, personID int64, lang string) ([]web.Table, error) {
+func (s *Store) LoanCard(ctx context.Context, c access.Caller, personID int64, lang string) ([]web.Table, error) {
 	personOnly := int64(0)
 	if c.Actor.Role == identity.Person {
 		personOnly = c.PersonID
@@ -104,7 +104,7 @@ func (s *Store) LoanCard(ctx context.Context, c registry.Caller, personID int64,
 
 // panels is the loan card on a device case's page, when the person holds
 // something.
-func (s *Store) panels(ctx context.Context, c registry.Caller, cs casework.Case, lang string) ([]web.Table, error) {
+func (s *Store) panels(ctx context.Context, c access.Caller, cs casework.Case, lang string) ([]web.Table, error) {
 	card, err := s.LoanCard(ctx, c, cs.PersonID, lang)
 	if err != nil || len(card[0].Rows) == 0 {
 		return nil, err
@@ -209,7 +209,7 @@ func (pg *Pages) stockPost(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if qerr != nil {
 		err = apperr.Validation(apperr.Field("quantity", "invalid", "数量应为整数：入库为正数，调减为负数。", "The quantity must be a whole number: positive to receive, negative to adjust down."))
 	} else {
-		_, err = pg.Store.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, pointID, code, qty, strings.TrimSpace(r.PostFormValue("note")))
+		_, err = pg.Store.Move(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, pointID, code, qty, strings.TrimSpace(r.PostFormValue("note")))
 	}
 	if err == nil {
 		web.Redirect(w, r, fmt.Sprintf("/devices/stock?service_point=%d&moved=%s", pointID, url.QueryEscape(code)))

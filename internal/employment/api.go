@@ -7,12 +7,16 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its store: the handlers live on
+// it, so the store itself never sees HTTP.
+type API struct{ *Store }
 
 // Who may do what with employers and the levy.
 var (
@@ -23,7 +27,7 @@ var (
 
 // CallerOf is the caller of a request.
 func CallerOf(r *http.Request, p *web.Principal) Caller {
-	rc := registry.CallerOf(r, p)
+	rc := access.Of(r, p)
 	c := Caller{Actor: rc.Actor, Scope: rc.Scope, Registry: rc}
 	if p.Role == identity.Employer {
 		c.Employer, c.EmployerID = true, p.EmployerID
@@ -33,7 +37,7 @@ func CallerOf(r *http.Request, p *web.Principal) Caller {
 }
 
 // Routes registers the employment API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/levy/calculate", web.PublicAccess, s.apiCalculate)
 	rt.Handle("GET /api/v1/levy/params", managers, s.apiParams)
 	rt.Handle("PUT /api/v1/levy/params", paramEditors, s.apiSetParams)
@@ -114,7 +118,7 @@ func CalcInput(staff *int64, wage, social json.RawMessage, grades []int) (Input,
 	return in, soc, nil
 }
 
-func (s *Store) apiCalculate(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+func (s API) apiCalculate(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 	var body CalcRequest
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
@@ -161,10 +165,7 @@ func yearParam(r *http.Request, def int) (int, error) {
 	return y, checkYear(y)
 }
 
-// ThisYear is the current year in China.
-func (s *Store) ThisYear() int { return s.db.Now().In(shanghai).Year() }
-
-func (s *Store) apiParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	year, err := yearParam(r, s.ThisYear())
 	if err != nil {
 		return err
@@ -183,7 +184,7 @@ func (s *Store) apiParams(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusOK, params)
 }
 
-func (s *Store) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var body struct {
 		Params
 		SocialAverageWage json.RawMessage `json:"social_average_wage"`
@@ -215,7 +216,7 @@ func (s *Store) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Prin
 	return web.JSON(w, http.StatusOK, out)
 }
 
-func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	limit, cursor, err := web.Paging(r)
 	if err != nil {
 		return err
@@ -242,7 +243,7 @@ func idParam(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个用人单位。", "This employer was not found."))
 }
 
-func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in EmployerInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
@@ -254,7 +255,7 @@ func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusCreated, e)
 }
 
-func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -266,7 +267,7 @@ func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	return web.JSON(w, http.StatusOK, e)
 }
 
-func (s *Store) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -282,7 +283,7 @@ func (s *Store) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusOK, e)
 }
 
-func (s *Store) apiFigures(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiFigures(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -315,7 +316,7 @@ type employeeBody struct {
 	UntilDate string `json:"until_date"`
 }
 
-func (s *Store) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -331,7 +332,7 @@ func (s *Store) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal
 	return web.JSON(w, http.StatusCreated, e)
 }
 
-func (s *Store) apiUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -347,7 +348,7 @@ func (s *Store) apiUnlink(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return nil
 }
 
-func (s *Store) apiLevy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiLevy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err

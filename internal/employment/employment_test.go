@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/audit"
 	"sunshine/internal/employment"
@@ -35,7 +36,7 @@ const (
 )
 
 var system = employment.Caller{Actor: audit.Actor{Username: "test", Role: identity.DistrictStaff}, Scope: orgunit.AllUnits(),
-	Registry: registry.Caller{Scope: orgunit.AllUnits()}}
+	Registry: access.Caller{Scope: orgunit.AllUnits()}}
 
 func uscc(first17 string) string { return first17 + string(employment.USCCCheckChar(first17)) }
 
@@ -68,7 +69,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	}
 	person := func(n, grade int, unit string) int64 {
 		first17 := fmt.Sprintf("310114198501012%02d", n)
-		p, err := a.Registry.Create(ctx, registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("职工%d", n),
+		p, err := a.Registry.Create(ctx, access.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: fmt.Sprintf("职工%d", n),
 			IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: 4, Grade: grade, OrgUnit: unit})
 		if err != nil {
 			t.Fatal(err)

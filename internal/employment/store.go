@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -60,7 +61,7 @@ type Caller struct {
 	Employer   bool
 	EmployerID int64
 	// Registry is the caller as the registry sees them (to link employees).
-	Registry registry.Caller
+	Registry access.Caller
 }
 
 // Where restricts employers (alias e) to the caller: an employer account to
@@ -665,3 +666,6 @@ func DemoAccessibility(i int) []string {
 	}
 	return out
 }
+
+// ThisYear is the current year in China.
+func (s *Store) ThisYear() int { return s.db.Now().In(shanghai).Year() }

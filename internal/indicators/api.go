@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -179,7 +180,7 @@ func GapFilter(code, unit string, year int) (registry.Filter, error) {
 
 // Gap lists the persons behind a gap, as the registry lists persons (masked,
 // in the caller's scope, each read audited).
-func (a *API) Gap(ctx context.Context, c registry.Caller, code, unit string, year int, limit int, cursor string) ([]registry.Person, int, string, error) {
+func (a *API) Gap(ctx context.Context, c access.Caller, code, unit string, year int, limit int, cursor string) ([]registry.Person, int, string, error) {
 	if _, err := a.Store.unitIn(ctx, c.Scope, unit); err != nil {
 		return nil, 0, "", err
 	}
@@ -200,7 +201,7 @@ func (a *API) apiGap(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if err != nil {
 		return err
 	}
-	items, total, next, err := a.Gap(r.Context(), registry.CallerOf(r, p), r.PathValue("code"), q.OrgUnit, q.Year, limit, cursor)
+	items, total, next, err := a.Gap(r.Context(), access.Of(r, p), r.PathValue("code"), q.OrgUnit, q.Year, limit, cursor)
 	if err != nil {
 		return err
 	}
@@ -260,7 +261,7 @@ func (a *API) apiSetTarget(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if in.OrgUnit == "" {
 		in.OrgUnit = p.OrgUnit
 	}
-	if err := a.Store.SetTarget(r.Context(), scopeOf(p), in.OrgUnit, in.Year, in.Code, in.Target, registry.CallerOf(r, p).Actor); err != nil {
+	if err := a.Store.SetTarget(r.Context(), scopeOf(p), in.OrgUnit, in.Year, in.Code, in.Target, access.Of(r, p).Actor); err != nil {
 		return err
 	}
 	items, err := a.Store.TargetViews(r.Context(), scopeOf(p), in.OrgUnit, in.Year, web.Lang(r))

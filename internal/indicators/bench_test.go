@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
@@ -61,7 +62,7 @@ func BenchmarkCity(b *testing.B) {
 				b.Fatal(err)
 			}
 			town := village[:9]
-			sys := registry.Caller{Scope: orgunit.ScopeOf("3")}
+			sys := access.Caller{Scope: orgunit.ScopeOf("3")}
 			all := orgunit.ScopeOf("3")
 			// The alternative the rollups replace: a direct query over the annual
 			// records and persons, here for only four of the indicators.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/audit"
 	"sunshine/internal/indicators"
@@ -107,7 +108,7 @@ func loadFixture(t *testing.T, a *app.App) fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := fixture{app: a, ids: map[int]int64{}}
-	sys := registry.Caller{Scope: all}
+	sys := access.Caller{Scope: all}
 	for _, p := range fixturePersons() {
 		got, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: fmt.Sprintf("指标%d", p.n), IDNumber: idNumber(p.unit[:6], p.birth, p.n),
 			Category: p.cat, Grade: p.gr, OrgUnit: p.unit, Hukou: p.hukou, EconomicStatus: "normal", Status: p.status})
@@ -291,7 +292,7 @@ func TestScope(t *testing.T) {
 			}
 		}
 		api := &indicators.API{Store: a.Indicators, Registry: a.Registry}
-		c := registry.Caller{Scope: townScope}
+		c := access.Caller{Scope: townScope}
 		ps, total, _, err := api.Gap(ctx, c, "employment_rate", town, year, 50, "")
 		if err != nil || total != 1 || len(ps) != 1 || ps[0].Name != "指标2" {
 			t.Fatalf("employment gap of the town: %d %v %v", total, ps, err)
@@ -307,7 +308,7 @@ func TestScope(t *testing.T) {
 			t.Errorf("gap of another town: %v", err)
 		}
 		// The district's gap: person 10 (moved out, unemployed graduate) is in it.
-		ps, total, _, _ = api.Gap(ctx, registry.Caller{Scope: orgunit.ScopeOf(dist)}, "graduate_employment_rate", dist, year, 50, "")
+		ps, total, _, _ = api.Gap(ctx, access.Caller{Scope: orgunit.ScopeOf(dist)}, "graduate_employment_rate", dist, year, 50, "")
 		if total != 1 || ps[0].Name != "指标10" {
 			t.Errorf("graduate gap of the district: %d %v", total, ps)
 		}
@@ -321,7 +322,7 @@ func TestFreshness(t *testing.T) {
 		a := newApp(t, d)
 		f := loadFixture(t, a)
 		ctx := context.Background()
-		sys := registry.Caller{Scope: all}
+		sys := access.Caller{Scope: all}
 		value := func(unit, code string) [2]int64 {
 			t.Helper()
 			res, err := a.Indicators.Indicators(ctx, all, unit, year, "zh")
@@ -414,7 +415,7 @@ func TestRandomData(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		a := newApp(t, d)
 		ctx := context.Background()
-		sys := registry.Caller{Scope: all}
+		sys := access.Caller{Scope: all}
 		rng := rand.New(rand.NewPCG(7, 11))
 		villages := []string{vA, vB, vC}
 		emps := []string{"employed", "unemployed", "unable", "not_seeking", "student", "retired"}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -559,7 +560,7 @@ func (pg *Pages) gap(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 		}
 	}
 	cursor := r.URL.Query().Get("cursor")
-	persons, total, next, err := pg.API.Gap(ctx, registry.CallerOf(r, p), def.Code, q.OrgUnit, q.Year, 50, cursor)
+	persons, total, next, err := pg.API.Gap(ctx, access.Of(r, p), def.Code, q.OrgUnit, q.Year, 50, cursor)
 	if err != nil {
 		return err
 	}
@@ -840,7 +841,7 @@ func (pg *Pages) targetsPost(w http.ResponseWriter, r *http.Request, p *web.Prin
 		changes[def.Code] = v
 	}
 	if len(changes) > 0 {
-		if err := st.SetTargets(ctx, sc, q.OrgUnit, q.Year, changes, registry.CallerOf(r, p).Actor); err != nil {
+		if err := st.SetTargets(ctx, sc, q.OrgUnit, q.Year, changes, access.Of(r, p).Actor); err != nil {
 			if e, ok := apperr.As(err); ok && e.Code == apperr.Invalid {
 				return pg.targetsPage(w, r, p, http.StatusUnprocessableEntity, q, u, typed, e)
 			}

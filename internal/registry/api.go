@@ -6,24 +6,15 @@ import (
 	"slices"
 	"strconv"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
-	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
 )
 
-// CallerOf builds the registry caller of a request.
-func CallerOf(r *http.Request, p *web.Principal) Caller {
-	c := Caller{Actor: audit.Actor{Username: p.Username, Role: p.Role, Client: web.ClientAddr(r)}, Scope: orgunit.ScopeOf(p.OrgUnit)}
-	if p.Role == identity.Person {
-		c.PersonID = p.PersonID
-		if c.PersonID == 0 {
-			c.Scope = orgunit.Scope{} // a person account without a record sees nothing
-		}
-	}
-	return c
-}
+// CallerOf is the caller of a request (access.Of).
+func CallerOf(r *http.Request, p *web.Principal) Caller { return access.Of(r, p) }
 
 // Who may do what with persons.
 var (
@@ -33,8 +24,12 @@ var (
 	logReads = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Auditor)
 )
 
+// API is the person registry's JSON API over its store: the handlers live
+// on it, so the store itself never sees HTTP.
+type API struct{ *Store }
+
 // Routes registers the person registry API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/persons", editors, s.apiCreate)
 	rt.Handle("GET /api/v1/persons", staff, s.apiList)
 	rt.Handle("GET /api/v1/persons/{id}", readers, s.apiGet)
@@ -49,7 +44,7 @@ func pathID(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.ErrNotFound())
 }
 
-func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in PersonInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
@@ -62,7 +57,7 @@ func (s *Store) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusCreated, out)
 }
 
-func (s *Store) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	limit, cursor, err := web.Paging(r)
 	if err != nil {
 		return err
@@ -112,7 +107,7 @@ func filterOf(r *http.Request) (Filter, error) {
 	return f, nil
 }
 
-func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -124,7 +119,7 @@ func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	return web.JSON(w, http.StatusOK, out)
 }
 
-func (s *Store) apiPatch(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiPatch(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -140,7 +135,7 @@ func (s *Store) apiPatch(w http.ResponseWriter, r *http.Request, p *web.Principa
 	return web.JSON(w, http.StatusOK, out)
 }
 
-func (s *Store) apiReveal(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiReveal(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -158,7 +153,7 @@ func (s *Store) apiReveal(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusOK, out)
 }
 
-func (s *Store) apiAccessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiAccessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -193,7 +188,7 @@ func pathYear(r *http.Request) (int, error) {
 	return y, nil
 }
 
-func (s *Store) apiGetAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiGetAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -231,7 +226,7 @@ type annualBody struct {
 	Year                     int    `json:"year"`      // ignored: the path names the year
 }
 
-func (s *Store) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err

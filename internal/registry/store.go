@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -29,12 +30,9 @@ const (
 // SubjectPerson is the audit subject type of a person.
 const SubjectPerson = "person"
 
-// Caller is who asks, and what they may see.
-type Caller struct {
-	Actor    audit.Actor
-	Scope    orgunit.Scope
-	PersonID int64 // for the role "person": only this record
-}
+// Caller is who asks, and what they may see (access.Caller: the registry's
+// own code names it without the package).
+type Caller = access.Caller
 
 // Units looks up org units.
 type Units interface {
@@ -89,17 +87,6 @@ func NewStore(d *db.DB, v *vault.Vault, units Units, log *audit.Log) *Store {
 // scopeWhere restricts the persons table (alias p) to the caller: their
 // subtree, or for a person account their own record wherever it lives now.
 func scopeWhere(c Caller) (string, []any) { return c.Where("p.id", "p.orgunit") }
-
-// Where is the SQL condition restricting rows about persons to the caller: a
-// person sees rows whose personCol is their own record; everyone else rows
-// whose unitCol lies in their scope (an empty scope sees nothing).
-func (c Caller) Where(personCol, unitCol string) (string, []any) {
-	if c.PersonID != 0 {
-		return personCol + " = ?", []any{c.PersonID}
-	}
-	lo, hi := c.Scope.Range()
-	return unitCol + " >= ? AND " + unitCol + " < ?", []any{lo, hi}
-}
 
 const personCols = `p.id, p.name, p.id_masked, p.id_converted, p.cert_masked, p.category, p.components, p.grade, p.orgunit,
 	p.household, p.phone_masked, p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_masked,

@@ -5,12 +5,16 @@ import (
 	"strconv"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its store: the handlers live on
+// it, so the store itself never sees HTTP.
+type API struct{ *Store }
 
 var (
 	// readers are staff and providers: they see the centres and their schedules.
@@ -20,7 +24,7 @@ var (
 )
 
 // Routes registers the rehabilitation API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/rehab/centres", readers, s.apiCentres)
 	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate)
 	rt.Handle("GET /api/v1/rehab/centres/{id}/schedule", readers, s.apiSchedule)
@@ -30,7 +34,7 @@ func centreID(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个康复中心。", "There is no such rehabilitation centre."))
 }
 
-func (s *Store) apiCentres(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCentres(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Centres(r.Context(), orgunit.ScopeOf(p.OrgUnit))
 	if err != nil {
 		return err
@@ -38,7 +42,7 @@ func (s *Store) apiCentres(w http.ResponseWriter, r *http.Request, p *web.Princi
 	return web.JSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "next": ""})
 }
 
-func (s *Store) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := centreID(r)
 	if err != nil {
 		return err
@@ -47,7 +51,7 @@ func (s *Store) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	c, err := s.UpdateCentre(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, id, in)
+	c, err := s.UpdateCentre(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, id, in)
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,7 @@ func scheduleParams(r *http.Request, now time.Time) (time.Time, int, error) {
 	return from, weeks, nil
 }
 
-func (s *Store) apiSchedule(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiSchedule(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := centreID(r)
 	if err != nil {
 		return err
@@ -90,7 +94,7 @@ func (s *Store) apiSchedule(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if err != nil {
 		return err
 	}
-	sch, err := s.ScheduleOf(r.Context(), registry.CallerOf(r, p), id, from, weeks)
+	sch, err := s.ScheduleOf(r.Context(), access.Of(r, p), id, from, weeks)
 	if err != nil {
 		return err
 	}

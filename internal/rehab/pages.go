@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -128,7 +128,7 @@ func (pg *Pages) centresPost(w http.ResponseWriter, r *http.Request, p *web.Prin
 	if n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity"))); err == nil {
 		in.Capacity = &n
 	}
-	_, err = pg.Store.UpdateCentre(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, id, in)
+	_, err = pg.Store.UpdateCentre(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, id, in)
 	if err == nil {
 		web.Redirect(w, r, fmt.Sprintf("/rehab/centres?saved=%d", id))
 		return nil
@@ -173,7 +173,7 @@ func (pg *Pages) schedule(w http.ResponseWriter, r *http.Request, p *web.Princip
 	page := pg.NewPage(r, p, "")
 	page.Title = page.T("康复排期", "Rehabilitation schedule")
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.T("康复中心", "Rehabilitation centres"), Href: "/rehab/centres"}, {Label: page.Title}}
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	list, err := pg.Store.Centres(ctx, c.Scope)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
@@ -107,7 +108,7 @@ func TestRehabWorkflow(t *testing.T) {
 		ctx := context.Background()
 		e := f.a.Cases
 		var id int64
-		act := func(who registry.Caller, action, body string, want apperr.Code) casework.Case {
+		act := func(who access.Caller, action, body string, want apperr.Code) casework.Case {
 			t.Helper()
 			c, err := e.Act(ctx, who, id, action, data(body), 0)
 			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {
@@ -119,7 +120,7 @@ func TestRehabWorkflow(t *testing.T) {
 		if _, err := e.Create(ctx, provider, f.persons[0], "rehabilitation", nil); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("a provider refers: %v", err)
 		}
-		me := registry.Caller{Actor: audit.Actor{Username: "me", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.persons[0]}
+		me := access.Caller{Actor: audit.Actor{Username: "me", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.persons[0]}
 		c, err := e.Create(ctx, me, f.persons[0], "rehabilitation", data(`{"reason":"腿脚不便"}`))
 		if err != nil || c.State != "referred" || c.DueAt == nil || !c.DueAt.Equal(now.Add(7*24*time.Hour)) {
 			t.Fatalf("referral: %v %+v", err, c)
@@ -313,7 +314,7 @@ func TestSessionsCountTowardRehabRate(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
 		ctx := context.Background()
-		sys := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
+		sys := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
 		for _, p := range f.persons[:2] {
 			if _, _, err := f.a.Registry.PutAnnual(ctx, sys, p, registry.Annual{Year: 2026, Employment: "employed", RehabNeed: true}); err != nil {
 				t.Fatal(err)

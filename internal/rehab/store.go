@@ -10,12 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
-	"sunshine/internal/registry"
 )
 
 // visible: a centre serves its whole district, so everyone working in the
@@ -166,7 +166,7 @@ const MaxWeeks = 26
 // per week the capacity, the slots booked and free, and the bookings and
 // sessions of the persons in the caller's scope (names; each case shown is
 // recorded in the audit log).
-func (s *Store) ScheduleOf(ctx context.Context, c registry.Caller, centreID int64, from time.Time, n int) (Schedule, error) {
+func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64, from time.Time, n int) (Schedule, error) {
 	centre, err := s.Centre(ctx, c.Scope, centreID)
 	if err != nil {
 		return Schedule{}, err

@@ -10,8 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
-	"strconv"
 	"time"
 
 	"sunshine/internal/audit"
@@ -21,8 +19,6 @@ import (
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/money"
-	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 // Items are the works a survey may find needed.
@@ -257,48 +253,4 @@ func (s *Store) SetBudget(ctx context.Context, sc orgunit.Scope, actor audit.Act
 		return Budget{}, err
 	}
 	return s.BudgetOf(ctx, sc, unit, year)
-}
-
-var budgetRoles = web.Roles(identity.DistrictStaff)
-
-// Routes registers the budget API.
-func (s *Store) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget)
-	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget)
-}
-
-func (s *Store) apiBudget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	q := r.URL.Query()
-	unit := q.Get("orgunit")
-	if unit == "" {
-		unit = district(p.OrgUnit)
-	}
-	year, err := strconv.Atoi(q.Get("year"))
-	if err != nil {
-		year = s.db.Now().In(shanghai).Year()
-	}
-	b, err := s.BudgetOf(r.Context(), orgunit.ScopeOf(p.OrgUnit), unit, year)
-	if err != nil {
-		return err
-	}
-	return web.JSON(w, http.StatusOK, b)
-}
-
-func (s *Store) apiSetBudget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		OrgUnit     string `json:"orgunit"`
-		Year        int    `json:"year"`
-		BudgetCents int64  `json:"budget_cents"`
-	}
-	if err := web.Decode(w, r, &in); err != nil {
-		return err
-	}
-	if in.OrgUnit == "" {
-		in.OrgUnit = district(p.OrgUnit)
-	}
-	b, err := s.SetBudget(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, in.OrgUnit, in.Year, in.BudgetCents)
-	if err != nil {
-		return err
-	}
-	return web.JSON(w, http.StatusOK, b)
 }

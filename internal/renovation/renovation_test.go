@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/identity"
@@ -14,7 +15,6 @@ import (
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
-	"sunshine/internal/registry"
 )
 
 const village = apptest.Village
@@ -61,7 +61,7 @@ func TestRenovationWorkflow(t *testing.T) {
 		ctx := context.Background()
 		e := a.Cases
 		id := quoted(t, a, persons[0], 800000)
-		act := func(who registry.Caller, action, body string, want apperr.Code) {
+		act := func(who access.Caller, action, body string, want apperr.Code) {
 			t.Helper()
 			_, err := e.Act(ctx, who, id, action, data(body), 0)
 			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {

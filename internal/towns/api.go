@@ -3,12 +3,16 @@ package towns
 import (
 	"net/http"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its store: the handlers live on
+// it, so the store itself never sees HTTP.
+type API struct{ *Store }
 
 // Who may do what: town staff for their town, district staff for every town
 // of their district; only district staff promote.
@@ -18,7 +22,7 @@ var (
 )
 
 // Routes registers the towns API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/towns/{code}/services", townStaff, s.apiServices)
 	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService)
 	rt.Handle("GET /api/v1/towns/{code}/projects", townStaff, s.apiProjects)
@@ -31,7 +35,7 @@ func projectID(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个项目。", "There is no such project."))
 }
 
-func (s *Store) apiServices(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiServices(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Services(r.Context(), orgunit.ScopeOf(p.OrgUnit), r.PathValue("code"), web.Lang(r))
 	if err != nil {
 		return err
@@ -39,7 +43,7 @@ func (s *Store) apiServices(w http.ResponseWriter, r *http.Request, p *web.Princ
 	return web.JSON(w, http.StatusOK, web.List[Service]{Items: items, Total: len(items)})
 }
 
-func (s *Store) apiSetService(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiSetService(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in struct {
 		Enabled *bool `json:"enabled"`
 	}
@@ -49,14 +53,14 @@ func (s *Store) apiSetService(w http.ResponseWriter, r *http.Request, p *web.Pri
 	if in.Enabled == nil {
 		return apperr.Validation(apperr.Field("enabled", "required", "请说明开启（true）还是关闭（false）。", "Say whether the service is on (true) or off (false)."))
 	}
-	sv, err := s.SetService(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), r.PathValue("type"), *in.Enabled, web.Lang(r))
+	sv, err := s.SetService(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, r.PathValue("code"), r.PathValue("type"), *in.Enabled, web.Lang(r))
 	if err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusOK, sv)
 }
 
-func (s *Store) apiProjects(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiProjects(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Projects(r.Context(), orgunit.ScopeOf(p.OrgUnit), r.PathValue("code"))
 	if err != nil {
 		return err
@@ -64,19 +68,19 @@ func (s *Store) apiProjects(w http.ResponseWriter, r *http.Request, p *web.Princ
 	return web.JSON(w, http.StatusOK, web.List[Project]{Items: items, Total: len(items)})
 }
 
-func (s *Store) apiCreateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCreateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in ProjectInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	pr, err := s.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), in)
+	pr, err := s.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, r.PathValue("code"), in)
 	if err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusCreated, pr)
 }
 
-func (s *Store) apiUpdateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiUpdateProject(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := projectID(r)
 	if err != nil {
 		return err
@@ -85,19 +89,19 @@ func (s *Store) apiUpdateProject(w http.ResponseWriter, r *http.Request, p *web.
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	pr, err := s.UpdateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), id, in)
+	pr, err := s.UpdateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, r.PathValue("code"), id, in)
 	if err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusOK, pr)
 }
 
-func (s *Store) apiPromote(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiPromote(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := projectID(r)
 	if err != nil {
 		return err
 	}
-	pr, err := s.Promote(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, id)
+	pr, err := s.Promote(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, id)
 	if err != nil {
 		return err
 	}

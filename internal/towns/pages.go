@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -123,7 +123,7 @@ func (pg *Pages) switchService(w http.ResponseWriter, r *http.Request, p *web.Pr
 	var err error
 	switch v := r.PostFormValue("enabled"); v {
 	case "1", "0":
-		_, err = pg.Store.SetService(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, code, typ, v == "1", web.PageLang(r))
+		_, err = pg.Store.SetService(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, code, typ, v == "1", web.PageLang(r))
 	default:
 		err = apperr.Validation(apperr.Field("enabled", "invalid", "请选择开启或关闭。", "Choose on or off."))
 	}
@@ -207,7 +207,7 @@ func (pg *Pages) createProject(w http.ResponseWriter, r *http.Request, p *web.Pr
 		}
 		in.Fields, rowOf = append(in.Fields, fd), append(rowOf, i)
 	}
-	pr, err := pg.Store.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), registry.CallerOf(r, p).Actor, r.PathValue("code"), in)
+	pr, err := pg.Store.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, r.PathValue("code"), in)
 	if err == nil {
 		web.Redirect(w, r, fmt.Sprintf("/towns/%s/projects?created=%s", pr.OrgUnit, url.QueryEscape(pr.Code)))
 		return nil
@@ -243,7 +243,7 @@ func (pg *Pages) promote(w http.ResponseWriter, r *http.Request, p *web.Principa
 	} else if pr.OrgUnit != code {
 		return projectNotFound(id)
 	}
-	pr, err := pg.Store.Promote(r.Context(), sc, registry.CallerOf(r, p).Actor, id)
+	pr, err := pg.Store.Promote(r.Context(), sc, access.Of(r, p).Actor, id)
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Conflict {
 			e, _ := apperr.As(err)

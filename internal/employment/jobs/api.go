@@ -5,12 +5,16 @@ import (
 	"regexp"
 	"strconv"
 
+	"sunshine/internal/access"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
+
+// API is the JSON API of the module over its store: the handlers live on
+// it, so the store itself never sees HTTP.
+type API struct{ *Store }
 
 var (
 	profileReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
@@ -21,7 +25,7 @@ var (
 )
 
 // Routes registers the job seekers' API.
-func (s *Store) Routes(rt *web.Router) {
+func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/jobs/vocabulary", vocabReaders, s.apiVocabulary)
 	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet)
 	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut)
@@ -43,12 +47,12 @@ func limitParam(r *http.Request, def int) int {
 	return min(n, 200)
 }
 
-func (s *Store) apiJobMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiJobMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := personID(r)
 	if err != nil {
 		return err
 	}
-	items, err := s.MatchVacancies(r.Context(), registry.CallerOf(r, p), id, limitParam(r, 20))
+	items, err := s.MatchVacancies(r.Context(), access.Of(r, p), id, limitParam(r, 20))
 	if err != nil {
 		return err
 	}
@@ -59,7 +63,7 @@ func vacancyID(r *http.Request) (int64, error) {
 	return web.PathID(r, vacancyNotFound(0))
 }
 
-func (s *Store) apiVacancies(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiVacancies(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	emp, err := web.IntParam("employer_id", r.URL.Query().Get("employer_id"))
 	if err != nil {
 		return err
@@ -71,7 +75,7 @@ func (s *Store) apiVacancies(w http.ResponseWriter, r *http.Request, p *web.Prin
 	return web.JSON(w, http.StatusOK, web.List[Vacancy]{Items: items, Total: len(items)})
 }
 
-func (s *Store) apiCreateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiCreateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in VacancyInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
@@ -83,7 +87,7 @@ func (s *Store) apiCreateVacancy(w http.ResponseWriter, r *http.Request, p *web.
 	return web.JSON(w, http.StatusCreated, v)
 }
 
-func (s *Store) apiVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := vacancyID(r)
 	if err != nil {
 		return err
@@ -95,7 +99,7 @@ func (s *Store) apiVacancy(w http.ResponseWriter, r *http.Request, p *web.Princi
 	return web.JSON(w, http.StatusOK, v)
 }
 
-func (s *Store) apiUpdateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiUpdateVacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := vacancyID(r)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func (s *Store) apiUpdateVacancy(w http.ResponseWriter, r *http.Request, p *web.
 	return web.JSON(w, http.StatusOK, v)
 }
 
-func (s *Store) apiVacancyMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiVacancyMatches(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := vacancyID(r)
 	if err != nil {
 		return err
@@ -126,7 +130,7 @@ func (s *Store) apiVacancyMatches(w http.ResponseWriter, r *http.Request, p *web
 	return web.JSON(w, http.StatusOK, map[string]any{"vacancy": v, "items": items, "seekers": total})
 }
 
-func (s *Store) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {
+func (s API) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {
 	return web.JSON(w, http.StatusOK, map[string][]Term{"skills": Skills, "accommodations": Accommodations, "education": Education, "hours": Hours})
 }
 
@@ -134,19 +138,19 @@ func personID(r *http.Request) (int64, error) {
 	return web.PathID(r, apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person."))
 }
 
-func (s *Store) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiGet(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := personID(r)
 	if err != nil {
 		return err
 	}
-	sp, err := s.Get(r.Context(), registry.CallerOf(r, p), id)
+	sp, err := s.Get(r.Context(), access.Of(r, p), id)
 	if err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusOK, sp)
 }
 
-func (s *Store) apiPut(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiPut(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := personID(r)
 	if err != nil {
 		return err
@@ -155,7 +159,7 @@ func (s *Store) apiPut(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	sp, err := s.Put(r.Context(), registry.CallerOf(r, p), id, in)
+	sp, err := s.Put(r.Context(), access.Of(r, p), id, in)
 	if err != nil {
 		return err
 	}
@@ -199,7 +203,7 @@ func (in OpeningInput) Opening() (Opening, error) {
 	return o, nil
 }
 
-func (s *Store) apiRank(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) apiRank(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	var in OpeningInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
@@ -212,7 +216,7 @@ func (s *Store) apiRank(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if n <= 0 || n > 200 {
 		n = 50
 	}
-	items, total, err := s.RankSeekers(r.Context(), registry.CallerOf(r, p), o, n)
+	items, total, err := s.RankSeekers(r.Context(), access.Of(r, p), o, n)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"sunshine/internal/access"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -153,7 +153,7 @@ func (pg *Pages) profilePage(w http.ResponseWriter, r *http.Request, p *web.Prin
 	d := profileData{Profile: sp, Unit: pg.UnitLabel(r, sp.OrgUnit, page.Lang), CanEdit: p.Role != identity.VillageAssistant, Vocab: vocabulary(),
 		HasSkill: set(sp.Skills), HasNeed: set(sp.Accommodations), Saved: r.URL.Query().Get("saved") == "1"}
 	if status == http.StatusOK {
-		ms, merr := pg.Store.MatchVacancies(r.Context(), registry.CallerOf(r, p), sp.PersonID, 20)
+		ms, merr := pg.Store.MatchVacancies(r.Context(), access.Of(r, p), sp.PersonID, 20)
 		switch {
 		case merr == nil:
 			d.Matches = ms
@@ -172,7 +172,7 @@ func (pg *Pages) profile(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
-	sp, err := pg.Store.Get(r.Context(), registry.CallerOf(r, p), id)
+	sp, err := pg.Store.Get(r.Context(), access.Of(r, p), id)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (pg *Pages) saveProfile(w http.ResponseWriter, r *http.Request, p *web.Prin
 		return err
 	}
 	in := profileForm(r)
-	c := registry.CallerOf(r, p)
+	c := access.Of(r, p)
 	if _, err := pg.Store.Put(r.Context(), c, id, in); err != nil {
 		if apperr.CodeOf(err) != apperr.Invalid {
 			return err
@@ -237,7 +237,7 @@ func (pg *Pages) seekers(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if skill != "" && index(Skills, skill) < 0 {
 		return apperr.Validation(apperr.Field("skill", "unknown", fmt.Sprintf("“%s”不在可选项中。", skill), fmt.Sprintf("%q is not one of the choices.", skill)))
 	}
-	rows, total, next, err := pg.Store.ListSeekers(r.Context(), registry.CallerOf(r, p), SeekerFilter{Skill: skill, After: after, Limit: 50})
+	rows, total, next, err := pg.Store.ListSeekers(r.Context(), access.Of(r, p), SeekerFilter{Skill: skill, After: after, Limit: 50})
 	if err != nil {
 		return err
 	}

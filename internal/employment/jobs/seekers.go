@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
-	"sunshine/internal/registry"
 )
 
 // SeekerRow is a job seeker as a list shows them.
@@ -32,7 +32,7 @@ type SeekerFilter struct {
 // person id, a page at a time; it returns the total and the cursor of the
 // next page (0: none). Every person listed is in the audit log, as the
 // registry's lists are.
-func (s *Store) ListSeekers(ctx context.Context, c registry.Caller, f SeekerFilter) ([]SeekerRow, int, int64, error) {
+func (s *Store) ListSeekers(ctx context.Context, c access.Caller, f SeekerFilter) ([]SeekerRow, int, int64, error) {
 	where, args := c.Where("p.id", "p.orgunit")
 	where = "s.seeking AND s.active AND " + where
 	if f.Skill != "" {

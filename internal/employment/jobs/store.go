@@ -11,10 +11,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
-	"sunshine/internal/registry"
 )
 
 // SubjectProfile is the audit subject of employment profiles (id: the person's).
@@ -96,7 +96,7 @@ type queryRower interface {
 
 // person checks that the person is in the caller's scope and returns their
 // org unit, name and whether they are active.
-func person(ctx context.Context, q queryRower, c registry.Caller, id int64) (unit, name string, active bool, err error) {
+func person(ctx context.Context, q queryRower, c access.Caller, id int64) (unit, name string, active bool, err error) {
 	where, args := c.Where("p.id", "p.orgunit")
 	var status string
 	err = q.QueryRow(ctx, `SELECT p.orgunit, p.name, p.status FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...).Scan(&unit, &name, &status)
@@ -154,7 +154,7 @@ func scanProfile(sc interface{ Scan(...any) error }, sp *SeekerProfile, extra ..
 
 // Get reads a person's employment profile (an empty one, Exists false, when
 // none was filled in). The read is audited.
-func (s *Store) Get(ctx context.Context, c registry.Caller, personID int64) (SeekerProfile, error) {
+func (s *Store) Get(ctx context.Context, c access.Caller, personID int64) (SeekerProfile, error) {
 	unit, name, _, err := person(ctx, s.db, c, personID)
 	if err != nil {
 		return SeekerProfile{}, err
@@ -172,7 +172,7 @@ func (s *Store) Get(ctx context.Context, c registry.Caller, personID int64) (See
 
 // Put writes a person's employment profile, in one transaction with its
 // audit entry.
-func (s *Store) Put(ctx context.Context, c registry.Caller, personID int64, in ProfileInput) (SeekerProfile, error) {
+func (s *Store) Put(ctx context.Context, c access.Caller, personID int64, in ProfileInput) (SeekerProfile, error) {
 	p, errs := validate(in)
 	if len(errs) > 0 {
 		return SeekerProfile{}, apperr.Validation(errs...)
@@ -202,7 +202,7 @@ func (s *Store) Put(ctx context.Context, c registry.Caller, personID int64, in P
 	return s.get(ctx, c, personID)
 }
 
-func (s *Store) get(ctx context.Context, c registry.Caller, personID int64) (SeekerProfile, error) {
+func (s *Store) get(ctx context.Context, c access.Caller, personID int64) (SeekerProfile, error) {
 	unit, name, _, err := person(ctx, s.db, c, personID)
 	if err != nil {
 		return SeekerProfile{}, err
@@ -219,7 +219,7 @@ func (s *Store) get(ctx context.Context, c registry.Caller, personID int64) (See
 // again only when their generation in the database has moved on, so that
 // ranking does not read 30,000 rows each time (several servers may share the
 // database: each sees the others' changes through the generation).
-func (s *Store) Seekers(ctx context.Context, c registry.Caller) ([]Profile, error) {
+func (s *Store) Seekers(ctx context.Context, c access.Caller) ([]Profile, error) {
 	all, err := s.current(ctx)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ type Ranked struct {
 
 // RankSeekers ranks the job seekers in the caller's scope for an opening and
 // returns the best n with names; every person listed is in the audit log.
-func (s *Store) RankSeekers(ctx context.Context, c registry.Caller, o Opening, n int) ([]Ranked, int, error) {
+func (s *Store) RankSeekers(ctx context.Context, c access.Caller, o Opening, n int) ([]Ranked, int, error) {
 	seekers, err := s.Seekers(ctx, c)
 	if err != nil {
 		return nil, 0, err

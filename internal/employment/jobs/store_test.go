@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
@@ -106,7 +107,7 @@ func TestRankSeekers(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		a, ids := setup(t, d)
 		ctx := context.Background()
-		all := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		all := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
 		put := func(id int64, in jobs.ProfileInput) {
 			t.Helper()
 			if _, err := a.Seekers.Put(ctx, all, id, in); err != nil {
@@ -259,7 +260,7 @@ func BenchmarkRankSeekers(b *testing.B) {
 func employer(t *testing.T, a *app.App, unit, code string) int64 {
 	t.Helper()
 	first := "91310114MA1GT" + code
-	em, err := a.Employment.Create(context.Background(), employment.Caller{Scope: orgunit.AllUnits(), Registry: registry.Caller{Scope: orgunit.AllUnits()}},
+	em, err := a.Employment.Create(context.Background(), employment.Caller{Scope: orgunit.AllUnits(), Registry: access.Caller{Scope: orgunit.AllUnits()}},
 		employment.EmployerInput{Name: "单位" + code, USCC: first + string(employment.USCCCheckChar(first)), OrgUnit: unit})
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +329,7 @@ func TestVacancies(t *testing.T) {
 		}
 
 		// Seekers for the vacancy, and the vacancy for a seeker.
-		all := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		all := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
 		for i, sk := range [][]string{{"computer"}, {"computer", "data_entry"}} {
 			if _, err := a.Seekers.Put(ctx, all, ids[i], jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: sk}); err != nil {
 				t.Fatal(err)
@@ -356,7 +357,7 @@ func TestPlacement(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		a, ids := setup(t, d)
 		ctx := context.Background()
-		all := registry.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		all := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
 		town, assistant, prov := caller(identity.TownStaff, "310114102"), caller(identity.VillageAssistant, village), caller(identity.Provider, "310114")
 		self := caller(identity.Person, village)
 		self.PersonID = ids[1]
@@ -401,7 +402,7 @@ func TestPlacement(t *testing.T) {
 		if err != nil || c.State != "registered" {
 			t.Fatalf("register: %+v %v", c, err)
 		}
-		act := func(who registry.Caller, action, js string, want apperr.Code) {
+		act := func(who access.Caller, action, js string, want apperr.Code) {
 			t.Helper()
 			got, err := a.Cases.Act(ctx, who, c.ID, action, data(js), 0)
 			if apperr.CodeOf(err) != want && !(want == "" && err == nil) {

@@ -10,11 +10,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/employment"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
-	"sunshine/internal/registry"
 )
 
 // SubjectVacancy is the audit subject of vacancies.
@@ -308,7 +308,7 @@ type VacancyMatch struct {
 
 // MatchVacancies ranks the open vacancies of the person's district for a
 // job seeker in the caller's scope (the person may look at their own).
-func (s *Store) MatchVacancies(ctx context.Context, c registry.Caller, personID int64, n int) ([]VacancyMatch, error) {
+func (s *Store) MatchVacancies(ctx context.Context, c access.Caller, personID int64, n int) ([]VacancyMatch, error) {
 	sp, err := s.Get(ctx, c, personID)
 	if err != nil {
 		return nil, err

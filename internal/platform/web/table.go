@@ -1,21 +1,10 @@
 package web
 
-// Table is a table one module shows on another's page (the person's loan
-// card on a case page, their cases on the person page), already in the
-// page's language. The "table" template renders it: a caption (ID is its
-// element id, unique on the page), column heads, rows of cells, Empty when
-// there are no rows, and links below it.
-type Table struct {
-	ID      string
-	Caption string
-	Head    []string
-	Rows    [][]Cell
-	Empty   string
-	Links   []Cell
-}
+import "sunshine/internal/platform/view"
 
-// Cell is one cell of a Table: text, a link when Href is set, and a tag
-// after it (e.g. "overdue") when Tag is set.
-type Cell struct {
-	Text, Href, Tag string
-}
+// Table and Cell are view.Table and view.Cell, which the "table" template
+// renders.
+type (
+	Table = view.Table
+	Cell  = view.Cell
+)
