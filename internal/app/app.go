@@ -5,12 +5,13 @@ package app
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
-	"maps"
 	"net/http"
 	"path/filepath"
 	"time"
 
+	"sunshine/internal/admin"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/devices"
@@ -21,6 +22,7 @@ import (
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
@@ -64,6 +66,7 @@ type App struct {
 	Employment *employment.Store
 	Log        *slog.Logger
 	pages      *web.Renderer
+	modules    []module.Module
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -165,14 +168,40 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Employment = employment.NewStore(d, v, units, reg, log)
+	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
-	funcs := registry.TemplateFuncs()
-	maps.Copy(funcs, indicators.TemplateFuncs())
-	maps.Copy(funcs, casework.TemplateFuncs())
-	maps.Copy(funcs, jobs.TemplateFuncs())
-	if a.pages, err = web.NewRenderer(funcs, pageTemplates(), registry.Templates(), indicators.Templates(), casework.Templates(), devices.Templates(),
-		rehab.Templates(), towns.Templates(), employment.Templates(), jobs.Templates()); err != nil {
+	a.modules = []module.Module{
+		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
+		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard),
+		ind.Module(reg),
+		casePages.Module(),
+		a.Devices.Module(),
+		a.Renovation.Module(),
+		a.Rehab.Module(),
+		a.Towns.Module(),
+		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
+			return units.InScope(r.Context(), sc, 3)
+		}),
+		seekers.Module(a.Employment, func(r *http.Request, code, lang string) string {
+			if u, err := units.Get(r.Context(), code); err == nil {
+				return u.Label(lang)
+			}
+			return code
+		}),
+	}
+	funcs, err := module.Funcs(a.modules)
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	tmpls := []fs.FS{pageTemplates()}
+	for _, m := range a.modules {
+		if m.Templates != nil {
+			tmpls = append(tmpls, m.Templates)
+		}
+	}
+	if a.pages, err = web.NewRenderer(funcs, tmpls...); err != nil {
 		log.Close()
 		return nil, err
 	}
@@ -226,38 +255,13 @@ func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
 	rt.Pages, rt.NewPage = a.pages, a.newPage
 	a.platformRoutes(rt)
-	registry.API{Store: a.Registry}.Routes(rt)
-	a.Transfer.Routes(rt)
-	casework.API{Engine: a.Cases}.Routes(rt)
-	devices.API{Store: a.Devices}.Routes(rt)
-	renovation.API{Store: a.Renovation}.Routes(rt)
-	jobs.API{Store: a.Seekers}.Routes(rt)
-	rehab.API{Store: a.Rehab}.Routes(rt)
-	towns.API{Store: a.Towns}.Routes(rt)
-	employment.API{Store: a.Employment}.Routes(rt)
-	indAPI := &indicators.API{Store: a.Indicators, Registry: a.Registry}
-	indAPI.Routes(rt)
 	a.pageRoutes(rt)
 	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
-	casePages := &casework.Pages{Engine: a.Cases, Registry: a.Registry, Kit: kit}
-	casePages.Routes(rt)
-	(&registry.Pages{Store: a.Registry, Transfer: a.Transfer, Kit: kit, Units: a.Units,
-		Sections: []registry.Section{casePages.PersonCases, a.Devices.LoanCard}}).Routes(rt)
-	(&indicators.Pages{API: indAPI, Kit: kit}).Routes(rt)
-	(&devices.Pages{Store: a.Devices, Kit: kit}).Routes(rt)
-	(&rehab.Pages{Store: a.Rehab, Kit: kit}).Routes(rt)
-	(&towns.Pages{Store: a.Towns, Kit: kit}).Routes(rt)
-	(&employment.Pages{Store: a.Employment, Kit: kit,
-		Towns: func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
-			return a.Units.InScope(r.Context(), sc, 3)
-		}}).Routes(rt)
-	(&jobs.Pages{Store: a.Seekers, Employers: a.Employment, Kit: kit,
-		UnitLabel: func(r *http.Request, code, lang string) string {
-			if u, err := a.Units.Get(r.Context(), code); err == nil {
-				return u.Label(lang)
-			}
-			return code
-		}}).Routes(rt)
+	for _, m := range a.modules {
+		if m.Routes != nil {
+			m.Routes(rt, kit)
+		}
+	}
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
 	})

@@ -1,0 +1,84 @@
+// Package admin is the platform's own module: signing in and out, sessions
+// and display preferences, user accounts, the org-unit tree and the audit
+// log (API and pages). It reads no personal data.
+package admin
+
+import (
+	"embed"
+	"net/http"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Admin serves the platform's own API and pages.
+type Admin struct {
+	DB    *db.DB
+	Users *identity.Store
+	Units *orgunit.Store
+	Audit *audit.Log
+	web.Kit
+}
+
+// Who may do what here.
+var (
+	anyone       = web.Access{} // any signed-in user
+	unitCreators = web.Roles(identity.DistrictStaff, identity.SysAdmin)
+	userAdmins   = web.Roles(identity.SysAdmin)
+	userReaders  = web.Roles(identity.SysAdmin, identity.SecAdmin)
+	auditors     = web.Roles(identity.Auditor)
+)
+
+// Module is the admin module as the app sees it.
+func (a *Admin) Module() module.Module {
+	return module.Module{
+		Name: "admin", Templates: web.TemplateDir(templates),
+		Routes: func(rt *web.Router, kit web.Kit) {
+			a.Kit = kit
+			a.Routes(rt)
+		},
+		Nav: []module.Nav{
+			{Order: 40, Roles: []string{identity.DistrictStaff}, Zh: "组织单位", En: "Org units", Href: "/orgunits"},
+			{Order: 60, Roles: []string{identity.Auditor}, Zh: "审计日志", En: "Audit log", Href: "/audit"},
+			{Order: 70, Roles: []string{identity.SysAdmin, identity.SecAdmin}, Zh: "用户", En: "Users", Href: "/users"},
+		},
+	}
+}
+
+// Routes registers the API and pages.
+func (a *Admin) Routes(rt *web.Router) {
+	rt.Handle("POST /api/v1/session", web.PublicAccess, a.apiLogin)
+	rt.Handle("GET /api/v1/session", anyone, a.apiWhoAmI)
+	rt.Handle("DELETE /api/v1/session", anyone, a.apiLogout)
+	rt.Handle("GET /api/v1/orgunits", anyone, a.apiUnits)
+	rt.Handle("POST /api/v1/orgunits", unitCreators, a.apiCreateUnit)
+	rt.Handle("GET /api/v1/users", userReaders, a.apiUsers)
+	rt.Handle("POST /api/v1/users", userAdmins, a.apiCreateUser)
+	rt.Handle("GET /api/v1/audit", auditors, a.apiAudit)
+	rt.Handle("GET /api/v1/audit/verify", auditors, a.apiAuditVerify)
+	rt.Page("GET /login", web.PublicAccess, a.pageLogin)
+	rt.Page("POST /login", web.PublicAccess, a.pageLoginPost)
+	rt.Page("POST /logout", anyone, a.pageLogout)
+	rt.Page("POST /preferences", web.PublicAccess, a.pagePreferences)
+	rt.Handle("POST /session/touch", anyone, a.apiTouch)
+	rt.Page("GET /orgunits", web.Roles(identity.DistrictStaff), a.pageUnits)
+	rt.Page("POST /orgunits", web.Roles(identity.DistrictStaff), a.pageUnitsPost)
+	rt.Page("GET /users", userReaders, a.pageUsers)
+	rt.Page("POST /users", userAdmins, a.pageUsersPost)
+	rt.Page("GET /audit", auditors, a.pageAudit)
+}
+
+func actorOf(r *http.Request, p *web.Principal) audit.Actor {
+	a := audit.Actor{Client: web.ClientAddr(r)}
+	if p != nil {
+		a.Username, a.Role = p.Username, p.Role
+	}
+	return a
+}

@@ -1,0 +1,442 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/web"
+)
+
+type loginData struct {
+	Username string
+	Next     string
+	Message  string
+}
+
+func (a *Admin) pageLogin(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if p != nil {
+		web.Redirect(w, r, "/")
+		return nil
+	}
+	page := a.NewPage(r, nil, "")
+	page.Title = page.T("登录", "Sign in")
+	page.Data = loginData{Next: web.LocalPath(r.URL.Query().Get("next"))}
+	return a.Render(w, r, http.StatusOK, "login.html", page)
+}
+
+func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
+	next := web.LocalPath(r.PostFormValue("next"))
+	token, sess, err := a.Users.Login(r.Context(), username, password, "web")
+	actor := audit.Actor{Username: username, Client: web.ClientAddr(r)}
+	if err != nil {
+		code := apperr.CodeOf(err)
+		if code != apperr.Unauthorized && code != apperr.TooMany {
+			return err
+		}
+		action := audit.ActionFailed
+		if code == apperr.TooMany {
+			action = audit.ActionLocked
+		}
+		_ = a.Audit.Record(r.Context(), actor.Entry(action, "user", username, ""))
+		page := a.NewPage(r, nil, "")
+		page.Title = page.T("登录", "Sign in")
+		e, _ := apperr.As(err)
+		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
+		page.Data = loginData{Username: username, Next: next}
+		return a.Render(w, r, web.Status(code), "login.html", page)
+	}
+	actor.Role = sess.User.Role
+	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", username, sess.User.OrgUnit)); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	if next == "/login" {
+		next = "/"
+	}
+	web.Redirect(w, r, next)
+	return nil
+}
+
+func (a *Admin) pageLogout(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if err := a.Users.Logout(r.Context(), p.Token); err != nil {
+		return err
+	}
+	_ = a.Audit.Record(r.Context(), actorOf(r, p).Entry(audit.ActionLogout, "user", p.Username, p.OrgUnit))
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	web.Redirect(w, r, "/login")
+	return nil
+}
+
+func (a *Admin) pagePreferences(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	lang, display := r.PostFormValue("lang"), r.PostFormValue("display")
+	if lang != "zh" && lang != "en" {
+		lang = web.PageLang(r)
+	}
+	if display != "standard" && display != "large" && display != "contrast" {
+		display = web.PageDisplay(r)
+	}
+	year := 365 * 24 * 3600
+	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: year, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.DisplayCookie, Value: display, Path: "/", MaxAge: year, SameSite: http.SameSiteLaxMode})
+	if p != nil {
+		if err := a.Users.SetPreferences(r.Context(), p.UserID, lang, display); err != nil {
+			return err
+		}
+	}
+	next := r.PostFormValue("next")
+	if i := strings.Index(next, "?"); i >= 0 { // drop one-off ?lang= and ?display=
+		next = next[:i]
+	}
+	web.Redirect(w, r, next)
+	return nil
+}
+
+func (a *Admin) apiTouch(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if err := a.Users.Touch(r.Context(), p.Token); err != nil {
+		return err
+	}
+	sess, err := a.Users.Authenticate(r.Context(), p.Token)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{"expires_at": sess.ExpiresAt()})
+}
+
+type unitsData struct {
+	Root     orgunit.Unit
+	Towns    []townNode
+	Form     orgunit.Unit
+	Scope    string
+	TownOpts []orgunit.Unit
+}
+
+type townNode struct {
+	Town     orgunit.Unit
+	Villages []orgunit.Unit
+}
+
+func (a *Admin) unitsPage(r *http.Request, p *web.Principal) (*web.Page, unitsData, error) {
+	page := a.NewPage(r, p, "")
+	page.Title = page.T("组织单位", "Org units")
+	all, err := a.Units.InScope(r.Context(), orgunit.ScopeOf(p.OrgUnit), 0)
+	if err != nil {
+		return nil, unitsData{}, err
+	}
+	d := unitsData{Scope: p.OrgUnit}
+	idx := map[string]int{}
+	for _, u := range all {
+		switch {
+		case u.Code == p.OrgUnit:
+			d.Root = u
+		case u.Level == 3:
+			idx[u.Code] = len(d.Towns)
+			d.Towns = append(d.Towns, townNode{Town: u})
+			d.TownOpts = append(d.TownOpts, u)
+		case u.Level == 4:
+			if i, ok := idx[u.Parent]; ok {
+				d.Towns[i].Villages = append(d.Towns[i].Villages, u)
+			}
+		}
+	}
+	return page, d, nil
+}
+
+func (a *Admin) pageUnits(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	page, d, err := a.unitsPage(r, p)
+	if err != nil {
+		return err
+	}
+	page.Data = d
+	return a.Render(w, r, http.StatusOK, "orgunits.html", page)
+}
+
+func (a *Admin) pageUnitsPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	u := orgunit.Unit{Code: strings.TrimSpace(r.PostFormValue("code")), Name: r.PostFormValue("name"),
+		NameEn: r.PostFormValue("name_en"), Parent: r.PostFormValue("parent")}
+	_, err := a.Units.Create(r.Context(), orgunit.ScopeOf(p.OrgUnit), u, func(tx *db.Tx) error {
+		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionCreate, "orgunit", u.Code, u.Parent))
+	})
+	if err == nil {
+		web.Redirect(w, r, "/orgunits?created="+u.Code)
+		return nil
+	}
+	page, d, lerr := a.unitsPage(r, p)
+	if lerr != nil {
+		return lerr
+	}
+	if page.Error = web.FormErrorOf(err, page.Lang); page.Error == nil {
+		return err
+	}
+	d.Form = u
+	page.Data = d
+	return a.Render(w, r, http.StatusUnprocessableEntity, "orgunits.html", page)
+}
+
+type usersData struct {
+	Users   []identity.User
+	Roles   []string
+	CanAdd  bool
+	Form    identity.User
+	Created string
+}
+
+func (a *Admin) usersPage(r *http.Request, p *web.Principal) (*web.Page, usersData, error) {
+	page := a.NewPage(r, p, "")
+	page.Title = page.T("用户", "Users")
+	users, err := a.Users.List(r.Context())
+	if err != nil {
+		return nil, usersData{}, err
+	}
+	return page, usersData{Users: users, Roles: identity.Roles(), CanAdd: p.Role == identity.SysAdmin, Created: r.URL.Query().Get("created")}, nil
+}
+
+func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	page, d, err := a.usersPage(r, p)
+	if err != nil {
+		return err
+	}
+	page.Data = d
+	return a.Render(w, r, http.StatusOK, "users.html", page)
+}
+
+func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	u := identity.User{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"), OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit"))}
+	_, err := a.Users.Create(r.Context(), u, r.PostFormValue("password"), func(tx *db.Tx) error {
+		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
+	})
+	if err == nil {
+		web.Redirect(w, r, "/users?created="+u.Username)
+		return nil
+	}
+	page, d, lerr := a.usersPage(r, p)
+	if lerr != nil {
+		return lerr
+	}
+	if page.Error = web.FormErrorOf(err, page.Lang); page.Error == nil {
+		return err
+	}
+	d.Form = u
+	page.Data = d
+	return a.Render(w, r, http.StatusUnprocessableEntity, "users.html", page)
+}
+
+type auditData struct {
+	Entries []audit.Entry
+	Next    int64
+	Filter  audit.Filter
+	From    string
+	To      string
+	Verify  audit.Verification
+}
+
+func (a *Admin) pageAudit(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	page := a.NewPage(r, p, "")
+	page.Title = page.T("审计日志", "Audit log")
+	q := r.URL.Query()
+	f := audit.Filter{SubjectType: q.Get("subject_type"), SubjectID: q.Get("subject"), Username: q.Get("user"), Action: q.Get("action"), Limit: 100}
+	var err error
+	if f.From, err = parseTime("from", q.Get("from")); err != nil {
+		return err
+	}
+	if f.To, err = parseTime("to", q.Get("to")); err != nil {
+		return err
+	}
+	if !f.To.IsZero() && len(q.Get("to")) == len(time.DateOnly) {
+		f.To = f.To.AddDate(0, 0, 1) // a date means the whole day
+	}
+	if f.Before, err = web.IntParam("cursor", q.Get("cursor")); err != nil {
+		return err
+	}
+	entries, next, err := a.Audit.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	v, err := a.Audit.Verify(r.Context())
+	if err != nil {
+		return err
+	}
+	page.Data = auditData{Entries: entries, Next: next, Filter: f, From: q.Get("from"), To: q.Get("to"), Verify: v}
+	return a.Render(w, r, http.StatusOK, "audit.html", page)
+}
+
+type sessionUser struct {
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Role     string `json:"role"`
+	OrgUnit  string `json:"orgunit"`
+	PersonID int64  `json:"person_id,omitempty"`
+}
+
+func (a *Admin) apiLogin(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	var body struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	token, sess, err := a.Users.Login(r.Context(), body.Username, body.Password, "api")
+	actor := audit.Actor{Username: body.Username, Client: web.ClientAddr(r)}
+	if err != nil {
+		action := audit.ActionFailed
+		if apperr.CodeOf(err) == apperr.TooMany {
+			action = audit.ActionLocked
+		}
+		if apperr.CodeOf(err) == apperr.Unauthorized || apperr.CodeOf(err) == apperr.TooMany {
+			_ = a.Audit.Record(r.Context(), actor.Entry(action, "user", body.Username, ""))
+		}
+		return err
+	}
+	u := sess.User
+	actor.Role = u.Role
+	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", u.Username, u.OrgUnit)); err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, map[string]any{
+		"token": token, "expires_at": sess.ExpiresAt(),
+		"user": sessionUser{Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit, PersonID: u.PersonID},
+	})
+}
+
+func (a *Admin) apiWhoAmI(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return web.JSON(w, http.StatusOK, map[string]any{
+		"user": sessionUser{Username: p.Username, Name: p.Name, Role: p.Role, OrgUnit: p.OrgUnit, PersonID: p.PersonID},
+	})
+}
+
+func (a *Admin) apiLogout(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if err := a.Users.Logout(r.Context(), p.Token); err != nil {
+		return err
+	}
+	_ = a.Audit.Record(r.Context(), actorOf(r, p).Entry(audit.ActionLogout, "user", p.Username, p.OrgUnit))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *Admin) apiUnits(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	parent := r.URL.Query().Get("parent")
+	if parent != "" {
+		if _, err := a.Units.Get(r.Context(), parent); err != nil {
+			return err
+		}
+	}
+	units, err := a.Units.Children(r.Context(), parent)
+	if err != nil {
+		return err
+	}
+	if units == nil {
+		units = []orgunit.Unit{}
+	}
+	return web.JSON(w, http.StatusOK, web.List[orgunit.Unit]{Items: units, Total: len(units)})
+}
+
+func (a *Admin) apiCreateUnit(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var u orgunit.Unit
+	if err := web.Decode(w, r, &u); err != nil {
+		return err
+	}
+	out, err := a.Units.Create(r.Context(), orgunit.ScopeOf(p.OrgUnit), orgunit.Unit{Code: u.Code, Name: u.Name, NameEn: u.NameEn, Parent: u.Parent},
+		func(tx *db.Tx) error {
+			return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionCreate, "orgunit", u.Code, u.Parent))
+		})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, out)
+}
+
+func (a *Admin) apiUsers(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	users, err := a.Users.List(r.Context())
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []identity.User{}
+	}
+	return web.JSON(w, http.StatusOK, web.List[identity.User]{Items: users, Total: len(users)})
+}
+
+func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	var body struct {
+		Username string `json:"username"`
+		Name     string `json:"name"`
+		Role     string `json:"role"`
+		OrgUnit  string `json:"orgunit"`
+		PersonID int64  `json:"person_id"`
+		Employer int64  `json:"employer_id"`
+		Password string `json:"password"`
+	}
+	if err := web.Decode(w, r, &body); err != nil {
+		return err
+	}
+	u, err := a.Users.Create(r.Context(), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
+		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer}, body.Password, func(tx *db.Tx) error {
+		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", body.Username, body.OrgUnit))
+	})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, u)
+}
+
+func parseTime(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, apperr.Validation(apperr.Field(name, "format", name+" 应为 YYYY-MM-DD 或 RFC 3339 时间。",
+		name+" must be a date (YYYY-MM-DD) or an RFC 3339 time."))
+}
+
+func (a *Admin) apiAudit(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	q := r.URL.Query()
+	limit, cursor, err := web.Paging(r)
+	if err != nil {
+		return err
+	}
+	f := audit.Filter{SubjectType: q.Get("subject_type"), SubjectID: q.Get("subject"), Username: q.Get("user"), Action: q.Get("action"), Limit: limit}
+	if f.SubjectID == "" {
+		f.SubjectID = q.Get("subject_id")
+	}
+	if f.Before, err = web.IntParam("cursor", cursor); err != nil {
+		return err
+	}
+	if f.From, err = parseTime("from", q.Get("from")); err != nil {
+		return err
+	}
+	if f.To, err = parseTime("to", q.Get("to")); err != nil {
+		return err
+	}
+	items, next, err := a.Audit.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := web.List[audit.Entry]{Items: items, Total: len(items)}
+	if items == nil {
+		out.Items = []audit.Entry{}
+	}
+	if next != 0 {
+		out.Next = strconv.FormatInt(next, 10)
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (a *Admin) apiAuditVerify(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	v, err := a.Audit.Verify(r.Context())
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, v)
+}

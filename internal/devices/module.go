@@ -1,0 +1,21 @@
+package devices
+
+import (
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/web"
+)
+
+// Module is the assistive device service as the app sees it: the catalogue,
+// service points and stock API, and the stock page.
+func (s *Store) Module() module.Module {
+	return module.Module{
+		Name: "devices", Templates: Templates(),
+		Routes: func(rt *web.Router, kit web.Kit) {
+			API{Store: s}.Routes(rt)
+			(&Pages{Store: s, Kit: kit}).Routes(rt)
+		},
+		Nav: []module.Nav{{Order: 120, Roles: []string{identity.DistrictStaff, identity.TownStaff, identity.Provider},
+			Zh: "辅具库存", En: "Device stock", Href: "/devices/stock"}},
+	}
+}

@@ -1,0 +1,27 @@
+package jobs
+
+import (
+	"net/http"
+
+	"sunshine/internal/employment"
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/web"
+)
+
+// Module is job seeking and placement as the app sees it: profiles,
+// vacancies and matching, API and pages. unitLabel names an org unit in a
+// language.
+func (s *Store) Module(employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string) module.Module {
+	return module.Module{
+		Name: "jobs", Templates: Templates(), Funcs: TemplateFuncs(),
+		Routes: func(rt *web.Router, kit web.Kit) {
+			API{Store: s}.Routes(rt)
+			(&Pages{Store: s, Employers: employers, Kit: kit, UnitLabel: unitLabel}).Routes(rt)
+		},
+		Nav: []module.Nav{
+			{Order: 100, Roles: identity.Staff(), Zh: "就业", En: "Employment", Href: "/jobs/seekers"},
+			{Order: 100, Roles: []string{identity.Employer}, Zh: "就业", En: "Employment", Href: "/vacancies"},
+		},
+	}
+}

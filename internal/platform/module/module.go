@@ -1,0 +1,97 @@
+// Package module is what a domain module hands the app: one value with its
+// routes, page templates and their functions, and its navigation entries.
+// internal/app builds each module from its dependencies, keeps a list and
+// loops over it; it holds no module's routes or pages.
+package module
+
+import (
+	"context"
+	"html/template"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"sunshine/internal/platform/web"
+)
+
+// Module is one domain module as the app sees it. Every field may be empty.
+type Module struct {
+	// Name identifies the module (errors, tests).
+	Name string
+	// Routes registers the module's API and pages; kit renders its pages.
+	Routes func(rt *web.Router, kit web.Kit)
+	// Templates are the module's page templates; Funcs the template
+	// functions they call beyond web.Funcs.
+	Templates fs.FS
+	Funcs     template.FuncMap
+	// Nav are the module's entries in the navigation.
+	Nav []Nav
+}
+
+// Nav is an entry of the navigation, shown to the roles it lists.
+type Nav struct {
+	// Order places the entry among every module's entries (lower first).
+	Order int
+	Roles []string
+	Zh    string
+	En    string
+	// Href is the link; HrefFor, when set, computes it for the user ("" hides
+	// the entry: e.g. an employer account not linked to an employer).
+	Href    string
+	HrefFor func(ctx context.Context, p *web.Principal) string
+	// Section, when set, is the path prefix under which the entry is current
+	// (default: Href and the paths under it).
+	Section string
+}
+
+// Navigation builds the navigation of a user from the modules' entries,
+// after home, marking the entry of path as current.
+func Navigation(ctx context.Context, mods []Module, p *web.Principal, page *web.Page, path string) []web.NavItem {
+	var entries []Nav
+	for _, m := range mods {
+		for _, n := range m.Nav {
+			if slices.Contains(n.Roles, p.Role) {
+				entries = append(entries, n)
+			}
+		}
+	}
+	slices.SortStableFunc(entries, func(a, b Nav) int { return a.Order - b.Order })
+	nav := []web.NavItem{{Label: page.T("首页", "Home"), Href: "/", Current: path == "/"}}
+	for _, n := range entries {
+		href := n.Href
+		if n.HrefFor != nil {
+			href = n.HrefFor(ctx, p)
+		}
+		if href == "" {
+			continue
+		}
+		current := path == href || strings.HasPrefix(path, href+"/")
+		if n.Section != "" {
+			current = strings.HasPrefix(path, n.Section)
+		}
+		nav = append(nav, web.NavItem{Label: page.T(n.Zh, n.En), Href: href, Current: current})
+	}
+	return nav
+}
+
+// Funcs merges the template functions of the modules (a name defined twice
+// is a programming error).
+func Funcs(mods []Module) (template.FuncMap, error) {
+	out := template.FuncMap{}
+	owner := map[string]string{}
+	for _, m := range mods {
+		for name, fn := range m.Funcs {
+			if o, ok := owner[name]; ok {
+				return nil, &duplicateFunc{name: name, first: o, second: m.Name}
+			}
+			out[name], owner[name] = fn, m.Name
+		}
+	}
+	return out, nil
+}
+
+type duplicateFunc struct{ name, first, second string }
+
+func (e *duplicateFunc) Error() string {
+	return "template function " + e.name + " is defined by both " + e.first + " and " + e.second
+}

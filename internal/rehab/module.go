@@ -1,0 +1,21 @@
+package rehab
+
+import (
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/web"
+)
+
+// Module is rehabilitation as the app sees it: the centres API, the
+// schedule and the centres pages.
+func (s *Store) Module() module.Module {
+	return module.Module{
+		Name: "rehab", Templates: Templates(),
+		Routes: func(rt *web.Router, kit web.Kit) {
+			API{Store: s}.Routes(rt)
+			(&Pages{Store: s, Kit: kit}).Routes(rt)
+		},
+		Nav: []module.Nav{{Order: 130, Roles: []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider},
+			Zh: "康复排期", En: "Rehabilitation", Href: "/rehab/schedule"}},
+	}
+}
