@@ -57,6 +57,8 @@ func (d *DB) migrate(ctx context.Context, src fs.FS) (int64, error) {
 // rendered for it. A number used twice, a file name without a number or a
 // template that does not render is an error naming the files.
 func migrationFS(src fs.FS, engine Dialect) (fs.FS, error) {
+	// fstest.MapFS is the standard library's in-memory file system; it does
+	// not bring package testing (nor its flags) into the binary.
 	out := fstest.MapFS{}
 	byVersion := map[int64]string{} // version → path, to report duplicates
 	add := func(p string, data []byte) error {

@@ -418,6 +418,9 @@ func TestMigrationFSErrors(t *testing.T) {
 		{"unknown helper", fstest.MapFS{
 			"migrations/common/00001_a.sql": file("-- +goose Up\nCREATE TABLE t (id {{serial}});\n"),
 		}, []string{"migrations/common/00001_a.sql", `"serial" not defined`}},
+		{"literal braces", fstest.MapFS{
+			"migrations/common/00001_a.sql": file("-- +goose Up\nSELECT '{{\"{{\"}}';\n"),
+		}, nil},
 		{"unknown field", fstest.MapFS{
 			"migrations/common/00001_a.sql": file("-- +goose Up\n{{if .MySQL}}x{{end}}\n"),
 		}, []string{"migrations/common/00001_a.sql", "MySQL"}},
