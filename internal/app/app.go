@@ -176,9 +176,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard),
 		ind.Module(reg),
 		casePages.Module(),
-		a.Devices.Module(),
-		a.Renovation.Module(),
-		a.Rehab.Module(),
+		a.Devices.Module(a.Cases),
+		a.Renovation.Module(a.Cases),
+		a.Rehab.Module(a.Cases),
 		a.Towns.Module(),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)

@@ -1,6 +1,9 @@
 package devices
 
 import (
+	"context"
+
+	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/web"
@@ -8,9 +11,10 @@ import (
 
 // Module is the assistive device service as the app sees it: the catalogue,
 // service points and stock API, and the stock page.
-func (s *Store) Module() module.Module {
+func (s *Store) Module(engine *casework.Engine) module.Module {
 	return module.Module{
 		Name: "devices", Templates: Templates(),
+		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)

@@ -16,7 +16,7 @@ import (
 // employer form).
 func (s *Store) Module(towns func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error)) module.Module {
 	return module.Module{
-		Name: "employment", Templates: Templates(),
+		Name: "employment", Templates: Templates(), Demo: s.demo,
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit, Towns: towns}).Routes(rt)

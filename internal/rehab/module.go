@@ -1,6 +1,9 @@
 package rehab
 
 import (
+	"context"
+
+	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/web"
@@ -8,9 +11,10 @@ import (
 
 // Module is rehabilitation as the app sees it: the centres API, the
 // schedule and the centres pages.
-func (s *Store) Module() module.Module {
+func (s *Store) Module(engine *casework.Engine) module.Module {
 	return module.Module{
 		Name: "rehab", Templates: Templates(),
+		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)

@@ -13,7 +13,7 @@ import (
 // local projects, API and pages.
 func (s *Store) Module() module.Module {
 	return module.Module{
-		Name: "towns", Templates: Templates(),
+		Name: "towns", Templates: Templates(), Demo: s.demo,
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"net/http"
 
 	"sunshine/internal/employment"
@@ -15,6 +16,7 @@ import (
 func (s *Store) Module(employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string) module.Module {
 	return module.Module{
 		Name: "jobs", Templates: Templates(), Funcs: TemplateFuncs(),
+		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, employers, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Employers: employers, Kit: kit, UnitLabel: unitLabel}).Routes(rt)

@@ -7,6 +7,7 @@ package module
 import (
 	"context"
 	"html/template"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -26,6 +27,8 @@ type Module struct {
 	Funcs     template.FuncMap
 	// Nav are the module's entries in the navigation.
 	Nav []Nav
+	// Demo loads the module's demo data (sunshine demo, serve --demo).
+	Demo func(ctx context.Context, d *Demo) error
 }
 
 // Nav is an entry of the navigation, shown to the roles it lists.
@@ -94,4 +97,30 @@ type duplicateFunc struct{ name, first, second string }
 
 func (e *duplicateFunc) Error() string {
 	return "template function " + e.name + " is defined by both " + e.first + " and " + e.second
+}
+
+// Demo is what the app hands each module's demo loader (Module.Demo), which
+// runs after the demo persons and their annual records are in.
+type Demo struct {
+	Out  io.Writer
+	Year int
+	// Persons lists demo persons' ids (see PersonFilter).
+	Persons func(ctx context.Context, f PersonFilter) ([]int64, error)
+	// Accounts are demo accounts a module asks for (the app creates them,
+	// with the demo password, on a database without users).
+	Accounts []Account
+}
+
+// PersonFilter selects persons of an org unit's subtree, in id order.
+type PersonFilter struct {
+	Unit          string
+	Grade         int  // 0: any
+	Active        bool // only active registrations
+	Offset, Limit int
+}
+
+// Account is a demo account a module needs.
+type Account struct {
+	Username, Name, Role, OrgUnit string
+	EmployerID                    int64
 }
