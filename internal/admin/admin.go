@@ -40,6 +40,7 @@ var (
 func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates),
+		Tables: []string{"users", "audit_log", "audit_head"}, Unsaved: []string{"sessions"}, // a restored database starts with everyone signed out
 		Routes: func(rt *web.Router, kit web.Kit) {
 			a.Kit = kit
 			a.Routes(rt)

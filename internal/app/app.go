@@ -171,18 +171,20 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
+	// The modules, each after those whose tables its rows point at (backup
+	// and restore go in this order).
 	a.modules = []module.Module{
-		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard),
+		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
+			return units.InScope(r.Context(), sc, 3)
+		}),
+		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
 		ind.Module(reg),
 		casePages.Module(),
 		a.Devices.Module(a.Cases),
 		a.Renovation.Module(a.Cases),
 		a.Rehab.Module(a.Cases),
 		a.Towns.Module(),
-		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
-			return units.InScope(r.Context(), sc, 3)
-		}),
 		seekers.Module(a.Employment, func(r *http.Request, code, lang string) string {
 			if u, err := units.Get(r.Context(), code); err == nil {
 				return u.Label(lang)

@@ -11,22 +11,26 @@ import (
 	"sunshine/internal/platform/db"
 )
 
-// BackupTables are the tables a backup holds, parents before children.
-// Sessions are left out: a restored database starts with everyone signed out.
-var BackupTables = []string{
-	"orgunits", "persons", "annual_records", "employers", "users", "audit_log", "audit_head", "imports",
-	"indicator_facts", "indicator_rollup", "indicator_targets",
-	"cases", "case_events", "device_catalogue", "service_points", "device_stock", "device_moves", "device_loans",
-	"renovation_budgets", "renovation_commitments",
-	"job_seekers",
-	"rehab_centres", "rehab_bookings", "rehab_sessions",
-	"town_services", "town_projects",
-	"employer_figures", "employer_employees", "levy_params", "vacancies",
+// BackupTables are the tables a backup holds: every module's, in the order
+// of the module list, parents before children. Sessions are left out: a
+// restored database starts with everyone signed out.
+func (a *App) BackupTables() []string {
+	var out []string
+	for _, m := range a.modules {
+		out = append(out, m.Tables...)
+	}
+	return out
 }
 
-// NotBackedUp are the tables deliberately left out of backups.
-// job_seekers_gen is a cache stamp: its row is made by the migration.
-var NotBackedUp = []string{"sessions", "goose_db_version", "job_seekers_gen"}
+// NotBackedUp are the tables deliberately left out of backups: goose's own,
+// and those the modules leave out (caches, sessions).
+func (a *App) NotBackedUp() []string {
+	out := []string{"goose_db_version"}
+	for _, m := range a.modules {
+		out = append(out, m.Unsaved...)
+	}
+	return out
+}
 
 // restoreNeedsEmpty are the tables that must be empty before a restore.
 var restoreNeedsEmpty = []string{"persons", "annual_records", "users", "audit_log"}
@@ -38,7 +42,7 @@ func (a *App) Backup(ctx context.Context, w io.Writer, label string) (db.BackupS
 	if err != nil {
 		return db.BackupStats{}, err
 	}
-	st, err := a.DB.Backup(ctx, w, schema, BackupTables)
+	st, err := a.DB.Backup(ctx, w, schema, a.BackupTables())
 	if err != nil {
 		return st, err
 	}
@@ -52,15 +56,20 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 	if err != nil {
 		return db.BackupStats{}, err
 	}
-	st, err := a.DB.Restore(ctx, r, schema, restoreNeedsEmpty, BackupTables)
+	st, err := a.DB.Restore(ctx, r, schema, restoreNeedsEmpty, a.BackupTables())
 	if err != nil {
 		return st, err
 	}
 	if err := a.systemEntry(ctx, "restore", label, st); err != nil {
 		return st, err
 	}
-	if err := a.Towns.Load(ctx); err != nil { // the restored local projects
-		return st, err
+	for _, m := range a.modules {
+		if m.Restored == nil {
+			continue
+		}
+		if err := m.Restored(ctx); err != nil {
+			return st, fmt.Errorf("after the restore, %s: %w", m.Name, err)
+		}
 	}
 	return st, a.checkKey(ctx)
 }

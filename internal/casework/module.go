@@ -16,6 +16,7 @@ func NewPages(e *Engine, reg *registry.Store) *Pages { return &Pages{Engine: e, 
 func (pg *Pages) Module() module.Module {
 	return module.Module{
 		Name: "casework", Templates: Templates(), Funcs: TemplateFuncs(),
+		Tables: []string{"cases", "case_events"},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			pg.Kit = kit
 			API{Engine: pg.Engine}.Routes(rt)

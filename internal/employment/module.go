@@ -17,6 +17,7 @@ import (
 func (s *Store) Module(towns func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error)) module.Module {
 	return module.Module{
 		Name: "employment", Templates: Templates(), Demo: s.demo,
+		Tables: []string{"employers", "employer_figures", "employer_employees", "levy_params"},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit, Towns: towns}).Routes(rt)

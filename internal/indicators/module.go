@@ -13,6 +13,7 @@ func (s *Store) Module(reg *registry.Store) module.Module {
 	api := &API{Store: s, Registry: reg}
 	return module.Module{
 		Name: "indicators", Templates: Templates(), Funcs: TemplateFuncs(),
+		Tables: []string{"indicator_facts", "indicator_rollup", "indicator_targets"},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			api.Routes(rt)
 			(&Pages{API: api, Kit: kit}).Routes(rt)

@@ -13,6 +13,7 @@ import (
 func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) module.Module {
 	return module.Module{
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
+		Tables: []string{"orgunits", "persons", "annual_records", "imports"},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			t.Routes(rt)

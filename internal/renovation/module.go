@@ -12,5 +12,6 @@ import (
 // run on the case pages).
 func (s *Store) Module(engine *casework.Engine) module.Module {
 	return module.Module{Name: "renovation", Routes: func(rt *web.Router, _ web.Kit) { API{Store: s}.Routes(rt) },
+		Tables: []string{"renovation_budgets", "renovation_commitments"},
 		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) }}
 }

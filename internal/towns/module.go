@@ -14,6 +14,7 @@ import (
 func (s *Store) Module() module.Module {
 	return module.Module{
 		Name: "towns", Templates: Templates(), Demo: s.demo,
+		Tables: []string{"town_services", "town_projects"}, Restored: s.Load,
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)

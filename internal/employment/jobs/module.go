@@ -16,6 +16,7 @@ import (
 func (s *Store) Module(employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string) module.Module {
 	return module.Module{
 		Name: "jobs", Templates: Templates(), Funcs: TemplateFuncs(),
+		Tables: []string{"job_seekers", "vacancies"}, Unsaved: []string{"job_seekers_gen"}, // a cache stamp: its row is made by the migration
 		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, employers, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)

@@ -29,6 +29,14 @@ type Module struct {
 	Nav []Nav
 	// Demo loads the module's demo data (sunshine demo, serve --demo).
 	Demo func(ctx context.Context, d *Demo) error
+	// Tables are the tables the module owns, parents before children: a
+	// backup writes every module's, in the order of the app's module list
+	// (a module comes after those whose tables its rows point at). Unsaved
+	// are the tables it deliberately leaves out of backups (caches, sessions).
+	Tables  []string
+	Unsaved []string
+	// Restored runs after a restore (reload what the module keeps in memory).
+	Restored func(ctx context.Context) error
 }
 
 // Nav is an entry of the navigation, shown to the roles it lists.
