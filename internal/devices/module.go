@@ -15,7 +15,7 @@ func (s *Store) Module(engine *casework.Engine) module.Module {
 	return module.Module{
 		Name: "devices", Templates: Templates(),
 		Tables: []string{"device_catalogue", "service_points", "device_stock", "device_moves", "device_loans"},
-		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
+		Demo:   func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)

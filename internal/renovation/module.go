@@ -13,5 +13,5 @@ import (
 func (s *Store) Module(engine *casework.Engine) module.Module {
 	return module.Module{Name: "renovation", Routes: func(rt *web.Router, _ web.Kit) { API{Store: s}.Routes(rt) },
 		Tables: []string{"renovation_budgets", "renovation_commitments"},
-		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) }}
+		Demo:   func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) }}
 }
