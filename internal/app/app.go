@@ -14,6 +14,7 @@ import (
 	"sunshine/internal/admin"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
+	"sunshine/internal/demo"
 	"sunshine/internal/devices"
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
@@ -174,6 +175,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// The modules, each after those whose tables its rows point at (backup
 	// and restore go in this order).
 	a.modules = []module.Module{
+		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)

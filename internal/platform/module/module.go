@@ -107,11 +107,15 @@ func (e *duplicateFunc) Error() string {
 	return "template function " + e.name + " is defined by both " + e.first + " and " + e.second
 }
 
-// Demo is what the app hands each module's demo loader (Module.Demo), which
-// runs after the demo persons and their annual records are in.
+// Demo is what the app hands each module's demo loader (Module.Demo), in the
+// order of the module list: the registry's first makes the demo persons.
 type Demo struct {
 	Out  io.Writer
 	Year int
+	// N and Seed are how many demo persons the registry makes, and from
+	// which seed (the same seed makes the same persons).
+	N    int
+	Seed int64
 	// Persons lists demo persons' ids (see PersonFilter).
 	Persons func(ctx context.Context, f PersonFilter) ([]int64, error)
 	// Accounts are demo accounts a module asks for (the app creates them,
@@ -130,5 +134,5 @@ type PersonFilter struct {
 // Account is a demo account a module needs.
 type Account struct {
 	Username, Name, Role, OrgUnit string
-	EmployerID                    int64
+	PersonID, EmployerID          int64
 }
