@@ -50,41 +50,13 @@ func PersonColumns() []Column {
 	}
 }
 
-// annualBool lists the yes/no fields of the annual record.
-var annualBools = []struct{ field, zh, en string }{
-	{"college_graduate", "应届大学毕业生", "Graduated from college this year"},
-	{"school_enrolled", "义务教育在学", "In compulsory education"},
-	{"rehab_need", "康复需求", "Needs rehabilitation"},
-	{"rehab_received", "已获康复服务", "Received rehabilitation"},
-	{"device_need", "辅具需求", "Needs an assistive device"},
-	{"device_received", "已适配辅具", "Received an assistive device"},
-	{"pension_insured", "参加养老保险", "Has pension insurance"},
-	{"medical_insured", "参加医疗保险", "Has medical insurance"},
-	{"culture_sports", "参加文体活动", "Took part in culture or sports"},
-	{"living_subsidy_received", "领取生活补贴", "Receives the living subsidy"},
-	{"care_subsidy_received", "领取护理补贴", "Receives the care subsidy"},
-}
-
-// AnnualColumns are the columns of annual-record files (DOMAIN.md §6).
+// AnnualColumns are the columns of annual-record files (DOMAIN.md §6): the ID
+// number, then the fields of AnnualFields.
 func AnnualColumns() []Column {
-	cols := []Column{
-		{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X", DescZh: "18位居民身份证号", DescEn: "18-character resident ID number"},
-		{Field: "employment", Zh: "就业状况", En: "employment", Required: true, Choices: Employments, Example: "employed",
-			DescZh: "employed 就业，unemployed 失业（有能力且求职），unable 无劳动能力，not_seeking 未求职，student 在校，retired 退休",
-			DescEn: "employed, unemployed (able and seeking), unable, not_seeking, student, retired"},
+	cols := []Column{annualIDColumn}
+	for _, f := range AnnualFields {
+		cols = append(cols, f.Column)
 	}
-	for _, b := range annualBools {
-		cols = append(cols, Column{Field: b.field, Zh: b.zh, En: b.field, Choices: []string{"是", "否"}, Example: "否",
-			DescZh: "是/否（也可填 true/false、1/0、Y/N）", DescEn: b.en + ": yes/no (是/否, true/false, 1/0, Y/N)"})
-	}
-	cols = append(cols,
-		Column{Field: "economic_status", Zh: "经济状况", En: "economic_status", Choices: EconomicStatuses, Example: "normal",
-			DescZh: "normal 一般，dibao 低保，near_dibao 低保边缘，tekun 特困", DescEn: "normal, dibao, near_dibao or tekun"},
-		Column{Field: "household_income_per_capita", Zh: "家庭人均收入", En: "household_income_per_capita", Example: "36000",
-			DescZh: "元/年，整数；不详可留空", DescEn: "Yuan per year, whole number; leave empty when unknown"},
-		Column{Field: "orgunit", Zh: "所属村居", En: "orgunit", Example: "310114102201",
-			DescZh: "调查时所在村居代码；留空则取登记的村居", DescEn: "Village code at the time of the survey; empty means the registered one"},
-	)
 	return cols
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"sunshine/internal/audit"
 )
@@ -138,9 +139,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	if err := sink.Write(Headers(AnnualColumns())); err != nil {
 		return 0, err
 	}
-	q := `SELECT p.id_enc, p.id_masked, a.employment, a.college_graduate, a.school_enrolled, a.rehab_need, a.rehab_received, a.device_need,
-		a.device_received, a.pension_insured, a.medical_insured, a.culture_sports, a.living_subsidy_received, a.care_subsidy_received,
-		a.economic_status, a.household_income_per_capita, a.orgunit, p.id
+	q := `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `
 		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
 	rows, err := s.db.Query(ctx, q, append([]any{year}, args...)...)
 	if err != nil {
@@ -151,12 +150,9 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	var entries []audit.Entry
 	for rows.Next() {
 		var idEnc []byte
-		var masked, employment, econ, unit string
-		var b [11]bool
-		var income *int64
-		var pid int64
-		if err := rows.Scan(&idEnc, &masked, &employment, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10],
-			&econ, &income, &unit, &pid); err != nil {
+		var masked string
+		var a Annual
+		if err := rows.Scan(append([]any{&idEnc, &masked, &a.PersonID}, annualTargets(&a)...)...); err != nil {
 			return n, fmt.Errorf("export annual records: %w", err)
 		}
 		id := masked
@@ -165,20 +161,15 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 				return n, err
 			}
 		}
-		cells := []string{id, employment}
-		for _, v := range b {
-			cells = append(cells, yesNo(v))
+		cells := []string{id}
+		for _, f := range AnnualFields {
+			cells = append(cells, f.cellText(&a))
 		}
-		inc := ""
-		if income != nil {
-			inc = strconv.FormatInt(*income, 10)
-		}
-		cells = append(cells, econ, inc, unit)
 		if err := sink.Write(cells); err != nil {
 			return n, err
 		}
 		n++
-		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(pid, 10), unit))
+		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit))
 		if len(entries) == exportAuditBatch {
 			if err := s.log.Record(ctx, entries...); err != nil {
 				return n, err

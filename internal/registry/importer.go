@@ -844,45 +844,19 @@ func sameAnnual(a, b Annual) bool {
 	return a == b
 }
 
+// parseAnnualRow reads the cells of a row into a, each by its field of
+// AnnualFields (the ID number is read already).
 func (im *importer) parseAnnualRow(w *rowWork, a *Annual) {
-	bools := map[string]*bool{"college_graduate": &a.CollegeGraduate, "school_enrolled": &a.SchoolEnrolled, "rehab_need": &a.RehabNeed,
-		"rehab_received": &a.RehabReceived, "device_need": &a.DeviceNeed, "device_received": &a.DeviceReceived,
-		"pension_insured": &a.PensionInsured, "medical_insured": &a.MedicalInsured, "culture_sports": &a.CultureSports,
-		"living_subsidy_received": &a.LivingSubsidyReceived, "care_subsidy_received": &a.CareSubsidyReceived}
-	for i, f := range im.fields {
-		if f == "" || i >= len(w.cells) {
+	for i, name := range im.fields {
+		if name == "" || i >= len(w.cells) {
 			continue
 		}
-		v := strings.TrimSpace(w.cells[i])
-		if dst, ok := bools[f]; ok {
-			b, ok := ParseBool(v)
-			if !ok {
-				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("应填“是”或“否”："+v, "Use yes or no (是/否): "+v)))
-			}
-			*dst = b
+		f, ok := annualField(name)
+		if !ok {
 			continue
 		}
-		switch f {
-		case "employment":
-			a.Employment = enumValue(f, v)
-		case "economic_status":
-			a.EconomicStatus = enumValue(f, v)
-		case "orgunit":
-			if v != "" {
-				a.OrgUnit = v
-			}
-		case "household_income_per_capita":
-			if v == "" {
-				a.HouseholdIncomePerCapita = nil
-				continue
-			}
-			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
-			if err != nil {
-				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("家庭人均收入应为数字（元/年）："+v, "Household income per capita must be a number (yuan per year): "+v)))
-				continue
-			}
-			x := int64(n + 0.5)
-			a.HouseholdIncomePerCapita = &x
+		if e := f.readCell(a, strings.TrimSpace(w.cells[i])); e != nil {
+			w.errs = append(w.errs, *e)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func TemplateFuncs() template.FuncMap {
 		"econs":          func() []string { return EconomicStatuses },
 		"statuses":       func() []string { return Statuses },
 		"employments":    func() []string { return Employments },
-		"annualBools":    annualBoolLabels,
+		"annualBools":    annualBoolFields,
 		"componentsText": formatComponents,
 		"actionName":     ActionName,
 		"field": func(p *web.Page, name, label, value, hint, autocomplete string) fieldView {
@@ -54,13 +54,13 @@ func TemplateFuncs() template.FuncMap {
 	}
 }
 
-// boolLabel is one yes/no question of the annual form.
-type boolLabel struct{ Field, Zh, En string }
-
-func annualBoolLabels() []boolLabel {
-	out := make([]boolLabel, len(annualBools))
-	for i, b := range annualBools {
-		out[i] = boolLabel{Field: b.field, Zh: b.zh, En: b.en}
+// annualBoolFields are the yes/no fields of the annual form, in order.
+func annualBoolFields() []AnnualField {
+	var out []AnnualField
+	for _, f := range AnnualFields {
+		if f.YesNo {
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -390,11 +390,13 @@ type annualData struct {
 	Checked map[string]bool
 }
 
+// flags tells which yes/no fields of a are ticked.
 func (a *Annual) flags() map[string]bool {
-	return map[string]bool{"college_graduate": a.CollegeGraduate, "school_enrolled": a.SchoolEnrolled, "rehab_need": a.RehabNeed,
-		"rehab_received": a.RehabReceived, "device_need": a.DeviceNeed, "device_received": a.DeviceReceived,
-		"pension_insured": a.PensionInsured, "medical_insured": a.MedicalInsured, "culture_sports": a.CultureSports,
-		"living_subsidy_received": a.LivingSubsidyReceived, "care_subsidy_received": a.CareSubsidyReceived}
+	out := map[string]bool{}
+	for _, f := range annualBoolFields() {
+		out[f.Field] = *f.value(a).(*bool)
+	}
+	return out
 }
 
 func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d annualData, formErr error) error {
@@ -450,24 +452,20 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 		return err
 	}
 	_ = r.ParseForm()
-	on := func(k string) bool { return r.PostForm.Get(k) == "1" }
-	a := Annual{Year: year, Employment: r.PostFormValue("employment"), EconomicStatus: r.PostFormValue("economic_status"),
-		CollegeGraduate: on("college_graduate"), SchoolEnrolled: on("school_enrolled"), RehabNeed: on("rehab_need"), RehabReceived: on("rehab_received"),
-		DeviceNeed: on("device_need"), DeviceReceived: on("device_received"), PensionInsured: on("pension_insured"), MedicalInsured: on("medical_insured"),
-		CultureSports: on("culture_sports"), LivingSubsidyReceived: on("living_subsidy_received"), CareSubsidyReceived: on("care_subsidy_received"),
-		Version: atoiDefault(r.PostFormValue("version"))}
-	var incomeErr error
-	if v := strings.TrimSpace(r.PostFormValue("household_income_per_capita")); v != "" {
-		n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
-		if err != nil {
-			incomeErr = apperr.Validation(apperr.Field("household_income_per_capita", "invalid", "家庭人均收入应为整数（元/年）。", "Household income per capita must be a whole number of yuan per year."))
+	a := Annual{Year: year, Version: atoiDefault(r.PostFormValue("version"))}
+	var formErrs []apperr.FieldError
+	for _, f := range AnnualFields {
+		if f.noForm {
+			continue
 		}
-		a.HouseholdIncomePerCapita = &n
+		if e := f.readForm(&a, r.PostForm.Get(f.Field)); e != nil {
+			formErrs = append(formErrs, *e)
+		}
 	}
-	if incomeErr == nil {
+	if len(formErrs) == 0 {
 		_, _, err = pg.Store.PutAnnual(r.Context(), c, id, a)
 	} else {
-		err = incomeErr
+		err = apperr.Validation(formErrs...)
 	}
 	if err != nil {
 		return pg.annualPage(w, r, p, http.StatusUnprocessableEntity, annualData{Person: person, Year: year, Annual: a, Exists: a.Version > 0}, err)

@@ -612,20 +612,15 @@ func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64,
 	return s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
 }
 
-const annualCols = `person_id, year, orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received, device_need,
-	device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received, care_subsidy_received,
-	household_income_per_capita, version, updated_at, updated_by`
+// annualCols are the columns of a whole annual record: the key, the fields
+// of AnnualFields, and the record's version and last change.
+var annualCols = "person_id, year, " + strings.Join(annualColumns(""), ", ") + ", version, updated_at, updated_by"
 
 func scanAnnual(sc interface{ Scan(...any) error }) (Annual, error) {
 	var a Annual
-	var income sql.NullInt64
 	var updated int64
-	err := sc.Scan(&a.PersonID, &a.Year, &a.OrgUnit, &a.Employment, &a.CollegeGraduate, &a.SchoolEnrolled, &a.RehabNeed, &a.RehabReceived,
-		&a.DeviceNeed, &a.DeviceReceived, &a.PensionInsured, &a.MedicalInsured, &a.CultureSports, &a.EconomicStatus,
-		&a.LivingSubsidyReceived, &a.CareSubsidyReceived, &income, &a.Version, &updated, &a.UpdatedBy)
-	if income.Valid {
-		a.HouseholdIncomePerCapita = &income.Int64
-	}
+	dest := append([]any{&a.PersonID, &a.Year}, annualTargets(&a)...)
+	err := sc.Scan(append(dest, &a.Version, &updated, &a.UpdatedBy)...)
 	a.UpdatedAt = db.FromMillis(updated)
 	return a, err
 }
@@ -730,19 +725,9 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 	case a.Version != 0 && a.Version != cur:
 		return false, apperr.ErrStale()
 	}
-	var income any
-	if a.HouseholdIncomePerCapita != nil {
-		income = *a.HouseholdIncomePerCapita
-	}
-	vals := []any{a.OrgUnit, a.Employment, a.CollegeGraduate, a.SchoolEnrolled, a.RehabNeed, a.RehabReceived, a.DeviceNeed,
-		a.DeviceReceived, a.PensionInsured, a.MedicalInsured, a.CultureSports, a.EconomicStatus, a.LivingSubsidyReceived,
-		a.CareSubsidyReceived, income, db.Millis(tx.Now), by}
+	vals := append(annualValues(&a), db.Millis(tx.Now), by, a.PersonID, a.Year)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := tx.Exec(ctx, `INSERT INTO annual_records (orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received,
-			device_need, device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received,
-			care_subsidy_received, household_income_per_capita, updated_at, updated_by, person_id, year, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-			ON CONFLICT (person_id, year) DO NOTHING`, append(vals, a.PersonID, a.Year)...)
+		res, err := tx.Exec(ctx, annualInsertSQL, vals...)
 		if err != nil {
 			return false, fmt.Errorf("insert annual record: %w", err)
 		}
@@ -756,12 +741,18 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 			return false, apperr.ErrStale()
 		}
 	}
-	_, err = tx.Exec(ctx, `UPDATE annual_records SET orgunit = ?, employment = ?, college_graduate = ?, school_enrolled = ?, rehab_need = ?,
-		rehab_received = ?, device_need = ?, device_received = ?, pension_insured = ?, medical_insured = ?, culture_sports = ?,
-		economic_status = ?, living_subsidy_received = ?, care_subsidy_received = ?, household_income_per_capita = ?, updated_at = ?,
-		updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`, append(vals, a.PersonID, a.Year)...)
+	_, err = tx.Exec(ctx, annualUpdateSQL, vals...)
 	if err != nil {
 		return false, fmt.Errorf("update annual record: %w", err)
 	}
 	return false, nil
 }
+
+// annualInsertSQL makes an annual record from annualValues, then updated_at,
+// updated_by, person_id and year; nothing when the record exists already.
+var annualInsertSQL = `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, updated_at, updated_by, person_id, year, version)
+	VALUES (` + placeholders(len(AnnualFields)+4) + `, 1) ON CONFLICT (person_id, year) DO NOTHING`
+
+// annualUpdateSQL replaces an annual record with the values of annualInsertSQL.
+var annualUpdateSQL = `UPDATE annual_records SET ` + strings.Join(annualColumns(""), " = ?, ") + ` = ?, updated_at = ?,
+	updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`
