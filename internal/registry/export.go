@@ -139,9 +139,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	if err := sink.Write(Headers(AnnualColumns())); err != nil {
 		return 0, err
 	}
-	q := `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `
-		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
-	rows, err := s.db.Query(ctx, q, append([]any{year}, args...)...)
+	rows, err := s.db.Query(ctx, annualExportSQL(where), append([]any{year}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("export annual records: %w", err)
 	}
@@ -184,4 +182,11 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 		return n, err
 	}
 	return n, s.exportSummary(ctx, c, "annual", orgunit, n)
+}
+
+// annualExportSQL reads the annual records of a year (the first argument) and
+// the persons' ID numbers, for the rows that also meet where.
+func annualExportSQL(where string) string {
+	return `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `
+		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
 }

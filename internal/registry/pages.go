@@ -42,6 +42,7 @@ func TemplateFuncs() template.FuncMap {
 		"statuses":       func() []string { return Statuses },
 		"employments":    func() []string { return Employments },
 		"annualBools":    annualBoolFields,
+		"annualLabel":    annualLabel,
 		"componentsText": formatComponents,
 		"actionName":     ActionName,
 		"field": func(p *web.Page, name, label, value, hint, autocomplete string) fieldView {
@@ -388,6 +389,15 @@ type annualData struct {
 	Exists  bool
 	Saved   bool
 	Checked map[string]bool
+}
+
+// annualLabel is the form label of the annual field named name, in lang.
+func annualLabel(name, lang string) string {
+	f, ok := annualField(name)
+	if !ok {
+		return name
+	}
+	return apperr.T(f.LabelZh, f.LabelEn).In(lang)
 }
 
 // flags tells which yes/no fields of a are ticked.

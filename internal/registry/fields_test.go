@@ -1,0 +1,128 @@
+package registry
+
+import (
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// annualMeta are the JSON keys of Annual that are no field of the table: the
+// record's key and its bookkeeping.
+var annualMeta = []string{"person_id", "year", "version", "updated_at", "updated_by"}
+
+// TestAnnualFieldsCoverAnnual: every JSON key of Annual but the key and the
+// bookkeeping has exactly one entry in AnnualFields, and each entry's value
+// points at the struct field of that JSON key. So a field added to Annual
+// without its entry (or an entry pointing at the wrong field) fails here.
+func TestAnnualFieldsCoverAnnual(t *testing.T) {
+	var keys []string
+	rt := reflect.TypeFor[Annual]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if !slices.Contains(annualMeta, name) {
+			keys = append(keys, name)
+		}
+	}
+	var names []string
+	for _, f := range AnnualFields {
+		names = append(names, f.Field)
+	}
+	slices.Sort(keys)
+	sorted := slices.Sorted(slices.Values(names))
+	if !slices.Equal(keys, sorted) {
+		t.Fatalf("JSON keys of Annual %v, fields of AnnualFields %v", keys, sorted)
+	}
+	if len(slices.Compact(sorted)) != len(names) {
+		t.Fatalf("a field is named twice: %v", names)
+	}
+	for i, f := range AnnualFields {
+		var a Annual
+		var want any
+		switch p := f.value(&a).(type) {
+		case *bool:
+			*p, want = true, true
+		case *string:
+			*p = "v-" + f.Field
+			want = *p
+		case **int64:
+			n := int64(1000 + i)
+			*p, want = &n, float64(n)
+		default:
+			t.Fatalf("%s: value of unknown kind %T", f.Field, p)
+		}
+		b, _ := json.Marshal(a)
+		var got map[string]any
+		_ = json.Unmarshal(b, &got)
+		if got[f.Field] != want {
+			t.Errorf("%s: set through the table, the JSON key %q is %v, want %v", f.Field, f.Field, got[f.Field], want)
+		}
+	}
+}
+
+// TestAnnualFieldEverywhere: each field of the table is a column of the
+// import template and the export header (Chinese and English headers read
+// back to it), a column of every SQL statement on annual_records, and a
+// yes/no field is a box of the form that is read from files, forms and
+// written to exports.
+func TestAnnualFieldEverywhere(t *testing.T) {
+	cols := AnnualColumns()
+	header := Headers(cols)
+	if cols[0].Field != "id_number" || len(cols) != len(AnnualFields)+1 {
+		t.Fatalf("annual columns: %v", header)
+	}
+	sqls := map[string]string{"select": annualCols, "insert": annualInsertSQL, "update": annualUpdateSQL, "export": annualExportSQL("1 = 1")}
+	if n := strings.Count(annualInsertSQL, "?"); n != len(AnnualFields)+4 {
+		t.Errorf("insert has %d placeholders for %d fields", n, len(AnnualFields))
+	}
+	if n := strings.Count(annualUpdateSQL, "?"); n != len(AnnualFields)+4 {
+		t.Errorf("update has %d placeholders for %d fields", n, len(AnnualFields))
+	}
+	boxes := annualBoolFields()
+	for i, f := range AnnualFields {
+		if cols[i+1].Field != f.Field || header[i+1] != f.Zh {
+			t.Errorf("%s: column %d is %s (%s)", f.Field, i+1, cols[i+1].Field, header[i+1])
+		}
+		for _, h := range []string{f.Zh, f.En, f.Field} {
+			if got, _, _ := headerMap([]string{h}, cols); got[0] != f.Field {
+				t.Errorf("%s: the header %q reads as %q", f.Field, h, got[0])
+			}
+		}
+		col := regexp.MustCompile(`(^|[ ,.(])` + f.Field + `($|[ ,)=])`)
+		for what, s := range sqls {
+			if !col.MatchString(s) {
+				t.Errorf("%s: not a column of the %s SQL: %s", f.Field, what, s)
+			}
+		}
+		if f.LabelZh == "" || f.LabelEn == "" || annualLabel(f.Field, "en") != f.LabelEn || annualLabel(f.Field, "zh") != f.LabelZh {
+			t.Errorf("%s: labels %q %q", f.Field, f.LabelZh, f.LabelEn)
+		}
+		if !f.YesNo {
+			continue
+		}
+		if !slices.ContainsFunc(boxes, func(b AnnualField) bool { return b.Field == f.Field }) || f.noForm {
+			t.Errorf("%s: no box on the form", f.Field)
+		}
+		var a Annual
+		if e := f.readCell(&a, "是"); e != nil || !a.flags()[f.Field] || f.cellText(&a) != "是" || f.sqlValue(&a) != true {
+			t.Errorf("%s: the cell 是 reads as %v (%v), exports as %q", f.Field, a.flags()[f.Field], e, f.cellText(&a))
+		}
+		if e := f.readCell(&a, "否"); e != nil || a.flags()[f.Field] || f.cellText(&a) != "否" {
+			t.Errorf("%s: the cell 否 reads as %v (%v)", f.Field, a.flags()[f.Field], e)
+		}
+		if e := f.readCell(&a, "maybe"); e == nil || e.Field != f.Field {
+			t.Errorf("%s: a bad cell gives %v", f.Field, e)
+		}
+		if e := f.readForm(&a, "1"); e != nil || !a.flags()[f.Field] {
+			t.Errorf("%s: a ticked box reads as %v", f.Field, a.flags()[f.Field])
+		}
+		// Only this field changed.
+		for k, v := range a.flags() {
+			if v && k != f.Field {
+				t.Errorf("%s: setting it set %s too", f.Field, k)
+			}
+		}
+	}
+}
