@@ -112,9 +112,11 @@ func (s scanWithTail) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.
 
 // personCells renders a person in the order of PersonColumns.
 func personCells(in PersonInput) []string {
-	return []string{in.Name, in.IDNumber, in.CertificateNumber, strconv.Itoa(in.Category), strconv.Itoa(in.Grade), in.OrgUnit,
-		in.Phone, in.Address, in.Hukou, in.EconomicStatus, in.GuardianName, in.GuardianPhone, in.CertificateIssued, in.Status,
-		in.Household, formatComponents(in.Components)}
+	out := make([]string, len(PersonFields))
+	for i, f := range PersonFields {
+		out[i] = f.cellText(&in)
+	}
+	return out
 }
 
 func yesNo(b bool) string {

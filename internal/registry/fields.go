@@ -249,3 +249,198 @@ func annualTargets(a *Annual) []any {
 	}
 	return out
 }
+
+// PersonField is one field of a person (PersonInput), described once: its
+// Column.Field is the JSON key of PersonInput, the name of the form's input
+// and the English header of person files; the rest of Column is the Chinese
+// header and the help of the import template. The import, the export, the
+// person form and its changes are driven by PersonFields; the checks of a
+// person stay in ValidatePerson, which needs several fields together.
+type PersonField struct {
+	Column
+	// value points at the field in a person: a *string, *int or *[]int.
+	value func(in *PersonInput) any
+	// cell reads a file cell (trimmed) into in; nil sets text as it is
+	// (enum: through enumValue).
+	cell func(in *PersonInput, v string) *apperr.FieldError
+	enum bool
+	// form reads the posted value into in; nil sets text as it is and
+	// numbers when they are numbers.
+	form func(in *PersonInput, v string)
+	// Secret fields are stored encrypted and shown masked; the edit form
+	// shows them empty and changes them only when something is typed in.
+	Secret bool
+}
+
+func personText(c Column, value func(in *PersonInput) *string) PersonField {
+	return PersonField{Column: c, value: func(in *PersonInput) any { return value(in) }}
+}
+
+func personEnum(c Column, value func(in *PersonInput) *string) PersonField {
+	f := personText(c, value)
+	f.enum = true
+	return f
+}
+
+func personSecret(c Column, value func(in *PersonInput) *string) PersonField {
+	f := personText(c, value)
+	f.Secret = true
+	return f
+}
+
+// PersonFields are the fields of a person, in the order of the columns of
+// person files (CONTRACT.md, then household and components).
+var PersonFields = []PersonField{
+	personText(Column{Field: "name", Zh: "姓名", En: "name", Required: true, Example: "张三", DescZh: "残疾人姓名", DescEn: "Full name"},
+		func(in *PersonInput) *string { return &in.Name }),
+	personSecret(Column{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
+		DescZh: "18位居民身份证号（旧15位号码自动升位）", DescEn: "18-character resident ID number (legacy 15-digit numbers are converted)"},
+		func(in *PersonInput) *string { return &in.IDNumber }),
+	personSecret(Column{Field: "certificate_number", Zh: "残疾证号", En: "certificate_number", Example: "11010519491231002X42",
+		DescZh: "身份证号+类别+等级，补发证加 B1、B2…", DescEn: "ID number + category digit + grade digit, plus B1, B2… for reissues"},
+		func(in *PersonInput) *string { return &in.CertificateNumber }),
+	{Column: Column{Field: "category", Zh: "残疾类别", En: "category", Required: true, Choices: []string{"1", "2", "3", "4", "5", "6", "7"}, Example: "4",
+		DescZh: "1视力 2听力 3言语 4肢体 5智力 6精神 7多重；也可填中文或英文名称", DescEn: "1 visual, 2 hearing, 3 speech, 4 physical, 5 intellectual, 6 mental, 7 multiple; names accepted too"},
+		value: func(in *PersonInput) any { return &in.Category },
+		cell: func(in *PersonInput, v string) *apperr.FieldError {
+			n, ok := ParseCategory(v)
+			if !ok {
+				e := cellError("category", "invalid", apperr.T("无法识别的残疾类别："+v+"（应为1至7或类别名称）", "Unknown category: "+v+" (use 1 to 7 or the category's name)"))
+				return &e
+			}
+			in.Category = n
+			return nil
+		}},
+	{Column: Column{Field: "grade", Zh: "残疾等级", En: "grade", Required: true, Choices: []string{"1", "2", "3", "4"}, Example: "2",
+		DescZh: "1至4级（一级最重）", DescEn: "1 to 4 (1 is the most severe)"},
+		value: func(in *PersonInput) any { return &in.Grade },
+		cell: func(in *PersonInput, v string) *apperr.FieldError {
+			n, ok := ParseGrade(v)
+			if !ok {
+				e := cellError("grade", "invalid", apperr.T("无法识别的残疾等级："+v+"（应为1至4）", "Unknown grade: "+v+" (use 1 to 4)"))
+				return &e
+			}
+			in.Grade = n
+			return nil
+		}},
+	{Column: Column{Field: "orgunit", Zh: "所属村居", En: "orgunit", Required: true, Example: "310114102201",
+		DescZh: "村（居）委会的12位代码", DescEn: "12-digit code of the village or residential committee"},
+		value: func(in *PersonInput) any { return &in.OrgUnit },
+		form:  func(in *PersonInput, v string) { in.OrgUnit = strings.TrimSpace(v) }},
+	personSecret(Column{Field: "phone", Zh: "联系电话", En: "phone", Example: "13812345678", DescZh: "手机号或带区号的固定电话", DescEn: "Mobile, or landline with area code"},
+		func(in *PersonInput) *string { return &in.Phone }),
+	personText(Column{Field: "address", Zh: "住址", En: "address", Example: "南翔镇民主街12号", DescZh: "现住址", DescEn: "Current address"},
+		func(in *PersonInput) *string { return &in.Address }),
+	personEnum(Column{Field: "hukou", Zh: "户籍", En: "hukou", Choices: Hukous, Example: "local", DescZh: "local 本地户籍，nonlocal 外地户籍", DescEn: "local or nonlocal household registration"},
+		func(in *PersonInput) *string { return &in.Hukou }),
+	personEnum(Column{Field: "economic_status", Zh: "经济状况", En: "economic_status", Choices: EconomicStatuses, Example: "normal",
+		DescZh: "normal 一般，dibao 低保，near_dibao 低保边缘，tekun 特困", DescEn: "normal, dibao (minimum living allowance), near_dibao, tekun (extreme poverty)"},
+		func(in *PersonInput) *string { return &in.EconomicStatus }),
+	personText(Column{Field: "guardian_name", Zh: "监护人", En: "guardian_name", DescZh: "监护人姓名", DescEn: "Guardian's name"},
+		func(in *PersonInput) *string { return &in.GuardianName }),
+	personSecret(Column{Field: "guardian_phone", Zh: "监护人电话", En: "guardian_phone", DescZh: "监护人联系电话", DescEn: "Guardian's phone"},
+		func(in *PersonInput) *string { return &in.GuardianPhone }),
+	{Column: Column{Field: "certificate_issued", Zh: "发证日期", En: "certificate_issued", Example: "2020-05-01", DescZh: "YYYY-MM-DD", DescEn: "YYYY-MM-DD"},
+		value: func(in *PersonInput) any { return &in.CertificateIssued },
+		cell: func(in *PersonInput, v string) *apperr.FieldError {
+			in.CertificateIssued = normDate(v)
+			return nil
+		}},
+	personEnum(Column{Field: "status", Zh: "状态", En: "status", Choices: Statuses, Example: "active",
+		DescZh: "active 在册，moved_out 迁出，deceased 死亡，cancelled 注销", DescEn: "active, moved_out, deceased or cancelled"},
+		func(in *PersonInput) *string { return &in.Status }),
+	personText(Column{Field: "household", Zh: "户号", En: "household", DescZh: "同户成员填写相同户号", DescEn: "Household number, the same for members of one household"},
+		func(in *PersonInput) *string { return &in.Household }),
+	{Column: Column{Field: "components", Zh: "多重残疾类别", En: "components", Example: "",
+		DescZh: "仅多重残疾填写，如 1,4", DescEn: "Only for multiple disability, e.g. 1,4"},
+		value: func(in *PersonInput) any { return &in.Components },
+		cell: func(in *PersonInput, v string) *apperr.FieldError {
+			comps, ok := parseComponentsCell(v)
+			if !ok {
+				e := cellError("components", "invalid", apperr.T("多重残疾类别应写成如 1,4", "Write the components like 1,4"))
+				return &e
+			}
+			in.Components = comps
+			return nil
+		},
+		form: func(in *PersonInput, v string) {
+			if comps, ok := parseComponentsCell(v); ok {
+				in.Components = comps
+			}
+		}},
+}
+
+// readCell reads a file cell (trimmed) into in.
+func (f PersonField) readCell(in *PersonInput, v string) *apperr.FieldError {
+	if f.cell != nil {
+		return f.cell(in, v)
+	}
+	if p, ok := f.value(in).(*string); ok {
+		*p = v
+		if f.enum {
+			*p = enumValue(f.Field, v)
+		}
+	}
+	return nil
+}
+
+// readForm reads the posted value into in.
+func (f PersonField) readForm(in *PersonInput, v string) {
+	if f.form != nil {
+		f.form(in, v)
+		return
+	}
+	switch p := f.value(in).(type) {
+	case *string:
+		*p = v
+	case *int:
+		*p, _ = strconv.Atoi(v)
+	}
+}
+
+// copyFrom sets the field of in to its value in old.
+func (f PersonField) copyFrom(in *PersonInput, old *PersonInput) {
+	switch p := f.value(in).(type) {
+	case *string:
+		*p = *f.value(old).(*string)
+	case *int:
+		*p = *f.value(old).(*int)
+	case *[]int:
+		*p = *f.value(old).(*[]int)
+	}
+}
+
+// cellText is the field written to an export cell, or given to a change.
+func (f PersonField) cellText(in *PersonInput) string {
+	switch p := f.value(in).(type) {
+	case *string:
+		return *p
+	case *int:
+		return strconv.Itoa(*p)
+	case *[]int:
+		return formatComponents(*p)
+	}
+	panic("registry: person field " + f.Field + " has a value of unknown kind")
+}
+
+// jsonValue is the field's value as the API takes it.
+func (f PersonField) jsonValue(in *PersonInput) any {
+	switch p := f.value(in).(type) {
+	case *string:
+		return *p
+	case *int:
+		return *p
+	case *[]int:
+		return *p
+	}
+	return nil
+}
+
+// personFieldIndex finds a field of PersonFields by name.
+var personFieldIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range PersonFields {
+		m[f.Field] = i
+	}
+	return m
+}()

@@ -294,15 +294,9 @@ func (pg *Pages) showForm(w http.ResponseWriter, r *http.Request, p *web.Princip
 
 // formInput reads the person form.
 func formInput(r *http.Request) (PersonInput, []string) {
-	in := PersonInput{Name: r.PostFormValue("name"), IDNumber: r.PostFormValue("id_number"), CertificateNumber: r.PostFormValue("certificate_number"),
-		OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit")), Household: r.PostFormValue("household"), Phone: r.PostFormValue("phone"),
-		Address: r.PostFormValue("address"), Hukou: r.PostFormValue("hukou"), EconomicStatus: r.PostFormValue("economic_status"),
-		GuardianName: r.PostFormValue("guardian_name"), GuardianPhone: r.PostFormValue("guardian_phone"),
-		CertificateIssued: r.PostFormValue("certificate_issued"), Status: r.PostFormValue("status")}
-	in.Category, _ = strconv.Atoi(r.PostFormValue("category"))
-	in.Grade, _ = strconv.Atoi(r.PostFormValue("grade"))
-	if comps, ok := parseComponentsCell(r.PostFormValue("components")); ok {
-		in.Components = comps
+	var in PersonInput
+	for _, f := range PersonFields {
+		f.readForm(&in, r.PostFormValue(f.Field))
 	}
 	var fields []string
 	for k := range r.PostForm {
@@ -348,23 +342,12 @@ func (pg *Pages) edit(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		patch[k] = b
 	}
 	set("version", atoiDefault(r.PostFormValue("version")))
-	set("name", in.Name)
-	set("category", in.Category)
-	set("grade", in.Grade)
-	set("components", in.Components)
-	set("orgunit", in.OrgUnit)
-	set("household", in.Household)
-	set("address", in.Address)
-	set("hukou", in.Hukou)
-	set("economic_status", in.EconomicStatus)
-	set("guardian_name", in.GuardianName)
-	set("certificate_issued", in.CertificateIssued)
-	set("status", in.Status)
-	// Secrets are changed only when typed in (the form shows them empty).
-	for k, v := range map[string]string{"id_number": in.IDNumber, "certificate_number": in.CertificateNumber, "phone": in.Phone, "guardian_phone": in.GuardianPhone} {
-		if strings.TrimSpace(v) != "" {
-			set(k, v)
+	for _, f := range PersonFields {
+		// Secrets are changed only when typed in (the form shows them empty).
+		if f.Secret && strings.TrimSpace(f.cellText(&in)) == "" {
+			continue
 		}
+		set(f.Field, f.jsonValue(&in))
 	}
 	if r.PostFormValue("clear_phone") == "1" {
 		set("phone", "")
