@@ -2,6 +2,8 @@ package registry
 
 import (
 	"encoding/json"
+	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -124,5 +126,94 @@ func TestAnnualFieldEverywhere(t *testing.T) {
 				t.Errorf("%s: setting it set %s too", f.Field, k)
 			}
 		}
+	}
+}
+
+// TestPersonFieldsCoverPersonInput: every JSON key of PersonInput has exactly
+// one entry in PersonFields, whose value points at the struct field of that key.
+func TestPersonFieldsCoverPersonInput(t *testing.T) {
+	var keys, names []string
+	rt := reflect.TypeFor[PersonInput]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	for _, f := range PersonFields {
+		names = append(names, f.Field)
+	}
+	slices.Sort(keys)
+	sorted := slices.Sorted(slices.Values(names))
+	if !slices.Equal(keys, sorted) || len(slices.Compact(slices.Clone(sorted))) != len(names) {
+		t.Fatalf("JSON keys of PersonInput %v, fields of PersonFields %v", keys, sorted)
+	}
+	for i, f := range PersonFields {
+		var in PersonInput
+		var want any
+		switch p := f.value(&in).(type) {
+		case *string:
+			*p = "v-" + f.Field
+			want = *p
+		case *int:
+			*p, want = 10+i, float64(10+i)
+		case *[]int:
+			*p, want = []int{1, i}, []any{float64(1), float64(i)}
+		default:
+			t.Fatalf("%s: value of unknown kind %T", f.Field, p)
+		}
+		b, _ := json.Marshal(in)
+		var got map[string]any
+		_ = json.Unmarshal(b, &got)
+		if !reflect.DeepEqual(got[f.Field], want) {
+			t.Errorf("%s: set through the table, the JSON key is %v, want %v", f.Field, got[f.Field], want)
+		}
+		if !reflect.DeepEqual(f.jsonValue(&in), reflect.ValueOf(f.value(&in)).Elem().Interface()) {
+			t.Errorf("%s: jsonValue %v", f.Field, f.jsonValue(&in))
+		}
+	}
+}
+
+// TestPersonFieldsRoundTrip: a person written as an export row reads back from
+// it as the same person (import), and so does the person form posted with the
+// same values; the columns and the headers come from the same table.
+func TestPersonFieldsRoundTrip(t *testing.T) {
+	p := PersonInput{Name: "张三", IDNumber: "11010519491231002X", CertificateNumber: "11010519491231002X72", Category: 7,
+		Components: []int{1, 4}, Grade: 2, OrgUnit: "310114102201", Household: "H1", Phone: "13812345678", Address: "民主街12号",
+		Hukou: "local", EconomicStatus: "dibao", GuardianName: "李四", GuardianPhone: "13912345678", CertificateIssued: "2020-05-01", Status: "active"}
+	cols := PersonColumns()
+	cells := personCells(p)
+	if len(cols) != len(PersonFields) || len(cells) != len(cols) {
+		t.Fatalf("%d columns, %d fields, %d cells", len(cols), len(PersonFields), len(cells))
+	}
+	var back PersonInput
+	form := url.Values{}
+	for i, f := range PersonFields {
+		if cols[i].Field != f.Field {
+			t.Errorf("column %d is %s, field %s", i, cols[i].Field, f.Field)
+		}
+		for _, h := range []string{f.Zh, f.En} {
+			if got, _, _ := headerMap([]string{h}, cols); got[0] != f.Field {
+				t.Errorf("%s: the header %q reads as %q", f.Field, h, got[0])
+			}
+		}
+		if e := f.readCell(&back, cells[i]); e != nil {
+			t.Errorf("%s: the cell %q: %v", f.Field, cells[i], e)
+		}
+		form.Set(f.Field, cells[i])
+	}
+	if !reflect.DeepEqual(back, p) {
+		t.Errorf("export then import:\n got %+v\nwant %+v", back, p)
+	}
+	r := httptest.NewRequest("POST", "/persons/new", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if got, _ := formInput(r); !reflect.DeepEqual(got, p) {
+		t.Errorf("the form:\n got %+v\nwant %+v", got, p)
+	}
+	// A file without a column keeps the stored value of that field.
+	im := &importer{header: map[string]string{"id_number": "身份证号", "name": "姓名"}}
+	merged := im.mergePerson(PersonInput{IDNumber: "X", Name: "新"}, p)
+	want := p
+	want.IDNumber, want.Name = "X", "新"
+	if !reflect.DeepEqual(merged, want) {
+		t.Errorf("merge:\n got %+v\nwant %+v", merged, want)
 	}
 }
