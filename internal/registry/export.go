@@ -43,12 +43,9 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 	if err := sink.Write(Headers(PersonColumns())); err != nil {
 		return 0, err
 	}
-	cols := fullCols + `, p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+	cols := fullCols
 	if !unmasked {
-		// Do not even decrypt: read the masked forms only.
-		cols = `p.id, p.id_bidx, p.name, NULL, NULL, p.category, p.components, p.grade, p.orgunit, p.household, NULL,
-			p.address, p.hukou, p.economic_status, p.guardian_name, NULL, p.certificate_issued, p.status, p.version, p.id_converted,
-			p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+		cols = maskedCols // do not even decrypt: read the masked forms only
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM persons p WHERE `+where+` ORDER BY p.orgunit, p.id`, args...)
 	if err != nil {
@@ -63,17 +60,11 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 		return err
 	}
 	for rows.Next() {
-		var masked [4]string
-		var st stored
-		var err error
-		st, err = s.scanFull(scanWithTail{rows, []any{&masked[0], &masked[1], &masked[2], &masked[3]}})
+		st, err := s.scanStored(rows, !unmasked)
 		if err != nil {
 			return n, fmt.Errorf("export persons: %w", err)
 		}
 		in := st.in
-		if !unmasked {
-			in.IDNumber, in.CertificateNumber, in.Phone, in.GuardianPhone = masked[0], masked[1], masked[2], masked[3]
-		}
 		if err := sink.Write(personCells(in)); err != nil {
 			return n, err
 		}
@@ -100,15 +91,6 @@ func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit strin
 	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"rows":%d}`, kind, orgunit, n)
 	return s.log.Record(ctx, e)
 }
-
-// scanWithTail scans the leading columns into scanFull's targets and the
-// trailing ones into tail.
-type scanWithTail struct {
-	sc   interface{ Scan(...any) error }
-	tail []any
-}
-
-func (s scanWithTail) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.tail...)...) }
 
 // personCells renders a person in the order of PersonColumns.
 func personCells(in PersonInput) []string {

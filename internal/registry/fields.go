@@ -269,7 +269,12 @@ type PersonField struct {
 	form func(in *PersonInput, v string)
 	// Secret fields are stored encrypted and shown masked; the edit form
 	// shows them empty and changes them only when something is typed in.
-	Secret bool
+	// Their columns are stem_enc and stem_masked (mask makes the masked
+	// form), and for an indexed one stem_bidx, the blind index to find it by.
+	Secret  bool
+	stem    string
+	mask    func(string) string
+	indexed bool
 }
 
 func personText(c Column, value func(in *PersonInput) *string) PersonField {
@@ -282,9 +287,15 @@ func personEnum(c Column, value func(in *PersonInput) *string) PersonField {
 	return f
 }
 
-func personSecret(c Column, value func(in *PersonInput) *string) PersonField {
+func personSecret(c Column, stem string, mask func(string) string, value func(in *PersonInput) *string) PersonField {
 	f := personText(c, value)
-	f.Secret = true
+	f.Secret, f.stem, f.mask = true, stem, mask
+	return f
+}
+
+// searchable makes a secret field found by its blind index.
+func searchable(f PersonField) PersonField {
+	f.indexed = true
 	return f
 }
 
@@ -293,12 +304,12 @@ func personSecret(c Column, value func(in *PersonInput) *string) PersonField {
 var PersonFields = []PersonField{
 	personText(Column{Field: "name", Zh: "姓名", En: "name", Required: true, Example: "张三", DescZh: "残疾人姓名", DescEn: "Full name"},
 		func(in *PersonInput) *string { return &in.Name }),
-	personSecret(Column{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
+	searchable(personSecret(Column{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
 		DescZh: "18位居民身份证号（旧15位号码自动升位）", DescEn: "18-character resident ID number (legacy 15-digit numbers are converted)"},
-		func(in *PersonInput) *string { return &in.IDNumber }),
+		"id", MaskID, func(in *PersonInput) *string { return &in.IDNumber })),
 	personSecret(Column{Field: "certificate_number", Zh: "残疾证号", En: "certificate_number", Example: "11010519491231002X42",
 		DescZh: "身份证号+类别+等级，补发证加 B1、B2…", DescEn: "ID number + category digit + grade digit, plus B1, B2… for reissues"},
-		func(in *PersonInput) *string { return &in.CertificateNumber }),
+		"cert", MaskCertificate, func(in *PersonInput) *string { return &in.CertificateNumber }),
 	{Column: Column{Field: "category", Zh: "残疾类别", En: "category", Required: true, Choices: []string{"1", "2", "3", "4", "5", "6", "7"}, Example: "4",
 		DescZh: "1视力 2听力 3言语 4肢体 5智力 6精神 7多重；也可填中文或英文名称", DescEn: "1 visual, 2 hearing, 3 speech, 4 physical, 5 intellectual, 6 mental, 7 multiple; names accepted too"},
 		value: func(in *PersonInput) any { return &in.Category },
@@ -328,7 +339,7 @@ var PersonFields = []PersonField{
 		value: func(in *PersonInput) any { return &in.OrgUnit },
 		form:  func(in *PersonInput, v string) { in.OrgUnit = strings.TrimSpace(v) }},
 	personSecret(Column{Field: "phone", Zh: "联系电话", En: "phone", Example: "13812345678", DescZh: "手机号或带区号的固定电话", DescEn: "Mobile, or landline with area code"},
-		func(in *PersonInput) *string { return &in.Phone }),
+		"phone", MaskPhone, func(in *PersonInput) *string { return &in.Phone }),
 	personText(Column{Field: "address", Zh: "住址", En: "address", Example: "南翔镇民主街12号", DescZh: "现住址", DescEn: "Current address"},
 		func(in *PersonInput) *string { return &in.Address }),
 	personEnum(Column{Field: "hukou", Zh: "户籍", En: "hukou", Choices: Hukous, Example: "local", DescZh: "local 本地户籍，nonlocal 外地户籍", DescEn: "local or nonlocal household registration"},
@@ -339,7 +350,7 @@ var PersonFields = []PersonField{
 	personText(Column{Field: "guardian_name", Zh: "监护人", En: "guardian_name", DescZh: "监护人姓名", DescEn: "Guardian's name"},
 		func(in *PersonInput) *string { return &in.GuardianName }),
 	personSecret(Column{Field: "guardian_phone", Zh: "监护人电话", En: "guardian_phone", DescZh: "监护人联系电话", DescEn: "Guardian's phone"},
-		func(in *PersonInput) *string { return &in.GuardianPhone }),
+		"guardian_phone", MaskPhone, func(in *PersonInput) *string { return &in.GuardianPhone }),
 	{Column: Column{Field: "certificate_issued", Zh: "发证日期", En: "certificate_issued", Example: "2020-05-01", DescZh: "YYYY-MM-DD", DescEn: "YYYY-MM-DD"},
 		value: func(in *PersonInput) any { return &in.CertificateIssued },
 		cell: func(in *PersonInput, v string) *apperr.FieldError {
@@ -444,3 +455,105 @@ var personFieldIndex = func() map[string]int {
 	}
 	return m
 }()
+
+// personFieldCols are the persons columns of PersonFields: a plain field's
+// own column, a secret's encrypted (blind index) and masked ones.
+func personFieldCols() []string {
+	var out []string
+	for _, f := range PersonFields {
+		switch {
+		case !f.Secret:
+			out = append(out, f.Field)
+		case f.indexed:
+			out = append(out, f.stem+"_enc", f.stem+"_bidx", f.stem+"_masked")
+		default:
+			out = append(out, f.stem+"_enc", f.stem+"_masked")
+		}
+	}
+	return out
+}
+
+// personFieldValues are the values of personFieldCols for a validated person,
+// secrets encrypted.
+func (s *Store) personFieldValues(in *PersonInput) []any {
+	out := make([]any, 0, len(PersonFields)+len(PersonFields)/2)
+	for _, f := range PersonFields {
+		if !f.Secret {
+			out = append(out, f.sqlValue(in))
+			continue
+		}
+		v := *f.value(in).(*string)
+		out = append(out, s.vault.Seal(f.Field, v))
+		if f.indexed {
+			out = append(out, s.vault.Index(f.Field, v))
+		}
+		out = append(out, f.mask(v))
+	}
+	return out
+}
+
+// sqlValue is the value a plain field is stored as.
+func (f PersonField) sqlValue(in *PersonInput) any {
+	switch p := f.value(in).(type) {
+	case *string:
+		return *p
+	case *int:
+		return *p
+	case *[]int:
+		return formatComponents(*p)
+	}
+	panic("registry: person field " + f.Field + " has a value of unknown kind")
+}
+
+// personReadCols are the columns scanPersonFields reads: a plain field's
+// own, a secret's encrypted one (masked: its masked one instead).
+func personReadCols(alias string, masked bool) []string {
+	out := make([]string, len(PersonFields))
+	for i, f := range PersonFields {
+		switch {
+		case !f.Secret:
+			out[i] = alias + f.Field
+		case masked:
+			out[i] = alias + f.stem + "_masked"
+		default:
+			out[i] = alias + f.stem + "_enc"
+		}
+	}
+	return out
+}
+
+// scanTargets returns the targets of personReadCols (the same masked) for in;
+// done finishes them after the scan (decrypts the secrets, parses the lists).
+func (s *Store) scanTargets(in *PersonInput, masked bool) (dest []any, done func() error) {
+	var after []func() error
+	for _, f := range PersonFields {
+		switch p := f.value(in).(type) {
+		case *[]int:
+			var text string
+			dest = append(dest, &text)
+			after = append(after, func() error { *p = parseComponents(text); return nil })
+		case *string:
+			if !f.Secret || masked {
+				dest = append(dest, p)
+				continue
+			}
+			var enc []byte
+			dest = append(dest, &enc)
+			after = append(after, func() error {
+				var err error
+				*p, err = s.vault.Open(f.Field, enc)
+				return err
+			})
+		default:
+			dest = append(dest, p)
+		}
+	}
+	return dest, func() error {
+		for _, fn := range after {
+			if err := fn(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

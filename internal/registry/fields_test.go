@@ -217,3 +217,32 @@ func TestPersonFieldsRoundTrip(t *testing.T) {
 		t.Errorf("merge:\n got %+v\nwant %+v", merged, want)
 	}
 }
+
+// TestPersonFieldsInSQL: each person field is a column of the insert, the
+// update and both reads of a full person (a secret: its encrypted column, and
+// its masked one where the masked forms are read).
+func TestPersonFieldsInSQL(t *testing.T) {
+	if n := len(strings.Split(personInsertCols, ",")); n != personInsertN {
+		t.Fatalf("%d insert columns, personInsertN %d", n, personInsertN)
+	}
+	if n := strings.Count(personUpdateSQL, "?"); n != personInsertN { // version and created_at are not set; p.id and p.version are asked
+		t.Errorf("update has %d placeholders, want %d", n, personInsertN)
+	}
+	for _, f := range PersonFields {
+		stored, read, masked := f.Field, f.Field, f.Field
+		if f.Secret {
+			stored, read, masked = f.stem+"_enc", f.stem+"_enc", f.stem+"_masked"
+		}
+		has := func(what, sql, col string) {
+			if !regexp.MustCompile(`(^|[ ,.(\t\n])` + col + `($|[ ,)=\n])`).MatchString(sql) {
+				t.Errorf("%s: %s is not a column of the %s: %s", f.Field, col, what, sql)
+			}
+		}
+		has("insert", personInsertCols, stored)
+		has("insert", personInsertCols, masked)
+		has("update", personUpdateSQL, stored)
+		has("update", personUpdateSQL, masked)
+		has("full read", fullCols, read)
+		has("masked read", maskedCols, masked)
+	}
+}
