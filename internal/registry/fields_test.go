@@ -228,6 +228,17 @@ func TestPersonFieldsInSQL(t *testing.T) {
 	if n := strings.Count(personUpdateSQL, "?"); n != personInsertN { // version and created_at are not set; p.id and p.version are asked
 		t.Errorf("update has %d placeholders, want %d", n, personInsertN)
 	}
+	// The vault authenticates each secret with its field's name: a stored
+	// person decrypts only under the names it was sealed with.
+	var secrets []string
+	for _, f := range PersonFields {
+		if f.Secret {
+			secrets = append(secrets, f.Field)
+		}
+	}
+	if want := []string{fID, fCert, fPhone, fGuardian}; !slices.Equal(secrets, want) {
+		t.Errorf("secret fields %v, vault names %v", secrets, want)
+	}
 	for _, f := range PersonFields {
 		stored, read, masked := f.Field, f.Field, f.Field
 		if f.Secret {
