@@ -204,28 +204,6 @@ func (s API) apiGetAnnual(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return web.JSON(w, http.StatusOK, out)
 }
 
-// annualBody is the PUT body: the fields of DOMAIN.md §6.
-type annualBody struct {
-	OrgUnit                  string `json:"orgunit"`
-	Employment               string `json:"employment"`
-	CollegeGraduate          bool   `json:"college_graduate"`
-	SchoolEnrolled           bool   `json:"school_enrolled"`
-	RehabNeed                bool   `json:"rehab_need"`
-	RehabReceived            bool   `json:"rehab_received"`
-	DeviceNeed               bool   `json:"device_need"`
-	DeviceReceived           bool   `json:"device_received"`
-	PensionInsured           bool   `json:"pension_insured"`
-	MedicalInsured           bool   `json:"medical_insured"`
-	CultureSports            bool   `json:"culture_sports"`
-	EconomicStatus           string `json:"economic_status"`
-	LivingSubsidyReceived    bool   `json:"living_subsidy_received"`
-	CareSubsidyReceived      bool   `json:"care_subsidy_received"`
-	HouseholdIncomePerCapita *int64 `json:"household_income_per_capita"`
-	Version                  int    `json:"version"`
-	PersonID                 int64  `json:"person_id"` // ignored: the path names the person
-	Year                     int    `json:"year"`      // ignored: the path names the year
-}
-
 func (s API) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -235,15 +213,13 @@ func (s API) apiPutAnnual(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err != nil {
 		return err
 	}
-	var b annualBody
-	if err := web.Decode(w, r, &b); err != nil {
+	// The body is an Annual as GET returns it; the path names the person and
+	// the year, so the body's person_id and year are ignored.
+	var a Annual
+	if err := web.Decode(w, r, &a); err != nil {
 		return err
 	}
-	a := Annual{Year: year, OrgUnit: b.OrgUnit, Employment: b.Employment, CollegeGraduate: b.CollegeGraduate, SchoolEnrolled: b.SchoolEnrolled,
-		RehabNeed: b.RehabNeed, RehabReceived: b.RehabReceived, DeviceNeed: b.DeviceNeed, DeviceReceived: b.DeviceReceived,
-		PensionInsured: b.PensionInsured, MedicalInsured: b.MedicalInsured, CultureSports: b.CultureSports, EconomicStatus: b.EconomicStatus,
-		LivingSubsidyReceived: b.LivingSubsidyReceived, CareSubsidyReceived: b.CareSubsidyReceived,
-		HouseholdIncomePerCapita: b.HouseholdIncomePerCapita, Version: b.Version}
+	a.Year = year
 	out, _, err := s.PutAnnual(r.Context(), CallerOf(r, p), id, a)
 	if err != nil {
 		return err

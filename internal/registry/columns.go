@@ -20,71 +20,22 @@ type Column struct {
 }
 
 // PersonColumns are the columns of person files, in the order of CONTRACT.md;
-// household and components follow as optional extras.
+// household and components follow as optional extras (PersonFields).
 func PersonColumns() []Column {
-	return []Column{
-		{Field: "name", Zh: "姓名", En: "name", Required: true, Example: "张三", DescZh: "残疾人姓名", DescEn: "Full name"},
-		{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
-			DescZh: "18位居民身份证号（旧15位号码自动升位）", DescEn: "18-character resident ID number (legacy 15-digit numbers are converted)"},
-		{Field: "certificate_number", Zh: "残疾证号", En: "certificate_number", Example: "11010519491231002X42",
-			DescZh: "身份证号+类别+等级，补发证加 B1、B2…", DescEn: "ID number + category digit + grade digit, plus B1, B2… for reissues"},
-		{Field: "category", Zh: "残疾类别", En: "category", Required: true, Choices: []string{"1", "2", "3", "4", "5", "6", "7"}, Example: "4",
-			DescZh: "1视力 2听力 3言语 4肢体 5智力 6精神 7多重；也可填中文或英文名称", DescEn: "1 visual, 2 hearing, 3 speech, 4 physical, 5 intellectual, 6 mental, 7 multiple; names accepted too"},
-		{Field: "grade", Zh: "残疾等级", En: "grade", Required: true, Choices: []string{"1", "2", "3", "4"}, Example: "2",
-			DescZh: "1至4级（一级最重）", DescEn: "1 to 4 (1 is the most severe)"},
-		{Field: "orgunit", Zh: "所属村居", En: "orgunit", Required: true, Example: "310114102201",
-			DescZh: "村（居）委会的12位代码", DescEn: "12-digit code of the village or residential committee"},
-		{Field: "phone", Zh: "联系电话", En: "phone", Example: "13812345678", DescZh: "手机号或带区号的固定电话", DescEn: "Mobile, or landline with area code"},
-		{Field: "address", Zh: "住址", En: "address", Example: "南翔镇民主街12号", DescZh: "现住址", DescEn: "Current address"},
-		{Field: "hukou", Zh: "户籍", En: "hukou", Choices: Hukous, Example: "local", DescZh: "local 本地户籍，nonlocal 外地户籍", DescEn: "local or nonlocal household registration"},
-		{Field: "economic_status", Zh: "经济状况", En: "economic_status", Choices: EconomicStatuses, Example: "normal",
-			DescZh: "normal 一般，dibao 低保，near_dibao 低保边缘，tekun 特困", DescEn: "normal, dibao (minimum living allowance), near_dibao, tekun (extreme poverty)"},
-		{Field: "guardian_name", Zh: "监护人", En: "guardian_name", DescZh: "监护人姓名", DescEn: "Guardian's name"},
-		{Field: "guardian_phone", Zh: "监护人电话", En: "guardian_phone", DescZh: "监护人联系电话", DescEn: "Guardian's phone"},
-		{Field: "certificate_issued", Zh: "发证日期", En: "certificate_issued", Example: "2020-05-01", DescZh: "YYYY-MM-DD", DescEn: "YYYY-MM-DD"},
-		{Field: "status", Zh: "状态", En: "status", Choices: Statuses, Example: "active",
-			DescZh: "active 在册，moved_out 迁出，deceased 死亡，cancelled 注销", DescEn: "active, moved_out, deceased or cancelled"},
-		{Field: "household", Zh: "户号", En: "household", DescZh: "同户成员填写相同户号", DescEn: "Household number, the same for members of one household"},
-		{Field: "components", Zh: "多重残疾类别", En: "components", Example: "",
-			DescZh: "仅多重残疾填写，如 1,4", DescEn: "Only for multiple disability, e.g. 1,4"},
+	cols := make([]Column, len(PersonFields))
+	for i, f := range PersonFields {
+		cols[i] = f.Column
 	}
+	return cols
 }
 
-// annualBool lists the yes/no fields of the annual record.
-var annualBools = []struct{ field, zh, en string }{
-	{"college_graduate", "应届大学毕业生", "Graduated from college this year"},
-	{"school_enrolled", "义务教育在学", "In compulsory education"},
-	{"rehab_need", "康复需求", "Needs rehabilitation"},
-	{"rehab_received", "已获康复服务", "Received rehabilitation"},
-	{"device_need", "辅具需求", "Needs an assistive device"},
-	{"device_received", "已适配辅具", "Received an assistive device"},
-	{"pension_insured", "参加养老保险", "Has pension insurance"},
-	{"medical_insured", "参加医疗保险", "Has medical insurance"},
-	{"culture_sports", "参加文体活动", "Took part in culture or sports"},
-	{"living_subsidy_received", "领取生活补贴", "Receives the living subsidy"},
-	{"care_subsidy_received", "领取护理补贴", "Receives the care subsidy"},
-}
-
-// AnnualColumns are the columns of annual-record files (DOMAIN.md §6).
+// AnnualColumns are the columns of annual-record files (DOMAIN.md §6): the ID
+// number, then the fields of AnnualFields.
 func AnnualColumns() []Column {
-	cols := []Column{
-		{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X", DescZh: "18位居民身份证号", DescEn: "18-character resident ID number"},
-		{Field: "employment", Zh: "就业状况", En: "employment", Required: true, Choices: Employments, Example: "employed",
-			DescZh: "employed 就业，unemployed 失业（有能力且求职），unable 无劳动能力，not_seeking 未求职，student 在校，retired 退休",
-			DescEn: "employed, unemployed (able and seeking), unable, not_seeking, student, retired"},
+	cols := []Column{annualIDColumn}
+	for _, f := range AnnualFields {
+		cols = append(cols, f.Column)
 	}
-	for _, b := range annualBools {
-		cols = append(cols, Column{Field: b.field, Zh: b.zh, En: b.field, Choices: []string{"是", "否"}, Example: "否",
-			DescZh: "是/否（也可填 true/false、1/0、Y/N）", DescEn: b.en + ": yes/no (是/否, true/false, 1/0, Y/N)"})
-	}
-	cols = append(cols,
-		Column{Field: "economic_status", Zh: "经济状况", En: "economic_status", Choices: EconomicStatuses, Example: "normal",
-			DescZh: "normal 一般，dibao 低保，near_dibao 低保边缘，tekun 特困", DescEn: "normal, dibao, near_dibao or tekun"},
-		Column{Field: "household_income_per_capita", Zh: "家庭人均收入", En: "household_income_per_capita", Example: "36000",
-			DescZh: "元/年，整数；不详可留空", DescEn: "Yuan per year, whole number; leave empty when unknown"},
-		Column{Field: "orgunit", Zh: "所属村居", En: "orgunit", Example: "310114102201",
-			DescZh: "调查时所在村居代码；留空则取登记的村居", DescEn: "Village code at the time of the survey; empty means the registered one"},
-	)
 	return cols
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"sunshine/internal/audit"
 )
@@ -42,12 +43,9 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 	if err := sink.Write(Headers(PersonColumns())); err != nil {
 		return 0, err
 	}
-	cols := fullCols + `, p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+	cols := fullCols
 	if !unmasked {
-		// Do not even decrypt: read the masked forms only.
-		cols = `p.id, p.id_bidx, p.name, NULL, NULL, p.category, p.components, p.grade, p.orgunit, p.household, NULL,
-			p.address, p.hukou, p.economic_status, p.guardian_name, NULL, p.certificate_issued, p.status, p.version, p.id_converted,
-			p.id_masked, p.cert_masked, p.phone_masked, p.guardian_phone_masked`
+		cols = maskedCols // do not even decrypt: read the masked forms only
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM persons p WHERE `+where+` ORDER BY p.orgunit, p.id`, args...)
 	if err != nil {
@@ -62,17 +60,11 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 		return err
 	}
 	for rows.Next() {
-		var masked [4]string
-		var st stored
-		var err error
-		st, err = s.scanFull(scanWithTail{rows, []any{&masked[0], &masked[1], &masked[2], &masked[3]}})
+		st, err := s.scanStored(rows, !unmasked)
 		if err != nil {
 			return n, fmt.Errorf("export persons: %w", err)
 		}
 		in := st.in
-		if !unmasked {
-			in.IDNumber, in.CertificateNumber, in.Phone, in.GuardianPhone = masked[0], masked[1], masked[2], masked[3]
-		}
 		if err := sink.Write(personCells(in)); err != nil {
 			return n, err
 		}
@@ -100,20 +92,13 @@ func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit strin
 	return s.log.Record(ctx, e)
 }
 
-// scanWithTail scans the leading columns into scanFull's targets and the
-// trailing ones into tail.
-type scanWithTail struct {
-	sc   interface{ Scan(...any) error }
-	tail []any
-}
-
-func (s scanWithTail) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.tail...)...) }
-
 // personCells renders a person in the order of PersonColumns.
 func personCells(in PersonInput) []string {
-	return []string{in.Name, in.IDNumber, in.CertificateNumber, strconv.Itoa(in.Category), strconv.Itoa(in.Grade), in.OrgUnit,
-		in.Phone, in.Address, in.Hukou, in.EconomicStatus, in.GuardianName, in.GuardianPhone, in.CertificateIssued, in.Status,
-		in.Household, formatComponents(in.Components)}
+	out := make([]string, len(PersonFields))
+	for i, f := range PersonFields {
+		out[i] = f.cellText(&in)
+	}
+	return out
 }
 
 func yesNo(b bool) string {
@@ -138,11 +123,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	if err := sink.Write(Headers(AnnualColumns())); err != nil {
 		return 0, err
 	}
-	q := `SELECT p.id_enc, p.id_masked, a.employment, a.college_graduate, a.school_enrolled, a.rehab_need, a.rehab_received, a.device_need,
-		a.device_received, a.pension_insured, a.medical_insured, a.culture_sports, a.living_subsidy_received, a.care_subsidy_received,
-		a.economic_status, a.household_income_per_capita, a.orgunit, p.id
-		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
-	rows, err := s.db.Query(ctx, q, append([]any{year}, args...)...)
+	rows, err := s.db.Query(ctx, annualExportSQL(where), append([]any{year}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("export annual records: %w", err)
 	}
@@ -151,12 +132,9 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	var entries []audit.Entry
 	for rows.Next() {
 		var idEnc []byte
-		var masked, employment, econ, unit string
-		var b [11]bool
-		var income *int64
-		var pid int64
-		if err := rows.Scan(&idEnc, &masked, &employment, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10],
-			&econ, &income, &unit, &pid); err != nil {
+		var masked string
+		var a Annual
+		if err := rows.Scan(append([]any{&idEnc, &masked, &a.PersonID}, annualTargets(&a)...)...); err != nil {
 			return n, fmt.Errorf("export annual records: %w", err)
 		}
 		id := masked
@@ -165,20 +143,15 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 				return n, err
 			}
 		}
-		cells := []string{id, employment}
-		for _, v := range b {
-			cells = append(cells, yesNo(v))
+		cells := []string{id}
+		for _, f := range AnnualFields {
+			cells = append(cells, f.cellText(&a))
 		}
-		inc := ""
-		if income != nil {
-			inc = strconv.FormatInt(*income, 10)
-		}
-		cells = append(cells, econ, inc, unit)
 		if err := sink.Write(cells); err != nil {
 			return n, err
 		}
 		n++
-		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(pid, 10), unit))
+		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit))
 		if len(entries) == exportAuditBatch {
 			if err := s.log.Record(ctx, entries...); err != nil {
 				return n, err
@@ -193,4 +166,11 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 		return n, err
 	}
 	return n, s.exportSummary(ctx, c, "annual", orgunit, n)
+}
+
+// annualExportSQL reads the annual records of a year (the first argument) and
+// the persons' ID numbers, for the rows that also meet where.
+func annualExportSQL(where string) string {
+	return `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `
+		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
 }

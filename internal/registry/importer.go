@@ -389,57 +389,16 @@ func (s *Store) ImportPersons(ctx context.Context, c Caller, src RowSource, o Im
 // parsePersonRow turns cells into a PersonInput, with errors for cells that
 // cannot be read at all (e.g. an unknown category name).
 func (im *importer) parsePersonRow(w *rowWork) {
-	for i, f := range im.fields {
-		if f == "" || i >= len(w.cells) {
+	for i, name := range im.fields {
+		if name == "" || i >= len(w.cells) {
 			continue
 		}
-		v := strings.TrimSpace(w.cells[i])
-		switch f {
-		case "name":
-			w.in.Name = v
-		case "id_number":
-			w.in.IDNumber = v
-		case "certificate_number":
-			w.in.CertificateNumber = v
-		case "category":
-			if n, ok := ParseCategory(v); ok {
-				w.in.Category = n
-			} else {
-				w.errs = append(w.errs, cellError("category", "invalid", apperr.T("无法识别的残疾类别："+v+"（应为1至7或类别名称）",
-					"Unknown category: "+v+" (use 1 to 7 or the category's name)")))
-			}
-		case "grade":
-			if n, ok := ParseGrade(v); ok {
-				w.in.Grade = n
-			} else {
-				w.errs = append(w.errs, cellError("grade", "invalid", apperr.T("无法识别的残疾等级："+v+"（应为1至4）", "Unknown grade: "+v+" (use 1 to 4)")))
-			}
-		case "orgunit":
-			w.in.OrgUnit = v
-		case "phone":
-			w.in.Phone = v
-		case "address":
-			w.in.Address = v
-		case "hukou":
-			w.in.Hukou = enumValue(f, v)
-		case "economic_status":
-			w.in.EconomicStatus = enumValue(f, v)
-		case "guardian_name":
-			w.in.GuardianName = v
-		case "guardian_phone":
-			w.in.GuardianPhone = v
-		case "certificate_issued":
-			w.in.CertificateIssued = normDate(v)
-		case "status":
-			w.in.Status = enumValue(f, v)
-		case "household":
-			w.in.Household = v
-		case "components":
-			if comps, ok := parseComponentsCell(v); ok {
-				w.in.Components = comps
-			} else {
-				w.errs = append(w.errs, cellError("components", "invalid", apperr.T("多重残疾类别应写成如 1,4", "Write the components like 1,4")))
-			}
+		k, ok := personFieldIndex[name]
+		if !ok {
+			continue
+		}
+		if e := PersonFields[k].readCell(&w.in, strings.TrimSpace(w.cells[i])); e != nil {
+			w.errs = append(w.errs, *e)
 		}
 	}
 }
@@ -462,52 +421,13 @@ func normDate(v string) string {
 // has reports whether the file has a column for field.
 func (im *importer) has(field string) bool { return im.header[field] != "" }
 
-// mergePerson fills the fields the file does not have from the stored person.
+// mergePerson fills the fields the file does not have from the stored person
+// (the ID number, which matched them, is the file's).
 func (im *importer) mergePerson(in PersonInput, old PersonInput) PersonInput {
-	if !im.has("name") {
-		in.Name = old.Name
-	}
-	if !im.has("certificate_number") {
-		in.CertificateNumber = old.CertificateNumber
-	}
-	if !im.has("category") {
-		in.Category = old.Category
-	}
-	if !im.has("grade") {
-		in.Grade = old.Grade
-	}
-	if !im.has("orgunit") {
-		in.OrgUnit = old.OrgUnit
-	}
-	if !im.has("phone") {
-		in.Phone = old.Phone
-	}
-	if !im.has("address") {
-		in.Address = old.Address
-	}
-	if !im.has("hukou") {
-		in.Hukou = old.Hukou
-	}
-	if !im.has("economic_status") {
-		in.EconomicStatus = old.EconomicStatus
-	}
-	if !im.has("guardian_name") {
-		in.GuardianName = old.GuardianName
-	}
-	if !im.has("guardian_phone") {
-		in.GuardianPhone = old.GuardianPhone
-	}
-	if !im.has("certificate_issued") {
-		in.CertificateIssued = old.CertificateIssued
-	}
-	if !im.has("status") {
-		in.Status = old.Status
-	}
-	if !im.has("household") {
-		in.Household = old.Household
-	}
-	if !im.has("components") {
-		in.Components = old.Components
+	for _, f := range PersonFields {
+		if f.Field != "id_number" && !im.has(f.Field) {
+			f.copyFrom(&in, &old)
+		}
 	}
 	return in
 }
@@ -844,45 +764,19 @@ func sameAnnual(a, b Annual) bool {
 	return a == b
 }
 
+// parseAnnualRow reads the cells of a row into a, each by its field of
+// AnnualFields (the ID number is read already).
 func (im *importer) parseAnnualRow(w *rowWork, a *Annual) {
-	bools := map[string]*bool{"college_graduate": &a.CollegeGraduate, "school_enrolled": &a.SchoolEnrolled, "rehab_need": &a.RehabNeed,
-		"rehab_received": &a.RehabReceived, "device_need": &a.DeviceNeed, "device_received": &a.DeviceReceived,
-		"pension_insured": &a.PensionInsured, "medical_insured": &a.MedicalInsured, "culture_sports": &a.CultureSports,
-		"living_subsidy_received": &a.LivingSubsidyReceived, "care_subsidy_received": &a.CareSubsidyReceived}
-	for i, f := range im.fields {
-		if f == "" || i >= len(w.cells) {
+	for i, name := range im.fields {
+		if name == "" || i >= len(w.cells) {
 			continue
 		}
-		v := strings.TrimSpace(w.cells[i])
-		if dst, ok := bools[f]; ok {
-			b, ok := ParseBool(v)
-			if !ok {
-				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("应填“是”或“否”："+v, "Use yes or no (是/否): "+v)))
-			}
-			*dst = b
+		f, ok := annualField(name)
+		if !ok {
 			continue
 		}
-		switch f {
-		case "employment":
-			a.Employment = enumValue(f, v)
-		case "economic_status":
-			a.EconomicStatus = enumValue(f, v)
-		case "orgunit":
-			if v != "" {
-				a.OrgUnit = v
-			}
-		case "household_income_per_capita":
-			if v == "" {
-				a.HouseholdIncomePerCapita = nil
-				continue
-			}
-			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
-			if err != nil {
-				w.errs = append(w.errs, cellError(f, "invalid", apperr.T("家庭人均收入应为数字（元/年）："+v, "Household income per capita must be a number (yuan per year): "+v)))
-				continue
-			}
-			x := int64(n + 0.5)
-			a.HouseholdIncomePerCapita = &x
+		if e := f.readCell(a, strings.TrimSpace(w.cells[i])); e != nil {
+			w.errs = append(w.errs, *e)
 		}
 	}
 }

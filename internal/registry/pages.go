@@ -41,7 +41,8 @@ func TemplateFuncs() template.FuncMap {
 		"econs":          func() []string { return EconomicStatuses },
 		"statuses":       func() []string { return Statuses },
 		"employments":    func() []string { return Employments },
-		"annualBools":    annualBoolLabels,
+		"annualBools":    annualBoolFields,
+		"annualLabel":    annualLabel,
 		"componentsText": formatComponents,
 		"actionName":     ActionName,
 		"field": func(p *web.Page, name, label, value, hint, autocomplete string) fieldView {
@@ -54,13 +55,13 @@ func TemplateFuncs() template.FuncMap {
 	}
 }
 
-// boolLabel is one yes/no question of the annual form.
-type boolLabel struct{ Field, Zh, En string }
-
-func annualBoolLabels() []boolLabel {
-	out := make([]boolLabel, len(annualBools))
-	for i, b := range annualBools {
-		out[i] = boolLabel{Field: b.field, Zh: b.zh, En: b.en}
+// annualBoolFields are the yes/no fields of the annual form, in order.
+func annualBoolFields() []AnnualField {
+	var out []AnnualField
+	for _, f := range AnnualFields {
+		if f.YesNo {
+			out = append(out, f)
+		}
 	}
 	return out
 }
@@ -293,15 +294,9 @@ func (pg *Pages) showForm(w http.ResponseWriter, r *http.Request, p *web.Princip
 
 // formInput reads the person form.
 func formInput(r *http.Request) (PersonInput, []string) {
-	in := PersonInput{Name: r.PostFormValue("name"), IDNumber: r.PostFormValue("id_number"), CertificateNumber: r.PostFormValue("certificate_number"),
-		OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit")), Household: r.PostFormValue("household"), Phone: r.PostFormValue("phone"),
-		Address: r.PostFormValue("address"), Hukou: r.PostFormValue("hukou"), EconomicStatus: r.PostFormValue("economic_status"),
-		GuardianName: r.PostFormValue("guardian_name"), GuardianPhone: r.PostFormValue("guardian_phone"),
-		CertificateIssued: r.PostFormValue("certificate_issued"), Status: r.PostFormValue("status")}
-	in.Category, _ = strconv.Atoi(r.PostFormValue("category"))
-	in.Grade, _ = strconv.Atoi(r.PostFormValue("grade"))
-	if comps, ok := parseComponentsCell(r.PostFormValue("components")); ok {
-		in.Components = comps
+	var in PersonInput
+	for _, f := range PersonFields {
+		f.readForm(&in, r.PostFormValue(f.Field))
 	}
 	var fields []string
 	for k := range r.PostForm {
@@ -347,23 +342,12 @@ func (pg *Pages) edit(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		patch[k] = b
 	}
 	set("version", atoiDefault(r.PostFormValue("version")))
-	set("name", in.Name)
-	set("category", in.Category)
-	set("grade", in.Grade)
-	set("components", in.Components)
-	set("orgunit", in.OrgUnit)
-	set("household", in.Household)
-	set("address", in.Address)
-	set("hukou", in.Hukou)
-	set("economic_status", in.EconomicStatus)
-	set("guardian_name", in.GuardianName)
-	set("certificate_issued", in.CertificateIssued)
-	set("status", in.Status)
-	// Secrets are changed only when typed in (the form shows them empty).
-	for k, v := range map[string]string{"id_number": in.IDNumber, "certificate_number": in.CertificateNumber, "phone": in.Phone, "guardian_phone": in.GuardianPhone} {
-		if strings.TrimSpace(v) != "" {
-			set(k, v)
+	for _, f := range PersonFields {
+		// Secrets are changed only when typed in (the form shows them empty).
+		if f.Secret && strings.TrimSpace(f.cellText(&in)) == "" {
+			continue
 		}
+		set(f.Field, f.jsonValue(&in))
 	}
 	if r.PostFormValue("clear_phone") == "1" {
 		set("phone", "")
@@ -390,11 +374,22 @@ type annualData struct {
 	Checked map[string]bool
 }
 
+// annualLabel is the form label of the annual field named name, in lang.
+func annualLabel(name, lang string) string {
+	f, ok := annualField(name)
+	if !ok {
+		return name
+	}
+	return apperr.T(f.LabelZh, f.LabelEn).In(lang)
+}
+
+// flags tells which yes/no fields of a are ticked.
 func (a *Annual) flags() map[string]bool {
-	return map[string]bool{"college_graduate": a.CollegeGraduate, "school_enrolled": a.SchoolEnrolled, "rehab_need": a.RehabNeed,
-		"rehab_received": a.RehabReceived, "device_need": a.DeviceNeed, "device_received": a.DeviceReceived,
-		"pension_insured": a.PensionInsured, "medical_insured": a.MedicalInsured, "culture_sports": a.CultureSports,
-		"living_subsidy_received": a.LivingSubsidyReceived, "care_subsidy_received": a.CareSubsidyReceived}
+	out := map[string]bool{}
+	for _, f := range annualBoolFields() {
+		out[f.Field] = *f.value(a).(*bool)
+	}
+	return out
 }
 
 func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d annualData, formErr error) error {
@@ -450,24 +445,20 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 		return err
 	}
 	_ = r.ParseForm()
-	on := func(k string) bool { return r.PostForm.Get(k) == "1" }
-	a := Annual{Year: year, Employment: r.PostFormValue("employment"), EconomicStatus: r.PostFormValue("economic_status"),
-		CollegeGraduate: on("college_graduate"), SchoolEnrolled: on("school_enrolled"), RehabNeed: on("rehab_need"), RehabReceived: on("rehab_received"),
-		DeviceNeed: on("device_need"), DeviceReceived: on("device_received"), PensionInsured: on("pension_insured"), MedicalInsured: on("medical_insured"),
-		CultureSports: on("culture_sports"), LivingSubsidyReceived: on("living_subsidy_received"), CareSubsidyReceived: on("care_subsidy_received"),
-		Version: atoiDefault(r.PostFormValue("version"))}
-	var incomeErr error
-	if v := strings.TrimSpace(r.PostFormValue("household_income_per_capita")); v != "" {
-		n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
-		if err != nil {
-			incomeErr = apperr.Validation(apperr.Field("household_income_per_capita", "invalid", "家庭人均收入应为整数（元/年）。", "Household income per capita must be a whole number of yuan per year."))
+	a := Annual{Year: year, Version: atoiDefault(r.PostFormValue("version"))}
+	var formErrs []apperr.FieldError
+	for _, f := range AnnualFields {
+		if f.noForm {
+			continue
 		}
-		a.HouseholdIncomePerCapita = &n
+		if e := f.readForm(&a, r.PostForm.Get(f.Field)); e != nil {
+			formErrs = append(formErrs, *e)
+		}
 	}
-	if incomeErr == nil {
+	if len(formErrs) == 0 {
 		_, _, err = pg.Store.PutAnnual(r.Context(), c, id, a)
 	} else {
-		err = incomeErr
+		err = apperr.Validation(formErrs...)
 	}
 	if err != nil {
 		return pg.annualPage(w, r, p, http.StatusUnprocessableEntity, annualData{Person: person, Year: year, Annual: a, Exists: a.Version > 0}, err)

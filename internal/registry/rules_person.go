@@ -143,24 +143,17 @@ func CertificateExpiry(issued string) string {
 	return d.AddDate(CertificateValidYears, 0, 0).Format(time.DateOnly)
 }
 
-// ValidateAnnual checks an annual record's enumerations and numbers.
+// ValidateAnnual checks an annual record's year, and each field by its check in AnnualFields.
 func ValidateAnnual(a *Annual, currentYear int) []apperr.FieldError {
 	var errs []apperr.FieldError
 	if a.Year < 2000 || a.Year > currentYear+1 {
 		errs = append(errs, apperr.Field("year", "invalid", fmt.Sprintf("年度应在2000至%d之间。", currentYear+1),
 			fmt.Sprintf("The year must be between 2000 and %d.", currentYear+1)))
 	}
-	a.Employment = strings.ToLower(strings.TrimSpace(a.Employment))
-	if !slices.Contains(Employments, a.Employment) {
-		errs = append(errs, apperr.Field("employment", "invalid",
-			"就业状况应为 employed（就业）、unemployed（失业求职）、unable（无劳动能力）、not_seeking（未求职）、student（在校）或 retired（退休）。",
-			"Employment must be employed, unemployed, unable, not_seeking, student or retired."))
-	}
-	a.EconomicStatus = enum(&errs, "economic_status", a.EconomicStatus, "normal", EconomicStatuses,
-		"经济状况应为 normal、dibao、near_dibao 或 tekun。", "Economic status must be normal, dibao, near_dibao or tekun.")
-	if a.HouseholdIncomePerCapita != nil && (*a.HouseholdIncomePerCapita < 0 || *a.HouseholdIncomePerCapita > 100_000_000) {
-		errs = append(errs, apperr.Field("household_income_per_capita", "range", "家庭人均收入应为0至1亿元之间的整数（元/年）。",
-			"Household income per capita must be a whole number of yuan per year between 0 and 100 million."))
+	for _, f := range AnnualFields {
+		if f.check != nil {
+			f.check(a, &errs)
+		}
 	}
 	return errs
 }

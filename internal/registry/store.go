@@ -169,36 +169,16 @@ func duplicateID() *apperr.Error {
 	return &apperr.Error{Code: apperr.Conflict, Msg: msg, Fields: []apperr.FieldError{{Field: "id_number", Code: "duplicate", Msg: msg}}}
 }
 
-// sealed holds the stored form of a person's secrets.
-type sealed struct {
-	id, idBidx, cert, phone, guardian                 []byte
-	idMasked, certMasked, phoneMasked, guardianMasked string
-}
-
-func (s *Store) seal(n Normalized) sealed {
-	return sealed{
-		id: s.vault.Seal(fID, n.IDNumber), idBidx: s.vault.Index(fID, n.IDNumber), idMasked: MaskID(n.IDNumber),
-		cert: s.vault.Seal(fCert, n.CertificateNumber), certMasked: MaskCertificate(n.CertificateNumber),
-		phone: s.vault.Seal(fPhone, n.Phone), phoneMasked: MaskPhone(n.Phone),
-		guardian: s.vault.Seal(fGuardian, n.GuardianPhone), guardianMasked: MaskPhone(n.GuardianPhone),
-	}
-}
-
-// personInsertCols are the columns written when a person is created.
-const personInsertCols = `name, id_enc, id_bidx, id_masked, id_converted, sex, birth_date, cert_enc, cert_masked,
-	category, components, grade, orgunit, household, phone_enc, phone_masked, address, hukou, economic_status, guardian_name,
-	guardian_phone_enc, guardian_phone_masked, certificate_issued, status, version, created_at, updated_at`
+// personInsertCols are the columns written when a person is created: those of
+// PersonFields, then what the ID number tells and the bookkeeping.
+var personInsertCols = strings.Join(personFieldCols(), ", ") + ", id_converted, sex, birth_date, version, created_at, updated_at"
 
 // personInsertN is the number of values of personInsertCols.
-const personInsertN = 27
+var personInsertN = len(personFieldCols()) + 6
 
 // insertValues returns the values of personInsertCols for a validated person.
 func (s *Store) insertValues(n Normalized, now time.Time) []any {
-	sec := s.seal(n)
-	return []any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked,
-		n.Category, formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address,
-		n.Hukou, n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status,
-		1, db.Millis(now), db.Millis(now)}
+	return append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthDate, 1, db.Millis(now), db.Millis(now))
 }
 
 // InsertTx inserts a validated person in tx and returns its id.
@@ -441,8 +421,10 @@ func (s *Store) auditList(ctx context.Context, c Caller, ps []Person) error {
 }
 
 // fullCols are the columns of a person's full input, secrets encrypted.
-const fullCols = `p.id, p.id_bidx, p.name, p.id_enc, p.cert_enc, p.category, p.components, p.grade, p.orgunit, p.household, p.phone_enc,
-	p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_enc, p.certificate_issued, p.status, p.version, p.id_converted`
+var fullCols = "p.id, p.id_bidx, " + strings.Join(personReadCols("p.", false), ", ") + ", p.version, p.id_converted"
+
+// maskedCols are fullCols with the masked forms of the secrets instead.
+var maskedCols = "p.id, p.id_bidx, " + strings.Join(personReadCols("p.", true), ", ") + ", p.version, p.id_converted"
 
 // stored is a person as stored, secrets decrypted.
 type stored struct {
@@ -454,25 +436,19 @@ type stored struct {
 }
 
 func (s *Store) scanFull(sc interface{ Scan(...any) error }) (stored, error) {
+	return s.scanStored(sc, false)
+}
+
+// scanStored scans a row of fullCols, or of maskedCols when masked.
+func (s *Store) scanStored(sc interface{ Scan(...any) error }, masked bool) (stored, error) {
 	var st stored
-	var comps string
-	var idEnc, certEnc, phoneEnc, guardEnc []byte
-	in := &st.in
-	if err := sc.Scan(&st.id, &st.bidx, &in.Name, &idEnc, &certEnc, &in.Category, &comps, &in.Grade, &in.OrgUnit, &in.Household, &phoneEnc,
-		&in.Address, &in.Hukou, &in.EconomicStatus, &in.GuardianName, &guardEnc, &in.CertificateIssued, &in.Status, &st.version,
-		&st.converted); err != nil {
+	fields, done := s.scanTargets(&st.in, masked)
+	dest := append([]any{&st.id, &st.bidx}, fields...)
+	if err := sc.Scan(append(dest, &st.version, &st.converted)...); err != nil {
 		return stored{}, err
 	}
-	in.Components = parseComponents(comps)
-	var err error
-	for _, f := range []struct {
-		name string
-		enc  []byte
-		dst  *string
-	}{{fID, idEnc, &in.IDNumber}, {fCert, certEnc, &in.CertificateNumber}, {fPhone, phoneEnc, &in.Phone}, {fGuardian, guardEnc, &in.GuardianPhone}} {
-		if *f.dst, err = s.vault.Open(f.name, f.enc); err != nil {
-			return stored{}, err
-		}
+	if err := done(); err != nil {
+		return stored{}, err
 	}
 	return st, nil
 }
@@ -558,18 +534,15 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 // updateTx writes all fields of a validated person whose stored version is
 // version, within the caller's scope.
 func (s *Store) updateTx(ctx context.Context, tx *db.Tx, c Caller, id int64, version int, n Normalized) (sql.Result, error) {
-	sec := s.seal(n)
 	where, args := scopeWhere(c)
-	return tx.Exec(ctx, `UPDATE persons AS p SET name = ?, id_enc = ?, id_bidx = ?, id_masked = ?, id_converted = ?, sex = ?, birth_date = ?,
-		cert_enc = ?, cert_masked = ?, category = ?, components = ?, grade = ?, orgunit = ?, household = ?, phone_enc = ?, phone_masked = ?,
-		address = ?, hukou = ?, economic_status = ?, guardian_name = ?, guardian_phone_enc = ?, guardian_phone_masked = ?,
-		certificate_issued = ?, status = ?, version = version + 1, updated_at = ?
-		WHERE p.id = ? AND p.version = ? AND `+where,
-		append([]any{n.Name, sec.id, sec.idBidx, sec.idMasked, n.ID.Converted, n.ID.Sex, n.ID.BirthDate, sec.cert, sec.certMasked, n.Category,
-			formatComponents(n.Components), n.Grade, n.OrgUnit, n.Household, sec.phone, sec.phoneMasked, n.Address, n.Hukou,
-			n.EconomicStatus, n.GuardianName, sec.guardian, sec.guardianMasked, n.CertificateIssued, n.Status, db.Millis(tx.Now),
-			id, version}, args...)...)
+	vals := append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthDate, db.Millis(tx.Now), id, version)
+	return tx.Exec(ctx, personUpdateSQL+where, append(vals, args...)...)
 }
+
+// personUpdateSQL writes the columns of PersonFields and what the ID number
+// tells, for the person and version given, and a scope condition to append.
+var personUpdateSQL = `UPDATE persons AS p SET ` + strings.Join(personFieldCols(), " = ?, ") + ` = ?, id_converted = ?, sex = ?, birth_date = ?,
+	version = version + 1, updated_at = ? WHERE p.id = ? AND p.version = ? AND `
 
 // Reveal returns the unmasked secrets of a person, audited with the reason.
 func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (Revealed, error) {
@@ -599,20 +572,15 @@ func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64,
 	return s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
 }
 
-const annualCols = `person_id, year, orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received, device_need,
-	device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received, care_subsidy_received,
-	household_income_per_capita, version, updated_at, updated_by`
+// annualCols are the columns of a whole annual record: the key, the fields
+// of AnnualFields, and the record's version and last change.
+var annualCols = "person_id, year, " + strings.Join(annualColumns(""), ", ") + ", version, updated_at, updated_by"
 
 func scanAnnual(sc interface{ Scan(...any) error }) (Annual, error) {
 	var a Annual
-	var income sql.NullInt64
 	var updated int64
-	err := sc.Scan(&a.PersonID, &a.Year, &a.OrgUnit, &a.Employment, &a.CollegeGraduate, &a.SchoolEnrolled, &a.RehabNeed, &a.RehabReceived,
-		&a.DeviceNeed, &a.DeviceReceived, &a.PensionInsured, &a.MedicalInsured, &a.CultureSports, &a.EconomicStatus,
-		&a.LivingSubsidyReceived, &a.CareSubsidyReceived, &income, &a.Version, &updated, &a.UpdatedBy)
-	if income.Valid {
-		a.HouseholdIncomePerCapita = &income.Int64
-	}
+	dest := append([]any{&a.PersonID, &a.Year}, annualTargets(&a)...)
+	err := sc.Scan(append(dest, &a.Version, &updated, &a.UpdatedBy)...)
 	a.UpdatedAt = db.FromMillis(updated)
 	return a, err
 }
@@ -717,19 +685,9 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 	case a.Version != 0 && a.Version != cur:
 		return false, apperr.ErrStale()
 	}
-	var income any
-	if a.HouseholdIncomePerCapita != nil {
-		income = *a.HouseholdIncomePerCapita
-	}
-	vals := []any{a.OrgUnit, a.Employment, a.CollegeGraduate, a.SchoolEnrolled, a.RehabNeed, a.RehabReceived, a.DeviceNeed,
-		a.DeviceReceived, a.PensionInsured, a.MedicalInsured, a.CultureSports, a.EconomicStatus, a.LivingSubsidyReceived,
-		a.CareSubsidyReceived, income, db.Millis(tx.Now), by}
+	vals := append(annualValues(&a), db.Millis(tx.Now), by, a.PersonID, a.Year)
 	if errors.Is(err, sql.ErrNoRows) {
-		res, err := tx.Exec(ctx, `INSERT INTO annual_records (orgunit, employment, college_graduate, school_enrolled, rehab_need, rehab_received,
-			device_need, device_received, pension_insured, medical_insured, culture_sports, economic_status, living_subsidy_received,
-			care_subsidy_received, household_income_per_capita, updated_at, updated_by, person_id, year, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-			ON CONFLICT (person_id, year) DO NOTHING`, append(vals, a.PersonID, a.Year)...)
+		res, err := tx.Exec(ctx, annualInsertSQL, vals...)
 		if err != nil {
 			return false, fmt.Errorf("insert annual record: %w", err)
 		}
@@ -743,12 +701,18 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 			return false, apperr.ErrStale()
 		}
 	}
-	_, err = tx.Exec(ctx, `UPDATE annual_records SET orgunit = ?, employment = ?, college_graduate = ?, school_enrolled = ?, rehab_need = ?,
-		rehab_received = ?, device_need = ?, device_received = ?, pension_insured = ?, medical_insured = ?, culture_sports = ?,
-		economic_status = ?, living_subsidy_received = ?, care_subsidy_received = ?, household_income_per_capita = ?, updated_at = ?,
-		updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`, append(vals, a.PersonID, a.Year)...)
+	_, err = tx.Exec(ctx, annualUpdateSQL, vals...)
 	if err != nil {
 		return false, fmt.Errorf("update annual record: %w", err)
 	}
 	return false, nil
 }
+
+// annualInsertSQL makes an annual record from annualValues, then updated_at,
+// updated_by, person_id and year; nothing when the record exists already.
+var annualInsertSQL = `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, updated_at, updated_by, person_id, year, version)
+	VALUES (` + placeholders(len(AnnualFields)+4) + `, 1) ON CONFLICT (person_id, year) DO NOTHING`
+
+// annualUpdateSQL replaces an annual record with the values of annualInsertSQL.
+var annualUpdateSQL = `UPDATE annual_records SET ` + strings.Join(annualColumns(""), " = ?, ") + ` = ?, updated_at = ?,
+	updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`
