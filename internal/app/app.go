@@ -68,6 +68,7 @@ type App struct {
 	Log        *slog.Logger
 	pages      *web.Renderer
 	modules    []module.Module
+	routes     *web.Router // the router Handler serves (CheckAnswer)
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -274,7 +275,9 @@ func (a *App) Router() *web.Router {
 
 // Handler is the whole HTTP handler with middleware.
 func (a *App) Handler() http.Handler {
-	return web.Logged(a.Log, web.Secure(a.Router()))
+	rt := a.Router()
+	a.routes = rt
+	return web.Logged(a.Log, web.Secure(rt))
 }
 
 // TemplateNames lists the page templates; TemplatesRendered counts renders.

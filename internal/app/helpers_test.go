@@ -197,6 +197,9 @@ func (e *env) doRaw(user, method, path string, body, out any, header http.Header
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if err := e.app.CheckAnswer(req, resp.StatusCode, raw); err != nil {
+		e.t.Errorf("%s %s: %v", method, path, err)
+	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
 			e.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)

@@ -1,7 +1,13 @@
 package app
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"sunshine/internal/platform/web"
@@ -13,18 +19,32 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // method, path parameter and the roles allowed.
 func openAPI(routes []web.Route) map[string]any {
 	paths := map[string]map[string]any{}
+	schemas := web.NewSchemas()
+	schemas.Components["Error"] = errorSchema
 	for _, rt := range routes {
 		method, path, ok := strings.Cut(rt.Pattern, " ")
 		if !ok || !strings.HasPrefix(path, "/") {
 			continue
 		}
+		ok200 := map[string]any{"description": "OK"}
+		status := "200"
+		if rt.Types.Status != 0 {
+			status = strconv.Itoa(rt.Types.Status)
+		}
+		if rt.Types.Out != nil {
+			ok200["content"] = map[string]any{"application/json": map[string]any{"schema": schemas.Of(reflect.TypeOf(rt.Types.Out))}}
+		}
 		op := map[string]any{
 			"operationId": strings.ToLower(method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(path),
 			"responses": map[string]any{
-				"200": map[string]any{"description": "OK"},
+				status: ok200,
 				"default": map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{
 					"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
 			},
+		}
+		if rt.Types.In != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+				"schema": schemas.Of(reflect.TypeOf(rt.Types.In))}}}
 		}
 		var params []map[string]any
 		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
@@ -52,13 +72,46 @@ func openAPI(routes []web.Route) map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Error": map[string]any{"type": "object", "properties": map[string]any{
-				"error": map[string]any{"type": "object", "properties": map[string]any{
-					"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"},
-					"fields": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
-						"field": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}},
-				}}}}},
+			"schemas":         schemas.Components,
 		},
 		"security": []any{map[string]any{"bearer": []any{}}},
 	}
+}
+
+// errorSchema is the schema of every error answer (CONTRACT.md).
+var errorSchema = map[string]any{"type": "object", "required": []string{"error"}, "properties": map[string]any{
+	"error": map[string]any{"type": "object", "required": []string{"code", "message"}, "properties": map[string]any{
+		"code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"},
+		"fields": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+			"field": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}},
+	}}}}
+
+// CheckAnswer checks a JSON answer of the server against the schema its
+// route declares (web.Types.Out), for the API tests: nil when the route
+// declares none, the status is not its success status, or the body matches.
+func (a *App) CheckAnswer(r *http.Request, status int, body []byte) error {
+	if a.routes == nil {
+		return errors.New("check answer: Handler was not called")
+	}
+	route, ok := a.routes.RouteOf(r)
+	if !ok || route.Types.Out == nil {
+		return nil
+	}
+	want := route.Types.Status
+	if want == 0 {
+		want = http.StatusOK
+	}
+	if status != want {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return fmt.Errorf("%s: the answer is not JSON: %w", route.Pattern, err)
+	}
+	schemas := web.NewSchemas()
+	schema := schemas.Of(reflect.TypeOf(route.Types.Out))
+	if err := web.Check(schemas.Components, schema, v); err != nil {
+		return fmt.Errorf("%s: the answer does not match its schema: %w", route.Pattern, err)
+	}
+	return nil
 }

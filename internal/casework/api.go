@@ -25,10 +25,10 @@ var (
 // Routes registers the cases API.
 func (e API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes)
-	rt.Handle("POST /api/v1/cases", creators, e.apiCreate)
-	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList)
-	rt.Handle("GET /api/v1/cases/{id}", caseRoles, e.apiGet)
-	rt.Handle("POST /api/v1/cases/{id}/transitions", caseRoles, e.apiAct)
+	rt.Handle("POST /api/v1/cases", creators, e.apiCreate, web.Types{Out: Case{}, Status: http.StatusCreated})
+	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList, web.Types{Out: web.List[Case]{}})
+	rt.Handle("GET /api/v1/cases/{id}", caseRoles, e.apiGet, web.Types{Out: Case{}})
+	rt.Handle("POST /api/v1/cases/{id}/transitions", caseRoles, e.apiAct, web.Types{Out: Case{}})
 }
 
 // TypeView is a service type as the API shows it.

@@ -30,14 +30,14 @@ type API struct{ *Store }
 
 // Routes registers the person registry API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("POST /api/v1/persons", editors, s.apiCreate)
-	rt.Handle("GET /api/v1/persons", staff, s.apiList)
-	rt.Handle("GET /api/v1/persons/{id}", readers, s.apiGet)
-	rt.Handle("PATCH /api/v1/persons/{id}", editors, s.apiPatch)
-	rt.Handle("POST /api/v1/persons/{id}/reveal", staff, s.apiReveal)
-	rt.Handle("GET /api/v1/persons/{id}/access-log", logReads, s.apiAccessLog)
-	rt.Handle("GET /api/v1/persons/{id}/annual/{year}", readers, s.apiGetAnnual)
-	rt.Handle("PUT /api/v1/persons/{id}/annual/{year}", staff, s.apiPutAnnual)
+	rt.Handle("POST /api/v1/persons", editors, s.apiCreate, web.Types{In: PersonInput{}, Out: Person{}, Status: http.StatusCreated})
+	rt.Handle("GET /api/v1/persons", staff, s.apiList, web.Types{Out: web.List[Person]{}})
+	rt.Handle("GET /api/v1/persons/{id}", readers, s.apiGet, web.Types{Out: Person{}})
+	rt.Handle("PATCH /api/v1/persons/{id}", editors, s.apiPatch, web.Types{Out: Person{}})
+	rt.Handle("POST /api/v1/persons/{id}/reveal", staff, s.apiReveal, web.Types{Out: Revealed{}})
+	rt.Handle("GET /api/v1/persons/{id}/access-log", logReads, s.apiAccessLog, web.Types{Out: web.List[audit.Entry]{}})
+	rt.Handle("GET /api/v1/persons/{id}/annual/{year}", readers, s.apiGetAnnual, web.Types{Out: Annual{}})
+	rt.Handle("PUT /api/v1/persons/{id}/annual/{year}", staff, s.apiPutAnnual, web.Types{In: Annual{}, Out: Annual{}})
 }
 
 func pathID(r *http.Request) (int64, error) {

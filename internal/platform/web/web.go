@@ -58,6 +58,9 @@ func Roles(roles ...string) Access { return Access{Roles: roles} }
 type Route struct {
 	Pattern string
 	Access  Access
+	// Types are the Go types of the request body and the answer, when the
+	// route declares them (JSON routes).
+	Types Types
 }
 
 // Handler handles a request for a principal (nil on public routes) and returns
@@ -106,8 +109,11 @@ func PrincipalOf(ctx context.Context) *Principal {
 }
 
 // Handle registers an API handler for pattern ("METHOD /path"): errors are JSON.
-func (rt *Router) Handle(pattern string, a Access, h Handler) {
+func (rt *Router) Handle(pattern string, a Access, h Handler, types ...Types) {
 	rt.handle(pattern, a, h, rt.Error)
+	if len(types) > 0 {
+		rt.routes[len(rt.routes)-1].Types = types[0]
+	}
 }
 
 // Page registers an HTML page handler: errors are pages, and a visitor who is
@@ -175,6 +181,17 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 
 // Routes lists the registered routes in registration order.
 func (rt *Router) Routes() []Route { return slices.Clone(rt.routes) }
+
+// RouteOf returns the registered route that serves r (false when none does).
+func (rt *Router) RouteOf(r *http.Request) (Route, bool) {
+	_, pattern := rt.mux.Handler(r)
+	for _, x := range rt.routes {
+		if x.Pattern == pattern {
+			return x, true
+		}
+	}
+	return Route{}, false
+}
 
 // ServeHTTP serves through the mux.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) { rt.mux.ServeHTTP(w, r) }
