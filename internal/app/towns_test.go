@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -393,7 +393,7 @@ func TestTownProjects(t *testing.T) {
 		}
 
 		// Projects survive a restart: a new app on the same database knows them.
-		a2, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		a2, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -545,7 +545,8 @@ func TestTownPages(t *testing.T) {
 func TestDemoTowns(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		d.Clock = testkit.Clock(testStart)
+		a, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,11 +2,11 @@ package devices_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"testing"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/devices"
 	"sunshine/internal/orgunit"
@@ -18,7 +18,7 @@ import (
 func TestCatalogueAndStock(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		a, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)
 		}
