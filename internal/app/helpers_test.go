@@ -88,9 +88,15 @@ var testStart = time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)
 // one user per role, and signs each user in.
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
+	return newEnvConfig(t, d, apptest.Config(t))
+}
+
+// newEnvConfig is newEnv with the app's configuration.
+func newEnvConfig(t *testing.T, d *db.DB, cfg app.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	d.Clock = testkit.Clock(testStart)
-	a, err := app.New(ctx, d, apptest.Config(t))
+	a, err := app.New(ctx, d, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ type person struct {
 }
 
 func TestPersonValidation(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		good := func() map[string]any {
@@ -151,6 +152,7 @@ func TestPersonValidation(t *testing.T) {
 }
 
 func TestRevealAuditAndAccessLog(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		path := fmt.Sprintf("/api/v1/persons/%d", e.in)
@@ -206,6 +208,7 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 
 // TestEncryptedAtRest reads the raw database and finds no plain ID number or phone.
 func TestEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		id, phone, guardian := idNumber("31011419751120123"), "13698765432", "13587654321"

@@ -110,6 +110,7 @@ func (b errBody) has(field, code string) bool {
 }
 
 func TestTownServiceSwitches(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()
@@ -210,6 +211,7 @@ func TestTownServiceSwitches(t *testing.T) {
 }
 
 func TestTownProjects(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()
@@ -427,6 +429,7 @@ func TestTownProjects(t *testing.T) {
 // TestTownProjectsConcurrent defines projects of one town at once: each gets
 // its own number.
 func TestTownProjectsConcurrent(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		const n = 8
@@ -460,6 +463,7 @@ func TestTownProjectsConcurrent(t *testing.T) {
 }
 
 func TestTownPages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		get := func(user, path string, want int, wants ...string) string {
@@ -543,6 +547,7 @@ func TestTownPages(t *testing.T) {
 // TestDemoTowns loads the demo data: a local project with cases in the demo
 // town, and a service switched off in another town.
 func TestDemoTowns(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		d.Clock = testkit.Clock(testStart)
