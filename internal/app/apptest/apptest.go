@@ -1,7 +1,8 @@
 // Package apptest sets up the whole app on a test database for the domain
-// modules' store tests (casework, devices, renovation, rehabilitation,
-// employment): a fixed clock, a demo village in 南翔镇, persons with valid
-// ID numbers, callers of each role, case data from JSON. Only tests import it.
+// modules' store tests (casework, renovation, rehabilitation, employment,
+// indicators) and the app's own tests: a fixed clock, cheap password hashes,
+// a demo village in 南翔镇, persons with valid ID numbers, callers of each
+// role, case data from JSON. Only tests import it.
 package apptest
 
 import (
