@@ -9,6 +9,7 @@ import (
 )
 
 func TestAnnualRecord(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		path := fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.in, e.year-1)
@@ -55,6 +56,7 @@ func TestAnnualRecord(t *testing.T) {
 }
 
 func TestListPaging(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		for i := range 4 {
@@ -101,6 +103,7 @@ func TestListPaging(t *testing.T) {
 
 // TestImportLegacyID converts a 15-digit ID number on import and notes it.
 func TestImportLegacyID(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		file := "姓名,身份证号,残疾类别,残疾等级,所属村居,联系电话\n老号,110105491231002,肢体,二级," + villageIn + ",13900001111\n"

@@ -39,6 +39,9 @@ type Config struct {
 	KeyFile   string // "" → DATA/sunshine.key
 	MaxUpload int64  // bytes; 0 → 50 MB
 	Log       *slog.Logger
+	// PasswordHash is the cost of new password hashes; the zero value is the
+	// production cost. Only tests set it (low, for their fixture users).
+	PasswordHash identity.HashCost
 }
 
 // App is the running application.
@@ -141,7 +144,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		DB: d, Vault: v, Units: units, Users: identity.NewStore(d, unitExists), Audit: log,
+		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, unitExists, cfg.PasswordHash), Audit: log,
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
 	}
 	a.Devices = devices.NewStore(d)

@@ -63,6 +63,7 @@ func casePageEntries() map[string]matrixEntry {
 }
 
 func TestCasePages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		get := func(user, path string, want int, wants ...string) string {

@@ -50,6 +50,7 @@ func timed(limit time.Duration) *http.Client {
 // persons runs through the API. The import's last statement, prepared for the
 // first time, used to wait for the writer while holding the statement cache's
 // lock that the audit's transaction needed: nothing ever answered again.
+// Not in parallel with other tests: it waits on timers and time limits.
 func TestImportWhileReading(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -121,6 +122,7 @@ func TestImportWhileReading(t *testing.T) {
 // log's group commit is stuck for longer than app.ReadyLimit, and 200 again
 // once the writer is free. A transaction holds the audit head (on SQLite,
 // the writer itself) while an audited read waits for its group commit.
+// Not in parallel with other tests: it measures how long readyz takes.
 func TestReadyz(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)

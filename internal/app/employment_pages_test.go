@@ -14,6 +14,7 @@ import (
 // unlink disabled employees on the employer's page; mistakes are shown next to
 // the fields; the employer's own account sees no forms.
 func TestEmployerForms(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		pg := fmt.Sprintf("/employers/%d", e.empIn)

@@ -34,6 +34,7 @@ var fixtureVillages = []string{villageIn, villageIn, villageIn, "310114102202"}
 // TestWriteFixture regenerates the fixture with -update; otherwise it checks
 // that the committed fixture is what the generator makes.
 func TestWriteFixture(t *testing.T) {
+	t.Parallel()
 	rows, want := makeFixture()
 	var b strings.Builder
 	w := csv.NewWriter(&b)

@@ -9,16 +9,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
 	"sunshine/internal/registry"
 )
 
@@ -76,10 +78,25 @@ func idNumber(first17 string) string {
 	return first17 + string(registry.IDCheckChar(first17))
 }
 
+// testStart is when the tests' clock starts (10:00 in Shanghai): the year of
+// their annual records is 2026 whenever they run, and the demo persons of
+// demoPersons (generated on 1 November 2026) are all born by then.
+var testStart = time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)
+
+// newEnv starts the app on d with the tests' clock (testStart, running) and
+// cheap password hashes, adds the fixture's villages, persons, employers and
+// one user per role, and signs each user in.
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
+	return newEnvConfig(t, d, apptest.Config(t))
+}
+
+// newEnvConfig is newEnv with the app's configuration.
+func newEnvConfig(t *testing.T, d *db.DB, cfg app.Config) *env {
+	t.Helper()
 	ctx := context.Background()
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	d.Clock = testkit.Clock(testStart)
+	a, err := app.New(ctx, d, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,6 +140,7 @@ func xlsxOf(t *testing.T, csvData []byte) []byte {
 }
 
 func TestImportFixture(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		data, err := os.ReadFile(fixtureCSV)
@@ -197,6 +198,7 @@ func TestImportFixture(t *testing.T) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		data, _ := os.ReadFile(fixtureCSV)
@@ -239,6 +241,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestImportLimitsAsyncAndRejects(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		e.app.Transfer.MaxUpload = 64 << 10
@@ -316,6 +319,7 @@ func TestImportLimitsAsyncAndRejects(t *testing.T) {
 }
 
 func TestImportAnnual(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		var rev struct {

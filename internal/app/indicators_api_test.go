@@ -15,6 +15,7 @@ import (
 // shapes, null for an empty denominator, freshness after an API write, scope,
 // the leader's limits, targets and the XLSX export.
 func TestIndicatorsAPI(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		type item struct {

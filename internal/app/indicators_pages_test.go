@@ -87,6 +87,7 @@ func checkPage(t *testing.T, where, body string) {
 }
 
 func TestIndicatorPages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		get := func(user, path string) (int, string) {
@@ -271,6 +272,7 @@ func TestIndicatorPages(t *testing.T) {
 }
 
 func TestIndicatorTargetsPage(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		year := fmt.Sprint(e.year)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestJobPages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()

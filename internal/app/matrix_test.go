@@ -363,6 +363,7 @@ func roleOfUser(u string) string {
 // TestPermissionMatrix walks every registered route against every role (and no
 // sign-in), in and out of scope, and fails when a route has no matrix entry.
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		m := matrix()

@@ -45,6 +45,7 @@ type person struct {
 }
 
 func TestPersonValidation(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		good := func() map[string]any {
@@ -60,7 +61,7 @@ func TestPersonValidation(t *testing.T) {
 			{"short id", map[string]any{"id_number": "1101051949123100"}, "id_number", "length"},
 			{"letters in id", map[string]any{"id_number": "11010519491231A02X"}, "id_number", "charset"},
 			{"impossible birth date", map[string]any{"id_number": idNumber("11010519490230002")}, "id_number", "birth_date"},
-			{"future birth date", map[string]any{"id_number": idNumber(fmt.Sprintf("110105%d0101002", time.Now().Year()+1))}, "id_number", "birth_date"},
+			{"future birth date", map[string]any{"id_number": idNumber(fmt.Sprintf("110105%d0101002", e.year+1))}, "id_number", "birth_date"},
 			{"bad check digit", map[string]any{"id_number": "110105194912310021"}, "id_number", "checksum"},
 			{"certificate of another id", map[string]any{"certificate_number": idNumber("11010519500101001") + "42"}, "certificate_number", "id_mismatch"},
 			{"certificate category", map[string]any{"certificate_number": "11010519491231002X12"}, "certificate_number", "category_mismatch"},
@@ -151,6 +152,7 @@ func TestPersonValidation(t *testing.T) {
 }
 
 func TestRevealAuditAndAccessLog(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		path := fmt.Sprintf("/api/v1/persons/%d", e.in)
@@ -197,7 +199,7 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 		if st := e.do("auditor", "GET", "/api/v1/audit/verify", nil, &v); st != 200 || !v.OK || v.Checked == 0 {
 			t.Errorf("verify: %d %+v", st, v)
 		}
-		from := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+		from := d.Now().Add(time.Hour).Format(time.RFC3339)
 		if st := e.do("auditor", "GET", "/api/v1/audit?from="+from, nil, &all); st != 200 || len(all.Items) != 0 {
 			t.Errorf("time filter: %d %d", st, len(all.Items))
 		}
@@ -206,6 +208,7 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 
 // TestEncryptedAtRest reads the raw database and finds no plain ID number or phone.
 func TestEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		id, phone, guardian := idNumber("31011419751120123"), "13698765432", "13587654321"

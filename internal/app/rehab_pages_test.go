@@ -53,6 +53,7 @@ func rehabEntries() map[string]matrixEntry {
 }
 
 func TestRehabPages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		get := func(user, path string, want int, wants ...string) string {

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/identity"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
@@ -145,10 +147,15 @@ func (s *soak) call(op, token, method, path string, b *body, accept ...int) (int
 // 5xx or unexpected status, or a broken invariant afterwards: the audit chain
 // verifies, the indicator counters match a recomputation, stock is never
 // negative and equals its moves. A hang ends the run with every goroutine.
+// It does not run in parallel with other tests (it measures latencies), and
+// its users' passwords are hashed at the production cost, so that signing in
+// loads the server as much as it does in production.
 func TestSoak(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		dur := soakDuration(t)
-		e := newEnv(t, d)
+		cfg := apptest.Config(t)
+		cfg.PasswordHash = identity.HashCost{} // production's
+		e := newEnvConfig(t, d, cfg)
 		ds := demoPersons(t, d, 900)
 		year := e.year
 		// 300 persons registered before the soak; the other 600 come in

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -110,6 +110,7 @@ func (b errBody) has(field, code string) bool {
 }
 
 func TestTownServiceSwitches(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()
@@ -210,6 +211,7 @@ func TestTownServiceSwitches(t *testing.T) {
 }
 
 func TestTownProjects(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()
@@ -393,7 +395,7 @@ func TestTownProjects(t *testing.T) {
 		}
 
 		// Projects survive a restart: a new app on the same database knows them.
-		a2, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		a2, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -427,6 +429,7 @@ func TestTownProjects(t *testing.T) {
 // TestTownProjectsConcurrent defines projects of one town at once: each gets
 // its own number.
 func TestTownProjectsConcurrent(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		const n = 8
@@ -460,6 +463,7 @@ func TestTownProjectsConcurrent(t *testing.T) {
 }
 
 func TestTownPages(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		get := func(user, path string, want int, wants ...string) string {
@@ -543,9 +547,11 @@ func TestTownPages(t *testing.T) {
 // TestDemoTowns loads the demo data: a local project with cases in the demo
 // town, and a service switched off in another town.
 func TestDemoTowns(t *testing.T) {
+	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+		d.Clock = testkit.Clock(testStart)
+		a, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)
 		}

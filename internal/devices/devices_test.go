@@ -2,11 +2,9 @@ package devices_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"testing"
 
-	"sunshine/internal/app"
 	"sunshine/internal/audit"
 	"sunshine/internal/devices"
 	"sunshine/internal/orgunit"
@@ -18,12 +16,14 @@ import (
 func TestCatalogueAndStock(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
-		if err != nil {
+		// The org units and the store, as the app starts them (no whole app needed).
+		if err := orgunit.NewStore(d).EnsureSeed(ctx); err != nil {
 			t.Fatal(err)
 		}
-		defer a.Close()
-		s := a.Devices
+		s := devices.NewStore(d)
+		if err := s.EnsureSeed(ctx); err != nil {
+			t.Fatal(err)
+		}
 		products, err := s.Products(ctx)
 		if err != nil || len(products) != len(devices.Catalogue) || len(products) < 40 {
 			t.Fatalf("catalogue: %d products, %v", len(products), err)

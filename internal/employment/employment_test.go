@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
@@ -53,7 +53,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	d.Clock = func() time.Time { return time.Date(year, 5, 4, 3, 0, 0, 0, time.UTC) }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	a, err := app.New(ctx, d, apptest.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"sunshine/internal/platform/apperr"
 )
 
-// Argon2id parameters (OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane).
+// Argon2id parameters of production (OWASP's recommended minimum: 19 MiB, 2 passes, 1 lane).
 const (
 	argonMemory  = 19 * 1024
 	argonTime    = 2
@@ -49,15 +49,41 @@ func CheckPassword(password, username string) *apperr.Error {
 	return nil
 }
 
-// HashPassword returns the argon2id hash in the PHC string format.
-func HashPassword(password string) (string, error) {
+// HashCost is the work of hashing a new password with argon2id: memory in
+// KiB and passes, on one lane. The zero HashCost means the production cost
+// (ProductionHashCost). Tests give their fixture users a low cost so that
+// creating and signing in a dozen users does not take a second; a hash
+// records its own cost, so verifying needs no setting.
+type HashCost struct {
+	MemoryKiB uint32
+	Passes    uint32
+}
+
+// ProductionHashCost is the cost of every hash made without a HashCost:
+// 19 MiB and 2 passes.
+func ProductionHashCost() HashCost { return HashCost{MemoryKiB: argonMemory, Passes: argonTime} }
+
+// orDefault is c, or the production cost for the zero HashCost.
+func (c HashCost) orDefault() HashCost {
+	if c == (HashCost{}) {
+		return ProductionHashCost()
+	}
+	return HashCost{MemoryKiB: max(c.MemoryKiB, 8), Passes: max(c.Passes, 1)}
+}
+
+// HashPassword returns the argon2id hash in the PHC string format, at the
+// production cost.
+func HashPassword(password string) (string, error) { return hashPassword(password, HashCost{}) }
+
+func hashPassword(password string, cost HashCost) (string, error) {
+	cost = cost.orDefault()
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, cost.Passes, cost.MemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, cost.MemoryKiB, cost.Passes, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 

@@ -63,6 +63,7 @@ type Store struct {
 	db         *db.DB
 	unitExists func(ctx context.Context, code string) (bool, error)
 	dummyHash  string
+	hashCost   HashCost
 	cache      sessionCache
 }
 
@@ -123,10 +124,17 @@ func (c *sessionCache) dropUser(userID int64) {
 	}
 }
 
-// NewStore returns a store. unitExists tells whether an org unit code exists.
+// NewStore returns a store that hashes passwords at the production cost.
+// unitExists tells whether an org unit code exists.
 func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error)) *Store {
-	h, _ := HashPassword("not a real password, used to even out timing")
-	return &Store{db: d, unitExists: unitExists, dummyHash: h}
+	return NewStoreCost(d, unitExists, HashCost{})
+}
+
+// NewStoreCost is NewStore with the cost of new password hashes (the zero
+// HashCost is the production cost). Only tests pass another one.
+func NewStoreCost(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error), cost HashCost) *Store {
+	h, _ := hashPassword("not a real password, used to even out timing", cost)
+	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost}
 }
 
 const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, disabled`
@@ -166,7 +174,7 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 	if len(fields) > 0 {
 		return User{}, apperr.Validation(fields...)
 	}
-	hash, err := HashPassword(password)
+	hash, err := hashPassword(password, s.hashCost)
 	if err != nil {
 		return User{}, err
 	}

@@ -13,7 +13,16 @@ import (
 	"sunshine/internal/platform/testkit"
 )
 
+// lowCost is the cost of the tests' password hashes (production's is 19 MiB,
+// 2 passes: TestHashCost checks that it stays so).
+var lowCost = identity.HashCost{MemoryKiB: 64, Passes: 1}
+
 func newStore(t *testing.T, d *db.DB) (*identity.Store, *time.Time) {
+	t.Helper()
+	return newStoreCost(t, d, lowCost)
+}
+
+func newStoreCost(t *testing.T, d *db.DB, cost identity.HashCost) (*identity.Store, *time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -22,11 +31,59 @@ func newStore(t *testing.T, d *db.DB) (*identity.Store, *time.Time) {
 	if err := units.EnsureSeed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s := identity.NewStore(d, func(ctx context.Context, code string) (bool, error) {
+	exists := func(ctx context.Context, code string) (bool, error) {
 		_, err := units.Get(ctx, code)
 		return err == nil, nil
-	})
-	return s, &now
+	}
+	if cost == (identity.HashCost{}) {
+		return identity.NewStore(d, exists), &now
+	}
+	return identity.NewStoreCost(d, exists, cost), &now
+}
+
+// TestHashCost: a store made with NewStore (as production makes it) hashes at
+// the production cost, argon2id with 19 MiB and 2 passes, as HashPassword
+// does; a low cost is used only when asked for, and a hash is verified at its
+// own cost whatever the store's.
+func TestHashCost(t *testing.T) {
+	const production = "$argon2id$v=19$m=19456,t=2,p=1$"
+	if c := identity.ProductionHashCost(); c != (identity.HashCost{MemoryKiB: 19 * 1024, Passes: 2}) {
+		t.Fatalf("production cost %+v", c)
+	}
+	if h, err := identity.HashPassword("a perfectly fine one!"); err != nil || !strings.HasPrefix(h, production) {
+		t.Fatalf("HashPassword = %q, %v; want the prefix %s", h, err, production)
+	}
+	d := testkit.SQLite(t)
+	ctx := context.Background()
+	hashOf := func(username string) string {
+		t.Helper()
+		var h string
+		if err := d.QueryRow(ctx, `SELECT password_hash FROM users WHERE username = ?`, username).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	prod, _ := newStoreCost(t, d, identity.HashCost{})
+	if _, err := prod.Create(ctx, identity.User{Username: "zhao", Role: identity.TownStaff, OrgUnit: "310114102"}, "a perfectly fine one!", nil); err != nil {
+		t.Fatal(err)
+	}
+	if h := hashOf("zhao"); !strings.HasPrefix(h, production) {
+		t.Fatalf("NewStore hashed at %q, want the prefix %s", h, production)
+	}
+	low := identity.NewStoreCost(d, func(context.Context, string) (bool, error) { return true, nil }, lowCost)
+	if _, err := low.Create(ctx, identity.User{Username: "qian", Role: identity.TownStaff, OrgUnit: "310114102"}, "a perfectly fine one!", nil); err != nil {
+		t.Fatal(err)
+	}
+	if h := hashOf("qian"); !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("NewStoreCost(64 KiB, 1 pass) hashed at %q", h)
+	}
+	for _, s := range []*identity.Store{prod, low} {
+		for _, u := range []string{"zhao", "qian"} {
+			if _, _, err := s.Login(ctx, u, "a perfectly fine one!", "api"); err != nil {
+				t.Fatalf("login %s: %v", u, err)
+			}
+		}
+	}
 }
 
 func TestPasswordPolicy(t *testing.T) {

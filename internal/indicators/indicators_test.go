@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"sunshine/internal/access"
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
@@ -51,7 +51,7 @@ func newApp(t *testing.T, d *db.DB) *app.App {
 	t.Helper()
 	ctx := context.Background()
 	d.Clock = func() time.Time { return time.Date(year, 6, 1, 9, 0, 0, 0, time.UTC) }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	a, err := app.New(ctx, d, apptest.Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}

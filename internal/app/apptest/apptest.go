@@ -1,7 +1,8 @@
 // Package apptest sets up the whole app on a test database for the domain
-// modules' store tests (casework, devices, renovation, rehabilitation,
-// employment): a fixed clock, a demo village in 南翔镇, persons with valid
-// ID numbers, callers of each role, case data from JSON. Only tests import it.
+// modules' store tests (casework, renovation, rehabilitation, employment,
+// indicators) and the app's own tests: a fixed clock, cheap password hashes,
+// a demo village in 南翔镇, persons with valid ID numbers, callers of each
+// role, case data from JSON. Only tests import it.
 package apptest
 
 import (
@@ -15,6 +16,7 @@ import (
 	"sunshine/internal/app"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
+	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/registry"
@@ -23,13 +25,24 @@ import (
 // Village is the demo village the tests' persons live in: 永新村 of 南翔镇.
 const Village = "310114102201"
 
+// HashCost is the cost of the tests' password hashes: 64 KiB and one pass,
+// against production's 19 MiB and two (identity's TestHashCost checks that
+// production keeps them).
+func HashCost() identity.HashCost { return identity.HashCost{MemoryKiB: 64, Passes: 1} }
+
+// Config is the app's configuration in tests: a new data key in the test's
+// temporary folder and cheap password hashes.
+func Config(t testing.TB) app.Config {
+	return app.Config{KeyFile: filepath.Join(t.TempDir(), "key"), PasswordHash: HashCost()}
+}
+
 // New opens the app on d with the clock fixed at now, and adds Village and
 // the further units. The app is closed when the test ends.
 func New(t testing.TB, d *db.DB, now time.Time, units ...orgunit.Unit) *app.App {
 	t.Helper()
 	ctx := context.Background()
 	d.Clock = func() time.Time { return now }
-	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(t.TempDir(), "key")})
+	a, err := app.New(ctx, d, Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}

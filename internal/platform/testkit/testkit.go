@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"sunshine/internal/platform/db"
 )
@@ -26,6 +27,15 @@ func Engines(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// Clock is a test clock for db.DB.Clock: it starts at start and runs at the
+// real clock's pace, so durations and the order of events stay real while
+// the date (the year of annual records, ages, "today") is the same whenever
+// the tests run, 1 January included.
+func Clock(start time.Time) func() time.Time {
+	t0 := time.Now()
+	return func() time.Time { return start.Add(time.Since(t0)) }
 }
 
 // SQLite returns a fresh migrated SQLite database in a temporary folder.
