@@ -43,7 +43,7 @@ func (a *Admin) Module() module.Module {
 		Name: "admin", Templates: web.TemplateDir(templates),
 		Tables: []string{"users", "audit_log", "audit_head"}, Unsaved: []string{"sessions"}, // a restored database starts with everyone signed out
 		Demo: func(_ context.Context, d *module.Demo) error {
-			for _, ac := range []module.Account{
+			d.Accounts = append(d.Accounts, []module.Account{
 				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},
 				{Username: "demo_leader", Name: "领导演示账户", Role: identity.Leader, OrgUnit: "310114"},
 				{Username: "demo_provider", Name: "服务机构演示账户", Role: identity.Provider, OrgUnit: "310114"},
@@ -51,9 +51,7 @@ func (a *Admin) Module() module.Module {
 				{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: "310114"},
 				{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: "310114"},
 				{Username: "demo_auditor", Name: "安全审计员演示账户", Role: identity.Auditor, OrgUnit: "310114"},
-			} {
-				d.Accounts = append(d.Accounts, ac)
-			}
+			}...)
 			return nil
 		},
 		Routes: func(rt *web.Router, kit web.Kit) {
