@@ -40,7 +40,7 @@ var (
 // Module is the admin module as the app sees it.
 func (a *Admin) Module() module.Module {
 	return module.Module{
-		Name: "admin", Templates: web.TemplateDir(templates),
+		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
 		Tables: []string{"users", "audit_log", "audit_head"}, Unsaved: []string{"sessions"}, // a restored database starts with everyone signed out
 		Demo: func(_ context.Context, d *module.Demo) error {
 			d.Accounts = append(d.Accounts, []module.Account{

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -71,7 +72,7 @@ type App struct {
 	Log        *slog.Logger
 	pages      *web.Renderer
 	modules    []module.Module
-	routes     *web.Router // the router Handler serves (CheckAnswer)
+	routes     *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -271,7 +272,7 @@ func (a *App) Router() *web.Router {
 		}
 	}
 	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
-		return web.JSON(w, http.StatusOK, openAPI(rt.Routes()))
+		return web.JSON(w, http.StatusOK, web.OpenAPI(rt.Routes()))
 	})
 	return rt
 }
@@ -281,6 +282,15 @@ func (a *App) Handler() http.Handler {
 	rt := a.Router()
 	a.routes = rt
 	return web.Logged(a.Log, web.Secure(rt))
+}
+
+// CheckAnswer checks an answer of the server against its route's schema
+// (web.Router.CheckAnswer), for the API tests.
+func (a *App) CheckAnswer(r *http.Request, status int, body []byte) error {
+	if a.routes == nil {
+		return errors.New("check answer: Handler was not called")
+	}
+	return a.routes.CheckAnswer(r, status, body)
 }
 
 // TemplateNames lists the page templates; TemplatesRendered counts renders.

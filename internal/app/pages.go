@@ -2,17 +2,12 @@ package app
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
 	"net/http"
 
-	"sunshine/internal/access"
-	"sunshine/internal/audit"
-	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/web"
-	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -53,81 +48,19 @@ func (a *App) pageRoutes(rt *web.Router) {
 	rt.Page("GET /{$}", signedIn, a.pageHome)
 }
 
-// homeData is what the home page shows: what needs this user's attention.
+// homeData is what the home page shows: the modules' cards and sections.
 type homeData struct {
-	Role          string
-	Year          int
-	Expiring      int
-	NoAnnual      int
-	Active        int
-	Imports       []registry.JobStatus
-	ByCategory    []registry.CategoryCount
-	AuditOK       *audit.Verification
-	Users         int
-	PersonID      int64
-	ExpiringLink  string
-	NoAnnualLink  string
-	ImportsAllow  bool
-	ShowRegistry  bool
-	AggregateOnly bool
-	ShowCases     bool
-	Waiting       int // open cases waiting for the user's role
-	Overdue       int // overdue open cases in scope
+	module.Home
+	Role string
 }
 
 func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	page := a.newPage(r, p, "")
 	page.Title = page.T("首页", "Home")
-	year := a.DB.Now().Year()
-	d := homeData{Role: p.Role, Year: year, PersonID: p.PersonID}
-	ctx := r.Context()
-	c := access.Of(r, p)
-	var err error
-	switch p.Role {
-	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:
-		d.ShowRegistry, d.ImportsAllow = true, true
-		if d.Expiring, err = a.Registry.Count(ctx, c, registry.Filter{ExpiringDays: 90, Status: "active"}); err != nil {
-			return err
-		}
-		if d.NoAnnual, err = a.Registry.Count(ctx, c, registry.Filter{NoAnnual: year, Status: "active"}); err != nil {
-			return err
-		}
-		if d.Active, err = a.Registry.Count(ctx, c, registry.Filter{Status: "active"}); err != nil {
-			return err
-		}
-		d.ExpiringLink = "/persons?status=active&expiring=90"
-		d.NoAnnualLink = fmt.Sprintf("/persons?status=active&no_annual=%d", year)
-		if d.Imports, err = a.Jobs.Recent(ctx, c, 5); err != nil {
-			return err
-		}
-	case identity.Leader:
-		d.AggregateOnly = true
-		if d.ByCategory, err = a.Registry.CountByCategory(ctx, c); err != nil {
-			return err
-		}
-	case identity.Auditor:
-		v, err := a.Audit.Verify(ctx)
-		if err != nil {
-			return err
-		}
-		d.AuditOK = &v
-	case identity.SysAdmin, identity.SecAdmin:
-		users, err := a.Users.List(ctx)
-		if err != nil {
-			return err
-		}
-		d.Users = len(users)
+	h, err := module.HomeOf(a.modules, r, p, page)
+	if err != nil {
+		return err
 	}
-	switch p.Role {
-	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider:
-		d.ShowCases = true
-		if d.Waiting, err = a.Cases.Count(ctx, c, casework.Filter{WaitingFor: p.Role}); err != nil {
-			return err
-		}
-		if d.Overdue, err = a.Cases.Count(ctx, c, casework.Filter{Overdue: true}); err != nil {
-			return err
-		}
-	}
-	page.Data = d
+	page.Data = homeData{Home: h, Role: p.Role}
 	return a.render(w, r, http.StatusOK, "home.html", page)
 }

@@ -15,7 +15,7 @@ func NewPages(e *Engine, reg *registry.Store) *Pages { return &Pages{Engine: e, 
 // case pages.
 func (pg *Pages) Module() module.Module {
 	return module.Module{
-		Name: "casework", Templates: Templates(), Funcs: TemplateFuncs(),
+		Name: "casework", Templates: Templates(), Funcs: TemplateFuncs(), Home: pg.home,
 		Tables: []string{"cases", "case_events"},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			pg.Kit = kit

@@ -13,7 +13,7 @@ import (
 func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) module.Module {
 	return module.Module{
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
-		Tables: []string{"orgunits", "persons", "annual_records", "imports"},
+		Tables: []string{"orgunits", "persons", "annual_records", "imports"}, Home: s.home(t),
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			t.Routes(rt)

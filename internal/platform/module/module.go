@@ -6,12 +6,15 @@ package module
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
+	"net/http"
 	"slices"
 	"strings"
 
+	"sunshine/internal/platform/view"
 	"sunshine/internal/platform/web"
 )
 
@@ -37,6 +40,56 @@ type Module struct {
 	Unsaved []string
 	// Restored runs after a restore (reload what the module keeps in memory).
 	Restored func(ctx context.Context) error
+	// Home gives what the module shows a signed-in user on the home page
+	// (nothing for roles it does not serve).
+	Home func(r *http.Request, p *web.Principal, page *web.Page) (Home, error)
+}
+
+// Home is a module's part of the home page: cards under "what needs your
+// attention", and sections below them. Each is placed by its Order among
+// every module's.
+type Home struct {
+	Cards    []Card
+	Sections []Section
+}
+
+// Card is a count (or a word) with a sentence, linking to where to act.
+type Card struct {
+	Order       int
+	Href        string
+	Count, Text string
+}
+
+// Section is a part of the home page: a heading, then a list of links (each
+// with Tag after it), a table, a paragraph (an alert when Alert), and a link
+// (a button when its Tag is "button"), each when set.
+type Section struct {
+	Order   int
+	Heading string
+	Items   []view.Cell
+	Table   *view.Table
+	Text    string
+	Alert   bool
+	Link    view.Cell
+}
+
+// HomeOf gathers the modules' home parts for a user, in order.
+func HomeOf(mods []Module, r *http.Request, p *web.Principal, page *web.Page) (Home, error) {
+	var h Home
+	for _, m := range mods {
+		if m.Home == nil {
+			continue
+		}
+		part, err := m.Home(r, p, page)
+		if err != nil {
+			return Home{}, fmt.Errorf("home of %s: %w", m.Name, err)
+		}
+		h.Cards = append(h.Cards, part.Cards...)
+		h.Sections = append(h.Sections, part.Sections...)
+	}
+	slices.SortStableFunc(h.Cards, func(a, b Card) int { return a.Order - b.Order })
+	slices.SortStableFunc(h.Sections, func(a, b Section) int { return a.Order - b.Order })
+	return h, nil
 }
 
 // Nav is an entry of the navigation, shown to the roles it lists.

@@ -15,6 +15,8 @@ type Table struct {
 	Rows    [][]Cell
 	Empty   string
 	Links   []Cell
+	// RowHeads makes each row's first cell its header (th scope="row").
+	RowHeads bool
 }
 
 // Cell is one cell of a Table: text, a link when Href is set, and a tag

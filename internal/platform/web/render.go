@@ -124,13 +124,8 @@ type Renderer struct {
 // Funcs are the template functions available to every page.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"tr": func(lang, zh, en string) string { return apperr.T(zh, en).In(lang) },
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
-		},
+		"tr":   func(lang, zh, en string) string { return apperr.T(zh, en).In(lang) },
+		"date": Date,
 		"eq2":  func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
@@ -270,4 +265,13 @@ func LocalPath(to string) string {
 		return p + "?" + q
 	}
 	return p
+}
+
+// Date shows a time as people in China read it (Beijing time, to the
+// minute); "" for the zero time.
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
 }

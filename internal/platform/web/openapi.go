@@ -1,25 +1,23 @@
-package app
+package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
-
-	"sunshine/internal/platform/web"
 )
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// openAPI builds an OpenAPI 3 document from the registered routes: every path,
-// method, path parameter and the roles allowed.
-func openAPI(routes []web.Route) map[string]any {
+// OpenAPI builds an OpenAPI 3 document from the registered routes: every
+// path, method, path parameter and the roles allowed, and the request and
+// answer schemas of the routes that declare their types (Types).
+func OpenAPI(routes []Route) map[string]any {
 	paths := map[string]map[string]any{}
-	schemas := web.NewSchemas()
+	schemas := NewSchemas()
 	schemas.Components["Error"] = errorSchema
 	for _, rt := range routes {
 		method, path, ok := strings.Cut(rt.Pattern, " ")
@@ -86,14 +84,11 @@ var errorSchema = map[string]any{"type": "object", "required": []string{"error"}
 			"field": map[string]any{"type": "string"}, "code": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}},
 	}}}}
 
-// CheckAnswer checks a JSON answer of the server against the schema its
-// route declares (web.Types.Out), for the API tests: nil when the route
-// declares none, the status is not its success status, or the body matches.
-func (a *App) CheckAnswer(r *http.Request, status int, body []byte) error {
-	if a.routes == nil {
-		return errors.New("check answer: Handler was not called")
-	}
-	route, ok := a.routes.RouteOf(r)
+// CheckAnswer checks a JSON answer of the router against the schema its
+// route declares (Types.Out), for the API tests: nil when the route declares
+// none, the status is not its success status, or the body matches.
+func (rt *Router) CheckAnswer(r *http.Request, status int, body []byte) error {
+	route, ok := rt.RouteOf(r)
 	if !ok || route.Types.Out == nil {
 		return nil
 	}
@@ -108,9 +103,9 @@ func (a *App) CheckAnswer(r *http.Request, status int, body []byte) error {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return fmt.Errorf("%s: the answer is not JSON: %w", route.Pattern, err)
 	}
-	schemas := web.NewSchemas()
+	schemas := NewSchemas()
 	schema := schemas.Of(reflect.TypeOf(route.Types.Out))
-	if err := web.Check(schemas.Components, schema, v); err != nil {
+	if err := Check(schemas.Components, schema, v); err != nil {
 		return fmt.Errorf("%s: the answer does not match its schema: %w", route.Pattern, err)
 	}
 	return nil
