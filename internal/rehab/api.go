@@ -26,8 +26,8 @@ var (
 // Routes registers the rehabilitation API.
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/rehab/centres", readers, s.apiCentres)
-	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate)
-	rt.Handle("GET /api/v1/rehab/centres/{id}/schedule", readers, s.apiSchedule)
+	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate, web.Types{Out: Centre{}})
+	rt.Handle("GET /api/v1/rehab/centres/{id}/schedule", readers, s.apiSchedule, web.Types{Out: Schedule{}})
 }
 
 func centreID(r *http.Request) (int64, error) {

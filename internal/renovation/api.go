@@ -19,8 +19,8 @@ var budgetRoles = web.Roles(identity.DistrictStaff)
 
 // Routes registers the budget API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget)
-	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget)
+	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget, web.Types{Out: Budget{}})
+	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget, web.Types{Out: Budget{}})
 }
 
 func (s API) apiBudget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

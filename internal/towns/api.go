@@ -23,12 +23,12 @@ var (
 
 // Routes registers the towns API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/towns/{code}/services", townStaff, s.apiServices)
-	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService)
-	rt.Handle("GET /api/v1/towns/{code}/projects", townStaff, s.apiProjects)
-	rt.Handle("POST /api/v1/towns/{code}/projects", townStaff, s.apiCreateProject)
-	rt.Handle("PUT /api/v1/towns/{code}/projects/{id}", townStaff, s.apiUpdateProject)
-	rt.Handle("POST /api/v1/projects/{id}/promote", promoters, s.apiPromote)
+	rt.Handle("GET /api/v1/towns/{code}/services", townStaff, s.apiServices, web.Types{Out: web.List[Service]{}})
+	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService, web.Types{Out: Service{}})
+	rt.Handle("GET /api/v1/towns/{code}/projects", townStaff, s.apiProjects, web.Types{Out: web.List[Project]{}})
+	rt.Handle("POST /api/v1/towns/{code}/projects", townStaff, s.apiCreateProject, web.Types{In: ProjectInput{}, Out: Project{}, Status: http.StatusCreated})
+	rt.Handle("PUT /api/v1/towns/{code}/projects/{id}", townStaff, s.apiUpdateProject, web.Types{In: ProjectInput{}, Out: Project{}})
+	rt.Handle("POST /api/v1/projects/{id}/promote", promoters, s.apiPromote, web.Types{Out: Project{}})
 }
 
 func projectID(r *http.Request) (int64, error) {

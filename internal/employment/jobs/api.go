@@ -27,14 +27,14 @@ var (
 // Routes registers the job seekers' API.
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/jobs/vocabulary", vocabReaders, s.apiVocabulary)
-	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet)
-	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut)
+	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet, web.Types{Out: SeekerProfile{}})
+	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut, web.Types{In: ProfileInput{}, Out: SeekerProfile{}})
 	rt.Handle("POST /api/v1/job-seekers/rank", rankers, s.apiRank)
 	rt.Handle("GET /api/v1/persons/{id}/job-matches", profileReaders, s.apiJobMatches)
-	rt.Handle("GET /api/v1/vacancies", vacancyKeepers, s.apiVacancies)
-	rt.Handle("POST /api/v1/vacancies", vacancyKeepers, s.apiCreateVacancy)
-	rt.Handle("GET /api/v1/vacancies/{id}", vacancyKeepers, s.apiVacancy)
-	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy)
+	rt.Handle("GET /api/v1/vacancies", vacancyKeepers, s.apiVacancies, web.Types{Out: web.List[Vacancy]{}})
+	rt.Handle("POST /api/v1/vacancies", vacancyKeepers, s.apiCreateVacancy, web.Types{In: VacancyInput{}, Out: Vacancy{}, Status: http.StatusCreated})
+	rt.Handle("GET /api/v1/vacancies/{id}", vacancyKeepers, s.apiVacancy, web.Types{Out: Vacancy{}})
+	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy, web.Types{Out: Vacancy{}})
 	// Employers do not browse job seekers: staff propose candidates to them.
 	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches)
 }

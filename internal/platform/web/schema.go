@@ -37,9 +37,11 @@ func NewSchemas() *Schemas {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
-	nonWord  = regexp.MustCompile(`[^A-Za-z0-9]+`)
+	timeType      = reflect.TypeOf(time.Time{})
+	rawType       = reflect.TypeOf(json.RawMessage{})
+	numberType    = reflect.TypeOf(json.Number(""))
+	marshalerType = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
+	nonWord       = regexp.MustCompile(`[^A-Za-z0-9]+`)
 )
 
 // name is the component name of a named struct type: its package and name,
@@ -66,8 +68,10 @@ func (s *Schemas) Of(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
-		return map[string]any{}
+	case t == numberType:
+		return map[string]any{"type": "number"}
+	case t == rawType || t.Implements(marshalerType):
+		return map[string]any{} // encodes itself: anything
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
