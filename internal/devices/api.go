@@ -24,11 +24,11 @@ var (
 
 // Routes registers the devices API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/devices/catalogue", viewers, s.apiCatalogue)
-	rt.Handle("GET /api/v1/devices/service-points", stockRd, s.apiPoints)
-	rt.Handle("GET /api/v1/devices/stock", stockRd, s.apiStock)
-	rt.Handle("POST /api/v1/devices/stock", keepers, s.apiMove)
-	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans)
+	rt.Handle("GET /api/v1/devices/catalogue", viewers, s.apiCatalogue, web.Types{Out: web.Items[Product]{}})
+	rt.Handle("GET /api/v1/devices/service-points", stockRd, s.apiPoints, web.Types{Out: web.Items[ServicePoint]{}})
+	rt.Handle("GET /api/v1/devices/stock", stockRd, s.apiStock, web.Types{Out: StockList{}})
+	rt.Handle("POST /api/v1/devices/stock", keepers, s.apiMove, web.Types{Out: Moved{}})
+	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans, web.Types{Out: LoanCard{}})
 }
 
 func (s API) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -41,7 +41,7 @@ func (s API) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Princip
 			items[i].Name = items[i].NameEn
 		}
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+	return web.JSON(w, http.StatusOK, web.Items[Product]{Items: items})
 }
 
 func (s API) apiPoints(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -52,7 +52,7 @@ func (s API) apiPoints(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if items == nil {
 		items = []ServicePoint{}
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+	return web.JSON(w, http.StatusOK, web.Items[ServicePoint]{Items: items})
 }
 
 func pointParam(s string) (int64, error) {
@@ -72,7 +72,29 @@ func (s API) apiStock(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"service_point": id, "items": items})
+	return web.JSON(w, http.StatusOK, StockList{ServicePoint: id, Items: items})
+}
+
+// StockList is the stock of a service point, as the API answers it.
+type StockList struct {
+	ServicePoint int64       `json:"service_point"`
+	Items        []StockItem `json:"items"`
+}
+
+// Moved is a stock move as the API answers it: what was moved and the
+// stock left at the point.
+type Moved struct {
+	Kind         string `json:"kind" enum:"receipt,adjustment"`
+	ServicePoint int64  `json:"service_point"`
+	Code         string `json:"code"`
+	Quantity     int    `json:"quantity"`
+	Stock        int    `json:"stock"`
+}
+
+// LoanCard is a person's loans, as the API answers it.
+type LoanCard struct {
+	PersonID int64  `json:"person_id"`
+	Items    []Loan `json:"items"`
 }
 
 func (s API) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -94,7 +116,7 @@ func (s API) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if in.Quantity < 0 {
 		kind = "adjustment"
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"kind": kind, "service_point": in.ServicePoint, "code": in.Code, "quantity": in.Quantity, "stock": left})
+	return web.JSON(w, http.StatusOK, Moved{Kind: kind, ServicePoint: in.ServicePoint, Code: in.Code, Quantity: in.Quantity, Stock: left})
 }
 
 func (s API) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -110,5 +132,5 @@ func (s API) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"person_id": pid, "items": items})
+	return web.JSON(w, http.StatusOK, LoanCard{PersonID: pid, Items: items})
 }

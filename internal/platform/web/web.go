@@ -392,6 +392,11 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 // List is the JSON shape of a list (CONTRACT.md).
+type Items[T any] struct {
+	Items []T `json:"items"`
+}
+
+// List is a page of a list (CONTRACT.md "Lists").
 type List[T any] struct {
 	Items []T    `json:"items"`
 	Total int    `json:"total"`
