@@ -68,8 +68,8 @@ func (a *Admin) Module() module.Module {
 
 // Routes registers the API and pages.
 func (a *Admin) Routes(rt *web.Router) {
-	rt.Handle("POST /api/v1/session", web.PublicAccess, a.apiLogin)
-	rt.Handle("GET /api/v1/session", anyone, a.apiWhoAmI)
+	rt.Handle("POST /api/v1/session", web.PublicAccess, a.apiLogin, web.Types{In: credentials{}, Out: signedIn{}})
+	rt.Handle("GET /api/v1/session", anyone, a.apiWhoAmI, web.Types{Out: whoAmI{}})
 	rt.Handle("DELETE /api/v1/session", anyone, a.apiLogout)
 	rt.Handle("GET /api/v1/orgunits", anyone, a.apiUnits, web.Types{Out: web.List[orgunit.Unit]{}})
 	rt.Handle("POST /api/v1/orgunits", unitCreators, a.apiCreateUnit, web.Types{In: orgunit.Unit{}, Out: orgunit.Unit{}, Status: http.StatusCreated})
@@ -81,7 +81,7 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Page("POST /login", web.PublicAccess, a.pageLoginPost)
 	rt.Page("POST /logout", anyone, a.pageLogout)
 	rt.Page("POST /preferences", web.PublicAccess, a.pagePreferences)
-	rt.Handle("POST /session/touch", anyone, a.apiTouch)
+	rt.Handle("POST /session/touch", anyone, a.apiTouch, web.Types{Out: session{}})
 	rt.Page("GET /orgunits", web.Roles(identity.DistrictStaff), a.pageUnits)
 	rt.Page("POST /orgunits", web.Roles(identity.DistrictStaff), a.pageUnitsPost)
 	rt.Page("GET /users", userReaders, a.pageUsers)

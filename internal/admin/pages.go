@@ -107,7 +107,7 @@ func (a *Admin) apiTouch(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"expires_at": sess.ExpiresAt()})
+	return web.JSON(w, http.StatusOK, session{ExpiresAt: sess.ExpiresAt()})
 }
 
 type unitsData struct {
@@ -267,6 +267,29 @@ func (a *Admin) pageAudit(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return a.Render(w, r, http.StatusOK, "audit.html", page)
 }
 
+// credentials are what a sign-in sends (CONTRACT.md).
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// signedIn answers a sign-in (CONTRACT.md).
+type signedIn struct {
+	Token     string      `json:"token"`
+	ExpiresAt time.Time   `json:"expires_at"`
+	User      sessionUser `json:"user"`
+}
+
+// whoAmI answers GET /api/v1/session.
+type whoAmI struct {
+	User sessionUser `json:"user"`
+}
+
+// session answers a session touch: when it ends unless used again.
+type session struct {
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 type sessionUser struct {
 	Username string `json:"username"`
 	Name     string `json:"name,omitempty"`
@@ -276,10 +299,7 @@ type sessionUser struct {
 }
 
 func (a *Admin) apiLogin(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
-	var body struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}
+	var body credentials
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
@@ -300,16 +320,12 @@ func (a *Admin) apiLogin(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", u.Username, u.OrgUnit)); err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{
-		"token": token, "expires_at": sess.ExpiresAt(),
-		"user": sessionUser{Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit, PersonID: u.PersonID},
-	})
+	return web.JSON(w, http.StatusOK, signedIn{Token: token, ExpiresAt: sess.ExpiresAt(),
+		User: sessionUser{Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit, PersonID: u.PersonID}})
 }
 
 func (a *Admin) apiWhoAmI(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	return web.JSON(w, http.StatusOK, map[string]any{
-		"user": sessionUser{Username: p.Username, Name: p.Name, Role: p.Role, OrgUnit: p.OrgUnit, PersonID: p.PersonID},
-	})
+	return web.JSON(w, http.StatusOK, whoAmI{User: sessionUser{Username: p.Username, Name: p.Name, Role: p.Role, OrgUnit: p.OrgUnit, PersonID: p.PersonID}})
 }
 
 func (a *Admin) apiLogout(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

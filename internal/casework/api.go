@@ -24,7 +24,7 @@ var (
 
 // Routes registers the cases API.
 func (e API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes)
+	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes, web.Types{Out: web.Items[TypeView]{}})
 	rt.Handle("POST /api/v1/cases", creators, e.apiCreate, web.Types{Out: Case{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList, web.Types{Out: web.List[Case]{}})
 	rt.Handle("GET /api/v1/cases/{id}", caseRoles, e.apiGet, web.Types{Out: Case{}})
@@ -94,7 +94,7 @@ func (e API) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		}
 		items = append(items, v)
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+	return web.JSON(w, http.StatusOK, web.Items[TypeView]{Items: items})
 }
 
 func (e API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -25,7 +25,7 @@ var (
 
 // Routes registers the rehabilitation API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/rehab/centres", readers, s.apiCentres)
+	rt.Handle("GET /api/v1/rehab/centres", readers, s.apiCentres, web.Types{Out: web.List[Centre]{}})
 	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate, web.Types{Out: Centre{}})
 	rt.Handle("GET /api/v1/rehab/centres/{id}/schedule", readers, s.apiSchedule, web.Types{Out: Schedule{}})
 }
@@ -39,7 +39,7 @@ func (s API) apiCentres(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "next": ""})
+	return web.JSON(w, http.StatusOK, web.List[Centre]{Items: items, Total: len(items)})
 }
 
 func (s API) apiUpdate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
