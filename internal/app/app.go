@@ -155,24 +155,16 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Cases = casework.NewEngine(d, log)
 	a.Cases.Changed = ind
-	a.Cases.Register(a.Devices.Type())
 	a.Renovation = renovation.NewStore(d)
-	a.Cases.Register(a.Renovation.Type())
 	a.Seekers = seekers
-	a.Cases.Register(seekers.PlacementType())
 	a.Rehab = rehab.NewStore(d, log)
 	if err := a.Rehab.EnsureSeed(ctx); err != nil {
 		log.Close()
 		return nil, err
 	}
-	a.Cases.Register(a.Rehab.Type())
 	a.Towns = towns.NewStore(d, a.Cases)
 	a.Cases.Allowed = a.Towns.Allowed
 	a.Cases.Sync = a.Towns.Sync
-	if err := a.Towns.Load(ctx); err != nil {
-		log.Close()
-		return nil, err
-	}
 	a.Employment = employment.NewStore(d, v, units, reg, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
@@ -190,14 +182,20 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		casePages.Module(),
 		a.Devices.Module(a.Cases),
 		a.Renovation.Module(a.Cases),
-		a.Rehab.Module(a.Cases),
-		a.Towns.Module(),
-		seekers.Module(a.Employment, func(r *http.Request, code, lang string) string {
+		seekers.Module(a.Cases, a.Employment, func(r *http.Request, code, lang string) string {
 			if u, err := units.Get(r.Context(), code); err == nil {
 				return u.Label(lang)
 			}
 			return code
 		}),
+		a.Rehab.Module(a.Cases),
+		a.Towns.Module(),
+	}
+	// The towns' local projects are service types registered after the
+	// modules' own (which each module registers as it is built).
+	if err := a.Towns.Load(ctx); err != nil {
+		log.Close()
+		return nil, err
 	}
 	funcs, err := module.Funcs(a.modules)
 	if err != nil {

@@ -10,8 +10,10 @@ import (
 )
 
 // Module is the assistive device service as the app sees it: the catalogue,
-// service points and stock API, and the stock page.
+// service points and stock API, and the stock page. It registers the
+// assistive_device service type with engine.
 func (s *Store) Module(engine *casework.Engine) module.Module {
+	engine.Register(s.Type())
 	return module.Module{
 		Name: "devices", Templates: Templates(),
 		Tables: []string{"device_catalogue", "service_points", "device_stock", "device_moves", "device_loans"},

@@ -10,8 +10,10 @@ import (
 )
 
 // Module is rehabilitation as the app sees it: the centres API, the
-// schedule and the centres pages.
+// schedule and the centres pages. It registers the rehabilitation service
+// type with engine.
 func (s *Store) Module(engine *casework.Engine) module.Module {
+	engine.Register(s.Type())
 	return module.Module{
 		Name: "rehab", Templates: Templates(),
 		Tables: []string{"rehab_centres", "rehab_bookings", "rehab_sessions"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"sunshine/internal/casework"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/module"
@@ -11,9 +12,11 @@ import (
 )
 
 // Module is job seeking and placement as the app sees it: profiles,
-// vacancies and matching, API and pages. unitLabel names an org unit in a
+// vacancies and matching, API and pages. It registers the employment
+// (placement) service type with engine; unitLabel names an org unit in a
 // language.
-func (s *Store) Module(employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string) module.Module {
+func (s *Store) Module(engine *casework.Engine, employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string) module.Module {
+	engine.Register(s.PlacementType())
 	return module.Module{
 		Name: "jobs", Templates: Templates(), Funcs: TemplateFuncs(),
 		Tables: []string{"job_seekers", "vacancies"}, Unsaved: []string{"job_seekers_gen"}, // a cache stamp: its row is made by the migration
