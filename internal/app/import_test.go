@@ -57,6 +57,9 @@ func (e *env) upload(user, path, name string, data []byte, header http.Header, f
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	if err := e.app.CheckAnswer(req, resp.StatusCode, raw); err != nil {
+		e.t.Errorf("POST %s: %v", path, err)
+	}
 	return resp.StatusCode, raw
 }
 

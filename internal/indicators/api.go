@@ -26,6 +26,30 @@ var (
 	setters = web.Roles(identity.DistrictStaff)
 )
 
+// Trend is every year's indicators of a unit, as the API answers it.
+type Trend struct {
+	OrgUnit string   `json:"orgunit"`
+	Items   []Result `json:"items"`
+}
+
+// Comparison is a year's indicators of each child unit against the year
+// before, as the API answers it.
+type Comparison struct {
+	OrgUnit string   `json:"orgunit"`
+	Year    int      `json:"year"`
+	Items   []Change `json:"items"`
+}
+
+// BreakdownOf is one indicator broken down by child unit or by a person's
+// attribute, as the API answers it (CONTRACT.md).
+type BreakdownOf struct {
+	Code    string `json:"code"`
+	OrgUnit string `json:"orgunit"`
+	Year    int    `json:"year"`
+	By      string `json:"by"`
+	Items   []Item `json:"items"`
+}
+
 // API serves the indicators' JSON API.
 type API struct {
 	Store    *Store
@@ -34,15 +58,15 @@ type API struct {
 
 // Routes registers the API.
 func (a *API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/indicators", viewers, a.apiIndicators)
-	rt.Handle("GET /api/v1/indicators/definitions", viewers, a.apiDefinitions)
-	rt.Handle("GET /api/v1/indicators/trend", viewers, a.apiTrend)
-	rt.Handle("GET /api/v1/indicators/compare", viewers, a.apiCompare)
+	rt.Handle("GET /api/v1/indicators", viewers, a.apiIndicators, web.Types{Out: Result{}})
+	rt.Handle("GET /api/v1/indicators/definitions", viewers, a.apiDefinitions, web.Types{Out: web.Items[DefView]{}})
+	rt.Handle("GET /api/v1/indicators/trend", viewers, a.apiTrend, web.Types{Out: Trend{}})
+	rt.Handle("GET /api/v1/indicators/compare", viewers, a.apiCompare, web.Types{Out: Comparison{}})
 	rt.Handle("GET /api/v1/indicators/export", viewers, a.apiExport)
 	rt.Handle("GET /api/v1/indicators/targets", viewers, a.apiTargets)
 	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget)
-	rt.Handle("GET /api/v1/indicators/{code}/breakdown", viewers, a.apiBreakdown)
-	rt.Handle("GET /api/v1/indicators/{code}/gap", gapReaders, a.apiGap)
+	rt.Handle("GET /api/v1/indicators/{code}/breakdown", viewers, a.apiBreakdown, web.Types{Out: BreakdownOf{}})
+	rt.Handle("GET /api/v1/indicators/{code}/gap", gapReaders, a.apiGap, web.Types{Out: web.List[registry.Person]{}})
 }
 
 // Query is what most indicator requests name: a unit and a year.
@@ -112,7 +136,7 @@ func Views(lang string) []DefView {
 }
 
 func (a *API) apiDefinitions(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	return web.JSON(w, http.StatusOK, map[string]any{"items": Views(web.Lang(r))})
+	return web.JSON(w, http.StatusOK, web.Items[DefView]{Items: Views(web.Lang(r))})
 }
 
 func (a *API) apiTrend(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -124,7 +148,7 @@ func (a *API) apiTrend(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"orgunit": q.OrgUnit, "items": res})
+	return web.JSON(w, http.StatusOK, Trend{OrgUnit: q.OrgUnit, Items: res})
 }
 
 func (a *API) apiCompare(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -139,7 +163,7 @@ func (a *API) apiCompare(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if res == nil {
 		res = []Change{}
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"orgunit": q.OrgUnit, "year": q.Year, "items": res})
+	return web.JSON(w, http.StatusOK, Comparison{OrgUnit: q.OrgUnit, Year: q.Year, Items: res})
 }
 
 func (a *API) apiBreakdown(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -155,7 +179,7 @@ func (a *API) apiBreakdown(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if by == "" {
 		by = "orgunit"
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"code": r.PathValue("code"), "orgunit": q.OrgUnit, "year": q.Year, "by": by, "items": items})
+	return web.JSON(w, http.StatusOK, BreakdownOf{Code: r.PathValue("code"), OrgUnit: q.OrgUnit, Year: q.Year, By: by, Items: items})
 }
 
 // GapFilter is the registry filter of the persons behind the gap of an

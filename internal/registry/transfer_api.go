@@ -43,9 +43,9 @@ func mayReveal(role string) bool {
 
 // Routes registers the import and export API.
 func (t *Transfer) Routes(rt *web.Router) {
-	rt.Handle("POST /api/v1/imports/persons", importersPersons, t.apiImport("persons"))
-	rt.Handle("POST /api/v1/imports/annual", staff, t.apiImport("annual"))
-	rt.Handle("GET /api/v1/imports/{id}", staff, t.apiStatus)
+	rt.Handle("POST /api/v1/imports/persons", importersPersons, t.apiImport("persons"), web.Types{Out: ImportReport{}})
+	rt.Handle("POST /api/v1/imports/annual", staff, t.apiImport("annual"), web.Types{Out: ImportReport{}})
+	rt.Handle("GET /api/v1/imports/{id}", staff, t.apiStatus, web.Types{Out: JobStatus{}})
 	rt.Handle("GET /api/v1/imports/{id}/rejects", staff, t.apiRejects)
 	rt.Handle("GET /api/v1/imports/persons/template", staff, t.apiTemplate(PersonColumns(), "persons"))
 	rt.Handle("GET /api/v1/imports/annual/template", staff, t.apiTemplate(AnnualColumns(), "annual"))
