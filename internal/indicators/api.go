@@ -40,6 +40,13 @@ type Comparison struct {
 	Items   []Change `json:"items"`
 }
 
+// Targets are the targets of a unit and year, as the API answers them.
+type Targets struct {
+	OrgUnit string       `json:"orgunit"`
+	Year    int          `json:"year"`
+	Items   []TargetView `json:"items"`
+}
+
 // BreakdownOf is one indicator broken down by child unit or by a person's
 // attribute, as the API answers it (CONTRACT.md).
 type BreakdownOf struct {
@@ -63,8 +70,8 @@ func (a *API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/indicators/trend", viewers, a.apiTrend, web.Types{Out: Trend{}})
 	rt.Handle("GET /api/v1/indicators/compare", viewers, a.apiCompare, web.Types{Out: Comparison{}})
 	rt.Handle("GET /api/v1/indicators/export", viewers, a.apiExport)
-	rt.Handle("GET /api/v1/indicators/targets", viewers, a.apiTargets)
-	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget)
+	rt.Handle("GET /api/v1/indicators/targets", viewers, a.apiTargets, web.Types{Out: Targets{}})
+	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget, web.Types{Out: Targets{}})
 	rt.Handle("GET /api/v1/indicators/{code}/breakdown", viewers, a.apiBreakdown, web.Types{Out: BreakdownOf{}})
 	rt.Handle("GET /api/v1/indicators/{code}/gap", gapReaders, a.apiGap, web.Types{Out: web.List[registry.Person]{}})
 }
@@ -269,7 +276,7 @@ func (a *API) apiTargets(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"orgunit": q.OrgUnit, "year": q.Year, "items": items})
+	return web.JSON(w, http.StatusOK, Targets{OrgUnit: q.OrgUnit, Year: q.Year, Items: items})
 }
 
 func (a *API) apiSetTarget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -292,7 +299,7 @@ func (a *API) apiSetTarget(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"orgunit": in.OrgUnit, "year": in.Year, "items": items})
+	return web.JSON(w, http.StatusOK, Targets{OrgUnit: in.OrgUnit, Year: in.Year, Items: items})
 }
 
 // apiExport writes an indicator table as XLSX: ?table=indicators (default),

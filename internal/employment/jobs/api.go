@@ -12,6 +12,28 @@ import (
 	"sunshine/internal/platform/web"
 )
 
+// Vocabulary is the fixed vocabularies of profiles and vacancies.
+type Vocabulary struct {
+	Skills         []Term `json:"skills"`
+	Accommodations []Term `json:"accommodations"`
+	Education      []Term `json:"education"`
+	Hours          []Term `json:"hours"`
+}
+
+// Ranking is seekers ranked for an opening, best first, and how many
+// seekers were ranked.
+type Ranking struct {
+	Items   []Ranked `json:"items"`
+	Seekers int      `json:"seekers"`
+}
+
+// VacancyMatches is a vacancy with the seekers ranked for it.
+type VacancyMatches struct {
+	Vacancy Vacancy  `json:"vacancy"`
+	Items   []Ranked `json:"items"`
+	Seekers int      `json:"seekers"`
+}
+
 // API is the JSON API of the module over its store: the handlers live on
 // it, so the store itself never sees HTTP.
 type API struct{ *Store }
@@ -26,17 +48,17 @@ var (
 
 // Routes registers the job seekers' API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/jobs/vocabulary", vocabReaders, s.apiVocabulary)
+	rt.Handle("GET /api/v1/jobs/vocabulary", vocabReaders, s.apiVocabulary, web.Types{Out: Vocabulary{}})
 	rt.Handle("GET /api/v1/persons/{id}/job-profile", profileReaders, s.apiGet, web.Types{Out: SeekerProfile{}})
 	rt.Handle("PUT /api/v1/persons/{id}/job-profile", profileKeepers, s.apiPut, web.Types{In: ProfileInput{}, Out: SeekerProfile{}})
-	rt.Handle("POST /api/v1/job-seekers/rank", rankers, s.apiRank)
-	rt.Handle("GET /api/v1/persons/{id}/job-matches", profileReaders, s.apiJobMatches)
+	rt.Handle("POST /api/v1/job-seekers/rank", rankers, s.apiRank, web.Types{In: OpeningInput{}, Out: Ranking{}})
+	rt.Handle("GET /api/v1/persons/{id}/job-matches", profileReaders, s.apiJobMatches, web.Types{Out: web.Items[VacancyMatch]{}})
 	rt.Handle("GET /api/v1/vacancies", vacancyKeepers, s.apiVacancies, web.Types{Out: web.List[Vacancy]{}})
 	rt.Handle("POST /api/v1/vacancies", vacancyKeepers, s.apiCreateVacancy, web.Types{In: VacancyInput{}, Out: Vacancy{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/vacancies/{id}", vacancyKeepers, s.apiVacancy, web.Types{Out: Vacancy{}})
 	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy, web.Types{Out: Vacancy{}})
 	// Employers do not browse job seekers: staff propose candidates to them.
-	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches)
+	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches, web.Types{Out: VacancyMatches{}})
 }
 
 func limitParam(r *http.Request, def int) int {
@@ -56,7 +78,7 @@ func (s API) apiJobMatches(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items})
+	return web.JSON(w, http.StatusOK, web.Items[VacancyMatch]{Items: items})
 }
 
 func vacancyID(r *http.Request) (int64, error) {
@@ -127,11 +149,11 @@ func (s API) apiVacancyMatches(w http.ResponseWriter, r *http.Request, p *web.Pr
 	if items == nil {
 		items = []Ranked{}
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"vacancy": v, "items": items, "seekers": total})
+	return web.JSON(w, http.StatusOK, VacancyMatches{Vacancy: v, Items: items, Seekers: total})
 }
 
 func (s API) apiVocabulary(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {
-	return web.JSON(w, http.StatusOK, map[string][]Term{"skills": Skills, "accommodations": Accommodations, "education": Education, "hours": Hours})
+	return web.JSON(w, http.StatusOK, Vocabulary{Skills: Skills, Accommodations: Accommodations, Education: Education, Hours: Hours})
 }
 
 func personID(r *http.Request) (int64, error) {
@@ -223,5 +245,5 @@ func (s API) apiRank(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if items == nil {
 		items = []Ranked{}
 	}
-	return web.JSON(w, http.StatusOK, map[string]any{"items": items, "seekers": total})
+	return web.JSON(w, http.StatusOK, Ranking{Items: items, Seekers: total})
 }
