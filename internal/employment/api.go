@@ -38,13 +38,13 @@ func CallerOf(r *http.Request, p *web.Principal) Caller {
 
 // Routes registers the employment API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("POST /api/v1/levy/calculate", web.PublicAccess, s.apiCalculate, web.Types{Out: Outcome{}})
+	rt.Handle("POST /api/v1/levy/calculate", web.PublicAccess, s.apiCalculate, web.Types{In: CalcRequest{}, Out: Outcome{}})
 	rt.Handle("GET /api/v1/levy/params", managers, s.apiParams, web.Types{Out: Params{}})
 	rt.Handle("PUT /api/v1/levy/params", paramEditors, s.apiSetParams, web.Types{Out: Params{}})
 	rt.Handle("GET /api/v1/employers", readers, s.apiList, web.Types{Out: web.List[Employer]{}})
 	rt.Handle("POST /api/v1/employers", managers, s.apiCreate, web.Types{In: EmployerInput{}, Out: Employer{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/employers/{id}", readers, s.apiGet, web.Types{Out: Employer{}})
-	rt.Handle("PUT /api/v1/employers/{id}", managers, s.apiUpdate, web.Types{Out: Employer{}})
+	rt.Handle("PUT /api/v1/employers/{id}", managers, s.apiUpdate, web.Types{In: EmployerInput{}, Out: Employer{}})
 	rt.Handle("PUT /api/v1/employers/{id}/figures/{year}", managers, s.apiFigures, web.Types{Out: Figures{}})
 	rt.Handle("POST /api/v1/employers/{id}/employees", managers, s.apiLink, web.Types{Out: Employee{}, Status: http.StatusCreated})
 	rt.Handle("DELETE /api/v1/employers/{id}/employees", managers, s.apiUnlink)

@@ -26,7 +26,7 @@ var (
 // Routes registers the rehabilitation API.
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/rehab/centres", readers, s.apiCentres, web.Types{Out: web.List[Centre]{}})
-	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate, web.Types{Out: Centre{}})
+	rt.Handle("PUT /api/v1/rehab/centres/{id}", keepers, s.apiUpdate, web.Types{In: CentreInput{}, Out: Centre{}})
 	rt.Handle("GET /api/v1/rehab/centres/{id}/schedule", readers, s.apiSchedule, web.Types{Out: Schedule{}})
 }
 

@@ -56,7 +56,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/vacancies", vacancyKeepers, s.apiVacancies, web.Types{Out: web.List[Vacancy]{}})
 	rt.Handle("POST /api/v1/vacancies", vacancyKeepers, s.apiCreateVacancy, web.Types{In: VacancyInput{}, Out: Vacancy{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/vacancies/{id}", vacancyKeepers, s.apiVacancy, web.Types{Out: Vacancy{}})
-	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy, web.Types{Out: Vacancy{}})
+	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy, web.Types{In: VacancyInput{}, Out: Vacancy{}})
 	// Employers do not browse job seekers: staff propose candidates to them.
 	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches, web.Types{Out: VacancyMatches{}})
 }
