@@ -33,3 +33,12 @@ func (c Caller) Where(personCol, unitCol string) (string, []any) {
 	lo, hi := c.Scope.Range()
 	return unitCol + " >= ? AND " + unitCol + " < ?", []any{lo, hi}
 }
+
+// DemoActor is who writes the demo data, as the audit log names it.
+const DemoActor = "sunshine demo"
+
+// Demo is the caller that loads demo data acting in a role over a unit's
+// subtree (sunshine demo, serve --demo).
+func Demo(role, unit string) Caller {
+	return Caller{Actor: audit.Actor{Username: DemoActor, Role: role}, Scope: orgunit.ScopeOf(unit)}
+}

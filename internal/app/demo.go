@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/db"
@@ -48,7 +49,7 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	accounts := demo.Accounts
 	order := identity.Roles()
 	slices.SortStableFunc(accounts, func(x, y module.Account) int { return slices.Index(order, x.Role) - slices.Index(order, y.Role) })
-	actor := audit.Actor{Username: "sunshine demo", Role: "system"}
+	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
 	for _, ac := range accounts {
 		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID}
 		if _, err := a.Users.Create(ctx, u, DemoPassword, func(tx *db.Tx) error {

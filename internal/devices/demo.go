@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"sunshine/internal/access"
-	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
@@ -19,8 +18,7 @@ import (
 // stage, one device on loan, so that the case pages, the inbox, the loan card
 // and the stock page show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
-	district := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
-	town := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
+	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
 	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 8, Limit: 5}) // after the rehabilitation ones
 	if err != nil {
 		return fmt.Errorf("demo devices: %w", err)
@@ -43,36 +41,25 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 			townPoint = pt.ID
 		}
 	}
-	type step struct {
-		who    access.Caller
-		action string
-		data   map[string]any
-	}
 	items := func(codes ...any) map[string]any { return map[string]any{"items": codes} }
 	point := map[string]any{"service_point": json.Number(strconv.FormatInt(townPoint, 10))}
 	cases := []struct {
-		typ, need string
-		steps     []step
+		need  string
+		steps []casework.Step
 	}{
-		{"assistive_device", "出门需要轮椅", nil},
-		{"assistive_device", "走路不稳，需要助行器", []step{{district, "assess", items("12 06 06")}}},
-		{"assistive_device", "听不清电话", []step{{district, "assess", items("22 06 06")}, {town, "approve", nil}}},
-		{"assistive_device", "行动不便，需要轮椅和洗澡椅", []step{{district, "assess", items("12 22 03", "09 33 03")}, {town, "approve", nil}, {district, "dispense", point}}},
-		{"assistive_device", "需要盲杖", []step{{district, "assess", items("12 39 03")}, {town, "approve", nil}, {district, "dispense", point}, {town, "close", nil}}},
+		{"出门需要轮椅", nil},
+		{"走路不稳，需要助行器", []casework.Step{casework.StepBy(district, "assess", items("12 06 06"))}},
+		{"听不清电话", []casework.Step{casework.StepBy(district, "assess", items("22 06 06")), casework.StepBy(town, "approve", nil)}},
+		{"行动不便，需要轮椅和洗澡椅", []casework.Step{casework.StepBy(district, "assess", items("12 22 03", "09 33 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point)}},
+		{"需要盲杖", []casework.Step{casework.StepBy(district, "assess", items("12 39 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point), casework.StepBy(town, "close", nil)}},
 	}
 	made := 0
 	for i, cs := range cases {
 		if i >= len(persons) {
 			break
 		}
-		c, err := engine.Create(ctx, district, persons[i], cs.typ, map[string]any{"need": cs.need})
-		if err != nil {
-			return fmt.Errorf("demo %s case: %w", cs.typ, err)
-		}
-		for _, st := range cs.steps {
-			if c, err = engine.Act(ctx, st.who, c.ID, st.action, st.data, 0); err != nil {
-				return fmt.Errorf("demo %s case %s: %w", cs.typ, st.action, err)
-			}
+		if _, err := engine.Run(ctx, district, persons[i], "assistive_device", map[string]any{"need": cs.need}, cs.steps...); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		made++
 	}

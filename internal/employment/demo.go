@@ -33,8 +33,8 @@ var demoEmployers = []struct {
 // account of the first one.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	year := d.Year
-	sys := Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114"),
-		Registry: access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
+	sys := Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf("310114"),
+		Registry: access.Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
 	p := DefaultParams()
 	p.OrgUnit, p.Year, p.SocialAverageWageCents = "310114", year, 100000_00
 	if _, err := s.SetParams(ctx, sys.Scope, sys.Actor, p); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	}
 	fmt.Fprintf(d.Out, "demo employers: %d in Jiading, with %d figures and linked employees\n", len(demoEmployers), year)
 	d.Accounts = append(d.Accounts, module.Account{Username: "demo_employer", Name: "用人单位演示账户", Role: identity.Employer,
-		OrgUnit: "310114102", EmployerID: first})
+		OrgUnit: demoEmployers[0].town, EmployerID: first})
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -51,7 +52,7 @@ func (s *Store) DemoLoad(ctx context.Context, units []orgunit.Unit, persons []Pe
 	if len(annual) != len(persons) {
 		return 0, fmt.Errorf("demo: %d persons but %d annual records", len(persons), len(annual))
 	}
-	actor := audit.Actor{Username: "sunshine demo", Role: "system"}
+	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
 	if err := s.db.InTx(ctx, func(tx *db.Tx) error { return orgunit.InsertTx(ctx, tx, units...) }); err != nil {
 		return 0, err
 	}

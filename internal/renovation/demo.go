@@ -6,18 +6,15 @@ import (
 	"fmt"
 
 	"sunshine/internal/access"
-	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
-	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/module"
 )
 
 // demo sets the year's renovation budget and opens home renovation cases in
 // Nanxiang (after the device ones) at every stage, one finished and paid.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
-	district := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("310114")}
-	town := access.Caller{Actor: audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")}
+	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
 	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 13, Limit: 4}) // after the device ones
 	if err != nil {
 		return fmt.Errorf("demo renovation: %w", err)
@@ -25,36 +22,25 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 	if _, err := s.SetBudget(ctx, district.Scope, district.Actor, "310114", s.db.Now().Year(), 50_000_000); err != nil {
 		return fmt.Errorf("demo renovation budget: %w", err)
 	}
-	type step struct {
-		who    access.Caller
-		action string
-		data   map[string]any
-	}
 	items := func(codes ...any) map[string]any { return map[string]any{"items": codes} }
 	quote := map[string]any{"contractor": "嘉定无障碍建设有限公司", "cost": json.Number("1250000")}
 	cases := []struct {
 		need  string
-		steps []step
+		steps []casework.Step
 	}{
 		{"卫生间需要扶手", nil},
-		{"门口有台阶，轮椅进不去", []step{{district, "survey", items("ramp", "door_widening")}}},
-		{"卫生间改造", []step{{district, "survey", items("grab_bars", "bathroom")}, {district, "quote", quote}}},
-		{"安装紧急呼叫", []step{{district, "survey", items("alarm")}, {district, "quote", quote}, {district, "approve", nil},
-			{district, "build", nil}, {town, "accept", nil}, {district, "pay", nil}, {district, "close", nil}}},
+		{"门口有台阶，轮椅进不去", []casework.Step{casework.StepBy(district, "survey", items("ramp", "door_widening"))}},
+		{"卫生间改造", []casework.Step{casework.StepBy(district, "survey", items("grab_bars", "bathroom")), casework.StepBy(district, "quote", quote)}},
+		{"安装紧急呼叫", []casework.Step{casework.StepBy(district, "survey", items("alarm")), casework.StepBy(district, "quote", quote), casework.StepBy(district, "approve", nil),
+			casework.StepBy(district, "build", nil), casework.StepBy(town, "accept", nil), casework.StepBy(district, "pay", nil), casework.StepBy(district, "close", nil)}},
 	}
 	made := 0
 	for i, cs := range cases {
 		if i >= len(persons) {
 			break
 		}
-		c, err := engine.Create(ctx, district, persons[i], "home_renovation", map[string]any{"need": cs.need})
-		if err != nil {
-			return fmt.Errorf("demo home_renovation case: %w", err)
-		}
-		for _, st := range cs.steps {
-			if c, err = engine.Act(ctx, st.who, c.ID, st.action, st.data, 0); err != nil {
-				return fmt.Errorf("demo home_renovation case %s: %w", st.action, err)
-			}
+		if _, err := engine.Run(ctx, district, persons[i], "home_renovation", map[string]any{"need": cs.need}, cs.steps...); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		made++
 	}

@@ -21,7 +21,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	if err != nil || len(have) > 0 {
 		return err
 	}
-	actor := audit.Actor{Username: "sunshine demo", Role: identity.TownStaff}
+	actor := audit.Actor{Username: access.DemoActor, Role: identity.TownStaff}
 	p, err := s.CreateProject(ctx, sc, actor, town, ProjectInput{
 		Name: "阳光助学陪读", NameEn: "Sunshine school companion",
 		Description: "为就读普通学校的残疾学生安排志愿者陪读（南翔镇试点）。",

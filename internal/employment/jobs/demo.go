@@ -36,7 +36,7 @@ var demoVacancies = []struct {
 // demo person account among them) and posts the demo vacancies, so that the
 // matching pages show real rankings.
 func (s *Store) demo(ctx context.Context, employers *employment.Store, d *module.Demo) error {
-	actor := audit.Actor{Username: "sunshine demo", Role: "system"}
+	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
 	rc := access.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114")}
 	const town = "310114102"
 	// The town's first forty active persons, in id order: the demo person
