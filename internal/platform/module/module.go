@@ -146,18 +146,12 @@ func Funcs(mods []Module) (template.FuncMap, error) {
 	for _, m := range mods {
 		for name, fn := range m.Funcs {
 			if o, ok := owner[name]; ok {
-				return nil, &duplicateFunc{name: name, first: o, second: m.Name}
+				return nil, fmt.Errorf("template function %s is defined by both %s and %s", name, o, m.Name)
 			}
 			out[name], owner[name] = fn, m.Name
 		}
 	}
 	return out, nil
-}
-
-type duplicateFunc struct{ name, first, second string }
-
-func (e *duplicateFunc) Error() string {
-	return "template function " + e.name + " is defined by both " + e.first + " and " + e.second
 }
 
 // Demo is what the app hands each module's demo loader (Module.Demo), in the
