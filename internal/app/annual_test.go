@@ -116,11 +116,11 @@ func TestImportLegacyID(t *testing.T) {
 				ID          int64
 				IDConverted bool   `json:"id_converted"`
 				Masked      string `json:"id_number_masked"`
-				BirthDate   string `json:"birth_date"`
+				BirthYear   int    `json:"birth_year"`
 			}
 		}
 		if st := e.do("town", "GET", "/api/v1/persons?q=11010519491231002X", nil, &list); st != 200 || len(list.Items) != 1 ||
-			!list.Items[0].IDConverted || list.Items[0].BirthDate != "1949-12-31" {
+			!list.Items[0].IDConverted || list.Items[0].BirthYear != 1949 {
 			t.Fatalf("converted person: %d %+v", st, list)
 		}
 		// Importing the 18-digit form later matches the same person.

@@ -54,7 +54,7 @@ var Defs = []Def{
 	{Code: "employment_rate", Zh: "残疾人就业率", En: "Employment rate",
 		DescZh: "16–59 岁、有就业能力并就业或求职的人中，已就业的比例。", DescEn: "Among people aged 16–59 who work or seek work, the share who work.",
 		FormulaZh: "分母：年龄 16–59 且就业状况为就业或失业；分子：就业", FormulaEn: "D: age 16–59 and employment employed or unemployed; N: employed",
-		Fields: []string{"persons.birth_date", "annual_records.employment"}, Kind: Rate, Target: pct(0.99), TargetUnit: "rate", bit: 0,
+		Fields: []string{"persons.birth_year", "annual_records.employment"}, Kind: Rate, Target: pct(0.99), TargetUnit: "rate", bit: 0,
 		den: func(s Subject) bool {
 			return s.Age >= 16 && s.Age <= 59 && (s.Employment == employed || s.Employment == unemployed)
 		},
@@ -68,7 +68,7 @@ var Defs = []Def{
 	{Code: "compulsory_education_rate", Zh: "义务教育入学率", En: "Compulsory education enrolment",
 		DescZh: "6–15 岁残疾儿童少年中，在接受义务教育的比例。", DescEn: "Among children aged 6–15, the share in compulsory education.",
 		FormulaZh: "分母：年龄 6–15；分子：义务教育在学", FormulaEn: "D: age 6–15; N: school_enrolled",
-		Fields: []string{"persons.birth_date", "annual_records.school_enrolled"}, Kind: Rate, Target: pct(0.97), TargetUnit: "rate", bit: 2,
+		Fields: []string{"persons.birth_year", "annual_records.school_enrolled"}, Kind: Rate, Target: pct(0.97), TargetUnit: "rate", bit: 2,
 		den: func(s Subject) bool { return s.Age >= 6 && s.Age <= 15 },
 		num: func(s Subject) bool { return s.SchoolEnrolled }},
 	{Code: "culture_sports_rate", Zh: "文体参与率", En: "Culture and sports participation",
@@ -108,7 +108,7 @@ var Defs = []Def{
 	{Code: "pension_insurance_rate", Zh: "养老保险参保率", En: "Pension insurance",
 		DescZh: "16 岁及以上、不在校的人中，参加养老保险的比例。", DescEn: "Among people aged 16 or more who are not students, the share with pension insurance.",
 		FormulaZh: "分母：年龄 ≥ 16 且不是在校学生；分子：参加养老保险", FormulaEn: "D: age ≥ 16 and employment not student; N: pension_insured",
-		Fields: []string{"persons.birth_date", "annual_records.employment", "annual_records.pension_insured"}, Kind: Rate, Target: pct(0.9), TargetUnit: "rate", bit: 8,
+		Fields: []string{"persons.birth_year", "annual_records.employment", "annual_records.pension_insured"}, Kind: Rate, Target: pct(0.9), TargetUnit: "rate", bit: 8,
 		den: func(s Subject) bool { return s.Age >= 16 && s.Employment != student },
 		num: func(s Subject) bool { return s.PensionInsured }},
 	{Code: "medical_insurance_rate", Zh: "医疗保险参保率", En: "Medical insurance",

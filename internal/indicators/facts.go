@@ -191,7 +191,7 @@ type rowsIter interface {
 
 // currentSQL reads what the facts are computed from: each person, and each of
 // their annual records (a person without records gives one row with year 0).
-const currentSQL = `SELECT p.id, p.orgunit, p.status, p.hukou, p.category, p.grade, p.sex, p.birth_date,
+const currentSQL = `SELECT p.id, p.orgunit, p.status, p.hukou, p.category, p.grade, p.sex, p.birth_year,
 	COALESCE(a.year, 0), COALESCE(a.orgunit, ''), COALESCE(a.employment, ''), COALESCE(a.economic_status, ''),
 	COALESCE(a.college_graduate, FALSE), COALESCE(a.school_enrolled, FALSE), COALESCE(a.rehab_need, FALSE), COALESCE(a.rehab_received, FALSE),
 	COALESCE(a.device_need, FALSE), COALESCE(a.device_received, FALSE), COALESCE(a.pension_insured, FALSE), COALESCE(a.medical_insured, FALSE),
@@ -206,20 +206,16 @@ func scanCurrent(rows rowsIter, emit func(fact, *Subject) error) error {
 	for rows.Next() {
 		var (
 			id                                   int64
-			unit, status, hukou, sex, birth      string
-			cat, grade, year                     int
+			unit, status, hukou, sex             string
+			cat, grade, year, by                 int
 			aUnit, emp, econ                     string
 			grad, school, rn, rr, dn, dr, pi, mi bool
 			cs, ls, ck                           bool
 			income                               *int64
 		)
-		if err := rows.Scan(&id, &unit, &status, &hukou, &cat, &grade, &sex, &birth, &year, &aUnit, &emp, &econ,
+		if err := rows.Scan(&id, &unit, &status, &hukou, &cat, &grade, &sex, &by, &year, &aUnit, &emp, &econ,
 			&grad, &school, &rn, &rr, &dn, &dr, &pi, &mi, &cs, &ls, &ck, &income); err != nil {
 			return fmt.Errorf("read persons for indicators: %w", err)
-		}
-		by := 0
-		if len(birth) >= 4 {
-			by, _ = strconv.Atoi(birth[:4])
 		}
 		base := fact{PersonID: id, OrgUnit: unit, RegOrgUnit: unit, Active: status == "active", Category: cat, Grade: grade, Sex: sex, BirthYear: by}
 		if id != last {

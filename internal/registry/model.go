@@ -55,7 +55,8 @@ type Person struct {
 	CertificateExpires      string    `json:"certificate_expires,omitempty"`
 	Status                  string    `json:"status"`
 	Sex                     string    `json:"sex"`
-	BirthDate               string    `json:"birth_date"`
+	BirthYear               int       `json:"birth_year"` // the full birth date is part of the ID number: only with a reveal
+	Age                     int       `json:"age"`        // this year − birth year (DOMAIN.md §7)
 	Version                 int       `json:"version"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
@@ -68,6 +69,7 @@ type Revealed struct {
 	CertificateNumber string `json:"certificate_number"`
 	Phone             string `json:"phone"`
 	GuardianPhone     string `json:"guardian_phone"`
+	BirthDate         string `json:"birth_date"` // from the ID number
 }
 
 // Annual is one person's annual status record for one year (DOMAIN.md §6).

@@ -425,21 +425,32 @@ func maskKeep(s string, head, tail int) string {
 	return string(out)
 }
 
-// MaskID shows the first 6 and last 4 characters of an ID number:
-// "310114********123X". Inputs shorter than 18 characters show only the last
-// 4 (and nothing when they have 4 characters or fewer).
+// MaskID shows only the address code of an ID number: "310114************".
+// Nothing else of the number is shown, because what a caller receives without
+// a reveal must not combine back into the number (CONTRACT.md, Persons): with
+// the birth year and sex beside it, about 180,000 numbers remain possible.
+// Inputs shorter than 18 characters (never a stored ID number) show only the
+// last 4 (and nothing when they have 4 characters or fewer).
 func MaskID(id string) string {
 	id = strings.TrimSpace(id)
 	if utf8.RuneCountInString(id) < 18 {
 		return maskKeep(id, 0, 4)
 	}
-	return maskKeep(id, 6, 4)
+	return maskKeep(id, 6, 0)
 }
 
-// MaskCertificate shows the first 6 and last 4 characters of a certificate
-// number, the rest as '*'. Inputs shorter than 18 characters are masked like
-// MaskID.
-func MaskCertificate(c string) string { return MaskID(c) }
+// MaskCertificate masks the ID number in a certificate number as MaskID does
+// and keeps what follows it (category, grade, reissue: "310114************42B1"),
+// which the person's record shows anyway. Inputs shorter than 18 characters
+// show only the last 4.
+func MaskCertificate(c string) string {
+	c = strings.TrimSpace(c)
+	r := []rune(c)
+	if len(r) < 18 {
+		return maskKeep(c, 0, 4)
+	}
+	return MaskID(string(r[:18])) + string(r[18:])
+}
 
 // MaskPhone masks a phone number: a mobile keeps its first 3 and last 4 digits
 // ("138****5678"); a landline keeps its area code (3 digits for 010 and 02x,

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -502,6 +503,51 @@ func TestGradeTableAndParse(t *testing.T) {
 	}
 }
 
+// candidates counts the ID numbers that agree with everything a person's
+// answer shows without a reveal: the masked ID and certificate numbers, the
+// birth year and the sex. The address code is taken as known even when masked
+// (it follows from where the person lives), so the count is a lower bound.
+func candidates(idMasked, certMasked string, birthYear int, sex string) int {
+	matches := func(mask, id string) bool {
+		for i := 0; i < len(mask) && i < len(id); i++ {
+			if mask[i] != '*' && mask[i] != id[i] {
+				return false
+			}
+		}
+		return true
+	}
+	n := 0
+	for day := time.Date(birthYear, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() == birthYear; day = day.AddDate(0, 0, 1) {
+		for seq := 0; seq < 1000; seq++ {
+			if (seq%2 == 1) != (sex == "M") {
+				continue
+			}
+			first17 := "310114" + day.Format("20060102") + fmt.Sprintf("%03d", seq)
+			id := first17 + string(IDCheckChar(first17))
+			if matches(idMasked[6:], id[6:]) && (len(certMasked) < 18 || matches(certMasked[6:18], id[6:])) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestMaskedCannotBeCombined: what a caller gets without a reveal leaves at
+// least 10,000 possible ID numbers (CONTRACT.md, Persons).
+func TestMaskedCannotBeCombined(t *testing.T) {
+	for _, first17 := range []string{"31011419850615123", "31011420000229002", "31011419601231001"} {
+		id := first17 + string(IDCheckChar(first17))
+		cert := id + "42"
+		p, fe := ParseIDNumber(fID, id, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC))
+		if fe != nil {
+			t.Fatal(fe)
+		}
+		if n := candidates(MaskID(id), MaskCertificate(cert), p.BirthYear, p.Sex); n < 10000 {
+			t.Errorf("%s: masked %s and %s with birth year %d and sex %s leave only %d candidates", id, MaskID(id), MaskCertificate(cert), p.BirthYear, p.Sex, n)
+		}
+	}
+}
+
 func TestMasking(t *testing.T) {
 	cases := []struct {
 		name string
@@ -509,13 +555,13 @@ func TestMasking(t *testing.T) {
 		in   string
 		want string
 	}{
-		{"id", MaskID, "31011419850615123X", "310114********123X"},
-		{"id example", MaskID, "11010519491231002X", "110105********002X"},
+		{"id", MaskID, "31011419850615123X", "310114************"},
+		{"id example", MaskID, "11010519491231002X", "110105************"},
 		{"id 15", MaskID, "310114850615123", "***********5123"},
 		{"id short", MaskID, "12345", "*2345"},
 		{"id 4", MaskID, "1234", "****"},
 		{"id empty", MaskID, "", ""},
-		{"cert 20", MaskCertificate, "11010519491231002X41", "110105**********2X41"},
+		{"cert 20", MaskCertificate, "11010519491231002X41", "110105************41"},
 		{"cert 22", MaskCertificate, "11010519491231002X41B1", "110105************41B1"},
 		{"cert short", MaskCertificate, "ABCDEFG", "***DEFG"},
 		{"cert empty", MaskCertificate, "", ""},

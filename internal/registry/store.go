@@ -90,19 +90,23 @@ func scopeWhere(c Caller) (string, []any) { return c.Where("p.id", "p.orgunit") 
 
 const personCols = `p.id, p.name, p.id_masked, p.id_converted, p.cert_masked, p.category, p.components, p.grade, p.orgunit,
 	p.household, p.phone_masked, p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_masked,
-	p.certificate_issued, p.status, p.sex, p.birth_date, p.version, p.created_at, p.updated_at`
+	p.certificate_issued, p.status, p.sex, p.birth_year, p.version, p.created_at, p.updated_at`
 
-func scanPerson(sc interface{ Scan(...any) error }) (Person, error) {
+// scanPerson reads a person; year is this year, for the age.
+func scanPerson(sc interface{ Scan(...any) error }, year int) (Person, error) {
 	var p Person
 	var comps string
 	var created, updated int64
 	err := sc.Scan(&p.ID, &p.Name, &p.IDNumberMasked, &p.IDConverted, &p.CertificateNumberMasked, &p.Category, &comps, &p.Grade,
 		&p.OrgUnit, &p.Household, &p.PhoneMasked, &p.Address, &p.Hukou, &p.EconomicStatus, &p.GuardianName,
-		&p.GuardianPhoneMasked, &p.CertificateIssued, &p.Status, &p.Sex, &p.BirthDate, &p.Version, &created, &updated)
+		&p.GuardianPhoneMasked, &p.CertificateIssued, &p.Status, &p.Sex, &p.BirthYear, &p.Version, &created, &updated)
 	if err != nil {
 		return Person{}, err
 	}
 	p.Components = parseComponents(comps)
+	if p.BirthYear > 0 {
+		p.Age = year - p.BirthYear
+	}
 	p.CertificateExpires = CertificateExpiry(p.CertificateIssued)
 	p.CreatedAt, p.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	return p, nil
@@ -171,14 +175,14 @@ func duplicateID() *apperr.Error {
 
 // personInsertCols are the columns written when a person is created: those of
 // PersonFields, then what the ID number tells and the bookkeeping.
-var personInsertCols = strings.Join(personFieldCols(), ", ") + ", id_converted, sex, birth_date, version, created_at, updated_at"
+var personInsertCols = strings.Join(personFieldCols(), ", ") + ", id_converted, sex, birth_year, version, created_at, updated_at"
 
 // personInsertN is the number of values of personInsertCols.
 var personInsertN = len(personFieldCols()) + 6
 
 // insertValues returns the values of personInsertCols for a validated person.
 func (s *Store) insertValues(n Normalized, now time.Time) []any {
-	return append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthDate, 1, db.Millis(now), db.Millis(now))
+	return append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthYear, 1, db.Millis(now), db.Millis(now))
 }
 
 // InsertTx inserts a validated person in tx and returns its id.
@@ -226,7 +230,7 @@ func (s *Store) Create(ctx context.Context, c Caller, in PersonInput) (Person, e
 // get reads a person in scope without auditing (callers audit).
 func (s *Store) get(ctx context.Context, c Caller, id int64) (Person, error) {
 	where, args := scopeWhere(c)
-	p, err := scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...))
+	p, err := scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...), s.db.Now().Year())
 	if errors.Is(err, sql.ErrNoRows) {
 		return Person{}, apperr.ErrNotFound()
 	}
@@ -301,8 +305,9 @@ func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, st
 	}
 	defer rows.Close()
 	var out []Person
+	year := s.db.Now().Year()
 	for rows.Next() {
-		p, err := scanPerson(rows)
+		p, err := scanPerson(rows, year)
 		if err != nil {
 			return nil, 0, "", fmt.Errorf("list persons: %w", err)
 		}
@@ -535,13 +540,13 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 // version, within the caller's scope.
 func (s *Store) updateTx(ctx context.Context, tx *db.Tx, c Caller, id int64, version int, n Normalized) (sql.Result, error) {
 	where, args := scopeWhere(c)
-	vals := append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthDate, db.Millis(tx.Now), id, version)
+	vals := append(s.personFieldValues(&n.PersonInput), n.ID.Converted, n.ID.Sex, n.ID.BirthYear, db.Millis(tx.Now), id, version)
 	return tx.Exec(ctx, personUpdateSQL+where, append(vals, args...)...)
 }
 
 // personUpdateSQL writes the columns of PersonFields and what the ID number
 // tells, for the person and version given, and a scope condition to append.
-var personUpdateSQL = `UPDATE persons AS p SET ` + strings.Join(personFieldCols(), " = ?, ") + ` = ?, id_converted = ?, sex = ?, birth_date = ?,
+var personUpdateSQL = `UPDATE persons AS p SET ` + strings.Join(personFieldCols(), " = ?, ") + ` = ?, id_converted = ?, sex = ?, birth_year = ?,
 	version = version + 1, updated_at = ? WHERE p.id = ? AND p.version = ? AND `
 
 // Reveal returns the unmasked secrets of a person, audited with the reason.
@@ -561,7 +566,11 @@ func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (
 	if err := s.log.Record(ctx, e); err != nil {
 		return Revealed{}, err
 	}
-	return Revealed{ID: id, IDNumber: in.IDNumber, CertificateNumber: in.CertificateNumber, Phone: in.Phone, GuardianPhone: in.GuardianPhone}, nil
+	out := Revealed{ID: id, IDNumber: in.IDNumber, CertificateNumber: in.CertificateNumber, Phone: in.Phone, GuardianPhone: in.GuardianPhone}
+	if parsed, e := ParseIDNumber(fID, in.IDNumber, s.db.Now()); e == nil {
+		out.BirthDate = parsed.BirthDate
+	}
+	return out, nil
 }
 
 // AccessLog lists who read or changed a person in scope, newest first.

@@ -1,0 +1,4 @@
+package registry
+
+// Candidates is candidates, for the external tests.
+var Candidates = candidates
