@@ -191,10 +191,12 @@ func TestImportFixture(t *testing.T) {
 		if st != 200 || rep.Updated != 1 || rep.Unchanged != 1000-len(want)-1 {
 			t.Fatalf("changed row: %d updated %d unchanged %d", st, rep.Updated, rep.Unchanged)
 		}
-		// One audit entry per import, with the file's hash.
+		// One audit entry per import, with the file's hash: the three strict
+		// imports that wrote nothing are on record too.
 		var imports struct{ Items []struct{ Detail string } }
 		e.do("auditor", "GET", "/api/v1/audit?action=import&limit=500", nil, &imports)
-		if len(imports.Items) != 3 || !strings.Contains(imports.Items[0].Detail, `"sha256":"`) {
+		if len(imports.Items) != 6 || !strings.Contains(imports.Items[0].Detail, `"sha256":"`) ||
+			!strings.Contains(imports.Items[5].Detail, `"mode":"strict","rows":1000,"created":0,"updated":0,"unchanged":0,"rejected":33`) {
 			t.Fatalf("import audit entries: %+v", imports.Items)
 		}
 	})

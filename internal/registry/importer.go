@@ -123,16 +123,20 @@ const (
 
 // importer holds the state of one import.
 type importer struct {
-	s          *Store
-	c          Caller
-	o          ImportOptions
-	cols       []Column
-	fields     []string          // field of each file column ("" for unknown)
-	header     map[string]string // field → header as written
-	units      map[string]int    // org unit code → level
-	seen       map[[16]byte]int  // blind index → first row (duplicates in the file)
-	res        *ImportResult
-	entries    []audit.Entry
+	s       *Store
+	c       Caller
+	o       ImportOptions
+	cols    []Column
+	fields  []string          // field of each file column ("" for unknown)
+	header  map[string]string // field → header as written
+	units   map[string]int    // org unit code → level
+	seen    map[[16]byte]int  // blind index → first row (duplicates in the file)
+	res     *ImportResult
+	entries []audit.Entry
+	// refused are the audit entries of rows whose ID number is registered
+	// outside the caller's area (appended by concurrent validation).
+	refusedMu  sync.Mutex
+	refused    []audit.Entry
 	changedIDs []int64   // persons written in the current batch (for the change hook)
 	now        time.Time // the time written on every row of the import
 }
@@ -329,11 +333,13 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		}
 		return true, nil
 	}
+	// summary audits the import, and each refused registration on its person,
+	// whether the import wrote anything or not.
 	summary := func(tx *db.Tx) error {
 		e := im.c.Actor.Entry(audit.ActionImport, "import", im.o.ID, im.c.Scope.Prefix)
 		e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"rows":%d,"created":%d,"updated":%d,"unchanged":%d,"rejected":%d}`,
 			rep.Kind, im.o.FileName, im.o.SHA256, rep.Mode, rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.RejectedRows)
-		return audit.Append(ctx, tx, e)
+		return audit.Append(ctx, tx, append(im.refused, e)...)
 	}
 	if im.o.Mode == ModeStrict {
 		err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -353,7 +359,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		})
 		if errors.Is(err, errAbort) {
 			rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
-			return im.res, nil
+			return im.res, im.s.db.InTx(ctx, summary) // nothing written, but the attempt is on record
 		}
 		return im.res, err
 	}
@@ -515,11 +521,18 @@ func (im *importer) validatePerson(w *rowWork, existing map[[16]byte]*stored) {
 	if w.bidx != nil {
 		w.old = existing[[16]byte(w.bidx)]
 	}
+	if w.old != nil && !im.c.Scope.Contains(w.old.in.OrgUnit) {
+		// Registered outside the caller's area: one neutral answer, nothing of
+		// the record (not even by what else would be found wrong), and the
+		// attempt is audited on that person.
+		w.errs = append(w.errs, notHere())
+		w.act = actReject
+		im.refusedMu.Lock()
+		im.refused = append(im.refused, im.refusal(w.old.id, w.old.in.OrgUnit, w.row))
+		im.refusedMu.Unlock()
+		return
+	}
 	if w.old != nil {
-		if !im.c.Scope.Contains(w.old.in.OrgUnit) {
-			w.errs = append(w.errs, apperr.Field("id_number", "exists_elsewhere", "该身份证号已在您管辖范围以外的地区登记，请联系上级残联办理迁移。",
-				"This ID number is registered outside your area; ask the district federation to transfer the person."))
-		}
 		w.in = im.mergePerson(w.in, w.old.in)
 	}
 	n, errs := ValidatePerson(w.in, im.s.db.Now(), true)
@@ -654,6 +667,14 @@ func (im *importer) copyPersons(ctx context.Context, tx *db.Tx, creates []*rowWo
 		return fmt.Errorf("staging table: %w", err)
 	}
 	return nil
+}
+
+// refusal is the audit entry of an attempt to register, at a row of this
+// import, a person registered outside the caller's area.
+func (im *importer) refusal(id int64, unit string, row int) audit.Entry {
+	e := im.c.Actor.Entry(ActionRegisterRefused, SubjectPerson, strconv.FormatInt(id, 10), unit)
+	e.Detail = fmt.Sprintf(`{"import":%q,"row":%d}`, im.o.ID, row)
+	return e
 }
 
 func (im *importer) audit(action string, id int64, unit string) {

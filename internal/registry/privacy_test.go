@@ -3,14 +3,19 @@ package registry_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"sunshine/internal/app/apptest"
+	"sunshine/internal/audit"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/tabular"
 	"sunshine/internal/platform/testkit"
 	"sunshine/internal/registry"
 )
@@ -83,6 +88,79 @@ func TestNothingRebuildsTheID(t *testing.T) {
 		rev, err := a.Registry.Reveal(ctx, staff, p.ID, "核对出生日期")
 		if err != nil || rev.BirthDate != "1985-06-15" || rev.IDNumber != id {
 			t.Errorf("reveal: %+v %v", rev, err)
+		}
+	})
+}
+
+// TestOutOfScopeRegistrationIsNeutral: registering an ID number that is
+// registered in another town, by import (strict or not) or by hand, gives one
+// neutral answer that tells nothing of the record (not its category, not its
+// grade), and the attempt is audited on that person even when nothing is
+// written.
+func TestOutOfScopeRegistrationIsNeutral(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		other := orgunit.Unit{Code: "310114103201", Name: "安亭村", Level: 4, Parent: "310114103"}
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC), other)
+		const first17 = "31011419850615123"
+		id := first17 + string(registry.IDCheckChar(first17))
+		anting := apptest.Caller(identity.TownStaff, "310114103")
+		p, err := a.Registry.Create(ctx, anting, registry.PersonInput{Name: "别处", IDNumber: id, CertificateNumber: id + "42",
+			Category: 4, Grade: 2, OrgUnit: other.Code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nanxiang := apptest.Caller(identity.TownStaff, "310114102")
+		refusals := func() int {
+			t.Helper()
+			es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: registry.SubjectPerson, SubjectID: fmt.Sprint(p.ID), Action: registry.ActionRegisterRefused})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(es)
+		}
+		// A file that says another category and grade and the certificate of
+		// the stored ones: none of them may be told apart from the others.
+		for i, row := range []string{
+			"名字," + id + "," + id + "51,5,1," + apptest.Village,
+			"名字," + id + "," + id + "42,4,2," + apptest.Village,
+			"名字," + id + ",,4,2," + apptest.Village,
+		} {
+			for _, mode := range []string{registry.ModeStrict, registry.ModeSkipInvalid} {
+				file := "姓名,身份证号,残疾证号,残疾类别,残疾等级,所属村居\n" + row + "\n"
+				src, err := tabular.OpenCSV(strings.NewReader(file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := refusals()
+				res, err := a.Registry.ImportPersons(ctx, nanxiang, src, registry.ImportOptions{Mode: mode, ID: fmt.Sprintf("imp-%d-%s", i, mode)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rej := res.Report.Rejected
+				if len(rej) != 1 || rej[0].Code != "not_here" || rej[0].Row != 2 || res.Report.Created+res.Report.Updated != 0 {
+					t.Errorf("row %d, %s: %+v", i, mode, res.Report)
+				}
+				if refusals() != before+1 {
+					t.Errorf("row %d, %s: the refused registration is not audited", i, mode)
+				}
+			}
+		}
+		// By hand: the same neutral answer, audited.
+		before := refusals()
+		_, err = a.Registry.Create(ctx, nanxiang, registry.PersonInput{Name: "名字", IDNumber: id, Category: 5, Grade: 1, OrgUnit: apptest.Village})
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != apperr.Conflict || len(ae.Fields) != 1 || ae.Fields[0].Code != "not_here" ||
+			strings.Contains(ae.Msg.Zh, "已登记") || strings.Contains(ae.Msg.En, "already") {
+			t.Errorf("create: %v", err)
+		}
+		if refusals() != before+1 {
+			t.Error("the refused creation is not audited")
+		}
+		// In the caller's own area a repeat is still "already registered".
+		_, err = a.Registry.Create(ctx, anting, registry.PersonInput{Name: "名字", IDNumber: id, Category: 4, Grade: 2, OrgUnit: other.Code})
+		if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Code != "duplicate" {
+			t.Errorf("create in scope: %v", err)
 		}
 	})
 }

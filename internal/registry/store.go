@@ -168,6 +168,17 @@ func (s *Store) validate(ctx context.Context, c Caller, in PersonInput) (Normali
 	return n, nil
 }
 
+// ActionRegisterRefused is the audit action of an attempt to register (by
+// hand or by import) a person registered outside the caller's area.
+const ActionRegisterRefused = "register_refused"
+
+// notHere is the one answer to registering an ID number that is registered
+// outside the caller's area: it says nothing of the record.
+func notHere() apperr.FieldError {
+	return apperr.Field("id_number", "not_here", "该身份证号不能在此登记，请联系区残联。",
+		"This ID number cannot be registered here; contact the district federation.")
+}
+
 func duplicateID() *apperr.Error {
 	msg := apperr.T("该身份证号已登记，不能重复建档。", "A person with this ID number is already registered.")
 	return &apperr.Error{Code: apperr.Conflict, Msg: msg, Fields: []apperr.FieldError{{Field: "id_number", Code: "duplicate", Msg: msg}}}
@@ -222,9 +233,34 @@ func (s *Store) Create(ctx context.Context, c Caller, in PersonInput) (Person, e
 		return audit.Append(ctx, tx, c.Actor.Entry(audit.ActionCreate, SubjectPerson, strconv.FormatInt(id, 10), n.OrgUnit))
 	})
 	if err != nil {
-		return Person{}, err
+		return Person{}, s.duplicateOr(ctx, c, n.IDNumber, err)
 	}
 	return s.get(ctx, c, id)
+}
+
+// duplicateOr turns the conflict of an ID number that is registered already
+// into what the caller may learn: "already registered" when that person is in
+// the caller's area, else the neutral answer, with the attempt audited on the
+// person. Other errors pass.
+func (s *Store) duplicateOr(ctx context.Context, c Caller, idNumber string, err error) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Code != "duplicate" {
+		return err
+	}
+	var id int64
+	var unit string
+	qerr := s.db.QueryRow(ctx, `SELECT id, orgunit FROM persons WHERE id_bidx = ?`, s.vault.Index(fID, idNumber)).Scan(&id, &unit)
+	if qerr != nil {
+		return fmt.Errorf("look up a registered ID number: %w", qerr)
+	}
+	if c.Scope.Contains(unit) {
+		return err
+	}
+	e := c.Actor.Entry(ActionRegisterRefused, SubjectPerson, strconv.FormatInt(id, 10), unit)
+	if aerr := s.log.Record(ctx, e); aerr != nil {
+		return aerr
+	}
+	return &apperr.Error{Code: apperr.Conflict, Msg: notHere().Msg, Fields: []apperr.FieldError{notHere()}}
 }
 
 // get reads a person in scope without auditing (callers audit).
@@ -531,7 +567,7 @@ func (s *Store) Patch(ctx context.Context, c Caller, id int64, patch map[string]
 		return audit.Append(ctx, tx, e)
 	})
 	if err != nil {
-		return Person{}, err
+		return Person{}, s.duplicateOr(ctx, c, n.IDNumber, err)
 	}
 	return s.get(ctx, c, id)
 }
