@@ -14,6 +14,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/tabular"
 )
 
 // RowSource is a stream of file rows (tabular.Reader satisfies it). Row gives
@@ -112,6 +113,20 @@ type rowWork struct {
 	act   int   // actCreate…
 	vals  []any // the insert values of a new person, encrypted
 	conv  bool  // the file gave a legacy 15-digit ID number
+	// broken is a row that could not be read as cells (tabular.RowError):
+	// rejected with errs, never prepared.
+	broken bool
+}
+
+// rowReadError says why a row could not be read as cells.
+func rowReadError(re *tabular.RowError) apperr.FieldError {
+	var fc *tabular.FieldCountError
+	if errors.As(re.Err, &fc) {
+		return apperr.Field("", "field_count", fmt.Sprintf("该行有 %d 个字段，而表头有 %d 列：请检查是否多了或少了分隔符（逗号）。", fc.Got, fc.Want),
+			fmt.Sprintf("The row has %d fields and the header %d columns: check for a missing or extra separator (comma).", fc.Got, fc.Want))
+	}
+	return apperr.Field("", "quote", "该行的引号没有成对闭合（文件可能在引号中间被截断）：请在表格软件中重新保存文件。",
+		"A quote in this row is not closed (the file may have been cut in the middle of a quoted field): save the file again from the spreadsheet program.")
 }
 
 const (
@@ -252,6 +267,11 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			if errors.Is(err, io.EOF) {
 				break
 			}
+			var re *tabular.RowError
+			if errors.As(err, &re) {
+				batch = append(batch, &rowWork{row: re.Row, broken: true, errs: []apperr.FieldError{rowReadError(re)}})
+				continue
+			}
 			if err != nil {
 				return nil, apperr.New(apperr.Invalid, fmt.Sprintf("第 %d 行之后无法读取文件：%v", src.Row(), err),
 					fmt.Sprintf("The file cannot be read after row %d: %v", src.Row(), err))
@@ -274,7 +294,13 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		for {
 			batch, err := readBatch()
 			if err == nil && len(batch) > 0 && !headerBroken {
-				err = prepare(batch)
+				readable := make([]*rowWork, 0, len(batch))
+				for _, w := range batch {
+					if !w.broken {
+						readable = append(readable, w)
+					}
+				}
+				err = prepare(readable)
 			}
 			if err != nil || len(batch) == 0 {
 				if err != nil {

@@ -57,7 +57,10 @@ type CSVReader struct {
 //
 // The delimiter is a tab when the first line has more tabs than commas
 // (Excel's "text (tab delimited)" and "Unicode text"), a comma otherwise.
-// Quotes are read leniently. Binary data (NUL bytes) is ErrUnsupported; a
+// Quotes are read strictly and every row has the header's fields: a row
+// with a stray or unterminated quote, or with fewer fields than the header
+// names or more that are not empty, is a *RowError, and reading goes on with
+// the next row (a file cut inside a quoted field ends with one). Binary data (NUL bytes) is ErrUnsupported; a
 // record larger than MaxRecordBytes is ErrTooLarge. Close does not close r.
 func OpenCSV(r io.Reader) (Reader, error) {
 	enc := ""
@@ -111,8 +114,7 @@ func OpenCSV(r io.Reader) (Reader, error) {
 	c.lim = &recordLimiter{r: src}
 	c.cr = csv.NewReader(c.lim)
 	c.cr.Comma = c.comma
-	c.cr.LazyQuotes = true
-	c.cr.FieldsPerRecord = -1
+	c.cr.FieldsPerRecord = -1 // checked against the header by next
 	header, err := c.next()
 	if err == io.EOF {
 		return nil, ErrNoHeader
@@ -150,14 +152,24 @@ func (c *CSVReader) next() ([]string, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+				if c.header != nil && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
+					c.row = pe.StartLine
+					return nil, &RowError{Row: pe.StartLine, Err: ErrQuote}
+				}
 				return nil, fmt.Errorf("tabular: CSV line %d: %w", pe.StartLine, pe.Err)
 			}
 			return nil, fmt.Errorf("tabular: CSV after line %d: %w", c.row, err)
 		}
 		c.row, _ = c.cr.FieldPos(0)
-		if rec, ok := cleanRow(rec); ok {
-			return rec, nil
+		fields := len(rec)
+		rec, ok := cleanRow(rec)
+		if !ok {
+			continue
 		}
+		if c.header != nil && (fields < len(c.header) || len(rec) > len(c.header)) {
+			return nil, &RowError{Row: c.row, Err: &FieldCountError{Got: fields, Want: len(c.header)}}
+		}
+		return rec, nil
 	}
 }
 

@@ -17,6 +17,7 @@ package tabular
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -39,6 +40,10 @@ var (
 	// ErrTooLarge reports an XLSX file that would expand beyond the Limits
 	// (a zip bomb), or a CSV record too large to be a row of a table.
 	ErrTooLarge = errors.New("tabular: file expands beyond the size limits")
+	// ErrQuote is the Err of a RowError for a CSV row with a quote that is
+	// not closed (a file cut in the middle of a quoted field) or that stands
+	// inside a field not enclosed in quotes.
+	ErrQuote = errors.New("tabular: a quote in the row is not closed, or stands inside a field without enclosing it")
 	// ErrNoHeader reports a file without any non-empty row.
 	ErrNoHeader = errors.New("tabular: file has no header row")
 )
@@ -252,4 +257,22 @@ func cleanHeader(row []string) []string {
 	}
 	row, _ = cleanRow(row)
 	return row
+}
+
+// RowError is a row that cannot be read as cells: the reader goes on with the
+// next row. Err is ErrQuote or a *FieldCountError.
+type RowError struct {
+	Row int
+	Err error
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("tabular: row %d: %v", e.Row, e.Err) }
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// FieldCountError is a CSV row with another number of fields than the header.
+type FieldCountError struct{ Got, Want int }
+
+func (e *FieldCountError) Error() string {
+	return fmt.Sprintf("the row has %d fields and the header %d", e.Got, e.Want)
 }

@@ -978,3 +978,55 @@ func FuzzXLSXSheet(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVBrokenRows: a stray quote, an unterminated one (a file cut inside a
+// quoted field) and a row with the wrong number of fields are row errors that
+// name the row, and reading goes on.
+func TestCSVBrokenRows(t *testing.T) {
+	file := "a,b,c\n" +
+		"1,2,3\n" + // row 2: fine
+		"1,2\n" + // row 3: a field short
+		"1,2,3,4\n" + // row 4: one too many
+		"1,2,3,,\n" + // row 5: extra empty fields are fine
+		"1,x\"y,3\n" + // row 6: a stray quote
+		"1,2,\"cut in the mid" // row 7: cut inside a quoted field
+	r, err := OpenCSV(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		row  int
+		kind string
+	}
+	var out []got
+	for {
+		cells, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *RowError
+		var fc *FieldCountError
+		switch {
+		case errors.As(err, &fc):
+			out = append(out, got{re2(err), fmt.Sprintf("fields %d/%d", fc.Got, fc.Want)})
+		case errors.Is(err, ErrQuote):
+			out = append(out, got{re2(err), "quote"})
+		case errors.As(err, &re):
+			t.Fatalf("unexpected row error %v", err)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			out = append(out, got{r.Row(), strings.Join(cells, "|")})
+		}
+	}
+	want := []got{{2, "1|2|3"}, {3, "fields 2/3"}, {4, "fields 4/3"}, {5, "1|2|3"}, {6, "quote"}, {7, "quote"}}
+	if fmt.Sprint(out) != fmt.Sprint(want) {
+		t.Errorf("rows %v, want %v", out, want)
+	}
+}
+
+func re2(err error) int {
+	var re *RowError
+	errors.As(err, &re)
+	return re.Row
+}

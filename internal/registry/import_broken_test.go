@@ -1,0 +1,57 @@
+package registry_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/tabular"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+// TestImportCutFile: a strict import of a file cut inside a quoted field, or
+// with a row of the wrong number of fields, writes nothing and names the row;
+// skip-invalid imports the whole rows only.
+func TestImportCutFile(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		town := apptest.Caller(identity.TownStaff, "310114102")
+		id := func(seq string) string {
+			first17 := "31011419800101" + seq
+			return first17 + string(registry.IDCheckChar(first17))
+		}
+		file := "姓名,身份证号,残疾类别,残疾等级,所属村居,住址\n" +
+			"甲," + id("101") + ",4,2," + apptest.Village + ",一号\n" +
+			"乙," + id("102") + ",4,2," + apptest.Village + "\n" + // row 3: a field short
+			"丙," + id("103") + ",4,2," + apptest.Village + ",\"三号"
+		for _, mode := range []string{registry.ModeStrict, registry.ModeSkipInvalid} {
+			src, err := tabular.OpenCSV(strings.NewReader(file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := a.Registry.ImportPersons(ctx, town, src, registry.ImportOptions{Mode: mode, ID: "cut-" + mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := res.Report
+			if len(rep.Rejected) != 2 || rep.Rejected[0].Row != 3 || rep.Rejected[0].Code != "field_count" ||
+				rep.Rejected[1].Row != 4 || rep.Rejected[1].Code != "quote" || rep.Rows != 3 {
+				t.Errorf("%s: %+v", mode, rep)
+			}
+			wantCreated := map[string]int{registry.ModeStrict: 0, registry.ModeSkipInvalid: 1}[mode]
+			if rep.Created != wantCreated {
+				t.Errorf("%s: created %d, want %d", mode, rep.Created, wantCreated)
+			}
+		}
+		n, err := a.Registry.Count(ctx, town, registry.Filter{})
+		if err != nil || n != 1 {
+			t.Errorf("persons: %d %v", n, err)
+		}
+	})
+}
