@@ -205,6 +205,9 @@ func (e *env) doRaw(user, method, path string, body, out any, header http.Header
 	if tok := e.tokens[user]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range header {
 		req.Header[k] = v
 	}

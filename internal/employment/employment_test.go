@@ -136,6 +136,9 @@ func (f *fixture) do(user, method, path string, body, out any) (int, []byte) {
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
 	req.Header.Set("Accept-Language", "en")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if tok := f.tokens[user]; tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -55,3 +55,29 @@ func TestImportCutFile(t *testing.T) {
 		}
 	})
 }
+
+// TestImportControlCharacters: a cell with a control character (a vertical
+// tab, as a NUL, which PostgreSQL cannot store) is a row error naming the row
+// and the column.
+func TestImportControlCharacters(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		town := apptest.Caller(identity.TownStaff, "310114102")
+		first17 := "31011419800101101"
+		file := "姓名,身份证号,残疾类别,残疾等级,所属村居,住址\n" +
+			"甲," + first17 + string(registry.IDCheckChar(first17)) + ",4,2," + apptest.Village + ",一号\x0b楼\n"
+		src, err := tabular.OpenCSV(strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := a.Registry.ImportPersons(ctx, town, src, registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "nul"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rej := res.Report.Rejected
+		if len(rej) != 1 || rej[0].Row != 2 || rej[0].Column != "住址" || rej[0].Code != "control_character" || res.Report.Created != 0 {
+			t.Errorf("%+v", res.Report)
+		}
+	})
+}

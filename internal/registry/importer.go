@@ -14,6 +14,7 @@ import (
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/safetext"
 	"sunshine/internal/platform/tabular"
 )
 
@@ -116,6 +117,17 @@ type rowWork struct {
 	// broken is a row that could not be read as cells (tabular.RowError):
 	// rejected with errs, never prepared.
 	broken bool
+}
+
+// badCell is the index of the first cell with text that safetext refuses,
+// or -1.
+func badCell(cells []string) int {
+	for i, c := range cells {
+		if safetext.Bad(c) {
+			return i
+		}
+	}
+	return -1
 }
 
 // rowReadError says why a row could not be read as cells.
@@ -275,6 +287,18 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			if err != nil {
 				return nil, apperr.New(apperr.Invalid, fmt.Sprintf("第 %d 行之后无法读取文件：%v", src.Row(), err),
 					fmt.Sprintf("The file cannot be read after row %d: %v", src.Row(), err))
+			}
+			if col := badCell(cells); col >= 0 {
+				field := fmt.Sprintf("#%d", col+1) // the column's number, when it has no name
+				if h := src.Header(); col < len(h) && h[col] != "" {
+					field = h[col]
+				}
+				if col < len(im.fields) && im.fields[col] != "" {
+					field = im.fields[col]
+				}
+				batch = append(batch, &rowWork{row: src.Row(), broken: true, errs: []apperr.FieldError{apperr.Field(field, "control_character",
+					"单元格含有不可见的控制字符，请删除后重新保存文件。", "The cell holds an invisible control character; remove it and save the file again.")}})
+				continue
 			}
 			batch = append(batch, &rowWork{row: src.Row(), cells: cells})
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -172,6 +173,10 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 		}
 		if p != nil {
 			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		}
+		if err := CheckForm(r); err != nil {
+			onError(w, r, err)
+			return
 		}
 		if err := h(w, r, p); err != nil {
 			onError(w, r, err)
@@ -368,8 +373,16 @@ func kindName(t reflect.Type) apperr.Text {
 	}
 }
 
-// Decode reads a JSON body into v; unknown fields and trailing data are refused.
+// Decode reads a JSON body into v. A body that is not declared JSON
+// (Content-Type application/json, or a +json type) is refused with 415: a
+// page of another site cannot send one without asking first (CORS), so a
+// signed-in browser cannot be made to post one. Unknown fields, trailing data
+// and text with control characters are refused.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return apperr.New(apperr.Unsupported, "请求内容须为 JSON（Content-Type: application/json）。",
+			"The request body must be JSON (Content-Type: application/json).")
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSONBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -387,6 +400,9 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.New(apperr.Malformed, "请求内容末尾有多余的数据。", "The request body has extra data at the end.")
+	}
+	if field, ok := textOK(reflect.ValueOf(v), ""); !ok {
+		return apperr.Validation(badTextField(field))
 	}
 	return nil
 }

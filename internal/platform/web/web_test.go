@@ -30,7 +30,7 @@ func TestDecodeErrors(t *testing.T) {
 		`{"A":1}`: "", `{"A":"x"}`: apperr.Invalid, `{"B":1}`: apperr.Malformed, `{"A":1} {}`: apperr.Malformed,
 		`not json`: apperr.Malformed, `{"A":` + strings.Repeat(" ", MaxJSONBody) + `1}`: apperr.TooLarge,
 	} {
-		err := Decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)), &v)
+		err := Decode(httptest.NewRecorder(), jsonRequest(body), &v)
 		if (code == "" && err != nil) || (code != "" && apperr.CodeOf(err) != code) {
 			t.Errorf("%.20q: %v, want %s", body, err, code)
 		}
@@ -54,7 +54,7 @@ func TestDecodeTypeErrors(t *testing.T) {
 		`{"b":1}`: {"true 或 false", "true or false"}, `{"l":{}}`: {"列表", "a list"}, `{"o":[]}`: {"对象", "an object"},
 		`{"jn":true}`: {"数字", "a number"},
 	} {
-		err := Decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)), &v)
+		err := Decode(httptest.NewRecorder(), jsonRequest(body), &v)
 		e, ok := apperr.As(err)
 		if !ok || len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Msg.Zh, want[0]) || !strings.Contains(e.Fields[0].Msg.En, want[1]) ||
 			strings.Contains(e.Fields[0].Msg.En, "int64") {
@@ -93,4 +93,11 @@ func TestRouterAccessAndErrors(t *testing.T) {
 	if len(rt.Routes()) != 3 {
 		t.Fatalf("routes: %v", rt.Routes())
 	}
+}
+
+// jsonRequest is a POST of a JSON body.
+func jsonRequest(body string) *http.Request {
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
 }

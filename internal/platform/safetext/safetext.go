@@ -1,0 +1,20 @@
+// Package safetext says which text Sunshine takes from outside: no control
+// characters other than tab and line breaks (NUL, which PostgreSQL refuses,
+// among them), and no bidirectional overrides, which make text read
+// differently from what it holds. Every engine then stores the same text, so
+// a SQLite database always restores into PostgreSQL.
+package safetext
+
+// Bad reports whether s holds a character that no text field takes.
+func Bad(s string) bool {
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return true
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return true
+		}
+	}
+	return false
+}
