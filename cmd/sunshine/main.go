@@ -44,7 +44,7 @@ usage:
   sunshine indicators rebuild|check [--db DSN]   (recompute the live indicator rollups / compare them with a recomputation)
   sunshine version
 
-environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB
+environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy)
 `
 
 func main() {
@@ -210,6 +210,9 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	return nil
 }
 
+// shutdownGrace is how long a stopping server lets running requests finish.
+const shutdownGrace = 10 * time.Second
+
 func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c common
@@ -217,6 +220,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	addr := fs.String("addr", env("SUNSHINE_ADDR", "127.0.0.1:8080"), "listen address")
 	withDemo := fs.Bool("demo", false, "load demo data into an empty database")
 	maxUpload := fs.Int64("max-upload-mb", envInt("SUNSHINE_MAX_UPLOAD_MB", 50), "largest file accepted for import, in MB")
+	trustProxy := fs.Bool("trust-proxy", env("SUNSHINE_TRUST_PROXY", "") == "1",
+		"behind a reverse proxy that ends TLS: believe its X-Forwarded-Proto and X-Forwarded-For")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -228,6 +233,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		return err
 	}
 	a.Transfer.MaxUpload = *maxUpload << 20
+	a.TrustProxy = *trustProxy
 	defer a.Close()
 	if *withDemo {
 		empty, err := a.IsEmpty(ctx)
@@ -246,7 +252,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		// A request, upload included, has five minutes to arrive and its
+		// answer five minutes to leave: a slow client cannot hold a
+		// connection (or the shutdown) for ever.
+		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "Sunshine is running at http://%s/ (%s)\n", ln.Addr(), a.DB.Dialect)
@@ -256,10 +266,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Requests still running after the grace period (a slow client) are
+		// cut off: a stop is a stop, and it is not a failure.
+		log.Warn("requests still running at shutdown were cut off", "after", shutdownGrace, "err", err)
+		return srv.Close()
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Pri
 	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", username, sess.User.OrgUnit)); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
 	if next == "/login" {
 		next = "/"
 	}
@@ -70,7 +70,7 @@ func (a *Admin) pageLogout(w http.ResponseWriter, r *http.Request, p *web.Princi
 		return err
 	}
 	_ = a.Audit.Record(r.Context(), actorOf(r, p).Entry(audit.ActionLogout, "user", p.Username, p.OrgUnit))
-	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
 	web.Redirect(w, r, "/login")
 	return nil
 }
@@ -84,8 +84,8 @@ func (a *Admin) pagePreferences(w http.ResponseWriter, r *http.Request, p *web.P
 		display = web.PageDisplay(r)
 	}
 	year := 365 * 24 * 3600
-	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: year, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: web.DisplayCookie, Value: display, Path: "/", MaxAge: year, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: year, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.DisplayCookie, Value: display, Path: "/", MaxAge: year, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
 	if p != nil {
 		if err := a.Users.SetPreferences(r.Context(), p.UserID, lang, display); err != nil {
 			return err

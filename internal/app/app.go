@@ -43,6 +43,9 @@ type Config struct {
 	// PasswordHash is the cost of new password hashes; the zero value is the
 	// production cost. Only tests set it (low, for their fixture users).
 	PasswordHash identity.HashCost
+	// TrustProxy: the server stands behind a reverse proxy that ends TLS and
+	// sets X-Forwarded-Proto (and X-Forwarded-For), which are then believed.
+	TrustProxy bool
 }
 
 // App is the running application.
@@ -76,6 +79,8 @@ type App struct {
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
+	// TrustProxy believes X-Forwarded-Proto and X-Forwarded-For (Config).
+	TrustProxy bool
 }
 
 // Open opens the database, migrates it, seeds the org units and loads the key.
@@ -146,7 +151,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, unitExists, cfg.PasswordHash), Audit: log,
-		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile,
+		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 	}
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
@@ -279,7 +284,7 @@ func (a *App) Router() *web.Router {
 func (a *App) Handler() http.Handler {
 	rt := a.Router()
 	a.routes = rt
-	return web.Logged(a.Log, web.Secure(rt))
+	return web.Logged(a.Log, web.Secure(rt, a.TrustProxy))
 }
 
 // CheckAnswer checks an answer of the server against its route's schema

@@ -384,8 +384,7 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q
 	default:
 		return apperr.Validation(apperr.Field("table", "invalid", "table 应为 indicators、breakdown 或 compare。", "table must be indicators, breakdown or compare."))
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	web.Attachment(w, name+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	tw, err := tabular.NewXLSXWriter(w, T("指标", "Indicators"))
 	if err != nil {
 		return err

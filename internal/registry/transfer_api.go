@@ -207,9 +207,7 @@ func attachment(w http.ResponseWriter, name string, f tabular.Format) {
 	if f == tabular.XLSX {
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
+	web.Attachment(w, name, ct)
 }
 
 func templateColumns(cols []Column) []tabular.Column {

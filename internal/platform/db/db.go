@@ -158,8 +158,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, errors.New("open sqlite: empty path")
 		}
 		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("open sqlite: create folder: %w", err)
+			}
+		}
+		// The database holds personal data: only its owner reads it. SQLite
+		// gives its -wal and -shm files the database file's mode.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		f.Close()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+				_ = os.Chmod(p, fi.Mode().Perm()&0o700) // best effort on a file made before
 			}
 		}
 		// busy_timeout first so that the following pragmas wait instead of failing.

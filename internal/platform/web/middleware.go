@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -10,12 +12,20 @@ import (
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// Secure adds security headers and cross-origin protection for unsafe methods.
-func Secure(next http.Handler) http.Handler {
+// Secure adds security headers and cross-origin protection for unsafe
+// methods. A request came over HTTPS when it did, or when trustProxy is set
+// (the server stands behind a reverse proxy that ends TLS and sets it) and
+// X-Forwarded-Proto says https: such requests get HSTS, and IsHTTPS is true
+// for them (cookies are then Secure).
+func Secure(next http.Handler, trustProxy bool) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	protected := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if r.TLS != nil || (trustProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")) {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
+		}
 		h.Set("Content-Security-Policy", CSP)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
@@ -23,6 +33,14 @@ func Secure(next http.Handler) http.Handler {
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		protected.ServeHTTP(w, r)
 	})
+}
+
+type httpsKey struct{}
+
+// IsHTTPS reports whether the request came over HTTPS (see Secure).
+func IsHTTPS(r *http.Request) bool {
+	https, _ := r.Context().Value(httpsKey{}).(bool)
+	return https || r.TLS != nil
 }
 
 type statusWriter struct {

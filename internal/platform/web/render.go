@@ -31,6 +31,10 @@ func Static() http.Handler {
 	sub, _ := fs.Sub(staticFS, "static")
 	files := http.FileServer(http.FS(sub))
 	return http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // files only: no folder listings
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
@@ -254,10 +258,18 @@ func Redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, LocalPath(to), http.StatusSeeOther)
 }
 
-// LocalPath keeps a redirect target on this site ("/" otherwise).
+// LocalPath keeps a redirect target on this site ("/" otherwise). Browsers
+// drop tabs and line breaks from a URL and read a backslash as a slash, so
+// "/\t/evil.com" would leave the site: a target with a control character,
+// a space or a backslash anywhere is refused, as is one that starts "//".
 func LocalPath(to string) string {
+	for _, r := range to {
+		if r <= ' ' || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
 	p, q, _ := strings.Cut(to, "?")
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return "/"
 	}
 	p = path.Clean(p)

@@ -106,3 +106,24 @@ func CheckForm(r *http.Request) error {
 	}
 	return nil
 }
+
+// Attachment sets the headers of a file download named name. The name is
+// cut down to letters, digits, '.', '-' and '_' (anything else becomes '_',
+// at most 100 characters), since it may carry a query parameter.
+func Attachment(w http.ResponseWriter, name, contentType string) {
+	var b strings.Builder
+	for _, r := range name {
+		if b.Len() >= 100 {
+			break
+		}
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+b.String()+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -74,5 +75,77 @@ func TestCheckForm(t *testing.T) {
 	err := post(url.Values{"name": {"王芳"}, "address": {"一号\x00"}})
 	if _, d := ErrorDetailOf(err, "en"); err == nil || len(d.Fields) != 1 || d.Fields[0].Field != "address" {
 		t.Errorf("NUL in a form: %v", err)
+	}
+}
+
+// TestLocalPath: redirect targets stay on this site, whatever a browser
+// strips from them.
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/persons?q=王": "/persons?q=王", "/a/../b": "/b", "": "/", "persons": "/",
+		"//evil.com": "/", "/\\evil.com": "/", "/\t/evil.com": "/", "/\n/evil.com": "/", "/\r//evil.com": "/",
+		" //evil.com": "/", "https://evil.com": "/", "/%09/evil.com": "/%09/evil.com", "/\x00": "/",
+	} {
+		if got := LocalPath(in); got != want {
+			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The attack as it arrives: next=/%09/evil.com decodes to a tab.
+	q, _ := url.ParseQuery("next=/%09/evil.com")
+	if got := LocalPath(q.Get("next")); got != "/" {
+		t.Errorf("next=/%%09/evil.com: %q", got)
+	}
+}
+
+// TestStaticNoListing: /static/ serves files, never a folder's listing.
+func TestStaticNoListing(t *testing.T) {
+	h := Static()
+	for path, want := range map[string]int{"/static/": 404, "/static/app.css": 200, "/static/nope.css": 404} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}
+
+// TestSecureBehindProxy: behind a trusted TLS proxy a request that came over
+// HTTPS gets HSTS and counts as HTTPS (cookies Secure); without the trust,
+// the header is not believed.
+func TestSecureBehindProxy(t *testing.T) {
+	var seen bool
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = IsHTTPS(r) })
+	for _, c := range []struct {
+		trust bool
+		proto string
+		https bool
+	}{{true, "https", true}, {true, "http", false}, {true, "", false}, {false, "https", false}} {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.proto != "" {
+			r.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		seen = false
+		Secure(next, c.trust).ServeHTTP(rec, r)
+		if seen != c.https || (rec.Header().Get("Strict-Transport-Security") != "") != c.https {
+			t.Errorf("trust %v, proto %q: https %v, HSTS %q", c.trust, c.proto, seen, rec.Header().Get("Strict-Transport-Security"))
+		}
+	}
+}
+
+// TestAttachmentName: a download's name cannot carry a quote, a line break or
+// a path, whatever the query parameter it was made from.
+func TestAttachmentName(t *testing.T) {
+	for in, want := range map[string]string{
+		"persons-310114-20261202.csv":     "persons-310114-20261202.csv",
+		"persons-\"\r\nX: y/../a.csv":     "persons-___X__y_.._a.csv",
+		"persons-嘉定.csv":                  "persons-__.csv",
+		strings.Repeat("a", 300) + ".csv": strings.Repeat("a", 100),
+	} {
+		rec := httptest.NewRecorder()
+		Attachment(rec, in, "text/csv")
+		if got := rec.Header().Get("Content-Disposition"); got != `attachment; filename="`+want+`"` {
+			t.Errorf("%q: %s", in, got)
+		}
 	}
 }
