@@ -74,7 +74,7 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/orgunits", anyone, a.apiUnits, web.Types{Out: web.List[orgunit.Unit]{}})
 	rt.Handle("POST /api/v1/orgunits", unitCreators, a.apiCreateUnit, web.Types{In: orgunit.Unit{}, Out: orgunit.Unit{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/users", userReaders, a.apiUsers, web.Types{Out: web.List[identity.User]{}})
-	rt.Handle("POST /api/v1/users", userAdmins, a.apiCreateUser, web.Types{Out: identity.User{}, Status: http.StatusCreated})
+	rt.Handle("POST /api/v1/users", userAdmins, a.apiCreateUser, web.Types{In: userInput{}, Out: identity.User{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/audit", auditors, a.apiAudit, web.Types{Out: web.List[audit.Entry]{}})
 	rt.Handle("GET /api/v1/audit/verify", auditors, a.apiAuditVerify, web.Types{Out: audit.Verification{}})
 	rt.Page("GET /login", web.PublicAccess, a.pageLogin)

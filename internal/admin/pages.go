@@ -380,16 +380,20 @@ func (a *Admin) apiUsers(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	return web.JSON(w, http.StatusOK, web.List[identity.User]{Items: users, Total: len(users)})
 }
 
+// userInput is the body of POST /api/v1/users: a new account. A person's
+// account names its registry record, an employer's its employer.
+type userInput struct {
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Role     string `json:"role" enum:"district_staff,town_staff,village_assistant,provider,volunteer,person,leader,sysadmin,secadmin,auditor,employer"`
+	OrgUnit  string `json:"orgunit"`
+	PersonID int64  `json:"person_id,omitempty"`
+	Employer int64  `json:"employer_id,omitempty"`
+	Password string `json:"password"`
+}
+
 func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var body struct {
-		Username string `json:"username"`
-		Name     string `json:"name"`
-		Role     string `json:"role"`
-		OrgUnit  string `json:"orgunit"`
-		PersonID int64  `json:"person_id"`
-		Employer int64  `json:"employer_id"`
-		Password string `json:"password"`
-	}
+	var body userInput
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}

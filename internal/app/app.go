@@ -296,6 +296,16 @@ func (a *App) CheckAnswer(r *http.Request, status int, body []byte) error {
 	return a.routes.CheckAnswer(r, status, body)
 }
 
+// CheckRequest checks the JSON body of a request to the server against its
+// route's schema (web.Router.CheckRequest) once it was answered with status,
+// for the API tests.
+func (a *App) CheckRequest(r *http.Request, status int, body []byte) error {
+	if a.routes == nil {
+		return errors.New("check request: Handler was not called")
+	}
+	return a.routes.CheckRequest(r, status, body)
+}
+
 // TemplateNames lists the page templates; TemplatesRendered counts renders.
 // The tests use them to fail when a template is never rendered.
 func (a *App) TemplateNames() []string { return a.pages.Names() }

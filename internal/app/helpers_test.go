@@ -191,12 +191,13 @@ func (e *env) do(user, method, path string, body, out any) int {
 func (e *env) doRaw(user, method, path string, body, out any, header http.Header) (int, []byte) {
 	e.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if sent, err = json.Marshal(body); err != nil {
 			e.t.Fatal(err)
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, e.srv.URL+path, rd)
 	if err != nil {
@@ -219,6 +220,11 @@ func (e *env) doRaw(user, method, path string, body, out any, header http.Header
 	raw, _ := io.ReadAll(resp.Body)
 	if err := e.app.CheckAnswer(req, resp.StatusCode, raw); err != nil {
 		e.t.Errorf("%s %s: %v", method, path, err)
+	}
+	if sent != nil {
+		if err := e.app.CheckRequest(req, resp.StatusCode, sent); err != nil {
+			e.t.Errorf("%s %s: %v", method, path, err)
+		}
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -25,10 +25,10 @@ var (
 // Routes registers the cases API.
 func (e API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/service-types", typeRoles, e.apiTypes, web.Types{Out: web.Items[TypeView]{}})
-	rt.Handle("POST /api/v1/cases", creators, e.apiCreate, web.Types{Out: Case{}, Status: http.StatusCreated})
+	rt.Handle("POST /api/v1/cases", creators, e.apiCreate, web.Types{In: CaseInput{}, Out: Case{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/cases", caseRoles, e.apiList, web.Types{Out: web.List[Case]{}})
 	rt.Handle("GET /api/v1/cases/{id}", caseRoles, e.apiGet, web.Types{Out: Case{}})
-	rt.Handle("POST /api/v1/cases/{id}/transitions", caseRoles, e.apiAct, web.Types{Out: Case{}})
+	rt.Handle("POST /api/v1/cases/{id}/transitions", caseRoles, e.apiAct, web.Types{In: ActionInput{}, Out: Case{}})
 }
 
 // TypeView is a service type as the API shows it.
@@ -97,12 +97,26 @@ func (e API) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	return web.JSON(w, http.StatusOK, web.Items[TypeView]{Items: items})
 }
 
+// CaseInput is the body of POST /api/v1/cases: whose case (a person's own
+// account may leave it out), of which service type, and the data the type
+// takes to open a case (an object; left out or null: none).
+type CaseInput struct {
+	PersonID    int64           `json:"person_id,omitempty"`
+	ServiceType string          `json:"service_type"`
+	Data        json.RawMessage `json:"data,omitempty"`
+}
+
+// ActionInput is the body of POST /api/v1/cases/{id}/transitions: the
+// action, the data it takes (an object; left out or null: none) and the
+// version of the case as read (left out or 0: not checked).
+type ActionInput struct {
+	Action  string          `json:"action"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Version int             `json:"version,omitempty"`
+}
+
 func (e API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		PersonID    int64           `json:"person_id"`
-		ServiceType string          `json:"service_type"`
-		Data        json.RawMessage `json:"data"`
-	}
+	var in CaseInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
@@ -167,11 +181,7 @@ func (e API) apiAct(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Action  string          `json:"action"`
-		Data    json.RawMessage `json:"data"`
-		Version int             `json:"version"`
-	}
+	var in ActionInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/devices/catalogue", viewers, s.apiCatalogue, web.Types{Out: web.Items[Product]{}})
 	rt.Handle("GET /api/v1/devices/service-points", stockRd, s.apiPoints, web.Types{Out: web.Items[ServicePoint]{}})
 	rt.Handle("GET /api/v1/devices/stock", stockRd, s.apiStock, web.Types{Out: StockList{}})
-	rt.Handle("POST /api/v1/devices/stock", keepers, s.apiMove, web.Types{Out: Moved{}})
+	rt.Handle("POST /api/v1/devices/stock", keepers, s.apiMove, web.Types{In: MoveInput{}, Out: Moved{}})
 	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans, web.Types{Out: LoanCard{}})
 }
 
@@ -97,13 +97,18 @@ type LoanCard struct {
 	Items    []Loan `json:"items"`
 }
 
+// MoveInput is the body of POST /api/v1/devices/stock: a quantity of a
+// catalogue product received at a service point (positive) or taken off
+// its stock (negative, with a note saying why).
+type MoveInput struct {
+	ServicePoint int64  `json:"service_point"`
+	Code         string `json:"code"`
+	Quantity     int    `json:"quantity"`
+	Note         string `json:"note,omitempty"`
+}
+
 func (s API) apiMove(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		ServicePoint int64  `json:"service_point"`
-		Code         string `json:"code"`
-		Quantity     int    `json:"quantity"`
-		Note         string `json:"note"`
-	}
+	var in MoveInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}

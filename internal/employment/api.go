@@ -40,14 +40,14 @@ func CallerOf(r *http.Request, p *web.Principal) Caller {
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/levy/calculate", web.PublicAccess, s.apiCalculate, web.Types{In: CalcRequest{}, Out: Outcome{}})
 	rt.Handle("GET /api/v1/levy/params", managers, s.apiParams, web.Types{Out: Params{}})
-	rt.Handle("PUT /api/v1/levy/params", paramEditors, s.apiSetParams, web.Types{Out: Params{}})
+	rt.Handle("PUT /api/v1/levy/params", paramEditors, s.apiSetParams, web.Types{In: ParamsInput{}, Out: Params{}})
 	rt.Handle("GET /api/v1/employers", readers, s.apiList, web.Types{Out: web.List[Employer]{}})
 	rt.Handle("POST /api/v1/employers", managers, s.apiCreate, web.Types{In: EmployerInput{}, Out: Employer{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/employers/{id}", readers, s.apiGet, web.Types{Out: Employer{}})
 	rt.Handle("PUT /api/v1/employers/{id}", managers, s.apiUpdate, web.Types{In: EmployerInput{}, Out: Employer{}})
-	rt.Handle("PUT /api/v1/employers/{id}/figures/{year}", managers, s.apiFigures, web.Types{Out: Figures{}})
-	rt.Handle("POST /api/v1/employers/{id}/employees", managers, s.apiLink, web.Types{Out: Employee{}, Status: http.StatusCreated})
-	rt.Handle("DELETE /api/v1/employers/{id}/employees", managers, s.apiUnlink)
+	rt.Handle("PUT /api/v1/employers/{id}/figures/{year}", managers, s.apiFigures, web.Types{In: FiguresInput{}, Out: Figures{}})
+	rt.Handle("POST /api/v1/employers/{id}/employees", managers, s.apiLink, web.Types{In: EmployeeInput{}, Out: Employee{}, Status: http.StatusCreated})
+	rt.Handle("DELETE /api/v1/employers/{id}/employees", managers, s.apiUnlink, web.Types{In: EmployeeInput{}})
 	rt.Handle("GET /api/v1/employers/{id}/levy", readers, s.apiLevy, web.Types{Out: Levy{}})
 }
 
@@ -73,16 +73,17 @@ func jsonMoney(field string, raw json.RawMessage, required bool) (int64, *apperr
 }
 
 // CalcRequest is the body of POST /api/v1/levy/calculate (CONTRACT.md); year
-// and orgunit optionally choose a district's configured parameters.
+// and orgunit optionally choose a district's configured parameters. The
+// wages are amounts of yuan, numbers or decimal strings.
 type CalcRequest struct {
 	Staff             *int64          `json:"staff"`
 	AverageWage       json.RawMessage `json:"average_wage"`
-	SocialAverageWage json.RawMessage `json:"social_average_wage"`
+	SocialAverageWage json.RawMessage `json:"social_average_wage,omitempty"`
 	DisabledEmployees []struct {
 		Grade int `json:"grade"`
-	} `json:"disabled_employees"`
-	Year    int    `json:"year"`
-	OrgUnit string `json:"orgunit"`
+	} `json:"disabled_employees,omitempty"`
+	Year    int    `json:"year,omitempty"`
+	OrgUnit string `json:"orgunit,omitempty"`
 }
 
 // CalcInput checks a calculator request: all field errors at once.
@@ -184,11 +185,18 @@ func (s API) apiParams(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	return web.JSON(w, http.StatusOK, params)
 }
 
+// ParamsInput is the body of PUT /api/v1/levy/params: the levy parameters
+// of a district (default: the caller's) for a year (?year=, else year). A
+// parameter left out has its default (DefaultParams). social_average_wage is
+// an amount of yuan, a number or a decimal string, and overrides
+// social_average_wage_cents.
+type ParamsInput struct {
+	Params            `in:"optional"`
+	SocialAverageWage json.RawMessage `json:"social_average_wage,omitempty"`
+}
+
 func (s API) apiSetParams(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var body struct {
-		Params
-		SocialAverageWage json.RawMessage `json:"social_average_wage"`
-	}
+	var body ParamsInput
 	body.Params = DefaultParams()
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
@@ -292,10 +300,7 @@ func (s API) apiFigures(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return apperr.Validation(apperr.Field("year", "invalid", "年份应为四位数字。", "The year is a 4-digit number."))
 	}
-	var body struct {
-		Staff       *int64          `json:"staff"`
-		AverageWage json.RawMessage `json:"average_wage"`
-	}
+	var body FiguresInput
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
@@ -310,10 +315,22 @@ func (s API) apiFigures(w http.ResponseWriter, r *http.Request, p *web.Principal
 	return web.JSON(w, http.StatusOK, f)
 }
 
-type employeeBody struct {
+// FiguresInput is the body of PUT /api/v1/employers/{id}/figures/{year}:
+// the employer's staff and their average annual wage, an amount of yuan (a
+// number or a decimal string).
+type FiguresInput struct {
+	Staff       *int64          `json:"staff"`
+	AverageWage json.RawMessage `json:"average_wage"`
+}
+
+// EmployeeInput is the body of POST /api/v1/employers/{id}/employees, which
+// links a person to the employer from from_date, and of DELETE, which ends
+// the link on until_date; a date left out is today, and each ignores the
+// other's date.
+type EmployeeInput struct {
 	PersonID  int64  `json:"person_id"`
-	FromDate  string `json:"from_date"`
-	UntilDate string `json:"until_date"`
+	FromDate  string `json:"from_date,omitempty"`
+	UntilDate string `json:"until_date,omitempty"`
 }
 
 func (s API) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -321,7 +338,7 @@ func (s API) apiLink(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	if err != nil {
 		return err
 	}
-	var body employeeBody
+	var body EmployeeInput
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
@@ -337,7 +354,7 @@ func (s API) apiUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	var body employeeBody
+	var body EmployeeInput
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}

@@ -96,15 +96,16 @@ func NewStore(d *db.DB, v *vault.Vault, units Units, reg *registry.Store, log *a
 	return &Store{db: d, vault: v, units: units, registry: reg, log: log}
 }
 
-// EmployerInput is what a client sends to create or change an employer.
+// EmployerInput is what a client sends to create or change an employer:
+// only name, uscc and orgunit must be given.
 type EmployerInput struct {
 	Name          string   `json:"name"`
 	USCC          string   `json:"uscc"`
 	OrgUnit       string   `json:"orgunit"`
-	Address       string   `json:"address"`
-	ContactName   string   `json:"contact_name"`
-	ContactPhone  string   `json:"contact_phone"`
-	Accessibility []string `json:"accessibility"`
+	Address       string   `json:"address,omitempty"`
+	ContactName   string   `json:"contact_name,omitempty"`
+	ContactPhone  string   `json:"contact_phone,omitempty"`
+	Accessibility []string `json:"accessibility,omitempty" enum:"step_free,accessible_toilet,elevator,accessible_parking,sign_language,screen_reader,flexible_hours,remote_work"`
 	Version       int      `json:"version,omitempty"`
 }
 

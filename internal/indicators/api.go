@@ -71,7 +71,7 @@ func (a *API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/indicators/compare", viewers, a.apiCompare, web.Types{Out: Comparison{}})
 	rt.Handle("GET /api/v1/indicators/export", viewers, a.apiExport)
 	rt.Handle("GET /api/v1/indicators/targets", viewers, a.apiTargets, web.Types{Out: Targets{}})
-	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget, web.Types{Out: Targets{}})
+	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget, web.Types{In: TargetInput{}, Out: Targets{}})
 	rt.Handle("GET /api/v1/indicators/{code}/breakdown", viewers, a.apiBreakdown, web.Types{Out: BreakdownOf{}})
 	rt.Handle("GET /api/v1/indicators/{code}/gap", gapReaders, a.apiGap, web.Types{Out: web.List[registry.Person]{}})
 }
@@ -279,13 +279,18 @@ func (a *API) apiTargets(w http.ResponseWriter, r *http.Request, p *web.Principa
 	return web.JSON(w, http.StatusOK, Targets{OrgUnit: q.OrgUnit, Year: q.Year, Items: items})
 }
 
+// TargetInput is the body of PUT /api/v1/indicators/targets: one
+// indicator's target for a unit (default: the caller's) and year; a target
+// left out or null removes it.
+type TargetInput struct {
+	OrgUnit string   `json:"orgunit,omitempty"`
+	Year    int      `json:"year"`
+	Code    string   `json:"code" enum:"survey_coverage,employment_rate,graduate_employment_rate,compulsory_education_rate,culture_sports_rate,rehab_rate,device_rate,living_subsidy_coverage,care_subsidy_coverage,pension_insurance_rate,medical_insurance_rate,home_renovation_households,income_per_capita"`
+	Target  *float64 `json:"target,omitempty"`
+}
+
 func (a *API) apiSetTarget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		OrgUnit string   `json:"orgunit"`
-		Year    int      `json:"year"`
-		Code    string   `json:"code"`
-		Target  *float64 `json:"target"`
-	}
+	var in TargetInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}

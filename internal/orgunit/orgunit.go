@@ -20,7 +20,7 @@ type Unit struct {
 	Code   string `json:"code"`
 	Name   string `json:"name"`
 	NameEn string `json:"name_en,omitempty"`
-	Level  int    `json:"level"`
+	Level  int    `json:"level" in:"optional"` // a request's is ignored: a new unit is a village
 	Parent string `json:"parent"`
 	Demo   bool   `json:"demo,omitempty"`
 }

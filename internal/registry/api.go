@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,8 +32,8 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/persons", editors, s.apiCreate, web.Types{In: PersonInput{}, Out: Person{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/persons", staff, s.apiList, web.Types{Out: web.List[Person]{}})
 	rt.Handle("GET /api/v1/persons/{id}", readers, s.apiGet, web.Types{Out: Person{}})
-	rt.Handle("PATCH /api/v1/persons/{id}", editors, s.apiPatch, web.Types{Out: Person{}})
-	rt.Handle("POST /api/v1/persons/{id}/reveal", staff, s.apiReveal, web.Types{Out: Revealed{}})
+	rt.Handle("PATCH /api/v1/persons/{id}", editors, s.apiPatch, web.Types{In: PersonPatch{}, Out: Person{}})
+	rt.Handle("POST /api/v1/persons/{id}/reveal", staff, s.apiReveal, web.Types{In: RevealInput{}, Out: Revealed{}})
 	rt.Handle("GET /api/v1/persons/{id}/access-log", logReads, s.apiAccessLog, web.Types{Out: web.List[audit.Entry]{}})
 	rt.Handle("GET /api/v1/persons/{id}/annual/{year}", readers, s.apiGetAnnual, web.Types{Out: Annual{}})
 	rt.Handle("PUT /api/v1/persons/{id}/annual/{year}", staff, s.apiPutAnnual, web.Types{In: Annual{}, Out: Annual{}})
@@ -124,11 +123,11 @@ func (s API) apiPatch(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if err != nil {
 		return err
 	}
-	var patch map[string]json.RawMessage
+	var patch PersonPatch
 	if err := web.Decode(w, r, &patch); err != nil {
 		return err
 	}
-	out, err := s.Patch(r.Context(), CallerOf(r, p), id, patch)
+	out, err := s.Patch(r.Context(), CallerOf(r, p), id, patch.Values())
 	if err != nil {
 		return err
 	}
@@ -140,9 +139,7 @@ func (s API) apiReveal(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
+	var body RevealInput
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}

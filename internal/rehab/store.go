@@ -59,10 +59,11 @@ func (s *Store) Centre(ctx context.Context, sc orgunit.Scope, id int64) (Centre,
 	return c, nil
 }
 
-// CentreInput is a change of a centre's capacity and services.
+// CentreInput is a change of a centre's capacity (sessions a week) and
+// services (left out: none).
 type CentreInput struct {
 	Capacity *int     `json:"capacity"`
-	Services []string `json:"services"`
+	Services []string `json:"services,omitempty" enum:"physical,occupational,speech,psychological,children"`
 }
 
 // UpdateCentre sets a centre's weekly capacity and services. Only centres in

@@ -20,7 +20,7 @@ var budgetRoles = web.Roles(identity.DistrictStaff)
 // Routes registers the budget API.
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget, web.Types{Out: Budget{}})
-	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget, web.Types{Out: Budget{}})
+	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget, web.Types{In: BudgetInput{}, Out: Budget{}})
 }
 
 func (s API) apiBudget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -40,12 +40,17 @@ func (s API) apiBudget(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	return web.JSON(w, http.StatusOK, b)
 }
 
+// BudgetInput is the body of PUT /api/v1/renovation/budget: a district's
+// budget for a year, in cents (left out: 0). The district defaults to the
+// caller's.
+type BudgetInput struct {
+	OrgUnit     string `json:"orgunit,omitempty"`
+	Year        int    `json:"year"`
+	BudgetCents int64  `json:"budget_cents,omitempty"`
+}
+
 func (s API) apiSetBudget(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		OrgUnit     string `json:"orgunit"`
-		Year        int    `json:"year"`
-		BudgetCents int64  `json:"budget_cents"`
-	}
+	var in BudgetInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ var (
 // Routes registers the towns API.
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/towns/{code}/services", townStaff, s.apiServices, web.Types{Out: web.List[Service]{}})
-	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService, web.Types{Out: Service{}})
+	rt.Handle("PUT /api/v1/towns/{code}/services/{type}", townStaff, s.apiSetService, web.Types{In: ServiceInput{}, Out: Service{}})
 	rt.Handle("GET /api/v1/towns/{code}/projects", townStaff, s.apiProjects, web.Types{Out: web.List[Project]{}})
 	rt.Handle("POST /api/v1/towns/{code}/projects", townStaff, s.apiCreateProject, web.Types{In: ProjectInput{}, Out: Project{}, Status: http.StatusCreated})
 	rt.Handle("PUT /api/v1/towns/{code}/projects/{id}", townStaff, s.apiUpdateProject, web.Types{In: ProjectInput{}, Out: Project{}})
@@ -43,10 +43,14 @@ func (s API) apiServices(w http.ResponseWriter, r *http.Request, p *web.Principa
 	return web.JSON(w, http.StatusOK, web.List[Service]{Items: items, Total: len(items)})
 }
 
+// ServiceInput is the body of PUT /api/v1/towns/{code}/services/{type}:
+// whether the town offers the service.
+type ServiceInput struct {
+	Enabled *bool `json:"enabled"`
+}
+
 func (s API) apiSetService(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	var in struct {
-		Enabled *bool `json:"enabled"`
-	}
+	var in ServiceInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}

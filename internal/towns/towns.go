@@ -55,14 +55,15 @@ type Store struct {
 // NewStore returns a store that registers local projects with engine.
 func NewStore(d *db.DB, engine *casework.Engine) *Store { return &Store{db: d, engine: engine} }
 
-// FieldDef is a custom field of a local project.
+// FieldDef is a custom field of a local project. In a request the English
+// label (default: the Chinese one) and required may be left out.
 type FieldDef struct {
 	Name     string   `json:"name"`
 	LabelZh  string   `json:"label_zh"`
-	LabelEn  string   `json:"label_en"`
-	Kind     string   `json:"kind"`
-	Choices  []string `json:"choices,omitempty"`
-	Required bool     `json:"required"`
+	LabelEn  string   `json:"label_en" in:"optional"`
+	Kind     string   `json:"kind" enum:"text,int,date,money,bool,enum"`
+	Choices  []string `json:"choices,omitempty"` // of an enum field
+	Required bool     `json:"required" in:"optional"`
 }
 
 // Project is a town's local service project.
@@ -86,9 +87,9 @@ type Project struct {
 type ProjectInput struct {
 	Name        string     `json:"name"`
 	NameEn      string     `json:"name_en"`
-	Description string     `json:"description"`
-	Fields      []FieldDef `json:"fields"`
-	Version     int        `json:"version"` // on update: 0 skips the check
+	Description string     `json:"description,omitempty"`
+	Fields      []FieldDef `json:"fields,omitempty"`
+	Version     int        `json:"version,omitempty"` // on update: 0 skips the check
 }
 
 // Service is a service type as a town has it.

@@ -188,14 +188,15 @@ func (s API) apiPut(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	return web.JSON(w, http.StatusOK, sp)
 }
 
-// OpeningInput describes a job to rank seekers for (a vacancy's terms).
+// OpeningInput describes a job to rank seekers for (a vacancy's terms):
+// min_education defaults to none, limit (at most 200) to 50.
 type OpeningInput struct {
 	OrgUnit        string   `json:"orgunit"` // where the work is
-	MinEducation   string   `json:"min_education"`
-	Hours          string   `json:"hours"`
-	Skills         []string `json:"skills"`
-	Accommodations []string `json:"accommodations"` // offered
-	Limit          int      `json:"limit"`
+	MinEducation   string   `json:"min_education,omitempty" enum:"none,primary,junior,senior,vocational,college,bachelor,postgraduate"`
+	Hours          string   `json:"hours" enum:"full_time,part_time,flexible"`
+	Skills         []string `json:"skills,omitempty" enum:"computer,data_entry,customer_service,phone_service,assembly,packaging,cleaning,cooking,sewing,massage,handicraft,gardening,accounting,design,logistics,retail,security,driving,care_work,programming,sign_language,teaching,printing,baking"`
+	Accommodations []string `json:"accommodations,omitempty" enum:"step_free,accessible_toilet,sign_language,screen_reader,flexible_hours,quiet_space,job_coach,adjustable_desk,large_print,transport"` // offered
+	Limit          int      `json:"limit,omitempty"`
 }
 
 var unitCode = regexp.MustCompile(`^\d{6}(\d{3}(\d{3})?)?$`)

@@ -44,15 +44,17 @@ func bump(ctx context.Context, tx *db.Tx) error {
 	return nil
 }
 
-// ProfileInput is an employment profile as clients write it.
+// ProfileInput is an employment profile as clients write it: education and
+// hours are codes of the vocabulary (GET /api/v1/jobs/vocabulary), and only
+// they must be given (`in:"optional"`: SeekerProfile answers have them all).
 type ProfileInput struct {
-	Seeking        bool     `json:"seeking"`
+	Seeking        bool     `json:"seeking" in:"optional"`
 	Education      string   `json:"education"`
 	Hours          string   `json:"hours"`
-	Skills         []string `json:"skills"`
-	Accommodations []string `json:"accommodations"` // needed at work
-	Desired        string   `json:"desired"`        // the work wanted, in the person's words
-	Abilities      string   `json:"abilities"`      // what the person can do, and what is hard
+	Skills         []string `json:"skills" in:"optional" enum:"computer,data_entry,customer_service,phone_service,assembly,packaging,cleaning,cooking,sewing,massage,handicraft,gardening,accounting,design,logistics,retail,security,driving,care_work,programming,sign_language,teaching,printing,baking"`
+	Accommodations []string `json:"accommodations" in:"optional" enum:"step_free,accessible_toilet,sign_language,screen_reader,flexible_hours,quiet_space,job_coach,adjustable_desk,large_print,transport"` // needed at work
+	Desired        string   `json:"desired" in:"optional"`                                                                                                                                                  // the work wanted, in the person's words
+	Abilities      string   `json:"abilities" in:"optional"`                                                                                                                                                // what the person can do, and what is hard
 }
 
 // SeekerProfile is an employment profile as clients read it.

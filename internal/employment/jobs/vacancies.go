@@ -20,19 +20,21 @@ import (
 // SubjectVacancy is the audit subject of vacancies.
 const SubjectVacancy = "vacancy"
 
-// VacancyInput is a vacancy as clients write it.
+// VacancyInput is a vacancy as clients write it. An employer account's
+// vacancies are its own (employer_id may be left out); min_education
+// defaults to none.
 type VacancyInput struct {
-	EmployerID     int64    `json:"employer_id"`
+	EmployerID     int64    `json:"employer_id,omitempty"`
 	Title          string   `json:"title"`
-	Description    string   `json:"description"`
-	OrgUnit        string   `json:"orgunit"` // where the work is; "" → the employer's unit
+	Description    string   `json:"description,omitempty"`
+	OrgUnit        string   `json:"orgunit,omitempty"` // where the work is; "" → the employer's unit
 	Positions      int      `json:"positions"`
-	MinEducation   string   `json:"min_education"`
-	Hours          string   `json:"hours"`
-	Skills         []string `json:"skills"`
-	Accommodations []string `json:"accommodations"` // offered
-	MonthlyWage    int64    `json:"monthly_wage"`   // yuan; 0: not stated
-	Open           *bool    `json:"open,omitempty"` // nil: open (new) or unchanged
+	MinEducation   string   `json:"min_education,omitempty" enum:"none,primary,junior,senior,vocational,college,bachelor,postgraduate"`
+	Hours          string   `json:"hours" enum:"full_time,part_time,flexible"`
+	Skills         []string `json:"skills,omitempty" enum:"computer,data_entry,customer_service,phone_service,assembly,packaging,cleaning,cooking,sewing,massage,handicraft,gardening,accounting,design,logistics,retail,security,driving,care_work,programming,sign_language,teaching,printing,baking"`
+	Accommodations []string `json:"accommodations,omitempty" enum:"step_free,accessible_toilet,sign_language,screen_reader,flexible_hours,quiet_space,job_coach,adjustable_desk,large_print,transport"` // offered
+	MonthlyWage    int64    `json:"monthly_wage,omitempty"`                                                                                                                                             // yuan; 0: not stated
+	Open           *bool    `json:"open,omitempty"`                                                                                                                                                     // nil: open (new) or unchanged
 	Version        int      `json:"version,omitempty"`
 }
 

@@ -10,7 +10,23 @@ import (
 	"strings"
 )
 
-var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+var (
+	pathParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+	// muxOnly are the wildcards of a ServeMux pattern that OpenAPI paths do
+	// not have: {$} (the path ends here) and {name...} (the rest of the path).
+	muxOnly = regexp.MustCompile(`\{\$\}|\{([A-Za-z0-9_]+)\.\.\.\}`)
+)
+
+// openAPIPath is the OpenAPI path of a ServeMux pattern's path: "/{$}" is
+// "/", and "/files/{path...}" is "/files/{path}".
+func openAPIPath(pattern string) string {
+	return muxOnly.ReplaceAllStringFunc(pattern, func(m string) string {
+		if m == "{$}" {
+			return ""
+		}
+		return strings.TrimSuffix(m, "...}") + "}"
+	})
+}
 
 // OpenAPI builds an OpenAPI 3 document from the registered routes: every
 // path, method, path parameter and the roles allowed, and the request and
@@ -24,6 +40,7 @@ func OpenAPI(routes []Route) map[string]any {
 		if !ok || !strings.HasPrefix(path, "/") {
 			continue
 		}
+		path = openAPIPath(path)
 		ok200 := map[string]any{"description": "OK"}
 		status := "200"
 		if rt.Types.Status != 0 {
@@ -42,7 +59,7 @@ func OpenAPI(routes []Route) map[string]any {
 		}
 		if rt.Types.In != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
-				"schema": schemas.Of(reflect.TypeOf(rt.Types.In))}}}
+				"schema": schemas.In(reflect.TypeOf(rt.Types.In))}}}
 		}
 		var params []map[string]any
 		for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
@@ -99,14 +116,41 @@ func (rt *Router) CheckAnswer(r *http.Request, status int, body []byte) error {
 	if status != want {
 		return nil
 	}
+	if err := checkJSON(route.Types.Out, false, body); err != nil {
+		return fmt.Errorf("%s: the answer %w", route.Pattern, err)
+	}
+	return nil
+}
+
+// CheckRequest checks the JSON body of a request to the router against the
+// schema its route declares (Types.In), for the API tests: nil when the
+// route declares none, the answer's status is not a success (2xx: a test may
+// send a wrong body on purpose, to see it refused), or the body matches.
+func (rt *Router) CheckRequest(r *http.Request, status int, body []byte) error {
+	route, ok := rt.RouteOf(r)
+	if !ok || route.Types.In == nil || status/100 != 2 {
+		return nil
+	}
+	if err := checkJSON(route.Types.In, true, body); err != nil {
+		return fmt.Errorf("%s: the request body %w", route.Pattern, err)
+	}
+	return nil
+}
+
+// checkJSON checks that body is JSON matching the schema of typ's type, as
+// a request body (in) or an answer.
+func checkJSON(typ any, in bool, body []byte) error {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return fmt.Errorf("%s: the answer is not JSON: %w", route.Pattern, err)
+		return fmt.Errorf("is not JSON: %w", err)
 	}
 	schemas := NewSchemas()
-	schema := schemas.Of(reflect.TypeOf(route.Types.Out))
+	schema := schemas.Of(reflect.TypeOf(typ))
+	if in {
+		schema = schemas.In(reflect.TypeOf(typ))
+	}
 	if err := Check(schemas.Components, schema, v); err != nil {
-		return fmt.Errorf("%s: the answer does not match its schema: %w", route.Pattern, err)
+		return fmt.Errorf("does not match its schema: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,18 +23,35 @@ type Types struct {
 
 // Schemas turns Go types into OpenAPI 3.0 schemas, by their JSON encoding:
 // a struct is an object of its exported fields under their json names
-// (embedded structs flattened; fields without omitempty are required), a
-// pointer is nullable, a slice an array, a map an object of values, a
+// (embedded structs flattened, a shallower field hiding a deeper one of the
+// same name as encoding/json does; fields without omitempty are required),
+// a pointer is nullable, a slice an array, a map an object of values, a
 // time.Time a date-time string. A field may list its values in a tag:
-// `enum:"a,b,c"`. Named structs become components, referred to by $ref.
+// `enum:"a,b,c"` (on a slice or array, the values of its items). Named
+// structs become components, referred to by $ref (named by package and
+// type, with a number added when two types would share a name).
+//
+// A request body (In) is decoded, not encoded, so omitempty means nothing to
+// it; a field tagged `in:"optional"` may be left out of a request although
+// answers always have it (on an embedded struct: every field of it). A type
+// with such fields has two components: the answer's under its name and the
+// request's with "Input" added, or the other way round ("Output" added to
+// the answer's) when its name already ends with Input.
 type Schemas struct {
 	Components map[string]any
-	names      map[reflect.Type]string
+	names      map[variant]string
+	differs    map[reflect.Type]bool
+}
+
+// variant is a Go type as an answer (in false) or as a request body (in true).
+type variant struct {
+	t  reflect.Type
+	in bool
 }
 
 // NewSchemas returns an empty set of schemas.
 func NewSchemas() *Schemas {
-	return &Schemas{Components: map[string]any{}, names: map[reflect.Type]string{}}
+	return &Schemas{Components: map[string]any{}, names: map[variant]string{}, differs: map[reflect.Type]bool{}}
 }
 
 var (
@@ -62,9 +80,15 @@ func name(t reflect.Type) string {
 	return pkg + "." + n
 }
 
-// Of returns the schema of t: a $ref for a named struct (its component made
-// on first use), an inline schema otherwise.
-func (s *Schemas) Of(t reflect.Type) map[string]any {
+// Of returns the schema of t as an answer: a $ref for a named struct (its
+// component made on first use), an inline schema otherwise.
+func (s *Schemas) Of(t reflect.Type) map[string]any { return s.of(t, false) }
+
+// In returns the schema of t as a request body: Of, but fields tagged
+// `in:"optional"` are not required.
+func (s *Schemas) In(t reflect.Type) map[string]any { return s.of(t, true) }
+
+func (s *Schemas) of(t reflect.Type, in bool) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
@@ -75,7 +99,7 @@ func (s *Schemas) Of(t reflect.Type) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		inner := s.Of(t.Elem())
+		inner := s.of(t.Elem(), in)
 		if ref, ok := inner["$ref"]; ok {
 			return map[string]any{"nullable": true, "allOf": []any{map[string]any{"$ref": ref}}}
 		}
@@ -96,32 +120,92 @@ func (s *Schemas) Of(t reflect.Type) map[string]any {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return map[string]any{"type": "string", "format": "byte"}
 		}
-		return map[string]any{"type": "array", "items": s.Of(t.Elem())}
+		return map[string]any{"type": "array", "items": s.of(t.Elem(), in)}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": s.Of(t.Elem())}
+		return map[string]any{"type": "object", "additionalProperties": s.of(t.Elem(), in)}
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
 		if t.Name() == "" {
-			return s.object(t)
+			return s.object(t, in)
 		}
-		n, ok := s.names[t]
+		in = in && s.differ(t)
+		v := variant{t, in}
+		n, ok := s.names[v]
 		if !ok {
 			n = name(t)
-			s.names[t] = n
+			switch {
+			case in && !strings.HasSuffix(n, "Input"):
+				n += "Input"
+			case !in && s.differ(t) && strings.HasSuffix(n, "Input"):
+				n += "Output"
+			}
+			for base, i := n, 2; s.Components[n] != nil; i++ {
+				n = base + strconv.Itoa(i) // the name is another type's
+			}
+			s.names[v] = n
 			s.Components[n] = map[string]any{} // a placeholder while it is built (recursive types)
-			s.Components[n] = s.object(t)
+			s.Components[n] = s.object(t, in)
 		}
 		return map[string]any{"$ref": "#/components/schemas/" + n}
 	}
 	return map[string]any{}
 }
 
+// differ reports whether t's schema as a request body differs from its
+// schema as an answer: whether a field of it, or of a type it holds, is
+// tagged `in:"optional"`.
+func (s *Schemas) differ(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return s.differ(t.Elem())
+	case reflect.Struct:
+	default:
+		return false
+	}
+	if t == timeType || t.Implements(marshalerType) {
+		return false
+	}
+	if d, ok := s.differs[t]; ok {
+		return d
+	}
+	s.differs[t] = false // while it is looked at (recursive types)
+	d := false
+	for _, f := range jsonFields(t) {
+		if (f.optional && !f.omitempty) || s.differ(f.typ) {
+			d = true
+			break
+		}
+	}
+	s.differs[t] = d
+	return d
+}
+
 // object is the schema of a struct's JSON object.
-func (s *Schemas) object(t reflect.Type) map[string]any {
+func (s *Schemas) object(t reflect.Type, in bool) map[string]any {
 	props := map[string]any{}
 	var required []string
-	s.fields(t, props, &required)
+	for _, f := range jsonFields(t) {
+		p := s.of(f.typ, in)
+		if f.asString {
+			p = map[string]any{"type": "string"}
+		}
+		if f.enum != "" {
+			vals := []any{}
+			for _, v := range strings.Split(f.enum, ",") {
+				vals = append(vals, v)
+			}
+			if items, ok := p["items"].(map[string]any); ok && p["type"] == "array" {
+				items["enum"] = vals
+			} else {
+				p["enum"] = vals
+			}
+		}
+		props[f.name] = p
+		if !f.omitempty && !(in && f.optional) {
+			required = append(required, f.name)
+		}
+	}
 	out := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		slices.Sort(required)
@@ -130,46 +214,80 @@ func (s *Schemas) object(t reflect.Type) map[string]any {
 	return out
 }
 
-func (s *Schemas) fields(t reflect.Type, props map[string]any, required *[]string) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
+// jsonField is a field of a struct's JSON object.
+type jsonField struct {
+	name      string
+	typ       reflect.Type
+	omitempty bool
+	asString  bool   // the ",string" option
+	enum      string // the enum tag
+	optional  bool   // tagged `in:"optional"`, or in an embedded struct that is
+	depth     int    // how deeply embedded
+	tagged    bool   // named by its json tag
+}
+
+// jsonFields lists the fields of struct t's JSON object in order, as
+// encoding/json finds them: embedded structs flattened, and of fields of
+// the same name the shallowest (then the only tagged one) kept, the others
+// dropped.
+func jsonFields(t reflect.Type) []jsonField {
+	var all []jsonField
+	var walk func(t reflect.Type, depth int, optional bool, seen map[reflect.Type]bool)
+	walk = func(t reflect.Type, depth int, optional bool, seen map[reflect.Type]bool) {
+		if seen[t] {
+			return
 		}
-		n, opts, _ := strings.Cut(tag, ",")
-		if f.Anonymous && n == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				s.fields(ft, props, required)
+		seen[t] = true
+		defer delete(seen, t)
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" || (!f.IsExported() && !f.Anonymous) {
 				continue
 			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if n == "" {
-			n = f.Name
-		}
-		p := s.Of(f.Type)
-		if strings.Contains(opts, "string") {
-			p = map[string]any{"type": "string"}
-		}
-		if e := f.Tag.Get("enum"); e != "" {
-			vals := []any{}
-			for _, v := range strings.Split(e, ",") {
-				vals = append(vals, v)
+			n, opts, _ := strings.Cut(tag, ",")
+			opt := optional || f.Tag.Get("in") == "optional"
+			if f.Anonymous && n == "" {
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft, depth+1, opt, seen)
+					continue
+				}
 			}
-			p["enum"] = vals
-		}
-		props[n] = p
-		if !strings.Contains(opts, "omitempty") {
-			*required = append(*required, n)
+			if !f.IsExported() {
+				continue
+			}
+			tagged := n != ""
+			if !tagged {
+				n = f.Name
+			}
+			has := func(o string) bool { return slices.Contains(strings.Split(opts, ","), o) }
+			all = append(all, jsonField{name: n, typ: f.Type, omitempty: has("omitempty"), asString: has("string"),
+				enum: f.Tag.Get("enum"), optional: opt, depth: depth, tagged: tagged})
 		}
 	}
+	walk(t, 0, false, map[reflect.Type]bool{})
+	var out []jsonField
+	for i, f := range all {
+		keep := true
+		for j, g := range all {
+			if i == j || g.name != f.name {
+				continue
+			}
+			// Another field of the name hides f when shallower, or as deep and
+			// tagged while f is not; as deep and as tagged, both go.
+			if g.depth < f.depth || (g.depth == f.depth && (g.tagged || !f.tagged)) {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Check validates a decoded JSON value (from json.Unmarshal into any)

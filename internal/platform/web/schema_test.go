@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -121,3 +122,102 @@ func TestOpenAPIDocument(t *testing.T) {
 }
 
 var refs = regexp.MustCompile(`"#/components/schemas/([^"]+)"`)
+
+// schemaCall is both an answer and, with its note left out, a request.
+type schemaCall struct {
+	Pet   schemaPet `json:"pet"`
+	Note  string    `json:"note" in:"optional"`
+	Moods []string  `json:"moods" enum:"calm,lively"`
+}
+
+// schemaCallInput is named as schemaCall's request variant.
+type schemaCallInput struct {
+	N int `json:"n"`
+}
+
+// schemaBookingInput holds a schemaCall; the request variant of a name
+// ending with Input keeps the name.
+type schemaBookingInput struct {
+	Call  schemaCall `json:"call"`
+	Count int        `json:"count" in:"optional"`
+}
+
+// schemaDefaults embeds defaults that a request may leave out, and hides
+// the embedded note with one of its own.
+type schemaDefaults struct {
+	schemaCall `in:"optional"`
+	Note       json.RawMessage `json:"note,omitempty"`
+}
+
+// TestRequestSchemas: fields tagged in:"optional" are required in answers
+// and not in requests, which get their own components; a shallower field
+// hides an embedded one of the same name; an enum on a list is of its items.
+func TestRequestSchemas(t *testing.T) {
+	s := NewSchemas()
+	ref := func(r map[string]any) string {
+		return strings.TrimPrefix(fmt.Sprint(r["$ref"]), "#/components/schemas/")
+	}
+	required := func(name string) string {
+		r, _ := s.Components[name].(map[string]any)["required"].([]string)
+		return strings.Join(r, ",")
+	}
+	if out, in := ref(s.Of(reflect.TypeOf(schemaCall{}))), ref(s.In(reflect.TypeOf(schemaCall{}))); out != "web.schemaCall" || in != "web.schemaCallInput" {
+		t.Fatalf("answer %s, request %s", out, in)
+	}
+	if out, in := required("web.schemaCall"), required("web.schemaCallInput"); out != "moods,note,pet" || in != "moods,pet" {
+		t.Errorf("required: answer %s, request %s", out, in)
+	}
+	// A type without in:"optional" fields is the same both ways.
+	if r := ref(s.In(reflect.TypeOf(schemaPet{}))); r != "web.schemaPet" {
+		t.Errorf("request schemaPet: %s", r)
+	}
+	moods := s.Components["web.schemaCall"].(map[string]any)["properties"].(map[string]any)["moods"].(map[string]any)
+	if _, ok := moods["enum"]; ok || fmt.Sprint(moods["items"].(map[string]any)["enum"]) != "[calm lively]" {
+		t.Errorf("moods %v", moods)
+	}
+	// Another type of the name gets a number.
+	if r := ref(s.Of(reflect.TypeOf(schemaCallInput{}))); r != "web.schemaCallInput2" {
+		t.Errorf("schemaCallInput: %s", r)
+	}
+	if in, out := ref(s.In(reflect.TypeOf(schemaBookingInput{}))), ref(s.Of(reflect.TypeOf(schemaBookingInput{}))); in != "web.schemaBookingInput" || out != "web.schemaBookingInputOutput" {
+		t.Errorf("schemaBookingInput: request %s, answer %s", in, out)
+	}
+	if r := s.Components["web.schemaBookingInput"].(map[string]any)["properties"].(map[string]any)["call"]; ref(r.(map[string]any)) != "web.schemaCallInput" {
+		t.Errorf("a request's call is %v", r)
+	}
+
+	s = NewSchemas()
+	d := s.Components[ref(s.In(reflect.TypeOf(schemaDefaults{})))].(map[string]any)
+	if r, ok := d["required"]; ok {
+		t.Errorf("request schemaDefaults requires %v", r)
+	}
+	if note := d["properties"].(map[string]any)["note"].(map[string]any); len(note) != 0 {
+		t.Errorf("note is the outer json.RawMessage (anything), not %v", note)
+	}
+	s.Of(reflect.TypeOf(schemaDefaults{}))
+	if got := required("web.schemaDefaults"); got != "moods,pet" {
+		t.Errorf("answer schemaDefaults requires %s", got)
+	}
+
+	// Check follows the request schema.
+	s = NewSchemas()
+	in := s.In(reflect.TypeOf(schemaCall{}))
+	var v any
+	_ = json.Unmarshal([]byte(`{"pet":{"name":"Mimi","kind":"cat","age":null,"born":"t","id":1},"moods":["calm"]}`), &v)
+	if err := Check(s.Components, in, v); err != nil {
+		t.Errorf("a request without note: %v", err)
+	}
+	_ = json.Unmarshal([]byte(`{"pet":{"name":"Mimi","kind":"cat","age":null,"born":"t","id":1},"moods":["cross"]}`), &v)
+	if err := Check(s.Components, in, v); err == nil {
+		t.Error("a mood not in the enum passed")
+	}
+}
+
+// TestOpenAPIPath: the wildcards only ServeMux has become OpenAPI paths.
+func TestOpenAPIPath(t *testing.T) {
+	for in, want := range map[string]string{"/{$}": "/", "/a/{id}": "/a/{id}", "/files/{path...}": "/files/{path}", "/a/{$}": "/a/"} {
+		if got := openAPIPath(in); got != want {
+			t.Errorf("openAPIPath(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
