@@ -41,7 +41,9 @@ var (
 func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
-		Tables: []string{"users", "audit_log", "audit_head"}, Unsaved: []string{"sessions"}, // a restored database starts with everyone signed out
+		Tables: []string{"users", "audit_log", "audit_head"},
+		// A restored database starts with everyone signed out and no sign-in counted.
+		Unsaved: []string{"sessions", "login_limits"},
 		Demo: func(_ context.Context, d *module.Demo) error {
 			d.Accounts = append(d.Accounts, []module.Account{
 				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},

@@ -34,7 +34,7 @@ func (a *Admin) pageLogin(w http.ResponseWriter, r *http.Request, p *web.Princip
 func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 	username, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
 	next := web.LocalPath(r.PostFormValue("next"))
-	token, sess, err := a.Users.Login(r.Context(), username, password, "web")
+	token, sess, err := a.Users.LoginFrom(r.Context(), username, password, "web", web.ClientAddr(r))
 	actor := audit.Actor{Username: username, Client: web.ClientAddr(r)}
 	if err != nil {
 		code := apperr.CodeOf(err)
@@ -51,6 +51,7 @@ func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Pri
 		e, _ := apperr.As(err)
 		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
 		page.Data = loginData{Username: username, Next: next}
+		web.SetRetryAfter(w, err)
 		return a.Render(w, r, web.Status(code), "login.html", page)
 	}
 	actor.Role = sess.User.Role
@@ -303,7 +304,7 @@ func (a *Admin) apiLogin(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
-	token, sess, err := a.Users.Login(r.Context(), body.Username, body.Password, "api")
+	token, sess, err := a.Users.LoginFrom(r.Context(), body.Username, body.Password, "api", web.ClientAddr(r))
 	actor := audit.Actor{Username: body.Username, Client: web.ClientAddr(r)}
 	if err != nil {
 		action := audit.ActionFailed

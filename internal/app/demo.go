@@ -14,8 +14,9 @@ import (
 )
 
 // DemoPassword is the password of the demo accounts. It is printed when the
-// demo data is loaded and only ever set on demo databases.
-const DemoPassword = "sunshine-demo-310114"
+// demo data is loaded and only ever set on demo databases (the password
+// policy refuses it for any other account).
+const DemoPassword = identity.DemoPassword
 
 // IsEmpty reports whether the database holds no persons and no users yet.
 func (a *App) IsEmpty(ctx context.Context) (bool, error) {
@@ -52,7 +53,7 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
 	for _, ac := range accounts {
 		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID}
-		if _, err := a.Users.Create(ctx, u, DemoPassword, func(tx *db.Tx) error {
+		if _, err := a.Users.CreateDemoAccount(ctx, u, func(tx *db.Tx) error {
 			return audit.Append(ctx, tx, actor.Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
 		}); err != nil {
 			return fmt.Errorf("demo account %s: %w", u.Username, err)

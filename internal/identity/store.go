@@ -10,18 +10,17 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 )
 
-// Session limits and login throttling.
+// Session limits (the throttling of sign-ins is in limit.go).
 const (
 	IdleTimeout     = 30 * time.Minute
 	AbsoluteTimeout = 12 * time.Hour
-	MaxFailures     = 5
-	LockDuration    = 15 * time.Minute
 	// touchEvery bounds how often a session's last-seen time is written.
 	touchEvery = time.Minute
 )
@@ -65,6 +64,11 @@ type Store struct {
 	dummyHash  string
 	hashCost   HashCost
 	cache      sessionCache
+	// gate bounds the password hashing at once; verify checks a password
+	// (VerifyPassword; tests count and slow it).
+	gate      *hashGate
+	verify    func(hash, password string) bool
+	nextSweep atomic.Int64
 }
 
 // cacheTTL bounds how long a session looked up in the database is trusted
@@ -134,7 +138,7 @@ func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool,
 // HashCost is the production cost). Only tests pass another one.
 func NewStoreCost(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error), cost HashCost) *Store {
 	h, _ := hashPassword("not a real password, used to even out timing", cost)
-	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost}
+	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost, gate: newHashGate(cost), verify: VerifyPassword}
 }
 
 const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, disabled`
@@ -145,9 +149,21 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
-// Create adds a user after checking role, unit and password policy. also runs in
-// the same transaction (for the caller's audit entry).
+// Create adds a user after checking role, unit and password policy
+// (CheckPassword). also runs in the same transaction (for the caller's audit
+// entry).
 func (s *Store) Create(ctx context.Context, u User, password string, also func(*db.Tx) error) (User, error) {
+	return s.create(ctx, u, password, true, also)
+}
+
+// CreateDemoAccount adds a demo account with the published DemoPassword,
+// which the password policy refuses for every other account. Only the demo
+// data loader calls it, on a demo database.
+func (s *Store) CreateDemoAccount(ctx context.Context, u User, also func(*db.Tx) error) (User, error) {
+	return s.create(ctx, u, DemoPassword, false, also)
+}
+
+func (s *Store) create(ctx context.Context, u User, password string, policy bool, also func(*db.Tx) error) (User, error) {
 	u.Username, u.Name = strings.TrimSpace(u.Username), strings.TrimSpace(u.Name)
 	var fields []apperr.FieldError
 	if u.Username == "" || len(u.Username) > 64 || strings.ContainsAny(u.Username, " \t\r\n/\\") {
@@ -162,7 +178,7 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 	} else if !ok {
 		fields = append(fields, apperr.Field("orgunit", "not_found", "组织单位不存在："+u.OrgUnit, "No org unit with code "+u.OrgUnit))
 	}
-	if e := CheckPassword(password, u.Username); e != nil {
+	if e := CheckPassword(password, u.Username); e != nil && policy {
 		fields = append(fields, e.Fields...)
 	}
 	if u.Role == Person && u.PersonID == 0 {
@@ -174,7 +190,11 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 	if len(fields) > 0 {
 		return User{}, apperr.Validation(fields...)
 	}
-	hash, err := hashPassword(password, s.hashCost)
+	var hash string
+	var err error
+	if gerr := s.gate.run(ctx, s.hashCost.orDefault().MemoryKiB, func() { hash, err = hashPassword(password, s.hashCost) }); gerr != nil {
+		return User{}, gerr
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -248,66 +268,75 @@ func badCredentials() *apperr.Error {
 	return apperr.New(apperr.Unauthorized, "用户名或密码不正确。", "The username or password is not correct.")
 }
 
-// locked is the answer while an account waits after too many failures (429).
-func locked(until, now time.Time) *apperr.Error {
-	mins := int(until.Sub(now).Minutes() + 0.999)
-	return apperr.New(apperr.TooMany,
-		fmt.Sprintf("登录失败次数过多，账户已暂时锁定，请在 %d 分钟后再试。", mins),
-		fmt.Sprintf("Too many failed sign-in attempts: this account is locked; try again in %d minutes.", mins))
+// Login checks the password and opens a session of the given kind ("api" or
+// "web") for a caller whose address is not known (the command line, tests);
+// see LoginFrom.
+func (s *Store) Login(ctx context.Context, username, password, kind string) (string, Session, error) {
+	return s.LoginFrom(ctx, username, password, kind, "")
 }
 
-// Login checks the password and opens a session of the given kind ("api" or
-// "web"). It returns the bearer token, which is stored only as a hash.
-// After MaxFailures failures in a row the account waits LockDuration.
-func (s *Store) Login(ctx context.Context, username, password, kind string) (string, Session, error) {
-	now := s.db.Now()
-	var u User
-	var hash string
-	var failed int
-	var lockedUntil int64
-	row := s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash, failed_logins, locked_until FROM users WHERE username = ?`, strings.TrimSpace(username))
-	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display, &u.Disabled, &hash, &failed, &lockedUntil)
-	if errors.Is(err, sql.ErrNoRows) {
-		VerifyPassword(s.dummyHash, password) // same work as for a real account
-		return "", Session{}, badCredentials()
-	}
+// LoginFrom checks the password of an attempt from the client address
+// client and opens a session of the given kind ("api" or "web"). It returns
+// the bearer token, which is stored only as a hash.
+//
+// The attempt is counted before its password is hashed (limit.go): while
+// the pair (username, client), the username or the client has too many
+// failures, the answer is TooMany (429, with how long to wait) and no
+// password is checked. A wrong password, an unknown username and a disabled
+// account all answer Unauthorized (401) after the same work, or TooMany when
+// this failure fills a bucket; unknown usernames are counted exactly as
+// known ones.
+func (s *Store) LoginFrom(ctx context.Context, username, password, kind, client string) (string, Session, error) {
+	username = strings.TrimSpace(username)
+	keys := limitKeys(username, client)
+	s.sweep(ctx)
+	wait, err := s.admit(ctx, keys)
 	if err != nil {
 		return "", Session{}, fmt.Errorf("login: %w", err)
 	}
-	if until := db.FromMillis(lockedUntil); until.After(now) {
-		return "", Session{}, locked(until, now)
+	if wait > 0 {
+		return "", Session{}, tooMany(wait)
 	}
-	if u.Disabled || !VerifyPassword(hash, password) {
-		lerr := badCredentials()
-		err := s.db.InTx(ctx, func(tx *db.Tx) error {
-			var n int
-			if err := tx.QueryRow(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID).Scan(&n); err != nil {
-				return err
-			}
-			if n >= MaxFailures {
-				until := tx.Now.Add(LockDuration)
-				lerr = locked(until, tx.Now)
-				_, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`, db.Millis(until), u.ID)
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return "", Session{}, fmt.Errorf("login: count failure: %w", err)
+	// The attempt is counted: what follows is recorded even when the caller goes away.
+	bg := context.WithoutCancel(ctx)
+	giveBack := func(err error) (string, Session, error) {
+		if terr := s.db.InTx(bg, func(tx *db.Tx) error { return takeBack(bg, tx, keys, false) }); terr != nil {
+			return "", Session{}, fmt.Errorf("login: take back attempt: %w", terr)
 		}
-		return "", Session{}, lerr
+		return "", Session{}, err
+	}
+	u, hash, found, err := s.loginUser(ctx, username)
+	if err != nil {
+		return giveBack(err)
+	}
+	if !found {
+		hash = s.dummyHash // the same work as for a real account
+	}
+	ok, err := s.checkPassword(ctx, hash, password)
+	if err != nil {
+		return giveBack(err)
+	}
+	if !found || !ok || u.Disabled {
+		wait, err := s.failed(bg, keys)
+		if err != nil {
+			return "", Session{}, fmt.Errorf("login: %w", err)
+		}
+		if wait > 0 {
+			return "", Session{}, tooMany(wait)
+		}
+		return "", Session{}, badCredentials()
 	}
 	token, sum, err := newToken()
 	if err != nil {
-		return "", Session{}, err
+		return giveBack(err)
 	}
 	sess := Session{User: u, Kind: kind}
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(bg, func(tx *db.Tx) error {
 		sess.CreatedAt, sess.LastSeen = tx.Now.Truncate(time.Millisecond), tx.Now.Truncate(time.Millisecond)
-		if _, err := tx.Exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, u.ID); err != nil {
+		if err := takeBack(bg, tx, keys, true); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
+		_, err := tx.Exec(bg, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
 			sum, u.ID, kind, db.Millis(tx.Now), db.Millis(tx.Now))
 		return err
 	})

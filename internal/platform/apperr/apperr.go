@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Code classifies an error; the web layer maps each code to one HTTP status.
@@ -55,6 +56,9 @@ type Error struct {
 	Msg    Text
 	Fields []FieldError
 	Err    error // an underlying cause, never shown to users
+	// RetryAfter is, for TooMany, how long to wait before trying again (the
+	// Retry-After header); zero when unknown.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

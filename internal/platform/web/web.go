@@ -126,6 +126,7 @@ func (rt *Router) Page(pattern string, a Access, h Handler) {
 // PageError renders err as an HTML page.
 func (rt *Router) PageError(w http.ResponseWriter, r *http.Request, err error) {
 	status, d := ErrorDetailOf(err, PageLang(r))
+	SetRetryAfter(w, err)
 	if status == http.StatusUnauthorized {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
@@ -319,9 +320,18 @@ func ErrorDetailOf(err error, lang string) (int, ErrorDetail) {
 	return Status(e.Code), d
 }
 
+// SetRetryAfter sets the Retry-After header (whole seconds, rounded up) when
+// err says how long to wait (apperr.Error.RetryAfter).
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	}
+}
+
 // Error writes err as a JSON error; unexpected errors are logged, not shown.
 func (rt *Router) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status, d := ErrorDetailOf(err, Lang(r))
+	SetRetryAfter(w, err)
 	if status == http.StatusInternalServerError {
 		rt.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
