@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -22,6 +23,14 @@ func Secure(next http.Handler, trustProxy bool) http.Handler {
 	protected := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if trustProxy {
+			if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+				hops := strings.Split(xff[len(xff)-1], ",")
+				if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
+					r = r.WithContext(context.WithValue(r.Context(), clientKey{}, ip.String()))
+				}
+			}
+		}
 		if r.TLS != nil || (trustProxy && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")) {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 			r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
@@ -36,6 +45,8 @@ func Secure(next http.Handler, trustProxy bool) http.Handler {
 }
 
 type httpsKey struct{}
+
+type clientKey struct{}
 
 // IsHTTPS reports whether the request came over HTTPS (see Secure).
 func IsHTTPS(r *http.Request) bool {

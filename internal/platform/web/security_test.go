@@ -149,3 +149,25 @@ func TestAttachmentName(t *testing.T) {
 		}
 	}
 }
+
+// TestClientAddrBehindProxy: X-Forwarded-For is believed only behind a
+// trusted proxy, and only its last hop (the one the proxy added).
+func TestClientAddrBehindProxy(t *testing.T) {
+	var got string
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = ClientAddr(r) })
+	for _, c := range []struct {
+		trust bool
+		xff   string
+		want  string
+	}{{false, "203.0.113.9", "192.0.2.1"}, {true, "203.0.113.9", "203.0.113.9"}, {true, "1.1.1.1, 203.0.113.9", "203.0.113.9"},
+		{true, "not an address", "192.0.2.1"}, {true, "", "192.0.2.1"}} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		Secure(next, c.trust).ServeHTTP(httptest.NewRecorder(), r)
+		if got != c.want {
+			t.Errorf("trust %v, X-Forwarded-For %q: %s, want %s", c.trust, c.xff, got, c.want)
+		}
+	}
+}

@@ -454,8 +454,12 @@ func IntParam(name, s string) (int64, error) {
 	return n, nil
 }
 
-// ClientAddr is the address of the client (the direct peer; proxies are not trusted).
+// ClientAddr is the address of the client: the direct peer, or behind a
+// trusted proxy (Secure) the address that proxy put last in X-Forwarded-For.
 func ClientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(clientKey{}).(string); ok {
+		return a
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
