@@ -13,6 +13,7 @@ import (
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
+	"sunshine/internal/devices"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -402,6 +403,29 @@ func TestInbox(t *testing.T) {
 		}
 		if _, _, _, err := e.List(ctx, townStaff, casework.Filter{ByDue: true, Cursor: "x_1"}); apperr.CodeOf(err) != apperr.Invalid {
 			t.Errorf("bad cursor: %v", err)
+		}
+	})
+}
+
+// TestStockBounds: a move beyond devices.MaxMove is refused at its field, and
+// stock never grows past devices.MaxStock (2^31 once broke PostgreSQL).
+func TestStockBounds(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		sc, actor := orgunit.ScopeOf(dist), districtStaff.Actor
+		for _, q := range []int{1 << 31, devices.MaxMove + 1, -devices.MaxMove - 1} {
+			if _, err := f.a.Devices.Move(ctx, sc, actor, f.centre, "12 22 03", q, "x"); apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("move of %d: %v", q, err)
+			}
+		}
+		for i := range devices.MaxStock / devices.MaxMove {
+			if _, err := f.a.Devices.Move(ctx, sc, actor, f.centre, "12 22 03", devices.MaxMove, "入库"); err != nil {
+				t.Fatalf("receipt %d: %v", i, err)
+			}
+		}
+		if _, err := f.a.Devices.Move(ctx, sc, actor, f.centre, "12 22 03", 1, "入库"); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("a receipt past the most a point holds: %v", err)
 		}
 	})
 }

@@ -225,7 +225,11 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 	if data == nil {
 		data = map[string]any{}
 	}
-	if fields := checkData(t.CreateFields, data); len(fields) > 0 {
+	create := t.CreateFields
+	if !slices.ContainsFunc(create, func(f Field) bool { return f.Name == needField.Name }) {
+		create = append([]Field{needField}, create...) // every new case may say what is needed
+	}
+	if fields := checkData(create, data); len(fields) > 0 {
 		return Case{}, apperr.Validation(fields...)
 	}
 	var id int64
@@ -563,6 +567,10 @@ func (e *Engine) List(ctx context.Context, c access.Caller, f Filter) ([]Case, i
 	}
 	return out, total, next, nil
 }
+
+// needField is what the person needs, in their words: every type's new case
+// takes it (the form always asks it).
+var needField = Field{Name: "need", Kind: KindText, Zh: "需求说明", En: "What is needed"}
 
 // Act takes an action on a case: one transaction that checks the version,
 // the action, the caller's role, the current state and the data, applies the

@@ -9,14 +9,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/view"
 )
 
@@ -46,7 +49,19 @@ type Field struct {
 	// Short, for a text field, makes the case page ask it in one line (a
 	// name, a job title) instead of a box for a few sentences.
 	Short bool `json:"-"`
+	// Max bounds an int or money field (money in cents); 0: the kind's
+	// default (MaxInt, MaxMoneyCents).
+	Max int64 `json:"max,omitempty"`
 }
+
+// Bounds of case data: what a real case needs, far below what breaks a sum.
+const (
+	MaxText       = 2000        // runes of a text field (a few paragraphs)
+	MaxShortText  = 200         // runes of a one-line text field
+	MaxListItems  = 100         // items of a list field
+	MaxInt        = 1000000000  // an int field, either sign
+	MaxMoneyCents = 10000000000 // ¥100 million
+)
 
 // Transition is one action that moves a case from one of From to To.
 type Transition struct {
@@ -139,6 +154,11 @@ func (t *Type) check() error {
 // right. Errors name the field, in Chinese and English.
 func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 	var out []apperr.FieldError
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		if !slices.ContainsFunc(fields, func(f Field) bool { return f.Name == k }) {
+			out = append(out, apperr.Field(k, "unknown", "此步骤不接受这项数据："+k+"。", "This step takes no data named "+k+"."))
+		}
+	}
 	for _, f := range fields {
 		v, ok := data[f.Name]
 		if !ok || v == nil || v == "" {
@@ -150,13 +170,36 @@ func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 		bad := false
 		switch f.Kind {
 		case KindText:
-			_, isStr := v.(string)
+			s, isStr := v.(string)
 			bad = !isStr
+			limit := MaxText
+			if f.Short {
+				limit = MaxShortText
+			}
+			if isStr && utf8.RuneCountInString(s) > limit {
+				out = append(out, apperr.Field(f.Name, "too_long", fmt.Sprintf("%s最多 %d 个字。", f.Zh, limit), fmt.Sprintf("%s takes at most %d characters.", f.En, limit)))
+				continue
+			}
 		case KindInt, KindMoney:
 			n, isNum := v.(json.Number)
 			if isNum {
-				_, err := n.Int64()
+				i, err := n.Int64()
 				bad = err != nil
+				lo, hi := int64(-MaxInt), int64(MaxInt)
+				if f.Kind == KindMoney {
+					lo, hi = 0, MaxMoneyCents
+				}
+				if f.Max > 0 {
+					hi = f.Max
+				}
+				if err == nil && (i < lo || i > hi) {
+					zh, en := fmt.Sprintf("%s应在 %d 到 %d 之间。", f.Zh, lo, hi), fmt.Sprintf("%s must be from %d to %d.", f.En, lo, hi)
+					if f.Kind == KindMoney {
+						zh, en = fmt.Sprintf("%s应大于 0，不超过 %s 元。", f.Zh, money.Yuan(hi)), fmt.Sprintf("%s must be more than 0 and at most %s yuan.", f.En, money.Yuan(hi))
+					}
+					out = append(out, apperr.Field(f.Name, "range", zh, en))
+					continue
+				}
 			} else {
 				bad = true
 			}
@@ -173,6 +216,10 @@ func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 		case KindList:
 			l, isList := v.([]any)
 			bad = !isList || len(l) == 0 && f.Required
+			if isList && len(l) > MaxListItems {
+				out = append(out, apperr.Field(f.Name, "too_long", fmt.Sprintf("%s最多 %d 项。", f.Zh, MaxListItems), fmt.Sprintf("%s takes at most %d items.", f.En, MaxListItems)))
+				continue
+			}
 		}
 		if bad {
 			want := map[string][2]string{KindText: {"文字", "text"}, KindInt: {"整数", "a whole number"}, KindMoney: {"金额（分，整数）", "an amount in cents"},

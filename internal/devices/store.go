@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
@@ -193,8 +194,14 @@ func (s *Store) Stock(ctx context.Context, sc orgunit.Scope, pointID int64, lang
 // quantity.
 func (s *Store) Move(ctx context.Context, sc orgunit.Scope, actor audit.Actor, pointID int64, code string, quantity int, note string) (int, error) {
 	var fields []apperr.FieldError
-	if quantity == 0 {
+	switch {
+	case quantity == 0:
 		fields = append(fields, apperr.Field("quantity", "invalid", "数量不能为 0：入库为正数，调减为负数。", "The quantity cannot be 0: positive to receive, negative to adjust down."))
+	case quantity > MaxMove || quantity < -MaxMove:
+		fields = append(fields, apperr.Field("quantity", "range", fmt.Sprintf("一次入库或调减最多 %d 件。", MaxMove), fmt.Sprintf("One move takes at most %d items.", MaxMove)))
+	}
+	if utf8.RuneCountInString(note) > 500 {
+		fields = append(fields, apperr.Field("note", "too_long", "说明最多 500 个字。", "The note takes at most 500 characters."))
 	}
 	if quantity < 0 && strings.TrimSpace(note) == "" {
 		fields = append(fields, apperr.Field("note", "required", "调减库存请说明原因。", "Say why the stock is adjusted down."))
@@ -237,13 +244,26 @@ func (s *Store) Move(ctx context.Context, sc orgunit.Scope, actor audit.Actor, p
 	return left, err
 }
 
-// changeStock adds delta to a point's stock; a fall below zero is refused (409).
+// Bounds of stock: one move, and what one point holds of one product (far
+// below what a 32-bit column holds).
+const (
+	MaxMove  = 10000
+	MaxStock = 100000
+)
+
+// changeStock adds delta to a point's stock; a fall below zero is refused
+// (409), as is a rise above MaxStock.
 func changeStock(ctx context.Context, tx *db.Tx, pointID int64, code string, delta int) error {
 	if delta > 0 {
-		_, err := tx.Exec(ctx, `INSERT INTO device_stock (service_point, code, quantity) VALUES (?, ?, ?)
-			ON CONFLICT (service_point, code) DO UPDATE SET quantity = device_stock.quantity + excluded.quantity`, pointID, code, delta)
+		res, err := tx.Exec(ctx, `INSERT INTO device_stock (service_point, code, quantity) VALUES (?, ?, ?)
+			ON CONFLICT (service_point, code) DO UPDATE SET quantity = device_stock.quantity + excluded.quantity
+			WHERE device_stock.quantity + excluded.quantity <= ?`, pointID, code, delta, MaxStock)
 		if err != nil {
 			return fmt.Errorf("change stock: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 || delta > MaxStock {
+			return apperr.New(apperr.Conflict, fmt.Sprintf("一个服务点的一种辅具最多存 %d 件：%s", MaxStock, code),
+				fmt.Sprintf("A service point holds at most %d of one product: %s", MaxStock, code))
 		}
 		return nil
 	}

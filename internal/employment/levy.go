@@ -201,5 +201,15 @@ func ParseMoney(field, s string) (int64, *apperr.FieldError) {
 			"The amount is a number of yuan, not negative, with at most two decimals, for example 120000 or 8500.50.")
 		return 0, &e
 	}
+	if cents > MaxWageCents {
+		e := apperr.Field(field, "range", fmt.Sprintf("金额不能超过 %s 元。", money.Yuan(MaxWageCents)),
+			fmt.Sprintf("The amount cannot be more than %s yuan.", money.Yuan(MaxWageCents)))
+		return 0, &e
+	}
 	return cents, nil
 }
+
+// MaxWageCents bounds every amount the levy reads (a yearly wage): ¥10 million
+// is far above any real one, and keeps every product of the calculation within
+// 64 bits.
+const MaxWageCents = 10_000_000_00

@@ -127,3 +127,23 @@ func TestFormats(t *testing.T) {
 		t.Fatal(People(45000), People(0), Percent(50), Percent(9000))
 	}
 }
+
+// TestCalculateBounds: the largest inputs the calculator takes give a sensible,
+// non-negative amount (huge ones once gave a negative one), and larger ones
+// are refused at their field.
+func TestCalculateBounds(t *testing.T) {
+	staff := int64(10000000)
+	in, _, err := CalcInput(&staff, []byte(`"10000000"`), []byte(`"10000000"`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Calculate(DefaultParams(), in)
+	if r.Due <= 0 || r.Gross <= 0 || r.Due > r.Gross {
+		t.Errorf("largest inputs: due %d, gross %d", r.Due, r.Gross)
+	}
+	for _, wage := range []string{`"10000000.01"`, `9999999999999`, `"9999999999999.99"`} {
+		if _, _, err := CalcInput(&staff, []byte(wage), nil, nil); err == nil {
+			t.Errorf("average wage %s accepted", wage)
+		}
+	}
+}

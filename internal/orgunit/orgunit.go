@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
@@ -209,12 +210,18 @@ func (s *Store) Path(ctx context.Context, code string) ([]Unit, error) {
 	return path, nil
 }
 
+// MaxName bounds a unit's name (the longest real ones have some 20 characters).
+const MaxName = 60
+
 // ValidateNew checks a new level-4 unit against its parent and the caller's
 // scope. It is a pure rule; parent is the loaded parent unit (nil when missing).
 func ValidateNew(u Unit, parent *Unit, caller Scope) error {
 	var fields []apperr.FieldError
-	if strings.TrimSpace(u.Name) == "" {
+	switch {
+	case strings.TrimSpace(u.Name) == "":
 		fields = append(fields, apperr.Field("name", "required", "请填写名称。", "Enter a name."))
+	case utf8.RuneCountInString(u.Name) > MaxName || utf8.RuneCountInString(u.NameEn) > MaxName:
+		fields = append(fields, apperr.Field("name", "too_long", fmt.Sprintf("名称最多 %d 个字。", MaxName), fmt.Sprintf("A name takes at most %d characters.", MaxName)))
 	}
 	switch {
 	case u.Parent == "":

@@ -2,6 +2,7 @@ package orgunit_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"sunshine/internal/orgunit"
@@ -63,6 +64,8 @@ func TestSeedAndCreate(t *testing.T) {
 			{orgunit.Unit{Code: "310114103201", Name: "x", Parent: "310114103"}, "parent"},
 			{orgunit.Unit{Code: "310114201", Name: "x", Parent: "310114"}, "parent"},
 			{orgunit.Unit{Code: "310114102201", Name: " ", Parent: "310114102"}, "name"},
+			{orgunit.Unit{Code: "310114102201", Name: strings.Repeat("长", 500000), Parent: "310114102"}, "name"},
+			{orgunit.Unit{Code: "310114102201", Name: strings.Repeat("长", orgunit.MaxName+1), Parent: "310114102"}, "name"},
 			{orgunit.Unit{Code: "310114102201", Name: "x", Parent: "310114102999"}, "parent"},
 		} {
 			_, err := s.Create(ctx, town, c.u, nil)

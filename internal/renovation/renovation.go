@@ -93,7 +93,7 @@ func (s *Store) Type() *casework.Type {
 				Fields: []casework.Field{{Name: "items", Kind: casework.KindList, Required: true, Zh: "改造项目", En: "Works needed"}}},
 			{Action: "quote", From: []string{"surveyed"}, To: "quoted", Roles: workers, Zh: "报价", En: "quote",
 				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Short: true, Required: true, Zh: "施工单位", En: "Contractor"},
-					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用", En: "Cost"}}},
+					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用", En: "Cost", Max: MaxQuoteCents}}},
 			{Action: "approve", From: []string{"quoted"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "build", From: []string{"approved"}, To: "built", Roles: workers, Zh: "完工", En: "build"},
 			{Action: "accept", From: []string{"built"}, To: "accepted", Roles: []string{identity.Person, identity.VillageAssistant, identity.TownStaff},
@@ -148,6 +148,14 @@ func (s *Store) effect(ctx context.Context, tx *db.Tx, c *casework.Case, action 
 	return nil
 }
 
+// Bounds of renovation money: a household's works cost thousands of yuan, not
+// hundreds of thousands; a district's yearly budget is far below ¥1 billion.
+// With them no sum of a year's commitments can overflow.
+const (
+	MaxQuoteCents  = 200_000_00
+	MaxBudgetCents = 1_000_000_000_00
+)
+
 // commit takes the quoted cost out of the district's budget for this year,
 // refusing (409) when it does not fit. The budget row is locked, so that
 // concurrent approvals cannot overspend it together.
@@ -172,7 +180,7 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	if err != nil {
 		return err
 	}
-	if used+cents > budget {
+	if cents > budget-used { // not used+cents: no sum may overflow
 		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, money.Yuan(budget-used), money.Yuan(cents)),
 			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s.", year, money.Yuan(budget-used), money.Yuan(cents)))
 	}
@@ -229,8 +237,9 @@ func (s *Store) SetBudget(ctx context.Context, sc orgunit.Scope, actor audit.Act
 	if len(unit) != 6 || !sc.Contains(unit) {
 		return Budget{}, apperr.New(apperr.NotFound, "找不到这个区县，或不在您的管辖范围内。", "This district was not found or is outside your area.")
 	}
-	if cents < 0 || year < 2000 || year > 2100 {
-		return Budget{}, apperr.Validation(apperr.Field("budget_cents", "range", "预算应为非负整数（分），年份 2000–2100。", "The budget is a non-negative number of cents; the year 2000–2100."))
+	if cents < 0 || cents > MaxBudgetCents || year < 2000 || year > 2100 {
+		return Budget{}, apperr.Validation(apperr.Field("budget_cents", "range", fmt.Sprintf("预算应为 0 到 %s 元（以分计的整数），年份 2000–2100。", money.Yuan(MaxBudgetCents)),
+			fmt.Sprintf("The budget is 0 to %s yuan (a whole number of cents); the year 2000–2100.", money.Yuan(MaxBudgetCents))))
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		used, err := committed(ctx, tx, unit, year)

@@ -3,6 +3,7 @@ package renovation_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,11 +11,13 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
+	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
+	"sunshine/internal/renovation"
 )
 
 const village = apptest.Village
@@ -162,6 +165,56 @@ func TestBudgetUnderConcurrency(t *testing.T) {
 		b, _ := a.Renovation.BudgetOf(ctx, orgunit.ScopeOf("310114"), "310114", 2026)
 		if ok != 5 || refused != 5 || len(other) > 0 || b.CommittedCents != 100000 || b.LeftCents != 0 {
 			t.Fatalf("approved %d, refused %d, other %v, budget %+v", ok, refused, other, b)
+		}
+	})
+}
+
+// TestMoneyBounds: a quote or a budget beyond any real one is refused at its
+// field (the quote of 9223372036854775807 was once approved past the budget,
+// and every budget call then failed); case text and data keys are bounded too;
+// the budget keeps answering.
+func TestMoneyBounds(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, persons := setup(t, d)
+		ctx := context.Background()
+		sc := orgunit.ScopeOf("310114")
+		if _, err := a.Renovation.SetBudget(ctx, sc, district.Actor, "310114", 2026, renovation.MaxBudgetCents+1); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("budget beyond the bound: %v", err)
+		}
+		if _, err := a.Renovation.SetBudget(ctx, sc, district.Actor, "310114", 2026, renovation.MaxBudgetCents); err != nil {
+			t.Fatal(err)
+		}
+		c, err := a.Cases.Create(ctx, assist, persons[0], "home_renovation", data(`{"need":"卫生间改造"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err = a.Cases.Act(ctx, provider, c.ID, "survey", data(`{"items":["bathroom"]}`), 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, cost := range []string{"9223372036854775807", "60000000", fmt.Sprint(renovation.MaxQuoteCents + 1), "-5"} {
+			_, err := a.Cases.Act(ctx, provider, c.ID, "quote", data(`{"contractor":"嘉定建设","cost":`+cost+`}`), 0)
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("quote of %s cents: %v", cost, err)
+			}
+		}
+		long := strings.Repeat("长", casework.MaxShortText+1)
+		for _, body := range []string{`{"contractor":"` + long + `","cost":100}`, `{"contractor":"x","cost":100,"extra":"?"}`} {
+			if _, err := a.Cases.Act(ctx, provider, c.ID, "quote", data(body), 0); apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("quote %.40s…: %v", body, err)
+			}
+		}
+		if _, err := a.Cases.Create(ctx, assist, persons[1], "home_renovation", data(`{"need":"`+strings.Repeat("长", casework.MaxText+1)+`"}`)); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("a need of %d characters: %v", casework.MaxText+1, err)
+		}
+		if _, err := a.Cases.Act(ctx, provider, c.ID, "quote", data(fmt.Sprintf(`{"contractor":"嘉定建设","cost":%d}`, renovation.MaxQuoteCents)), 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Cases.Act(ctx, town, c.ID, "approve", data(`{}`), 0); err != nil {
+			t.Fatal(err)
+		}
+		b, err := a.Renovation.BudgetOf(ctx, sc, "310114", 2026)
+		if err != nil || b.CommittedCents != renovation.MaxQuoteCents || b.LeftCents != renovation.MaxBudgetCents-renovation.MaxQuoteCents {
+			t.Errorf("budget: %+v %v", b, err)
 		}
 	})
 }
