@@ -73,7 +73,7 @@ func TestBackupRestore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v, err := ra.Audit.Verify(ctx); err != nil || !v.OK || v.Checked != a["audit_log"] {
+			if v, err := ra.Audit.VerifyAll(ctx); err != nil || !v.OK || v.Checked != a["audit_log"] {
 				t.Errorf("audit chain after restore: %+v %v (want %d entries)", v, err, a["audit_log"])
 			}
 			if _, _, err := ra.Users.Login(ctx, "demo", "sunshine-demo-310114", "api"); err != nil {

@@ -126,7 +126,7 @@ func TestKilledImport(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer a.Close()
-				if v, err := a.Audit.Verify(ctx); err != nil || !v.OK {
+				if v, err := a.Audit.VerifyAll(ctx); err != nil || !v.OK {
 					t.Fatalf("audit chain after the kill: %+v %v", v, err)
 				}
 				var created int

@@ -42,6 +42,8 @@ usage:
   sunshine backup  FILE [--db DSN]      (a consistent copy of the database, while it runs; keep the data key apart)
   sunshine restore FILE [--db DSN]      (into a new, empty database; SQLite and PostgreSQL backups are interchangeable)
   sunshine indicators rebuild|check [--db DSN]   (recompute the live indicator rollups / compare them with a recomputation)
+  sunshine audit verify [--checkpoint FILE] [--db DSN]   (verify the whole audit chain, and a kept checkpoint against it)
+  sunshine audit checkpoint [--out FILE] [--db DSN]      (take a signed checkpoint of the audit log, to keep elsewhere)
   sunshine version
 
 environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy)
@@ -157,6 +159,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.LoadDemo(ctx, *n, *seed, stdout)
 	case "indicators":
 		return indicatorsCmd(ctx, rest, stdout, log)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, log)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, log)
 	case "restore":

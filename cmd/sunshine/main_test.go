@@ -67,6 +67,15 @@ func TestCommands(t *testing.T) {
 			if _, err := runCLI(t, "", "indicators", "nonsense", "--db", dsn, "--data", data); err == nil {
 				t.Fatal("indicators nonsense accepted")
 			}
+			// The audit chain: a checkpoint to keep, and a full verification with it.
+			kept := filepath.Join(data, "checkpoint.json")
+			if out, err := runCLI(t, "", "audit", "checkpoint", "--db", dsn, "--data", data, "--out", kept); err != nil {
+				t.Fatalf("audit checkpoint: %q %v", out, err)
+			}
+			if out, err := runCLI(t, "", "audit", "verify", "--db", dsn, "--data", data, "--checkpoint", kept); err != nil ||
+				!strings.Contains(out, "the audit chain is intact") || !strings.Contains(out, "with the checkpoint's chain value") {
+				t.Fatalf("audit verify: %q %v", out, err)
+			}
 		})
 	}
 }

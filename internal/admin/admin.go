@@ -41,7 +41,7 @@ var (
 func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
-		Tables: []string{"users", "audit_log", "audit_head"},
+		Tables: []string{"users", "audit_log", "audit_head", "audit_checkpoints"},
 		// A restored database starts with everyone signed out and no sign-in counted.
 		Unsaved: []string{"sessions", "login_limits"},
 		Demo: func(_ context.Context, d *module.Demo) error {
@@ -79,6 +79,9 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/users", userAdmins, a.apiCreateUser, web.Types{In: userInput{}, Out: identity.User{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/audit", auditors, a.apiAudit, web.Types{Out: web.List[audit.Entry]{}})
 	rt.Handle("GET /api/v1/audit/verify", auditors, a.apiAuditVerify, web.Types{Out: audit.Verification{}})
+	rt.Handle("POST /api/v1/audit/verify", auditors, a.apiAuditCheckKept, web.Types{In: audit.Checkpoint{}, Out: audit.CheckpointCheck{}})
+	rt.Handle("GET /api/v1/audit/checkpoint", auditors, a.apiAuditCheckpoint, web.Types{Out: audit.Checkpoint{}})
+	rt.Handle("POST /api/v1/audit/checkpoint", auditors, a.apiAuditCheckpointPost, web.Types{Out: audit.Checkpoint{}, Status: http.StatusCreated})
 	rt.Page("GET /login", web.PublicAccess, a.pageLogin)
 	rt.Page("POST /login", web.PublicAccess, a.pageLoginPost)
 	rt.Page("POST /logout", anyone, a.pageLogout)
@@ -89,6 +92,8 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Page("GET /users", userReaders, a.pageUsers)
 	rt.Page("POST /users", userAdmins, a.pageUsersPost)
 	rt.Page("GET /audit", auditors, a.pageAudit)
+	rt.Page("POST /audit/checkpoint", auditors, a.pageAuditCheckpoint)
+	rt.Page("POST /audit/verify", auditors, a.pageAuditVerify)
 }
 
 func actorOf(r *http.Request, p *web.Principal) audit.Actor {

@@ -21,10 +21,10 @@ func (a *Admin) home(r *http.Request, p *web.Principal, page *web.Page) (module.
 			return module.Home{}, err
 		}
 		sec := module.Section{Order: 30, Heading: page.T("审计日志完整性", "Audit log integrity"),
-			Text: page.T("审计日志完整，共核验", "The audit log is intact; entries checked:") + " " + strconv.FormatInt(v.Checked, 10),
+			Text: page.T("审计日志完整，条目数：", "The audit log is intact; entries:") + " " + strconv.FormatInt(v.Entries, 10),
 			Link: view.Cell{Href: "/audit", Text: page.T("查看审计日志", "Open the audit log")}}
 		if !v.OK {
-			sec.Text = fmt.Sprintf("%s %d (%s)", page.T("审计日志在以下序号处被篡改：", "The audit log was tampered with at entry"), v.FirstBroken, v.Reason)
+			sec.Text = fmt.Sprintf("%s %d: %s", page.T("审计日志在以下序号处被篡改：", "The audit log was tampered with at entry"), v.FirstBroken, problemText(page, v.Problem))
 			sec.Alert = true
 		}
 		return module.Home{Sections: []module.Section{sec}}, nil

@@ -236,9 +236,33 @@ type auditData struct {
 	From    string
 	To      string
 	Verify  audit.Verification
+	Problem string // the verification's problem, in the page's language
+	// The checkpoints: the key that verifies them and the latest one.
+	PublicKey string
+	Latest    *audit.Checkpoint
+	// A kept checkpoint just checked, and the file it came from.
+	Check        *audit.CheckpointCheck
+	Kept         *audit.Checkpoint
+	CheckFile    string
+	CheckProblem string
+}
+
+// auditForm is what a form on the audit page sent and got.
+type auditForm struct {
+	err   error // the checkpoint file could not be read
+	check *audit.CheckpointCheck
+	kept  *audit.Checkpoint
+	file  string
 }
 
 func (a *Admin) pageAudit(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return a.renderAudit(w, r, p, http.StatusOK, auditForm{})
+}
+
+// renderAudit renders the audit page: the chain's state (verified from the
+// last verified position, or all of it with ?full=1), the checkpoints, what a
+// form sent, and the entries the filter selects.
+func (a *Admin) renderAudit(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, form auditForm) error {
 	page := a.NewPage(r, p, "")
 	page.Title = page.T("审计日志", "Audit log")
 	q := r.URL.Query()
@@ -260,12 +284,25 @@ func (a *Admin) pageAudit(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err != nil {
 		return err
 	}
-	v, err := a.Audit.Verify(r.Context())
+	v, err := a.verifyChain(r, p, fullParam(r))
 	if err != nil {
 		return err
 	}
-	page.Data = auditData{Entries: entries, Next: next, Filter: f, From: q.Get("from"), To: q.Get("to"), Verify: v}
-	return a.Render(w, r, http.StatusOK, "audit.html", page)
+	d := auditData{Entries: entries, Next: next, Filter: f, From: q.Get("from"), To: q.Get("to"), Verify: v,
+		Problem: problemText(page, v.Problem), PublicKey: a.Audit.PublicKey(), Check: form.check, Kept: form.kept, CheckFile: form.file}
+	if c, ok, err := a.Audit.LatestCheckpoint(r.Context()); err != nil {
+		return err
+	} else if ok {
+		d.Latest = &c
+	}
+	if form.check != nil {
+		d.CheckProblem = problemText(page, form.check.Problem)
+	}
+	if form.err != nil {
+		page.Error = web.FormErrorOf(form.err, page.Lang)
+	}
+	page.Data = d
+	return a.Render(w, r, status, "audit.html", page)
 }
 
 // credentials are what a sign-in sends (CONTRACT.md).
@@ -454,8 +491,10 @@ func (a *Admin) apiAudit(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	return web.JSON(w, http.StatusOK, out)
 }
 
-func (a *Admin) apiAuditVerify(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
-	v, err := a.Audit.Verify(r.Context())
+// apiAuditVerify verifies the chain from the last verified position, or all
+// of it with ?full=1.
+func (a *Admin) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	v, err := a.verifyChain(r, p, fullParam(r))
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,12 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := audit.NewLog(d)
+	// The audit chain's keys are derived from the data key, which is not in
+	// the database (internal/audit).
+	log, err := audit.NewLog(d, key)
+	if err != nil {
+		return nil, err
+	}
 	unitExists := func(ctx context.Context, code string) (bool, error) {
 		_, err := units.Get(ctx, code)
 		if err == nil {

@@ -60,6 +60,13 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 	if err != nil {
 		return st, err
 	}
+	// The restore's own entry is chained with the key: not with another key
+	// than the one the restored log was chained with.
+	if ok, err := a.Audit.KeyMatches(ctx); err != nil {
+		return st, err
+	} else if !ok {
+		return st, ErrWrongKey
+	}
 	if err := a.systemEntry(ctx, "restore", label, st); err != nil {
 		return st, err
 	}
@@ -74,8 +81,9 @@ func (a *App) Restore(ctx context.Context, r io.Reader, label string) (db.Backup
 	return st, a.checkKey(ctx)
 }
 
-// ErrWrongKey says that the data key cannot open the restored data.
-var ErrWrongKey = errors.New("the data key does not open the restored ID numbers: put the key file of the backed-up database in place (SUNSHINE_KEY_FILE or DATA/sunshine.key)")
+// ErrWrongKey says that the data key cannot open the restored data: the
+// encrypted ID numbers, or the keyed audit chain.
+var ErrWrongKey = errors.New("the data key does not open the restored data (ID numbers, audit chain): put the key file of the backed-up database in place (SUNSHINE_KEY_FILE or DATA/sunshine.key)")
 
 // checkKey opens one encrypted ID number with the data key.
 func (a *App) checkKey(ctx context.Context) error {

@@ -127,6 +127,10 @@ func pageEntries() map[string]matrixEntry {
 		"POST /users": {allowed: []string{identity.SysAdmin}, pageIn: true, inOK: 303, in: func(*env, string) request {
 			return request{path: "/users", form: url.Values{"username": {"page_user"}, "role": {"village_assistant"}, "orgunit": {villageIn}, "password": {"a long enough password"}}}
 		}},
+		"POST /audit/checkpoint": {allowed: []string{identity.Auditor}, pageIn: true, inOK: 200,
+			in: func(*env, string) request { return request{path: "/audit/checkpoint", form: url.Values{}} }},
+		"POST /audit/verify": {allowed: []string{identity.Auditor}, pageIn: true, inOK: 200,
+			in: func(e *env, _ string) request { return request{path: "/audit/verify", file: checkpointFile(e)} }},
 		"GET /audit":       {allowed: []string{identity.Auditor}, pageIn: true, in: fixed("/audit?user=district", nil), inOK: 200},
 		"GET /persons":     {allowed: registryStaff, pageIn: true, inOK: 200, outOK: 200, in: fixed("/persons?orgunit="+villageIn, nil), out: fixed("/persons?orgunit="+villageOut, nil)},
 		"GET /persons/new": {allowed: editorsRoles, pageIn: true, in: fixed("/persons/new", nil), inOK: 200},
@@ -289,6 +293,15 @@ func apiEntries() map[string]matrixEntry {
 		"POST /api/v1/users":       {allowed: []string{identity.SysAdmin}, in: fixed("/api/v1/users", map[string]string{"username": "new_user", "role": "town_staff", "orgunit": "310114102", "password": "a long enough password"}), inOK: 201},
 		"GET /api/v1/audit":        {allowed: []string{identity.Auditor}, in: fixed("/api/v1/audit?user=district", nil), inOK: 200},
 		"GET /api/v1/audit/verify": {allowed: []string{identity.Auditor}, in: fixed("/api/v1/audit/verify", nil), inOK: 200},
+		"POST /api/v1/audit/verify": {allowed: []string{identity.Auditor}, inOK: 200,
+			in: func(e *env, _ string) request {
+				return request{path: "/api/v1/audit/verify", body: json.RawMessage(checkpointFile(e))}
+			}},
+		"GET /api/v1/audit/checkpoint": {allowed: []string{identity.Auditor}, inOK: 200, in: func(e *env, _ string) request {
+			checkpointFile(e) // there is one to export
+			return request{path: "/api/v1/audit/checkpoint"}
+		}},
+		"POST /api/v1/audit/checkpoint": {allowed: []string{identity.Auditor}, in: fixed("/api/v1/audit/checkpoint", nil), inOK: 201},
 		"POST /api/v1/persons": {allowed: editorsRoles, inOK: 201, outOK: 422,
 			in: func(e *env, u string) request {
 				return request{path: "/api/v1/persons", body: map[string]any{"name": "新人" + u, "id_number": idNumber("31011419900101" + code3(u)), "category": 1, "grade": 3, "orgunit": villageIn}}
@@ -462,6 +475,21 @@ func caseFor(e *env, personID int64) int64 {
 		e.t.Fatal(err)
 	}
 	return c.ID
+}
+
+// checkpointFile takes a checkpoint of the audit log, as the system, and
+// returns it as the auditor keeps it.
+func checkpointFile(e *env) []byte {
+	e.t.Helper()
+	c, err := e.app.Audit.Checkpoint(context.Background(), audit.Actor{Username: "matrix", Role: identity.Auditor}.Entry(audit.ActionCreate, "audit_checkpoint", "", ""))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return raw
 }
 
 // pointOf is the id of the service point of a unit.

@@ -364,7 +364,7 @@ func soakCase(s *soak, token, person string, point int64, r *rand.Rand) {
 func checkInvariants(t *testing.T, a *app.App) {
 	t.Helper()
 	ctx := context.Background()
-	if v, err := a.Audit.Verify(ctx); err != nil || !v.OK {
+	if v, err := a.Audit.VerifyAll(ctx); err != nil || !v.OK {
 		t.Errorf("audit chain: %+v %v", v, err)
 	}
 	if m, err := a.Indicators.Check(ctx, 10); err != nil || len(m) > 0 {

@@ -2,14 +2,19 @@
 // recorded with Append inside the transaction that makes them; reads are
 // recorded with Log.Record, which commits entries from concurrent requests in
 // small groups and returns once the request's entry is durable.
+//
+// The chain is keyed (chain.go): each entry's chain value is an HMAC under a
+// key derived from the data key, which is not in the database, so that
+// whoever can write to the database but does not hold the key cannot delete
+// or change entries and chain the rest again. Signed checkpoints
+// (checkpoint.go), kept by the auditor outside the system, catch a rewrite
+// even by someone who holds the key. Verification (verify.go) goes on from
+// the last verified position; a full one reads the whole log.
 package audit
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +37,7 @@ const (
 	ActionFailed  = "login_failed"
 	ActionLocked  = "login_locked"
 	ActionUserAdd = "user_create"
+	ActionVerify  = "verify" // the auditor checked the chain or a kept checkpoint
 )
 
 // Entry is one line of the log. It never holds personal data: subjects are
@@ -50,6 +56,9 @@ type Entry struct {
 	Detail      string    `json:"detail,omitempty"`
 	PrevHash    string    `json:"prev_hash"`
 	Hash        string    `json:"hash"`
+	// Chain is the version of the chain value: ChainUnkeyed for the entries
+	// written before the chain was keyed, ChainKeyed for every later one.
+	Chain int `json:"chain"`
 }
 
 // Actor is who does something, and from where.
@@ -65,26 +74,13 @@ func (a Actor) Entry(action, subjectType, subjectID, orgunit string) Entry {
 		SubjectType: subjectType, SubjectID: subjectID, OrgUnit: orgunit}
 }
 
-// hashOf computes the chained hash of an entry from its fields and the
-// previous entry's hash.
-func hashOf(e Entry) string {
-	h := sha256.New()
-	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), strconv.FormatInt(e.At.UnixMilli(), 10),
-		e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID, e.OrgUnit, e.Client, e.Reason, e.Detail} {
-		h.Write([]byte(strconv.Itoa(len(f))))
-		h.Write([]byte{':'})
-		h.Write([]byte(f))
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // insertChunk is how many entries one INSERT writes in bulk appends.
 const insertChunk = 50
 
 // insertEntries is the INSERT of n entries.
 func insertEntries(n int) string {
-	return `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+	return `INSERT INTO audit_log (seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash, chain) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
 }
 
 const (
@@ -129,29 +125,46 @@ type pendingEntries struct {
 func (p *pendingEntries) write(ctx context.Context, tx *db.Tx) error {
 	entries := p.entries
 	p.entries, p.written = nil, true
-	return appendNow(ctx, tx, entries)
-}
-
-// appendNow writes entries in tx, chained after the current head. The head
-// row is locked, so concurrent transactions on PostgreSQL append one after
-// another.
-func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) error {
 	if len(entries) == 0 {
 		return nil
+	}
+	_, _, err := appendNow(ctx, tx, entries)
+	return err
+}
+
+// appendNow writes entries in tx, chained with the key after the current
+// head, and returns the new head. The head row is locked, so concurrent
+// transactions on PostgreSQL append one after another. Each entry whose number
+// is a multiple of the checkpoint interval gets a signed checkpoint, written
+// in the same transaction (after the head, as every write here).
+func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) (int64, string, error) {
+	k := keysOf(tx)
+	if k == nil {
+		return 0, "", errNoKey
 	}
 	var seq int64
 	var prev string
 	if err := tx.QueryRow(ctx, readHead+tx.ForUpdate()).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit: read head: %w", err)
+		return 0, "", fmt.Errorf("audit: read head: %w", err)
 	}
+	if len(entries) == 0 {
+		return seq, prev, nil
+	}
+	h := k.hashers.Get().(*hasher)
+	defer k.hashers.Put(h)
+	every := k.every.Load()
+	var auto []Entry
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
 		seq++
-		e.Seq, e.At, e.PrevHash = seq, tx.Now.Truncate(time.Millisecond), prev
-		e.Hash = hashOf(e)
+		e.Seq, e.At, e.PrevHash, e.Chain = seq, tx.Now.Truncate(time.Millisecond), prev, ChainKeyed
+		e.Hash = h.value(e)
 		rows[i] = []any{e.Seq, e.At.UnixMilli(), e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID,
-			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash}
+			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash, e.Chain}
 		prev = e.Hash
+		if every > 0 && seq%every == 0 {
+			auto = append(auto, e)
+		}
 	}
 	// Full chunks in one statement each, the rest one by one: only two
 	// statement texts exist, both prepared once.
@@ -162,23 +175,29 @@ func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) error {
 			vals = append(vals, r...)
 		}
 		if _, err := tx.Exec(ctx, insertEntries(insertChunk), vals...); err != nil {
-			return fmt.Errorf("audit: append: %w", err)
+			return 0, "", fmt.Errorf("audit: append: %w", err)
 		}
 	}
 	for ; i < len(rows); i++ {
 		if _, err := tx.Exec(ctx, insertEntries(1), rows[i]...); err != nil {
-			return fmt.Errorf("audit: append: %w", err)
+			return 0, "", fmt.Errorf("audit: append: %w", err)
+		}
+	}
+	for _, e := range auto {
+		if _, err := k.record(ctx, tx, e.Seq, e.Hash, e.At, KindAuto); err != nil {
+			return 0, "", err
 		}
 	}
 	if _, err := tx.Exec(ctx, moveHead, seq, prev); err != nil {
-		return fmt.Errorf("audit: move head: %w", err)
+		return 0, "", fmt.Errorf("audit: move head: %w", err)
 	}
-	return nil
+	return seq, prev, nil
 }
 
 // Log records reads and answers queries about the log.
 type Log struct {
 	db    *db.DB
+	keys  *keys
 	reqs  chan pending
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -186,6 +205,16 @@ type Log struct {
 	// since is when the group commit in progress started (Unix nanoseconds),
 	// 0 while none runs: Stalled reads it.
 	since atomic.Int64
+
+	// mu guards the verification state below, and is held only to read or
+	// write it (never across a query).
+	mu sync.Mutex
+	// verified is the last entry a verification found intact, from which the
+	// next one goes on; zero until the first verification of this process,
+	// which starts from the last signed 'verified' checkpoint.
+	verified position
+	// saved is the entry of the last 'verified' checkpoint written.
+	saved int64
 }
 
 type pending struct {
@@ -196,19 +225,31 @@ type pending struct {
 // maxGroup bounds how many read entries one transaction commits.
 const maxGroup = 256
 
-// NewLog returns a log on d and starts its group-commit writer; Close stops it.
-func NewLog(d *db.DB) *Log {
-	d.Warm(context.Background(), insertEntries(1), insertEntries(insertChunk), moveHead)
+// NewLog returns a log on d, keyed with keys derived from dataKey (the
+// installation's data key, kept outside the database), and starts its
+// group-commit writer; Close stops it. From then on Append, in any
+// transaction on d, chains with the key.
+func NewLog(d *db.DB, dataKey []byte) (*Log, error) {
+	k, err := newKeys(dataKey)
+	if err != nil {
+		return nil, err
+	}
+	d.Attach(keysKey{}, k)
+	d.Warm(context.Background(), insertEntries(1), insertEntries(insertChunk), moveHead, insertCheckpoint)
 	if d.Dialect == db.Postgres {
 		d.Warm(context.Background(), readHead+" FOR NO KEY UPDATE") // as tx.ForUpdate()
 	} else {
 		d.Warm(context.Background(), readHead)
 	}
-	l := &Log{db: d, reqs: make(chan pending, maxGroup), stop: make(chan struct{})}
+	l := &Log{db: d, keys: k, reqs: make(chan pending, maxGroup), stop: make(chan struct{})}
 	l.wg.Add(1)
 	go l.run()
-	return l
+	return l, nil
 }
+
+// SetCheckpointEvery sets how many entries apart the automatic checkpoints
+// are (CheckpointEvery unless set; 0 for none).
+func (l *Log) SetCheckpointEvery(n int64) { l.keys.every.Store(n) }
 
 func (l *Log) run() {
 	defer l.wg.Done()
@@ -289,13 +330,13 @@ type Filter struct {
 	Limit       int
 }
 
-const entryCols = `seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash`
+const entryCols = `seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash, chain`
 
 func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
 	var at int64
 	err := sc.Scan(&e.Seq, &at, &e.Username, &e.Role, &e.Action, &e.SubjectType, &e.SubjectID, &e.OrgUnit, &e.Client,
-		&e.Reason, &e.Detail, &e.PrevHash, &e.Hash)
+		&e.Reason, &e.Detail, &e.PrevHash, &e.Hash, &e.Chain)
 	e.At = db.FromMillis(at)
 	return e, err
 }
@@ -357,54 +398,4 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 		next = out[len(out)-1].Seq
 	}
 	return out, next, nil
-}
-
-// Verification is the result of recomputing the chain.
-type Verification struct {
-	OK          bool   `json:"ok"`
-	Checked     int64  `json:"checked"`
-	FirstBroken int64  `json:"first_broken,omitempty"`
-	Reason      string `json:"reason,omitempty"`
-}
-
-// Verify recomputes every hash from the first entry and reports the first entry
-// whose stored hash, link or sequence does not match, and a head that does not
-// point at the last entry (a deleted tail).
-func (l *Log) Verify(ctx context.Context) (Verification, error) {
-	rows, err := l.db.Query(ctx, `SELECT `+entryCols+` FROM audit_log ORDER BY seq`)
-	if err != nil {
-		return Verification{}, fmt.Errorf("audit: verify: %w", err)
-	}
-	defer rows.Close()
-	var v Verification
-	prev, want := "", int64(1)
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return Verification{}, fmt.Errorf("audit: verify: %w", err)
-		}
-		v.Checked++
-		switch {
-		case e.Seq != want:
-			return Verification{Checked: v.Checked, FirstBroken: want, Reason: "missing entry"}, nil
-		case e.PrevHash != prev:
-			return Verification{Checked: v.Checked, FirstBroken: e.Seq, Reason: "link to the previous entry does not match"}, nil
-		case hashOf(e) != e.Hash:
-			return Verification{Checked: v.Checked, FirstBroken: e.Seq, Reason: "content does not match its hash"}, nil
-		}
-		prev, want = e.Hash, want+1
-	}
-	if err := rows.Err(); err != nil {
-		return Verification{}, fmt.Errorf("audit: verify: %w", err)
-	}
-	var headSeq int64
-	var headHash string
-	if err := l.db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return Verification{}, fmt.Errorf("audit: verify head: %w", err)
-	}
-	if headSeq != want-1 || headHash != prev {
-		return Verification{Checked: v.Checked, FirstBroken: want, Reason: "entries missing at the end of the log"}, nil
-	}
-	v.OK = true
-	return v, nil
 }

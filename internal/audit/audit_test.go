@@ -14,8 +14,7 @@ import (
 func TestChainAndTamper(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		log := audit.NewLog(d)
-		defer log.Close()
+		log := newLog(t, d)
 		actor := audit.Actor{Username: "alice", Role: "town_staff", Client: "127.0.0.1"}
 		// Changes: appended in the same transaction; one rolled back leaves no trace.
 		for i := range 3 {
@@ -44,8 +43,8 @@ func TestChainAndTamper(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		v, err := log.Verify(ctx)
-		if err != nil || !v.OK || v.Checked != 43 {
+		v, err := log.VerifyAll(ctx)
+		if err != nil || !v.OK || v.Checked != 43 || v.Entries != 43 || !v.Full {
 			t.Fatalf("verify = %+v, %v; want ok with 43 entries", v, err)
 		}
 		got, next, err := log.List(ctx, audit.Filter{SubjectType: "person", SubjectID: "1"})
@@ -80,7 +79,7 @@ func TestChainAndTamper(t *testing.T) {
 		if _, err := d.Exec(ctx, `UPDATE audit_log SET subject_id = '999' WHERE seq = 2`); err != nil {
 			t.Fatal(err)
 		}
-		v, err = log.Verify(ctx)
+		v, err = log.VerifyAll(ctx)
 		if err != nil || v.OK || v.FirstBroken != 2 {
 			t.Fatalf("verify after tampering = %+v, %v; want broken at 2", v, err)
 		}
@@ -94,8 +93,7 @@ func TestChainAndTamper(t *testing.T) {
 func TestAppendAtCommit(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		log := audit.NewLog(d)
-		defer log.Close()
+		log := newLog(t, d)
 		actor := audit.Actor{Username: "bob", Role: "district_staff"}
 		count := func() (n int) {
 			if err := d.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&n); err != nil {
@@ -137,7 +135,7 @@ func TestAppendAtCommit(t *testing.T) {
 		if n := count(); n != 4 {
 			t.Errorf("%d entries after a failed commit, want 4", n)
 		}
-		if v, err := log.Verify(ctx); err != nil || !v.OK {
+		if v, err := log.VerifyAll(ctx); err != nil || !v.OK {
 			t.Fatalf("verify: %+v %v", v, err)
 		}
 	})

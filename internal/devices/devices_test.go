@@ -16,10 +16,16 @@ import (
 func TestCatalogueAndStock(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		// The org units and the store, as the app starts them (no whole app needed).
+		// The org units, the audit log (keyed: stock moves are audited) and
+		// the store, as the app starts them (no whole app needed).
 		if err := orgunit.NewStore(d).EnsureSeed(ctx); err != nil {
 			t.Fatal(err)
 		}
+		log, err := audit.NewLog(d, []byte("the devices test's data key, 32B"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
 		s := devices.NewStore(d)
 		if err := s.EnsureSeed(ctx); err != nil {
 			t.Fatal(err)

@@ -51,6 +51,20 @@ type DB struct {
 	// Prepared statements, by query text, for the reader and writer pools:
 	// SQLite spends much of a small query's time parsing it.
 	rstmts, wstmts stmtCache
+
+	// attached are values other packages keep with this database (Attach).
+	attached sync.Map
+}
+
+// Attach keeps v with the database under key, for a package that needs state
+// of its own wherever the database goes, transactions included (the audit
+// log's chain key): Attached and Tx.Attached return it.
+func (d *DB) Attach(key, v any) { d.attached.Store(key, v) }
+
+// Attached returns the value attached under key, nil when there is none.
+func (d *DB) Attached(key any) any {
+	v, _ := d.attached.Load(key)
+	return v
 }
 
 // stmtCache keeps prepared statements of one pool, by query text. It stops
@@ -329,6 +343,10 @@ func (t *Tx) Local(key any, mk func() any) any {
 	t.local[key] = v
 	return v
 }
+
+// Attached returns the value attached to the transaction's database under
+// key (DB.Attach), nil when there is none.
+func (t *Tx) Attached(key any) any { return t.db.Attached(key) }
 
 // BeforeCommit runs fn after the transaction's work and just before it
 // commits, in the order registered; an error rolls the transaction back.

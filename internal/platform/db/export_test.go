@@ -12,5 +12,5 @@ var Migrations fs.FS = migrations
 // migrations/sqlite, migrations/postgres, migrations/common), so that a test
 // can run a template migration without adding it to the binary.
 func (d *DB) MigrateFrom(ctx context.Context, src fs.FS) (int64, error) {
-	return d.migrate(ctx, src)
+	return d.migrate(ctx, src, 0)
 }

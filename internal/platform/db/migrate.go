@@ -24,12 +24,20 @@ var migrations embed.FS
 
 // Migrate brings the schema to the newest version.
 func (d *DB) Migrate(ctx context.Context) (int64, error) {
-	return d.migrate(ctx, migrations)
+	return d.migrate(ctx, migrations, 0)
+}
+
+// MigrateTo runs the embedded migrations up to and including version, for
+// tests of an upgrade: a database as an older release left it, filled the old
+// way, then migrated with Migrate.
+func (d *DB) MigrateTo(ctx context.Context, version int64) (int64, error) {
+	return d.migrate(ctx, migrations, version)
 }
 
 // migrate runs the migrations found in src (laid out as the embedded
-// migrations: sqlite/, postgres/ and common/ under migrations/).
-func (d *DB) migrate(ctx context.Context, src fs.FS) (int64, error) {
+// migrations: sqlite/, postgres/ and common/ under migrations/), all of
+// them, or up to version when it is not 0.
+func (d *DB) migrate(ctx context.Context, src fs.FS, version int64) (int64, error) {
 	fsys, err := migrationFS(src, d.Dialect)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
@@ -42,7 +50,12 @@ func (d *DB) migrate(ctx context.Context, src fs.FS) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if version == 0 {
+		_, err = p.Up(ctx)
+	} else {
+		_, err = p.UpTo(ctx, version)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	v, err := p.GetDBVersion(ctx)

@@ -70,7 +70,7 @@ func New(key []byte) (*Vault, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("vault: key must be %d bytes", KeySize)
 	}
-	block, err := aes.NewCipher(derive(key, "sunshine field encryption v1"))
+	block, err := aes.NewCipher(Derive(key, "sunshine field encryption v1"))
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
@@ -78,10 +78,13 @@ func New(key []byte) (*Vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	return &Vault{aead: aead, bidxKey: derive(key, "sunshine blind index v1")}, nil
+	return &Vault{aead: aead, bidxKey: Derive(key, "sunshine blind index v1")}, nil
 }
 
-func derive(key []byte, label string) []byte {
+// Derive returns the 32-byte key for one purpose, named by label, derived
+// from the data key: HMAC-SHA-256(key, label). Keys of different labels are
+// independent, and none of them gives the data key away.
+func Derive(key []byte, label string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(label))
 	return m.Sum(nil)
