@@ -19,7 +19,7 @@ func TestOpenAPI(t *testing.T) {
 		Paths      map[string]map[string]struct{ Responses map[string]map[string]any }
 		Components struct{ Schemas map[string]any }
 	}
-	st, raw := e.doRaw("", "GET", "/api/v1/openapi.json", nil, &doc, nil)
+	st, raw := e.DoRaw("", "GET", "/api/v1/openapi.json", nil, &doc, nil)
 	if st != 200 || doc.OpenAPI != "3.0.3" {
 		t.Fatalf("openapi.json: %d %q", st, doc.OpenAPI)
 	}
