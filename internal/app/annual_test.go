@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
@@ -12,8 +13,8 @@ func TestAnnualRecord(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		path := fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.in, e.year-1)
-		if st := e.do("village", "GET", path, nil, nil); st != 404 {
+		path := fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.In, e.Year-1)
+		if st := e.Do("village", "GET", path, nil, nil); st != 404 {
 			t.Fatalf("missing record: %d", st)
 		}
 		body := map[string]any{"employment": "unemployed", "rehab_need": true, "rehab_received": true, "device_need": true,
@@ -27,29 +28,29 @@ func TestAnnualRecord(t *testing.T) {
 			HouseholdIncomePerCapita *int64 `json:"household_income_per_capita"`
 			UpdatedBy                string `json:"updated_by"`
 		}
-		if st := e.do("village", "PUT", path, body, &rec); st != 200 || rec.Employment != "unemployed" || !rec.RehabNeed ||
+		if st := e.Do("village", "PUT", path, body, &rec); st != 200 || rec.Employment != "unemployed" || !rec.RehabNeed ||
 			rec.OrgUnit != villageIn || rec.Version != 1 || rec.HouseholdIncomePerCapita == nil || *rec.HouseholdIncomePerCapita != 18000 || rec.UpdatedBy != "village" {
 			t.Fatalf("put: %d %+v", st, rec)
 		}
 		body["version"], body["employment"] = 1, "employed"
-		if st := e.do("town", "PUT", path, body, &rec); st != 200 || rec.Version != 2 || rec.Employment != "employed" {
+		if st := e.Do("town", "PUT", path, body, &rec); st != 200 || rec.Version != 2 || rec.Employment != "employed" {
 			t.Fatalf("second put: %d %+v", st, rec)
 		}
-		if st := e.do("town", "PUT", path, body, nil); st != 409 { // version 1 is stale now
+		if st := e.Do("town", "PUT", path, body, nil); st != 409 { // version 1 is stale now
 			t.Fatalf("stale put: %d", st)
 		}
 		var bad apiError
-		if st := e.do("town", "PUT", path, map[string]any{"employment": "astronaut", "orgunit": villageTown2}, &bad); st != 422 ||
+		if st := e.Do("town", "PUT", path, map[string]any{"employment": "astronaut", "orgunit": villageTown2}, &bad); st != 422 ||
 			!bad.has("employment", "invalid") || !bad.has("orgunit", "scope") {
 			t.Fatalf("invalid put: %d %+v", st, bad)
 		}
-		if st := e.do("town", "PUT", path, map[string]any{"employment": "employed", "colour": "blue"}, nil); st != 400 {
+		if st := e.Do("town", "PUT", path, map[string]any{"employment": "employed", "colour": "blue"}, nil); st != 400 {
 			t.Fatalf("unknown field: %d", st)
 		}
-		if st := e.do("person", "GET", path, nil, &rec); st != 200 || rec.Employment != "employed" {
+		if st := e.Do("person", "GET", path, nil, &rec); st != 200 || rec.Employment != "employed" {
 			t.Fatalf("the person reads their own record: %d", st)
 		}
-		if st := e.do("town", "GET", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.town2, e.year), nil, nil); st != 404 {
+		if st := e.Do("town", "GET", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.Town2, e.Year), nil, nil); st != 404 {
 			t.Fatalf("another town's record: %d", st)
 		}
 	})
@@ -60,9 +61,9 @@ func TestListPaging(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		for i := range 4 {
-			body := map[string]any{"name": fmt.Sprintf("翻页%d", i), "id_number": idNumber(fmt.Sprintf("31011419700201%d01", i)),
+			body := map[string]any{"name": fmt.Sprintf("翻页%d", i), "id_number": apptest.IDNumber(fmt.Sprintf("31011419700201%d01", i)),
 				"category": 2, "grade": 4, "orgunit": villageIn}
-			if st := e.do("town", "POST", "/api/v1/persons", body, nil); st != 201 {
+			if st := e.Do("town", "POST", "/api/v1/persons", body, nil); st != 201 {
 				t.Fatalf("create %d: %d", i, st)
 			}
 		}
@@ -75,7 +76,7 @@ func TestListPaging(t *testing.T) {
 		cursor := ""
 		for range 10 {
 			var pg page
-			if st := e.do("town", "GET", "/api/v1/persons?category=2&limit=3&cursor="+cursor, nil, &pg); st != 200 || pg.Total != 4 {
+			if st := e.Do("town", "GET", "/api/v1/persons?category=2&limit=3&cursor="+cursor, nil, &pg); st != 200 || pg.Total != 4 {
 				t.Fatalf("page: %d %+v", st, pg)
 			}
 			for _, it := range pg.Items {
@@ -89,13 +90,13 @@ func TestListPaging(t *testing.T) {
 			t.Fatalf("pages gave %v", seen)
 		}
 		var pg page
-		if st := e.do("district", "GET", "/api/v1/persons?orgunit=310114103&limit=500", nil, &pg); st != 200 || pg.Total != 1 || pg.Items[0].ID != e.town2 {
+		if st := e.Do("district", "GET", "/api/v1/persons?orgunit=310114103&limit=500", nil, &pg); st != 200 || pg.Total != 1 || pg.Items[0].ID != e.Town2 {
 			t.Fatalf("filter by town: %d %+v", st, pg)
 		}
-		if st := e.do("town", "GET", "/api/v1/persons?limit=0", nil, nil); st != 422 {
+		if st := e.Do("town", "GET", "/api/v1/persons?limit=0", nil, nil); st != 422 {
 			t.Fatalf("limit=0: %d", st)
 		}
-		if st := e.do("town", "GET", "/api/v1/persons?grade=9", nil, nil); st != 422 {
+		if st := e.Do("town", "GET", "/api/v1/persons?grade=9", nil, nil); st != 422 {
 			t.Fatalf("grade=9: %d", st)
 		}
 	})
@@ -119,7 +120,7 @@ func TestImportLegacyID(t *testing.T) {
 				BirthYear   int    `json:"birth_year"`
 			}
 		}
-		if st := e.do("town", "GET", "/api/v1/persons?q=11010519491231002X", nil, &list); st != 200 || len(list.Items) != 1 ||
+		if st := e.Do("town", "GET", "/api/v1/persons?q=11010519491231002X", nil, &list); st != 200 || len(list.Items) != 1 ||
 			!list.Items[0].IDConverted || list.Items[0].BirthYear != 1949 {
 			t.Fatalf("converted person: %d %+v", st, list)
 		}

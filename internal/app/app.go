@@ -212,8 +212,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		log.Close()
 		return nil, err
 	}
-	tmpls := []fs.FS{pageTemplates()}
-	for _, m := range a.modules {
+	var tmpls []fs.FS
+	for _, m := range a.Modules() {
 		if m.Templates != nil {
 			tmpls = append(tmpls, m.Templates)
 		}
@@ -267,21 +267,33 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 		PersonID: u.PersonID, EmployerID: u.EmployerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
-// Router builds the router with every route.
+// OwnModule is the name of the app's own part as a module (Modules): the
+// routes it registers itself (health, static files, the home page, the API
+// document) and its page templates.
+const OwnModule = "app"
+
+// Modules lists the app's own part (OwnModule) and then the modules, in
+// order.
+func (a *App) Modules() []module.Module {
+	own := module.Module{Name: OwnModule, Templates: pageTemplates(), Routes: func(rt *web.Router, _ web.Kit) {
+		a.platformRoutes(rt)
+		a.pageRoutes(rt)
+	}}
+	return append([]module.Module{own}, a.modules...)
+}
+
+// Router builds the router with every route, each marked with the module
+// that registered it (web.Route.Module).
 func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
 	rt.Pages, rt.NewPage = a.pages, a.newPage
-	a.platformRoutes(rt)
-	a.pageRoutes(rt)
 	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
-	for _, m := range a.modules {
+	for _, m := range a.Modules() {
 		if m.Routes != nil {
+			rt.Module = m.Name
 			m.Routes(rt, kit)
 		}
 	}
-	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
-		return web.JSON(w, http.StatusOK, web.OpenAPI(rt.Routes()))
-	})
 	return rt
 }
 

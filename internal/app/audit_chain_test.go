@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/db"
@@ -33,51 +34,51 @@ func TestAuditCheckpointRoutes(t *testing.T) {
 			if role == identity.Auditor {
 				continue
 			}
-			u := userOfRole[role]
+			u := apptest.UserOf(role)
 			for _, r := range []struct{ method, path string }{{"GET", "/api/v1/audit/checkpoint"}, {"POST", "/api/v1/audit/checkpoint"},
 				{"GET", "/api/v1/audit/verify?full=1"}, {"POST", "/api/v1/audit/verify"}} {
-				if st := e.do(u, r.method, r.path, map[string]any{}, nil); st != http.StatusForbidden {
+				if st := e.Do(u, r.method, r.path, map[string]any{}, nil); st != http.StatusForbidden {
 					t.Errorf("%s %s as %s: %d, want 403", r.method, r.path, role, st)
 				}
 			}
-			if st, _ := e.form(u, "/audit/checkpoint", url.Values{}); st != http.StatusForbidden {
+			if st, _ := e.Form(u, "/audit/checkpoint", url.Values{}); st != http.StatusForbidden {
 				t.Errorf("POST /audit/checkpoint as %s: %d, want 403", role, st)
 			}
 		}
 
-		if st := e.do("auditor", "GET", "/api/v1/audit/checkpoint", nil, nil); st != http.StatusNotFound {
+		if st := e.Do("auditor", "GET", "/api/v1/audit/checkpoint", nil, nil); st != http.StatusNotFound {
 			t.Fatalf("export before any checkpoint: %d, want 404", st)
 		}
 		var c audit.Checkpoint
-		st, raw := e.doRaw("auditor", "POST", "/api/v1/audit/checkpoint", nil, &c, nil)
-		if st != http.StatusCreated || c.Kind != audit.KindRequested || c.Seq == 0 || c.PublicKey != e.app.Audit.PublicKey() {
+		st, raw := e.DoRaw("auditor", "POST", "/api/v1/audit/checkpoint", nil, &c, nil)
+		if st != http.StatusCreated || c.Kind != audit.KindRequested || c.Seq == 0 || c.PublicKey != e.App.Audit.PublicKey() {
 			t.Fatalf("take a checkpoint: %d %s", st, raw)
 		}
 		var exported audit.Checkpoint
-		if st := e.do("auditor", "GET", "/api/v1/audit/checkpoint", nil, &exported); st != 200 || exported != c {
+		if st := e.Do("auditor", "GET", "/api/v1/audit/checkpoint", nil, &exported); st != 200 || exported != c {
 			t.Fatalf("export: %d %+v, want %+v", st, exported, c)
 		}
 		kept, _ := json.Marshal(c)
 		var check audit.CheckpointCheck
-		if st := e.do("auditor", "POST", "/api/v1/audit/verify", json.RawMessage(kept), &check); st != 200 || !check.OK || !check.Matches {
+		if st := e.Do("auditor", "POST", "/api/v1/audit/verify", json.RawMessage(kept), &check); st != 200 || !check.OK || !check.Matches {
 			t.Fatalf("check the kept checkpoint: %d %+v", st, check)
 		}
 		var v audit.Verification
-		if st := e.do("auditor", "GET", "/api/v1/audit/verify?full=1", nil, &v); st != 200 || !v.OK || !v.Full || v.Checked != v.Entries || v.Entries <= c.Seq {
+		if st := e.Do("auditor", "GET", "/api/v1/audit/verify?full=1", nil, &v); st != 200 || !v.OK || !v.Full || v.Checked != v.Entries || v.Entries <= c.Seq {
 			t.Fatalf("full verification: %d %+v", st, v)
 		}
-		if st := e.do("auditor", "GET", "/api/v1/audit/verify", nil, &v); st != 200 || !v.OK || v.Full || v.From == 0 {
+		if st := e.Do("auditor", "GET", "/api/v1/audit/verify", nil, &v); st != 200 || !v.OK || v.Full || v.From == 0 {
 			t.Fatalf("incremental verification: %d %+v; want it to go on from the full one", st, v)
 		}
 
 		// The page: the chain's state, the public key, the checkpoint forms.
-		e.page(t, "auditor", "/audit", 200, "哈希链完整", strings.ReplaceAll(e.app.Audit.PublicKey(), "+", "&#43;"), `href="/audit?full=1"`, `action="/audit/checkpoint"`,
+		e.page(t, "auditor", "/audit", 200, "哈希链完整", strings.ReplaceAll(e.App.Audit.PublicKey(), "+", "&#43;"), `href="/audit?full=1"`, `action="/audit/checkpoint"`,
 			`action="/audit/verify"`, "最新的检查点")
 		e.page(t, "auditor", "/audit?full=1", 200, "本次核验了全部条目")
-		req, _ := http.NewRequest("POST", e.srv.URL+"/audit/checkpoint", strings.NewReader(""))
+		req, _ := http.NewRequest("POST", e.Srv.URL+"/audit/checkpoint", strings.NewReader(""))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "Bearer "+e.tokens["auditor"])
-		resp, err := noRedirect.Do(req)
+		req.Header.Set("Authorization", "Bearer "+e.Tokens["auditor"])
+		resp, err := (&http.Client{CheckRedirect: apptest.NoRedirect}).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,14 +88,14 @@ func TestAuditCheckpointRoutes(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || file.Seq <= c.Seq || file.Signature == "" {
 			t.Fatalf("the page's checkpoint download: %d %q %+v", resp.StatusCode, resp.Header.Get("Content-Disposition"), file)
 		}
-		st, body := e.upload("auditor", "/audit/verify", "checkpoint.json", kept, nil)
+		st, body := e.Upload("auditor", "/audit/verify", "checkpoint.json", kept, nil)
 		e.checkAnswer(t, "POST /audit/verify", "/audit/verify", st, string(body), 200, []string{"检查点相符"})
-		st, body = e.upload("auditor", "/audit/verify", "notes.txt", []byte("not a checkpoint"), nil)
+		st, body = e.Upload("auditor", "/audit/verify", "notes.txt", []byte("not a checkpoint"), nil)
 		e.checkAnswer(t, "POST /audit/verify (not a checkpoint)", "/audit/verify", st, string(body), 422, []string{"不是本系统导出的检查点文件", `aria-invalid="true"`})
 
 		// What the auditor did is in the log.
 		var entries struct{ Items []audit.Entry }
-		e.do("auditor", "GET", "/api/v1/audit?user=auditor&limit=100", nil, &entries)
+		e.Do("auditor", "GET", "/api/v1/audit?user=auditor&limit=100", nil, &entries)
 		did := map[string]int{}
 		for _, x := range entries.Items {
 			did[x.Action+" "+x.SubjectType]++
@@ -105,13 +106,13 @@ func TestAuditCheckpointRoutes(t *testing.T) {
 
 		// Someone with the data key deletes entry 3 and chains the rest again.
 		rechainWithKey(t, e, 3)
-		if v, err := e.app.Audit.VerifyAll(context.Background()); err != nil || !v.OK {
+		if v, err := e.App.Audit.VerifyAll(context.Background()); err != nil || !v.OK {
 			t.Fatalf("the rewrite with the key verifies: %+v %v", v, err)
 		}
-		if st := e.do("auditor", "POST", "/api/v1/audit/verify?full=1", json.RawMessage(kept), &check); st != 200 || check.OK || check.Matches || check.Problem != "rewritten" {
+		if st := e.Do("auditor", "POST", "/api/v1/audit/verify?full=1", json.RawMessage(kept), &check); st != 200 || check.OK || check.Matches || check.Problem != "rewritten" {
 			t.Fatalf("the kept checkpoint after the rewrite: %d %+v", st, check)
 		}
-		st, body = e.upload("auditor", "/audit/verify", "checkpoint.json", kept, nil)
+		st, body = e.Upload("auditor", "/audit/verify", "checkpoint.json", kept, nil)
 		e.checkAnswer(t, "POST /audit/verify after the rewrite", "/audit/verify", st, string(body), 200,
 			[]string{"核对未通过", "检查点之前的日志被重写", `role="alert"`})
 	})
@@ -124,8 +125,8 @@ func TestAuditCheckpointRoutes(t *testing.T) {
 func rechainWithKey(t *testing.T, e *env, drop int64) {
 	t.Helper()
 	ctx := context.Background()
-	d := e.app.DB
-	key, _, err := vault.LoadOrCreateKey(e.app.KeyPath)
+	d := e.App.DB
+	key, _, err := vault.LoadOrCreateKey(e.App.KeyPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/testkit"
 )
@@ -23,7 +24,7 @@ func TestProductionHashCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, err := a.Users.Create(ctx, identity.User{Username: "district", Role: identity.DistrictStaff, OrgUnit: "310114"}, testPassword, nil); err != nil {
+	if _, err := a.Users.Create(ctx, identity.User{Username: "district", Role: identity.DistrictStaff, OrgUnit: "310114"}, apptest.Password, nil); err != nil {
 		t.Fatal(err)
 	}
 	var h string

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
@@ -41,7 +42,7 @@ func watchdog(limit time.Duration, what string) (stop func()) {
 // timed is an HTTP client whose requests give up after limit, so that a
 // stuck server shows as an error, not a hung test.
 func timed(limit time.Duration) *http.Client {
-	return &http.Client{Timeout: limit, CheckRedirect: noRedirect.CheckRedirect}
+	return &http.Client{Timeout: limit, CheckRedirect: apptest.NoRedirect}
 }
 
 // TestImportWhileReading is issue 24's regression test: on a fresh app,
@@ -66,7 +67,7 @@ func TestImportWhileReading(t *testing.T) {
 		var reads, failures atomic.Int64
 		var firstFailure atomic.Value
 		client := timed(30 * time.Second)
-		path := e.srv.URL + "/api/v1/persons/" + strconv.FormatInt(e.in, 10)
+		path := e.Srv.URL + "/api/v1/persons/" + strconv.FormatInt(e.In, 10)
 		for range 4 {
 			wg.Add(1)
 			go func() {
@@ -80,7 +81,7 @@ func TestImportWhileReading(t *testing.T) {
 					case <-tick.C:
 					}
 					req, _ := http.NewRequest("GET", path, nil)
-					req.Header.Set("Authorization", "Bearer "+e.tokens["district"])
+					req.Header.Set("Authorization", "Bearer "+e.Tokens["district"])
 					resp, err := client.Do(req)
 					if err == nil {
 						resp.Body.Close()
@@ -111,7 +112,7 @@ func TestImportWhileReading(t *testing.T) {
 		if n := failures.Load(); n > 0 {
 			t.Fatalf("%d of %d reads failed, the first: %v", n, reads.Load(), firstFailure.Load())
 		}
-		if v := e.version(e.in); v < 1 {
+		if v := e.Version(e.In); v < 1 {
 			t.Fatalf("version %d", v)
 		}
 		t.Logf("import of 2,000 persons in %s beside %d audited reads", took.Round(time.Millisecond), reads.Load())
@@ -132,7 +133,7 @@ func TestReadyz(t *testing.T) {
 		client := timed(30 * time.Second)
 		ready := func() (int, string) {
 			t.Helper()
-			resp, err := client.Get(e.srv.URL + "/readyz")
+			resp, err := client.Get(e.Srv.URL + "/readyz")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,8 +160,8 @@ func TestReadyz(t *testing.T) {
 		<-held
 		read := make(chan int, 1)
 		go func() {
-			req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/persons/"+strconv.FormatInt(e.in, 10), nil)
-			req.Header.Set("Authorization", "Bearer "+e.tokens["district"])
+			req, _ := http.NewRequest("GET", e.Srv.URL+"/api/v1/persons/"+strconv.FormatInt(e.In, 10), nil)
+			req.Header.Set("Authorization", "Bearer "+e.Tokens["district"])
 			resp, err := client.Do(req)
 			if err != nil {
 				read <- 0

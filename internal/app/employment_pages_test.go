@@ -17,7 +17,7 @@ func TestEmployerForms(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		pg := fmt.Sprintf("/employers/%d", e.empIn)
+		pg := fmt.Sprintf("/employers/%d", e.EmpIn)
 		get := func(user, path string, want int, wants ...string) string {
 			t.Helper()
 			return e.page(t, user, path, want, wants...)
@@ -26,19 +26,19 @@ func TestEmployerForms(t *testing.T) {
 			t.Helper()
 			e.submit(t, user, path, form, want, wants...)
 		}
-		year := fmt.Sprint(e.year)
+		year := fmt.Sprint(e.Year)
 		get("town", pg, 200, `action="`+pg+`/figures"`, `id="f-year"`, `id="f-average_wage"`, `action="`+pg+`/employees"`, `id="f-person_id"`)
 		post("town", pg+"/figures", url.Values{"year": {year}, "staff": {"很多"}, "average_wage": {"98000"}}, 422, "error-summary", `id="e-staff"`, `value="很多"`)
 		post("town", pg+"/figures", url.Values{"year": {year}, "staff": {"150"}, "average_wage": {"98,000.50"}}, 303)
 		get("town", pg+"?year="+year+"&saved=figures", 200, "年度数据已保存", "<td>150</td>", "98000.50")
 		post("town", pg+"/employees", url.Values{"person_id": {"abc"}}, 422, `id="e-person_id"`)
-		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.out)}, "from_date": {year + "-01-05"}}, 404)
-		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.in)}, "from_date": {year + "-01-05"}}, 303)
+		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.Out)}, "from_date": {year + "-01-05"}}, 404)
+		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.In)}, "from_date": {year + "-01-05"}}, 303)
 		body := get("town", pg+"?saved=employees&lang=en", 200, "The disabled employees are saved.", year+"-01-05", "left today")
-		if !strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.in)) {
+		if !strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.In)) {
 			t.Error("the linked employee's name does not link to their record")
 		}
-		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.in)}, "until_date": {year + "-03-31"}}, 303)
+		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {year + "-03-31"}}, 303)
 		get("town", pg, 200, year+"-03-31")
 		// The levy parameters: district staff only; the defaults at first, then what they save.
 		get("town", "/levy/statement?year="+year, 200)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/registry"
 )
 
@@ -67,7 +68,7 @@ func makeFixture() ([][]string, []expectedRejection) {
 	newID := func() string {
 		for {
 			y, m, d := 1940+r.IntN(70), 1+r.IntN(12), 1+r.IntN(28)
-			id := idNumber(fmt.Sprintf("310114%04d%02d%02d%03d", y, m, d, r.IntN(1000)))
+			id := apptest.IDNumber(fmt.Sprintf("310114%04d%02d%02d%03d", y, m, d, r.IntN(1000)))
 			if !ids[id] {
 				ids[id] = true
 				return id
@@ -84,12 +85,12 @@ func makeFixture() ([][]string, []expectedRejection) {
 		{"id_number", "length", func(x []string) { x[1] += "1" }},
 		{"id_number", "charset", func(x []string) { x[1] = x[1][:5] + "A" + x[1][6:] }},
 		{"id_number", "charset", func(x []string) { x[1] = x[1][:17] + "Y" }},
-		{"id_number", "birth_date", func(x []string) { x[1] = idNumber(x[1][:6] + "19990230" + x[1][14:17]); x[2] = "" }},
-		{"id_number", "birth_date", func(x []string) { x[1] = idNumber(x[1][:6] + "20990101" + x[1][14:17]); x[2] = "" }},
-		{"id_number", "birth_date", func(x []string) { x[1] = idNumber(x[1][:6] + "18991231" + x[1][14:17]); x[2] = "" }},
+		{"id_number", "birth_date", func(x []string) { x[1] = apptest.IDNumber(x[1][:6] + "19990230" + x[1][14:17]); x[2] = "" }},
+		{"id_number", "birth_date", func(x []string) { x[1] = apptest.IDNumber(x[1][:6] + "20990101" + x[1][14:17]); x[2] = "" }},
+		{"id_number", "birth_date", func(x []string) { x[1] = apptest.IDNumber(x[1][:6] + "18991231" + x[1][14:17]); x[2] = "" }},
 		{"id_number", "checksum", func(x []string) { x[1] = x[1][:17] + otherCheck(x[1]) }},
 		{"id_number", "required", func(x []string) { x[1] = "" }},
-		{"certificate_number", "id_mismatch", func(x []string) { x[2] = idNumber("31011419500101123") + x[3] + x[4] }},
+		{"certificate_number", "id_mismatch", func(x []string) { x[2] = apptest.IDNumber("31011419500101123") + x[3] + x[4] }},
 		{"certificate_number", "category_mismatch", func(x []string) { x[2] = x[1] + string(rune('0'+(atoi(x[3])%7)+1)) + x[4] }},
 		{"certificate_number", "grade_mismatch", func(x []string) { x[2] = x[1] + x[3] + string(rune('0'+(atoi(x[4])%4)+1)) }},
 		{"certificate_number", "length", func(x []string) { x[2] = x[1] + x[3] }},

@@ -2,12 +2,9 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +14,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/tabular"
 	"sunshine/internal/platform/testkit"
@@ -34,54 +32,19 @@ type importReport struct {
 	ID             string
 }
 
-// upload posts a file as multipart field "file".
-func (e *env) upload(user, path, name string, data []byte, header http.Header, fields ...string) (int, []byte) {
-	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for i := 0; i+1 < len(fields); i += 2 {
-		mw.WriteField(fields[i], fields[i+1])
-	}
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if err := e.app.CheckAnswer(req, resp.StatusCode, raw); err != nil {
-		e.t.Errorf("POST %s: %v", path, err)
-	}
-	return resp.StatusCode, raw
-}
-
 func (e *env) importFile(user, path, name string, data []byte) (int, importReport) {
-	e.t.Helper()
-	st, raw := e.upload(user, path, name, data, nil)
+	e.T.Helper()
+	st, raw := e.Upload(user, path, name, data, nil)
 	var rep importReport
 	if st == 200 || st == 422 {
 		if err := json.Unmarshal(raw, &rep); err != nil {
-			e.t.Fatalf("report %s: %v", raw, err)
+			e.T.Fatalf("report %s: %v", raw, err)
 		}
 	}
 	return st, rep
 }
 
-func (e *env) count(q string) int {
-	var n int
-	if err := e.app.DB.QueryRow(context.Background(), q).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
-}
+func (e *env) count(q string) int { return int(e.Int64(q)) }
 
 func loadExpected(t *testing.T) []expectedRejection {
 	b, err := os.ReadFile(fixtureExpected)
@@ -194,7 +157,7 @@ func TestImportFixture(t *testing.T) {
 		// One audit entry per import, with the file's hash: the three strict
 		// imports that wrote nothing are on record too.
 		var imports struct{ Items []struct{ Detail string } }
-		e.do("auditor", "GET", "/api/v1/audit?action=import&limit=500", nil, &imports)
+		e.Do("auditor", "GET", "/api/v1/audit?action=import&limit=500", nil, &imports)
 		if len(imports.Items) != 6 || !strings.Contains(imports.Items[0].Detail, `"sha256":"`) ||
 			!strings.Contains(imports.Items[5].Detail, `"mode":"strict","rows":1000,"created":0,"updated":0,"unchanged":0,"rejected":33`) {
 			t.Fatalf("import audit entries: %+v", imports.Items)
@@ -209,12 +172,12 @@ func TestExportRoundTrip(t *testing.T) {
 		data, _ := os.ReadFile(fixtureCSV)
 		e.importFile("town", "/api/v1/imports/persons?mode=skip-invalid", "persons.csv", data)
 		// A formula-like name is escaped in the export and restored on import.
-		body := map[string]any{"name": "=HYPERLINK(\"x\")", "id_number": idNumber("31011419880808888"), "category": 3, "grade": 3, "orgunit": villageIn}
-		if st := e.do("town", "POST", "/api/v1/persons", body, nil); st != 201 {
+		body := map[string]any{"name": "=HYPERLINK(\"x\")", "id_number": apptest.IDNumber("31011419880808888"), "category": 3, "grade": 3, "orgunit": villageIn}
+		if st := e.Do("town", "POST", "/api/v1/persons", body, nil); st != 201 {
 			t.Fatalf("create: %d", st)
 		}
 		for _, format := range []string{"csv", "xlsx"} {
-			st, raw := e.doRaw("town", "GET", "/api/v1/exports/persons?format="+format, nil, nil, nil)
+			st, raw := e.DoRaw("town", "GET", "/api/v1/exports/persons?format="+format, nil, nil, nil)
 			if st != 200 {
 				t.Fatalf("export %s: %d %s", format, st, raw)
 			}
@@ -235,7 +198,7 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 		}
 		// Roles that may not reveal do not export; leaders get 403.
-		if st := e.do("leader", "GET", "/api/v1/exports/persons", nil, nil); st != 403 {
+		if st := e.Do("leader", "GET", "/api/v1/exports/persons", nil, nil); st != 403 {
 			t.Fatalf("leader export: %d", st)
 		}
 		// The export is audited per person.
@@ -249,20 +212,20 @@ func TestImportLimitsAsyncAndRejects(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		e.app.Transfer.MaxUpload = 64 << 10
+		e.App.Transfer.MaxUpload = 64 << 10
 		data, _ := os.ReadFile(fixtureCSV)
-		if st, _ := e.upload("town", "/api/v1/imports/persons", "big.csv", bytes.Repeat(data, 1), nil); st != 413 {
+		if st, _ := e.Upload("town", "/api/v1/imports/persons", "big.csv", bytes.Repeat(data, 1), nil); st != 413 {
 			t.Fatalf("too large: %d", st)
 		}
-		e.app.Transfer.MaxUpload = 0
-		if st, _ := e.upload("town", "/api/v1/imports/persons", "x.pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"), nil); st != 415 {
+		e.App.Transfer.MaxUpload = 0
+		if st, _ := e.Upload("town", "/api/v1/imports/persons", "x.pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"), nil); st != 415 {
 			t.Fatalf("pdf: %d", st)
 		}
-		if st, _ := e.upload("town", "/api/v1/imports/persons", "x.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), nil); st != 415 {
+		if st, _ := e.Upload("town", "/api/v1/imports/persons", "x.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), nil); st != 415 {
 			t.Fatalf("png: %d", st)
 		}
 		// Async: 202 with an id, then progress and the report.
-		st, raw := e.upload("town", "/api/v1/imports/persons?async=1&mode=skip-invalid", "persons.csv", data, nil)
+		st, raw := e.Upload("town", "/api/v1/imports/persons?async=1&mode=skip-invalid", "persons.csv", data, nil)
 		var acc struct{ ID string }
 		json.Unmarshal(raw, &acc)
 		if st != 202 || acc.ID == "" {
@@ -275,7 +238,7 @@ func TestImportLimitsAsyncAndRejects(t *testing.T) {
 			Report    *importReport
 		}
 		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if st := e.do("town", "GET", "/api/v1/imports/"+acc.ID, nil, &status); st != 200 {
+			if st := e.Do("town", "GET", "/api/v1/imports/"+acc.ID, nil, &status); st != 200 {
 				t.Fatalf("status: %d", st)
 			}
 			if status.State != "running" {
@@ -285,11 +248,11 @@ func TestImportLimitsAsyncAndRejects(t *testing.T) {
 		if status.State != "done" || status.Report == nil || status.Report.Created != 1000-len(loadExpected(t)) || status.RowsTotal != 1000 {
 			t.Fatalf("async outcome: %+v %+v", status, status.Report)
 		}
-		if st := e.do("district", "GET", "/api/v1/imports/"+acc.ID, nil, nil); st != 404 {
+		if st := e.Do("district", "GET", "/api/v1/imports/"+acc.ID, nil, nil); st != 404 {
 			t.Fatalf("another user's import: %d", st)
 		}
 		// The rejected rows as XLSX, with the error column, ready to fix and re-upload.
-		st, x := e.doRaw("town", "GET", "/api/v1/imports/"+acc.ID+"/rejects", nil, nil, nil)
+		st, x := e.DoRaw("town", "GET", "/api/v1/imports/"+acc.ID+"/rejects", nil, nil, nil)
 		if st != 200 {
 			t.Fatalf("rejects: %d", st)
 		}
@@ -316,7 +279,7 @@ func TestImportLimitsAsyncAndRejects(t *testing.T) {
 		}
 		// Templates.
 		for _, kind := range []string{"persons", "annual"} {
-			if st, b := e.doRaw("village", "GET", "/api/v1/imports/"+kind+"/template?format=xlsx", nil, nil, nil); st != 200 || !bytes.HasPrefix(b, []byte("PK")) {
+			if st, b := e.DoRaw("village", "GET", "/api/v1/imports/"+kind+"/template?format=xlsx", nil, nil, nil); st != 200 || !bytes.HasPrefix(b, []byte("PK")) {
 				t.Fatalf("%s template: %d", kind, st)
 			}
 		}
@@ -330,11 +293,11 @@ func TestImportAnnual(t *testing.T) {
 		var rev struct {
 			IDNumber string `json:"id_number"`
 		}
-		e.do("town", "POST", fmt.Sprintf("/api/v1/persons/%d/reveal", e.in), map[string]string{"reason": "年度导入测试"}, &rev)
-		year := e.year - 1
+		e.Do("town", "POST", fmt.Sprintf("/api/v1/persons/%d/reveal", e.In), map[string]string{"reason": "年度导入测试"}, &rev)
+		year := e.Year - 1
 		file := "身份证号,就业状况,康复需求,已获康复服务,参加医疗保险,经济状况,家庭人均收入,备注\n" +
 			rev.IDNumber + ",就业,是,Y,1,低保,\"36,000\",x\n" +
-			idNumber("31011419700101999") + ",employed,否,否,否,normal,,\n" +
+			apptest.IDNumber("31011419700101999") + ",employed,否,否,否,normal,,\n" +
 			rev.IDNumber[:17] + "0,employed,maybe,否,否,normal,,\n"
 		st, rep := e.importFile("village", fmt.Sprintf("/api/v1/imports/annual?year=%d&mode=skip-invalid", year), "a.csv", []byte(file))
 		if st != 200 || rep.Created != 1 || rep.RejectedRows != 2 || len(rep.UnknownColumns) != 1 || rep.UnknownColumns[0] != "备注" {
@@ -346,7 +309,7 @@ func TestImportAnnual(t *testing.T) {
 			EconomicStatus string `json:"economic_status"`
 			Income         *int64 `json:"household_income_per_capita"`
 		}
-		if st := e.do("village", "GET", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.in, year), nil, &rec); st != 200 ||
+		if st := e.Do("village", "GET", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.In, year), nil, &rec); st != 200 ||
 			rec.Employment != "employed" || !rec.RehabReceived || rec.EconomicStatus != "dibao" || rec.Income == nil || *rec.Income != 36000 {
 			t.Fatalf("record: %d %+v", st, rec)
 		}
@@ -355,7 +318,7 @@ func TestImportAnnual(t *testing.T) {
 			t.Fatalf("annual re-import: %d %+v", st, rep)
 		}
 		// Export of the year round-trips.
-		st, raw := e.doRaw("village", "GET", fmt.Sprintf("/api/v1/exports/annual?year=%d", year), nil, nil, nil)
+		st, raw := e.DoRaw("village", "GET", fmt.Sprintf("/api/v1/exports/annual?year=%d", year), nil, nil, nil)
 		if st != 200 || !bytes.Contains(raw, []byte(rev.IDNumber)) {
 			t.Fatalf("annual export: %d %s", st, raw)
 		}

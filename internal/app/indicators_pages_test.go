@@ -92,7 +92,7 @@ func TestIndicatorPages(t *testing.T) {
 		e := newEnv(t, d)
 		get := func(user, path string) (int, string) {
 			t.Helper()
-			st, raw := e.doRaw(user, "GET", path, nil, nil, nil)
+			st, raw := e.DoRaw(user, "GET", path, nil, nil, nil)
 			return st, string(raw)
 		}
 		// The fixture: 测试1 (南翔镇) and 测试2 (安亭镇) in the district, 测试3
@@ -129,7 +129,7 @@ func TestIndicatorPages(t *testing.T) {
 					t.Errorf("district GET %s: no %q", pg.path, w)
 				}
 			}
-			if strings.Contains(body, "测试3") || strings.Contains(body, e.inID) {
+			if strings.Contains(body, "测试3") || strings.Contains(body, e.InID) {
 				t.Errorf("district GET %s shows an out-of-scope person or a full ID number", pg.path)
 			}
 			st, body = get("leader", pg.path)
@@ -218,7 +218,7 @@ func TestIndicatorPages(t *testing.T) {
 
 		// The gap list links to each person and the annual record.
 		_, body = get("district", "/indicators/medical_insurance_rate/gap?orgunit=310114102")
-		if !strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.in)) || !strings.Contains(body, fmt.Sprintf(`/persons/%d/annual/%d`, e.in, e.year)) ||
+		if !strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.In)) || !strings.Contains(body, fmt.Sprintf(`/persons/%d/annual/%d`, e.In, e.Year)) ||
 			strings.Contains(body, "测试2") {
 			t.Errorf("gap list of 南翔镇: should list 测试1 with links, and not 测试2")
 		}
@@ -234,7 +234,7 @@ func TestIndicatorPages(t *testing.T) {
 
 		// Exports.
 		for _, q := range []string{"table=indicators", "table=breakdown&code=rehab_rate&by=category", "table=breakdown&code=rehab_rate", "table=compare"} {
-			st, raw := e.doRaw("leader", "GET", "/indicators/export?"+q, nil, nil, nil)
+			st, raw := e.DoRaw("leader", "GET", "/indicators/export?"+q, nil, nil, nil)
 			if st != 200 || !strings.HasPrefix(string(raw), "PK") {
 				t.Errorf("export %s: %d, %d bytes", q, st, len(raw))
 			}
@@ -246,7 +246,7 @@ func TestIndicatorPages(t *testing.T) {
 		// Last year 测试1 had medical insurance: 南翔镇 fell from 100% to 0%,
 		// the biggest fall, flagged in words and listed first.
 		last := map[string]any{"employment": "employed", "medical_insured": true, "economic_status": "normal"}
-		if st := e.do("district", "PUT", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.in, e.year-1), last, nil); st != 200 {
+		if st := e.Do("district", "PUT", fmt.Sprintf("/api/v1/persons/%d/annual/%d", e.In, e.Year-1), last, nil); st != 200 {
 			t.Fatalf("last year's record: %d", st)
 		}
 		_, body = get("district", "/indicators/compare")
@@ -275,7 +275,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		year := fmt.Sprint(e.year)
+		year := fmt.Sprint(e.Year)
 		target := func(unit, code string) (*float64, string) {
 			t.Helper()
 			var out struct {
@@ -285,7 +285,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 					Source string
 				}
 			}
-			if st := e.do("district", "GET", "/api/v1/indicators/targets?orgunit="+unit+"&year="+year, nil, &out); st != 200 {
+			if st := e.Do("district", "GET", "/api/v1/indicators/targets?orgunit="+unit+"&year="+year, nil, &out); st != 200 {
 				t.Fatalf("targets: %d", st)
 			}
 			for _, it := range out.Items {
@@ -298,7 +298,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 		}
 		post := func(fields url.Values) (int, string) {
 			t.Helper()
-			st, raw := e.form("district", "/indicators/targets", fields)
+			st, raw := e.Form("district", "/indicators/targets", fields)
 			return st, string(raw)
 		}
 
@@ -313,7 +313,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 		if v, _ := target("310114102", "income_per_capita"); v == nil || *v != 18750 {
 			t.Errorf("income target: %v", v)
 		}
-		_, raw := e.doRaw("district", "GET", "/indicators/targets?orgunit=310114102&year="+year+"&saved=1", nil, nil, nil)
+		_, raw := e.DoRaw("district", "GET", "/indicators/targets?orgunit=310114102&year="+year+"&saved=1", nil, nil, nil)
 		body := string(raw)
 		checkPage(t, "targets", body)
 		for _, w := range []string{"已保存。", `name="rehab_rate" value="90"`, "现在：90.0%（本单位设定）", "18,750 元", `name="employment_rate" value=""`} {
@@ -322,12 +322,12 @@ func TestIndicatorTargetsPage(t *testing.T) {
 			}
 		}
 		// The village follows its town.
-		_, raw = e.doRaw("district", "GET", "/indicators/targets?orgunit="+villageIn+"&year="+year, nil, nil, nil)
+		_, raw = e.DoRaw("district", "GET", "/indicators/targets?orgunit="+villageIn+"&year="+year, nil, nil, nil)
 		if !strings.Contains(string(raw), "现在：90.0%（沿用南翔镇的设定）") {
 			t.Errorf("the village's target should come from its town")
 		}
 		// ... and the village's figures are measured against it.
-		_, raw = e.doRaw("district", "GET", "/indicators/rehab_rate?orgunit="+villageIn+"&year="+year, nil, nil, nil)
+		_, raw = e.DoRaw("district", "GET", "/indicators/rehab_rate?orgunit="+villageIn+"&year="+year, nil, nil, nil)
 		if !strings.Contains(string(raw), "<dt>目标</dt><dd>90.0%</dd>") {
 			t.Errorf("the indicator page should show the town's target")
 		}
@@ -360,7 +360,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 		if st, _ := post(url.Values{"orgunit": {villageOut}, "year": {year}, "rehab_rate": {"90"}}); st != http.StatusNotFound {
 			t.Errorf("targets outside the scope: %d", st)
 		}
-		if st, _ := e.form("town", "/indicators/targets", url.Values{"orgunit": {"310114102"}, "year": {year}, "rehab_rate": {"90"}}); st != http.StatusForbidden {
+		if st, _ := e.Form("town", "/indicators/targets", url.Values{"orgunit": {"310114102"}, "year": {year}, "rehab_rate": {"90"}}); st != http.StatusForbidden {
 			t.Errorf("town staff setting targets: %d", st)
 		}
 	})

@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"sunshine/internal/access"
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 	"sunshine/internal/registry"
@@ -18,6 +22,7 @@ func TestJobPages(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		ctx := context.Background()
+		sys := employment.Caller{Scope: orgunit.AllUnits(), Registry: access.Caller{Scope: orgunit.AllUnits()}}
 		get := func(user, path string, want int, wants ...string) string {
 			t.Helper()
 			return e.page(t, user, path, want, wants...)
@@ -30,12 +35,12 @@ func TestJobPages(t *testing.T) {
 		// 测试11 fits fully (100), 测试12 half the skills and not the hours
 		// (40), 测试13 no skills and less education than asked (35).
 		seeker := func(n int, in jobs.ProfileInput) int64 {
-			p, err := e.app.Registry.Create(ctx, registry.Caller{Scope: sysEmployment.Registry.Scope}, registry.PersonInput{Name: fmt.Sprintf("测试%d", n),
-				IDNumber: fixtureID(n), Category: 4, Grade: 2, OrgUnit: villageIn})
+			p, err := e.App.Registry.Create(ctx, registry.Caller{Scope: sys.Registry.Scope}, registry.PersonInput{Name: fmt.Sprintf("测试%d", n),
+				IDNumber: apptest.FixtureID(n), Category: 4, Grade: 2, OrgUnit: villageIn})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.app.Seekers.Put(ctx, sysEmployment.Registry, p.ID, in); err != nil {
+			if _, err := e.App.Seekers.Put(ctx, sys.Registry, p.ID, in); err != nil {
 				t.Fatal(err)
 			}
 			return p.ID
@@ -43,7 +48,7 @@ func TestJobPages(t *testing.T) {
 		a := seeker(11, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}})
 		seeker(12, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "part_time", Skills: []string{"computer"}, Accommodations: []string{"screen_reader"}})
 		seeker(13, jobs.ProfileInput{Seeking: true, Education: "none", Hours: "flexible"})
-		v, err := e.app.Seekers.CreateVacancy(ctx, sysEmployment, jobs.VacancyInput{EmployerID: e.empIn, Title: "数据录入员", OrgUnit: villageIn, Positions: 2,
+		v, err := e.App.Seekers.CreateVacancy(ctx, sys, jobs.VacancyInput{EmployerID: e.EmpIn, Title: "数据录入员", OrgUnit: villageIn, Positions: 2,
 			MinEducation: "junior", Hours: "full_time", Skills: []string{"computer", "data_entry"}, Accommodations: []string{"step_free"}, MonthlyWage: 5000})
 		if err != nil {
 			t.Fatal(err)
@@ -92,17 +97,17 @@ func TestJobPages(t *testing.T) {
 		if strings.Contains(body, `action="`+pa+`"`) {
 			t.Error("the village assistant gets the profile form")
 		}
-		get("person", fmt.Sprintf("/persons/%d/job-profile", e.in), 200, "保存就业登记后", `action="/persons/`)
+		get("person", fmt.Sprintf("/persons/%d/job-profile", e.In), 200, "保存就业登记后", `action="/persons/`)
 		get("person", pa, 404)
-		get("person", "/me", 200, fmt.Sprintf(`href="/persons/%d/job-profile"`, e.in))
-		get("town", pp(a, ""), 200, pa)
+		get("person", "/me", 200, fmt.Sprintf(`href="/persons/%d/job-profile"`, e.In))
+		get("town", apptest.PersonPage(a, ""), 200, pa)
 
 		// A placement case names what its steps recorded, in words (no internal ids).
 		var pc struct {
 			ID      int64
 			Version int
 		}
-		if st := e.do("town", "POST", "/api/v1/cases", map[string]any{"person_id": a, "service_type": "employment", "data": map[string]any{"need": "文员"}}, &pc); st != 201 {
+		if st := e.Do("town", "POST", "/api/v1/cases", map[string]any{"person_id": a, "service_type": "employment", "data": map[string]any{"need": "文员"}}, &pc); st != 201 {
 			t.Fatalf("open a placement case: %d", st)
 		}
 		cp := fmt.Sprintf("/cases/%d", pc.ID)
@@ -124,7 +129,7 @@ func TestJobPages(t *testing.T) {
 		if strings.Contains(body, `id="f-employer_id"`) {
 			t.Error("an employer account chooses an employer")
 		}
-		post("town", "/vacancies/new", url.Values{"employer_id": {fmt.Sprint(e.empIn)}, "title": {""}, "positions": {"many"}, "hours": {"full_time"}}, 422,
+		post("town", "/vacancies/new", url.Values{"employer_id": {fmt.Sprint(e.EmpIn)}, "title": {""}, "positions": {"many"}, "hours": {"full_time"}}, 422,
 			"error-summary", `id="e-title"`, `id="e-positions"`, `href="#f-positions"`)
 		post("employer", "/vacancies/new", url.Values{"title": {"包装工"}, "positions": {"3"}, "hours": {"part_time"}, "skills": {"packaging"}, "monthly_wage": {"3000"}}, 303)
 		get("district", vp+"/edit", 200, `name="version" value="1"`, `id="f-open-1"`, `value="数据录入员"`)

@@ -25,10 +25,10 @@ import (
 func TestLoginThrottleHTTP(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a := apptest.New(t, d, testStart)
+		a := apptest.New(t, d, apptest.Start())
 		h := a.Handler()
 		for _, u := range []identity.User{{Username: "town", Role: identity.TownStaff, OrgUnit: "310114102"}, {Username: "sysadmin", Role: identity.SysAdmin, OrgUnit: "310114"}} {
-			if _, err := a.Users.Create(ctx, u, testPassword, nil); err != nil {
+			if _, err := a.Users.Create(ctx, u, apptest.Password, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -71,7 +71,7 @@ func TestLoginThrottleHTTP(t *testing.T) {
 			for i := range identity.MaxFailures + 1 {
 				pw, lang := "wrong password!!", "en"
 				if i == identity.MaxFailures {
-					pw, lang = testPassword, ""
+					pw, lang = apptest.Password, ""
 				}
 				w := login(name, pw, attacker, lang)
 				got = append(got, fmt.Sprintf("%d retry=%q %s", w.Code, w.Header().Get("Retry-After"), strings.TrimSpace(w.Body.String())))
@@ -90,16 +90,16 @@ func TestLoginThrottleHTTP(t *testing.T) {
 			}
 		}
 		// The sign-in page from the blocked address.
-		w := send("POST", "/login", attacker, "", "", url.Values{"username": {"town"}, "password": {testPassword}})
+		w := send("POST", "/login", attacker, "", "", url.Values{"username": {"town"}, "password": {apptest.Password}})
 		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "900" || !strings.Contains(w.Body.String(), "15 分钟后再试") {
 			t.Errorf("POST /login from the blocked address: %d %q %s", w.Code, w.Header().Get("Retry-After"), w.Body.String())
 		}
 		// The user, elsewhere.
-		if w := login("town", testPassword, "198.51.100.7", ""); w.Code != http.StatusOK {
+		if w := login("town", apptest.Password, "198.51.100.7", ""); w.Code != http.StatusOK {
 			t.Fatalf("town from another address: %d %s", w.Code, w.Body.String())
 		}
 		// Weak passwords for a new user.
-		w = login("sysadmin", testPassword, "198.51.100.8", "")
+		w = login("sysadmin", apptest.Password, "198.51.100.8", "")
 		var signed struct{ Token string }
 		if err := json.Unmarshal(w.Body.Bytes(), &signed); err != nil || signed.Token == "" {
 			t.Fatalf("sysadmin: %d %s", w.Code, w.Body.String())

@@ -10,7 +10,9 @@ import (
 )
 
 // rendered collects, over every test of the package, which page templates
-// were rendered, so that a template no test renders fails the run.
+// were rendered, so that a template of no module (the platform's own pages)
+// that no test renders fails the run. Each module's permission matrix
+// renders the module's templates (apptest.Matrix).
 var rendered = struct {
 	sync.Mutex
 	names map[string]int

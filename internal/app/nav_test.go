@@ -27,7 +27,7 @@ func TestNavigation(t *testing.T) {
 		"sysadmin":  "/ /users",
 		"secadmin":  "/ /users",
 		"auditor":   "/ /audit",
-		"employer":  fmt.Sprintf("/ /employers/%d /vacancies", e.empIn),
+		"employer":  fmt.Sprintf("/ /employers/%d /vacancies", e.EmpIn),
 	} {
 		body := e.page(t, user, "/", 200)
 		m := menu.FindStringSubmatch(body)

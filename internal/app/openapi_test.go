@@ -35,7 +35,7 @@ func TestOpenAPI(t *testing.T) {
 		}
 		Components struct{ Schemas map[string]any }
 	}
-	st, raw := e.doRaw("", "GET", "/api/v1/openapi.json", nil, &doc, nil)
+	st, raw := e.DoRaw("", "GET", "/api/v1/openapi.json", nil, &doc, nil)
 	if st != 200 || doc.OpenAPI != "3.0.3" {
 		t.Fatalf("openapi.json: %d %q", st, doc.OpenAPI)
 	}
@@ -147,7 +147,7 @@ func TestOpenAPIEnums(t *testing.T) {
 			}
 		}
 	}
-	if st := e.do("", "GET", "/api/v1/openapi.json", nil, &doc); st != 200 {
+	if st := e.Do("", "GET", "/api/v1/openapi.json", nil, &doc); st != 200 {
 		t.Fatalf("openapi.json: %d", st)
 	}
 	codes := func(n int, code func(int) string) []string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"sunshine/internal/app/apptest"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
@@ -61,10 +62,10 @@ func TestPersonValidation(t *testing.T) {
 		}{
 			{"short id", map[string]any{"id_number": "1101051949123100"}, "id_number", "length"},
 			{"letters in id", map[string]any{"id_number": "11010519491231A02X"}, "id_number", "charset"},
-			{"impossible birth date", map[string]any{"id_number": idNumber("11010519490230002")}, "id_number", "birth_date"},
-			{"future birth date", map[string]any{"id_number": idNumber(fmt.Sprintf("110105%d0101002", e.year+1))}, "id_number", "birth_date"},
+			{"impossible birth date", map[string]any{"id_number": apptest.IDNumber("11010519490230002")}, "id_number", "birth_date"},
+			{"future birth date", map[string]any{"id_number": apptest.IDNumber(fmt.Sprintf("110105%d0101002", e.Year+1))}, "id_number", "birth_date"},
 			{"bad check digit", map[string]any{"id_number": "110105194912310021"}, "id_number", "checksum"},
-			{"certificate of another id", map[string]any{"certificate_number": idNumber("11010519500101001") + "42"}, "certificate_number", "id_mismatch"},
+			{"certificate of another id", map[string]any{"certificate_number": apptest.IDNumber("11010519500101001") + "42"}, "certificate_number", "id_mismatch"},
 			{"certificate category", map[string]any{"certificate_number": "11010519491231002X12"}, "certificate_number", "category_mismatch"},
 			{"certificate grade", map[string]any{"certificate_number": "11010519491231002X43"}, "certificate_number", "grade_mismatch"},
 			{"category 8", map[string]any{"category": 8}, "category", "invalid"},
@@ -83,7 +84,7 @@ func TestPersonValidation(t *testing.T) {
 				body[k] = v
 			}
 			var got apiError
-			if st := e.do("town", "POST", "/api/v1/persons", body, &got); st != 422 || !got.has(c.field, c.code) {
+			if st := e.Do("town", "POST", "/api/v1/persons", body, &got); st != 422 || !got.has(c.field, c.code) {
 				t.Errorf("%s: status %d, errors %+v; want 422 with %s/%s", c.name, st, got.Error.Fields, c.field, c.code)
 			}
 			if !strings.ContainsAny(got.Error.Message, "的请") {
@@ -94,16 +95,16 @@ func TestPersonValidation(t *testing.T) {
 		body := good()
 		body["id_number"] = "110105194912310021"
 		var en apiError
-		e.doRaw("town", "POST", "/api/v1/persons", body, &en, http.Header{"Accept-Language": {"en-GB,en;q=0.9"}})
+		e.DoRaw("town", "POST", "/api/v1/persons", body, &en, http.Header{"Accept-Language": {"en-GB,en;q=0.9"}})
 		if len(en.Error.Fields) != 1 || !strings.Contains(en.Error.Fields[0].Message, "check") {
 			t.Errorf("English error = %+v", en.Error)
 		}
 		// A valid person: sex and birth year come from the ID number; secrets masked.
 		var created person
-		if st := e.do("town", "POST", "/api/v1/persons", good(), &created); st != 201 {
+		if st := e.Do("town", "POST", "/api/v1/persons", good(), &created); st != 201 {
 			t.Fatalf("create: %d", st)
 		}
-		if created.Sex != "F" || created.BirthYear != 1949 || created.Age != e.year-1949 || created.IDNumberMasked != "110105************" || created.PhoneMasked != "139****5678" {
+		if created.Sex != "F" || created.BirthYear != 1949 || created.Age != e.Year-1949 || created.IDNumberMasked != "110105************" || created.PhoneMasked != "139****5678" {
 			t.Errorf("created person = %+v", created)
 		}
 		// The same ID number again (even in another spelling) is a conflict.
@@ -111,7 +112,7 @@ func TestPersonValidation(t *testing.T) {
 		dup["id_number"] = " 11010519491231002X "
 		dup["certificate_number"] = ""
 		var conflict apiError
-		if st := e.do("district", "POST", "/api/v1/persons", dup, &conflict); st != 409 || !conflict.has("id_number", "duplicate") {
+		if st := e.Do("district", "POST", "/api/v1/persons", dup, &conflict); st != 409 || !conflict.has("id_number", "duplicate") {
 			t.Errorf("duplicate: %d %+v", st, conflict)
 		}
 		// A search by full ID number finds the person.
@@ -119,34 +120,34 @@ func TestPersonValidation(t *testing.T) {
 			Items []person
 			Total int
 		}
-		if st := e.do("town", "GET", "/api/v1/persons?q=11010519491231002x", nil, &list); st != 200 || list.Total != 1 || list.Items[0].ID != created.ID {
+		if st := e.Do("town", "GET", "/api/v1/persons?q=11010519491231002x", nil, &list); st != 200 || list.Total != 1 || list.Items[0].ID != created.ID {
 			t.Errorf("search by id: %d %+v", st, list)
 		}
-		if st := e.do("town", "GET", "/api/v1/persons?q=张", nil, &list); st != 200 || list.Total != 1 {
+		if st := e.Do("town", "GET", "/api/v1/persons?q=张", nil, &list); st != 200 || list.Total != 1 {
 			t.Errorf("search by name: %d %+v", st, list)
 		}
 		// Patch: stale version → 409; right version → 200 and version moves on.
 		var stale apiError
-		if st := e.do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": 7, "address": "x"}, &stale); st != 409 {
+		if st := e.Do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": 7, "address": "x"}, &stale); st != 409 {
 			t.Errorf("stale patch: %d", st)
 		}
 		var patched person
-		if st := e.do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": created.Version, "phone": "021-59531234"}, &patched); st != 200 || patched.Version != created.Version+1 || patched.PhoneMasked == created.PhoneMasked {
+		if st := e.Do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": created.Version, "phone": "021-59531234"}, &patched); st != 200 || patched.Version != created.Version+1 || patched.PhoneMasked == created.PhoneMasked {
 			t.Errorf("patch: %d %+v", st, patched)
 		}
 		var bad apiError
-		if st := e.do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": patched.Version, "grade": 9}, &bad); st != 422 || !bad.has("grade", "invalid") {
+		if st := e.Do("town", "PATCH", fmt.Sprintf("/api/v1/persons/%d", created.ID), map[string]any{"version": patched.Version, "grade": 9}, &bad); st != 422 || !bad.has("grade", "invalid") {
 			t.Errorf("invalid patch: %d %+v", st, bad)
 		}
 		// Town staff do not see another town's person; the district does.
-		if st := e.do("town", "GET", fmt.Sprintf("/api/v1/persons/%d", e.town2), nil, nil); st != 404 {
+		if st := e.Do("town", "GET", fmt.Sprintf("/api/v1/persons/%d", e.Town2), nil, nil); st != 404 {
 			t.Errorf("town staff read another town's person: %d", st)
 		}
-		if st := e.do("district", "GET", fmt.Sprintf("/api/v1/persons/%d", e.town2), nil, nil); st != 200 {
+		if st := e.Do("district", "GET", fmt.Sprintf("/api/v1/persons/%d", e.Town2), nil, nil); st != 200 {
 			t.Errorf("district staff cannot read a person of the district: %d", st)
 		}
 		// A person account sees only its own record.
-		if st := e.do("person", "GET", fmt.Sprintf("/api/v1/persons/%d", created.ID), nil, nil); st != 404 {
+		if st := e.Do("person", "GET", fmt.Sprintf("/api/v1/persons/%d", created.ID), nil, nil); st != 404 {
 			t.Errorf("a person read someone else's record: %d", st)
 		}
 	})
@@ -156,23 +157,23 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		path := fmt.Sprintf("/api/v1/persons/%d", e.in)
+		path := fmt.Sprintf("/api/v1/persons/%d", e.In)
 		var noReason apiError
-		if st := e.do("village", "POST", path+"/reveal", map[string]string{"reason": ""}, &noReason); st != 422 || !noReason.has("reason", "required") {
+		if st := e.Do("village", "POST", path+"/reveal", map[string]string{"reason": ""}, &noReason); st != 422 || !noReason.has("reason", "required") {
 			t.Errorf("reveal without reason: %d %+v", st, noReason)
 		}
 		var rev struct {
 			IDNumber string `json:"id_number"`
 			Phone    string
 		}
-		if st := e.do("village", "POST", path+"/reveal", map[string]string{"reason": "入户走访"}, &rev); st != 200 || rev.Phone != "13812345678" || len(rev.IDNumber) != 18 {
+		if st := e.Do("village", "POST", path+"/reveal", map[string]string{"reason": "入户走访"}, &rev); st != 200 || rev.Phone != "13812345678" || len(rev.IDNumber) != 18 {
 			t.Fatalf("reveal: %d %+v", st, rev)
 		}
-		e.do("town", "GET", path, nil, nil)
+		e.Do("town", "GET", path, nil, nil)
 		var log struct {
 			Items []struct{ Username, Action, Reason, Client string }
 		}
-		if st := e.do("person", "GET", path+"/access-log", nil, &log); st != 200 {
+		if st := e.Do("person", "GET", path+"/access-log", nil, &log); st != 200 {
 			t.Fatalf("access log: %d", st)
 		}
 		var sawReveal, sawRead bool
@@ -186,10 +187,10 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 		var all struct {
 			Items []map[string]any
 		}
-		if st := e.do("auditor", "GET", "/api/v1/audit?user=village&limit=500", nil, &all); st != 200 || len(all.Items) == 0 {
+		if st := e.Do("auditor", "GET", "/api/v1/audit?user=village&limit=500", nil, &all); st != 200 || len(all.Items) == 0 {
 			t.Fatalf("audit by user: %d %d", st, len(all.Items))
 		}
-		_, raw := e.doRaw("auditor", "GET", "/api/v1/audit?limit=500", nil, nil, nil)
+		_, raw := e.DoRaw("auditor", "GET", "/api/v1/audit?limit=500", nil, nil, nil)
 		if bytes.Contains(raw, []byte(rev.IDNumber)) || bytes.Contains(raw, []byte(rev.Phone)) {
 			t.Error("the audit log holds personal data")
 		}
@@ -197,11 +198,11 @@ func TestRevealAuditAndAccessLog(t *testing.T) {
 			OK      bool
 			Checked int
 		}
-		if st := e.do("auditor", "GET", "/api/v1/audit/verify", nil, &v); st != 200 || !v.OK || v.Checked == 0 {
+		if st := e.Do("auditor", "GET", "/api/v1/audit/verify", nil, &v); st != 200 || !v.OK || v.Checked == 0 {
 			t.Errorf("verify: %d %+v", st, v)
 		}
 		from := d.Now().Add(time.Hour).Format(time.RFC3339)
-		if st := e.do("auditor", "GET", "/api/v1/audit?from="+from, nil, &all); st != 200 || len(all.Items) != 0 {
+		if st := e.Do("auditor", "GET", "/api/v1/audit?from="+from, nil, &all); st != 200 || len(all.Items) != 0 {
 			t.Errorf("time filter: %d %d", st, len(all.Items))
 		}
 	})
@@ -212,10 +213,10 @@ func TestEncryptedAtRest(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
-		id, phone, guardian := idNumber("31011419751120123"), "13698765432", "13587654321"
+		id, phone, guardian := apptest.IDNumber("31011419751120123"), "13698765432", "13587654321"
 		cert := id + "11"
 		var created person
-		if st := e.do("district", "POST", "/api/v1/persons", map[string]any{"name": "李四", "id_number": id, "certificate_number": cert,
+		if st := e.Do("district", "POST", "/api/v1/persons", map[string]any{"name": "李四", "id_number": id, "certificate_number": cert,
 			"category": 1, "grade": 1, "orgunit": villageIn, "phone": phone, "guardian_phone": guardian}, &created); st != 201 {
 			t.Fatalf("create: %d", st)
 		}

@@ -6,8 +6,7 @@ import (
 	"sunshine/internal/platform/web"
 )
 
-// Roles for the platform routes.
-
+// platformRoutes registers the health checks and the API document.
 func (a *App) platformRoutes(rt *web.Router) {
 	rt.Handle("GET /healthz", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -24,5 +23,9 @@ func (a *App) platformRoutes(rt *web.Router) {
 		}
 		_, err := w.Write([]byte("ok"))
 		return err
+	})
+	// The API document lists every route of the router, those registered after it too.
+	rt.Handle("GET /api/v1/openapi.json", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+		return web.JSON(w, http.StatusOK, web.OpenAPI(rt.Routes()))
 	})
 }

@@ -18,11 +18,11 @@ func TestSecureCookieBehindProxy(t *testing.T) {
 		cfg := apptest.Config(t)
 		cfg.TrustProxy = trust
 		e := newEnvConfig(t, testkit.SQLite(t), cfg)
-		form := url.Values{"username": {"town"}, "password": {testPassword}}
-		req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader(form.Encode()))
+		form := url.Values{"username": {"town"}, "password": {apptest.Password}}
+		req, _ := http.NewRequest("POST", e.Srv.URL+"/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-Proto", "https")
-		resp, err := noRedirect.Do(req)
+		resp, err := (&http.Client{CheckRedirect: apptest.NoRedirect}).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

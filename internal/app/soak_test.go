@@ -93,7 +93,7 @@ func (s *soak) call(op, token, method, path string, b *body, accept ...int) (int
 	if b != nil {
 		rd = bytes.NewReader(b.data)
 	}
-	req, _ := http.NewRequest(method, s.e.srv.URL+path, rd)
+	req, _ := http.NewRequest(method, s.e.Srv.URL+path, rd)
 	if b != nil {
 		req.Header.Set("Content-Type", b.ct)
 	}
@@ -157,7 +157,7 @@ func TestSoak(t *testing.T) {
 		cfg.PasswordHash = identity.HashCost{} // production's
 		e := newEnvConfig(t, d, cfg)
 		ds := demoPersons(t, d, 900)
-		year := e.year
+		year := e.Year
 		// 300 persons registered before the soak; the other 600 come in
 		// through the imports of the soak (files of 100, some with a bad row).
 		if st, rep := e.importFile("district", "/api/v1/imports/persons?mode=strict", "base.csv", personsCSV(ds.Persons[:300])); st != 200 || rep.Created != 300 {
@@ -178,7 +178,7 @@ func TestSoak(t *testing.T) {
 			ID      int64
 			OrgUnit string
 		}
-		if st := e.do("district", "GET", "/api/v1/devices/service-points", nil, &struct {
+		if st := e.Do("district", "GET", "/api/v1/devices/service-points", nil, &struct {
 			Items *[]struct {
 				ID      int64
 				OrgUnit string
@@ -197,7 +197,7 @@ func TestSoak(t *testing.T) {
 		}
 
 		s := &soak{t: t, e: e, client: timed(2 * requestLimit), counts: map[string]int{}}
-		tok := func(user string) string { return e.tokens[user] }
+		tok := func(user string) string { return e.Tokens[user] }
 		pick := func(r *rand.Rand) string { return strconv.FormatInt(ids[r.IntN(len(ids))], 10) }
 		ops := []struct {
 			name   string
@@ -205,7 +205,7 @@ func TestSoak(t *testing.T) {
 			run    func(r *rand.Rand)
 		}{
 			{"sign in and out", 2, func(r *rand.Rand) {
-				st, raw := s.call("sign in", "", "POST", "/api/v1/session", ptr(jsonBody(map[string]string{"username": "town", "password": testPassword})), 200)
+				st, raw := s.call("sign in", "", "POST", "/api/v1/session", ptr(jsonBody(map[string]string{"username": "town", "password": apptest.Password})), 200)
 				var out struct{ Token string }
 				if st == 200 && json.Unmarshal(raw, &out) == nil {
 					s.call("touch", out.Token, "POST", "/session/touch", nil, 200)
@@ -297,7 +297,7 @@ func TestSoak(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		e.app.Jobs.Wait()
+		e.App.Jobs.Wait()
 		stop()
 
 		total := 0
@@ -316,8 +316,8 @@ func TestSoak(t *testing.T) {
 				t.Errorf("no %q in the soak: it tested less than it says", op)
 			}
 		}
-		checkInvariants(t, e.app)
-		if st, raw := e.doRaw("", "GET", "/readyz", nil, nil, nil); st != 200 {
+		checkInvariants(t, e.App)
+		if st, raw := e.DoRaw("", "GET", "/readyz", nil, nil, nil); st != 200 {
 			t.Errorf("readyz after the soak: %d %s", st, raw)
 		}
 	})

@@ -32,65 +32,6 @@ func projectBody(name string) map[string]any {
 		}}
 }
 
-// projectFor defines a project in a town as the system and returns it.
-func projectFor(e *env, town string) towns.Project {
-	e.t.Helper()
-	in := towns.ProjectInput{Name: "矩阵项目", NameEn: "Matrix project", Fields: []towns.FieldDef{{Name: "note_a", LabelZh: "备注", Kind: "text"}}}
-	p, err := e.app.Towns.CreateProject(context.Background(), orgunit.AllUnits(), audit.Actor{Username: "matrix", Role: identity.DistrictStaff}, town, in)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return p
-}
-
-// townEntries are the town modules' API and pages.
-func townEntries() map[string]matrixEntry {
-	staff := []string{identity.DistrictStaff, identity.TownStaff}
-	district := []string{identity.DistrictStaff}
-	const in, out = "310114102", "320583100"
-	onProject := func(town, path string, body any, form url.Values) func(*env, string) request {
-		return func(e *env, _ string) request {
-			p := projectFor(e, town)
-			return request{path: fmt.Sprintf(path, p.OrgUnit, p.ID), body: body, form: form}
-		}
-	}
-	promoteAPI := func(town string) func(*env, string) request {
-		return func(e *env, _ string) request {
-			return request{path: fmt.Sprintf("/api/v1/projects/%d/promote", projectFor(e, town).ID)}
-		}
-	}
-	projectForm := url.Values{"name": {"页面项目"}, "name_en": {"Page project"}, "field_name_0": {"school"}, "field_label_zh_0": {"学校"}, "field_kind_0": {"text"}}
-	switchForm := url.Values{"service_type": {"home_renovation"}, "enabled": {"1"}}
-	return map[string]matrixEntry{
-		"GET /api/v1/towns/{code}/services": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/services", nil), inOK: 200,
-			out: fixed("/api/v1/towns/"+out+"/services", nil), outOK: 404},
-		"PUT /api/v1/towns/{code}/services/{type}": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/services/home_renovation", map[string]any{"enabled": true}), inOK: 200,
-			out: fixed("/api/v1/towns/"+out+"/services/home_renovation", map[string]any{"enabled": true}), outOK: 404},
-		"GET /api/v1/towns/{code}/projects": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/projects", nil), inOK: 200,
-			out: fixed("/api/v1/towns/"+out+"/projects", nil), outOK: 404},
-		"POST /api/v1/towns/{code}/projects": {allowed: staff, in: fixed("/api/v1/towns/"+in+"/projects", projectBody("矩阵")), inOK: 201,
-			out: fixed("/api/v1/towns/"+out+"/projects", projectBody("矩阵")), outOK: 404},
-		"PUT /api/v1/towns/{code}/projects/{id}": {allowed: staff, inOK: 200, outOK: 404,
-			in:  onProject(in, "/api/v1/towns/%s/projects/%d", map[string]any{"name": "改名", "name_en": "Renamed"}, nil),
-			out: onProject(out, "/api/v1/towns/%s/projects/%d", map[string]any{"name": "改名", "name_en": "Renamed"}, nil)},
-		"POST /api/v1/projects/{id}/promote": {allowed: district, in: promoteAPI(in), inOK: 200, out: promoteAPI(out), outOK: 404},
-		// The pages.
-		"GET /towns/{code}/services": {allowed: staff, pageIn: true, in: fixed("/towns/"+in+"/services", nil), inOK: 200,
-			out: fixed("/towns/"+out+"/services", nil), outOK: 404},
-		"POST /towns/{code}/services": {allowed: staff, pageIn: true, inOK: 303, outOK: 404,
-			in:  func(*env, string) request { return request{path: "/towns/" + in + "/services", form: switchForm} },
-			out: func(*env, string) request { return request{path: "/towns/" + out + "/services", form: switchForm} }},
-		"GET /towns/{code}/projects": {allowed: staff, pageIn: true, in: fixed("/towns/"+in+"/projects", nil), inOK: 200,
-			out: fixed("/towns/"+out+"/projects", nil), outOK: 404},
-		"POST /towns/{code}/projects": {allowed: staff, pageIn: true, inOK: 303, outOK: 404,
-			in:  func(*env, string) request { return request{path: "/towns/" + in + "/projects", form: projectForm} },
-			out: func(*env, string) request { return request{path: "/towns/" + out + "/projects", form: projectForm} }},
-		"POST /towns/{code}/projects/{id}/promote": {allowed: district, pageIn: true, inOK: 303, outOK: 404,
-			in:  onProject(in, "/towns/%s/projects/%d/promote", nil, url.Values{}),
-			out: onProject(out, "/towns/%s/projects/%d/promote", nil, url.Values{})},
-	}
-}
-
 // errFields are the field errors of a JSON error answer.
 type errBody struct {
 	Error struct {
@@ -116,7 +57,7 @@ func TestTownServiceSwitches(t *testing.T) {
 		ctx := context.Background()
 		const nanxiang = "/api/v1/towns/310114102/services"
 		var list struct{ Items []towns.Service }
-		if st := e.do("town", "GET", nanxiang, nil, &list); st != 200 || len(list.Items) < 2 {
+		if st := e.Do("town", "GET", nanxiang, nil, &list); st != 200 || len(list.Items) < 2 {
 			t.Fatalf("services: %d %+v", st, list)
 		}
 		for _, s := range list.Items {
@@ -125,25 +66,25 @@ func TestTownServiceSwitches(t *testing.T) {
 			}
 		}
 		// Who may switch: not village assistants (403), not another town's staff (404).
-		if st := e.do("village", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, nil); st != 403 {
+		if st := e.Do("village", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, nil); st != 403 {
 			t.Errorf("village assistant switches: %d, want 403", st)
 		}
-		if st := e.do("town", "PUT", "/api/v1/towns/310114103/services/assistive_device", map[string]any{"enabled": false}, nil); st != 404 {
+		if st := e.Do("town", "PUT", "/api/v1/towns/310114103/services/assistive_device", map[string]any{"enabled": false}, nil); st != 404 {
 			t.Errorf("town staff switch another town: %d, want 404", st)
 		}
-		if st := e.do("town", "PUT", nanxiang+"/no_such_service", map[string]any{"enabled": false}, nil); st != 404 {
+		if st := e.Do("town", "PUT", nanxiang+"/no_such_service", map[string]any{"enabled": false}, nil); st != 404 {
 			t.Errorf("unknown service: %d, want 404", st)
 		}
 		var eb errBody
-		if st, _ := e.doRaw("town", "PUT", nanxiang+"/assistive_device", map[string]any{}, &eb, nil); st != 422 || !eb.has("enabled", "required") {
+		if st, _ := e.DoRaw("town", "PUT", nanxiang+"/assistive_device", map[string]any{}, &eb, nil); st != 422 || !eb.has("enabled", "required") {
 			t.Errorf("no enabled: %d %+v", st, eb)
 		}
-		openCase := caseFor(e, e.in) // opened before the switch
+		openCase := e.Case(e.In) // opened before the switch
 		var sv towns.Service
-		if st := e.do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, &sv); st != 200 || sv.Enabled {
+		if st := e.Do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": false}, &sv); st != 200 || sv.Enabled {
 			t.Fatalf("switch off: %d %+v", st, sv)
 		}
-		if st, raw := e.doRaw("town", "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", openCase), map[string]any{"action": "cancel"}, nil, nil); st != 200 {
+		if st, raw := e.DoRaw("town", "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", openCase), map[string]any{"action": "cancel"}, nil, nil); st != 200 {
 			t.Errorf("an open case stops when its service is switched off: %d %s", st, raw)
 		}
 		// New cases are refused in Nanxiang, with a message naming the town and the service.
@@ -151,18 +92,18 @@ func TestTownServiceSwitches(t *testing.T) {
 			t.Helper()
 			var b errBody
 			h := http.Header{"Accept-Language": {lang}}
-			st, _ := e.doRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": typ, "data": data}, &b, h)
+			st, _ := e.DoRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": typ, "data": data}, &b, h)
 			return st, b
 		}
-		st, b := open("village", e.in, "assistive_device", nil, "zh-CN")
+		st, b := open("village", e.In, "assistive_device", nil, "zh-CN")
 		if st != 409 || !strings.Contains(b.Error.Message, "南翔镇") || !strings.Contains(b.Error.Message, "辅助器具适配") {
 			t.Errorf("case of a switched-off service: %d %q", st, b.Error.Message)
 		}
-		if st, b = open("village", e.in, "assistive_device", nil, "en"); st != 409 || !strings.Contains(b.Error.Message, "switched off") || !strings.Contains(b.Error.Message, "Assistive devices") {
+		if st, b = open("village", e.In, "assistive_device", nil, "en"); st != 409 || !strings.Contains(b.Error.Message, "switched off") || !strings.Contains(b.Error.Message, "Assistive devices") {
 			t.Errorf("in English: %d %q", st, b.Error.Message)
 		}
 		// Other towns go on; so do the open cases of Nanxiang.
-		if st, b = open("district", e.town2, "assistive_device", nil, "zh-CN"); st != 201 {
+		if st, b = open("district", e.Town2, "assistive_device", nil, "zh-CN"); st != 201 {
 			t.Errorf("Anting: %d %+v", st, b)
 		}
 		enabled := func(unit, typ string) bool {
@@ -173,7 +114,7 @@ func TestTownServiceSwitches(t *testing.T) {
 					Enabled *bool
 				}
 			}
-			if st := e.do("district", "GET", "/api/v1/service-types?orgunit="+unit, nil, &out); st != 200 {
+			if st := e.Do("district", "GET", "/api/v1/service-types?orgunit="+unit, nil, &out); st != 200 {
 				t.Fatalf("service types: %d", st)
 			}
 			for _, it := range out.Items {
@@ -190,17 +131,17 @@ func TestTownServiceSwitches(t *testing.T) {
 		if enabled(villageIn, "assistive_device") || !enabled(villageTown2, "assistive_device") || !enabled(villageIn, "home_renovation") {
 			t.Error("service-types?orgunit= does not mark assistive_device off in Nanxiang only")
 		}
-		if st := e.do("district", "GET", "/api/v1/service-types?orgunit="+villageOut, nil, nil); st != 404 {
+		if st := e.Do("district", "GET", "/api/v1/service-types?orgunit="+villageOut, nil, nil); st != 404 {
 			t.Errorf("service types of a unit out of scope: %d, want 404", st)
 		}
 		// District staff switch any town of their district; on again, cases open again.
-		if st := e.do("district", "PUT", "/api/v1/towns/310114103/services/home_renovation", map[string]any{"enabled": false}, nil); st != 200 {
+		if st := e.Do("district", "PUT", "/api/v1/towns/310114103/services/home_renovation", map[string]any{"enabled": false}, nil); st != 200 {
 			t.Errorf("district switches Anting: %d", st)
 		}
-		if st := e.do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": true}, &sv); st != 200 || !sv.Enabled {
+		if st := e.Do("town", "PUT", nanxiang+"/assistive_device", map[string]any{"enabled": true}, &sv); st != 200 || !sv.Enabled {
 			t.Fatalf("switch on: %d", st)
 		}
-		if st, b = open("village", e.in, "assistive_device", nil, "zh-CN"); st != 201 {
+		if st, b = open("village", e.In, "assistive_device", nil, "zh-CN"); st != 201 {
 			t.Errorf("after switching on: %d %+v", st, b)
 		}
 		var n int
@@ -217,10 +158,10 @@ func TestTownProjects(t *testing.T) {
 		ctx := context.Background()
 		const base = "/api/v1/towns/310114102/projects"
 		// A town staff user in Anting, to open cases for Anting's person.
-		if _, err := e.app.Users.Create(ctx, identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, testPassword, nil); err != nil {
+		if _, err := e.App.Users.Create(ctx, identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, apptest.Password, nil); err != nil {
 			t.Fatal(err)
 		}
-		e.tokens["town2"] = e.login("town2")
+		e.Tokens["town2"] = e.Login("town2")
 
 		// Validation: 422 naming the field and the reason.
 		bad := func(mod func(m map[string]any), field, code string) {
@@ -228,7 +169,7 @@ func TestTownProjects(t *testing.T) {
 			body := projectBody("坏")
 			mod(body)
 			var b errBody
-			if st, raw := e.doRaw("town", "POST", base, body, &b, nil); st != 422 || !b.has(field, code) {
+			if st, raw := e.DoRaw("town", "POST", base, body, &b, nil); st != 422 || !b.has(field, code) {
 				t.Errorf("want 422 %s %s, got %d %s", field, code, st, raw)
 			}
 		}
@@ -249,19 +190,19 @@ func TestTownProjects(t *testing.T) {
 			}
 			m["fields"] = many
 		}, "fields", "too_many")
-		if st := e.do("village", "POST", base, projectBody("村"), nil); st != 403 {
+		if st := e.Do("village", "POST", base, projectBody("村"), nil); st != 403 {
 			t.Errorf("village assistant defines a project: %d, want 403", st)
 		}
-		if st := e.do("town2", "POST", base, projectBody("外镇"), nil); st != 404 {
+		if st := e.Do("town2", "POST", base, projectBody("外镇"), nil); st != 404 {
 			t.Errorf("another town's staff define a project here: %d, want 404", st)
 		}
 
 		var p towns.Project
-		if st := e.do("town", "POST", base, projectBody("助学"), &p); st != 201 || p.Code != "local_310114102_1" || len(p.Fields) != 3 || p.Fields[1].LabelEn != "Hours a week" {
+		if st := e.Do("town", "POST", base, projectBody("助学"), &p); st != 201 || p.Code != "local_310114102_1" || len(p.Fields) != 3 || p.Fields[1].LabelEn != "Hours a week" {
 			t.Fatalf("define: %d %+v", st, p)
 		}
 		var list struct{ Items []towns.Project }
-		if st := e.do("district", "GET", base, nil, &list); st != 200 || len(list.Items) != 1 || list.Items[0].Code != p.Code {
+		if st := e.Do("district", "GET", base, nil, &list); st != 200 || len(list.Items) != 1 || list.Items[0].Code != p.Code {
 			t.Fatalf("list: %d %+v", st, list)
 		}
 		// The project is a service type with its fields.
@@ -271,7 +212,7 @@ func TestTownProjects(t *testing.T) {
 				CreateFields []struct{ Name string } `json:"create_fields"`
 			}
 		}
-		e.do("village", "GET", "/api/v1/service-types", nil, &types)
+		e.Do("village", "GET", "/api/v1/service-types", nil, &types)
 		found := false
 		for _, it := range types.Items {
 			found = found || it.Code == p.Code && len(it.CreateFields) == 3
@@ -285,7 +226,7 @@ func TestTownProjects(t *testing.T) {
 			t.Helper()
 			var b errBody
 			var c struct{ ID int64 }
-			st, raw := e.doRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": p.Code, "data": data}, nil, nil)
+			st, raw := e.DoRaw(user, "POST", "/api/v1/cases", map[string]any{"person_id": person, "service_type": p.Code, "data": data}, nil, nil)
 			if st == 201 {
 				decodeJSON(strings.NewReader(string(raw)), &c)
 			} else {
@@ -293,19 +234,19 @@ func TestTownProjects(t *testing.T) {
 			}
 			return st, b, c.ID
 		}
-		if st, b, _ := open("village", e.in, map[string]any{"hours": 3}); st != 422 || !b.has("school", "required") {
+		if st, b, _ := open("village", e.In, map[string]any{"hours": 3}); st != 422 || !b.has("school", "required") {
 			t.Errorf("missing school: %d %+v", st, b)
 		}
-		if st, b, _ := open("village", e.in, map[string]any{"school": "一中", "hours": "three"}); st != 422 || !b.has("hours", "invalid") {
+		if st, b, _ := open("village", e.In, map[string]any{"school": "一中", "hours": "three"}); st != 422 || !b.has("hours", "invalid") {
 			t.Errorf("hours not a number: %d %+v", st, b)
 		}
-		if st, b, _ := open("village", e.in, map[string]any{"school": "一中", "hours": 3, "level": "medium"}); st != 422 || !b.has("level", "invalid") {
+		if st, b, _ := open("village", e.In, map[string]any{"school": "一中", "hours": 3, "level": "medium"}); st != 422 || !b.has("level", "invalid") {
 			t.Errorf("level not a choice: %d %+v", st, b)
 		}
-		if st, _, _ := open("district", e.in, map[string]any{"school": "一中", "hours": 3}); st != 403 {
+		if st, _, _ := open("district", e.In, map[string]any{"school": "一中", "hours": 3}); st != 403 {
 			t.Errorf("district staff open a case of a local project: %d, want 403", st)
 		}
-		st, _, id := open("village", e.in, map[string]any{"school": "一中", "hours": 3, "level": "high"})
+		st, _, id := open("village", e.In, map[string]any{"school": "一中", "hours": 3, "level": "high"})
 		if st != 201 {
 			t.Fatalf("open: %d", st)
 		}
@@ -314,7 +255,7 @@ func TestTownProjects(t *testing.T) {
 		act := func(user string, id int64, action string, data map[string]any, want int, state string) {
 			t.Helper()
 			var c struct{ State string }
-			st, raw := e.doRaw(user, "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", id), map[string]any{"action": action, "data": data}, &c, nil)
+			st, raw := e.DoRaw(user, "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", id), map[string]any{"action": action, "data": data}, &c, nil)
 			if st != want || state != "" && c.State != state {
 				t.Errorf("%s %s: %d %s, want %d %s", user, action, st, raw, want, state)
 			}
@@ -327,11 +268,11 @@ func TestTownProjects(t *testing.T) {
 		act("provider", id, "deliver", map[string]any{"note": "辅导 4 次"}, 200, "delivered")
 		act("provider", id, "close", nil, 403, "")
 		act("town", id, "close", nil, 200, "closed")
-		_, _, id2 := open("person", e.in, map[string]any{"school": "二中", "hours": 1})
+		_, _, id2 := open("person", e.In, map[string]any{"school": "二中", "hours": 1})
 		act("village", id2, "reject", map[string]any{"reason": "x"}, 403, "")
 		act("town", id2, "reject", nil, 422, "")
 		act("town", id2, "reject", map[string]any{"reason": "不符合条件"}, 200, "rejected")
-		_, _, id3 := open("town", e.in, map[string]any{"school": "三中", "hours": 2})
+		_, _, id3 := open("town", e.In, map[string]any{"school": "三中", "hours": 2})
 		act("provider", id3, "cancel", nil, 403, "")
 		act("town", id3, "approve", nil, 200, "approved")
 		act("person", id3, "cancel", nil, 200, "cancelled")
@@ -339,7 +280,7 @@ func TestTownProjects(t *testing.T) {
 		// Changing: only names and description once cases exist.
 		put := func(user string, id int64, body map[string]any, want int) {
 			t.Helper()
-			if st, raw := e.doRaw(user, "PUT", fmt.Sprintf("%s/%d", base, id), body, nil, nil); st != want {
+			if st, raw := e.DoRaw(user, "PUT", fmt.Sprintf("%s/%d", base, id), body, nil, nil); st != want {
 				t.Errorf("PUT %v: %d %s, want %d", body, st, raw, want)
 			}
 		}
@@ -350,35 +291,35 @@ func TestTownProjects(t *testing.T) {
 		put("town", p.ID, map[string]any{"name": "助学服务", "name_en": "School support", "version": 1}, 409) // stale
 		put("town2", p.ID, map[string]any{"name": "x", "name_en": "x"}, 404)
 		var fresh towns.Project
-		e.do("town", "POST", base, projectBody("新项目"), &fresh)
+		e.Do("town", "POST", base, projectBody("新项目"), &fresh)
 		put("town", fresh.ID, changed, 200)
-		if tp, ok := e.app.Cases.TypeOf(fresh.Code); !ok || tp.CreateFields[0].Required {
+		if tp, ok := e.App.Cases.TypeOf(fresh.Code); !ok || tp.CreateFields[0].Required {
 			t.Errorf("the changed fields are not registered: %+v", tp)
 		}
-		if tp, _ := e.app.Cases.TypeOf(p.Code); tp.Zh != "助学服务" {
+		if tp, _ := e.App.Cases.TypeOf(p.Code); tp.Zh != "助学服务" {
 			t.Errorf("the new name is not registered: %q", tp.Zh)
 		}
 
 		// A person of another town gets no case of it, until it is promoted.
 		data := map[string]any{"school": "安亭中学", "hours": 2}
-		if st, b, _ := open("town2", e.town2, data); st != 409 || !strings.Contains(b.Error.Message, "南翔镇") {
+		if st, b, _ := open("town2", e.Town2, data); st != 409 || !strings.Contains(b.Error.Message, "南翔镇") {
 			t.Errorf("another town's person: %d %+v", st, b)
 		}
-		if st := e.do("town", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 403 {
+		if st := e.Do("town", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 403 {
 			t.Errorf("town staff promote: %d, want 403", st)
 		}
 		var promoted towns.Project
-		if st := e.do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, &promoted); st != 200 || promoted.PromotedTo != "310114" || promoted.Code != p.Code {
+		if st := e.Do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, &promoted); st != 200 || promoted.PromotedTo != "310114" || promoted.Code != p.Code {
 			t.Fatalf("promote: %d %+v", st, promoted)
 		}
-		if st := e.do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 409 {
+		if st := e.Do("district", "POST", fmt.Sprintf("/api/v1/projects/%d/promote", p.ID), nil, nil); st != 409 {
 			t.Errorf("promote twice: %d, want 409", st)
 		}
-		if st, b, _ := open("town2", e.town2, data); st != 201 {
+		if st, b, _ := open("town2", e.Town2, data); st != 201 {
 			t.Errorf("after promotion: %d %+v", st, b)
 		}
 		var svc struct{ Items []towns.Service }
-		e.do("town2", "GET", "/api/v1/towns/310114103/services", nil, &svc)
+		e.Do("town2", "GET", "/api/v1/towns/310114103/services", nil, &svc)
 		seen := false
 		for _, s := range svc.Items {
 			seen = seen || s.Code == p.Code && s.Promoted
@@ -410,7 +351,7 @@ func TestTownProjects(t *testing.T) {
 		}
 		// Two servers on one database: a project defined through the first is
 		// known to the second at its next case operation.
-		later, err := e.app.Towns.CreateProject(ctx, orgunit.ScopeOf("310114102"), audit.Actor{Username: "t", Role: identity.TownStaff}, "310114102",
+		later, err := e.App.Towns.CreateProject(ctx, orgunit.ScopeOf("310114102"), audit.Actor{Username: "t", Role: identity.TownStaff}, "310114102",
 			towns.ProjectInput{Name: "助餐", NameEn: "Meals", Fields: []towns.FieldDef{{Name: "meals", LabelZh: "餐数", LabelEn: "Meals", Kind: "int"}}})
 		if err != nil {
 			t.Fatal(err)
@@ -419,7 +360,7 @@ func TestTownProjects(t *testing.T) {
 			t.Fatalf("%s known to the second server before any operation", later.Code)
 		}
 		c2, err := a2.Cases.Create(ctx, registry.Caller{Actor: audit.Actor{Username: "t2", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102")},
-			e.in, later.Code, map[string]any{"need": "午餐", "meals": json.Number("5")})
+			e.In, later.Code, map[string]any{"need": "午餐", "meals": json.Number("5")})
 		if err != nil || c2.ServiceType != later.Code {
 			t.Errorf("the second server opening a case of a project defined on the first: %+v %v", c2, err)
 		}
@@ -437,7 +378,7 @@ func TestTownProjectsConcurrent(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				p, err := e.app.Towns.CreateProject(context.Background(), orgunit.ScopeOf("310114102"), audit.Actor{Username: "town", Role: identity.TownStaff},
+				p, err := e.App.Towns.CreateProject(context.Background(), orgunit.ScopeOf("310114102"), audit.Actor{Username: "town", Role: identity.TownStaff},
 					"310114102", towns.ProjectInput{Name: fmt.Sprintf("项目%d", i), NameEn: "P"})
 				if err != nil {
 					t.Error(err)
@@ -475,7 +416,7 @@ func TestTownPages(t *testing.T) {
 			return e.submit(t, user, path, form, want, wants...)
 		}
 		const services, projects = "/towns/310114102/services", "/towns/310114102/projects"
-		newCase := fmt.Sprintf("/cases/new?person_id=%d", e.in)
+		newCase := fmt.Sprintf("/cases/new?person_id=%d", e.In)
 
 		// Services: a switch per type; off, the new case form no longer offers it.
 		get("town", services, 200, "南翔镇：服务开关", "辅助器具适配", `暂停受理“辅助器具适配”`)
@@ -488,7 +429,7 @@ func TestTownPages(t *testing.T) {
 		if body := get("village", newCase, 200, `value="home_renovation"`); strings.Contains(body, `value="assistive_device"`) {
 			t.Error("the new case form offers a service switched off in the person's town")
 		}
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 409, "南翔镇已暂停受理")
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 409, "南翔镇已暂停受理")
 		// District staff choose a town; English is complete.
 		get("district", services+"?lang=en", 200, "Nanxiang", "Choose a town", "Anting", `Switch on “Assistive devices”`)
 		post("district", services, url.Values{"service_type": {"assistive_device"}, "enabled": {"1"}}, 303)
@@ -503,7 +444,7 @@ func TestTownPages(t *testing.T) {
 		post("town", projects, form, 422, `id="e-field_name_2"`, "error-summary", `value="Bad Name"`)
 		form.Set("field_name_2", "level")
 		post("town", projects, form, 303)
-		p, err := e.app.Towns.Projects(context.Background(), orgunit.AllUnits(), "310114102")
+		p, err := e.App.Towns.Projects(context.Background(), orgunit.AllUnits(), "310114102")
 		if err != nil || len(p) != 1 || len(p[0].Fields) != 3 || len(p[0].Fields[2].Choices) != 2 {
 			t.Fatalf("the defined project: %+v %v", p, err)
 		}
@@ -514,12 +455,12 @@ func TestTownPages(t *testing.T) {
 		}
 		// The new case form asks the project's fields; they are required on submission.
 		get("village", newCase, 200, `value="`+code+`"`, `id="f-`+code+`.school"`, `仅申请“助学”时填写`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.school"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.school"`)
 		// Amounts are typed in yuan: a bad one is named at its field.
 		get("village", newCase, 200, `<label for="f-`+code+`.allowance">补贴金额（元）</label>`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
 			code + ".allowance": {"1.234"}}, 422, `id="e-`+code+`.allowance"`, "补贴金额应为以元为单位的金额", `value="1.234"`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.in)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
 			code + ".allowance": {"1,200.5"}, code + ".level": {"高"}}, 303)
 		var id int64
 		if err := d.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
@@ -527,11 +468,11 @@ func TestTownPages(t *testing.T) {
 		}
 		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", "<dd>1200.50 yuan</dd>", `value="approve"`)
 		// Anting's person is not offered it, until district staff promote it.
-		if _, err := e.app.Users.Create(context.Background(), identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, testPassword, nil); err != nil {
+		if _, err := e.App.Users.Create(context.Background(), identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, apptest.Password, nil); err != nil {
 			t.Fatal(err)
 		}
-		e.tokens["town2"] = e.login("town2")
-		anting := fmt.Sprintf("/cases/new?person_id=%d", e.town2)
+		e.Tokens["town2"] = e.Login("town2")
+		anting := fmt.Sprintf("/cases/new?person_id=%d", e.Town2)
 		if body := get("town2", anting, 200, `value="assistive_device"`); strings.Contains(body, code) {
 			t.Error("the new case form offers Nanxiang's local project to Anting's person")
 		}
@@ -550,7 +491,7 @@ func TestDemoTowns(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		d.Clock = testkit.Clock(testStart)
+		d.Clock = testkit.Clock(apptest.Start())
 		a, err := app.New(ctx, d, apptest.Config(t))
 		if err != nil {
 			t.Fatal(err)

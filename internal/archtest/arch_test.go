@@ -1,6 +1,6 @@
 // Package archtest checks rules of the code's shape that the compiler does
-// not: stores never see HTTP, and no module imports the registry only to
-// learn who is calling.
+// not: stores never see HTTP, no module imports the registry only to learn
+// who is calling, and each module's permission matrix is in its folder.
 package archtest
 
 import (

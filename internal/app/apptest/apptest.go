@@ -2,7 +2,9 @@
 // modules' store tests (casework, renovation, rehabilitation, employment,
 // indicators) and the app's own tests: a fixed clock, cheap password hashes,
 // a demo village in 南翔镇, persons with valid ID numbers, callers of each
-// role, case data from JSON. Only tests import it.
+// role, case data from JSON. Env is the app serving HTTP with a fixture and
+// one signed-in user per role; Matrix is each module's permission-matrix
+// test on it. Only tests import it.
 package apptest
 
 import (
@@ -58,9 +60,8 @@ func New(t testing.TB, d *db.DB, now time.Time, units ...orgunit.Unit) *app.App 
 // 1980-01-01 in Jiading, sequence n) and returns their id.
 func Person(t testing.TB, a *app.App, n int, name, unit string, category, grade int) int64 {
 	t.Helper()
-	first17 := fmt.Sprintf("310114198001011%02d", n)
 	p, err := a.Registry.Create(context.Background(), registry.Caller{Scope: orgunit.ScopeOf("3")}, registry.PersonInput{Name: name,
-		IDNumber: first17 + string(registry.IDCheckChar(first17)), Category: category, Grade: grade, OrgUnit: unit})
+		IDNumber: IDNumber(fmt.Sprintf("310114198001011%02d", n)), Category: category, Grade: grade, OrgUnit: unit})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,8 @@ import (
 
 // Module is one domain module as the app sees it. Every field may be empty.
 type Module struct {
-	// Name identifies the module (errors, tests).
+	// Name identifies the module (errors, tests); each of its routes
+	// records it (web.Route.Module).
 	Name string
 	// Routes registers the module's API and pages; kit renders its pages.
 	Routes func(rt *web.Router, kit web.Kit)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -178,7 +179,7 @@ func NewRenderer(extra template.FuncMap, modules ...fs.FS) (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}, rendered: map[string]int{}}
 	own, _ := fs.Sub(platformPages, "templates/pages")
 	for _, m := range append([]fs.FS{own}, modules...) {
-		names, err := fs.Glob(m, "*.html")
+		names, err := PageNames(m)
 		if err != nil {
 			return nil, err
 		}
@@ -188,9 +189,6 @@ func NewRenderer(extra template.FuncMap, modules ...fs.FS) (*Renderer, error) {
 			return nil, err
 		}
 		for _, name := range names {
-			if strings.HasPrefix(name, "_") {
-				continue
-			}
 			if _, dup := r.pages[name]; dup {
 				return nil, fmt.Errorf("template %s is defined twice", name)
 			}
@@ -205,6 +203,16 @@ func NewRenderer(extra template.FuncMap, modules ...fs.FS) (*Renderer, error) {
 		}
 	}
 	return r, nil
+}
+
+// PageNames lists the page templates of a module's templates: its *.html
+// files but the partials (_*.html).
+func PageNames(templates fs.FS) ([]string, error) {
+	names, err := fs.Glob(templates, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, "_") }), nil
 }
 
 // Names lists every page template and layout partial that can be rendered.

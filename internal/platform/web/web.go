@@ -59,6 +59,9 @@ func Roles(roles ...string) Access { return Access{Roles: roles} }
 type Route struct {
 	Pattern string
 	Access  Access
+	// Module is the module that registered the route: Router.Module when it
+	// was registered.
+	Module string
 	// Types are the Go types of the request body and the answer, when the
 	// route declares them (JSON routes).
 	Types Types
@@ -77,6 +80,9 @@ type Router struct {
 	// Pages renders HTML pages and their errors; NewPage starts a page's data.
 	Pages   *Renderer
 	NewPage func(r *http.Request, p *Principal, title string) *Page
+	// Module names the module whose routes are being registered (the app
+	// sets it before each module's); each route records it (Route.Module).
+	Module string
 }
 
 // NewRouter returns a router that authenticates with auth.
@@ -152,7 +158,7 @@ func (rt *Router) PageError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.ResponseWriter, *http.Request, error)) {
-	rt.routes = append(rt.routes, Route{Pattern: pattern, Access: a})
+	rt.routes = append(rt.routes, Route{Pattern: pattern, Access: a, Module: rt.Module})
 	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var p *Principal
 		if tok := Token(r); tok != "" && rt.auth != nil {

@@ -75,6 +75,7 @@ func TestRouterAccessAndErrors(t *testing.T) {
 	rt.Handle("GET /y", Access{}, func(w http.ResponseWriter, r *http.Request, p *Principal) error {
 		return apperr.Validation(apperr.Field("f", "bad", "坏", "bad"))
 	})
+	rt.Module = "m" // each route records the module that registered it
 	rt.Handle("GET /z", PublicAccess, func(w http.ResponseWriter, r *http.Request, p *Principal) error { return errors.New("boom") })
 	for _, c := range []struct {
 		path, token string
@@ -90,8 +91,8 @@ func TestRouterAccessAndErrors(t *testing.T) {
 			t.Errorf("%s with %q: %d %s", c.path, c.token, w.Code, w.Body)
 		}
 	}
-	if len(rt.Routes()) != 3 {
-		t.Fatalf("routes: %v", rt.Routes())
+	if rs := rt.Routes(); len(rs) != 3 || rs[0].Module != "" || rs[2].Module != "m" {
+		t.Fatalf("routes: %v", rs)
 	}
 }
 
