@@ -371,6 +371,13 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				return false, err
 			}
 		}
+		if tx != nil && im.o.ID != "" {
+			// The rows done go with the rows written: after a crash the
+			// record says how far the import came (nothing, for a strict one).
+			if _, err := tx.Exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ?`, rep.Rows, im.o.ID); err != nil {
+				return false, fmt.Errorf("record import progress: %w", err)
+			}
+		}
 		for _, w := range good {
 			if w.act == actCreate {
 				rep.Created++

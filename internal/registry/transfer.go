@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/tabular"
@@ -129,13 +130,47 @@ type Jobs struct {
 }
 
 // NewJobs returns the import jobs of a store; imports left running by a
-// process that died are marked failed.
+// process that died are marked failed, each with an audit entry saying how
+// far it came (the rows it wrote are audited already, one by one).
 func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
-	if _, err := s.db.Exec(ctx, `UPDATE imports SET state = 'failed' WHERE state = 'running'`); err != nil {
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'`)
+		if err != nil {
+			return err
+		}
+		var entries []audit.Entry
+		for rows.Next() {
+			var id, kind, user, file, sum string
+			var done, total int
+			if err := rows.Scan(&id, &kind, &user, &file, &sum, &done, &total); err != nil {
+				rows.Close()
+				return err
+			}
+			e := audit.Actor{Username: user}.Entry(audit.ActionImport, "import", id, "")
+			e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"interrupted":true,"rows_done":%d,"rows_total":%d}`, kind, file, sum, done, total)
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', report = ? WHERE state = 'running'`, interruptedReport); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, entries...)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("mark interrupted imports: %w", err)
 	}
 	return &Jobs{s: s, live: map[string]*JobStatus{}}, nil
 }
+
+// interruptedReport is the stored report of an import the server stopped in.
+var interruptedReport = func() string {
+	b, _ := json.Marshal(storedReport{Error: "服务在导入过程中停止，导入未完成；已写入的行保留。请重新导入该文件（已导入的行将显示为未变化）。 / " +
+		"The server stopped during the import, which did not finish; rows already written are kept. Import the file again (those rows will show as unchanged)."})
+	return string(b)
+}()
 
 // Wait waits for running jobs (graceful shutdown, tests).
 func (j *Jobs) Wait() { j.wg.Wait() }
