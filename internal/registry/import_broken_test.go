@@ -90,8 +90,10 @@ type failingSource struct {
 	row, failAt int
 }
 
-func (s *failingSource) Header() []string { return []string{"姓名", "身份证号", "残疾类别", "残疾等级", "所属村居"} }
-func (s *failingSource) Row() int         { return s.row }
+func (s *failingSource) Header() []string {
+	return []string{"姓名", "身份证号", "残疾类别", "残疾等级", "所属村居"}
+}
+func (s *failingSource) Row() int { return s.row }
 func (s *failingSource) Next() ([]string, error) {
 	s.row++
 	if s.row > s.failAt {
