@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,6 +162,46 @@ func TestOutOfScopeRegistrationIsNeutral(t *testing.T) {
 		_, err = a.Registry.Create(ctx, anting, registry.PersonInput{Name: "名字", IDNumber: id, Category: 4, Grade: 2, OrgUnit: other.Code})
 		if !errors.As(err, &ae) || len(ae.Fields) != 1 || ae.Fields[0].Code != "duplicate" {
 			t.Errorf("create in scope: %v", err)
+		}
+	})
+}
+
+// TestConcurrentFirstAnnualSaves: saves racing to make one person's first
+// record of a year give one record and, for the others, an update or a 409;
+// never a 500 (PostgreSQL once answered "duplicate key").
+func TestConcurrentFirstAnnualSaves(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		id := apptest.Person(t, a, 1, "并发", apptest.Village, 4, 2)
+		staff := apptest.Caller(identity.DistrictStaff, "310114")
+		const n = 12
+		var mu sync.Mutex
+		created, updated, conflicts := 0, 0, 0
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, made, err := a.Registry.PutAnnual(ctx, staff, id, registry.Annual{Year: 2026, Employment: "employed", EconomicStatus: "normal", RehabNeed: i%2 == 0})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil && made:
+					created++
+				case err == nil:
+					updated++
+				case apperr.CodeOf(err) == apperr.Conflict:
+					conflicts++
+				default:
+					t.Errorf("save %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := a.Registry.GetAnnual(ctx, staff, id, 2026)
+		if created != 1 || created+updated+conflicts != n || err != nil || got.Version != 1+updated {
+			t.Errorf("created %d, updated %d, conflicts %d; record version %d (%v)", created, updated, conflicts, got.Version, err)
 		}
 	})
 }

@@ -740,11 +740,10 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 			return err == nil, err
 		}
 		// Another transaction made the record since we looked (PostgreSQL:
-		// it committed while we waited on its key). It is replaced, unless the
-		// caller's version said which record it meant: that one is gone.
-		if a.Version != 0 {
-			return false, apperr.ErrStale()
-		}
+		// it committed while we waited on its key). This save was meant to
+		// make the record and never saw that one: a conflict (409), not a
+		// silent overwrite of what the other person entered.
+		return false, apperr.ErrStale()
 	}
 	_, err = tx.Exec(ctx, annualUpdateSQL, vals...)
 	if err != nil {
