@@ -144,9 +144,9 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.L
 	}
 	var n int
 	if kind == "annual" {
-		n, err = a.Registry.ExportAnnual(ctx, cliCaller(), *year, *unit, true, tw)
+		n, err = a.Registry.ExportAnnual(ctx, cliCaller(), *year, *unit, "command line export", true, tw)
 	} else {
-		n, err = a.Registry.ExportPersons(ctx, cliCaller(), *unit, true, tw)
+		n, err = a.Registry.ExportPersons(ctx, cliCaller(), *unit, "command line export", true, tw)
 	}
 	if err != nil {
 		return err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"sunshine/internal/audit"
+	"sunshine/internal/platform/apperr"
 )
 
 // RowSink receives exported rows (tabular.Writer satisfies it).
@@ -30,12 +32,12 @@ func Headers(cols []Column) []string {
 // orgunit, if given) into sink, in the columns of the import, and returns how
 // many it wrote. Secrets are written in full only when unmasked; every
 // exported person gets an audit entry, and the export one more.
-func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unmasked bool, sink RowSink) (int, error) {
+func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit, reason string, unmasked bool, sink RowSink) (int, error) {
 	where, args := scopeWhere(c)
 	if orgunit != "" {
 		sc, ok := c.Scope.Narrow(orgunit)
 		if !ok {
-			return 0, s.exportSummary(ctx, c, "persons", orgunit, 0)
+			return 0, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, 0)
 		}
 		lo, hi := sc.Range()
 		where, args = where+" AND p.orgunit >= ? AND p.orgunit < ?", append(args, lo, hi)
@@ -70,6 +72,7 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 		}
 		n++
 		e := c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(st.id, 10), in.OrgUnit)
+		e.Reason = reason
 		entries = append(entries, e)
 		if len(entries) == exportAuditBatch {
 			if err := flush(); err != nil {
@@ -83,13 +86,25 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit string, unm
 	if err := flush(); err != nil {
 		return n, err
 	}
-	return n, s.exportSummary(ctx, c, "persons", orgunit, n)
+	return n, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, n)
 }
 
-func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit string, n int) error {
+// exportSummary audits an export once more as a whole: what, which area, why,
+// whether in full, and how many rows.
+func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit, reason string, unmasked bool, n int) error {
 	e := c.Actor.Entry(audit.ActionExport, "export", kind, orgunit)
-	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"rows":%d}`, kind, orgunit, n)
+	e.Reason = reason
+	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"full_numbers":%t,"rows":%d}`, kind, orgunit, unmasked, n)
 	return s.log.Record(ctx, e)
+}
+
+// CheckExportReason checks the reason given for an export: none, or 2 to 200
+// characters.
+func CheckExportReason(reason string) error {
+	if n := utf8.RuneCountInString(reason); reason != "" && (n < 2 || n > 200) {
+		return apperr.Validation(apperr.Field("reason", "invalid", "请说明导出的原因（2至200个字符）。", "Say why you export (2 to 200 characters)."))
+	}
+	return nil
 }
 
 // personCells renders a person in the order of PersonColumns.
@@ -110,12 +125,12 @@ func yesNo(b bool) string {
 
 // ExportAnnual streams the annual records of a year in the caller's scope, in
 // the columns of the annual import.
-func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit string, unmasked bool, sink RowSink) (int, error) {
+func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, reason string, unmasked bool, sink RowSink) (int, error) {
 	where, args := scopeWhere(c)
 	if orgunit != "" {
 		sc, ok := c.Scope.Narrow(orgunit)
 		if !ok {
-			return 0, s.exportSummary(ctx, c, "annual", orgunit, 0)
+			return 0, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, 0)
 		}
 		lo, hi := sc.Range()
 		where, args = where+" AND a.orgunit >= ? AND a.orgunit < ?", append(args, lo, hi)
@@ -151,7 +166,9 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 			return n, err
 		}
 		n++
-		entries = append(entries, c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit))
+		e := c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)
+		e.Reason = reason
+		entries = append(entries, e)
 		if len(entries) == exportAuditBatch {
 			if err := s.log.Record(ctx, entries...); err != nil {
 				return n, err
@@ -165,7 +182,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit st
 	if err := s.log.Record(ctx, entries...); err != nil {
 		return n, err
 	}
-	return n, s.exportSummary(ctx, c, "annual", orgunit, n)
+	return n, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, n)
 }
 
 // annualExportSQL reads the annual records of a year (the first argument) and

@@ -205,3 +205,31 @@ func TestConcurrentFirstAnnualSaves(t *testing.T) {
 		}
 	})
 }
+
+// TestExportReason: an export is audited as a whole with its reason, its
+// area, whether it held full numbers and its row count; a reason of one
+// character is refused.
+func TestExportReason(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		apptest.Person(t, a, 1, "导出", apptest.Village, 4, 2)
+		staff := apptest.Caller(identity.DistrictStaff, "310114")
+		var rows [][]string
+		n, err := a.Registry.ExportPersons(ctx, staff, "", "核对年度名单", true, sinkFunc(func(r []string) error { rows = append(rows, r); return nil }))
+		if err != nil || n != 1 || len(rows) != 2 {
+			t.Fatalf("export: %d rows, %v", n, err)
+		}
+		es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: "export"})
+		if err != nil || len(es) != 1 || es[0].Reason != "核对年度名单" || !strings.Contains(es[0].Detail, `"full_numbers":true,"rows":1`) {
+			t.Errorf("export audit: %+v %v", es, err)
+		}
+		if registry.CheckExportReason("x") == nil || registry.CheckExportReason("") != nil {
+			t.Error("reason check")
+		}
+	})
+}
+
+type sinkFunc func([]string) error
+
+func (f sinkFunc) Write(r []string) error { return f(r) }

@@ -259,6 +259,10 @@ func (t *Transfer) apiExport(kind string) web.Handler {
 				return apperr.Validation(apperr.Field("year", "required", "请给出年度，例如 ?year=2026。", "Give the year, e.g. ?year=2026."))
 			}
 		}
+		reason := strings.TrimSpace(q.Get("reason"))
+		if err := CheckExportReason(reason); err != nil {
+			return err
+		}
 		c := CallerOf(r, p)
 		name := fmt.Sprintf("%s-%s.%s", kind, time.Now().Format("20060102"), f)
 		if u := q.Get("orgunit"); u != "" {
@@ -270,9 +274,9 @@ func (t *Transfer) apiExport(kind string) web.Handler {
 			return err
 		}
 		if kind == "annual" {
-			_, err = t.Store.ExportAnnual(r.Context(), c, year, q.Get("orgunit"), mayReveal(p.Role), tw)
+			_, err = t.Store.ExportAnnual(r.Context(), c, year, q.Get("orgunit"), reason, mayReveal(p.Role), tw)
 		} else {
-			_, err = t.Store.ExportPersons(r.Context(), c, q.Get("orgunit"), mayReveal(p.Role), tw)
+			_, err = t.Store.ExportPersons(r.Context(), c, q.Get("orgunit"), reason, mayReveal(p.Role), tw)
 		}
 		if err != nil {
 			return err // headers may be sent already; the client sees a cut file
