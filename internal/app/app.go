@@ -27,6 +27,7 @@ import (
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/privacy"
 	"sunshine/internal/registry"
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
@@ -199,6 +200,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 			return code
 		}),
 		a.Rehab.Module(a.Cases),
+		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),
 		a.Towns.Module(),
 	}
 	// The towns' local projects are service types registered after the

@@ -22,7 +22,7 @@ func TestNavigation(t *testing.T) {
 		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule",
 		"provider":  "/ /cases /devices/stock /rehab/schedule",
 		"volunteer": "/",
-		"person":    "/ /me /cases",
+		"person":    "/ /me /me/data /cases",
 		"leader":    "/ /indicators",
 		"sysadmin":  "/ /users",
 		"secadmin":  "/ /users",

@@ -651,6 +651,34 @@ func (s *Store) GetAnnual(ctx context.Context, c Caller, id int64, year int) (An
 	return a, nil
 }
 
+// AnnualRecords reads all of a person's annual records, newest first
+// (audited as one read).
+func (s *Store) AnnualRecords(ctx context.Context, c Caller, id int64) ([]Annual, error) {
+	p, err := s.get(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+annualCols+` FROM annual_records WHERE person_id = ? ORDER BY year DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("annual records of %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := []Annual{}
+	for rows.Next() {
+		a, err := scanAnnual(rows)
+		if err != nil {
+			return nil, fmt.Errorf("annual records of %d: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("annual records of %d: %w", id, err)
+	}
+	e := c.Actor.Entry(audit.ActionRead, SubjectPerson, strconv.FormatInt(id, 10), p.OrgUnit)
+	e.Detail = `{"annual":"all"}`
+	return out, s.log.Record(ctx, e)
+}
+
 // PutAnnual creates or replaces a person's annual record. When a.Version is set
 // and the stored record has another version, it is a conflict. The record's org
 // unit defaults to the person's current one.
