@@ -32,9 +32,12 @@ type Admin struct {
 var (
 	anyone       = web.Access{} // any signed-in user
 	unitCreators = web.Roles(identity.DistrictStaff, identity.SysAdmin)
-	userAdmins   = web.Roles(identity.SysAdmin)
-	userReaders  = web.Roles(identity.SysAdmin, identity.SecAdmin)
-	auditors     = web.Roles(identity.Auditor)
+	// The system and the security administrator ask for, approve (each
+	// other's requests, identity.CanApprove), refuse and disable accounts;
+	// only the security administrator asks for administrators' accounts.
+	userAdmins  = web.Roles(identity.SysAdmin, identity.SecAdmin)
+	userReaders = web.Roles(identity.SysAdmin, identity.SecAdmin)
+	auditors    = web.Roles(identity.Auditor)
 )
 
 // Module is the admin module as the app sees it.
@@ -77,6 +80,10 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/orgunits", unitCreators, a.apiCreateUnit, web.Types{In: orgunit.Unit{}, Out: orgunit.Unit{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/users", userReaders, a.apiUsers, web.Types{Out: web.List[identity.User]{}})
 	rt.Handle("POST /api/v1/users", userAdmins, a.apiCreateUser, web.Types{In: userInput{}, Out: identity.User{}, Status: http.StatusCreated})
+	rt.Handle("POST /api/v1/users/{username}/approve", userAdmins, a.apiApproveUser, web.Types{Out: identity.User{}})
+	rt.Handle("POST /api/v1/users/{username}/refuse", userAdmins, a.apiRefuseUser, web.Types{In: reasonInput{}, Out: identity.User{}})
+	rt.Handle("POST /api/v1/users/{username}/disable", userAdmins, a.apiDisableUser, web.Types{In: reasonInput{}, Out: identity.User{}})
+	rt.Handle("POST /api/v1/users/{username}/enable", userAdmins, a.apiEnableUser, web.Types{Out: identity.User{}})
 	rt.Handle("GET /api/v1/audit", auditors, a.apiAudit, web.Types{Out: web.List[audit.Entry]{}})
 	rt.Handle("GET /api/v1/audit/verify", auditors, a.apiAuditVerify, web.Types{Out: audit.Verification{}})
 	rt.Handle("POST /api/v1/audit/verify", auditors, a.apiAuditCheckKept, web.Types{In: audit.Checkpoint{}, Out: audit.CheckpointCheck{}})
@@ -91,6 +98,10 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Page("POST /orgunits", web.Roles(identity.DistrictStaff), a.pageUnitsPost)
 	rt.Page("GET /users", userReaders, a.pageUsers)
 	rt.Page("POST /users", userAdmins, a.pageUsersPost)
+	rt.Page("POST /users/{username}/approve", userAdmins, a.pageApproveUser)
+	rt.Page("POST /users/{username}/refuse", userAdmins, a.pageRefuseUser)
+	rt.Page("POST /users/{username}/disable", userAdmins, a.pageDisableUser)
+	rt.Page("POST /users/{username}/enable", userAdmins, a.pageEnableUser)
 	rt.Page("GET /audit", auditors, a.pageAudit)
 	rt.Page("POST /audit/checkpoint", auditors, a.pageAuditCheckpoint)
 	rt.Page("POST /audit/verify", auditors, a.pageAuditVerify)

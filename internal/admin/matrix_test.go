@@ -19,7 +19,45 @@ func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
 	district := []string{identity.DistrictStaff}
 	userReaders := []string{identity.SysAdmin, identity.SecAdmin}
-	sysAdmin := []string{identity.SysAdmin}
+	userAdmins := []string{identity.SysAdmin, identity.SecAdmin}
+	// pending asks for a town staff account named name+u as the other kind
+	// of administrator than u's, so that u may approve it.
+	pending := func(e *apptest.Env, name, u string) string {
+		by := identity.Requester{Username: "secadmin", Role: identity.SecAdmin}
+		if u == "secadmin" {
+			by = identity.Requester{Username: "sysadmin", Role: identity.SysAdmin}
+		}
+		if _, err := e.App.Users.Request(context.Background(), by, identity.User{Username: name + u, Role: identity.TownStaff, OrgUnit: "310114102"}, apptest.Password, nil); err != nil {
+			e.T.Fatal(err)
+		}
+		return name + u
+	}
+	// active adds an active town staff account named name+u.
+	active := func(e *apptest.Env, name, u string) string {
+		if _, err := e.App.Users.Create(context.Background(), identity.User{Username: name + u, Role: identity.TownStaff, OrgUnit: "310114102"}, apptest.Password, nil); err != nil {
+			e.T.Fatal(err)
+		}
+		return name + u
+	}
+	disabled := func(e *apptest.Env, name, u string) string {
+		n := active(e, name, u)
+		if _, err := e.App.Users.Disable(context.Background(), identity.Requester{Username: "matrix", Role: identity.SecAdmin}, n, "left", nil); err != nil {
+			e.T.Fatal(err)
+		}
+		return n
+	}
+	userAPI := func(make func(*apptest.Env, string, string) string, name, rest string, body any) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: "/api/v1/users/" + make(e, name, u) + rest, Body: body}
+		}
+	}
+	userPage := func(make func(*apptest.Env, string, string) string, name, rest string, form url.Values) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: "/users/" + make(e, name, u) + rest, Form: form}
+		}
+	}
+	reason := map[string]string{"reason": "left the federation"}
+	reasonForm := url.Values{"reason": {"left the federation"}}
 	auditors := []string{identity.Auditor}
 	apptest.Matrix(t, "admin", map[string]apptest.Entry{
 		// Signing in and out (as district staff when not signed in); a
@@ -55,11 +93,21 @@ func TestPermissionMatrix(t *testing.T) {
 			}},
 		// Users.
 		"GET /api/v1/users": {Allowed: userReaders, In: apptest.Fixed("/api/v1/users", nil), InOK: 200},
-		"POST /api/v1/users": {Allowed: sysAdmin, InOK: 201,
-			In: apptest.Fixed("/api/v1/users", map[string]string{"username": "new_user", "role": "town_staff", "orgunit": "310114102", "password": "a long enough password"})},
+		"POST /api/v1/users": {Allowed: userAdmins, InOK: 201, In: func(_ *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: "/api/v1/users", Body: map[string]string{"username": "new_user_" + u, "role": "town_staff", "orgunit": "310114102", "password": "a long enough password"}}
+		}},
 		"GET /users": {Allowed: userReaders, PageIn: true, In: apptest.Fixed("/users", nil), InOK: 200},
-		"POST /users": {Allowed: sysAdmin, PageIn: true, InOK: 303,
-			In: apptest.FixedForm("/users", url.Values{"username": {"page_user"}, "role": {"village_assistant"}, "orgunit": {apptest.Village}, "password": {"a long enough password"}})},
+		"POST /users": {Allowed: userAdmins, PageIn: true, InOK: 303, In: func(_ *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: "/users", Form: url.Values{"username": {"page_user_" + u}, "role": {"village_assistant"}, "orgunit": {apptest.Village}, "password": {"a long enough password"}}}
+		}},
+		"POST /api/v1/users/{username}/approve": {Allowed: userAdmins, InOK: 200, In: userAPI(pending, "approve_", "/approve", nil)},
+		"POST /api/v1/users/{username}/refuse":  {Allowed: userAdmins, InOK: 200, In: userAPI(pending, "refuse_", "/refuse", reason)},
+		"POST /api/v1/users/{username}/disable": {Allowed: userAdmins, InOK: 200, In: userAPI(active, "disable_", "/disable", reason)},
+		"POST /api/v1/users/{username}/enable":  {Allowed: userAdmins, InOK: 200, In: userAPI(disabled, "enable_", "/enable", nil)},
+		"POST /users/{username}/approve":        {Allowed: userAdmins, PageIn: true, InOK: 303, In: userPage(pending, "p_approve_", "/approve", url.Values{})},
+		"POST /users/{username}/refuse":         {Allowed: userAdmins, PageIn: true, InOK: 303, In: userPage(pending, "p_refuse_", "/refuse", reasonForm)},
+		"POST /users/{username}/disable":        {Allowed: userAdmins, PageIn: true, InOK: 303, In: userPage(active, "p_disable_", "/disable", reasonForm)},
+		"POST /users/{username}/enable":         {Allowed: userAdmins, PageIn: true, InOK: 303, In: userPage(disabled, "p_enable_", "/enable", url.Values{})},
 		// The audit log.
 		"GET /api/v1/audit":        {Allowed: auditors, In: apptest.Fixed("/api/v1/audit?user=district", nil), InOK: 200},
 		"GET /api/v1/audit/verify": {Allowed: auditors, In: apptest.Fixed("/api/v1/audit/verify", nil), InOK: 200},

@@ -182,11 +182,19 @@ func (a *Admin) pageUnitsPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 }
 
 type usersData struct {
-	Users   []identity.User
-	Roles   []string
+	Users   []identity.User // active and disabled
+	Pending []pendingUser   // waiting for a second administrator
+	Roles   []string        // the roles the caller may ask for
 	CanAdd  bool
 	Form    identity.User
 	Created string
+	Done    string // the account whose state just changed
+	Me      string
+}
+
+type pendingUser struct {
+	identity.User
+	CanApprove bool // the caller may approve it (another administrator of the other kind)
 }
 
 func (a *Admin) usersPage(r *http.Request, p *web.Principal) (*web.Page, usersData, error) {
@@ -196,7 +204,17 @@ func (a *Admin) usersPage(r *http.Request, p *web.Principal) (*web.Page, usersDa
 	if err != nil {
 		return nil, usersData{}, err
 	}
-	return page, usersData{Users: users, Roles: identity.Roles(), CanAdd: p.Role == identity.SysAdmin, Created: r.URL.Query().Get("created")}, nil
+	d := usersData{Roles: requestable(p.Role), CanAdd: len(requestable(p.Role)) > 0, Created: r.URL.Query().Get("created"),
+		Done: r.URL.Query().Get("done"), Me: p.Username}
+	for _, u := range users {
+		if u.State == identity.StatePending {
+			d.Pending = append(d.Pending, pendingUser{User: u, CanApprove: identity.CanApprove(requester(p),
+				identity.Requester{Username: u.RequestedBy, Role: u.RequestedRole}, false) == nil})
+		} else {
+			d.Users = append(d.Users, u)
+		}
+	}
+	return page, d, nil
 }
 
 func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -210,7 +228,7 @@ func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Princip
 
 func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	u := identity.User{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"), OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit"))}
-	_, err := a.Users.Create(r.Context(), u, r.PostFormValue("password"), func(tx *db.Tx) error {
+	_, err := a.Users.Request(r.Context(), requester(p), u, r.PostFormValue("password"), func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
 	})
 	if err == nil {
@@ -435,7 +453,7 @@ func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Pri
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
-	u, err := a.Users.Create(r.Context(), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
+	u, err := a.Users.Request(r.Context(), requester(p), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
 		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer}, body.Password, func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", body.Username, body.OrgUnit))
 	})

@@ -38,6 +38,12 @@ const (
 	ActionLocked  = "login_locked"
 	ActionUserAdd = "user_create"
 	ActionVerify  = "verify" // the auditor checked the chain or a kept checkpoint
+	// An account's state (internal/identity): approved, refused, disabled
+	// (Detail holds the reason) and asked to be enabled again.
+	ActionUserApprove = "user_approve"
+	ActionUserRefuse  = "user_refuse"
+	ActionUserDisable = "user_disable"
+	ActionUserEnable  = "user_enable"
 )
 
 // Entry is one line of the log. It never holds personal data: subjects are

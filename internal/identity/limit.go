@@ -391,7 +391,7 @@ func (s *Store) checkPassword(ctx context.Context, hash, password string) (bool,
 // is none.
 func (s *Store) loginUser(ctx context.Context, username string) (u User, hash string, found bool, err error) {
 	row := s.db.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE username = ?`, username)
-	err = row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display, &u.Disabled, &hash)
+	u, err = scanUser(row, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, "", false, nil
 	}

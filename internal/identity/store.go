@@ -38,6 +38,13 @@ type User struct {
 	Lang       string `json:"lang,omitempty"`
 	Display    string `json:"display,omitempty"`
 	Disabled   bool   `json:"disabled,omitempty"`
+	// State is active, pending or disabled (states.go); a pending account
+	// names the administrator who asked for it.
+	State         string `json:"state" enum:"active,pending,disabled"`
+	RequestedBy   string `json:"requested_by,omitempty"`
+	RequestedRole string `json:"requested_role,omitempty"`
+	// Reason is why the account was disabled or refused.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Session is an authenticated session as seen by a request.
@@ -141,11 +148,13 @@ func NewStoreCost(d *db.DB, unitExists func(ctx context.Context, code string) (b
 	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost, gate: newHashGate(cost), verify: VerifyPassword}
 }
 
-const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, disabled`
+const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, state, requested_by, requested_role, state_reason`
 
-func scanUser(sc interface{ Scan(...any) error }) (User, error) {
+func scanUser(sc interface{ Scan(...any) error }, more ...any) (User, error) {
 	var u User
-	err := sc.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display, &u.Disabled)
+	err := sc.Scan(append([]any{&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.Lang, &u.Display,
+		&u.State, &u.RequestedBy, &u.RequestedRole, &u.Reason}, more...)...)
+	u.Disabled = u.State == StateDisabled
 	return u, err
 }
 
@@ -153,6 +162,7 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 // (CheckPassword). also runs in the same transaction (for the caller's audit
 // entry).
 func (s *Store) Create(ctx context.Context, u User, password string, also func(*db.Tx) error) (User, error) {
+	u.State, u.RequestedBy, u.RequestedRole = StateActive, "", ""
 	return s.create(ctx, u, password, true, also)
 }
 
@@ -160,6 +170,7 @@ func (s *Store) Create(ctx context.Context, u User, password string, also func(*
 // which the password policy refuses for every other account. Only the demo
 // data loader calls it, on a demo database.
 func (s *Store) CreateDemoAccount(ctx context.Context, u User, also func(*db.Tx) error) (User, error) {
+	u.State, u.RequestedBy, u.RequestedRole = StateActive, "", ""
 	return s.create(ctx, u, DemoPassword, false, also)
 }
 
@@ -213,8 +224,10 @@ func (s *Store) create(ctx context.Context, u User, password string, policy bool
 		employer = u.EmployerID
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, employer_id, password_hash, lang, display, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, employer, hash, u.Lang, u.Display, db.Millis(tx.Now)).Scan(&u.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, employer_id, password_hash, lang, display, created_at,
+				state, requested_by, requested_role, disabled)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, employer, hash, u.Lang, u.Display, db.Millis(tx.Now),
+			u.State, u.RequestedBy, u.RequestedRole, u.State == StateDisabled).Scan(&u.ID)
 		if db.IsUniqueViolation(err) {
 			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T("用户名已被使用。", "This username is taken."),
 				Fields: []apperr.FieldError{apperr.Field("username", "duplicate", "用户名已被使用。", "This username is taken.")}}
@@ -316,7 +329,7 @@ func (s *Store) LoginFrom(ctx context.Context, username, password, kind, client 
 	if err != nil {
 		return giveBack(err)
 	}
-	if !found || !ok || u.Disabled {
+	if !found || !ok || u.State != StateActive {
 		wait, err := s.failed(bg, keys)
 		if err != nil {
 			return "", Session{}, fmt.Errorf("login: %w", err)
@@ -378,11 +391,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	}
 	var sess Session
 	var created, seen int64
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), COALESCE(u.employer_id, 0), u.lang, u.display, u.disabled,
-			s.kind, s.created_at, s.last_seen
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, sum).Scan(
-		&sess.User.ID, &sess.User.Username, &sess.User.Name, &sess.User.Role, &sess.User.OrgUnit, &sess.User.PersonID, &sess.User.EmployerID,
-		&sess.User.Lang, &sess.User.Display, &sess.User.Disabled, &sess.Kind, &created, &seen)
+	var err error
+	sess.User, err = scanUser(s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), COALESCE(u.employer_id, 0), u.lang, u.display,
+			u.state, u.requested_by, u.requested_role, u.state_reason, s.kind, s.created_at, s.last_seen
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, sum), &sess.Kind, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errSessionEnded()
 	}
@@ -390,7 +402,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 		return Session{}, fmt.Errorf("authenticate: %w", err)
 	}
 	sess.CreatedAt, sess.LastSeen = db.FromMillis(created), db.FromMillis(seen)
-	if sess.User.Disabled || !now.Before(sess.ExpiresAt()) {
+	if sess.User.State != StateActive || !now.Before(sess.ExpiresAt()) {
 		s.cache.drop(key)
 		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, sum); err != nil {
 			return Session{}, fmt.Errorf("end expired session: %w", err)

@@ -17,10 +17,12 @@ func CallerOf(r *http.Request, p *web.Principal) Caller { return access.Of(r, p)
 
 // Who may do what with persons.
 var (
-	editors  = web.Roles(identity.DistrictStaff, identity.TownStaff)
-	staff    = web.Roles(identity.Staff()...)
-	readers  = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
-	logReads = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Auditor)
+	editors = web.Roles(identity.DistrictStaff, identity.TownStaff)
+	staff   = web.Roles(identity.Staff()...)
+	readers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
+	// A person's access log is a person's page: the auditor reads the whole
+	// log (/audit), never a person's (三员分立: no administrator reads personal data).
+	logReads = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person)
 )
 
 // API is the person registry's JSON API over its store: the handlers live
