@@ -293,7 +293,7 @@ func TestIndicatorsMove(t *testing.T) {
 			}
 			for _, it := range res.Items {
 				if it.Code == "device_rate" {
-					return [2]int64{it.Numerator, *it.Denominator}
+					return [2]int64{*it.Numerator, *it.Denominator}
 				}
 			}
 			return [2]int64{}

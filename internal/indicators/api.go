@@ -114,6 +114,9 @@ func (a *API) apiIndicators(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if err != nil {
 		return err
 	}
+	if !exact(p.Role) {
+		suppressResult(&res)
+	}
 	return web.JSON(w, http.StatusOK, res)
 }
 
@@ -155,6 +158,11 @@ func (a *API) apiTrend(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
+	if !exact(p.Role) {
+		for i := range res {
+			suppressResult(&res[i])
+		}
+	}
 	return web.JSON(w, http.StatusOK, Trend{OrgUnit: q.OrgUnit, Items: res})
 }
 
@@ -163,7 +171,7 @@ func (a *API) apiCompare(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
-	res, err := a.Store.Compare(r.Context(), scopeOf(p), q.OrgUnit, q.Year, web.Lang(r))
+	res, err := a.Store.compare(r.Context(), scopeOf(p), q.OrgUnit, q.Year, web.Lang(r), !exact(p.Role))
 	if err != nil {
 		return err
 	}
@@ -182,6 +190,9 @@ func (a *API) apiBreakdown(w http.ResponseWriter, r *http.Request, p *web.Princi
 	items, err := a.Store.Breakdown(r.Context(), scopeOf(p), r.PathValue("code"), q.OrgUnit, q.Year, by, web.Lang(r))
 	if err != nil {
 		return err
+	}
+	if !exact(p.Role) {
+		suppressGroups(items)
 	}
 	if by == "" {
 		by = "orgunit"
@@ -332,7 +343,9 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q
 		}
 		return strconv.FormatFloat(*v, 'f', 4, 64)
 	}
-	den := func(v *int64) string {
+	hidden := !exact(p.Role)
+	small := smallLabel(lang)
+	num := func(v *int64) string {
 		if v == nil {
 			return ""
 		}
@@ -347,6 +360,14 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q
 		}
 		return T("未达标", "not met")
 	}
+	// cells are the figures of an item: numerator, denominator and value,
+	// then target, met and gap ("<5" in place of a suppressed figure's).
+	cells := func(it Item) []string {
+		if it.Suppressed {
+			return []string{small, small, small, pctOrEmpty(it.Target), small, small}
+		}
+		return []string{num(it.Numerator), num(it.Denominator), pctOrEmpty(it.Value), pctOrEmpty(it.Target), met(it.Met), num(it.Gap)}
+	}
 	header := []string{T("指标代码", "code"), T("名称", "name"), T("分子", "numerator"), T("分母", "denominator"), T("值", "value"),
 		T("目标", "target"), T("是否达标", "met"), T("差距人数", "gap")}
 	switch table {
@@ -355,24 +376,28 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q
 		if err != nil {
 			return err
 		}
+		if hidden {
+			suppressResult(&res)
+		}
 		rows = append(rows, header)
 		for _, it := range res.Items {
-			rows = append(rows, []string{it.Code, it.Name, strconv.FormatInt(it.Numerator, 10), den(it.Denominator), pctOrEmpty(it.Value),
-				pctOrEmpty(it.Target), met(it.Met), strconv.FormatInt(it.Gap, 10)})
+			rows = append(rows, append([]string{it.Code, it.Name}, cells(it)...))
 		}
 	case "breakdown":
 		items, err := a.Store.Breakdown(r.Context(), scopeOf(p), code, q.OrgUnit, q.Year, by, lang)
 		if err != nil {
 			return err
 		}
+		if hidden {
+			suppressGroups(items)
+		}
 		name = fmt.Sprintf("%s-%s-%d-by-%s", code, q.OrgUnit, q.Year, map[bool]string{true: "orgunit", false: by}[by == ""])
 		rows = append(rows, append([]string{T("分组", "group")}, header[1:]...))
 		for _, it := range items {
-			rows = append(rows, []string{it.Key, it.Name, strconv.FormatInt(it.Numerator, 10), den(it.Denominator), pctOrEmpty(it.Value),
-				pctOrEmpty(it.Target), met(it.Met), strconv.FormatInt(it.Gap, 10)})
+			rows = append(rows, append([]string{it.Key, it.Name}, cells(it)...))
 		}
 	case "compare":
-		items, err := a.Store.Compare(r.Context(), scopeOf(p), q.OrgUnit, q.Year, lang)
+		items, err := a.Store.compare(r.Context(), scopeOf(p), q.OrgUnit, q.Year, lang, hidden)
 		if err != nil {
 			return err
 		}
@@ -384,7 +409,14 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request, p *web.Principal, q
 			if c.Fall {
 				fall = T("是", "yes")
 			}
-			rows = append(rows, []string{c.Code, c.Name, c.OrgUnit, c.UnitName, pctOrEmpty(c.Before), pctOrEmpty(c.After), pctOrEmpty(c.Change), fall})
+			before, after := pctOrEmpty(c.Before), pctOrEmpty(c.After)
+			if c.BeforeSuppressed {
+				before = small
+			}
+			if c.AfterSuppressed {
+				after = small
+			}
+			rows = append(rows, []string{c.Code, c.Name, c.OrgUnit, c.UnitName, before, after, pctOrEmpty(c.Change), fall})
 		}
 	default:
 		return apperr.Validation(apperr.Field("table", "invalid", "table 应为 indicators、breakdown 或 compare。", "table must be indicators, breakdown or compare."))

@@ -146,8 +146,8 @@ func check(t *testing.T, a *app.App, unit string, w want) {
 		if !ok {
 			continue
 		}
-		if it.Numerator != nd[0] || it.Denominator == nil || *it.Denominator != nd[1] {
-			t.Errorf("%s %s: %d/%v, want %d/%d", unit, it.Code, it.Numerator, deref(it.Denominator), nd[0], nd[1])
+		if *it.Numerator != nd[0] || it.Denominator == nil || *it.Denominator != nd[1] {
+			t.Errorf("%s %s: %d/%v, want %d/%d", unit, it.Code, *it.Numerator, deref(it.Denominator), nd[0], nd[1])
 			continue
 		}
 		switch {
@@ -156,8 +156,8 @@ func check(t *testing.T, a *app.App, unit string, w want) {
 		case nd[1] != 0 && (it.Value == nil || *it.Value != float64(nd[0])/float64(nd[1])):
 			t.Errorf("%s %s: value %v, want %v", unit, it.Code, it.Value, float64(nd[0])/float64(nd[1]))
 		}
-		if it.Gap != nd[1]-nd[0] && it.Code != "income_per_capita" {
-			t.Errorf("%s %s: gap %d, want %d", unit, it.Code, it.Gap, nd[1]-nd[0])
+		if *it.Gap != nd[1]-nd[0] && it.Code != "income_per_capita" {
+			t.Errorf("%s %s: gap %d, want %d", unit, it.Code, *it.Gap, nd[1]-nd[0])
 		}
 	}
 }
@@ -204,7 +204,7 @@ func TestHandCheckedFixture(t *testing.T) {
 					t.Errorf("income per capita of A: %v, want 25000", it.Value)
 				}
 			case "home_renovation_households":
-				if it.Numerator != 0 || it.Denominator != nil || it.Value == nil || *it.Value != 0 {
+				if *it.Numerator != 0 || it.Denominator != nil || it.Value == nil || *it.Value != 0 {
 					t.Errorf("renovations: %+v, want a count of 0", it)
 				}
 			case "rehab_rate":
@@ -234,7 +234,7 @@ func TestBreakdowns(t *testing.T) {
 		}
 		got := map[string][2]int64{}
 		for _, it := range items {
-			got[it.OrgUnit] = [2]int64{it.Numerator, *it.Denominator}
+			got[it.OrgUnit] = [2]int64{*it.Numerator, *it.Denominator}
 		}
 		if got[vA] != [2]int64{4, 4} || got[vB] != [2]int64{3, 4} {
 			t.Errorf("survey coverage by village: %v", got)
@@ -242,7 +242,7 @@ func TestBreakdowns(t *testing.T) {
 		items, _ = a.Indicators.Breakdown(ctx, all, "care_subsidy_coverage", dist, year, "", "zh")
 		sum := [2]int64{}
 		for _, it := range items {
-			sum[0] += it.Numerator
+			sum[0] += *it.Numerator
 			sum[1] += *it.Denominator
 		}
 		if sum != [2]int64{4, 6} || len(items) != 12 {
@@ -255,7 +255,7 @@ func TestBreakdowns(t *testing.T) {
 			}
 			m := map[string][2]int64{}
 			for _, it := range items {
-				m[it.Key] = [2]int64{it.Numerator, *it.Denominator}
+				m[it.Key] = [2]int64{*it.Numerator, *it.Denominator}
 			}
 			return m
 		}
@@ -331,7 +331,7 @@ func TestFreshness(t *testing.T) {
 			}
 			for _, it := range res.Items {
 				if it.Code == code {
-					return [2]int64{it.Numerator, *it.Denominator}
+					return [2]int64{*it.Numerator, *it.Denominator}
 				}
 			}
 			t.Fatalf("no %s", code)
@@ -464,21 +464,21 @@ func TestRandomData(t *testing.T) {
 					}
 					var n, dd int64
 					for _, it := range items {
-						n += it.Numerator
+						n += *it.Numerator
 						dd += *it.Denominator
 					}
-					if n != whole.Numerator || dd != *whole.Denominator {
-						t.Errorf("%s %s %d: children add up to %d/%d, the unit has %d/%d", code, parent, y, n, dd, whole.Numerator, *whole.Denominator)
+					if n != *whole.Numerator || dd != *whole.Denominator {
+						t.Errorf("%s %s %d: children add up to %d/%d, the unit has %d/%d", code, parent, y, n, dd, *whole.Numerator, *whole.Denominator)
 					}
 					for _, by := range []string{"category", "grade", "sex", "age_band"} {
 						items, _ := a.Indicators.Breakdown(ctx, all, code, parent, y, by, "zh")
 						var n, dd int64
 						for _, it := range items {
-							n += it.Numerator
+							n += *it.Numerator
 							dd += *it.Denominator
 						}
-						if n != whole.Numerator || dd != *whole.Denominator {
-							t.Errorf("%s %s %d by %s: groups add up to %d/%d, the unit has %d/%d", code, parent, y, by, n, dd, whole.Numerator, *whole.Denominator)
+						if n != *whole.Numerator || dd != *whole.Denominator {
+							t.Errorf("%s %s %d by %s: groups add up to %d/%d, the unit has %d/%d", code, parent, y, by, n, dd, *whole.Numerator, *whole.Denominator)
 						}
 					}
 				}

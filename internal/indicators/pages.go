@@ -206,8 +206,8 @@ type row struct {
 }
 
 func (f fmtr) row(d Def, it Item) row {
-	return row{Key: it.Key, Name: it.Name, Num: f.numerator(d, it), Den: f.denominator(it), Value: f.value(d, it.Value),
-		Target: f.target(d, it.Target), Met: f.met(it), MetState: metState(it), Gap: f.gap(d, it), GapN: it.Gap, ValueMissing: it.Value == nil}
+	return row{Key: it.Key, Name: it.Name, Num: f.numerator(d, it), Den: f.denominator(it), Value: f.figure(d, it),
+		Target: f.target(d, it.Target), Met: f.met(it), MetState: metState(it), Gap: f.gap(d, it), GapN: n64(it.Gap), ValueMissing: it.Value == nil}
 }
 
 func (pg *Pages) dashboard(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -226,6 +226,11 @@ func (pg *Pages) dashboard(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
+	if !exact(p.Role) {
+		for i := range trend {
+			suppressResult(&trend[i])
+		}
+	}
 	var cur Result
 	var years []int
 	for _, t := range trend {
@@ -238,18 +243,18 @@ func (pg *Pages) dashboard(w http.ResponseWriter, r *http.Request, p *web.Princi
 	var rateItems []Item
 	for i, def := range Defs {
 		it := cur.Items[i]
-		values := make([]*float64, len(trend))
+		labels := make([]string, len(trend))
 		for j, t := range trend {
-			values[j] = t.Items[i].Value
+			labels[j] = f.figure(def, t.Items[i])
 		}
-		cd := card{Code: def.Code, Name: it.Name, Desc: def.Desc(page.Lang), Value: f.value(def, it.Value), Ratio: f.ratio(def, it),
-			Target: f.target(def, it.Target), Met: f.met(it), MetState: metState(it), HasGap: def.HasGap(), Gap: f.count(it.Gap), GapN: it.Gap,
-			Trend: f.trend(def, years, values), URL: link("/indicators/"+def.Code, "orgunit", q.OrgUnit, "year", q.Year),
+		cd := card{Code: def.Code, Name: it.Name, Desc: def.Desc(page.Lang), Value: f.figure(def, it), Ratio: f.ratio(def, it),
+			Target: f.target(def, it.Target), Met: f.met(it), MetState: metState(it), HasGap: def.HasGap(), Gap: f.gap(def, it), GapN: n64(it.Gap),
+			Trend: f.trendOf(years, labels), URL: link("/indicators/"+def.Code, "orgunit", q.OrgUnit, "year", q.Year),
 			ValueMissing: it.Value == nil}
 		if def.Kind == Rate {
 			cd.RatioLabel = f.t("人数（分子 / 分母）：", "Persons (numerator / denominator): ")
 		}
-		if def.HasGap() && it.Gap > 0 && c.CanGap {
+		if def.HasGap() && n64(it.Gap) > 0 && c.CanGap {
 			cd.GapURL = link("/indicators/"+def.Code+"/gap", "orgunit", q.OrgUnit, "year", q.Year)
 		}
 		d.Cards = append(d.Cards, cd)
@@ -389,6 +394,12 @@ func (pg *Pages) indicator(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
+	hidden := !exact(p.Role)
+	if hidden {
+		for i := range trend {
+			suppressResult(&trend[i])
+		}
+	}
 	idx := slices.IndexFunc(Defs, func(x Def) bool { return x.Code == def.Code })
 	tspec := chartSpec{Kind: "line", Percent: def.Kind == Rate, Series: []chartSeries{{Name: def.Name(page.Lang)}}}
 	var tparts []string
@@ -403,11 +414,11 @@ func (pg *Pages) indicator(w http.ResponseWriter, r *http.Request, p *web.Princi
 		rw := f.row(def, it)
 		rw.Year, rw.Name = t.Year, f.yearLabel(t.Year)
 		d.Trend = append(d.Trend, rw)
-		tparts = append(tparts, f.yearLabel(t.Year)+" "+f.value(def, it.Value))
+		tparts = append(tparts, f.yearLabel(t.Year)+" "+f.figure(def, it))
 	}
 	tspec.Target = cur.Target
 	d.Figure, d.Ratio = f.row(def, cur), f.ratio(def, cur)
-	if def.HasGap() && cur.Gap > 0 && c.CanGap {
+	if def.HasGap() && n64(cur.Gap) > 0 && c.CanGap {
 		d.Figure.GapURL = link(self+"/gap", "orgunit", q.OrgUnit, "year", q.Year)
 	}
 	caption := f.t(def.Name(page.Lang)+"历年变化：", def.Name(page.Lang)+" over the years: ") + joinList(tparts, f)
@@ -420,12 +431,15 @@ func (pg *Pages) indicator(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
+	if hidden {
+		suppressGroups(children)
+	}
 	d.Village = len(children) == 0
 	sortItems(children, sort)
 	for _, it := range children {
 		rw := f.row(def, it)
 		rw.URL = link(self, "orgunit", it.OrgUnit, "year", q.Year, "sort", sort)
-		if def.HasGap() && it.Gap > 0 && c.CanGap {
+		if def.HasGap() && n64(it.Gap) > 0 && c.CanGap {
 			rw.GapURL = link(self+"/gap", "orgunit", it.OrgUnit, "year", q.Year)
 		}
 		d.Drill = append(d.Drill, rw)
@@ -451,6 +465,9 @@ func (pg *Pages) indicator(w http.ResponseWriter, r *http.Request, p *web.Princi
 			items, err := st.Breakdown(ctx, sc, def.Code, q.OrgUnit, q.Year, by, page.Lang)
 			if err != nil {
 				return err
+			}
+			if hidden {
+				suppressGroups(items)
 			}
 			bv := breakdownView{By: by, Title: f.t(titles[by][0], titles[by][1]), ID: "by-" + by,
 				ExportURL: link("/indicators/export", "table", "breakdown", "code", def.Code, "by", by, "orgunit", q.OrgUnit, "year", q.Year)}
@@ -486,7 +503,7 @@ func sortItems(items []Item, by string) {
 	slices.SortStableFunc(items, func(a, b Item) int {
 		switch by {
 		case "gap":
-			if c := cmp.Compare(b.Gap, a.Gap); c != 0 {
+			if c := cmp.Compare(gapOrder(b), gapOrder(a)); c != 0 {
 				return c
 			}
 		case "value":
@@ -504,6 +521,14 @@ func sortItems(items []Item, by string) {
 		}
 		return cmp.Compare(a.Key, b.Key)
 	})
+}
+
+// gapOrder orders gaps, a suppressed one below every shown one.
+func gapOrder(it Item) int64 {
+	if it.Gap == nil {
+		return -1
+	}
+	return *it.Gap
 }
 
 // gapRow is one person behind a gap.
@@ -638,9 +663,20 @@ func (pg *Pages) compare(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
+	hidden := !exact(p.Role)
+	if hidden {
+		suppressResult(&now)
+		suppressResult(&before)
+	}
 	mk := func(def Def, ch Change) changeRow {
 		cr := changeRow{Code: def.Code, Name: ch.Name, UnitName: ch.UnitName, Before: f.value(def, ch.Before), After: f.value(def, ch.After),
 			Change: f.change(ch.Change), Fall: ch.Fall}
+		if ch.BeforeSuppressed {
+			cr.Before = smallLabel(f.lang)
+		}
+		if ch.AfterSuppressed {
+			cr.After = smallLabel(f.lang)
+		}
 		if ch.Change != nil {
 			cr.Direction = direction(*ch.Change)
 		}
@@ -650,7 +686,8 @@ func (pg *Pages) compare(w http.ResponseWriter, r *http.Request, p *web.Principa
 		if def.Kind != Rate {
 			continue
 		}
-		ch := Change{Code: def.Code, Name: now.Items[i].Name, UnitName: c.UnitName, Before: before.Items[i].Value, After: now.Items[i].Value}
+		ch := Change{Code: def.Code, Name: now.Items[i].Name, UnitName: c.UnitName, Before: before.Items[i].Value, After: now.Items[i].Value,
+			BeforeSuppressed: before.Items[i].Suppressed, AfterSuppressed: now.Items[i].Suppressed}
 		if ch.Before != nil && ch.After != nil {
 			v := *ch.After - *ch.Before
 			ch.Change = &v
@@ -659,7 +696,7 @@ func (pg *Pages) compare(w http.ResponseWriter, r *http.Request, p *web.Principa
 		cr.IndicatorURL = link("/indicators/"+def.Code, "orgunit", q.OrgUnit, "year", q.Year)
 		d.Own = append(d.Own, cr)
 	}
-	changes, err := st.Compare(ctx, sc, q.OrgUnit, q.Year, page.Lang)
+	changes, err := st.compare(ctx, sc, q.OrgUnit, q.Year, page.Lang, hidden)
 	if err != nil {
 		return err
 	}

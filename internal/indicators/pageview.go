@@ -69,6 +69,23 @@ func (f fmtr) value(d Def, v *float64) string {
 	return f.amount(d, *v)
 }
 
+// figure is how the value of a figure reads: value, or "少于5" / "<5" when
+// the figure is suppressed (small cells).
+func (f fmtr) figure(d Def, it Item) string {
+	if it.Suppressed {
+		return smallLabel(f.lang)
+	}
+	return f.value(d, it.Value)
+}
+
+// n64 is a count that may be null (suppressed) as a number, 0 for null.
+func n64(v *int64) int64 {
+	if v == nil {
+		return 0
+	}
+	return *v
+}
+
 // target is how a target of d reads; none configured: "未设定".
 func (f fmtr) target(d Def, t *float64) string {
 	if t == nil {
@@ -83,6 +100,8 @@ func (f fmtr) target(d Def, t *float64) string {
 // met says in words whether a figure meets its target.
 func (f fmtr) met(it Item) string {
 	switch {
+	case it.Suppressed:
+		return smallLabel(f.lang)
 	case it.Target == nil:
 		return f.t("未设定目标", "no target")
 	case it.Value == nil:
@@ -108,8 +127,10 @@ func metState(it Item) string {
 // mean, and nothing for a count.
 func (f fmtr) ratio(d Def, it Item) string {
 	switch {
+	case it.Suppressed && d.Kind != Count:
+		return smallLabel(f.lang)
 	case d.Kind == Rate && it.Denominator != nil:
-		return f.count(it.Numerator) + " / " + f.count(*it.Denominator)
+		return f.count(n64(it.Numerator)) + " / " + f.count(*it.Denominator)
 	case d.Kind == Mean && it.Denominator != nil:
 		return f.t("依据 "+f.count(*it.Denominator)+" 条填写了收入的记录", "from "+f.count(*it.Denominator)+" records that give an income")
 	}
@@ -119,13 +140,19 @@ func (f fmtr) ratio(d Def, it Item) string {
 // numerator and denominator are the table cells of a figure ("—" when the
 // indicator has none).
 func (f fmtr) numerator(d Def, it Item) string {
-	if d.Kind == Count {
+	switch {
+	case d.Kind == Count:
 		return "—"
+	case it.Suppressed:
+		return smallLabel(f.lang)
 	}
-	return f.count(it.Numerator)
+	return f.count(n64(it.Numerator))
 }
 
 func (f fmtr) denominator(it Item) string {
+	if it.Suppressed {
+		return smallLabel(f.lang)
+	}
 	if it.Denominator == nil {
 		return "—"
 	}
@@ -134,10 +161,13 @@ func (f fmtr) denominator(it Item) string {
 
 // gap is the gap cell: a number of persons for rates, "—" otherwise.
 func (f fmtr) gap(d Def, it Item) string {
-	if !d.HasGap() {
+	switch {
+	case !d.HasGap():
 		return "—"
+	case it.Suppressed:
+		return smallLabel(f.lang)
 	}
-	return f.count(it.Gap)
+	return f.count(n64(it.Gap))
 }
 
 // yearLabel is "2026 年" / "2026".
@@ -145,9 +175,18 @@ func (f fmtr) yearLabel(y int) string { return f.t(strconv.Itoa(y)+" 年", strco
 
 // trend lists the values of a figure over the years: "2025 年 80.1% → 2026 年 83.0%".
 func (f fmtr) trend(d Def, years []int, values []*float64) string {
+	labels := make([]string, len(values))
+	for i, v := range values {
+		labels[i] = f.value(d, v)
+	}
+	return f.trendOf(years, labels)
+}
+
+// trendOf lists values already written, year by year.
+func (f fmtr) trendOf(years []int, labels []string) string {
 	parts := make([]string, len(years))
 	for i, y := range years {
-		parts[i] = f.t(strconv.Itoa(y)+" 年 ", strconv.Itoa(y)+": ") + f.value(d, values[i])
+		parts[i] = f.t(strconv.Itoa(y)+" 年 ", strconv.Itoa(y)+": ") + labels[i]
 	}
 	return strings.Join(parts, " → ")
 }
@@ -210,9 +249,13 @@ type chartView struct {
 // the highest and the lowest, how many meet the target, how many have no data.
 func (f fmtr) describeValues(d Def, what string, items []Item, target *float64) string {
 	var hi, lo *Item
-	var met, known, none int
+	var met, known, none, hidden int
 	for i := range items {
 		it := &items[i]
+		if it.Suppressed {
+			hidden++
+			continue
+		}
 		if it.Value == nil {
 			none++
 			continue
@@ -230,8 +273,13 @@ func (f fmtr) describeValues(d Def, what string, items []Item, target *float64) 
 	}
 	var b strings.Builder
 	b.WriteString(what)
-	if known == 0 {
+	if known == 0 && hidden == 0 {
 		b.WriteString(f.t("：都没有数据。", ": no data for any of them."))
+		return b.String()
+	}
+	if known == 0 {
+		b.WriteString(f.t("：都没有可显示的数据（"+strconv.Itoa(hidden)+" 个人数过少，不显示）。",
+			": no figures to show ("+strconv.Itoa(hidden)+" too small to show)."))
 		return b.String()
 	}
 	b.WriteString(f.t("：最高 ", ": highest "))
@@ -246,6 +294,9 @@ func (f fmtr) describeValues(d Def, what string, items []Item, target *float64) 
 	}
 	if none > 0 {
 		b.WriteString(f.t("；"+strconv.Itoa(none)+" 个没有数据", "; "+strconv.Itoa(none)+" without data"))
+	}
+	if hidden > 0 {
+		b.WriteString(f.t("；"+strconv.Itoa(hidden)+" 个人数过少，不显示", "; "+strconv.Itoa(hidden)+" too small to show"))
 	}
 	b.WriteString(f.t("。", "."))
 	return b.String()

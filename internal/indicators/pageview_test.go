@@ -7,6 +7,8 @@ import (
 
 func fp(v float64) *float64 { return &v }
 
+func ip(v int64) *int64 { return &v }
+
 func defFor(t *testing.T, code string) Def {
 	t.Helper()
 	d, ok := DefOf(code)
@@ -123,10 +125,10 @@ func TestParseTarget(t *testing.T) {
 
 func TestSortItems(t *testing.T) {
 	items := []Item{
-		{Key: "a", Gap: 3, Value: fp(0.9)},
-		{Key: "b", Gap: 10, Value: nil},
-		{Key: "c", Gap: 3, Value: fp(0.5)},
-		{Key: "d", Gap: 0, Value: fp(0.7)},
+		{Key: "a", Gap: ip(3), Value: fp(0.9)},
+		{Key: "b", Gap: ip(10), Value: nil},
+		{Key: "c", Gap: ip(3), Value: fp(0.5)},
+		{Key: "d", Gap: ip(0), Value: fp(0.7)},
 	}
 	keys := func() string {
 		var b strings.Builder

@@ -19,12 +19,16 @@ type Item struct {
 	Key         string   `json:"key,omitempty"`     // breakdowns: the child unit code or the group value
 	OrgUnit     string   `json:"orgunit,omitempty"` // breakdown by child unit
 	Name        string   `json:"name"`
-	Numerator   int64    `json:"numerator"`
-	Denominator *int64   `json:"denominator"` // nil for counts
-	Value       *float64 `json:"value"`       // nil when the denominator is 0
+	Numerator   *int64   `json:"numerator"`   // nil when suppressed
+	Denominator *int64   `json:"denominator"` // nil for counts, and when suppressed
+	Value       *float64 `json:"value"`       // nil when the denominator is 0, and when suppressed
 	Target      *float64 `json:"target"`
 	Met         *bool    `json:"met"`
-	Gap         int64    `json:"gap"` // denominator − numerator for rates
+	Gap         *int64   `json:"gap"` // denominator − numerator for rates (0 otherwise); nil when suppressed
+	// Suppressed: the figure rests on too few persons to be shown to a role
+	// without access to personal data (MinCell); its counts, value and met
+	// are null.
+	Suppressed bool `json:"suppressed"`
 }
 
 // Result is every indicator of a unit and year.
@@ -39,29 +43,31 @@ type Result struct {
 // active count (registry rows).
 func item(def Def, c []int64, active int64, renov int64, target *float64) Item {
 	it := Item{Code: def.Code, Target: target}
-	var den int64
+	var num, den, gap int64
 	switch {
 	case def.Code == "survey_coverage":
-		it.Numerator, den = c[cSurveyed], active
+		num, den = c[cSurveyed], active
 	case def.bit >= 0:
-		it.Numerator, den = c[cRates+2*def.bit+1], c[cRates+2*def.bit]
+		num, den = c[cRates+2*def.bit+1], c[cRates+2*def.bit]
 	case def.Kind == Mean:
-		it.Numerator, den = c[cIncomeSum], c[cIncomeN]
+		num, den = c[cIncomeSum], c[cIncomeN]
 	case def.Kind == Count:
-		it.Numerator = renov
+		num = renov
 		v := float64(renov)
 		it.Value = &v
 	}
+	it.Numerator = &num
 	if def.Kind != Count {
 		it.Denominator = &den
 		if den > 0 {
-			v := float64(it.Numerator) / float64(den)
+			v := float64(num) / float64(den)
 			it.Value = &v
 		}
 	}
 	if def.Kind == Rate {
-		it.Gap = den - it.Numerator
+		gap = den - num
 	}
+	it.Gap = &gap
 	if it.Value != nil && target != nil {
 		met := *it.Value >= *target-1e-12
 		it.Met = &met
@@ -238,7 +244,8 @@ func (s *Store) Breakdown(ctx context.Context, sc orgunit.Scope, code, unit stri
 	for _, g := range groups {
 		it := item(def, or0(yr, g.key), or0(reg, g.key)[cActive], 0, targets[code])
 		if def.Kind == Count {
-			it.Value, it.Numerator = nil, 0 // renovations are not split by person attributes
+			var none int64
+			it.Value, it.Numerator = nil, &none // renovations are not split by person attributes
 		}
 		it.Key, it.Name = g.key, g.name
 		items = append(items, it)
@@ -299,12 +306,23 @@ type Change struct {
 	After    *float64 `json:"after"`  // the year
 	Change   *float64 `json:"change"` // after − before (rates: in fractions)
 	Fall     bool     `json:"fall"`   // among the biggest falls
+	// BeforeSuppressed and AfterSuppressed: that year's figure is suppressed
+	// (small cells, for roles without access to personal data): its value is
+	// null and there is no change.
+	BeforeSuppressed bool `json:"before_suppressed"`
+	AfterSuppressed  bool `json:"after_suppressed"`
 }
 
 // Compare sets every rate of each child unit of unit for year against the
 // year before and flags the biggest falls (the worst tenth of the falls, at
 // least the worst one). Units without both values are listed without a change.
 func (s *Store) Compare(ctx context.Context, sc orgunit.Scope, unit string, year int, lang string) ([]Change, error) {
+	return s.compare(ctx, sc, unit, year, lang, false)
+}
+
+// compare is Compare; with suppress, each year's breakdown is suppressed
+// (small cells) before the changes are worked out.
+func (s *Store) compare(ctx context.Context, sc orgunit.Scope, unit string, year int, lang string, suppress bool) ([]Change, error) {
 	var out []Change
 	for _, d := range Defs {
 		if d.Kind != Rate {
@@ -318,10 +336,14 @@ func (s *Store) Compare(ctx context.Context, sc orgunit.Scope, unit string, year
 		if err != nil {
 			return nil, err
 		}
+		if suppress {
+			suppressGroups(now)
+			suppressGroups(before)
+		}
 		for i, it := range now {
-			c := Change{Code: d.Code, Name: d.Name(lang), OrgUnit: it.OrgUnit, UnitName: it.Name, After: it.Value}
+			c := Change{Code: d.Code, Name: d.Name(lang), OrgUnit: it.OrgUnit, UnitName: it.Name, After: it.Value, AfterSuppressed: it.Suppressed}
 			if i < len(before) {
-				c.Before = before[i].Value
+				c.Before, c.BeforeSuppressed = before[i].Value, before[i].Suppressed
 			}
 			if c.Before != nil && c.After != nil {
 				v := *c.After - *c.Before

@@ -328,7 +328,7 @@ func TestSessionsCountTowardRehabRate(t *testing.T) {
 			}
 			for _, it := range res.Items {
 				if it.Code == "rehab_rate" {
-					return [2]int64{it.Numerator, *it.Denominator}
+					return [2]int64{*it.Numerator, *it.Denominator}
 				}
 			}
 			t.Fatal("no rehab_rate")
@@ -373,7 +373,7 @@ func TestSessionsCountTowardRehabRate(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, it := range res.Items {
-			if it.Code == "rehab_rate" && it.Numerator != 0 {
+			if it.Code == "rehab_rate" && *it.Numerator != 0 {
 				t.Fatalf("2025: %+v", it)
 			}
 		}

@@ -97,7 +97,7 @@ func TestRenovationWorkflow(t *testing.T) {
 			}
 			for _, it := range res.Items {
 				if it.Code == "home_renovation_households" {
-					return it.Numerator
+					return *it.Numerator
 				}
 			}
 			return -1

@@ -389,7 +389,7 @@ func TestPlacement(t *testing.T) {
 			}
 			for _, it := range res.Items {
 				if it.Code == "employment_rate" {
-					return [2]int64{it.Numerator, *it.Denominator}
+					return [2]int64{*it.Numerator, *it.Denominator}
 				}
 			}
 			t.Fatal("no employment_rate")
