@@ -1,8 +1,9 @@
 # Sunshine — the two set-up commands of the README are `make run` and `make test`.
 GO ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOSEC ?= $(GO) run github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 
-.PHONY: run test lint gotest browser bench build
+.PHONY: run test lint gotest browser bench build gosec vulncheck
 
 ## run: start Sunshine on SQLite in ./data, with demo data on first start
 run:
@@ -39,3 +40,14 @@ browser:
 ## bench: the load benchmark (person reads vs /healthz, 200 clients) and the Go benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/app/
+
+## gosec: the security linter (not yet part of `make test`: its findings are
+## still being triaged)
+gosec:
+	$(GOSEC) -quiet ./...
+
+## vulncheck: govulncheck against an offline database built from
+## golang.org/x/vulndb (scripts/vulncheck.sh; not yet part of `make test`:
+## it reports standard-library advisories fixed in go1.26.9)
+vulncheck:
+	GO=$(GO) scripts/vulncheck.sh
