@@ -47,7 +47,7 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 			_, err = stdout.Write(raw)
 			return err
 		}
-		return os.WriteFile(*out, raw, 0o644)
+		return os.WriteFile(*out, raw, 0o600)
 	}
 	if *kept != "" {
 		raw, err := os.ReadFile(*kept)
