@@ -22,7 +22,6 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/orgunit"
-	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/vault"
@@ -136,16 +135,6 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	unitExists := func(ctx context.Context, code string) (bool, error) {
-		_, err := units.Get(ctx, code)
-		if err == nil {
-			return true, nil
-		}
-		if apperr.CodeOf(err) == apperr.NotFound {
-			return false, nil
-		}
-		return false, err
-	}
 	reg := registry.NewStore(d, v, units, log)
 	ind := indicators.NewStore(d, units)
 	seekers := jobs.NewStore(d, log)
@@ -156,7 +145,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, unitExists, cfg.PasswordHash), Audit: log,
+		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, units.Exists, cfg.PasswordHash), Audit: log,
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 	}
 	a.Devices = devices.NewStore(d)

@@ -48,12 +48,6 @@ func (a *App) pageRoutes(rt *web.Router) {
 	rt.Page("GET /{$}", signedIn, a.pageHome)
 }
 
-// homeData is what the home page shows: the modules' cards and sections.
-type homeData struct {
-	module.Home
-	Role string
-}
-
 func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	page := a.newPage(r, p, "")
 	page.Title = page.T("首页", "Home")
@@ -61,6 +55,6 @@ func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	page.Data = homeData{Home: h, Role: p.Role}
+	page.Data = h // the modules' cards and sections
 	return a.render(w, r, http.StatusOK, "home.html", page)
 }

@@ -155,6 +155,15 @@ func (s *Store) Get(ctx context.Context, code string) (Unit, error) {
 	return u, nil
 }
 
+// Exists tells whether a unit with this code exists.
+func (s *Store) Exists(ctx context.Context, code string) (bool, error) {
+	_, err := s.Get(ctx, code)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Children lists the units directly under parent ("" lists the top level).
 func (s *Store) Children(ctx context.Context, parent string) ([]Unit, error) {
 	q, args := `SELECT `+cols+` FROM orgunits WHERE parent = ? ORDER BY code`, []any{parent}
