@@ -49,7 +49,7 @@ func keyCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 		counts = append(counts, fmt.Sprintf("%s %d", t, n))
 	}
 	slices.Sort(counts)
-	fmt.Fprintf(stdout, "data key rotated: %s re-encrypted (%s)\n", a.KeyPath, strings.Join(counts, ", "))
+	fmt.Fprintf(stdout, "data key rotated (%s); values re-encrypted: %s\n", a.KeyPath, strings.Join(counts, ", "))
 	if r.AuditKeyCreated {
 		fmt.Fprintf(stdout, "the audit log's keys now come from %s (the old data key): keep it with the data key, mode 0600\n", r.AuditKey)
 	}
