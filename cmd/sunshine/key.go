@@ -11,18 +11,22 @@ import (
 	"strings"
 )
 
-const keyUsage = `usage: sunshine key rotate --new-key-file PATH [--db DSN] [--data DIR]
+const keyUsage = "usage: sunshine key rotate --new-key-file PATH [--db DSN] [--data DIR] (stop the server first)"
+
+const keyHelp = keyUsage + `
 
 Re-encrypts every encrypted field with a new data key (read from PATH, or
 created there with mode 0600) in one transaction, then puts the new key in
 place of the data key file (SUNSHINE_KEY_FILE or DATA/sunshine.key). The old
 key is kept as KEYFILE.retired-TIMESTAMP: backups made before the rotation
 need it; destroy it once they are no longer needed.
-Stop the server first: a server still running would keep the old key.`
+Stop the server first: a server still running would keep the old key.
+`
 
 // keyCmd rotates the data key (internal/app/keyrotate.go).
 func keyCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 || args[0] != "rotate" {
+		fmt.Fprint(stdout, keyHelp)
 		return errors.New(keyUsage)
 	}
 	fs := flag.NewFlagSet("key rotate", flag.ContinueOnError)
@@ -33,6 +37,7 @@ func keyCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 		return err
 	}
 	if *newKey == "" {
+		fmt.Fprint(stdout, keyHelp)
 		return errors.New(keyUsage)
 	}
 	a, err := c.open(ctx, log)
