@@ -44,6 +44,7 @@ usage:
   sunshine indicators rebuild|check [--db DSN]   (recompute the live indicator rollups / compare them with a recomputation)
   sunshine audit verify [--checkpoint FILE] [--db DSN]   (verify the whole audit chain, and a kept checkpoint against it)
   sunshine audit checkpoint [--out FILE] [--db DSN]      (take a signed checkpoint of the audit log, to keep elsewhere)
+  sunshine key rotate --new-key-file PATH [--db DSN] [--data DIR]  (re-encrypt with a new data key; stop the server first; see sunshine key rotate)
   sunshine version
 
 environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy)
@@ -161,6 +162,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return indicatorsCmd(ctx, rest, stdout, log)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, log)
+	case "key":
+		return keyCmd(ctx, rest, stdout, log)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, log)
 	case "restore":

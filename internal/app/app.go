@@ -81,6 +81,8 @@ type App struct {
 	KeyPath    string
 	// TrustProxy believes X-Forwarded-Proto and X-Forwarded-For (Config).
 	TrustProxy bool
+	// key is the data key; auditKey the audit root key (keyrotate.go).
+	key, auditKey []byte
 }
 
 // Open opens the database, migrates it, seeds the org units and loads the key.
@@ -129,9 +131,14 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The audit chain's keys are derived from the data key, which is not in
-	// the database (internal/audit).
-	log, err := audit.NewLog(d, key)
+	// The audit chain's keys are derived from the audit root key, which is
+	// not in the database (internal/audit): the data key, or after a key
+	// rotation the data key from before the first rotation (keyrotate.go).
+	root, err := auditRoot(cfg.KeyFile, key)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.NewLog(d, root)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +154,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, units.Exists, cfg.PasswordHash), Audit: log,
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
+		key: key, auditKey: root,
 	}
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
@@ -195,6 +203,12 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).
 	if err := a.Towns.Load(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
+	// A key rotation that committed but did not put its new key in place
+	// is finished now (keyrotate.go).
+	if _, err := a.finishRotation(ctx); err != nil {
 		log.Close()
 		return nil, err
 	}

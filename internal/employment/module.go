@@ -18,6 +18,8 @@ func (s *Store) Module(towns func(r *http.Request, sc orgunit.Scope) ([]orgunit.
 	return module.Module{
 		Name: "employment", Templates: Templates(), Demo: s.demo,
 		Tables: []string{"employers", "employer_figures", "employer_employees", "levy_params"},
+		// The contact phone (store.go) is the one sealed column.
+		Sealed: []module.Sealed{{Table: "employers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit, Towns: towns}).Routes(rt)

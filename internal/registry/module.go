@@ -14,6 +14,7 @@ func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) m
 	return module.Module{
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
 		Tables: []string{"orgunits", "persons", "annual_records", "imports"}, Home: s.home(t),
+		Sealed: Sealed(),
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			t.Routes(rt)
@@ -25,4 +26,21 @@ func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) m
 			{Order: 50, Roles: []string{identity.Person}, Zh: "我的档案", En: "My record", Href: "/me"},
 		},
 	}
+}
+
+// Sealed lists the registry's sealed columns: the persons' secret fields
+// (PersonFields) and the imports' rejected rows.
+func Sealed() []module.Sealed {
+	var out []module.Sealed
+	for _, f := range PersonFields {
+		if !f.Secret {
+			continue
+		}
+		c := module.Sealed{Table: "persons", Key: []string{"id"}, Column: f.stem + "_enc", Field: f.Field}
+		if f.indexed {
+			c.Index = f.stem + "_bidx"
+		}
+		out = append(out, c)
+	}
+	return append(out, module.Sealed{Table: "imports", Key: []string{"id"}, Column: "rejects_enc", Field: fRejects})
 }

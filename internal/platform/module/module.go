@@ -39,11 +39,28 @@ type Module struct {
 	// are the tables it deliberately leaves out of backups (caches, sessions).
 	Tables  []string
 	Unsaved []string
+	// Sealed are the columns of the module's tables that hold values sealed
+	// with the data key (vault.Seal), with their blind indexes: a key
+	// rotation re-encrypts every one of them (app.RotateKey), and a test
+	// fails when a sealed column of the schema is not declared.
+	Sealed []Sealed
 	// Restored runs after a restore (reload what the module keeps in memory).
 	Restored func(ctx context.Context) error
 	// Home gives what the module shows a signed-in user on the home page
 	// (nothing for roles it does not serve).
 	Home func(r *http.Request, p *web.Principal, page *web.Page) (Home, error)
+}
+
+// Sealed is a column that holds values sealed with the data key.
+type Sealed struct {
+	Table string
+	// Key are the columns of the table's primary key.
+	Key []string
+	// Column holds vault.Seal(Field, plain); NULL or empty for no value.
+	Column string
+	Field  string
+	// Index, when set, is the column that holds vault.Index(Field, plain).
+	Index string
 }
 
 // Home is a module's part of the home page: cards under "what needs your

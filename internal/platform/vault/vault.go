@@ -30,39 +30,102 @@ const KeySize = 32
 // LoadOrCreateKey reads the hex data key from path, or creates it with mode 0600
 // when the file does not exist. It refuses a key file readable by others.
 func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		key = make([]byte, KeySize)
-		if _, err := rand.Read(key); err != nil {
-			return nil, false, fmt.Errorf("create data key: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, false, fmt.Errorf("create data key folder: %w", err)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, false, fmt.Errorf("create data key %s: %w", path, err)
-		}
-		if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
-			return nil, false, fmt.Errorf("write data key: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, false, fmt.Errorf("write data key: %w", err)
-		}
-		return key, true, nil
+	key, err = LoadKey(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, false, err
 	}
+	key = NewKey()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, fmt.Errorf("create data key folder: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, false, fmt.Errorf("read data key %s: %w", path, err)
+		return nil, false, fmt.Errorf("create data key %s: %w", path, err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("write data key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, false, fmt.Errorf("write data key: %w", err)
+	}
+	return key, true, nil
+}
+
+// NewKey returns a new random data key.
+func NewKey() []byte {
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		panic("vault: no randomness: " + err.Error()) // crypto/rand never fails on supported systems
+	}
+	return key
+}
+
+// LoadKey reads the hex key in path (an error wrapping fs.ErrNotExist when
+// there is none). It refuses a key file readable by others.
+func LoadKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read data key %s: %w", path, err)
 	}
 	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("data key %s is readable by other users (mode %v): run chmod 600", path, st.Mode().Perm())
+		return nil, fmt.Errorf("data key %s is readable by other users (mode %v): run chmod 600", path, st.Mode().Perm())
 	}
-	key, err = hex.DecodeString(strings.TrimSpace(string(b)))
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil || len(key) != KeySize {
-		return nil, false, fmt.Errorf("data key %s: want %d hex-encoded bytes", path, KeySize)
+		return nil, fmt.Errorf("data key %s: want %d hex-encoded bytes", path, KeySize)
 	}
-	return key, false, nil
+	return key, nil
+}
+
+// WriteKey writes key to path with mode 0600, atomically: to a temporary
+// file in the same folder, synced, then renamed over path.
+func WriteKey(path string, key []byte) error {
+	if len(key) != KeySize {
+		return fmt.Errorf("vault: key must be %d bytes", KeySize)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create key folder: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // gone after the rename
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write key %s: %w", path, err)
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir makes the renames in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }
 
 // New derives the encryption and index keys from the data key.
