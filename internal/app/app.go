@@ -159,6 +159,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, unitExists, cfg.PasswordHash), Audit: log,
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 	}
+	a.Users.UseVault(v)
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
 		log.Close()
