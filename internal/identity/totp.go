@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha1" //nolint:gosec // RFC 6238 TOTP is HMAC-SHA-1, as every authenticator app computes it
+	"crypto/sha1" // #nosec G505 -- RFC 6238 TOTP is HMAC-SHA-1, as every authenticator app computes it
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base32"
