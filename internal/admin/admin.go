@@ -38,15 +38,17 @@ var (
 	userAdmins  = web.Roles(identity.SysAdmin, identity.SecAdmin)
 	userReaders = web.Roles(identity.SysAdmin, identity.SecAdmin)
 	auditors    = web.Roles(identity.Auditor)
+	// Only the security administrator resets a second factor.
+	secAdmins = web.Roles(identity.SecAdmin)
 )
 
 // Module is the admin module as the app sees it.
 func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
-		Tables: []string{"users", "audit_log", "audit_head", "audit_checkpoints"},
+		Tables: []string{"users", "user_totp", "user_recovery_codes", "audit_log", "audit_head", "audit_checkpoints"},
 		// A restored database starts with everyone signed out and no sign-in counted.
-		Unsaved: []string{"sessions", "login_limits"},
+		Unsaved: []string{"sessions", "login_limits", "login_challenges"},
 		Demo: func(_ context.Context, d *module.Demo) error {
 			d.Accounts = append(d.Accounts, []module.Account{
 				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},
@@ -91,7 +93,12 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/audit/checkpoint", auditors, a.apiAuditCheckpointPost, web.Types{Out: audit.Checkpoint{}, Status: http.StatusCreated})
 	rt.Page("GET /login", web.PublicAccess, a.pageLogin)
 	rt.Page("POST /login", web.PublicAccess, a.pageLoginPost)
+	rt.Page("POST /login/otp", web.PublicAccess, a.pageLoginOTP)
 	rt.Page("POST /logout", anyone, a.pageLogout)
+	rt.Page("GET /account/2fa", anyone, a.pageTwoFactor)
+	rt.Page("POST /account/2fa", anyone, a.pageTwoFactorPost)
+	rt.Handle("POST /api/v1/users/{username}/2fa/reset", secAdmins, a.apiResetTwoFactor, web.Types{In: reasonInput{}, Out: identity.User{}})
+	rt.Page("POST /users/{username}/2fa/reset", secAdmins, a.pageResetTwoFactor)
 	rt.Page("POST /preferences", web.PublicAccess, a.pagePreferences)
 	rt.Handle("POST /session/touch", anyone, a.apiTouch, web.Types{Out: session{}})
 	rt.Page("GET /orgunits", web.Roles(identity.DistrictStaff), a.pageUnits)

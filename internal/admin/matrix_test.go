@@ -71,9 +71,17 @@ func TestPermissionMatrix(t *testing.T) {
 		"POST /login": {Public: true, SignInAs: "district", In: func(_ *apptest.Env, u string) apptest.Request {
 			return apptest.Request{Path: "/login", Form: url.Values{"username": {u}, "password": {apptest.Password}}}
 		}, InOK: 303},
-		"POST /logout":        {Allowed: identity.Roles(), EndsSession: true, PageIn: true, In: apptest.FixedForm("/logout", url.Values{}), InOK: 303},
-		"POST /preferences":   {Public: true, In: apptest.FixedForm("/preferences", url.Values{"lang": {"en"}, "display": {"large"}, "next": {"/"}}), InOK: 303},
-		"POST /session/touch": {Allowed: identity.Roles(), In: apptest.FixedForm("/session/touch", url.Values{}), InOK: 200},
+		// The second step of a page sign-in, with a challenge that does not exist.
+		"POST /login/otp": {Public: true, In: apptest.FixedForm("/login/otp", url.Values{"challenge": {"no-such-challenge"}, "otp": {"123456"}}), InOK: 401},
+		// The second factor: one's own enrolment (a wrong first code), and the
+		// security administrator's reset.
+		"GET /account/2fa":                        {Allowed: identity.Roles(), PageIn: true, In: apptest.Fixed("/account/2fa", nil), InOK: 200},
+		"POST /account/2fa":                       {Allowed: identity.Roles(), PageIn: true, In: apptest.FixedForm("/account/2fa", url.Values{"otp": {"abcdef"}}), InOK: 422},
+		"POST /api/v1/users/{username}/2fa/reset": {Allowed: []string{identity.SecAdmin}, InOK: 200, In: userAPI(active, "reset2fa_", "/2fa/reset", reason)},
+		"POST /users/{username}/2fa/reset":        {Allowed: []string{identity.SecAdmin}, PageIn: true, InOK: 303, In: userPage(active, "p_reset2fa_", "/2fa/reset", reasonForm)},
+		"POST /logout":                            {Allowed: identity.Roles(), EndsSession: true, PageIn: true, In: apptest.FixedForm("/logout", url.Values{}), InOK: 303},
+		"POST /preferences":                       {Public: true, In: apptest.FixedForm("/preferences", url.Values{"lang": {"en"}, "display": {"large"}, "next": {"/"}}), InOK: 303},
+		"POST /session/touch":                     {Allowed: identity.Roles(), In: apptest.FixedForm("/session/touch", url.Values{}), InOK: 200},
 		// Org units.
 		"GET /api/v1/orgunits": {Allowed: identity.Roles(), In: apptest.Fixed("/api/v1/orgunits?parent=310114", nil), InOK: 200},
 		"POST /api/v1/orgunits": {Allowed: []string{identity.DistrictStaff, identity.SysAdmin}, InOK: 201, OutOK: 422,

@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,9 @@ type loginData struct {
 	Username string
 	Next     string
 	Message  string
+	// Challenge is the second step's token (the password was right and the
+	// account has a second factor).
+	Challenge string
 }
 
 func (a *Admin) pageLogin(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -36,6 +41,10 @@ func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Pri
 	next := web.LocalPath(r.PostFormValue("next"))
 	token, sess, err := a.Users.LoginFrom(r.Context(), username, password, "web", web.ClientAddr(r))
 	actor := audit.Actor{Username: username, Client: web.ClientAddr(r)}
+	var needs *identity.NeedsCode
+	if errors.As(err, &needs) {
+		return a.renderCodeStep(w, r, http.StatusOK, username, next, needs.Challenge, nil)
+	}
 	if err != nil {
 		code := apperr.CodeOf(err)
 		if code != apperr.Unauthorized && code != apperr.TooMany {
@@ -54,16 +63,81 @@ func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Pri
 		web.SetRetryAfter(w, err)
 		return a.Render(w, r, web.Status(code), "login.html", page)
 	}
-	actor.Role = sess.User.Role
-	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", username, sess.User.OrgUnit)); err != nil {
+	return a.signedIn(w, r, token, sess, next, password == identity.DemoPassword)
+}
+
+// signedIn ends a page sign-in: audited, the session cookie set, and on to
+// next, or first to the enrolment page for an account whose role should
+// have a second factor and has none (except the published demo accounts).
+func (a *Admin) signedIn(w http.ResponseWriter, r *http.Request, token string, sess identity.Session, next string, demo bool) error {
+	actor := audit.Actor{Username: sess.User.Username, Role: sess.User.Role, Client: web.ClientAddr(r)}
+	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", sess.User.Username, sess.User.OrgUnit)); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
 	if next == "/login" {
 		next = "/"
 	}
+	if identity.RequiresTwoFactor(sess.User.Role) && !demo {
+		tf, err := a.Users.TwoFactorOf(r.Context(), sess.User.ID)
+		if err != nil {
+			return err
+		}
+		if !tf.Enrolled {
+			next = "/account/2fa?next=" + url.QueryEscape(next)
+		}
+	}
 	web.Redirect(w, r, next)
 	return nil
+}
+
+// renderCodeStep renders the sign-in page's second step: the code of the
+// account's second factor, for the challenge.
+func (a *Admin) renderCodeStep(w http.ResponseWriter, r *http.Request, status int, username, next, challenge string, err error) error {
+	page := a.NewPage(r, nil, "")
+	page.Title = page.T("两步验证", "Two-step verification")
+	if err != nil {
+		e, _ := apperr.As(err)
+		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
+		if fe := web.FormErrorOf(err, page.Lang); fe != nil {
+			page.Error = fe
+		}
+		web.SetRetryAfter(w, err)
+	}
+	page.Data = loginData{Username: username, Next: next, Challenge: challenge}
+	return a.Render(w, r, status, "login.html", page)
+}
+
+// pageLoginOTP is the sign-in page's second step.
+func (a *Admin) pageLoginOTP(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	challenge, code := r.PostFormValue("challenge"), r.PostFormValue("otp")
+	next := web.LocalPath(r.PostFormValue("next"))
+	username, err := a.Users.ChallengeUser(r.Context(), challenge)
+	if err != nil {
+		if apperr.CodeOf(err) != apperr.Unauthorized {
+			return err
+		}
+		page := a.NewPage(r, nil, "")
+		page.Title = page.T("登录", "Sign in")
+		e, _ := apperr.As(err)
+		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
+		page.Data = loginData{Next: next}
+		return a.Render(w, r, http.StatusUnauthorized, "login.html", page)
+	}
+	token, sess, err := a.Users.LoginChallenge(r.Context(), challenge, code, web.ClientAddr(r))
+	if err != nil {
+		code := apperr.CodeOf(err)
+		if code != apperr.Unauthorized && code != apperr.TooMany {
+			return err
+		}
+		action := audit.ActionFailed
+		if code == apperr.TooMany {
+			action = audit.ActionLocked
+		}
+		_ = a.Audit.Record(r.Context(), audit.Actor{Username: username, Client: web.ClientAddr(r)}.Entry(action, "user", username, ""))
+		return a.renderCodeStep(w, r, web.Status(code), username, next, challenge, err)
+	}
+	return a.signedIn(w, r, token, sess, next, false)
 }
 
 func (a *Admin) pageLogout(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -190,6 +264,8 @@ type usersData struct {
 	Created string
 	Done    string // the account whose state just changed
 	Me      string
+	// CanReset: the caller may reset second factors (the security administrator).
+	CanReset bool
 }
 
 type pendingUser struct {
@@ -205,7 +281,7 @@ func (a *Admin) usersPage(r *http.Request, p *web.Principal) (*web.Page, usersDa
 		return nil, usersData{}, err
 	}
 	d := usersData{Roles: requestable(p.Role), CanAdd: len(requestable(p.Role)) > 0, Created: r.URL.Query().Get("created"),
-		Done: r.URL.Query().Get("done"), Me: p.Username}
+		Done: r.URL.Query().Get("done"), Me: p.Username, CanReset: p.Role == identity.SecAdmin}
 	for _, u := range users {
 		if u.State == identity.StatePending {
 			d.Pending = append(d.Pending, pendingUser{User: u, CanApprove: identity.CanApprove(requester(p),
@@ -327,6 +403,9 @@ func (a *Admin) renderAudit(w http.ResponseWriter, r *http.Request, p *web.Princ
 type credentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// OTP is the code of the account's second factor (6 digits, or a
+	// recovery code), needed only once the account enrolled one.
+	OTP string `json:"otp,omitempty"`
 }
 
 // signedIn answers a sign-in (CONTRACT.md).
@@ -359,7 +438,7 @@ func (a *Admin) apiLogin(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	if err := web.Decode(w, r, &body); err != nil {
 		return err
 	}
-	token, sess, err := a.Users.LoginFrom(r.Context(), body.Username, body.Password, "api", web.ClientAddr(r))
+	token, sess, err := a.Users.LoginOTP(r.Context(), body.Username, body.Password, body.OTP, "api", web.ClientAddr(r))
 	actor := audit.Actor{Username: body.Username, Client: web.ClientAddr(r)}
 	if err != nil {
 		action := audit.ActionFailed

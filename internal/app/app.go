@@ -156,6 +156,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 		key: key, auditKey: root,
 	}
+	a.Users.UseVault(v)
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
 		log.Close()

@@ -44,6 +44,10 @@ const (
 	ActionUserRefuse  = "user_refuse"
 	ActionUserDisable = "user_disable"
 	ActionUserEnable  = "user_enable"
+	// A second factor (TOTP) turned on by its owner, and reset by the
+	// security administrator (Detail holds the reason).
+	ActionTwoFactorOn    = "2fa_enable"
+	ActionTwoFactorReset = "2fa_reset"
 )
 
 // Entry is one line of the log. It never holds personal data: subjects are

@@ -15,6 +15,7 @@ import (
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/vault"
 )
 
 // Session limits (the throttling of sign-ins is in limit.go).
@@ -45,6 +46,9 @@ type User struct {
 	RequestedRole string `json:"requested_role,omitempty"`
 	// Reason is why the account was disabled or refused.
 	Reason string `json:"reason,omitempty"`
+	// TwoFactor tells whether the account has a second factor (totp.go);
+	// List fills it.
+	TwoFactor bool `json:"two_factor"`
 }
 
 // Session is an authenticated session as seen by a request.
@@ -76,6 +80,8 @@ type Store struct {
 	gate      *hashGate
 	verify    func(hash, password string) bool
 	nextSweep atomic.Int64
+	// vault seals second-factor secrets (totp.go).
+	vault *vault.Vault
 }
 
 // cacheTTL bounds how long a session looked up in the database is trusted
@@ -273,7 +279,27 @@ func (s *Store) List(ctx context.Context) ([]User, error) {
 		}
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	rows.Close()
+	enrolled := map[int64]bool{}
+	trows, err := s.db.Query(ctx, `SELECT user_id FROM user_totp WHERE confirmed = TRUE`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var id int64
+		if err := trows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		enrolled[id] = true
+	}
+	for i := range out {
+		out[i].TwoFactor = enrolled[out[i].ID]
+	}
+	return out, trows.Err()
 }
 
 // badCredentials is the answer to a wrong username or password (401).
@@ -300,8 +326,29 @@ func (s *Store) Login(ctx context.Context, username, password, kind string) (str
 // this failure fills a bucket; unknown usernames are counted exactly as
 // known ones.
 func (s *Store) LoginFrom(ctx context.Context, username, password, kind, client string) (string, Session, error) {
-	username = strings.TrimSpace(username)
-	keys := limitKeys(username, client)
+	return s.LoginOTP(ctx, username, password, "", kind, client)
+}
+
+// LoginOTP is LoginFrom with the code of a second factor (totp.go): a
+// 6-digit TOTP code or a recovery code, ignored for an account without one.
+// For an enrolled account, a right password without a code answers
+// Unauthorized with the field error otp_required, after which the attempt
+// is not counted (for a web sign-in, a *NeedsCode carrying the second
+// step's challenge); a wrong code counts as a wrong password.
+func (s *Store) LoginOTP(ctx context.Context, username, password, otp, kind, client string) (string, Session, error) {
+	return s.attempt(ctx, attempt{username: strings.TrimSpace(username), password: password, otp: otp, kind: kind, client: client})
+}
+
+// attempt is one sign-in: a password (and a code when the account has a
+// second factor), or a page's second step (a challenge and a code).
+type attempt struct {
+	username, password, otp string
+	challenge               string // the password was checked in the first step
+	kind, client            string
+}
+
+func (s *Store) attempt(ctx context.Context, at attempt) (string, Session, error) {
+	keys := limitKeys(at.username, at.client)
 	s.sweep(ctx)
 	wait, err := s.admit(ctx, keys)
 	if err != nil {
@@ -318,18 +365,7 @@ func (s *Store) LoginFrom(ctx context.Context, username, password, kind, client 
 		}
 		return "", Session{}, err
 	}
-	u, hash, found, err := s.loginUser(ctx, username)
-	if err != nil {
-		return giveBack(err)
-	}
-	if !found {
-		hash = s.dummyHash // the same work as for a real account
-	}
-	ok, err := s.checkPassword(ctx, hash, password)
-	if err != nil {
-		return giveBack(err)
-	}
-	if !found || !ok || u.State != StateActive {
+	fail := func(answer error) (string, Session, error) {
 		wait, err := s.failed(bg, keys)
 		if err != nil {
 			return "", Session{}, fmt.Errorf("login: %w", err)
@@ -337,22 +373,83 @@ func (s *Store) LoginFrom(ctx context.Context, username, password, kind, client 
 		if wait > 0 {
 			return "", Session{}, tooMany(wait)
 		}
-		return "", Session{}, badCredentials()
+		return "", Session{}, answer
+	}
+	u, hash, found, err := s.loginUser(ctx, at.username)
+	if err != nil {
+		return giveBack(err)
+	}
+	ok := at.challenge != ""
+	if !ok {
+		if !found {
+			hash = s.dummyHash // the same work as for a real account
+		}
+		if ok, err = s.checkPassword(ctx, hash, at.password); err != nil {
+			return giveBack(err)
+		}
+	}
+	if !found || !ok || u.State != StateActive {
+		return fail(badCredentials())
+	}
+	enrolled, err := s.enrolled(ctx, u.ID)
+	if err != nil {
+		return giveBack(err)
+	}
+	switch {
+	case at.challenge != "" && !enrolled: // reset in between
+		return giveBack(errChallengeEnded())
+	case enrolled && strings.TrimSpace(at.otp) == "":
+		if at.kind != "web" {
+			return giveBack(otpRequired())
+		}
+		c, err := s.newChallenge(bg, u.ID)
+		if err != nil {
+			return giveBack(err)
+		}
+		return giveBack(&NeedsCode{Challenge: c, err: otpRequired()})
 	}
 	token, sum, err := newToken()
 	if err != nil {
 		return giveBack(err)
 	}
-	sess := Session{User: u, Kind: kind}
+	errWrongCode := errors.New("wrong code")
+	sess := Session{User: u, Kind: at.kind}
 	err = s.db.InTx(bg, func(tx *db.Tx) error {
 		sess.CreatedAt, sess.LastSeen = tx.Now.Truncate(time.Millisecond), tx.Now.Truncate(time.Millisecond)
+		if at.challenge != "" {
+			res, err := tx.Exec(bg, `DELETE FROM login_challenges WHERE token_hash = ? AND user_id = ? AND expires_at >= ?`,
+				tokenHash(at.challenge), u.ID, db.Millis(tx.Now))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != 1 {
+				return errChallengeEnded()
+			}
+		}
+		if enrolled {
+			ok, err := s.useSecond(bg, tx, u.ID, at.otp)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errWrongCode
+			}
+		}
 		if err := takeBack(bg, tx, keys, true); err != nil {
 			return err
 		}
 		_, err := tx.Exec(bg, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen) VALUES (?, ?, ?, ?, ?)`,
-			sum, u.ID, kind, db.Millis(tx.Now), db.Millis(tx.Now))
+			sum, u.ID, at.kind, db.Millis(tx.Now), db.Millis(tx.Now))
 		return err
 	})
+	if errors.Is(err, errWrongCode) {
+		return fail(errBadCode("otp"))
+	}
+	if e, ok := apperr.As(err); ok {
+		return giveBack(e)
+	}
 	if err != nil {
 		return "", Session{}, fmt.Errorf("login: open session: %w", err)
 	}
