@@ -47,6 +47,7 @@ func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
 		Tables: []string{"users", "user_totp", "user_recovery_codes", "audit_log", "audit_head", "audit_checkpoints"},
+		Sealed: []module.Sealed{{Table: "user_totp", Key: []string{"user_id"}, Column: "secret", Field: identity.SecretField, FieldKeyed: true}},
 		// A restored database starts with everyone signed out and no sign-in counted.
 		Unsaved: []string{"sessions", "login_limits", "login_challenges"},
 		Demo: func(_ context.Context, d *module.Demo) error {

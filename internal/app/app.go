@@ -156,7 +156,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 		key: key, auditKey: root,
 	}
-	a.Users.UseVault(v)
+	a.Users.UseVault(v, vault.Derive(root, "sunshine recovery codes v1"))
 	a.Devices = devices.NewStore(d)
 	if err := a.Devices.EnsureSeed(ctx); err != nil {
 		log.Close()

@@ -242,11 +242,15 @@ func resealTable(ctx context.Context, tx *db.Tx, cols []module.Sealed, old, nv *
 				if len(r.vals[i]) == 0 {
 					continue
 				}
-				plain, err := old.Open(c.Field, r.vals[i])
+				field := c.Field
+				if c.FieldKeyed {
+					field += ":" + fmt.Sprint(r.key[0])
+				}
+				plain, err := old.Open(field, r.vals[i])
 				if err != nil {
 					return n, fmt.Errorf("%s.%s of %v: %w", table, c.Column, r.key, err)
 				}
-				set, args = append(set, c.Column+" = ?"), append(args, nv.Seal(c.Field, plain))
+				set, args = append(set, c.Column+" = ?"), append(args, nv.Seal(field, plain))
 				if c.Index != "" {
 					set, args = append(set, c.Index+" = ?"), append(args, nv.Index(c.Field, plain))
 				}
@@ -332,6 +336,9 @@ func (a *App) finishRotation(ctx context.Context) (bool, error) {
 // when nothing is sealed).
 func (a *App) sampleSealed(ctx context.Context) (string, []byte, error) {
 	for _, s := range a.Sealed() {
+		if s.FieldKeyed {
+			continue // its field needs the row's key; another column tells
+		}
 		var v []byte
 		err := a.DB.QueryRow(ctx, `SELECT `+s.Column+` FROM `+s.Table+` WHERE `+s.Column+` IS NOT NULL ORDER BY `+strings.Join(s.Key, ", ")+` LIMIT 1`).Scan(&v)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && len(v) == 0) {

@@ -80,8 +80,10 @@ type Store struct {
 	gate      *hashGate
 	verify    func(hash, password string) bool
 	nextSweep atomic.Int64
-	// vault seals second-factor secrets (totp.go).
-	vault *vault.Vault
+	// vault seals second-factor secrets; recoveryKey keys the hashes of the
+	// recovery codes (totp.go).
+	vault       *vault.Vault
+	recoveryKey []byte
 }
 
 // cacheTTL bounds how long a session looked up in the database is trusted

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1" // #nosec G505 -- RFC 6238 TOTP is HMAC-SHA-1, as every authenticator app computes it
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base32"
@@ -59,11 +60,18 @@ func RequiresTwoFactor(role string) bool {
 	return false
 }
 
-// UseVault gives the store the vault that seals second-factor secrets. The
-// app always sets it; without it nobody can enrol.
-func (s *Store) UseVault(v *vault.Vault) { s.vault = v }
+// UseVault gives the store the vault that seals second-factor secrets and
+// the key of the recovery codes' hashes. The app always sets them; without
+// them nobody can enrol. The recovery key must outlive a rotation of the data
+// key (the codes cannot be hashed again: only their hashes are kept), so the
+// app derives it from the audit root key, which a rotation keeps.
+func (s *Store) UseVault(v *vault.Vault, recoveryKey []byte) { s.vault, s.recoveryKey = v, recoveryKey }
 
-func secretField(userID int64) string { return "users.totp_secret:" + strconv.FormatInt(userID, 10) }
+// SecretField is the vault field of a TOTP secret, bound to its account: the
+// field of the module.Sealed declaration, plus ":" and the user's id.
+const SecretField = "users.totp_secret"
+
+func secretField(userID int64) string { return SecretField + ":" + strconv.FormatInt(userID, 10) }
 
 // TOTPCode is the code of secret (base32) for step (RFC 4226 HOTP).
 func TOTPCode(secret string, step int64) (string, error) {
@@ -127,7 +135,9 @@ func normalCode(code string) string {
 }
 
 func (s *Store) recoveryHash(userID int64, code string) []byte {
-	return s.vault.Index("users.recovery_code", strconv.FormatInt(userID, 10)+":"+normalCode(code))
+	m := hmac.New(sha256.New, s.recoveryKey)
+	m.Write([]byte(strconv.FormatInt(userID, 10) + ":" + normalCode(code)))
+	return m.Sum(nil)
 }
 
 // TwoFactor is an account's second factor as its owner sees it.

@@ -41,7 +41,7 @@ func enrolled(t *testing.T, d *db.DB) (*identity.Store, *time.Time, identity.Use
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.UseVault(v)
+	s.UseVault(v, []byte("recovery codes test key"))
 	addUsers(t, s, "ann")
 	u, err := s.Get(ctx, "ann")
 	if err != nil {

@@ -59,6 +59,9 @@ type Sealed struct {
 	// Column holds vault.Seal(Field, plain); NULL or empty for no value.
 	Column string
 	Field  string
+	// FieldKeyed binds each value to its row: it is sealed for the field
+	// Field + ":" + the row's key (a one-column key).
+	FieldKeyed bool
 	// Index, when set, is the column that holds vault.Index(Field, plain).
 	Index string
 }
