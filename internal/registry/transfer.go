@@ -143,14 +143,14 @@ func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 			var id, kind, user, file, sum string
 			var done, total int
 			if err := rows.Scan(&id, &kind, &user, &file, &sum, &done, &total); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return err
 			}
 			e := audit.Actor{Username: user}.Entry(audit.ActionImport, "import", id, "")
 			e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"interrupted":true,"rows_done":%d,"rows_total":%d}`, kind, file, sum, done, total)
 			entries = append(entries, e)
 		}
-		rows.Close()
+		_ = rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}

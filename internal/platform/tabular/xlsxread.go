@@ -580,7 +580,7 @@ func builtinFormat(id int) cellFormat {
 // alone), or only zeros ("000000").
 func classifyFormat(code string) cellFormat {
 	if code != "" && len(code) <= 32 && strings.Trim(code, "0") == "" {
-		return cellFormat{kind: fmtZeroPad, width: uint8(len(code))}
+		return cellFormat{kind: fmtZeroPad, width: uint8(len(code))} // #nosec G115 -- len(code) <= 32, checked above
 	}
 	lower := strings.ToLower(code)
 	if lower == "general" || lower == "@" {
@@ -767,7 +767,7 @@ func (t *stringTable) add(s []byte) error {
 		*last = append(*last, s[:n]...)
 		s = s[n:]
 	}
-	t.ends = append(t.ends, uint32(t.size))
+	t.ends = append(t.ends, uint32(t.size)) // #nosec G115 -- t.size <= MaxUint32, checked at the top
 	return nil
 }
 
