@@ -30,7 +30,7 @@ const KeySize = 32
 // LoadOrCreateKey reads the hex data key from path, or creates it with mode 0600
 // when the file does not exist. It refuses a key file readable by others.
 func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the key file of the configuration (data dir or --key), chosen by the operator
 	if errors.Is(err, fs.ErrNotExist) {
 		key = make([]byte, KeySize)
 		if _, err := rand.Read(key); err != nil {
@@ -39,12 +39,13 @@ func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, false, fmt.Errorf("create data key folder: %w", err)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the key file of the configuration, chosen by the operator
 		if err != nil {
 			return nil, false, fmt.Errorf("create data key %s: %w", path, err)
 		}
 		if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
+			_ = f.Close()
+			_ = os.Remove(path) // a partial key would be refused at the next start: leave none
 			return nil, false, fmt.Errorf("write data key: %w", err)
 		}
 		if err := f.Close(); err != nil {
