@@ -50,7 +50,7 @@ func auditCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Lo
 		return os.WriteFile(*out, raw, 0o600) // #nosec G703 -- --out is the operator's flag
 	}
 	if *kept != "" {
-		raw, err := os.ReadFile(*kept) // #nosec G304 G703 -- --kept is the operator's flag
+		raw, err := os.ReadFile(*kept) // #nosec G703 -- --kept is the operator's flag
 		if err != nil {
 			return err
 		}
