@@ -140,7 +140,7 @@ func (a *Admin) pageAuditVerify(w http.ResponseWriter, r *http.Request, p *web.P
 func readCheckpointFile(w http.ResponseWriter, r *http.Request) (audit.Checkpoint, string, error) {
 	bad := func(zh, en string) error { return apperr.Validation(apperr.Field("file", "format", zh, en)) }
 	r.Body = http.MaxBytesReader(w, r.Body, maxCheckpointFile+4<<10)
-	if err := r.ParseMultipartForm(maxCheckpointFile + 4<<10); err != nil {
+	if err := r.ParseMultipartForm(maxCheckpointFile + 4<<10); err != nil { // #nosec G120 -- the body is bounded by the MaxBytesReader just above
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return audit.Checkpoint{}, "", bad("文件过大：检查点文件只有几百字节。", "The file is too large: a checkpoint file is a few hundred bytes.")

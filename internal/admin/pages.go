@@ -74,7 +74,7 @@ func (a *Admin) signedIn(w http.ResponseWriter, r *http.Request, token string, s
 	if err := a.Audit.Record(r.Context(), actor.Entry(audit.ActionLogin, "user", sess.User.Username, sess.User.OrgUnit)); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode}) // #nosec G124 -- HttpOnly, SameSite=Lax; Secure whenever the request came over HTTPS (web.IsHTTPS): a plain-HTTP LAN install must still sign in
 	if next == "/login" {
 		next = "/"
 	}
@@ -145,7 +145,7 @@ func (a *Admin) pageLogout(w http.ResponseWriter, r *http.Request, p *web.Princi
 		return err
 	}
 	_ = a.Audit.Record(r.Context(), actorOf(r, p).Entry(audit.ActionLogout, "user", p.Username, p.OrgUnit))
-	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode}) // #nosec G124 -- HttpOnly, SameSite=Lax; Secure whenever the request came over HTTPS (web.IsHTTPS): a plain-HTTP LAN install must still sign in
 	web.Redirect(w, r, "/login")
 	return nil
 }
@@ -159,8 +159,8 @@ func (a *Admin) pagePreferences(w http.ResponseWriter, r *http.Request, p *web.P
 		display = web.PageDisplay(r)
 	}
 	year := 365 * 24 * 3600
-	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: year, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: web.DisplayCookie, Value: display, Path: "/", MaxAge: year, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: year, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode})       // #nosec G124 -- holds no secret (a language/display choice), HttpOnly, SameSite=Lax; Secure over HTTPS (web.IsHTTPS)
+	http.SetCookie(w, &http.Cookie{Name: web.DisplayCookie, Value: display, Path: "/", MaxAge: year, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode}) // #nosec G124 -- holds no secret (a language/display choice), HttpOnly, SameSite=Lax; Secure over HTTPS (web.IsHTTPS)
 	if p != nil {
 		if err := a.Users.SetPreferences(r.Context(), p.UserID, lang, display); err != nil {
 			return err

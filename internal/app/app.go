@@ -105,7 +105,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a, err := New(ctx, d, cfg)
 	if err != nil {
-		d.Close()
+		_ = d.Close() // the error of New is the one to report
 		return nil, err
 	}
 	return a, nil

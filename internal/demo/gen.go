@@ -202,7 +202,7 @@ type gen struct {
 // Each town gets 4 to 10 villages or residential committees (about n/150 in
 // total), coded town code + 3 digits: 居委会 from 001, 村 from 201.
 func Generate(seed int64, n int, towns []orgunit.Unit, year int, today time.Time) Dataset {
-	g := &gen{r: rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))}
+	g := &gen{r: rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))} // #nosec G404 G115 -- synthetic demo data, not security; the seed's bits are reused as they are
 	ty, tm, td := today.Date()
 	g.today = daysFromCivil(ty, int(tm), td)
 	g.yearsAgo = make([]int, 103)
@@ -414,7 +414,7 @@ func (g *gen) person(p *registry.PersonInput, i int, all []registry.PersonInput,
 		p.Components = []int{min(a, b), max(a, b)}
 	}
 	b := append(g.buf[:0], id...)
-	b = append(b, byte('0'+p.Category), byte('0'+p.Grade))
+	b = append(b, byte('0'+p.Category), byte('0'+p.Grade)) // #nosec G115 -- category 1..7 and grade 1..4 are single digits
 	if g.chance(reissueShare) {
 		b = append(b, 'B', '1')
 	}
@@ -491,14 +491,14 @@ func (g *gen) idNumber(addr string, age int, male bool, used map[uint64]struct{}
 		}
 		y, m, d := civilFromDays(birth)
 		ymd := y*10000 + m*100 + d
-		key := uint64(addrN)*100_000_000_000 + uint64(ymd)*1000 + uint64(seq)
+		key := uint64(addrN)*100_000_000_000 + uint64(ymd)*1000 + uint64(seq) // #nosec G115 -- a 6-digit address code, a YYYYMMDD date and 1..999, all positive
 		if _, dup := used[key]; dup {
 			continue
 		}
 		used[key] = struct{}{}
 		b := append(g.buf[:0], addr...)
 		b = strconv.AppendInt(b, int64(ymd), 10)
-		b = append(b, byte('0'+seq/100), byte('0'+seq/10%10), byte('0'+seq%10))
+		b = append(b, byte('0'+seq/100), byte('0'+seq/10%10), byte('0'+seq%10)) // #nosec G115 -- seq is 1..999: each is a digit 0-9
 		b = append(b, registry.IDCheckChar(string(b)))
 		return birth, string(b)
 	}
@@ -581,7 +581,7 @@ func (g *gen) mobile() string {
 func (g *gen) digits(prefix string, k int) string {
 	b := append(g.buf[:0], prefix...)
 	for range k {
-		b = append(b, byte('0'+g.r.IntN(10)))
+		b = append(b, byte('0'+g.r.IntN(10))) // #nosec G115 -- a digit 0-9
 	}
 	return string(b)
 }
@@ -762,9 +762,9 @@ func civilFromDays(z int) (y, m, d int) {
 func formatDay(z int) string {
 	y, m, d := civilFromDays(z)
 	var b [10]byte
-	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10) // #nosec G115 -- demo years are 4-digit (1900s-2100s): digits 0-9
 	b[4], b[7] = '-', '-'
-	b[5], b[6] = byte('0'+m/10), byte('0'+m%10)
-	b[8], b[9] = byte('0'+d/10), byte('0'+d%10)
+	b[5], b[6] = byte('0'+m/10), byte('0'+m%10) // #nosec G115 -- month 1..12: digits 0-9
+	b[8], b[9] = byte('0'+d/10), byte('0'+d%10) // #nosec G115 -- day 1..31: digits 0-9
 	return string(b[:])
 }

@@ -474,12 +474,14 @@ func (s *Store) giveBack(ctx context.Context, tx *db.Tx, c *casework.Case, data 
 	for rows.Next() {
 		var l loan
 		if err := rows.Scan(&l.code, &l.point); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return fmt.Errorf("read loans: %w", err)
 		}
 		ls = append(ls, l)
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read loans: %w", err)
+	}
 	if len(ls) == 0 {
 		return apperr.New(apperr.Conflict, "这个个案没有借出未还的辅具。", "Nothing of this case is on loan.")
 	}

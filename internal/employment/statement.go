@@ -99,7 +99,7 @@ func (s *Store) levies(ctx context.Context, where string, args []any, year int) 
 		var r figuresRow
 		var staff, wage *int64
 		if err := rows.Scan(&r.id, &r.name, &r.unit, &staff, &wage); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return nil, fmt.Errorf("read figures: %w", err)
 		}
 		if staff != nil && wage != nil {
@@ -107,7 +107,7 @@ func (s *Store) levies(ctx context.Context, where string, args []any, year int) 
 		}
 		list = append(list, r)
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read figures: %w", err)
 	}

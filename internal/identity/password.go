@@ -266,8 +266,16 @@ func parseHash(hash string) (phc, bool) {
 	return h, true
 }
 
+// maxHashKeyLen bounds the key length a stored hash may ask for (we write
+// argonKeyLen bytes).
+const maxHashKeyLen = 1024
+
 func (h phc) matches(password string) bool {
-	got := argon2.IDKey([]byte(password), h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
+	n := len(h.key)
+	if n == 0 || n > maxHashKeyLen {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), h.salt, h.time, h.memory, h.threads, uint32(n))
 	return subtle.ConstantTimeCompare(got, h.key) == 1
 }
 

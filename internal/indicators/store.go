@@ -136,12 +136,12 @@ func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) er
 	for rows.Next() {
 		f, err := scanFact(rows)
 		if err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return fmt.Errorf("read indicator facts: %w", err)
 		}
 		old[pk{f.PersonID, f.Year}] = f
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read indicator facts: %w", err)
 	}
 	cur, err := readCurrent(ctx, txQuery{tx}, ` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, args...)
@@ -251,7 +251,7 @@ func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]f
 		cur, subjects = append(cur, f), append(subjects, s)
 		return nil
 	})
-	rows.Close()
+	_ = rows.Close()
 	if err != nil || len(cur) == 0 {
 		return cur, err
 	}
@@ -305,12 +305,12 @@ func dispensedYears(ctx context.Context, q queryer, ids []int64) (map[personYear
 		for rows.Next() {
 			var id, at int64
 			if err := rows.Scan(&id, &at); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, fmt.Errorf("read dispensed devices: %w", err)
 			}
 			out[personYear{id, time.UnixMilli(at).In(shanghai).Year()}] = true
 		}
-		if err := rows.Close(); err != nil {
+		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("read dispensed devices: %w", err)
 		}
 	}
@@ -336,14 +336,14 @@ func sessionYears(ctx context.Context, q queryer, ids []int64) (map[personYear]b
 			var id int64
 			var date string
 			if err := rows.Scan(&id, &date); err != nil {
-				rows.Close()
+				_ = rows.Close()
 				return nil, fmt.Errorf("read rehabilitation sessions: %w", err)
 			}
 			if y, err := strconv.Atoi(date[:min(4, len(date))]); err == nil {
 				out[personYear{id, y}] = true
 			}
 		}
-		if err := rows.Close(); err != nil {
+		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("read rehabilitation sessions: %w", err)
 		}
 	}

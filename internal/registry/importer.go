@@ -667,12 +667,12 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 			var id int64
 			var b []byte
 			if err := rs.Scan(&id, &b); err != nil {
-				rs.Close()
+				_ = rs.Close()
 				return fmt.Errorf("insert persons: %w", err)
 			}
 			ids[[16]byte(b)] = id
 		}
-		if err := rs.Close(); err != nil {
+		if err := rs.Err(); err != nil {
 			return fmt.Errorf("insert persons: %w", err)
 		}
 		for _, w := range part {
@@ -709,12 +709,12 @@ func (im *importer) copyPersons(ctx context.Context, tx *db.Tx, creates []*rowWo
 		var id int64
 		var b []byte
 		if err := rs.Scan(&id, &b); err != nil {
-			rs.Close()
+			_ = rs.Close()
 			return fmt.Errorf("insert persons: %w", err)
 		}
 		ids[[16]byte(b)] = id
 	}
-	if err := rs.Close(); err != nil {
+	if err := rs.Err(); err != nil {
 		return fmt.Errorf("insert persons: %w", err)
 	}
 	for _, w := range creates {

@@ -201,7 +201,7 @@ func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64,
 		var w, data, unit string
 		var bk Booking
 		if err := rows.Scan(&w, &bk.CaseID, &bk.PersonID, &bk.PersonName, &data, &bk.PerWeek, &unit); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return sch, fmt.Errorf("read bookings: %w", err)
 		}
 		if d, err := casework.ParseData([]byte(data)); err == nil {
@@ -212,7 +212,7 @@ func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64,
 		sch.Weeks[i].Others -= bk.PerWeek
 		shown[bk.CaseID] = unit
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return sch, fmt.Errorf("read bookings: %w", err)
 	}
 	rows, err = s.db.Query(ctx, `SELECT r.date, r.case_id, r.person_id, p.name, r.attended, c.orgunit FROM rehab_sessions r
@@ -226,7 +226,7 @@ func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64,
 		var ss Session
 		var unit string
 		if err := rows.Scan(&ss.Date, &ss.CaseID, &ss.PersonID, &ss.PersonName, &ss.Attended, &unit); err != nil {
-			rows.Close()
+			_ = rows.Close()
 			return sch, fmt.Errorf("read sessions: %w", err)
 		}
 		d, _ := time.Parse(time.DateOnly, ss.Date)
@@ -234,7 +234,7 @@ func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64,
 		sch.Weeks[i].Sessions = append(sch.Weeks[i].Sessions, ss)
 		shown[ss.CaseID] = unit
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		return sch, fmt.Errorf("read sessions: %w", err)
 	}
 	ids := make([]int64, 0, len(shown))

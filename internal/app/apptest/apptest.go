@@ -48,7 +48,7 @@ func New(t testing.TB, d *db.DB, now time.Time, units ...orgunit.Unit) *app.App 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
+	t.Cleanup(func() { _ = a.Close() })
 	units = append([]orgunit.Unit{{Code: Village, Name: "永新村", Level: 4, Parent: "310114102", Demo: true}}, units...)
 	if err := d.InTx(ctx, func(tx *db.Tx) error { return orgunit.InsertTx(ctx, tx, units...) }); err != nil {
 		t.Fatal(err)

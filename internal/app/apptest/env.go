@@ -102,7 +102,7 @@ func NewEnv(t *testing.T, d *db.DB, cfg app.Config) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
+	t.Cleanup(func() { _ = a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	e := &Env{T: t, App: a, Srv: srv, Tokens: map[string]string{}, Year: d.Now().Year()}
@@ -246,11 +246,20 @@ func (e *Env) Upload(user, path, name string, data []byte, header http.Header, f
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for i := 0; i+1 < len(fields); i += 2 {
-		mw.WriteField(fields[i], fields[i+1])
+		if err := mw.WriteField(fields[i], fields[i+1]); err != nil {
+			e.T.Fatal(err)
+		}
 	}
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(data)
-	mw.Close()
+	fw, err := mw.CreateFormFile("file", name)
+	if err == nil {
+		_, err = fw.Write(data)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		e.T.Fatal(err)
+	}
 	req, _ := http.NewRequest("POST", e.Srv.URL+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+e.Tokens[user])

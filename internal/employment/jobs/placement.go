@@ -92,7 +92,7 @@ func (s *Store) placementOptions(ctx context.Context, c casework.Case, field str
 		return nil, fmt.Errorf("read employment profile: %w", err)
 	}
 	hasProfile := err == nil
-	p.PersonID, p.OrgUnit, p.Skills, p.Needs = c.PersonID, c.OrgUnit, uint64(skills), uint64(needs)
+	p.PersonID, p.OrgUnit, p.Skills, p.Needs = c.PersonID, c.OrgUnit, fromDB(skills), fromDB(needs)
 	openings := make([]Opening, len(vs))
 	byID := map[int64]Vacancy{}
 	for i, v := range vs {
@@ -154,7 +154,7 @@ func (s *Store) match(ctx context.Context, tx *db.Tx, c *casework.Case, data map
 	err = tx.QueryRow(ctx, `SELECT education, hours, skills, needs FROM job_seekers WHERE person_id = ?`, c.PersonID).Scan(&p.Education, &p.Hours, &skills, &needs)
 	switch {
 	case err == nil:
-		p.PersonID, p.OrgUnit, p.Skills, p.Needs = c.PersonID, c.OrgUnit, uint64(skills), uint64(needs)
+		p.PersonID, p.OrgUnit, p.Skills, p.Needs = c.PersonID, c.OrgUnit, fromDB(skills), fromDB(needs)
 		c.Data["score"] = Explain(p, v.Opening()).Score
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("read employment profile: %w", err)

@@ -65,7 +65,7 @@ func (s *Store) ListSeekers(ctx context.Context, c access.Caller, f SeekerFilter
 			return nil, 0, 0, fmt.Errorf("list job seekers: %w", err)
 		}
 		r.Education, r.Hours = Education[edu].Code, Hours[hours].Code
-		r.Skills, r.Accommodations = codesOf(Skills, uint64(skills)), codesOf(Accommodations, uint64(needs))
+		r.Skills, r.Accommodations = codesOf(Skills, fromDB(skills)), codesOf(Accommodations, fromDB(needs))
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

@@ -148,7 +148,7 @@ func scanProfile(sc interface{ Scan(...any) error }, sp *SeekerProfile, extra ..
 	}
 	sp.Exists = true
 	sp.Education, sp.Hours = Education[edu].Code, Hours[hours].Code
-	sp.Skills, sp.Accommodations = codesOf(Skills, uint64(skills)), codesOf(Accommodations, uint64(needs))
+	sp.Skills, sp.Accommodations = codesOf(Skills, fromDB(skills)), codesOf(Accommodations, fromDB(needs))
 	t := time.UnixMilli(at).UTC()
 	sp.UpdatedAt = &t
 	return nil
@@ -189,7 +189,7 @@ func (s *Store) Put(ctx context.Context, c access.Caller, personID int64, in Pro
 			ON CONFLICT (person_id) DO UPDATE SET orgunit = excluded.orgunit, active = excluded.active, seeking = excluded.seeking, education = excluded.education, hours = excluded.hours,
 			skills = excluded.skills, needs = excluded.needs, desired = excluded.desired, abilities = excluded.abilities,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			personID, unit, active, in.Seeking, p.Education, p.Hours, int64(p.Skills), int64(p.Needs), strings.TrimSpace(in.Desired), strings.TrimSpace(in.Abilities),
+			personID, unit, active, in.Seeking, p.Education, p.Hours, toDB(p.Skills), toDB(p.Needs), strings.TrimSpace(in.Desired), strings.TrimSpace(in.Abilities),
 			c.Actor.Username, db.Millis(tx.Now)); err != nil {
 			return fmt.Errorf("write employment profile: %w", err)
 		}
@@ -265,7 +265,7 @@ func (s *Store) current(ctx context.Context) ([]Profile, error) {
 		if err := rows.Scan(&p.PersonID, &p.OrgUnit, &p.Education, &p.Hours, &skills, &needs); err != nil {
 			return nil, fmt.Errorf("read job seekers: %w", err)
 		}
-		p.Skills, p.Needs = uint64(skills), uint64(needs)
+		p.Skills, p.Needs = fromDB(skills), fromDB(needs)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {

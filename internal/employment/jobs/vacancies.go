@@ -74,7 +74,7 @@ func scanVacancy(sc interface{ Scan(...any) error }) (Vacancy, error) {
 	if err != nil {
 		return v, err
 	}
-	v.opening.ID, v.opening.OrgUnit, v.opening.Skills, v.opening.Offers = v.ID, v.OrgUnit, uint64(skills), uint64(offers)
+	v.opening.ID, v.opening.OrgUnit, v.opening.Skills, v.opening.Offers = v.ID, v.OrgUnit, fromDB(skills), fromDB(offers)
 	v.MinEducation, v.Hours = Education[v.opening.MinEducation].Code, Hours[v.opening.Hours].Code
 	v.Skills, v.Accommodations = codesOf(Skills, v.opening.Skills), codesOf(Accommodations, v.opening.Offers)
 	v.MonthlyWage = wage / 100
@@ -166,7 +166,7 @@ func (s *Store) CreateVacancy(ctx context.Context, ec employment.Caller, in Vaca
 		if err := tx.QueryRow(ctx, `INSERT INTO vacancies (employer_id, title, description, orgunit, positions, min_education, hours, skills, offers,
 			wage_cents, open, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id`,
 			in.EmployerID, strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), o.OrgUnit, in.Positions, o.MinEducation, o.Hours,
-			int64(o.Skills), int64(o.Offers), in.MonthlyWage*100, ec.Actor.Username, now, now).Scan(&id); err != nil {
+			toDB(o.Skills), toDB(o.Offers), in.MonthlyWage*100, ec.Actor.Username, now, now).Scan(&id); err != nil {
 			return fmt.Errorf("add vacancy: %w", err)
 		}
 		return audit.Append(ctx, tx, ec.Actor.Entry(audit.ActionCreate, SubjectVacancy, strconv.FormatInt(id, 10), o.OrgUnit))
@@ -209,7 +209,7 @@ func (s *Store) UpdateVacancy(ctx context.Context, ec employment.Caller, id int6
 		if _, err := tx.Exec(ctx, `UPDATE vacancies SET title = ?, description = ?, orgunit = ?, positions = ?, min_education = ?, hours = ?,
 			skills = ?, offers = ?, wage_cents = ?, open = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 			strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), o.OrgUnit, in.Positions, o.MinEducation, o.Hours,
-			int64(o.Skills), int64(o.Offers), in.MonthlyWage*100, open, db.Millis(tx.Now), id); err != nil {
+			toDB(o.Skills), toDB(o.Offers), in.MonthlyWage*100, open, db.Millis(tx.Now), id); err != nil {
 			return fmt.Errorf("change vacancy: %w", err)
 		}
 		return audit.Append(ctx, tx, ec.Actor.Entry(audit.ActionUpdate, SubjectVacancy, strconv.FormatInt(id, 10), o.OrgUnit))

@@ -94,6 +94,13 @@ func bitsOf(ts []Term, field string, list []string) (uint64, []apperr.FieldError
 	return b, errs
 }
 
+// The bit sets are stored in BIGINT columns: toDB reinterprets the uint64 as
+// an int64 and fromDB turns it back, bit for bit, so no value is lost (a set
+// with bit 63 would read as negative in SQL, which only tests bits with &).
+func toDB(b uint64) int64 { return int64(b) } // #nosec G115 -- a bit set, reinterpreted bit for bit
+
+func fromDB(v int64) uint64 { return uint64(v) } // #nosec G115 -- a bit set, reinterpreted bit for bit
+
 // codesOf turns a bit set back into codes.
 func codesOf(ts []Term, b uint64) []string {
 	out := []string{}

@@ -107,7 +107,7 @@ func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
 		return nil // the caller runs the query unprepared and gets the error there
 	}
 	if kept := c.publish(q, st); kept != st {
-		st.Close()
+		_ = st.Close() // a duplicate nobody used
 		return kept
 	}
 	return st
@@ -138,7 +138,7 @@ func (c *stmtCache) close() {
 	c.m, c.closed = nil, true
 	c.mu.Unlock()
 	for _, st := range m {
-		st.Close()
+		_ = st.Close() // the pools close next, which closes any statement left
 	}
 }
 
@@ -156,7 +156,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			pool, err := sql.Open("pgx", dsn)
 			if err != nil {
 				if i > 0 {
-					pools[0].Close()
+					_ = pools[0].Close() // unused yet; the open error is the one to report
 				}
 				return nil, fmt.Errorf("open postgres: %w", err)
 			}
@@ -178,11 +178,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		// The database holds personal data: only its owner reads it. SQLite
 		// gives its -wal and -shm files the database file's mode.
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- the database path of the configuration (--db or the data dir)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		f.Close()
+		_ = f.Close() // only created: nothing written
 		for _, p := range []string{path, path + "-wal", path + "-shm"} {
 			if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
 				_ = os.Chmod(p, fi.Mode().Perm()&0o700) // best effort on a file made before
@@ -201,12 +201,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		w.SetConnMaxIdleTime(0)
 		// Make the file and WAL mode exist before readers connect.
 		if err := w.PingContext(ctx); err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
 		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 		if err != nil {
-			w.Close()
+			_ = w.Close()
 			return nil, fmt.Errorf("open sqlite readers: %w", err)
 		}
 		n := max(8, 4*runtime.NumCPU())
@@ -216,7 +216,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		d.W, d.R, d.Dialect = w, r, SQLite
 	}
 	if err := d.R.PingContext(ctx); err != nil {
-		d.Close()
+		_ = d.Close()
 		return nil, fmt.Errorf("connect %s: %w", d.Dialect, err)
 	}
 	return d, nil

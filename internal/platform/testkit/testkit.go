@@ -45,7 +45,7 @@ func SQLite(t testing.TB) *db.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close() })
+	t.Cleanup(func() { _ = d.Close() })
 	if _, err := d.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func PostgresSchemaDSN(t testing.TB) string {
 		a, err := sql.Open("pgx", base)
 		if err == nil {
 			_, _ = a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			a.Close()
+			_ = a.Close()
 		}
 	})
 	u, err := url.Parse(base)
@@ -107,7 +107,7 @@ func Postgres(t testing.TB) *db.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close() })
+	t.Cleanup(func() { _ = d.Close() })
 	if _, err := d.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

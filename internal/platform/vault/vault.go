@@ -38,12 +38,13 @@ func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("create data key folder: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the key file of the configuration, chosen by the operator
 	if err != nil {
 		return nil, false, fmt.Errorf("create data key %s: %w", path, err)
 	}
 	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
+		_ = f.Close()
+		_ = os.Remove(path) // a partial key would be refused at the next start: leave none
 		return nil, false, fmt.Errorf("write data key: %w", err)
 	}
 	if err := f.Close(); err != nil {
@@ -64,7 +65,7 @@ func NewKey() []byte {
 // LoadKey reads the hex key in path (an error wrapping fs.ErrNotExist when
 // there is none). It refuses a key file readable by others.
 func LoadKey(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- a key file of the configuration, chosen by the operator
 	if err != nil {
 		return nil, fmt.Errorf("read data key %s: %w", path, err)
 	}

@@ -344,7 +344,7 @@ func (rt *Router) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sunshine"`)
 	}
-	JSON(w, status, ErrorBody{Error: d})
+	_ = JSON(w, status, ErrorBody{Error: d}) // the client is gone if this fails: nobody to tell
 }
 
 // JSON writes v as JSON with a status.
