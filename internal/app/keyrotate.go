@@ -126,7 +126,7 @@ func (a *App) RotateKey(ctx context.Context, newKeyFile string) (Rotation, error
 	}
 	r.Values, err = a.reseal(ctx, nv)
 	if err != nil {
-		os.Remove(next)
+		_ = os.Remove(next) // not needed any more; the rotation's error says why
 		return r, err
 	}
 	if r.Retired, err = installNext(a.KeyPath, a.key); err != nil {
@@ -224,7 +224,7 @@ func resealTable(ctx context.Context, tx *db.Tx, cols []module.Sealed, old, nv *
 				dest = append(dest, &r.vals[i])
 			}
 			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
+				_ = rows.Close() // the scan's error says why
 				return n, fmt.Errorf("read %s: %w", table, err)
 			}
 			page = append(page, r)

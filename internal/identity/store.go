@@ -284,7 +284,7 @@ func (s *Store) List(ctx context.Context) ([]User, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	rows.Close()
+	_ = rows.Close() // read to the end: rows.Err said how it went
 	enrolled := map[int64]bool{}
 	trows, err := s.db.Query(ctx, `SELECT user_id FROM user_totp WHERE confirmed = TRUE`)
 	if err != nil {

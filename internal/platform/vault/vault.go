@@ -96,15 +96,15 @@ func WriteKey(path string, key []byte) error {
 	tmp := f.Name()
 	defer os.Remove(tmp) // gone after the rename
 	if err := f.Chmod(0o600); err != nil {
-		f.Close()
+		_ = f.Close() // the temporary file is removed; the first error says why
 		return fmt.Errorf("write key %s: %w", path, err)
 	}
 	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("write key %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close()
 		return fmt.Errorf("write key %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
@@ -118,7 +118,7 @@ func WriteKey(path string, key []byte) error {
 
 // SyncDir makes the renames in dir durable.
 func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := os.Open(dir) // #nosec G304 -- the folder of a key file of the configuration
 	if err != nil {
 		return err
 	}
