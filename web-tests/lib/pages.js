@@ -76,14 +76,14 @@ export const ACCOUNTS = [
       '/persons/{id}/job-profile', '/jobs/seekers',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
   {
     username: 'demo_leader',
     role: 'leader',
     // figures only: the gap lists (persons) are not theirs
     pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare'],
   },
-  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit'] },
+  { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/account/2fa'] },
   { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
   // the provider opens no cases: {case} is the one an account above opened
