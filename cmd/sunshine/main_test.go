@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -147,5 +148,35 @@ func TestServeDemoAndShutdown(t *testing.T) {
 	stopped(t, cancel2, done)
 	if !strings.Contains(printed, "already holds data") {
 		t.Fatalf("second start printed %q", printed)
+	}
+}
+
+// TestShutdownWithSlowClient: a client that sends its headers and then
+// trickles nothing does not keep the server from stopping: after the grace
+// period the request is cut off, and the stop is not a failure.
+func TestShutdownWithSlowClient(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, _, done := serveUntilListening(t, ctx, "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the request is being read
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+		if took := time.Since(start); took > shutdownGrace+5*time.Second {
+			t.Errorf("the stop took %v", took)
+		}
+	case <-time.After(shutdownGrace + 20*time.Second):
+		t.Fatal("serve did not shut down")
 	}
 }
