@@ -45,7 +45,7 @@ func keyCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 		return err
 	}
 	defer a.Close()
-	r, err := a.RotateKey(ctx, *newKey)
+	r, err := a.Keys.Rotate(ctx, *newKey)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"sunshine/internal/employment/jobs"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
+	"sunshine/internal/keys"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
@@ -81,8 +82,9 @@ type App struct {
 	KeyPath    string
 	// TrustProxy believes X-Forwarded-Proto and X-Forwarded-For (Config).
 	TrustProxy bool
-	// key is the data key; auditKey the audit root key (keyrotate.go).
-	key, auditKey []byte
+	// Keys are the data key and what it seals: a rotation (Keys.Rotate)
+	// seals every module's declared columns again (internal/keys).
+	Keys *keys.Keys
 }
 
 // Open opens the database, migrates it, seeds the org units and loads the key.
@@ -134,7 +136,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// The audit chain's keys are derived from the audit root key, which is
 	// not in the database (internal/audit): the data key, or after a key
 	// rotation the data key from before the first rotation (keyrotate.go).
-	root, err := auditRoot(cfg.KeyFile, key)
+	root, err := keys.AuditRoot(cfg.KeyFile, key)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +156,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, units.Exists, cfg.PasswordHash), Audit: log,
 		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
-		key: key, auditKey: root,
+		Keys: &keys.Keys{DB: d, File: cfg.KeyFile, Key: key, Vault: v, AuditRoot: root, Log: cfg.Log},
 	}
 	a.Users.UseVault(v, vault.Derive(root, "sunshine recovery codes v1"))
 	a.Devices = devices.NewStore(d)
@@ -208,8 +210,11 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		return nil, err
 	}
 	// A key rotation that committed but did not put its new key in place
-	// is finished now (keyrotate.go).
-	if _, err := a.finishRotation(ctx); err != nil {
+	// is finished now.
+	for _, m := range a.Modules() {
+		a.Keys.Sealed = append(a.Keys.Sealed, m.Sealed...)
+	}
+	if _, err := a.Keys.Finish(ctx); err != nil {
 		log.Close()
 		return nil, err
 	}

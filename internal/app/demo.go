@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 
-	"sunshine/internal/access"
-	"sunshine/internal/audit"
+	"sunshine/internal/admin"
 	"sunshine/internal/identity"
-	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
 )
 
@@ -40,28 +37,8 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 			return fmt.Errorf("demo data of %s: %w", m.Name, err)
 		}
 	}
-	var users int
-	if err := a.DB.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
-		return fmt.Errorf("count users: %w", err)
-	}
-	if users > 0 || n == 0 {
+	if n == 0 {
 		return nil
 	}
-	accounts := demo.Accounts
-	order := identity.Roles()
-	slices.SortStableFunc(accounts, func(x, y module.Account) int { return slices.Index(order, x.Role) - slices.Index(order, y.Role) })
-	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
-	for _, ac := range accounts {
-		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID}
-		if _, err := a.Users.CreateDemoAccount(ctx, u, func(tx *db.Tx) error {
-			return audit.Append(ctx, tx, actor.Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
-		}); err != nil {
-			return fmt.Errorf("demo account %s: %w", u.Username, err)
-		}
-	}
-	fmt.Fprintf(out, "demo logins (password %q for each):\n", DemoPassword)
-	for _, u := range accounts {
-		fmt.Fprintf(out, "  %-15s %-18s %s\n", u.Username, u.Role, u.OrgUnit)
-	}
-	return nil
+	return admin.DemoAccounts(ctx, a.DB, a.Users, demo.Accounts, out)
 }

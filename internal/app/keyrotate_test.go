@@ -16,6 +16,7 @@ import (
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
+	"sunshine/internal/keys"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
@@ -75,7 +76,7 @@ type sealedValue struct {
 func sealedValues(t *testing.T, a *app.App) map[string]sealedValue {
 	t.Helper()
 	out := map[string]sealedValue{}
-	for _, s := range a.Sealed() {
+	for _, s := range a.Keys.Sealed {
 		idx := "NULL"
 		if s.Index != "" {
 			idx = s.Index
@@ -161,7 +162,7 @@ func TestKeyRotate(t *testing.T) {
 		oldKey := keyOf(t, keyFile)
 		old, _ := vault.New(oldKey)
 		newFile := filepath.Join(t.TempDir(), "new.key")
-		r, err := a.RotateKey(ctx, newFile)
+		r, err := a.Keys.Rotate(ctx, newFile)
 		if err != nil {
 			stop(a)
 			t.Fatal(err)
@@ -173,10 +174,10 @@ func TestKeyRotate(t *testing.T) {
 		// The key files: the new key in place, the old one retired, the
 		// audit root key is the old data key; all 0600.
 		if !bytes.Equal(keyOf(t, keyFile), keyOf(t, newFile)) || !bytes.Equal(keyOf(t, r.Retired), oldKey) ||
-			!bytes.Equal(keyOf(t, app.AuditKeyPath(keyFile)), oldKey) {
+			!bytes.Equal(keyOf(t, keys.AuditKeyPath(keyFile)), oldKey) {
 			t.Fatal("key files after the rotation")
 		}
-		for _, f := range []string{keyFile, r.Retired, app.AuditKeyPath(keyFile)} {
+		for _, f := range []string{keyFile, r.Retired, keys.AuditKeyPath(keyFile)} {
 			if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o600 {
 				t.Errorf("%s: %v %v", f, st, err)
 			}
@@ -220,7 +221,7 @@ func TestKeyRotate(t *testing.T) {
 			t.Fatalf("rejects after the rotation: %q %v", rej, err)
 		}
 		var detail string
-		if err := b.DB.QueryRow(ctx, `SELECT detail FROM audit_log WHERE action = ?`, app.ActionKeyRotate).Scan(&detail); err != nil ||
+		if err := b.DB.QueryRow(ctx, `SELECT detail FROM audit_log WHERE action = ?`, keys.ActionKeyRotate).Scan(&detail); err != nil ||
 			!strings.Contains(detail, fmt.Sprintf(`"persons":%d`, tables["persons"])) {
 			t.Errorf("audit entry of the rotation: %q %v", detail, err)
 		}
@@ -228,8 +229,8 @@ func TestKeyRotate(t *testing.T) {
 
 		// A second rotation keeps the audit root key (the first data key):
 		// the chain still verifies.
-		r2, err := b.RotateKey(ctx, filepath.Join(t.TempDir(), "newer.key"))
-		if err != nil || r2.AuditKeyCreated || !bytes.Equal(keyOf(t, app.AuditKeyPath(keyFile)), oldKey) {
+		r2, err := b.Keys.Rotate(ctx, filepath.Join(t.TempDir(), "newer.key"))
+		if err != nil || r2.AuditKeyCreated || !bytes.Equal(keyOf(t, keys.AuditKeyPath(keyFile)), oldKey) {
 			t.Fatalf("second rotation: %+v %v", r2, err)
 		}
 		if got := plains(t, sealedValues(t, b), b.Vault); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -239,7 +240,7 @@ func TestKeyRotate(t *testing.T) {
 		c := rotApp(t, d, keyFile)
 		defer stop(c)
 		verifyChain(t, c)
-		if _, err := c.RotateKey(ctx, keyFile); err == nil {
+		if _, err := c.Keys.Rotate(ctx, keyFile); err == nil {
 			t.Error("rotated to the current key file")
 		}
 	})
@@ -261,7 +262,7 @@ func TestKeyRotateFailureChangesNothing(t *testing.T) {
 		var entries int64
 		a.DB.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&entries)
 		oldKey := keyOf(t, keyFile)
-		if _, err := a.RotateKey(ctx, filepath.Join(t.TempDir(), "new.key")); err == nil || !strings.Contains(err.Error(), "phone_enc") {
+		if _, err := a.Keys.Rotate(ctx, filepath.Join(t.TempDir(), "new.key")); err == nil || !strings.Contains(err.Error(), "phone_enc") {
 			t.Fatalf("rotation over a damaged value: %v", err)
 		}
 		if fmt.Sprint(sealedValues(t, a)) != fmt.Sprint(before) {
@@ -310,7 +311,7 @@ func TestKeyRotateRecovers(t *testing.T) {
 		// The state a crash between the commit and the rename leaves: the
 		// database sealed with the new key, which is in KEYFILE.next.
 		newFile := filepath.Join(t.TempDir(), "new.key")
-		r, err := a.RotateKey(ctx, newFile)
+		r, err := a.Keys.Rotate(ctx, newFile)
 		stop(a)
 		if err != nil {
 			t.Fatal(err)
@@ -355,7 +356,7 @@ func TestSealedColumnsDeclared(t *testing.T) {
 		"user_recovery_codes.code_hash": true, // keyed from the audit root key, which a rotation keeps
 	}
 	declared := map[string]bool{}
-	for _, s := range a.Sealed() {
+	for _, s := range a.Keys.Sealed {
 		declared[s.Table+"."+s.Column] = true
 		if s.Index != "" {
 			declared[s.Table+"."+s.Index] = true
@@ -387,7 +388,7 @@ func TestSealedColumnsDeclared(t *testing.T) {
 			t.Errorf("declared sealed column %s is not in the schema", name)
 		}
 	}
-	if len(declared) == 0 || !slices.ContainsFunc(a.Sealed(), func(s module.Sealed) bool { return s.Index == "id_bidx" }) {
+	if len(declared) == 0 || !slices.ContainsFunc(a.Keys.Sealed, func(s module.Sealed) bool { return s.Index == "id_bidx" }) {
 		t.Error("no declarations")
 	}
 }

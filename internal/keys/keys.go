@@ -1,4 +1,6 @@
-package app
+// Package keys rotates the data key: it seals every declared value again
+// under a new key and puts the new key file in place (see Rotate).
+package keys
 
 import (
 	"bytes"
@@ -8,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +22,7 @@ import (
 	"sunshine/internal/platform/vault"
 )
 
-// Rotation of the data key (sunshine key rotate, RotateKey).
+// Rotation of the data key (sunshine key rotate, Keys.Rotate).
 //
 // Every module declares the columns it seals (module.Module.Sealed). A
 // rotation opens each declared value with the current key and seals it again
@@ -38,10 +41,25 @@ import (
 // Crash safety: the new key is written to KEYFILE.next before the
 // transaction commits. A failure before the commit removes it, so that the
 // database and the key file are unchanged. If the process dies between the
-// commit and the rename, the next start (New) finds KEYFILE.next, sees that
+// commit and the rename, the next start (Finish, which app.New calls) finds KEYFILE.next, sees that
 // the database opens with it and not with the key file, and finishes the
 // rename; a KEYFILE.next that the database does not open with (a rotation
 // that did not commit) is removed.
+
+// Keys are an installation's data key and what it seals.
+type Keys struct {
+	DB *db.DB
+	// File is the data key file; Key the key in it, Vault its vault (a
+	// rotation changes Key and *Vault in place).
+	File  string
+	Key   []byte
+	Vault *vault.Vault
+	// AuditRoot is the key the audit log's keys derive from (AuditRoot).
+	AuditRoot []byte
+	// Sealed are every module's sealed columns.
+	Sealed []module.Sealed
+	Log    *slog.Logger
+}
 
 // ActionKeyRotate is the audit action of a key rotation.
 const ActionKeyRotate = "key_rotate"
@@ -55,9 +73,9 @@ func AuditKeyPath(keyFile string) string {
 // nextKeyPath is where a rotation puts the new key until it is in place.
 func nextKeyPath(keyFile string) string { return keyFile + ".next" }
 
-// auditRoot returns the key the audit log's keys derive from: the audit root
+// AuditRoot returns the key the audit log's keys derive from: the audit root
 // key file's when it exists, else the data key.
-func auditRoot(keyFile string, dataKey []byte) ([]byte, error) {
+func AuditRoot(keyFile string, dataKey []byte) ([]byte, error) {
 	k, err := vault.LoadKey(AuditKeyPath(keyFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return dataKey, nil
@@ -68,16 +86,7 @@ func auditRoot(keyFile string, dataKey []byte) ([]byte, error) {
 	return k, nil
 }
 
-// Sealed lists every module's sealed columns.
-func (a *App) Sealed() []module.Sealed {
-	var out []module.Sealed
-	for _, m := range a.Modules() {
-		out = append(out, m.Sealed...)
-	}
-	return out
-}
-
-// Rotation is what RotateKey did.
+// Rotation is what Rotate did.
 type Rotation struct {
 	// Values counts the values sealed again, per table.
 	Values map[string]int64
@@ -89,20 +98,20 @@ type Rotation struct {
 	AuditKeyCreated bool
 }
 
-// RotateKey replaces the data key by the key in newKeyFile (created, mode
+// Rotate replaces the data key by the key in newKeyFile (created, mode
 // 0600, when it does not exist): see the comment at the top of this file.
 // Run it with the server stopped: a server still running would go on
 // sealing with the old key.
-func (a *App) RotateKey(ctx context.Context, newKeyFile string) (Rotation, error) {
+func (a *Keys) Rotate(ctx context.Context, newKeyFile string) (Rotation, error) {
 	var r Rotation
-	if abs(newKeyFile) == abs(a.KeyPath) {
+	if abs(newKeyFile) == abs(a.File) {
 		return r, errors.New("the new key file is the current key file: give another path")
 	}
 	newKey, _, err := vault.LoadOrCreateKey(newKeyFile)
 	if err != nil {
 		return r, err
 	}
-	if bytes.Equal(newKey, a.key) {
+	if bytes.Equal(newKey, a.Key) {
 		return r, errors.New("the new key is the current data key")
 	}
 	nv, err := vault.New(newKey)
@@ -111,16 +120,16 @@ func (a *App) RotateKey(ctx context.Context, newKeyFile string) (Rotation, error
 	}
 	// The audit root key first: from now on the audit keys no longer come
 	// from the data key (which this rotation changes).
-	r.AuditKey = AuditKeyPath(a.KeyPath)
+	r.AuditKey = AuditKeyPath(a.File)
 	if _, err := os.Stat(r.AuditKey); errors.Is(err, fs.ErrNotExist) {
-		if err := vault.WriteKey(r.AuditKey, a.auditKey); err != nil {
+		if err := vault.WriteKey(r.AuditKey, a.AuditRoot); err != nil {
 			return r, fmt.Errorf("keep the audit root key: %w", err)
 		}
 		r.AuditKeyCreated = true
 	} else if err != nil {
 		return r, err
 	}
-	next := nextKeyPath(a.KeyPath)
+	next := nextKeyPath(a.File)
 	if err := vault.WriteKey(next, newKey); err != nil {
 		return r, err
 	}
@@ -129,10 +138,10 @@ func (a *App) RotateKey(ctx context.Context, newKeyFile string) (Rotation, error
 		_ = os.Remove(next) // not needed any more; the rotation's error says why
 		return r, err
 	}
-	if r.Retired, err = installNext(a.KeyPath, a.key); err != nil {
+	if r.Retired, err = installNext(a.File, a.Key); err != nil {
 		return r, fmt.Errorf("the database was re-encrypted with the new key, but: %w (the next start finishes the rotation)", err)
 	}
-	*a.Vault, a.key = *nv, newKey
+	*a.Vault, a.Key = *nv, newKey
 	return r, nil
 }
 
@@ -145,10 +154,10 @@ func abs(p string) string {
 
 // reseal seals every declared value again with nv, in one transaction with
 // the audit entry, and counts them per table.
-func (a *App) reseal(ctx context.Context, nv *vault.Vault) (map[string]int64, error) {
+func (a *Keys) reseal(ctx context.Context, nv *vault.Vault) (map[string]int64, error) {
 	var tables []string
 	byTable := map[string][]module.Sealed{}
-	for _, s := range a.Sealed() {
+	for _, s := range a.Sealed {
 		if _, ok := byTable[s.Table]; !ok {
 			tables = append(tables, s.Table)
 		}
@@ -288,11 +297,11 @@ func installNext(keyFile string, oldKey []byte) (string, error) {
 	return retired, vault.SyncDir(filepath.Dir(keyFile))
 }
 
-// finishRotation finishes a rotation that committed but did not put its new
-// key in place (KEYFILE.next is there): when the database opens with the
-// next key and not with the current one. It reports whether it did.
-func (a *App) finishRotation(ctx context.Context) (bool, error) {
-	next := nextKeyPath(a.KeyPath)
+// Finish finishes a rotation that committed but did not put its new key in
+// place (KEYFILE.next is there): when the database opens with the next key
+// and not with the current one. It reports whether it did.
+func (a *Keys) Finish(ctx context.Context) (bool, error) {
+	next := nextKeyPath(a.File)
 	nextKey, err := vault.LoadKey(next)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -321,21 +330,21 @@ func (a *App) finishRotation(ctx context.Context) (bool, error) {
 		return false, os.Remove(next)
 	case newOK:
 		// Committed (or nothing is sealed): put the new key in place.
-		retired, err := installNext(a.KeyPath, a.key)
+		retired, err := installNext(a.File, a.Key)
 		if err != nil {
 			return false, err
 		}
-		*a.Vault, a.key = *nv, nextKey
-		a.Log.Warn("finished an interrupted key rotation: the new data key is in place; destroy the retired key once no backup needs it", "file", a.KeyPath, "retired", retired)
+		*a.Vault, a.Key = *nv, nextKey
+		a.Log.Warn("finished an interrupted key rotation: the new data key is in place; destroy the retired key once no backup needs it", "file", a.File, "retired", retired)
 		return true, nil
 	}
-	return false, fmt.Errorf("neither the data key %s nor %s opens the encrypted data", a.KeyPath, next)
+	return false, fmt.Errorf("neither the data key %s nor %s opens the encrypted data", a.File, next)
 }
 
 // sampleSealed returns one sealed value of the database and its field (nil
 // when nothing is sealed).
-func (a *App) sampleSealed(ctx context.Context) (string, []byte, error) {
-	for _, s := range a.Sealed() {
+func (a *Keys) sampleSealed(ctx context.Context) (string, []byte, error) {
+	for _, s := range a.Sealed {
 		if s.FieldKeyed {
 			continue // its field needs the row's key; another column tells
 		}

@@ -1,0 +1,43 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"sunshine/internal/access"
+	"sunshine/internal/audit"
+	"sunshine/internal/identity"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/module"
+)
+
+// DemoAccounts makes the demo accounts the modules asked for (active, with
+// the demo password, each audited) on a database without users, and prints
+// the logins to out. With users already there it does nothing.
+func DemoAccounts(ctx context.Context, d *db.DB, users *identity.Store, accounts []module.Account, out io.Writer) error {
+	var n int
+	if err := d.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return fmt.Errorf("count users: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	order := identity.Roles()
+	slices.SortStableFunc(accounts, func(x, y module.Account) int { return slices.Index(order, x.Role) - slices.Index(order, y.Role) })
+	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
+	for _, ac := range accounts {
+		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID}
+		if _, err := users.CreateDemoAccount(ctx, u, func(tx *db.Tx) error {
+			return audit.Append(ctx, tx, actor.Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
+		}); err != nil {
+			return fmt.Errorf("demo account %s: %w", u.Username, err)
+		}
+	}
+	fmt.Fprintf(out, "demo logins (password %q for each):\n", identity.DemoPassword)
+	for _, u := range accounts {
+		fmt.Fprintf(out, "  %-15s %-18s %s\n", u.Username, u.Role, u.OrgUnit)
+	}
+	return nil
+}
