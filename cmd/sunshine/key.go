@@ -23,7 +23,7 @@ need it; destroy it once they are no longer needed.
 Stop the server first: a server still running would keep the old key.
 `
 
-// keyCmd rotates the data key (internal/app/keyrotate.go).
+// keyCmd rotates the data key (internal/keys).
 func keyCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		fmt.Fprint(stdout, keyHelp)

@@ -135,7 +135,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	// The audit chain's keys are derived from the audit root key, which is
 	// not in the database (internal/audit): the data key, or after a key
-	// rotation the data key from before the first rotation (keyrotate.go).
+	// rotation the data key from before the first rotation (internal/keys).
 	root, err := keys.AuditRoot(cfg.KeyFile, key)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ type Module struct {
 	Unsaved []string
 	// Sealed are the columns of the module's tables that hold values sealed
 	// with the data key (vault.Seal), with their blind indexes: a key
-	// rotation re-encrypts every one of them (app.RotateKey), and a test
+	// rotation re-encrypts every one of them (keys.Keys.Rotate), and a test
 	// fails when a sealed column of the schema is not declared.
 	Sealed []Sealed
 	// Restored runs after a restore (reload what the module keeps in memory).
