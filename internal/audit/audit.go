@@ -335,9 +335,11 @@ type Filter struct {
 	SubjectID   string
 	Username    string
 	Action      string
-	From, To    time.Time
-	Before      int64 // seq cursor: entries with seq < Before
-	Limit       int
+	// DetailHas keeps the entries whose detail holds this text.
+	DetailHas string
+	From, To  time.Time
+	Before    int64 // seq cursor: entries with seq < Before
+	Limit     int
 }
 
 const entryCols = `seq, at, username, role, action, subject_type, subject_id, orgunit, client, reason, detail, prev_hash, hash, chain`
@@ -367,6 +369,9 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 	}
 	if f.Action != "" {
 		add("action = ?", f.Action)
+	}
+	if f.DetailHas != "" {
+		add(`detail LIKE ? ESCAPE '\'`, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.DetailHas)+"%")
 	}
 	if !f.From.IsZero() {
 		add("at >= ?", f.From.UnixMilli())

@@ -16,9 +16,6 @@ type RowSink interface {
 	Write(cells []string) error
 }
 
-// exportAuditBatch is how many per-person export entries are written together.
-const exportAuditBatch = 1000
-
 // Headers returns the Chinese header row of columns.
 func Headers(cols []Column) []string {
 	out := make([]string, len(cols))
@@ -37,7 +34,7 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit, reason str
 	if orgunit != "" {
 		sc, ok := c.Scope.Narrow(orgunit)
 		if !ok {
-			return 0, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, 0)
+			return 0, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, 0, exported{})
 		}
 		lo, hi := sc.Range()
 		where, args = where+" AND p.orgunit >= ? AND p.orgunit < ?", append(args, lo, hi)
@@ -55,12 +52,7 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit, reason str
 	}
 	defer rows.Close()
 	n := 0
-	var entries []audit.Entry
-	flush := func() error {
-		err := s.log.Record(ctx, entries...)
-		entries = entries[:0]
-		return err
-	}
+	ids := exported{}
 	for rows.Next() {
 		st, err := s.scanStored(rows, !unmasked)
 		if err != nil {
@@ -71,30 +63,40 @@ func (s *Store) ExportPersons(ctx context.Context, c Caller, orgunit, reason str
 			return n, err
 		}
 		n++
-		e := c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(st.id, 10), in.OrgUnit)
-		e.Reason = reason
-		entries = append(entries, e)
-		if len(entries) == exportAuditBatch {
-			if err := flush(); err != nil {
-				return n, err
-			}
-		}
+		ids.add(st.id)
 	}
 	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("export persons: %w", err)
 	}
-	if err := flush(); err != nil {
-		return n, err
-	}
-	return n, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, n)
+	return n, s.exportSummary(ctx, c, "persons", orgunit, reason, unmasked, n, ids)
 }
 
-// exportSummary audits an export once more as a whole: what, which area, why,
-// whether in full, and how many rows.
-func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit, reason string, unmasked bool, n int) error {
-	e := c.Actor.Entry(audit.ActionExport, "export", kind, orgunit)
+// exported lists the persons of an export for its audit entry: ",id,id,…,"
+// (so that a person's access log finds it by ",id,").
+type exported struct{ b strings.Builder }
+
+func (x *exported) add(id int64) {
+	if x.b.Len() == 0 {
+		x.b.WriteByte(',')
+	}
+	x.b.WriteString(strconv.FormatInt(id, 10))
+	x.b.WriteByte(',')
+}
+
+// ExportMention is what an export's audit entry holds for each of its persons
+// (audit.Filter.DetailHas finds the exports of a person with it).
+func ExportMention(id int64) string { return "," + strconv.FormatInt(id, 10) + "," }
+
+// SubjectExport is the audit subject type of an export.
+const SubjectExport = "export"
+
+// exportSummary audits an export as one entry: what, which area, why,
+// whether in full, how many rows, and which persons (each person's access
+// log shows it).
+func (s *Store) exportSummary(ctx context.Context, c Caller, kind, orgunit, reason string, unmasked bool, n int, ids exported) error {
+	e := c.Actor.Entry(audit.ActionExport, SubjectExport, kind, orgunit)
 	e.Reason = reason
-	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"full_numbers":%t,"rows":%d}`, kind, orgunit, unmasked, n)
+	e.Detail = fmt.Sprintf(`{"kind":%q,"orgunit":%q,"full_numbers":%t,"rows":%d,"persons":%q}`, kind, orgunit, unmasked, n, ids.b.String())
 	return s.log.Record(ctx, e)
 }
 
@@ -130,7 +132,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, r
 	if orgunit != "" {
 		sc, ok := c.Scope.Narrow(orgunit)
 		if !ok {
-			return 0, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, 0)
+			return 0, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, 0, exported{})
 		}
 		lo, hi := sc.Range()
 		where, args = where+" AND a.orgunit >= ? AND a.orgunit < ?", append(args, lo, hi)
@@ -144,7 +146,7 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, r
 	}
 	defer rows.Close()
 	n := 0
-	var entries []audit.Entry
+	ids := exported{}
 	for rows.Next() {
 		var idEnc []byte
 		var masked string
@@ -166,23 +168,12 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, r
 			return n, err
 		}
 		n++
-		e := c.Actor.Entry(audit.ActionExport, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)
-		e.Reason = reason
-		entries = append(entries, e)
-		if len(entries) == exportAuditBatch {
-			if err := s.log.Record(ctx, entries...); err != nil {
-				return n, err
-			}
-			entries = entries[:0]
-		}
+		ids.add(a.PersonID)
 	}
 	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("export annual records: %w", err)
 	}
-	if err := s.log.Record(ctx, entries...); err != nil {
-		return n, err
-	}
-	return n, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, n)
+	return n, s.exportSummary(ctx, c, "annual", orgunit, reason, unmasked, n, ids)
 }
 
 // annualExportSQL reads the annual records of a year (the first argument) and

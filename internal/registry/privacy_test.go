@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -206,23 +207,40 @@ func TestConcurrentFirstAnnualSaves(t *testing.T) {
 	})
 }
 
-// TestExportReason: an export is audited as a whole with its reason, its
-// area, whether it held full numbers and its row count; a reason of one
-// character is refused.
+// TestExportReason: an export is audited once, as a whole, with its reason,
+// its area, whether it held full numbers, its row count and its persons (not
+// one entry per row); each person's access log shows it, without the others;
+// a reason of one character is refused.
 func TestExportReason(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
-		apptest.Person(t, a, 1, "导出", apptest.Village, 4, 2)
+		first := apptest.Person(t, a, 1, "导出", apptest.Village, 4, 2)
+		for i := 2; i <= 12; i++ {
+			apptest.Person(t, a, i, fmt.Sprint("导出", i), apptest.Village, 4, 2)
+		}
 		staff := apptest.Caller(identity.DistrictStaff, "310114")
+		before, _, _ := a.Audit.List(ctx, audit.Filter{Action: audit.ActionExport, Limit: 500})
 		var rows [][]string
 		n, err := a.Registry.ExportPersons(ctx, staff, "", "核对年度名单", true, sinkFunc(func(r []string) error { rows = append(rows, r); return nil }))
-		if err != nil || n != 1 || len(rows) != 2 {
+		if err != nil || n != 12 || len(rows) != 13 {
 			t.Fatalf("export: %d rows, %v", n, err)
 		}
-		es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: "export"})
-		if err != nil || len(es) != 1 || es[0].Reason != "核对年度名单" || !strings.Contains(es[0].Detail, `"full_numbers":true,"rows":1`) {
-			t.Errorf("export audit: %+v %v", es, err)
+		all, _, _ := a.Audit.List(ctx, audit.Filter{Action: audit.ActionExport, Limit: 500})
+		es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: registry.SubjectExport})
+		if err != nil || len(all)-len(before) != 1 || len(es) != 1 || es[0].Reason != "核对年度名单" ||
+			!strings.Contains(es[0].Detail, `"full_numbers":true,"rows":12`) || !strings.Contains(es[0].Detail, registry.ExportMention(first)) {
+			t.Errorf("export audit: %d entries, %+v %v", len(all)-len(before), es, err)
+		}
+		// The first person sees the export in their access log, as one line
+		// that names no one else; a person not exported does not.
+		log, _, err := a.Registry.AccessLog(ctx, staff, first, 0, 50)
+		if err != nil || len(log) == 0 || log[0].Action != audit.ActionExport || strings.Contains(log[0].Detail, `"persons":`) || log[0].Reason != "核对年度名单" {
+			t.Errorf("access log: %+v %v", log, err)
+		}
+		other := apptest.Person(t, a, 13, "未导出", apptest.Village, 4, 2)
+		if log, _, err := a.Registry.AccessLog(ctx, staff, other, 0, 50); err != nil || slices.ContainsFunc(log, func(e audit.Entry) bool { return e.Action == audit.ActionExport }) {
+			t.Errorf("a person not exported: %+v %v", log, err)
 		}
 		if registry.CheckExportReason("x") == nil || registry.CheckExportReason("") != nil {
 			t.Error("reason check")

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -614,7 +615,34 @@ func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64,
 	if _, err := s.get(ctx, c, id); err != nil {
 		return nil, 0, err
 	}
-	return s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
+	own, next, err := s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
+	if err != nil {
+		return nil, 0, err
+	}
+	// The exports that held the person: one entry each, which lists every
+	// person of the export; here it says only what, where, why and how many.
+	exports, nextExport, err := s.log.List(ctx, audit.Filter{SubjectType: SubjectExport, DetailHas: ExportMention(id), Before: before, Limit: limit})
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range exports {
+		var d map[string]any
+		if json.Unmarshal([]byte(exports[i].Detail), &d) == nil {
+			delete(d, "persons")
+			b, _ := json.Marshal(d)
+			exports[i].Detail = string(b)
+		}
+	}
+	all := append(own, exports...)
+	slices.SortFunc(all, func(a, b audit.Entry) int { return cmp.Compare(b.Seq, a.Seq) })
+	if limit <= 0 || limit > 500 {
+		limit = 50 // as audit.List
+	}
+	if len(all) > limit || next != 0 || nextExport != 0 {
+		all = all[:min(len(all), limit)]
+		next = all[len(all)-1].Seq
+	}
+	return all, next, nil
 }
 
 // annualCols are the columns of a whole annual record: the key, the fields
