@@ -389,6 +389,13 @@ func kindName(t reflect.Type) apperr.Text {
 	}
 }
 
+// isBodyType reports whether t is the type the body decodes into (v, or what
+// v points to): a mismatch there is a body of the wrong shape, not a field.
+func isBodyType(v any, t reflect.Type) bool {
+	vt := reflect.TypeOf(v)
+	return vt == t || vt != nil && vt.Kind() == reflect.Pointer && vt.Elem() == t
+}
+
 // Decode reads a JSON body into v. A body that is not declared JSON
 // (Content-Type application/json, or a +json type) is refused with 415: a
 // page of another site cannot send one without asking first (CORS), so a
@@ -407,8 +414,12 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return apperr.New(apperr.TooLarge, "请求内容过大。", "The request body is too large.")
 		}
 		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field != "" {
+		if errors.As(err, &ute) && (ute.Field != "" || !isBodyType(v, ute.Type)) {
 			want := kindName(ute.Type)
+			if ute.Field == "" { // Go 1.27 leaves it out for some types (json.Number)
+				return apperr.Validation(apperr.Field("", "type", fmt.Sprintf("有一个字段的类型不正确，应为%s。", want.Zh),
+					fmt.Sprintf("A field has the wrong type; it should be %s.", want.En)))
+			}
 			return apperr.Validation(apperr.Field(ute.Field, "type", fmt.Sprintf("字段 %s 的类型不正确，应为%s。", ute.Field, want.Zh),
 				fmt.Sprintf("The field %s has the wrong type; it should be %s.", ute.Field, want.En)))
 		}
