@@ -97,7 +97,10 @@ func (a *Admin) renderCodeStep(w http.ResponseWriter, r *http.Request, status in
 	page := a.NewPage(r, nil, "")
 	page.Title = page.T("两步验证", "Two-step verification")
 	if err != nil {
-		e, _ := apperr.As(err)
+		e, ok := apperr.As(err)
+		if !ok {
+			return err // not the caller's mistake: the error page
+		}
 		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
 		if fe := web.FormErrorOf(err, page.Lang); fe != nil {
 			page.Error = fe
