@@ -46,22 +46,16 @@ func (a *Admin) pageLoginPost(w http.ResponseWriter, r *http.Request, _ *web.Pri
 		return a.renderCodeStep(w, r, http.StatusOK, username, next, needs.Challenge, nil)
 	}
 	if err != nil {
-		code := apperr.CodeOf(err)
-		if code != apperr.Unauthorized && code != apperr.TooMany {
+		if !a.failedSignIn(r, actor, err) {
 			return err
 		}
-		action := audit.ActionFailed
-		if code == apperr.TooMany {
-			action = audit.ActionLocked
-		}
-		_ = a.Audit.Record(r.Context(), actor.Entry(action, "user", username, ""))
 		page := a.NewPage(r, nil, "")
 		page.Title = page.T("登录", "Sign in")
 		e, _ := apperr.As(err)
 		page.Error = &web.FormError{Message: e.Msg.In(page.Lang), ByField: map[string]string{}}
 		page.Data = loginData{Username: username, Next: next}
 		web.SetRetryAfter(w, err)
-		return a.Render(w, r, web.Status(code), "login.html", page)
+		return a.Render(w, r, web.Status(apperr.CodeOf(err)), "login.html", page)
 	}
 	return a.signedIn(w, r, token, sess, next, password == identity.DemoPassword)
 }
@@ -111,6 +105,21 @@ func (a *Admin) renderCodeStep(w http.ResponseWriter, r *http.Request, status in
 	return a.Render(w, r, status, "login.html", page)
 }
 
+// failedSignIn audits a refused sign-in (wrong credentials, or throttled) and
+// reports whether err was one; any other error is not the caller's.
+func (a *Admin) failedSignIn(r *http.Request, actor audit.Actor, err error) bool {
+	action := audit.ActionFailed
+	switch apperr.CodeOf(err) {
+	case apperr.Unauthorized:
+	case apperr.TooMany:
+		action = audit.ActionLocked
+	default:
+		return false
+	}
+	_ = a.Audit.Record(r.Context(), actor.Entry(action, "user", actor.Username, "")) // the refusal stands even if its record fails
+	return true
+}
+
 // pageLoginOTP is the sign-in page's second step.
 func (a *Admin) pageLoginOTP(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
 	challenge, code := r.PostFormValue("challenge"), r.PostFormValue("otp")
@@ -129,16 +138,10 @@ func (a *Admin) pageLoginOTP(w http.ResponseWriter, r *http.Request, _ *web.Prin
 	}
 	token, sess, err := a.Users.LoginChallenge(r.Context(), challenge, code, web.ClientAddr(r))
 	if err != nil {
-		code := apperr.CodeOf(err)
-		if code != apperr.Unauthorized && code != apperr.TooMany {
+		if !a.failedSignIn(r, audit.Actor{Username: username, Client: web.ClientAddr(r)}, err) {
 			return err
 		}
-		action := audit.ActionFailed
-		if code == apperr.TooMany {
-			action = audit.ActionLocked
-		}
-		_ = a.Audit.Record(r.Context(), audit.Actor{Username: username, Client: web.ClientAddr(r)}.Entry(action, "user", username, ""))
-		return a.renderCodeStep(w, r, web.Status(code), username, next, challenge, err)
+		return a.renderCodeStep(w, r, web.Status(apperr.CodeOf(err)), username, next, challenge, err)
 	}
 	return a.signedIn(w, r, token, sess, next, false)
 }
