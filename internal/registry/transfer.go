@@ -135,7 +135,13 @@ type Jobs struct {
 // far it came and which persons it created and updated.
 func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'`)
+		// The imports left running, and any other import that left lists of
+		// committed batches without writing its summary (a command-line
+		// import has no imports row; one whose summary failed has one).
+		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'
+			UNION SELECT DISTINCT b.import_id, COALESCE(i.kind, ''), COALESCE(i.username, ''), COALESCE(i.file_name, ''), COALESCE(i.sha256, ''),
+				COALESCE(i.rows_done, 0), COALESCE(i.rows_total, 0)
+			FROM import_batches b LEFT JOIN imports i ON i.id = b.import_id WHERE i.id IS NULL OR i.state <> 'running'`)
 		if err != nil {
 			return err
 		}
