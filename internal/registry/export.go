@@ -83,6 +83,12 @@ func (x *exported) add(id int64) {
 	x.b.WriteByte(',')
 }
 
+func (x *exported) addAll(ids []int64) {
+	for _, id := range ids {
+		x.add(id)
+	}
+}
+
 // ExportMention is what an export's audit entry holds for each of its persons
 // (audit.Filter.DetailHas finds the exports of a person with it).
 func ExportMention(id int64) string { return "," + strconv.FormatInt(id, 10) + "," }

@@ -150,16 +150,25 @@ const (
 
 // importer holds the state of one import.
 type importer struct {
-	s       *Store
-	c       Caller
-	o       ImportOptions
-	cols    []Column
-	fields  []string          // field of each file column ("" for unknown)
-	header  map[string]string // field → header as written
-	units   map[string]int    // org unit code → level
-	seen    map[[16]byte]int  // blind index → first row (duplicates in the file)
-	res     *ImportResult
-	entries []audit.Entry
+	s      *Store
+	c      Caller
+	o      ImportOptions
+	cols   []Column
+	fields []string          // field of each file column ("" for unknown)
+	header map[string]string // field → header as written
+	units  map[string]int    // org unit code → level
+	seen   map[[16]byte]int  // blind index → first row (duplicates in the file)
+	res    *ImportResult
+	// created and updated list the persons (of annual records, for an annual
+	// import) that the import wrote in committed transactions, as an export
+	// lists its persons: its summary audit entry holds them, and each
+	// person's access log finds it by ExportMention (one entry per import,
+	// not one per row).
+	created, updated exported
+	// batchCreated and batchUpdated are the persons of the batch being
+	// written, moved to created and updated once its transaction commits.
+	batchCreated, batchUpdated []int64
+	batchSeq                   int
 	// refused are the audit entries of rows whose ID number is registered
 	// outside the caller's area (appended by concurrent validation).
 	refusedMu  sync.Mutex
@@ -352,6 +361,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		}
 		batch := p.batch
 		rep.Rows += len(batch)
+		im.batchCreated, im.batchUpdated = nil, nil
 		var good []*rowWork
 		for _, w := range batch {
 			if headerBroken {
@@ -377,6 +387,18 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			if _, err := tx.Exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ?`, rep.Rows, im.o.ID); err != nil {
 				return false, fmt.Errorf("record import progress: %w", err)
 			}
+			// And so do the persons written: the audit entry of an
+			// interrupted import (NewJobs) lists them from here.
+			if im.o.Mode == ModeSkipInvalid && len(im.batchCreated)+len(im.batchUpdated) > 0 {
+				im.batchSeq++
+				var c, u exported
+				c.addAll(im.batchCreated)
+				u.addAll(im.batchUpdated)
+				if _, err := tx.Exec(ctx, `INSERT INTO import_batches (import_id, seq, created, updated) VALUES (?, ?, ?, ?)`,
+					im.o.ID, im.batchSeq, c.b.String(), u.b.String()); err != nil {
+					return false, fmt.Errorf("record import progress: %w", err)
+				}
+			}
 		}
 		for _, w := range good {
 			if w.act == actCreate {
@@ -390,12 +412,23 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		}
 		return true, nil
 	}
-	// summary audits the import, and each refused registration on its person,
-	// whether the import wrote anything or not.
-	summary := func(tx *db.Tx) error {
-		e := im.c.Actor.Entry(audit.ActionImport, "import", im.o.ID, im.c.Scope.Prefix)
-		e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"rows":%d,"created":%d,"updated":%d,"unchanged":%d,"rejected":%d}`,
+	// summary audits the import, with the persons it created and updated,
+	// and each refused registration on its person, whether the import wrote
+	// anything or not; failed says the import stopped on an error (the
+	// batches committed before it stay, and are listed).
+	summary := func(tx *db.Tx, failed bool) error {
+		e := im.c.Actor.Entry(audit.ActionImport, SubjectImport, im.o.ID, im.c.Scope.Prefix)
+		e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"rows":%d,"created":%d,"updated":%d,"unchanged":%d,"rejected":%d,`,
 			rep.Kind, im.o.FileName, im.o.SHA256, rep.Mode, rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.RejectedRows)
+		if failed {
+			e.Detail += `"failed":true,`
+		}
+		e.Detail += fmt.Sprintf(`%q:%q,%q:%q}`, importCreated, im.created.b.String(), importUpdated, im.updated.b.String())
+		if im.o.ID != "" {
+			if _, err := tx.Exec(ctx, `DELETE FROM import_batches WHERE import_id = ?`, im.o.ID); err != nil {
+				return fmt.Errorf("record import: %w", err)
+			}
+		}
 		return audit.Append(ctx, tx, append(im.refused, e)...)
 	}
 	if im.o.Mode == ModeStrict {
@@ -405,6 +438,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				if err != nil {
 					return err
 				}
+				im.batchDone()
 				if !more {
 					break
 				}
@@ -412,11 +446,13 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			if rep.RejectedRows > 0 {
 				return errAbort
 			}
-			return summary(tx)
+			return summary(tx, false)
 		})
 		if errors.Is(err, errAbort) {
 			rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
-			return im.res, im.s.db.InTx(ctx, summary) // nothing written, but the attempt is on record
+			im.created, im.updated = exported{}, exported{}
+			// Nothing written, but the attempt is on record.
+			return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false) })
 		}
 		return im.res, err
 	}
@@ -428,13 +464,36 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			return err
 		})
 		if err != nil {
-			return im.res, err
+			// The batches committed before stay: the summary names their
+			// persons (the failed batch's are not among them).
+			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true) }))
 		}
+		im.batchDone()
 		if !more {
 			break
 		}
 	}
-	return im.res, im.s.db.InTx(ctx, summary)
+	return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false) })
+}
+
+// SubjectImport is the audit subject type of an import: one entry per import
+// (importer.go run, or NewJobs for an interrupted one), which lists the
+// persons it created and updated.
+const SubjectImport = "import"
+
+// The keys of an import's audit entry that list the persons it created and
+// updated (",id,id,…,").
+const (
+	importCreated = "persons_created"
+	importUpdated = "persons_updated"
+)
+
+// batchDone moves the persons of the batch just committed (or, in strict
+// mode, written in the one transaction) to the import's lists.
+func (im *importer) batchDone() {
+	im.created.addAll(im.batchCreated)
+	im.updated.addAll(im.batchUpdated)
+	im.batchCreated, im.batchUpdated = nil, nil
 }
 
 // ImportPersons imports a person file (CONTRACT.md): rows are matched to
@@ -639,7 +698,7 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行的人员在导入期间被他人修改，请重新导入。", w.row),
 				fmt.Sprintf("The person of row %d was changed by someone else during the import; import again.", w.row))
 		}
-		im.audit(audit.ActionUpdate, w.old.id, w.norm.OrgUnit)
+		im.wrote(false, w.old.id)
 	}
 	if tx.Dialect == db.Postgres && len(creates) > 0 {
 		if err := im.copyPersons(ctx, tx, creates); err != nil {
@@ -676,7 +735,7 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 			return fmt.Errorf("insert persons: %w", err)
 		}
 		for _, w := range part {
-			im.audit(audit.ActionCreate, ids[[16]byte(w.bidx)], w.norm.OrgUnit)
+			im.wrote(true, ids[[16]byte(w.bidx)])
 		}
 	}
 	return im.flush(ctx, tx)
@@ -718,7 +777,7 @@ func (im *importer) copyPersons(ctx context.Context, tx *db.Tx, creates []*rowWo
 		return fmt.Errorf("insert persons: %w", err)
 	}
 	for _, w := range creates {
-		im.audit(audit.ActionCreate, ids[[16]byte(w.bidx)], w.norm.OrgUnit)
+		im.wrote(true, ids[[16]byte(w.bidx)])
 	}
 	if _, err := tx.Exec(ctx, `TRUNCATE persons_staging`); err != nil {
 		return fmt.Errorf("staging table: %w", err)
@@ -734,21 +793,22 @@ func (im *importer) refusal(id int64, unit string, row int) audit.Entry {
 	return e
 }
 
-func (im *importer) audit(action string, id int64, unit string) {
+// wrote notes a person the batch created or updated: for the change hook,
+// and for the import's audit entry.
+func (im *importer) wrote(created bool, id int64) {
 	im.changedIDs = append(im.changedIDs, id)
-	e := im.c.Actor.Entry(action, SubjectPerson, strconv.FormatInt(id, 10), unit)
-	e.Detail = `{"import":"` + im.o.ID + `"}`
-	im.entries = append(im.entries, e)
+	if created {
+		im.batchCreated = append(im.batchCreated, id)
+	} else {
+		im.batchUpdated = append(im.batchUpdated, id)
+	}
 }
 
-// flush ends the writing of a batch: the change hook and the audit entries.
+// flush ends the writing of a batch: the change hook.
 func (im *importer) flush(ctx context.Context, tx *db.Tx) error {
-	ids, entries := im.changedIDs, im.entries
-	im.changedIDs, im.entries = nil, nil
-	if err := im.s.changed(ctx, tx, ids...); err != nil {
-		return err
-	}
-	return audit.Append(ctx, tx, entries...)
+	ids := im.changedIDs
+	im.changedIDs = nil
+	return im.s.changed(ctx, tx, ids...)
 }
 
 // ImportAnnual imports annual records for o.Year (DOMAIN.md §6): one row per
@@ -930,10 +990,7 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 		} else if err != nil {
 			return fmt.Errorf("row %d: %w", w.row, err)
 		}
-		e := im.c.Actor.Entry(audit.ActionUpdate, SubjectPerson, strconv.FormatInt(a.PersonID, 10), a.OrgUnit)
-		e.Detail = fmt.Sprintf(`{"annual":%d,"import":%q}`, a.Year, im.o.ID)
-		im.entries = append(im.entries, e)
-		im.changedIDs = append(im.changedIDs, a.PersonID)
+		im.wrote(w.oldA == nil, a.PersonID)
 	}
 	return im.flush(ctx, tx)
 }

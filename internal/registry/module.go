@@ -13,7 +13,7 @@ import (
 func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) module.Module {
 	return module.Module{
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
-		Tables: []string{"orgunits", "persons", "annual_records", "imports"}, Home: s.home(t),
+		Tables: []string{"orgunits", "persons", "annual_records", "imports", "import_batches"}, Home: s.home(t),
 		Sealed: Sealed(),
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)

@@ -633,12 +633,41 @@ func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64,
 			exports[i].Detail = string(b)
 		}
 	}
-	all := append(own, exports...)
+	// The imports that created or updated the person: one entry each, which
+	// lists every person the import wrote; here it says only what, and
+	// whether it created or updated this person.
+	imports, nextImport, err := s.log.List(ctx, audit.Filter{SubjectType: SubjectImport, DetailHas: ExportMention(id), Before: before, Limit: limit})
+	if err != nil {
+		return nil, 0, err
+	}
+	kept := imports[:0]
+	for _, e := range imports {
+		var d map[string]any
+		if json.Unmarshal([]byte(e.Detail), &d) != nil {
+			continue
+		}
+		created, _ := d[importCreated].(string)
+		updated, _ := d[importUpdated].(string)
+		delete(d, importCreated)
+		delete(d, importUpdated)
+		switch {
+		case strings.Contains(created, ExportMention(id)):
+			d["person"] = "created"
+		case strings.Contains(updated, ExportMention(id)):
+			d["person"] = "updated"
+		default:
+			continue // the text matched elsewhere (the file name, say)
+		}
+		b, _ := json.Marshal(d)
+		e.Detail = string(b)
+		kept = append(kept, e)
+	}
+	all := append(append(own, exports...), kept...)
 	slices.SortFunc(all, func(a, b audit.Entry) int { return cmp.Compare(b.Seq, a.Seq) })
 	if limit <= 0 || limit > 500 {
 		limit = 50 // as audit.List
 	}
-	if len(all) > limit || next != 0 || nextExport != 0 {
+	if len(all) > limit || next != 0 || nextExport != 0 || nextImport != 0 {
 		all = all[:min(len(all), limit)]
 		next = all[len(all)-1].Seq
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,10 +132,16 @@ type Jobs struct {
 
 // NewJobs returns the import jobs of a store; imports left running by a
 // process that died are marked failed, each with an audit entry saying how
-// far it came (the rows it wrote are audited already, one by one).
+// far it came and which persons it created and updated.
 func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'`)
+		// The imports left running, and any other import that left lists of
+		// committed batches without writing its summary (a command-line
+		// import has no imports row; one whose summary failed has one).
+		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'
+			UNION SELECT DISTINCT b.import_id, COALESCE(i.kind, ''), COALESCE(i.username, ''), COALESCE(i.file_name, ''), COALESCE(i.sha256, ''),
+				COALESCE(i.rows_done, 0), COALESCE(i.rows_total, 0)
+			FROM import_batches b LEFT JOIN imports i ON i.id = b.import_id WHERE i.id IS NULL OR i.state <> 'running'`)
 		if err != nil {
 			return err
 		}
@@ -146,13 +153,25 @@ func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 				_ = rows.Close()
 				return err
 			}
-			e := audit.Actor{Username: user}.Entry(audit.ActionImport, "import", id, "")
-			e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"interrupted":true,"rows_done":%d,"rows_total":%d}`, kind, file, sum, done, total)
+			e := audit.Actor{Username: user}.Entry(audit.ActionImport, SubjectImport, id, "")
+			e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"interrupted":true,"rows_done":%d,"rows_total":%d`, kind, file, sum, done, total)
 			entries = append(entries, e)
 		}
 		_ = rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		// The persons of the batches committed before the stop (recorded
+		// with each batch by the importer, skip-invalid mode).
+		for i := range entries {
+			created, updated, err := importBatches(ctx, tx, entries[i].SubjectID)
+			if err != nil {
+				return err
+			}
+			entries[i].Detail += fmt.Sprintf(`,%q:%q,%q:%q}`, importCreated, created, importUpdated, updated)
+			if _, err := tx.Exec(ctx, `DELETE FROM import_batches WHERE import_id = ?`, entries[i].SubjectID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', report = ? WHERE state = 'running'`, interruptedReport); err != nil {
 			return err
@@ -163,6 +182,32 @@ func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 		return nil, fmt.Errorf("mark interrupted imports: %w", err)
 	}
 	return &Jobs{s: s, live: map[string]*JobStatus{}}, nil
+}
+
+// importBatches joins the lists of persons created and updated by the
+// committed batches of an import.
+func importBatches(ctx context.Context, tx *db.Tx, id string) (string, string, error) {
+	rows, err := tx.Query(ctx, `SELECT created, updated FROM import_batches WHERE import_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return "", "", err
+	}
+	defer rows.Close()
+	var created, updated strings.Builder
+	join := func(b *strings.Builder, list string) {
+		if b.Len() > 0 {
+			list = strings.TrimPrefix(list, ",")
+		}
+		b.WriteString(list)
+	}
+	for rows.Next() {
+		var c, u string
+		if err := rows.Scan(&c, &u); err != nil {
+			return "", "", err
+		}
+		join(&created, c)
+		join(&updated, u)
+	}
+	return created.String(), updated.String(), rows.Err()
 }
 
 // interruptedReport is the stored report of an import the server stopped in.
