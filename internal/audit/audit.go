@@ -138,7 +138,7 @@ func (p *pendingEntries) write(ctx context.Context, tx *db.Tx) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	_, _, err := appendNow(ctx, tx, entries)
+	_, _, err := appendNow(ctx, tx, entries, false)
 	return err
 }
 
@@ -146,8 +146,10 @@ func (p *pendingEntries) write(ctx context.Context, tx *db.Tx) error {
 // head, and returns the new head. The head row is locked, so concurrent
 // transactions on PostgreSQL append one after another. Each entry whose number
 // is a multiple of the checkpoint interval gets a signed checkpoint, written
-// in the same transaction (after the head, as every write here).
-func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) (int64, string, error) {
+// in the same transaction (after the head, as every write here). Each entry
+// is stamped with the transaction's time, or keeps its own when keepAt and it
+// has one (Fill only).
+func appendNow(ctx context.Context, tx *db.Tx, entries []Entry, keepAt bool) (int64, string, error) {
 	k := keysOf(tx)
 	if k == nil {
 		return 0, "", errNoKey
@@ -167,7 +169,11 @@ func appendNow(ctx context.Context, tx *db.Tx, entries []Entry) (int64, string, 
 	rows := make([][]any, len(entries))
 	for i, e := range entries {
 		seq++
-		e.Seq, e.At, e.PrevHash, e.Chain = seq, tx.Now.Truncate(time.Millisecond), prev, ChainKeyed
+		at := tx.Now
+		if keepAt && !e.At.IsZero() {
+			at = e.At
+		}
+		e.Seq, e.At, e.PrevHash, e.Chain = seq, at.Truncate(time.Millisecond), prev, ChainKeyed
 		e.Hash = h.value(e)
 		rows[i] = []any{e.Seq, e.At.UnixMilli(), e.Username, e.Role, e.Action, e.SubjectType, e.SubjectID,
 			e.OrgUnit, e.Client, e.Reason, e.Detail, e.PrevHash, e.Hash, e.Chain}

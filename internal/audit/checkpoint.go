@@ -93,7 +93,7 @@ func (l *Log) PublicKey() string { return base64.StdEncoding.EncodeToString(l.ke
 func (l *Log) Checkpoint(ctx context.Context, e Entry) (Checkpoint, error) {
 	var c Checkpoint
 	err := l.db.InTx(ctx, func(tx *db.Tx) error {
-		seq, hash, err := appendNow(ctx, tx, []Entry{e})
+		seq, hash, err := appendNow(ctx, tx, []Entry{e}, false)
 		if err != nil {
 			return err
 		}
