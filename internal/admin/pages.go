@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -584,14 +583,7 @@ func (a *Admin) apiAudit(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	if err != nil {
 		return err
 	}
-	out := web.List[audit.Entry]{Items: items, Total: len(items)}
-	if items == nil {
-		out.Items = []audit.Entry{}
-	}
-	if next != 0 {
-		out.Next = strconv.FormatInt(next, 10)
-	}
-	return web.JSON(w, http.StatusOK, out)
+	return web.JSON(w, http.StatusOK, web.SeqPage(items, next))
 }
 
 // apiAuditVerify verifies the chain from the last verified position, or all

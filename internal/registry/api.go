@@ -169,14 +169,7 @@ func (s API) apiAccessLog(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err != nil {
 		return err
 	}
-	out := web.List[audit.Entry]{Items: items, Total: len(items)}
-	if items == nil {
-		out.Items = []audit.Entry{}
-	}
-	if next != 0 {
-		out.Next = strconv.FormatInt(next, 10)
-	}
-	return web.JSON(w, http.StatusOK, out)
+	return web.JSON(w, http.StatusOK, web.SeqPage(items, next))
 }
 
 func pathYear(r *http.Request) (int, error) {

@@ -446,6 +446,19 @@ type List[T any] struct {
 	Next  string `json:"next"`
 }
 
+// SeqPage is a page of a list whose cursor is a sequence number (0: the
+// last page), with the page's own length as its total.
+func SeqPage[T any](items []T, next int64) List[T] {
+	out := List[T]{Items: items, Total: len(items)}
+	if items == nil {
+		out.Items = []T{}
+	}
+	if next != 0 {
+		out.Next = strconv.FormatInt(next, 10)
+	}
+	return out
+}
+
 // Paging reads ?limit= (default 50, max 500) and ?cursor=.
 func Paging(r *http.Request) (limit int, cursor string, err error) {
 	limit = 50
