@@ -262,6 +262,7 @@ func (a *App) Ready(ctx context.Context) string {
 
 // Close waits for running imports, stops the audit writer and closes the database.
 func (a *App) Close() error {
+	a.Jobs.Close()
 	a.Jobs.Wait()
 	a.Audit.Close()
 	return a.DB.Close()

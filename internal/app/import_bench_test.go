@@ -6,12 +6,17 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,4 +196,123 @@ func psqlCopy(tb testing.TB, dsn, path string) (time.Duration, error) {
 		return 0, fmt.Errorf("%v: %s", err, out.String())
 	}
 	return time.Since(start), nil
+}
+
+// BenchmarkReadsDuringImport reads persons (GET /api/v1/persons/{id}, each
+// read audited) from 4 clients, first alone for 2 s (the baseline) and then
+// while a strict import of 100,000 persons runs on the same server, and
+// reports the latencies of both phases (goal: p99 under 50 ms during the
+// import) and the import's speed. Run with:
+// go test -run '^$' -bench ReadsDuringImport -benchtime 1x ./internal/app/
+func BenchmarkReadsDuringImport(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchReadsDuringImport(b, testkit.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		d, err := db.Open(context.Background(), testkit.PostgresSchemaDSN(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		benchReadsDuringImport(b, d)
+	})
+}
+
+func benchReadsDuringImport(b *testing.B, d *db.DB) {
+	const n = 100_000
+	ctx := context.Background()
+	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(b.TempDir(), "key")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.LoadDemo(ctx, 2000, 11, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	path := writePersonsCSV(b, d, n)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Timeout: time.Minute}
+	resp, err := client.Post(base+"/api/v1/session", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"username":"demo","password":%q}`, app.DemoPassword)))
+	if err != nil || resp.StatusCode != 200 {
+		b.Fatalf("login: %v %v", resp, err)
+	}
+	var tok struct{ Token string }
+	decodeJSON(resp.Body, &tok)
+	resp.Body.Close()
+	ids := jiadingPersons(b, d)
+	// read runs the 4 readers until stop is closed and returns the sorted
+	// latencies.
+	read := func(stop <-chan struct{}) ([]time.Duration, int64) {
+		var mu sync.Mutex
+		var lats []time.Duration
+		var errs atomic.Int64
+		var wg sync.WaitGroup
+		for c := range 4 {
+			wg.Go(func() {
+				for i := c; ; i += 4 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/persons/%d", base, ids[i*7919%len(ids)]), nil)
+					req.Header.Set("Authorization", "Bearer "+tok.Token)
+					t0 := time.Now()
+					resp, err := client.Do(req)
+					if err == nil {
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode != 200 {
+							err = fmt.Errorf("status %d", resp.StatusCode)
+						}
+					}
+					if err != nil {
+						errs.Add(1)
+					}
+					mu.Lock()
+					lats = append(lats, time.Since(t0))
+					mu.Unlock()
+					time.Sleep(5 * time.Millisecond)
+				}
+			})
+		}
+		wg.Wait()
+		slices.Sort(lats)
+		return lats, errs.Load()
+	}
+	for range b.N {
+		stop := make(chan struct{})
+		time.AfterFunc(2*time.Second, func() { close(stop) })
+		alone, errs := read(stop)
+		stop = make(chan struct{})
+		var during []time.Duration
+		var duringErrs int64
+		done := make(chan struct{})
+		go func() { during, duringErrs = read(stop); close(done) }()
+		caller := registry.Caller{Actor: audit.Actor{Username: "bench", Role: "system"}, Scope: orgunit.AllUnits()}
+		start := time.Now()
+		res, err := a.Registry.ImportFile(ctx, caller, "persons", path, registry.ImportOptions{Mode: registry.ModeStrict})
+		took := time.Since(start)
+		close(stop)
+		<-done
+		if err != nil || res.Report.RejectedRows > 0 || res.Report.Created+res.Report.Updated+res.Report.Unchanged != n {
+			b.Fatalf("import: %v %+v", err, res.Report)
+		}
+		if errs+duringErrs > 0 {
+			b.Fatalf("failed reads: %d alone, %d during the import", errs, duringErrs)
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "import_rows/s")
+		b.ReportMetric(ms(quantile(alone, 0.99)), "alone_p99_ms")
+		b.ReportMetric(ms(quantile(during, 0.99)), "during_p99_ms")
+		b.ReportMetric(ms(during[len(during)-1]), "during_max_ms")
+		b.Logf("%s: import of %d persons in %v (%.0f rows/s); reads alone: %d, p50 %.1f ms, p99 %.1f ms; during the import: %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+			d.Dialect, n, took.Round(time.Millisecond), float64(n)/took.Seconds(), len(alone), ms(quantile(alone, 0.5)), ms(quantile(alone, 0.99)),
+			len(during), ms(quantile(during, 0.5)), ms(quantile(during, 0.99)), ms(during[len(during)-1]))
+	}
 }

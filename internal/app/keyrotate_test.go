@@ -156,6 +156,7 @@ func TestKeyRotate(t *testing.T) {
 		for k := range before {
 			tables[strings.Fields(k)[0]]++
 		}
+		tables["import_batches"] += 0 // listed, with none: no import is half-way in the fixture
 		if tables["persons"] < 40 || tables["employers"] == 0 || tables["imports"] != 1 || tables["user_totp"] != 1 {
 			t.Fatalf("fixture: sealed values per table %v", tables)
 		}

@@ -385,7 +385,19 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 	if !f.To.IsZero() {
 		add("at < ?", f.To.UnixMilli())
 	}
-	if f.Before > 0 {
+	// Up to a date and by nothing narrower, the log is read backwards by
+	// time (the audit_at index) from that date: in the order of seq it was
+	// every entry after the date first, seconds at a million entries. The
+	// cursor is then (at, seq) of the last entry of the page before.
+	byTime := !f.To.IsZero() && f.SubjectID == "" && f.Username == "" && f.Action == ""
+	if f.Before > 0 && byTime {
+		var at int64
+		if err := l.db.QueryRow(ctx, `SELECT at FROM audit_log WHERE seq = ?`, f.Before).Scan(&at); err != nil {
+			return nil, 0, fmt.Errorf("audit: list: the page's cursor: %w", err)
+		}
+		where = append(where, "(at, seq) < (?, ?)")
+		args = append(args, at, f.Before)
+	} else if f.Before > 0 {
 		add("seq < ?", f.Before)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
@@ -395,7 +407,11 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY seq DESC LIMIT ?`
+	if byTime {
+		q += ` ORDER BY at DESC, seq DESC LIMIT ?`
+	} else {
+		q += ` ORDER BY seq DESC LIMIT ?`
+	}
 	args = append(args, f.Limit+1)
 	rows, err := l.db.Query(ctx, q, args...)
 	if err != nil {

@@ -3,8 +3,10 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/db"
@@ -137,6 +139,52 @@ func TestAppendAtCommit(t *testing.T) {
 		}
 		if v, err := log.VerifyAll(ctx); err != nil || !v.OK {
 			t.Fatalf("verify: %+v %v", v, err)
+		}
+	})
+}
+
+// TestListUntilPages: listed up to a date, the log comes newest first by
+// time, and its pages follow on without a gap or a repeat, on both engines.
+func TestListUntilPages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		log, err := audit.NewLog(d, testKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if err := audit.Fill(ctx, d, 130, func(i int) audit.Entry {
+			e := audit.Actor{Username: "u"}.Entry(audit.ActionRead, "person", strconv.Itoa(i), "")
+			e.At = start.Add(time.Duration(i/2) * time.Hour) // two entries an hour
+			return e
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		var before int64
+		for range 20 {
+			page, next, err := log.List(ctx, audit.Filter{To: start.Add(50 * time.Hour), Limit: 7, Before: before})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range page {
+				got = append(got, e.SubjectID)
+			}
+			if next == 0 {
+				break
+			}
+			before = next
+		}
+		if len(got) != 100 || got[0] != "99" || got[99] != "0" {
+			t.Fatalf("entries before hour 50, newest first: %d %v", len(got), got)
+		}
+		for i := 1; i < len(got); i++ {
+			a, _ := strconv.Atoi(got[i-1])
+			b, _ := strconv.Atoi(got[i])
+			if a != b+1 {
+				t.Fatalf("pages out of order at %d: %v", i, got)
+			}
 		}
 	})
 }

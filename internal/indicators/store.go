@@ -90,6 +90,36 @@ func (s *Store) PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) erro
 	return nil
 }
 
+// PersonsRemoved takes the facts of persons about to be deleted out of the
+// rollups and deletes them (registry.RemoveHook: the persons of an undone
+// import). The rollups change at once, not when the transaction commits, so
+// that a savepoint rolled back takes the change back too.
+func (s *Store) PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) error {
+	d := delta{}
+	for start := 0; start < len(ids); start += idChunk {
+		args, in := padded(ids[start:min(start+idChunk, len(ids))])
+		rows, err := tx.Query(ctx, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("read indicator facts: %w", err)
+		}
+		for rows.Next() {
+			f, err := scanFact(rows)
+			if err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("read indicator facts: %w", err)
+			}
+			d.add(f, -1)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read indicator facts: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM indicator_facts WHERE person_id IN (`+in+`)`, args...); err != nil {
+			return fmt.Errorf("delete indicator facts: %w", err)
+		}
+	}
+	return d.apply(ctx, tx)
+}
+
 func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // padded gives ids as arguments for the smallest IN list of inSizes that

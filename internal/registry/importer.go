@@ -95,9 +95,6 @@ type ImportResult struct {
 	RejectErrors []apperr.Text
 }
 
-// errAbort rolls back a strict import that had rejections.
-var errAbort = errors.New("import rejected")
-
 // batchSize is the number of rows validated and written together.
 const batchSize = 500
 
@@ -169,6 +166,8 @@ type importer struct {
 	// written, moved to created and updated once its transaction commits.
 	batchCreated, batchUpdated []int64
 	batchSeq                   int
+	// undo is what the batch being written changed (strict mode).
+	undo undoRecord
 	// refused are the audit entries of rows whose ID number is registered
 	// outside the caller's area (appended by concurrent validation).
 	refusedMu  sync.Mutex
@@ -207,6 +206,9 @@ func (im *importer) reject(w *rowWork) {
 func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column, src RowSource) (*importer, error) {
 	if o.Mode == "" {
 		o.Mode = ModeStrict
+	}
+	if o.ID == "" {
+		o.ID = NewImportID()
 	}
 	if o.Mode != ModeStrict && o.Mode != ModeSkipInvalid {
 		return nil, apperr.Validation(apperr.Field("mode", "invalid", "导入模式应为 strict（全部或全不）或 skip-invalid（跳过错误行）。",
@@ -275,9 +277,10 @@ func (im *importer) unitErrors(code string) []apperr.FieldError {
 	return nil
 }
 
-// run reads every row, validating and writing in batches: in strict mode all
-// in one transaction that is rolled back when any row is rejected; in
-// skip-invalid mode one transaction per batch, holding only valid rows.
+// run reads every row, validating and writing in batches of batchSize rows,
+// one transaction each, so that no read or other write waits long behind an
+// import. Skip-invalid mode writes the valid rows of every batch; strict mode
+// writes until a row is rejected, and then undoes what it wrote (undo.go).
 func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowWork) error, write func(*db.Tx, []*rowWork) error) (*ImportResult, error) {
 	rep := &im.res.Report
 	headerBroken := rep.RejectedRows > 0
@@ -376,28 +379,41 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				good = append(good, w)
 			}
 		}
-		if tx != nil && len(good) > 0 && (im.o.Mode == ModeSkipInvalid || rep.RejectedRows == 0) {
+		// A strict import stops writing at its first rejected row (and is
+		// undone at the end); the rest of the file is still checked.
+		writing := len(good) > 0 && (im.o.Mode == ModeSkipInvalid || rep.RejectedRows == 0)
+		if writing {
+			im.undo = undoRecord{Year: im.o.Year}
 			if err := write(tx, good); err != nil {
 				return false, err
 			}
 		}
-		if tx != nil && im.o.ID != "" {
-			// The rows done go with the rows written: after a crash the
-			// record says how far the import came (nothing, for a strict one).
-			if _, err := tx.Exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ?`, rep.Rows, im.o.ID); err != nil {
-				return false, fmt.Errorf("record import progress: %w", err)
-			}
-			// And so do the persons written: the audit entry of an
-			// interrupted import (NewJobs) lists them from here.
-			if im.o.Mode == ModeSkipInvalid && len(im.batchCreated)+len(im.batchUpdated) > 0 {
-				im.batchSeq++
-				var c, u exported
-				c.addAll(im.batchCreated)
-				u.addAll(im.batchUpdated)
-				if _, err := tx.Exec(ctx, `INSERT INTO import_batches (import_id, seq, created, updated) VALUES (?, ?, ?, ?)`,
-					im.o.ID, im.batchSeq, c.b.String(), u.b.String()); err != nil {
-					return false, fmt.Errorf("record import progress: %w", err)
+		// The rows done go with the rows written: after a crash the record
+		// says how far the import came.
+		if _, err := tx.Exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ?`, rep.Rows, im.o.ID); err != nil {
+			return false, fmt.Errorf("record import progress: %w", err)
+		}
+		if err := heartbeat(ctx, tx, im.o.ID); err != nil {
+			return false, err
+		}
+		// And so do the records written: the import's audit entry lists
+		// their persons from here after a crash (NewJobs), and a strict
+		// import is undone from here.
+		if writing && len(im.batchCreated)+len(im.batchUpdated) > 0 {
+			im.batchSeq++
+			var c, u exported
+			c.addAll(im.batchCreated)
+			u.addAll(im.batchUpdated)
+			var undo []byte
+			if im.o.Mode == ModeStrict {
+				var err error
+				if undo, err = im.s.sealUndo(im.undo); err != nil {
+					return false, err
 				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO import_batches (import_id, seq, created, updated, undo) VALUES (?, ?, ?, ?, ?)`,
+				im.o.ID, im.batchSeq, c.b.String(), u.b.String(), undo); err != nil {
+				return false, fmt.Errorf("record import progress: %w", err)
 			}
 		}
 		for _, w := range good {
@@ -414,46 +430,36 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 	}
 	// summary audits the import, with the persons it created and updated,
 	// and each refused registration on its person, whether the import wrote
-	// anything or not; failed says the import stopped on an error (the
-	// batches committed before it stay, and are listed).
-	summary := func(tx *db.Tx, failed bool) error {
+	// anything or not; failed says the import stopped on an error, undone
+	// that a strict import's batches were undone (kept: records left because
+	// someone changed them since). It ends the import's run.
+	summary := func(tx *db.Tx, failed, undone bool, kept int) error {
 		e := im.c.Actor.Entry(audit.ActionImport, SubjectImport, im.o.ID, im.c.Scope.Prefix)
 		e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"rows":%d,"created":%d,"updated":%d,"unchanged":%d,"rejected":%d,`,
 			rep.Kind, im.o.FileName, im.o.SHA256, rep.Mode, rep.Rows, rep.Created, rep.Updated, rep.Unchanged, rep.RejectedRows)
 		if failed {
 			e.Detail += `"failed":true,`
 		}
+		if undone {
+			// The persons written and then taken back are still listed: each
+			// one's access log shows the import.
+			e.Detail += fmt.Sprintf(`"undone":true,"undo_kept":%d,`, kept)
+		}
 		e.Detail += fmt.Sprintf(`%q:%q,%q:%q}`, importCreated, im.created.b.String(), importUpdated, im.updated.b.String())
-		if im.o.ID != "" {
-			if _, err := tx.Exec(ctx, `DELETE FROM import_batches WHERE import_id = ?`, im.o.ID); err != nil {
+		for _, q := range []string{`DELETE FROM import_batches WHERE import_id = ?`, `DELETE FROM import_runs WHERE import_id = ?`} {
+			if _, err := tx.Exec(ctx, q, im.o.ID); err != nil {
 				return fmt.Errorf("record import: %w", err)
 			}
 		}
 		return audit.Append(ctx, tx, append(im.refused, e)...)
 	}
-	if im.o.Mode == ModeStrict {
-		err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
-			for {
-				more, err := process(tx)
-				if err != nil {
-					return err
-				}
-				im.batchDone()
-				if !more {
-					break
-				}
-			}
-			if rep.RejectedRows > 0 {
-				return errAbort
-			}
-			return summary(tx, false)
-		})
-		if errors.Is(err, errAbort) {
-			rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
-			im.created, im.updated = exported{}, exported{}
-			// Nothing written, but the attempt is on record.
-			return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false) })
-		}
+	strict := im.o.Mode == ModeStrict
+	// undo takes a strict import's committed batches back.
+	undo := func() (int, error) {
+		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
+		return im.s.undoImport(ctx, im.o.ID, rep.Kind)
+	}
+	if err := im.s.beginRun(ctx, im.o.ID, rep.Kind, im.o.Mode, im.c.Actor.Username); err != nil {
 		return im.res, err
 	}
 	for {
@@ -464,16 +470,32 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			return err
 		})
 		if err != nil {
-			// The batches committed before stay: the summary names their
-			// persons (the failed batch's are not among them).
-			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true) }))
+			// Skip-invalid: the batches committed before stay, and the summary
+			// names their persons (the failed batch's are not among them).
+			// Strict: they are undone.
+			var kept int
+			var uerr error
+			if strict {
+				kept, uerr = undo()
+			}
+			if uerr != nil {
+				return im.res, errors.Join(err, uerr) // the run stays: recoverImports finishes the undo
+			}
+			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true, strict, kept) }))
 		}
 		im.batchDone()
 		if !more {
 			break
 		}
 	}
-	return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false) })
+	if strict && rep.RejectedRows > 0 {
+		kept, err := undo()
+		if err != nil {
+			return im.res, err
+		}
+		return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false, true, kept) })
+	}
+	return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false, false, 0) })
 }
 
 // SubjectImport is the audit subject type of an import: one entry per import
@@ -697,6 +719,9 @@ func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行的人员在导入期间被他人修改，请重新导入。", w.row),
 				fmt.Sprintf("The person of row %d was changed by someone else during the import; import again.", w.row))
+		}
+		if im.o.Mode == ModeStrict {
+			im.undo.Persons = append(im.undo.Persons, undoPerson{ID: w.old.id, Version: w.old.version + 1, Converted: w.old.converted, In: w.old.in})
 		}
 		im.wrote(false, w.old.id)
 	}
@@ -989,6 +1014,9 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 				fmt.Sprintf("The annual record of row %d was changed by someone else during the import; import again.", w.row))
 		} else if err != nil {
 			return fmt.Errorf("row %d: %w", w.row, err)
+		}
+		if w.oldA != nil && im.o.Mode == ModeStrict {
+			im.undo.Annual = append(im.undo.Annual, *w.oldA)
 		}
 		im.wrote(w.oldA == nil, a.PersonID)
 	}

@@ -13,7 +13,7 @@ import (
 func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) module.Module {
 	return module.Module{
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
-		Tables: []string{"orgunits", "persons", "annual_records", "imports", "import_batches"}, Home: s.home(t),
+		Tables: []string{"orgunits", "persons", "annual_records", "imports", "import_batches", "import_runs"}, Home: s.home(t),
 		Sealed: Sealed(),
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
@@ -42,5 +42,6 @@ func Sealed() []module.Sealed {
 		}
 		out = append(out, c)
 	}
-	return append(out, module.Sealed{Table: "imports", Key: []string{"id"}, Column: "rejects_enc", Field: fRejects})
+	return append(out, module.Sealed{Table: "imports", Key: []string{"id"}, Column: "rejects_enc", Field: fRejects},
+		module.Sealed{Table: "import_batches", Key: []string{"import_id", "seq"}, Column: "undo", Field: fUndo})
 }

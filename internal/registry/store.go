@@ -72,6 +72,34 @@ func (hs Hooks) PersonsChanged(ctx context.Context, tx *db.Tx, ids []int64) erro
 	return nil
 }
 
+// RemoveHook is told of persons about to be deleted (the persons an undone
+// import created), in the transaction that deletes them, before it does: a
+// hook that keeps rows on a person removes them.
+type RemoveHook interface {
+	PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) error
+}
+
+// PersonsRemoved tells each hook that is a RemoveHook.
+func (hs Hooks) PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) error {
+	for _, h := range hs {
+		if r, ok := h.(RemoveHook); ok {
+			if err := r.PersonsRemoved(ctx, tx, ids); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// removed tells the hook, if it is a RemoveHook, that these persons are
+// about to be deleted in tx.
+func (s *Store) removed(ctx context.Context, tx *db.Tx, ids []int64) error {
+	if r, ok := s.Hook.(RemoveHook); ok && len(ids) > 0 {
+		return r.PersonsRemoved(ctx, tx, ids)
+	}
+	return nil
+}
+
 // changed tells the hook, if any, that these persons changed in tx.
 func (s *Store) changed(ctx context.Context, tx *db.Tx, ids ...int64) error {
 	if s.Hook == nil || len(ids) == 0 {

@@ -128,20 +128,153 @@ type Jobs struct {
 	mu   sync.Mutex
 	live map[string]*JobStatus
 	wg   sync.WaitGroup
+	// stop ends the sweep for stopped imports (PostgreSQL), swept waits
+	// for it.
+	stop  context.CancelFunc
+	swept sync.WaitGroup
 }
 
-// NewJobs returns the import jobs of a store; imports left running by a
-// process that died are marked failed, each with an audit entry saying how
-// far it came and which persons it created and updated.
+// NewJobs returns the import jobs of a store, after recovering the imports
+// whose process stopped (recoverImports): on SQLite (one server) every import
+// left writing; on PostgreSQL, where other servers may be importing, those
+// without a heartbeat for staleAfter, and a sweep keeps looking every minute
+// until Close.
 func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		// The imports left running, and any other import that left lists of
-		// committed batches without writing its summary (a command-line
-		// import has no imports row; one whose summary failed has one).
-		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports WHERE state = 'running'
+	j := &Jobs{s: s, live: map[string]*JobStatus{}, stop: func() {}}
+	before := s.db.Now().Add(-staleAfter)
+	if s.db.Dialect == db.SQLite {
+		before = s.db.Now().Add(time.Hour) // whatever the clock says
+	}
+	if err := s.recoverImports(ctx, before); err != nil {
+		return nil, fmt.Errorf("recover interrupted imports: %w", err)
+	}
+	if s.db.Dialect == db.Postgres {
+		// The sweep outlives the caller's context (the server's start).
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		j.stop = cancel
+		j.swept.Add(1)
+		go j.sweep(sctx)
+	}
+	return j, nil
+}
+
+// sweep recovers, every minute, the imports of servers that stopped.
+func (j *Jobs) sweep(ctx context.Context) {
+	defer j.swept.Done()
+	t := time.NewTicker(staleAfter / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = j.s.recoverImports(ctx, j.s.db.Now().Add(-staleAfter)) // tried again at the next tick
+		}
+	}
+}
+
+// Close stops the sweep (Wait waits for the imports running).
+func (j *Jobs) Close() {
+	j.stop()
+	j.swept.Wait()
+}
+
+// recoverImports finishes the imports whose last heartbeat is before
+// before: a strict one is undone; each gets an audit entry saying how far it
+// came and which persons it wrote, and its imports row is marked failed. A
+// server claims an import by moving its heartbeat, so only one recovers it.
+// Imports of earlier releases (no run row) are recovered as they were: their
+// committed batches stay.
+func (s *Store) recoverImports(ctx context.Context, before time.Time) error {
+	type run struct {
+		id, kind, mode, user string
+		beat                 int64
+	}
+	var runs []run
+	rows, err := s.db.Query(ctx, `SELECT import_id, kind, mode, username, heartbeat FROM import_runs WHERE heartbeat < ?`, db.Millis(before))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var r run
+		if err := rows.Scan(&r.id, &r.kind, &r.mode, &r.user, &r.beat); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		claimed := false
+		var created, updated string
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			// The new heartbeat differs from the one read even when the
+			// clock has not moved, so that one claim wins.
+			res, err := tx.Exec(ctx, `UPDATE import_runs SET heartbeat = ? WHERE import_id = ? AND heartbeat = ?`, max(db.Millis(tx.Now), r.beat+1), r.id, r.beat)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return nil // another server has it, or it is alive after all
+			}
+			claimed = true
+			created, updated, err = importBatches(ctx, tx, r.id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			continue
+		}
+		report, detail := interruptedReport, ""
+		if r.mode == ModeStrict {
+			kept, err := s.undoImport(ctx, r.id, r.kind)
+			if err != nil {
+				return err
+			}
+			report, detail = interruptedStrictReport, fmt.Sprintf(`,"undone":true,"undo_kept":%d`, kept)
+		}
+		err = s.db.InTx(ctx, func(tx *db.Tx) error {
+			var file, sum string
+			var done, total int
+			err := tx.QueryRow(ctx, `SELECT file_name, sha256, rows_done, rows_total FROM imports WHERE id = ?`, r.id).Scan(&file, &sum, &done, &total)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			e := audit.Actor{Username: r.user}.Entry(audit.ActionImport, SubjectImport, r.id, "")
+			e.Detail = fmt.Sprintf(`{"kind":%q,"file":%q,"sha256":%q,"mode":%q,"interrupted":true,"rows_done":%d,"rows_total":%d%s,%q:%q,%q:%q}`,
+				r.kind, file, sum, r.mode, done, total, detail, importCreated, created, importUpdated, updated)
+			for _, q := range []string{`DELETE FROM import_batches WHERE import_id = ?`, `DELETE FROM import_runs WHERE import_id = ?`} {
+				if _, err := tx.Exec(ctx, q, r.id); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', report = ? WHERE id = ? AND state = 'running'`, report, r.id); err != nil {
+				return err
+			}
+			return audit.Append(ctx, tx, e)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.recoverLegacy(ctx, before)
+}
+
+// recoverLegacy recovers the imports that an earlier release left running
+// (imports rows, and committed batches of command-line imports, without a
+// run row): their committed batches stay.
+func (s *Store) recoverLegacy(ctx context.Context, before time.Time) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, kind, username, file_name, sha256, rows_done, rows_total FROM imports i WHERE state = 'running' AND created_at < ?
+				AND NOT EXISTS (SELECT 1 FROM import_runs r WHERE r.import_id = i.id)
 			UNION SELECT DISTINCT b.import_id, COALESCE(i.kind, ''), COALESCE(i.username, ''), COALESCE(i.file_name, ''), COALESCE(i.sha256, ''),
 				COALESCE(i.rows_done, 0), COALESCE(i.rows_total, 0)
-			FROM import_batches b LEFT JOIN imports i ON i.id = b.import_id WHERE i.id IS NULL OR i.state <> 'running'`)
+			FROM import_batches b LEFT JOIN imports i ON i.id = b.import_id WHERE (i.id IS NULL OR i.state <> 'running')
+				AND NOT EXISTS (SELECT 1 FROM import_runs r WHERE r.import_id = b.import_id)`, db.Millis(before))
 		if err != nil {
 			return err
 		}
@@ -162,7 +295,7 @@ func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 			return err
 		}
 		// The persons of the batches committed before the stop (recorded
-		// with each batch by the importer, skip-invalid mode).
+		// with each batch by the importer).
 		for i := range entries {
 			created, updated, err := importBatches(ctx, tx, entries[i].SubjectID)
 			if err != nil {
@@ -172,16 +305,12 @@ func NewJobs(ctx context.Context, s *Store) (*Jobs, error) {
 			if _, err := tx.Exec(ctx, `DELETE FROM import_batches WHERE import_id = ?`, entries[i].SubjectID); err != nil {
 				return err
 			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', report = ? WHERE state = 'running'`, interruptedReport); err != nil {
-			return err
+			if _, err := tx.Exec(ctx, `UPDATE imports SET state = 'failed', report = ? WHERE id = ? AND state = 'running'`, interruptedReport, entries[i].SubjectID); err != nil {
+				return err
+			}
 		}
 		return audit.Append(ctx, tx, entries...)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("mark interrupted imports: %w", err)
-	}
-	return &Jobs{s: s, live: map[string]*JobStatus{}}, nil
 }
 
 // importBatches joins the lists of persons created and updated by the
@@ -210,11 +339,14 @@ func importBatches(ctx context.Context, tx *db.Tx, id string) (string, string, e
 	return created.String(), updated.String(), rows.Err()
 }
 
-// interruptedReport is the stored report of an import the server stopped in.
-var interruptedReport = func() string {
+// interruptedReport is the stored report of a skip-invalid import the server
+// stopped in, and interruptedStrictReport of a strict one.
+var interruptedReport, interruptedStrictReport = func() (string, string) {
 	b, _ := json.Marshal(storedReport{Error: "服务在导入过程中停止，导入未完成；已写入的行保留。请重新导入该文件（已导入的行将显示为未变化）。 / " +
 		"The server stopped during the import, which did not finish; rows already written are kept. Import the file again (those rows will show as unchanged)."})
-	return string(b)
+	c, _ := json.Marshal(storedReport{Error: "服务在导入过程中停止，导入未完成；按“全部或全不”模式，已写入的行均已撤销。请重新导入该文件。 / " +
+		"The server stopped during the import, which did not finish; as it was all or nothing, the rows it had written were taken back. Import the file again."})
+	return string(b), string(c)
 }()
 
 // Wait waits for running jobs (graceful shutdown, tests).
@@ -249,6 +381,14 @@ func (j *Jobs) Begin(ctx context.Context, c Caller, kind string, o ImportOptions
 		o.ID, kind, c.Actor.Username, o.FileName, o.SHA256, total, db.Millis(j.s.db.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("record import: %w", err)
+	}
+	// Its run, from now: no other server takes it for stopped before it starts.
+	mode := o.Mode
+	if mode == "" {
+		mode = ModeStrict
+	}
+	if err := j.s.beginRun(ctx, o.ID, kind, mode, c.Actor.Username); err != nil {
+		return nil, err
 	}
 	j.mu.Lock()
 	j.live[o.ID] = st
@@ -296,8 +436,17 @@ func (j *Jobs) Finish(ctx context.Context, id string, res *ImportResult, runErr 
 		}
 	}
 	report, _ = json.Marshal(sr)
-	_, err := j.s.db.Exec(ctx, `UPDATE imports SET state = ?, rows_done = ?, rows_total = ?, report = ?, rejects_enc = ?, finished_at = ? WHERE id = ?`,
-		state, rows, rows, string(report), rejects, db.Millis(j.s.db.Now()), id)
+	err := j.s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE imports SET state = ?, rows_done = ?, rows_total = ?, report = ?, rejects_enc = ?, finished_at = ? WHERE id = ?`,
+			state, rows, rows, string(report), rejects, db.Millis(tx.Now), id); err != nil {
+			return err
+		}
+		// The run ends with the import's summary; one that stopped before it
+		// began writing (a bad mode, an unreadable file) ends here. One with
+		// batches left to undo stays for recoverImports.
+		_, err := tx.Exec(ctx, `DELETE FROM import_runs WHERE import_id = ? AND NOT EXISTS (SELECT 1 FROM import_batches WHERE import_id = ?)`, id, id)
+		return err
+	})
 	j.mu.Lock()
 	delete(j.live, id)
 	j.mu.Unlock()

@@ -483,6 +483,21 @@ func IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsForeignKeyViolation reports whether err is a foreign-key violation: a
+// row still referenced elsewhere (PostgreSQL 23503, SQLite
+// SQLITE_CONSTRAINT_FOREIGNKEY).
+func IsForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23503"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
 // PrefixRange returns the bounds [lo, hi) of the codes that start with prefix.
 // Org-unit codes are digits only, and ':' sorts right after '9' in byte order
 // (columns holding codes use the "C" collation on PostgreSQL).
