@@ -242,17 +242,26 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	a.Transfer.MaxUpload = *maxUpload << 20
 	a.TrustProxy = *trustProxy
 	defer a.Close()
+	// Servers sharing a database must all have its data key: one that made
+	// a key of its own would seal what it writes with a key the others lack.
+	if err := a.CheckKey(ctx); err != nil {
+		return err
+	}
 	if *withDemo {
-		empty, err := a.IsEmpty(ctx)
-		if err != nil {
-			return err
-		}
-		if empty {
-			if err := a.LoadDemo(ctx, 3000, 1, stdout); err != nil {
+		// Of servers started at once on a new database, one loads the demo.
+		err := a.DB.Exclusive(ctx, "demo", func(ctx context.Context) error {
+			empty, err := a.IsEmpty(ctx)
+			if err != nil {
 				return err
 			}
-		} else {
-			fmt.Fprintln(stdout, "the database already holds data: demo data not loaded")
+			if !empty {
+				fmt.Fprintln(stdout, "the database already holds data: demo data not loaded")
+				return nil
+			}
+			return a.LoadDemo(ctx, 3000, 1, stdout)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)

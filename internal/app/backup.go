@@ -23,9 +23,10 @@ func (a *App) BackupTables() []string {
 }
 
 // NotBackedUp are the tables deliberately left out of backups: goose's own,
-// and those the modules leave out (caches, sessions).
+// the leases of work that runs once (db.DB.TakeLease: a restored database
+// starts with none), and those the modules leave out (caches, sessions).
 func (a *App) NotBackedUp() []string {
-	out := []string{"goose_db_version"}
+	out := []string{"goose_db_version", "leases"}
 	for _, m := range a.modules {
 		out = append(out, m.Unsaved...)
 	}

@@ -198,9 +198,12 @@ func (l *Log) checkpoints(ctx context.Context, after int64) ([]Checkpoint, error
 // verifiedUpTo keeps p as the last verified position, and records it as a
 // 'verified' checkpoint after a full verification, or when it is at least
 // the checkpoint interval past the last one recorded, so that the next
-// process starts there too. Recording it is worth a short wait at most (on
-// SQLite a long import holds the writer): when it cannot be written within
-// saveWait, the position stays in memory and a later verification records it.
+// process starts there too. The last one recorded is the last of any server
+// sharing the database: of servers verifying the same entries, one records
+// them (two that record at the same moment may both). Recording it is worth
+// a short wait at most (on SQLite a long import holds the writer): when it
+// cannot be written within saveWait, the position stays in memory and a
+// later verification records it.
 func (l *Log) verifiedUpTo(ctx context.Context, p position, full bool) {
 	every := l.keys.every.Load()
 	if every <= 0 {
@@ -222,6 +225,15 @@ func (l *Log) verifiedUpTo(ctx context.Context, p position, full bool) {
 	ctx, cancel := context.WithTimeout(ctx, saveWait)
 	defer cancel()
 	err := l.db.InTx(ctx, func(tx *db.Tx) error {
+		if l.db.Shared() {
+			var recorded int64
+			if err := tx.QueryRow(ctx, `SELECT COALESCE(max(seq), 0) FROM audit_checkpoints WHERE kind = ?`, KindVerified).Scan(&recorded); err != nil {
+				return err
+			}
+			if recorded >= p.seq || !full && p.seq-recorded < every {
+				return nil // another server recorded it, or one close enough
+			}
+		}
 		_, err := l.keys.record(ctx, tx, p.seq, p.hash, tx.Now, KindVerified)
 		return err
 	})

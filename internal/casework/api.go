@@ -63,6 +63,9 @@ func (e API) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 			return apperr.New(apperr.NotFound, "找不到这个组织单位，或不在您的管辖范围内。", "This org unit was not found or is outside your area.")
 		}
 	}
+	if err := e.Refresh(r.Context()); err != nil {
+		return err
+	}
 	items := []TypeView{}
 	for _, t := range e.Types() {
 		v := TypeView{Code: t.Code, Name: t.Name(lang), StateInfo: t.States, Initial: t.Initial, CreateRoles: t.CreateRoles, CreateFields: t.CreateFields}

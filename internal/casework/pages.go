@@ -158,6 +158,9 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 		}
 	}
 	f := Filter{Open: true, Overdue: d.Show == "overdue", ByDue: true, Cursor: d.Cursor, Limit: inboxPage}
+	if err := pg.Engine.Refresh(r.Context()); err != nil {
+		return err
+	}
 	if t, ok := pg.Engine.TypeOf(q.Get("type")); ok {
 		d.Type, f.ServiceType = t.Code, t.Code
 	}
@@ -315,6 +318,9 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if unit == "" && len(p.OrgUnit) >= 9 {
 		unit = p.OrgUnit // no person yet: the services of the caller's own town
 	}
+	if err := pg.Engine.Refresh(r.Context()); err != nil {
+		return err
+	}
 	for _, t := range pg.Engine.Types() {
 		if !slices.Contains(t.CreateRoles, p.Role) {
 			continue
@@ -366,6 +372,9 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 		err = apperr.Validation(apperr.Field("need", "required", "请说明需要什么帮助。", "Say what help is needed."))
 	}
 	var cs Case
+	if err == nil {
+		err = pg.Engine.Refresh(r.Context())
+	}
 	t, known := pg.Engine.TypeOf(d.Type)
 	if err == nil {
 		data := map[string]any{"need": d.Need}

@@ -83,6 +83,12 @@ func (e *Engine) sync(ctx context.Context) error {
 	return e.Sync(ctx)
 }
 
+// Refresh brings the service types defined in the database up to date
+// (Sync): a list of the types (Types) shown to a user, or a type looked up
+// (TypeOf) before an operation, then holds what another server sharing the
+// database defined a moment ago.
+func (e *Engine) Refresh(ctx context.Context) error { return e.sync(ctx) }
+
 // Querier reads one row: a *db.DB or a *db.Tx.
 type Querier interface {
 	QueryRow(ctx context.Context, q string, args ...any) *sql.Row

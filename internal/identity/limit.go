@@ -295,8 +295,12 @@ func takeBack(ctx context.Context, tx *db.Tx, keys []limitKey, signedIn bool) er
 	return nil
 }
 
-// sweep deletes the buckets forgotten long ago, at most once per sweepEvery
-// on this server.
+// sweepLease is the lease (db.DB.TakeLease) of the sweep of forgotten buckets.
+const sweepLease = "login_limits sweep"
+
+// sweep deletes the buckets forgotten long ago, at most once per sweepEvery:
+// this server asks at most that often, and of the servers sharing the
+// database the one that takes the lease for sweepEvery sweeps.
 func (s *Store) sweep(ctx context.Context) {
 	now := s.db.Now()
 	next := s.nextSweep.Load()
@@ -304,6 +308,9 @@ func (s *Store) sweep(ctx context.Context) {
 		return
 	}
 	// Best effort: a failed sweep is tried again at the next one.
+	if mine, err := s.db.TakeLease(ctx, sweepLease, s.holder, sweepEvery); err != nil || !mine {
+		return
+	}
 	_, _ = s.db.Exec(ctx, `DELETE FROM login_limits WHERE seen_at < ?`, db.Millis(now.Add(-forgetAfter)))
 }
 

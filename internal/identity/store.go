@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -80,6 +81,8 @@ type Store struct {
 	gate      *hashGate
 	verify    func(hash, password string) bool
 	nextSweep atomic.Int64
+	// holder names this server in the leases it takes (sweep).
+	holder string
 	// vault seals second-factor secrets; recoveryKey keys the hashes of the
 	// recovery codes (totp.go).
 	vault       *vault.Vault
@@ -87,8 +90,14 @@ type Store struct {
 }
 
 // cacheTTL bounds how long a session looked up in the database is trusted
-// without asking again. Logout on this server takes effect at once; a change
-// made by another server (PostgreSQL deployments) within cacheTTL.
+// without asking again. The cache is kept only when the server is the
+// database's only one (SQLite: db.DB.Shared is false), where every change
+// to a session or a user goes through this store and drops what it changes
+// from the cache at once. On a shared database (PostgreSQL) another server
+// may end a session or disable, change or sign out a user at any moment, so
+// every request reads its session (one query by primary key, as cheap as
+// any check that the cache is still right would be): a change made on one
+// server takes effect on the next request to any server.
 const cacheTTL = 5 * time.Second
 
 // sessionCache keeps recently authenticated sessions by token hash.
@@ -153,7 +162,10 @@ func NewStore(d *db.DB, unitExists func(ctx context.Context, code string) (bool,
 // HashCost is the production cost). Only tests pass another one.
 func NewStoreCost(d *db.DB, unitExists func(ctx context.Context, code string) (bool, error), cost HashCost) *Store {
 	h, _ := hashPassword("not a real password, used to even out timing", cost)
-	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost, gate: newHashGate(cost), verify: VerifyPassword}
+	holder := make([]byte, 8)
+	_, _ = rand.Read(holder) // crypto/rand.Read never fails
+	return &Store{db: d, unitExists: unitExists, dummyHash: h, hashCost: cost, gate: newHashGate(cost), verify: VerifyPassword,
+		holder: hex.EncodeToString(holder)}
 }
 
 const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), lang, display, state, requested_by, requested_role, state_reason`
@@ -485,8 +497,11 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	sum := tokenHash(token)
 	key := [32]byte(sum)
 	now := s.db.Now()
-	if sess, ok := s.cache.get(key, now); ok && now.Before(sess.ExpiresAt()) && now.Sub(sess.LastSeen) < touchEvery {
-		return sess, nil
+	cached := !s.db.Shared() // see cacheTTL
+	if cached {
+		if sess, ok := s.cache.get(key, now); ok && now.Before(sess.ExpiresAt()) && now.Sub(sess.LastSeen) < touchEvery {
+			return sess, nil
+		}
 	}
 	var sess Session
 	var created, seen int64
@@ -514,7 +529,9 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 		}
 		sess.LastSeen = now.Truncate(time.Millisecond)
 	}
-	s.cache.put(key, sess, now)
+	if cached {
+		s.cache.put(key, sess, now)
+	}
 	return sess, nil
 }
 

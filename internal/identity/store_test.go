@@ -17,12 +17,12 @@ import (
 // 2 passes: TestHashCost checks that it stays so).
 var lowCost = identity.HashCost{MemoryKiB: 64, Passes: 1}
 
-func newStore(t *testing.T, d *db.DB) (*identity.Store, *time.Time) {
+func newStore(t testing.TB, d *db.DB) (*identity.Store, *time.Time) {
 	t.Helper()
 	return newStoreCost(t, d, lowCost)
 }
 
-func newStoreCost(t *testing.T, d *db.DB, cost identity.HashCost) (*identity.Store, *time.Time) {
+func newStoreCost(t testing.TB, d *db.DB, cost identity.HashCost) (*identity.Store, *time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)

@@ -374,6 +374,9 @@ func (s *Store) Services(ctx context.Context, sc orgunit.Scope, code, lang strin
 }
 
 func (s *Store) services(ctx context.Context, town, lang string) ([]Service, error) {
+	if err := s.Sync(ctx); err != nil { // the projects another server defined
+		return nil, err
+	}
 	reaches, err := s.reaches(ctx)
 	if err != nil {
 		return nil, err

@@ -36,8 +36,20 @@ func (d *DB) MigrateTo(ctx context.Context, version int64) (int64, error) {
 
 // migrate runs the migrations found in src (laid out as the embedded
 // migrations: sqlite/, postgres/ and common/ under migrations/), all of
-// them, or up to version when it is not 0.
+// them, or up to version when it is not 0. Servers that share a database
+// and start at once migrate one after the other (Exclusive): the first
+// runs the migrations, the others find the schema current.
 func (d *DB) migrate(ctx context.Context, src fs.FS, version int64) (int64, error) {
+	var v int64
+	err := d.Exclusive(ctx, "migrate", func(ctx context.Context) error {
+		var err error
+		v, err = d.migrateNow(ctx, src, version)
+		return err
+	})
+	return v, err
+}
+
+func (d *DB) migrateNow(ctx context.Context, src fs.FS, version int64) (int64, error) {
 	fsys, err := migrationFS(src, d.Dialect)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
