@@ -495,7 +495,33 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		}
 		return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false, true, kept) })
 	}
-	return im.res, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false, false, 0) })
+	if err := im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, false, false, 0) }); err != nil {
+		return im.res, err
+	}
+	im.analyze(ctx)
+	return im.res, nil
+}
+
+// analyzeRows is how many rows an import writes before it refreshes the
+// PostgreSQL planner's statistics of what it wrote.
+const analyzeRows = 10000
+
+// analyze refreshes the planner's statistics after a big import on
+// PostgreSQL: just after 20,000 persons came into an empty registry the
+// planner counted on 56, and chose plans for that (autovacuum comes to it
+// only a minute or more later). SQLite plans by its indexes without them.
+// Best effort: the import is done whether or not this works, and
+// autovacuum does it later anyway.
+func (im *importer) analyze(ctx context.Context) {
+	rep := im.res.Report
+	if im.s.db.Dialect != db.Postgres || rep.Created+rep.Updated < analyzeRows {
+		return
+	}
+	q := `ANALYZE persons, indicator_facts`
+	if rep.Kind == "annual" {
+		q = `ANALYZE annual_records, indicator_facts`
+	}
+	_, _ = im.s.db.Exec(ctx, q)
 }
 
 // SubjectImport is the audit subject type of an import: one entry per import

@@ -361,7 +361,10 @@ func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, st
 		if !ok || err != nil {
 			return nil, 0, "", apperr.Validation(apperr.Field("cursor", "invalid", "翻页参数 cursor 无效，请从第一页开始。", "The cursor is not valid; start again from the first page."))
 		}
-		page, pageArgs = ` AND (p.orgunit > ? OR (p.orgunit = ? AND p.id > ?))`, []any{unit, unit, id}
+		// A row value: both engines seek the index to it (the OR form read
+		// every earlier person of the scope on PostgreSQL, 0.5 s deep in a
+		// city of 600,000).
+		page, pageArgs = ` AND (p.orgunit, p.id) > (?, ?)`, []any{unit, id}
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+personCols+` FROM persons p WHERE `+cond+page+` ORDER BY p.orgunit, p.id LIMIT ?`,
 		append(append(args, pageArgs...), f.Limit+1)...)
