@@ -22,6 +22,12 @@ const (
 	maxRatio        = 200
 	maxMetaPartSize = 32 << 20 // workbook, relationships and styles parts
 	maxColumns      = 16384    // Excel's last column, XFD
+	// maxXMLRun bounds a run of bytes without a '<' in a sheet or the
+	// shared strings: the text of one cell (Excel's 32,767 characters,
+	// escaped, are at most 200 KB) or one tag. encoding/xml and the reader
+	// each hold such a run whole, so one huge cell would otherwise take
+	// several times its size in memory.
+	maxXMLRun = 4 << 20
 )
 
 // OpenXLSX opens the first visible worksheet of the .xlsx file at path and
@@ -35,7 +41,9 @@ const (
 // that is not a zip or holds no workbook gives ErrUnsupported.
 //
 // The sheet is read with a streaming XML decoder, so memory does not grow
-// with the number of rows. The shared-string table (where Excel keeps the
+// with the number of rows; a cell or tag of more than 4 MB gives
+// ErrTooLarge, and a cell or row without its end tag an error naming the
+// row. The shared-string table (where Excel keeps the
 // text of every text cell) is held compactly: up to 32 MB of text in
 // memory, a larger table in a temporary file (removed by Close) read back
 // through an 8 MB cache, so the heap holds 4 bytes a string beyond that.
@@ -201,7 +209,7 @@ func (x *xlsxReader) open(zr *zip.Reader, limits Limits) error {
 	if x.sheet, err = parts[strings.ToLower(sheetPath)].Open(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
-	x.dec = xml.NewDecoder(bufio.NewReaderSize(x.sheet, 64<<10))
+	x.dec = xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: x.sheet}, 64<<10))
 	header, err := x.Next()
 	if err == io.EOF {
 		return ErrNoHeader
@@ -295,6 +303,9 @@ func (x *xlsxReader) readRow() ([]string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if t.Name.Local == "row" || t.Name.Local == "sheetData" {
+				return nil, x.malformed(t.Name.Local, "row")
+			}
 			if t.Name.Local != "c" {
 				continue
 			}
@@ -321,11 +332,21 @@ func (x *xlsxReader) readRow() ([]string, error) {
 				cells = append(cells, v)
 			}
 		case xml.EndElement:
-			if t.Name.Local == "row" {
+			switch t.Name.Local {
+			case "row":
 				return cells, nil
+			case "sheetData":
+				return nil, x.malformed("/"+t.Name.Local, "row")
 			}
 		}
 	}
+}
+
+// malformed reports an element where it cannot be. RawToken does not check
+// that elements nest: read on, a cell without its end tag would silently
+// take the value of the next cell.
+func (x *xlsxReader) malformed(tag, in string) error {
+	return x.errorf(fmt.Errorf("malformed XML: <%s> inside a %s", tag, in))
 }
 
 // readCell reads a <c> up to its end tag and returns its value as text.
@@ -343,6 +364,8 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
+			case "c", "row", "sheetData":
+				return "", x.malformed(t.Name.Local, "cell")
 			case "v":
 				inV = true
 			case "is":
@@ -356,6 +379,8 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 			switch t.Name.Local {
 			case "c":
 				done = true
+			case "row", "sheetData":
+				return "", x.malformed("/"+t.Name.Local, "cell")
 			case "v":
 				inV = false
 			case "is":
@@ -415,6 +440,33 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 		cf = x.formats[s]
 	}
 	return formatNumber(v, cf, x.date1904), nil
+}
+
+// runLimiter fails a read that makes a run of bytes without '<' longer
+// than maxXMLRun.
+type runLimiter struct {
+	r   io.Reader
+	run int // bytes since the last '<'
+}
+
+var errLongRun = fmt.Errorf("%w: a cell or tag longer than %d bytes", ErrTooLarge, maxXMLRun)
+
+func (l *runLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	b := p[:n]
+	if i := bytes.IndexByte(b, '<'); i < 0 {
+		l.run += len(b)
+	} else {
+		// A run within b is at most len(b), a buffer of 64 KB.
+		if l.run+i > maxXMLRun {
+			return 0, errLongRun
+		}
+		l.run = len(b) - bytes.LastIndexByte(b, '<') - 1
+	}
+	if l.run > maxXMLRun {
+		return 0, errLongRun
+	}
+	return n, err
 }
 
 // attr returns the value of the attribute named local of t.
@@ -879,7 +931,7 @@ func (t *stringTable) load(f *zip.File) error {
 		return fmt.Errorf("%w: %s: %v", ErrUnsupported, f.Name, err)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	dec := xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: rc}, 64<<10))
 	var buf []byte
 	inSI, inT, rph := false, false, 0
 	for {
