@@ -1030,3 +1030,61 @@ func re2(err error) int {
 	errors.As(err, &re)
 	return re.Row
 }
+
+// TestXLSXMalformedNesting: a cell or row without its end tag is an error
+// naming the row, not a cell that takes the value of the next one
+// (RawToken does not check that elements nest).
+func TestXLSXMalformedNesting(t *testing.T) {
+	for name, sheet := range map[string]string{
+		"cell without end tag": `<row r="3"><c r="A3"><v>3</v></row><row r="4"><c r="A4"><v>4</v></c></row>`,
+		"cell inside a cell":   `<row r="3"><c r="A3"><v>3</v><c r="B3"><v>4</v></c></row>`,
+		"row without end tag":  `<row r="3"><c r="A3"><v>3</v></c><row r="4"><c r="A4"><v>4</v></c></row>`,
+		"sheet ends in a row":  `<row r="3"><c r="A3"><v>3</v></c></sheetData>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := xlsxParts{sheets: []string{`<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>` +
+				`<row r="2"><c r="A2"><v>2</v></c></row>` + sheet}}
+			r, err := OpenXLSX(p.build(t), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if cells, err := r.Next(); err != nil || !reflect.DeepEqual(cells, []string{"2"}) {
+				t.Fatalf("row 2: %q %v", cells, err)
+			}
+			cells, err := r.Next()
+			if err == nil || !strings.Contains(err.Error(), "row 3: malformed XML") {
+				t.Errorf("row 3: %q %v", cells, err)
+			}
+		})
+	}
+}
+
+// TestXLSXLongRun: a cell of Excel's longest text reads; a cell, a shared
+// string or a tag of more than maxXMLRun bytes is ErrTooLarge, so that one
+// huge cell cannot take the memory of many times its size.
+func TestXLSXLongRun(t *testing.T) {
+	longest := strings.Repeat("&quot;", 32767) // 196 KB of XML for 32,767 characters
+	huge := strings.Repeat("x", maxXMLRun+1)
+	for _, tc := range []struct {
+		name string
+		p    xlsxParts
+		err  error // from OpenXLSX or Next
+	}{
+		{"longest cell", xlsxParts{sheets: []string{`<row><c t="inlineStr"><is><t>h</t></is></c></row><row><c t="inlineStr"><is><t>` + longest + `</t></is></c></row>`}}, nil},
+		{"huge inline cell", xlsxParts{sheets: []string{`<row><c t="inlineStr"><is><t>h</t></is></c></row><row><c t="inlineStr"><is><t>` + huge + `</t></is></c></row>`}}, ErrTooLarge},
+		{"huge tag", xlsxParts{sheets: []string{`<row><c t="inlineStr"><is><t>h</t></is></c></row><row><c r="A2" x="` + huge + `"><v>1</v></c></row>`}}, ErrTooLarge},
+		{"huge shared string", xlsxParts{sst: `<si><t>` + huge + `</t></si>`, sheets: []string{`<row><c t="s"><v>0</v></c></row>`}}, ErrTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := OpenXLSX(tc.p.build(t), Limits{})
+			if err == nil {
+				defer r.Close()
+				_, err = r.Next()
+			}
+			if !errors.Is(err, tc.err) {
+				t.Errorf("got %v, want %v", err, tc.err)
+			}
+		})
+	}
+}

@@ -1,3 +1,60 @@
+// Why OpenXLSX is hand-written rather than excelize's streaming reader
+// (issue 13). BenchmarkXLSXCompare and TestXLSXHostileCompare in
+// xlsx_compare_test.go read the same files with OpenXLSX and with excelize
+// v2.11.1 (OpenFile with UnzipSizeLimit and UnzipXMLSizeLimit set like our
+// limits, then Rows and Columns), each in a child process. Two runs on the
+// 2-CPU development machine (go1.27.3; the machine was shared, so CPU time
+// is the steadier figure), 600,000 persons rows × 16 text columns with 2.7
+// million distinct texts, opened and read to the end, the same cells from
+// both:
+//
+//	                  Excel's shared strings       Sunshine's inline strings
+//	                  (58 MB; sheet 305 MB,        (60 MB; sheet 548 MB)
+//	                  strings 98 MB unzipped)
+//	                  ours       excelize  ratio   ours      excelize  ratio
+//	CPU time, s       20.1–21.5  49–60     2.3–3.0 24–27     46–55     1.7–2.3
+//	rows per CPU-s    28–30k     10–12k            22–25k    11–13k
+//	wall time, s      22–41      66–92     2.3–3.0 21–31     48–68     2.2
+//	peak RSS, MB      95         315–357   3.3–3.8 19–22     21–45     1.1–2.0
+//	allocated, GB     4.1        9.2       2.2     5.8       13.1      2.3
+//	temporary files   57 MB      461 MB            none      549 MB
+//
+// (Unzipping alone takes 0.9–1.6 CPU-s: ours takes 15–23 times that,
+// excelize 35–64 times.) excelize cannot meet the import goals, so OpenXLSX
+// stays:
+//
+//   - Memory: excelize keeps an index on the heap for every shared string,
+//     a slice of two offsets each (about 100 bytes a string, measured):
+//     315–357 MB for an ordinary 600,000-row file, over the 300 MB that the
+//     whole import may take, and 1.05–1.08 GB for a 47 MB upload of 10
+//     million short strings (ours: 128 MB). Nothing in front of it could
+//     bound that short of parsing the shared strings itself.
+//   - Speed: it takes 1.7–3 times our CPU time (a namespace-resolving Token
+//     and DecodeElement for every cell, a file read for every shared string
+//     once the table is spilled), so it is further still from the 50,000
+//     rows/s of the import goal than ours.
+//   - Meaning: Rows gives no cell's style, and its formatted values are not
+//     ours: a date comes out as "01-02-20" or "2020/1/2", an 18-digit ID
+//     number entered as a number as "1.10101199001011E+17" (digits lost),
+//     0.30000000000000004 in the format "0.00_ " as "0.30 " where we give
+//     "0.3". TestXLSXCells could not pass.
+//   - Errors: it drops XML errors in a sheet and bad shared-string indexes
+//     without a word (an entity reference or a cell without its end tag
+//     silently ends the sheet there; a bad index gives an empty cell), so
+//     an import could neither name the row nor tell a broken file from a
+//     short one.
+//   - Zip bombs it refuses only by declared sizes (no compression ratio),
+//     and it unzips every sheet over UnzipXMLSizeLimit to a temporary file
+//     before the first row: an 860 KB upload became a 300 MB file and 12
+//     million rows read in 47–64 s. Our checkZip in front would stop that,
+//     so this alone would not decide.
+//
+// Entities are safe either way: encoding/xml expands none (billion laughs
+// and external entities are syntax errors). Neither reader reaches the
+// 50,000 rows/s of the import goal: about 90% of the CPU time of Next is
+// encoding/xml's RawToken and its allocations, so that is where to make
+// XLSX imports faster.
+
 package tabular
 
 import (
@@ -22,6 +79,12 @@ const (
 	maxRatio        = 200
 	maxMetaPartSize = 32 << 20 // workbook, relationships and styles parts
 	maxColumns      = 16384    // Excel's last column, XFD
+	// maxXMLRun bounds a run of bytes without a '<' in a sheet or the
+	// shared strings: the text of one cell (Excel's 32,767 characters,
+	// escaped, are at most 200 KB) or one tag. encoding/xml and the reader
+	// each hold such a run whole, so one huge cell would otherwise take
+	// several times its size in memory.
+	maxXMLRun = 4 << 20
 )
 
 // OpenXLSX opens the first visible worksheet of the .xlsx file at path and
@@ -35,13 +98,13 @@ const (
 // that is not a zip or holds no workbook gives ErrUnsupported.
 //
 // The sheet is read with a streaming XML decoder, so memory does not grow
-// with the number of rows. The shared-string table (where Excel keeps the
-// text of every text cell) is held compactly: up to 32 MB of text in
-// memory, a larger table in a temporary file (removed by Close) read back
-// through an 8 MB cache, so the heap holds 4 bytes a string beyond that.
-// (excelize's row iterator is not used for reading: it loads the shared
-// strings into per-string structures, which for 600,000 rows × 14 distinct
-// strings took 768 MB of heap and 43 s, against 126 MB and 16 s here.)
+// with the number of rows; a cell or tag of more than 4 MB gives
+// ErrTooLarge, and a cell or row without its end tag an error naming the
+// row. The shared-string table (where Excel keeps the text of every text
+// cell) is held compactly: up to 32 MB of text in memory, a larger table in
+// a temporary file (removed by Close) read back through an 8 MB cache, so
+// the heap holds 4 bytes a string beyond that. (Why this is not excelize's
+// row iterator, with figures: see the top of this file.)
 //
 // Cells come back as text:
 //   - text cells exactly as typed (leading zeros and long digit strings
@@ -201,7 +264,7 @@ func (x *xlsxReader) open(zr *zip.Reader, limits Limits) error {
 	if x.sheet, err = parts[strings.ToLower(sheetPath)].Open(); err != nil {
 		return fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
-	x.dec = xml.NewDecoder(bufio.NewReaderSize(x.sheet, 64<<10))
+	x.dec = xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: x.sheet}, 64<<10))
 	header, err := x.Next()
 	if err == io.EOF {
 		return ErrNoHeader
@@ -295,6 +358,9 @@ func (x *xlsxReader) readRow() ([]string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if t.Name.Local == "row" || t.Name.Local == "sheetData" {
+				return nil, x.malformed(t.Name.Local, "row")
+			}
 			if t.Name.Local != "c" {
 				continue
 			}
@@ -321,11 +387,21 @@ func (x *xlsxReader) readRow() ([]string, error) {
 				cells = append(cells, v)
 			}
 		case xml.EndElement:
-			if t.Name.Local == "row" {
+			switch t.Name.Local {
+			case "row":
 				return cells, nil
+			case "sheetData":
+				return nil, x.malformed("/"+t.Name.Local, "row")
 			}
 		}
 	}
+}
+
+// malformed reports an element where it cannot be. RawToken does not check
+// that elements nest: read on, a cell without its end tag would silently
+// take the value of the next cell.
+func (x *xlsxReader) malformed(tag, in string) error {
+	return x.errorf(fmt.Errorf("malformed XML: <%s> inside a %s", tag, in))
 }
 
 // readCell reads a <c> up to its end tag and returns its value as text.
@@ -343,6 +419,8 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
+			case "c", "row", "sheetData":
+				return "", x.malformed(t.Name.Local, "cell")
 			case "v":
 				inV = true
 			case "is":
@@ -356,6 +434,8 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 			switch t.Name.Local {
 			case "c":
 				done = true
+			case "row", "sheetData":
+				return "", x.malformed("/"+t.Name.Local, "cell")
 			case "v":
 				inV = false
 			case "is":
@@ -415,6 +495,33 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 		cf = x.formats[s]
 	}
 	return formatNumber(v, cf, x.date1904), nil
+}
+
+// runLimiter fails a read that makes a run of bytes without '<' longer
+// than maxXMLRun.
+type runLimiter struct {
+	r   io.Reader
+	run int // bytes since the last '<'
+}
+
+var errLongRun = fmt.Errorf("%w: a cell or tag longer than %d MB", ErrTooLarge, maxXMLRun>>20)
+
+func (l *runLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	b := p[:n]
+	if i := bytes.IndexByte(b, '<'); i < 0 {
+		l.run += len(b)
+	} else {
+		// A run within b is at most len(b), a buffer of 64 KB.
+		if l.run+i > maxXMLRun {
+			return 0, errLongRun
+		}
+		l.run = len(b) - bytes.LastIndexByte(b, '<') - 1
+	}
+	if l.run > maxXMLRun {
+		return 0, errLongRun
+	}
+	return n, err
 }
 
 // attr returns the value of the attribute named local of t.
@@ -879,7 +986,7 @@ func (t *stringTable) load(f *zip.File) error {
 		return fmt.Errorf("%w: %s: %v", ErrUnsupported, f.Name, err)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10))
+	dec := xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: rc}, 64<<10))
 	var buf []byte
 	inSI, inT, rph := false, false, 0
 	for {
