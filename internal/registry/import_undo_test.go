@@ -126,6 +126,15 @@ func TestStrictImportUndone(t *testing.T) {
 		if err != nil || res.Report.Created != 900 || res.Report.Updated != 300 {
 			t.Fatalf("good import: %+v %v", res.Report, err)
 		}
+		// What the import's batches held back of the rollups is all applied
+		// by its end: as a rebuild from the registry makes them.
+		imported := state(t, d)
+		if _, err := a.Indicators.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if rebuilt := state(t, d); rebuilt != imported {
+			t.Errorf("rollups after the import differ from a rebuild:\n%.500s\n%.500s", imported, rebuilt)
+		}
 	})
 }
 

@@ -98,6 +98,10 @@ type ImportResult struct {
 // batchSize is the number of rows validated and written together.
 const batchSize = 500
 
+// flushEvery is how often an import applies what its batches derived (the
+// indicator rollups, BulkHook); figures lag behind its persons by as much.
+const flushEvery = time.Second
+
 type rowWork struct {
 	row   int
 	cells []string
@@ -168,6 +172,9 @@ type importer struct {
 	batchSeq                   int
 	// undo is what the batch being written changed (strict mode).
 	undo undoRecord
+	// wctx is the context of the import's writes: the hooks hold back
+	// what they derive (BulkHook) until a flush.
+	wctx context.Context
 	// refused are the audit entries of rows whose ID number is registered
 	// outside the caller's area (appended by concurrent validation).
 	refusedMu  sync.Mutex
@@ -354,15 +361,10 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			}
 		}
 	}()
-	process := func(tx *db.Tx) (bool, error) {
-		p, ok := <-batches
-		if !ok {
-			return false, nil
-		}
-		if p.err != nil {
-			return false, p.err
-		}
-		batch := p.batch
+	// process writes a prepared batch in tx. The batch is taken from the
+	// producer before the transaction begins: a transaction never holds
+	// the writer (on SQLite, the write lock) while it waits for rows.
+	process := func(tx *db.Tx, batch []*rowWork) error {
 		rep.Rows += len(batch)
 		im.batchCreated, im.batchUpdated = nil, nil
 		var good []*rowWork
@@ -385,16 +387,16 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		if writing {
 			im.undo = undoRecord{Year: im.o.Year}
 			if err := write(tx, good); err != nil {
-				return false, err
+				return err
 			}
 		}
 		// The rows done go with the rows written: after a crash the record
 		// says how far the import came.
 		if _, err := tx.Exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ?`, rep.Rows, im.o.ID); err != nil {
-			return false, fmt.Errorf("record import progress: %w", err)
+			return fmt.Errorf("record import progress: %w", err)
 		}
 		if err := heartbeat(ctx, tx, im.o.ID); err != nil {
-			return false, err
+			return err
 		}
 		// And so do the records written: the import's audit entry lists
 		// their persons from here after a crash (NewJobs), and a strict
@@ -408,12 +410,12 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			if im.o.Mode == ModeStrict {
 				var err error
 				if undo, err = im.s.sealUndo(im.undo); err != nil {
-					return false, err
+					return err
 				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO import_batches (import_id, seq, created, updated, undo) VALUES (?, ?, ?, ?, ?)`,
 				im.o.ID, im.batchSeq, c.b.String(), u.b.String(), undo); err != nil {
-				return false, fmt.Errorf("record import progress: %w", err)
+				return fmt.Errorf("record import progress: %w", err)
 			}
 		}
 		for _, w := range good {
@@ -426,8 +428,10 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		if im.o.Progress != nil {
 			im.o.Progress(rep.Rows)
 		}
-		return true, nil
+		return nil
 	}
+	wctx, flush := im.s.bulk(ctx)
+	im.wctx = wctx
 	// summary audits the import, with the persons it created and updated,
 	// and each refused registration on its person, whether the import wrote
 	// anything or not; failed says the import stopped on an error, undone
@@ -451,24 +455,43 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				return fmt.Errorf("record import: %w", err)
 			}
 		}
+		if err := flush(ctx, tx); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, append(im.refused, e)...)
 	}
 	strict := im.o.Mode == ModeStrict
 	// undo takes a strict import's committed batches back.
 	undo := func() (int, error) {
 		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
+		// What the batches derived is applied, and taken back with them.
+		if err := im.s.db.InTx(ctx, func(tx *db.Tx) error { return flush(ctx, tx) }); err != nil {
+			return 0, err
+		}
 		return im.s.undoImport(ctx, im.o.ID, rep.Kind)
 	}
 	if err := im.s.beginRun(ctx, im.o.ID, rep.Kind, im.o.Mode, im.c.Actor.Username); err != nil {
 		return im.res, err
 	}
+	flushed := time.Now()
 	for {
-		var more bool
-		err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
-			var err error
-			more, err = process(tx)
-			return err
-		})
+		p, more := <-batches
+		if !more {
+			break
+		}
+		err := p.err
+		if err == nil {
+			err = im.s.db.InTx(ctx, func(tx *db.Tx) error {
+				if err := process(tx, p.batch); err != nil {
+					return err
+				}
+				if time.Since(flushed) < flushEvery {
+					return nil
+				}
+				flushed = time.Now()
+				return flush(ctx, tx)
+			})
+		}
 		if err != nil {
 			// Skip-invalid: the batches committed before stay, and the summary
 			// names their persons (the failed batch's are not among them).
@@ -484,9 +507,6 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true, strict, kept) }))
 		}
 		im.batchDone()
-		if !more {
-			break
-		}
 	}
 	if strict && rep.RejectedRows > 0 {
 		kept, err := undo()
@@ -731,7 +751,7 @@ func insertPersonsSQL(n int) string {
 }
 
 func (im *importer) writePersons(tx *db.Tx, rows []*rowWork) error {
-	ctx := context.Background()
+	ctx := im.wctx
 	var creates []*rowWork
 	for _, w := range rows {
 		if w.act == actCreate {
@@ -1026,7 +1046,7 @@ func (s *Store) annualOf(ctx context.Context, ids []int64, year int) (map[int64]
 }
 
 func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
-	ctx := context.Background()
+	ctx := im.wctx
 	for _, w := range rows {
 		a := w.ann
 		a.Version = 0

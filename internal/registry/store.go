@@ -91,6 +91,65 @@ func (hs Hooks) PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) erro
 	return nil
 }
 
+// BulkHook is a ChangeHook that can hold back what it derives over a bulk
+// write (an import, which commits a batch at a time): the transactions run
+// with the returned context leave it for flush, which applies it in a
+// transaction of the caller's.
+type BulkHook interface {
+	Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error)
+}
+
+// RebuildHook mends, from the registry, what a BulkHook held back when the
+// process died before its flush.
+type RebuildHook interface {
+	Rebuild(ctx context.Context) (int, error)
+}
+
+// Bulk gives each hook that is a BulkHook its part of ctx, and flushes them
+// all.
+func (hs Hooks) Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error) {
+	var flushes []func(context.Context, *db.Tx) error
+	for _, h := range hs {
+		if b, ok := h.(BulkHook); ok {
+			var f func(context.Context, *db.Tx) error
+			ctx, f = b.Bulk(ctx)
+			flushes = append(flushes, f)
+		}
+	}
+	return ctx, func(ctx context.Context, tx *db.Tx) error {
+		for _, f := range flushes {
+			if err := f(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Rebuild rebuilds each hook that is a RebuildHook.
+func (hs Hooks) Rebuild(ctx context.Context) (int, error) {
+	n := 0
+	for _, h := range hs {
+		if r, ok := h.(RebuildHook); ok {
+			k, err := r.Rebuild(ctx)
+			if err != nil {
+				return n, err
+			}
+			n += k
+		}
+	}
+	return n, nil
+}
+
+// bulk starts a bulk write (BulkHook), or nothing when the hook holds
+// nothing back.
+func (s *Store) bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error) {
+	if b, ok := s.Hook.(BulkHook); ok {
+		return b.Bulk(ctx)
+	}
+	return ctx, func(context.Context, *db.Tx) error { return nil }
+}
+
 // removed tells the hook, if it is a RemoveHook, that these persons are
 // about to be deleted in tx.
 func (s *Store) removed(ctx context.Context, tx *db.Tx, ids []int64) error {

@@ -206,6 +206,7 @@ func (s *Store) recoverImports(ctx context.Context, before time.Time) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	recovered := 0
 	for _, r := range runs {
 		claimed := false
 		var created, updated string
@@ -259,6 +260,13 @@ func (s *Store) recoverImports(ctx context.Context, before time.Time) error {
 		})
 		if err != nil {
 			return err
+		}
+		recovered++
+	}
+	// What the stopped imports' hooks held back and never applied (BulkHook).
+	if r, ok := s.Hook.(RebuildHook); ok && recovered > 0 {
+		if _, err := r.Rebuild(ctx); err != nil {
+			return fmt.Errorf("rebuild after stopped imports: %w", err)
 		}
 	}
 	return s.recoverLegacy(ctx, before)

@@ -54,6 +54,35 @@ type DB struct {
 
 	// attached are values other packages keep with this database (Attach).
 	attached sync.Map
+
+	// SQLite: the writer leaves the checkpoints of the write-ahead log to
+	// a connection of their own, every checkpointEvery, so that no commit
+	// waits for one (they wrote and synced the database file in the
+	// middle of an import's batches, and every read's audit entry queued
+	// behind them). stopCheckpoints ends that loop; checkpointed waits
+	// for it.
+	ckpt            *sql.DB
+	stopCheckpoints context.CancelFunc
+	checkpointed    sync.WaitGroup
+}
+
+// checkpointEvery is how often SQLite's write-ahead log is checkpointed.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpoints copies the write-ahead log into the database file every
+// checkpointEvery, as far as the readers let it (PASSIVE: it never waits).
+func (d *DB) checkpoints(ctx context.Context) {
+	defer d.checkpointed.Done()
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = d.ckpt.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`) // tried again at the next tick
+		}
+	}
 }
 
 // Attach keeps v with the database under key, for a package that needs state
@@ -191,7 +220,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// busy_timeout first so that the following pragmas wait instead of failing.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 			"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite writer: %w", err)
 		}
@@ -213,7 +242,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		r.SetConnMaxIdleTime(0)
-		d.W, d.R, d.Dialect = w, r, SQLite
+		ckpt, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+		if err != nil {
+			_ = errors.Join(w.Close(), r.Close())
+			return nil, fmt.Errorf("open sqlite checkpointer: %w", err)
+		}
+		ckpt.SetMaxOpenConns(1)
+		ckpt.SetMaxIdleConns(1)
+		ckpt.SetConnMaxIdleTime(0)
+		d.W, d.R, d.Dialect, d.ckpt = w, r, SQLite, ckpt
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		d.stopCheckpoints = cancel
+		d.checkpointed.Add(1)
+		go d.checkpoints(cctx)
 	}
 	if err := d.R.PingContext(ctx); err != nil {
 		_ = d.Close()
@@ -222,13 +263,21 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return d, nil
 }
 
-// Close closes both pools.
+// Close closes both pools (and SQLite's checkpointer, last: the last
+// connection to close checkpoints the whole log).
 func (d *DB) Close() error {
+	if d.stopCheckpoints != nil {
+		d.stopCheckpoints()
+		d.checkpointed.Wait()
+	}
 	d.rstmts.close()
 	d.wstmts.close()
 	err := d.W.Close()
 	if d.R != d.W {
 		err = errors.Join(err, d.R.Close())
+	}
+	if d.ckpt != nil {
+		err = errors.Join(err, d.ckpt.Close())
 	}
 	return err
 }
@@ -328,6 +377,8 @@ type Tx struct {
 	Dialect Dialect
 	local   map[any]any
 	before  []func(context.Context) error
+	after   []func()
+	undone  []func()
 }
 
 // Local returns the transaction's value for key, made by mk on first use: state
@@ -352,6 +403,14 @@ func (t *Tx) Attached(key any) any { return t.db.Attached(key) }
 // commits, in the order registered; an error rolls the transaction back.
 func (t *Tx) BeforeCommit(fn func(context.Context) error) { t.before = append(t.before, fn) }
 
+// AfterCommit runs fn once the transaction has committed (never when it
+// rolls back): for state kept outside the database that must follow only
+// what was written.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
+
+// AfterRollback runs fn if the transaction rolls back (or its commit fails).
+func (t *Tx) AfterRollback(fn func()) { t.undone = append(t.undone, fn) }
+
 // InTx runs fn in a write transaction and commits when fn returns nil.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	conn, err := d.W.Conn(ctx)
@@ -364,18 +423,32 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: stx, conn: conn, db: d, Now: d.Now(), Dialect: d.Dialect}
-	if err := fn(tx); err != nil {
+	rollback := func() {
 		_ = stx.Rollback()
+		for _, u := range tx.undone {
+			u()
+		}
+	}
+	if err := fn(tx); err != nil {
+		rollback()
 		return err
 	}
 	for _, b := range tx.before {
 		if err := b(ctx); err != nil {
-			_ = stx.Rollback()
+			rollback()
 			return err
 		}
 	}
 	if err := stx.Commit(); err != nil {
+		// A commit that fails has written nothing (SQLite and PostgreSQL
+		// roll the transaction back).
+		for _, u := range tx.undone {
+			u()
+		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, a := range tx.after {
+		a()
 	}
 	return nil
 }
