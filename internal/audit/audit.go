@@ -329,6 +329,17 @@ func (l *Log) Stalled(limit time.Duration) bool {
 	return since != 0 && time.Since(time.Unix(0, since)) > limit
 }
 
+// Yield waits, at most limit, until no audited read waits for its group
+// commit: a bulk writer (an import's next batch) calls it before it takes
+// the writer again, so that on SQLite, whose one writer goes to any of
+// those waiting, a read waits for one batch at most, not for several.
+func (l *Log) Yield(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for (len(l.reqs) > 0 || l.since.Load() != 0) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // Close stops the writer after the batch in progress.
 func (l *Log) Close() {
 	l.close.Do(func() { close(l.stop) })

@@ -148,22 +148,37 @@ func (b *bulk) merge(d delta) {
 
 // Bulk holds back the rollup changes of the transactions run with the
 // returned context (registry.BulkHook: an import, which commits a batch at
-// a time) until flush applies them, in a transaction of the caller's (the
-// import's last, or every second or so): each batch otherwise rewrote
+// a time) until flush applies them (at most limit rows of them, all for 0;
+// it says whether any are left), in a transaction of the caller's: each
+// batch otherwise rewrote
 // thousands of the same rollup rows (a fifth of an import's time). The facts
 // are written with each batch all the same. Until a flush the figures lag
 // behind the persons; a process that dies in between leaves the rollups
 // short, which Rebuild mends (registry.recoverImports calls it).
-func (s *Store) Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error) {
+func (s *Store) Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx, int) (bool, error)) {
 	b := &bulk{d: delta{}}
-	return context.WithValue(ctx, bulkKey{}, b), func(ctx context.Context, tx *db.Tx) error {
+	return context.WithValue(ctx, bulkKey{}, b), func(ctx context.Context, tx *db.Tx, limit int) (bool, error) {
 		b.mu.Lock()
 		d := b.d
-		b.d = delta{}
+		if limit > 0 && len(d) > limit {
+			// Some rows now, the rest in later transactions: no one
+			// transaction holds the writer long.
+			d = delta{}
+			for k, v := range b.d {
+				if len(d) == limit {
+					break
+				}
+				d[k] = v
+				delete(b.d, k)
+			}
+		} else {
+			b.d = delta{}
+		}
+		more := len(b.d) > 0
 		b.mu.Unlock()
 		// Given back if this transaction does not commit.
 		tx.AfterRollback(func() { b.merge(d) })
-		return d.apply(ctx, tx)
+		return more, d.apply(ctx, tx)
 	}
 }
 

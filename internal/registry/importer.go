@@ -98,9 +98,18 @@ type ImportResult struct {
 // batchSize is the number of rows validated and written together.
 const batchSize = 500
 
-// flushEvery is how often an import applies what its batches derived (the
-// indicator rollups, BulkHook); figures lag behind its persons by as much.
-const flushEvery = time.Second
+// yieldLimit bounds how long an import's next batch lets audited reads go
+// first (SQLite: audit.Log.Yield).
+const yieldLimit = 30 * time.Millisecond
+
+// flushRows is how much of what an import's batches derived (the indicator
+// rollups, BulkHook) each batch applies, of what the batches before it
+// held back; at the end, the rest is applied drainRows at a time. Figures
+// lag behind the import's persons until then.
+const (
+	flushRows = 300
+	drainRows = 1000
+)
 
 type rowWork struct {
 	row   int
@@ -432,6 +441,20 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 	}
 	wctx, flush := im.s.bulk(ctx)
 	im.wctx = wctx
+	// drain applies what the batches held back, flushRows at a time, each
+	// in a transaction of its own (the summary's then has little left).
+	drain := func() error {
+		for more := true; more; {
+			if err := im.s.db.InTx(ctx, func(tx *db.Tx) error {
+				var err error
+				more, err = flush(ctx, tx, drainRows)
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	// summary audits the import, with the persons it created and updated,
 	// and each refused registration on its person, whether the import wrote
 	// anything or not; failed says the import stopped on an error, undone
@@ -455,7 +478,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				return fmt.Errorf("record import: %w", err)
 			}
 		}
-		if err := flush(ctx, tx); err != nil {
+		if _, err := flush(ctx, tx, 0); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, append(im.refused, e)...)
@@ -465,7 +488,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 	undo := func() (int, error) {
 		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
 		// What the batches derived is applied, and taken back with them.
-		if err := im.s.db.InTx(ctx, func(tx *db.Tx) error { return flush(ctx, tx) }); err != nil {
+		if err := drain(); err != nil {
 			return 0, err
 		}
 		return im.s.undoImport(ctx, im.o.ID, rep.Kind)
@@ -473,23 +496,22 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 	if err := im.s.beginRun(ctx, im.o.ID, rep.Kind, im.o.Mode, im.c.Actor.Username); err != nil {
 		return im.res, err
 	}
-	flushed := time.Now()
 	for {
 		p, more := <-batches
 		if !more {
 			break
 		}
 		err := p.err
+		if err == nil && im.s.db.Dialect == db.SQLite && im.s.log != nil {
+			im.s.log.Yield(ctx, yieldLimit)
+		}
 		if err == nil {
 			err = im.s.db.InTx(ctx, func(tx *db.Tx) error {
 				if err := process(tx, p.batch); err != nil {
 					return err
 				}
-				if time.Since(flushed) < flushEvery {
-					return nil
-				}
-				flushed = time.Now()
-				return flush(ctx, tx)
+				_, err := flush(ctx, tx, flushRows)
+				return err
 			})
 		}
 		if err != nil {
@@ -507,6 +529,9 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true, strict, kept) }))
 		}
 		im.batchDone()
+	}
+	if err := drain(); err != nil {
+		return im.res, err
 	}
 	if strict && rep.RejectedRows > 0 {
 		kept, err := undo()

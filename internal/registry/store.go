@@ -93,11 +93,15 @@ func (hs Hooks) PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) erro
 
 // BulkHook is a ChangeHook that can hold back what it derives over a bulk
 // write (an import, which commits a batch at a time): the transactions run
-// with the returned context leave it for flush, which applies it in a
-// transaction of the caller's.
+// with the returned context leave it for flush, which applies it (at most
+// limit rows of it, or all for 0) in a transaction of the caller's.
 type BulkHook interface {
-	Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error)
+	Bulk(ctx context.Context) (context.Context, Flush)
 }
+
+// Flush applies what a BulkHook held back: at most limit rows, or all for 0;
+// more says whether any are left.
+type Flush func(ctx context.Context, tx *db.Tx, limit int) (more bool, err error)
 
 // RebuildHook mends, from the registry, what a BulkHook held back when the
 // process died before its flush.
@@ -107,22 +111,25 @@ type RebuildHook interface {
 
 // Bulk gives each hook that is a BulkHook its part of ctx, and flushes them
 // all.
-func (hs Hooks) Bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error) {
-	var flushes []func(context.Context, *db.Tx) error
+func (hs Hooks) Bulk(ctx context.Context) (context.Context, Flush) {
+	var flushes []Flush
 	for _, h := range hs {
 		if b, ok := h.(BulkHook); ok {
-			var f func(context.Context, *db.Tx) error
+			var f Flush
 			ctx, f = b.Bulk(ctx)
 			flushes = append(flushes, f)
 		}
 	}
-	return ctx, func(ctx context.Context, tx *db.Tx) error {
+	return ctx, func(ctx context.Context, tx *db.Tx, limit int) (bool, error) {
+		more := false
 		for _, f := range flushes {
-			if err := f(ctx, tx); err != nil {
-				return err
+			m, err := f(ctx, tx, limit)
+			if err != nil {
+				return false, err
 			}
+			more = more || m
 		}
-		return nil
+		return more, nil
 	}
 }
 
@@ -143,11 +150,11 @@ func (hs Hooks) Rebuild(ctx context.Context) (int, error) {
 
 // bulk starts a bulk write (BulkHook), or nothing when the hook holds
 // nothing back.
-func (s *Store) bulk(ctx context.Context) (context.Context, func(context.Context, *db.Tx) error) {
+func (s *Store) bulk(ctx context.Context) (context.Context, Flush) {
 	if b, ok := s.Hook.(BulkHook); ok {
 		return b.Bulk(ctx)
 	}
-	return ctx, func(context.Context, *db.Tx) error { return nil }
+	return ctx, func(context.Context, *db.Tx, int) (bool, error) { return false, nil }
 }
 
 // removed tells the hook, if it is a RemoveHook, that these persons are
