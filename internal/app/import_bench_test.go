@@ -95,7 +95,8 @@ func personsCSV(persons []registry.PersonInput) []byte {
 // of the CPU, syscalls 19 %), and every batch upserted ~1,700 rollup rows
 // (20 %). With the WAL checkpointed by a connection of its own, no batch
 // waiting for rows inside its transaction, and the rollups held back and
-// applied once a second (indicators.Store.Bulk): 13.6–15.2k rows/s, 0.08–0.09.
+// applied a bounded number per batch (indicators.Store.Bulk): 13.6–15.2k
+// rows/s, 0.08–0.09 (0.09 again at load 6, both halved).
 // The writer is now INSERTs into persons 1.3 s of B-tree inserts, commits
 // 1.5 s (WAL writes), indicator facts 1.2 s; the producer (parse, validate,
 // encrypt, blind index) 1.0 s beside it.
