@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -24,6 +25,9 @@ type rowsSource struct {
 	row, n, bad int
 	prefix      string
 	dies        func()
+	// at, when set, is called before the row of that number (during).
+	at     func()
+	during int
 }
 
 func (s *rowsSource) Header() []string {
@@ -32,6 +36,9 @@ func (s *rowsSource) Header() []string {
 func (s *rowsSource) Row() int { return s.row }
 func (s *rowsSource) Next() ([]string, error) {
 	s.row++
+	if s.row == s.during && s.at != nil {
+		s.at()
+	}
 	if s.row > s.n {
 		if s.dies != nil {
 			s.dies()
@@ -214,6 +221,59 @@ func TestStrictImportInterruptedUndone(t *testing.T) {
 		}
 		if c := mentions(t, es[0].Detail, "persons_created"); c != 1000 {
 			t.Errorf("interrupted import lists %d created; want 1000", c)
+		}
+	})
+}
+
+// TestStrictImportUndoKeepsOthersChanges: a person whom a strict import
+// updated, and whom someone else changed before the import was undone, keeps
+// that change (the undo does not overwrite it), and the import's audit entry
+// counts what it left.
+func TestStrictImportUndoKeepsOthersChanges(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		town := apptest.Caller(identity.TownStaff, "310114102")
+		if _, err := a.Registry.ImportPersons(ctx, town, &rowsSource{n: 300, prefix: "行"}, registry.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := d.QueryRow(ctx, `SELECT id FROM persons WHERE name = '行5'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		// Once the first batch (rows 1–500: person 行5 updated to 新5) is
+		// committed, a clerk renames 新5; row 1150 then undoes the import.
+		src := &rowsSource{n: 1200, bad: 1150, prefix: "新", during: 1001, at: func() {
+			for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(time.Millisecond) {
+				var n int
+				if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM import_batches WHERE import_id = 'undone-kept'`).Scan(&n); err != nil || n >= 1 {
+					break
+				}
+			}
+			p, err := a.Registry.Get(ctx, town, id)
+			if err != nil || p.Name != "新5" {
+				t.Errorf("during the import: %+v %v", p, err)
+				return
+			}
+			if _, err := a.Registry.Patch(ctx, town, id, map[string]json.RawMessage{"name": json.RawMessage(`"王五"`), "version": json.RawMessage(fmt.Sprint(p.Version))}); err != nil {
+				t.Error(err)
+			}
+		}}
+		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "undone-kept"}
+		if _, err := a.Registry.ImportPersons(ctx, town, src, o); err != nil {
+			t.Fatal(err)
+		}
+		var name string
+		var left int
+		if err := d.QueryRow(ctx, `SELECT name FROM persons WHERE id = ?`, id).Scan(&name); err != nil || name != "王五" {
+			t.Errorf("the clerk's change: %q %v", name, err)
+		}
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM persons WHERE name LIKE '新%'`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("the import left %d of its names (%v)", left, err)
+		}
+		es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: registry.SubjectImport, SubjectID: o.ID})
+		if err != nil || len(es) != 1 || !strings.Contains(es[0].Detail, `"undone":true,"undo_kept":1`) {
+			t.Fatalf("audit of the undone import: %+v %v", es, err)
 		}
 	})
 }
