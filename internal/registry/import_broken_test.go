@@ -132,7 +132,7 @@ func TestInterruptedImport(t *testing.T) {
 		ctx := context.Background()
 		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 		town := apptest.Caller(identity.TownStaff, "310114102")
-		o := registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "dies-half-way", FileName: "big.csv"}
+		o := registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "dies-half-way", FileName: "big.csv", BatchRows: 500}
 		if _, err := a.Jobs.Begin(ctx, town, "persons", o, 1200); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +194,7 @@ func TestImportFailsMidway(t *testing.T) {
 		ctx := context.Background()
 		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 		town := apptest.Caller(identity.TownStaff, "310114102")
-		o := registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "fails-half-way"}
+		o := registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "fails-half-way", BatchRows: 500}
 		if _, err := a.Registry.ImportPersons(ctx, town, &failingSource{failAt: 1100}, o); err == nil {
 			t.Fatal("the import did not fail")
 		}

@@ -106,7 +106,7 @@ func TestStrictImportUndone(t *testing.T) {
 		}
 		// Rows 1–300 update, 301–1200 create; row 1150 is rejected, when
 		// two batches (1,000 rows) are committed.
-		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "undone"}
+		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "undone", BatchRows: 500}
 		res, err := a.Registry.ImportPersons(ctx, town, &rowsSource{n: 1200, bad: 1150, prefix: "新"}, o)
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +156,7 @@ func TestStrictImportInterruptedUndone(t *testing.T) {
 		a := apptest.New(t, d, now)
 		town := apptest.Caller(identity.TownStaff, "310114102")
 		before := state(t, d)
-		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "dies-strict", FileName: "big.csv"}
+		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "dies-strict", FileName: "big.csv", BatchRows: 500}
 		if _, err := a.Jobs.Begin(ctx, town, "persons", o, 1200); err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestStrictImportUndoKeepsOthersChanges(t *testing.T) {
 				t.Error(err)
 			}
 		}}
-		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "undone-kept"}
+		o := registry.ImportOptions{Mode: registry.ModeStrict, ID: "undone-kept", BatchRows: 500}
 		if _, err := a.Registry.ImportPersons(ctx, town, src, o); err != nil {
 			t.Fatal(err)
 		}

@@ -85,6 +85,8 @@ type ImportOptions struct {
 	Progress func(rows int)
 	// KeepRejects keeps the cells of rejected rows for the rejects download.
 	KeepRejects bool
+	// BatchRows, when set, is the rows of each batch (BatchSize unless set).
+	BatchRows int
 }
 
 // ImportResult is the report plus the rejected rows, for the download.
@@ -95,8 +97,18 @@ type ImportResult struct {
 	RejectErrors []apperr.Text
 }
 
-// batchSize is the number of rows validated and written together.
-const batchSize = 500
+// BatchSize is the number of rows validated and written together, in one
+// transaction (ImportOptions.BatchRows unless set): on SQLite, whose one
+// writer every audited read waits for, a few tens of milliseconds of
+// writing; on PostgreSQL, where reads do not wait for an import's rows,
+// larger (fewer round trips: 5,000 rows a batch imported 2.4 times as fast
+// as 500, with the same read latencies beside it, BenchmarkReadsDuringImport).
+func BatchSize(d db.Dialect) int {
+	if d == db.Postgres {
+		return 5000
+	}
+	return 500
+}
 
 // yieldLimit bounds how long an import's next batch lets audited reads go
 // first (SQLite: audit.Log.Yield).
@@ -181,6 +193,7 @@ type importer struct {
 	batchSeq                   int
 	// undo is what the batch being written changed (strict mode).
 	undo undoRecord
+	batchRows int
 	// wctx is the context of the import's writes: the hooks hold back
 	// what they derive (BulkHook) until a flush.
 	wctx context.Context
@@ -226,11 +239,14 @@ func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column
 	if o.ID == "" {
 		o.ID = NewImportID()
 	}
+	if o.BatchRows <= 0 || o.BatchRows > 50000 {
+		o.BatchRows = BatchSize(s.db.Dialect)
+	}
 	if o.Mode != ModeStrict && o.Mode != ModeSkipInvalid {
 		return nil, apperr.Validation(apperr.Field("mode", "invalid", "导入模式应为 strict（全部或全不）或 skip-invalid（跳过错误行）。",
 			"The mode must be strict (all or nothing) or skip-invalid (skip bad rows)."))
 	}
-	im := &importer{s: s, c: c, o: o, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{}, now: s.db.Now(),
+	im := &importer{s: s, c: c, o: o, batchRows: o.BatchRows, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{}, now: s.db.Now(),
 		res: &ImportResult{Report: ImportReport{ID: o.ID, Kind: kind, Mode: o.Mode, Year: o.Year, FileName: o.FileName, Rejected: []Rejection{}}}}
 	im.res.Header = src.Header()
 	var dup []string
@@ -293,7 +309,7 @@ func (im *importer) unitErrors(code string) []apperr.FieldError {
 	return nil
 }
 
-// run reads every row, validating and writing in batches of batchSize rows,
+// run reads every row, validating and writing in batches of BatchSize rows,
 // one transaction each, so that no read or other write waits long behind an
 // import. Skip-invalid mode writes the valid rows of every batch; strict mode
 // writes until a row is rejected, and then undoes what it wrote (undo.go).
@@ -302,7 +318,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 	headerBroken := rep.RejectedRows > 0
 	readBatch := func() ([]*rowWork, error) {
 		var batch []*rowWork
-		for len(batch) < batchSize {
+		for len(batch) < im.batchRows {
 			cells, err := src.Next()
 			if errors.Is(err, io.EOF) {
 				break

@@ -16,7 +16,7 @@ import (
 )
 
 // A strict import is all or nothing, yet it commits in bounded batches (one
-// transaction of batchSize rows each), so that reads and other writers never
+// transaction of BatchSize rows each), so that reads and other writers never
 // wait behind one long transaction: each batch records, in its own
 // transaction, the persons it created and, sealed, the records it updated as
 // they were before (import_batches.undo). When a row is rejected, or the
