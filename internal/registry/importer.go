@@ -192,7 +192,7 @@ type importer struct {
 	batchCreated, batchUpdated []int64
 	batchSeq                   int
 	// undo is what the batch being written changed (strict mode).
-	undo undoRecord
+	undo      undoRecord
 	batchRows int
 	// wctx is the context of the import's writes: the hooks hold back
 	// what they derive (BulkHook) until a flush.
