@@ -1088,24 +1088,70 @@ func (s *Store) annualOf(ctx context.Context, ids []int64, year int) (map[int64]
 
 func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 	ctx := im.wctx
+	// The file's values were merged with the record as it was read: when it
+	// changed since, writing them would undo the other change.
+	changed := func(w *rowWork) error {
+		return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行人员的年度记录在导入期间被他人修改，请重新导入。", w.row),
+			fmt.Sprintf("The annual record of row %d was changed by someone else during the import; import again.", w.row))
+	}
+	var creates []*rowWork
 	for _, w := range rows {
+		if w.oldA == nil {
+			creates = append(creates, w)
+			continue
+		}
 		a := w.ann
-		a.Version = 0
-		if w.oldA != nil {
-			a.Version = w.oldA.Version
+		vals := append(annualValues(&a), db.Millis(tx.Now), im.c.Actor.Username, a.PersonID, a.Year, w.oldA.Version)
+		res, err := tx.Exec(ctx, annualUpdateSQL+` AND version = ?`, vals...)
+		if err != nil {
+			return fmt.Errorf("row %d: update annual record: %w", w.row, err)
 		}
-		if _, err := UpsertAnnualTx(ctx, tx, a, im.c.Actor.Username); apperr.CodeOf(err) == apperr.Conflict {
-			// The file's values were merged with the record as it was read:
-			// writing them now would undo the other change.
-			return apperr.New(apperr.Conflict, fmt.Sprintf("第 %d 行人员的年度记录在导入期间被他人修改，请重新导入。", w.row),
-				fmt.Sprintf("The annual record of row %d was changed by someone else during the import; import again.", w.row))
-		} else if err != nil {
-			return fmt.Errorf("row %d: %w", w.row, err)
+		if n, _ := res.RowsAffected(); n != 1 {
+			return changed(w)
 		}
-		if w.oldA != nil && im.o.Mode == ModeStrict {
+		if im.o.Mode == ModeStrict {
 			im.undo.Annual = append(im.undo.Annual, *w.oldA)
 		}
-		im.wrote(w.oldA == nil, a.PersonID)
+		im.wrote(false, a.PersonID)
+	}
+	// New records, insertChunk to a statement.
+	for start := 0; start < len(creates); start += insertChunk {
+		part := creates[start:min(start+insertChunk, len(creates))]
+		vals := make([]any, 0, len(part)*(len(AnnualFields)+4))
+		for _, w := range part {
+			vals = append(append(vals, annualValues(&w.ann)...), db.Millis(tx.Now), im.c.Actor.Username, w.ann.PersonID, w.ann.Year)
+		}
+		rs, err := tx.Query(ctx, annualInsertManySQL(len(part)), vals...)
+		if err != nil {
+			return fmt.Errorf("insert annual records: %w", err)
+		}
+		made := map[int64]bool{}
+		for rs.Next() {
+			var id int64
+			if err := rs.Scan(&id); err != nil {
+				_ = rs.Close()
+				return fmt.Errorf("insert annual records: %w", err)
+			}
+			made[id] = true
+		}
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("insert annual records: %w", err)
+		}
+		for _, w := range part {
+			if !made[w.ann.PersonID] {
+				return changed(w) // someone made it since the file was read
+			}
+			im.wrote(true, w.ann.PersonID)
+		}
 	}
 	return im.flush(ctx, tx)
+}
+
+// annualInsertManySQL inserts n annual records (the values of
+// annualInsertSQL for each), leaving any that exists, and returns the
+// persons of those it made.
+func annualInsertManySQL(n int) string {
+	row := "(" + placeholders(len(AnnualFields)+4) + ", 1)"
+	return `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, updated_at, updated_by, person_id, year, version) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ` ON CONFLICT (person_id, year) DO NOTHING RETURNING person_id`
 }
