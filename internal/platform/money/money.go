@@ -224,7 +224,7 @@ func (f Field) Read(typed string) (cents int64, given bool, fe *apperr.FieldErro
 		return fail("format", "“"+q+"”不是金额，请填写以元为单位的数字，"+example+"。",
 			"“"+q+"” is not an amount; enter a number of yuan, "+exampleEn+".")
 	case cents < 0 && !f.Negative:
-		return fail("range", "“"+q+"”是负数，金额不能小于 0。", "“"+q+"” is negative; the amount cannot be less than 0.")
+		return fail("format", "“"+q+"”是负数，金额不能小于 0。", "“"+q+"” is negative; the amount cannot be less than 0.")
 	case cents < -max:
 		return fail("range", "“"+q+"”低于下限 -"+Grouped(max)+" 元。", "“"+q+"” is less than the limit of -"+Grouped(max)+" yuan.")
 	}

@@ -83,7 +83,7 @@ func TestFieldRead(t *testing.T) {
 		{wage, "abc", 0, true, "format", "月薪：“abc”不是金额", "The monthly wage: “abc” is not an amount"},
 		{wage, "5500.50", 0, true, "format", "“5500.50”不是整数元", "“5500.50” is not a whole number of yuan"},
 		{wage, "200万", 0, true, "range", "“200万”超过上限 1,000,000.00 元", "more than the limit of 1,000,000.00 yuan"},
-		{wage, "-5", 0, true, "range", "“-5”是负数", "“-5” is negative"},
+		{wage, "-5", 0, true, "format", "“-5”是负数", "“-5” is negative"},
 		{wage, "1.2.3", 0, true, "format", "“1.2.3”不是金额", "“1.2.3” is not an amount"},
 		{Field{Name: "cost", Zh: "费用", En: "Cost"}, "5.123", 0, true, "format", "“5.123”的小数超过两位", "“5.123” has more than two decimals"},
 		{Field{Name: "cost", Zh: "费用", En: "Cost"}, "¥5,500.50", 550050, true, "", "", ""},
