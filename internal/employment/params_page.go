@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"sunshine/internal/platform/apperr"
