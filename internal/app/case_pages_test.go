@@ -130,12 +130,12 @@ func TestCasePages(t *testing.T) {
 		}
 		get("provider", rp, 200, `<label for="f-cost">费用（元）</label>`, `inputmode="decimal"`, `<input id="f-contractor" name="contractor" autocomplete="off" value="">`)
 		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12500.505"}}, 422,
-			`id="e-cost"`, "费用应为以元为单位的金额", `value="12500.505"`)
+			`id="e-cost"`, "费用：“12500.505”的小数超过两位", `value="12500.505"`)
 		post("provider", rp+"/act", url.Values{"action": {"quote"}, "version": {rv()}, "contractor": {"嘉定建设"}, "cost": {"12,500.5"}}, 303)
 		var got struct{ Data struct{ Cost int64 } }
 		if st := e.Do("town", "GET", "/api/v1"+rp, nil, &got); st != 200 || got.Data.Cost != 1250050 {
 			t.Fatalf("the renovation case through the API: %d, cost %d (want 1250050 cents)", st, got.Data.Cost)
 		}
-		get("town", rp, 200, "<dd>12500.50 元</dd>")
+		get("town", rp, 200, "<dd>12,500.50 元</dd>")
 	})
 }

@@ -342,7 +342,7 @@ func TestIndicatorTargetsPage(t *testing.T) {
 		}
 		body = html.UnescapeString(body)
 		for _, w := range []string{`class="error-summary"`, `href="#f-rehab_rate"`, `href="#f-employment_rate"`, `href="#f-home_renovation_households"`,
-			`id="e-rehab_rate"`, `aria-invalid="true"`, `value="abc"`, "基本康复服务覆盖率：请填写 0 到 100 之间的百分数"} {
+			`id="e-rehab_rate"`, `aria-invalid="true"`, `value="abc"`, "基本康复服务覆盖率：“abc”不是百分数", "残疾人就业率：“120”不在 0 到 100 之间"} {
 			if !strings.Contains(body, w) {
 				t.Errorf("targets with errors: no %q", w)
 			}

@@ -459,14 +459,14 @@ func TestTownPages(t *testing.T) {
 		// Amounts are typed in yuan: a bad one is named at its field.
 		get("village", newCase, 200, `<label for="f-`+code+`.allowance">补贴金额（元）</label>`)
 		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
-			code + ".allowance": {"1.234"}}, 422, `id="e-`+code+`.allowance"`, "补贴金额应为以元为单位的金额", `value="1.234"`)
+			code + ".allowance": {"1.234"}}, 422, `id="e-`+code+`.allowance"`, "补贴金额：“1.234”的小数超过两位", `value="1.234"`)
 		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
 			code + ".allowance": {"1,200.5"}, code + ".level": {"高"}}, 303)
 		var id int64
 		if err := d.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", "<dd>1200.50 yuan</dd>", `value="approve"`)
+		get("town", fmt.Sprintf("/cases/%d?lang=en", id), 200, "School support", "School", "一中", "<dd>1,200.50 yuan</dd>", `value="approve"`)
 		// Anting's person is not offered it, until district staff promote it.
 		if _, err := e.App.Users.Create(context.Background(), identity.User{Username: "town2", Role: identity.TownStaff, OrgUnit: "310114103"}, apptest.Password, nil); err != nil {
 			t.Fatal(err)

@@ -267,11 +267,13 @@ func formValue(f Field, posted []string) (v any, ok bool, bad *apperr.FieldError
 		if first == "" {
 			return nil, false, nil
 		}
-		cents, err := money.Parse(first)
-		if err != nil {
-			fe := apperr.Field(f.Name, "invalid", f.Zh+"应为以元为单位的金额，最多两位小数，例如 12500 或 12500.50。",
-				f.En+" must be an amount in yuan with at most two decimals, e.g. 12500 or 12500.50.")
-			return nil, false, &fe
+		hi := int64(MaxMoneyCents)
+		if f.Max > 0 {
+			hi = f.Max
+		}
+		cents, _, fe := money.Field{Name: f.Name, Zh: f.Zh, En: f.En, Max: hi}.Read(first)
+		if fe != nil {
+			return nil, false, fe
 		}
 		return json.Number(strconv.FormatInt(cents, 10)), true, nil
 	default:
@@ -531,7 +533,7 @@ func (pg *Pages) factOf(ctx context.Context, page *web.Page, t *Type, cs Case, k
 	out.Value = name(fmt.Sprint(cs.Data[key]))
 	if isField && f.Kind == KindMoney {
 		if cents, err := strconv.ParseInt(out.Value, 10, 64); err == nil {
-			out.Value = page.T(money.Yuan(cents)+" 元", money.Yuan(cents)+" yuan")
+			out.Value = page.T(money.Grouped(cents)+" 元", money.Grouped(cents)+" yuan")
 		}
 	}
 	return out, nil

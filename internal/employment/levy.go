@@ -188,25 +188,29 @@ func Percent(bp int64) string {
 	return s + "%"
 }
 
-// ParseMoney reads an amount in yuan ("120000", "120000.5", "120,000.00")
-// as cents: not negative, at most two decimals. Errors name field.
+// ParseMoney reads an amount in yuan as people write it ("120000",
+// "120,000.50", "12万", "¥120000元") as cents: not negative, at most two
+// decimals, at most MaxWageCents. Errors name field and quote what was typed.
 func ParseMoney(field, s string) (int64, *apperr.FieldError) {
-	if strings.TrimSpace(s) == "" {
-		e := apperr.Field(field, "required", "请填写金额。", "Enter the amount.")
-		return 0, &e
+	label := moneyLabels[field]
+	if label[0] == "" {
+		label = [2]string{"金额", "The amount"}
 	}
-	cents, err := money.Parse(s)
-	if err != nil {
-		e := apperr.Field(field, "format", "金额应为不小于 0 的数，最多两位小数（单位：元），例如 120000 或 8500.50。",
-			"The amount is a number of yuan, not negative, with at most two decimals, for example 120000 or 8500.50.")
-		return 0, &e
+	cents, given, fe := money.Field{Name: field, Zh: label[0], En: label[1], Max: MaxWageCents}.Read(s)
+	if fe != nil {
+		return 0, fe
 	}
-	if cents > MaxWageCents {
-		e := apperr.Field(field, "range", fmt.Sprintf("金额不能超过 %s 元。", money.Yuan(MaxWageCents)),
-			fmt.Sprintf("The amount cannot be more than %s yuan.", money.Yuan(MaxWageCents)))
+	if !given {
+		e := apperr.Field(field, "required", "请填写"+label[0]+"。", "Enter "+strings.ToLower(label[1][:1])+label[1][1:]+".")
 		return 0, &e
 	}
 	return cents, nil
+}
+
+// moneyLabels name the amounts of the levy's forms in errors.
+var moneyLabels = map[string][2]string{
+	"average_wage":        {"职工年平均工资", "The average annual wage"},
+	"social_average_wage": {"当地社会平均工资", "The local social average wage"},
 }
 
 // MaxWageCents bounds every amount the levy reads (a yearly wage): ¥10 million

@@ -106,7 +106,7 @@ func TestParseMoney(t *testing.T) {
 		in   string
 		want int64
 		code string
-	}{{"120000", 12000000, ""}, {"120,000.5", 12000050, ""}, {" 0.01 ", 1, ""}, {"", 0, "required"}, {"-5", 0, "format"},
+	}{{"120000", 12000000, ""}, {"120,000.5", 12000050, ""}, {" 0.01 ", 1, ""}, {"", 0, "required"}, {"-5", 0, "format"}, {"5,500", 550000, ""}, {"1.2万", 1200000, ""}, {"12万元", 12000000, ""}, {"1,00", 0, "format"},
 		{"1.234", 0, "format"}, {"abc", 0, "format"}, {"1.", 0, "format"}, {"1e5", 0, "format"}} {
 		got, e := ParseMoney("average_wage", tc.in)
 		code := ""

@@ -4,23 +4,34 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 )
 
 // hundredths reads a decimal with at most two places as hundredths (a
-// percentage as basis points, a multiple as a percentage).
+// percentage as basis points, a multiple as a percentage): digits and a
+// point only, no 万 or 元.
 func hundredths(field, s, zh, en string) (int, *apperr.FieldError) {
-	n, fe := ParseMoney(field, s)
-	if fe != nil {
-		e := apperr.Field(field, "format", zh+"应为不小于 0 的数，最多两位小数。", en+" is a number, not negative, with at most two decimals.")
+	t := strings.TrimSpace(s)
+	if !plainDecimal.MatchString(t) {
+		e := apperr.Field(field, "format", zh+"应为不小于 0 的数，最多两位小数："+"“"+t+"”。", en+" is a number, not negative, with at most two decimals: “"+t+"”.")
+		return 0, &e
+	}
+	n, err := money.Parse(t)
+	if err != nil || n > 1_000_000_00 {
+		e := apperr.Field(field, "range", zh+"超出范围："+"“"+t+"”。", en+" is out of range: “"+t+"”.")
 		return 0, &e
 	}
 	return int(n), nil
 }
+
+// plainDecimal is a decimal number with at most two places.
+var plainDecimal = regexp.MustCompile(`^[0-9]{1,9}(\.[0-9]{1,2})?$`)
 
 // bpText shows basis points as a percentage without trailing zeros (150 → "1.5").
 func bpText(bp int) string {

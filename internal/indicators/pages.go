@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
@@ -207,7 +208,7 @@ type row struct {
 
 func (f fmtr) row(d Def, it Item) row {
 	return row{Key: it.Key, Name: it.Name, Num: f.numerator(d, it), Den: f.denominator(it), Value: f.figure(d, it),
-		Target: f.target(d, it.Target), Met: f.met(it), MetState: metState(it), Gap: f.gap(d, it), GapN: n64(it.Gap), ValueMissing: it.Value == nil}
+		Target: f.target(d, it.Target), Met: f.met(d, it), MetState: metState(it), Gap: f.gap(d, it), GapN: n64(it.Gap), ValueMissing: it.Value == nil}
 }
 
 func (pg *Pages) dashboard(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -248,7 +249,7 @@ func (pg *Pages) dashboard(w http.ResponseWriter, r *http.Request, p *web.Princi
 			labels[j] = f.figure(def, t.Items[i])
 		}
 		cd := card{Code: def.Code, Name: it.Name, Desc: def.Desc(page.Lang), Value: f.figure(def, it), Ratio: f.ratio(def, it),
-			Target: f.target(def, it.Target), Met: f.met(it), MetState: metState(it), HasGap: def.HasGap(), Gap: f.gap(def, it), GapN: n64(it.Gap),
+			Target: f.target(def, it.Target), Met: f.met(def, it), MetState: metState(it), HasGap: def.HasGap(), Gap: f.gap(def, it), GapN: n64(it.Gap),
 			Trend: f.trendOf(years, labels), URL: link("/indicators/"+def.Code, "orgunit", q.OrgUnit, "year", q.Year),
 			ValueMissing: it.Value == nil}
 		if def.Kind == Rate {
@@ -740,6 +741,13 @@ func (pg *Pages) export(w http.ResponseWriter, r *http.Request, p *web.Principal
 	return pg.API.Export(w, r, p, q, v.Get("table"), v.Get("code"), v.Get("by"))
 }
 
+// The years targets may be set for: from the first year of the 14th
+// five-year plan to five years ahead of this one.
+const (
+	FirstTargetYear  = 2021
+	TargetYearsAhead = 5
+)
+
 // targetRow is one indicator of the targets form.
 type targetRow struct {
 	Code, Name      string
@@ -771,6 +779,15 @@ func (pg *Pages) targetsPage(w http.ResponseWriter, r *http.Request, p *web.Prin
 	views, err := st.TargetViews(ctx, sc, q.OrgUnit, q.Year, page.Lang)
 	if err != nil {
 		return err
+	}
+	// Targets are planned ahead: every year from 2021 to five years ahead,
+	// whether or not it has records yet.
+	c.YearForm.Years = nil
+	for y := st.db.Now().Year() + TargetYearsAhead; y >= FirstTargetYear; y-- {
+		c.YearForm.Years = append(c.YearForm.Years, y)
+	}
+	if !slices.Contains(c.YearForm.Years, q.Year) {
+		c.YearForm.Years = append(c.YearForm.Years, q.Year)
 	}
 	d := targetsData{common: c}
 	for i, v := range views {
@@ -843,8 +860,10 @@ func (pg *Pages) targetsPost(w http.ResponseWriter, r *http.Request, p *web.Prin
 		return err
 	}
 	var fields []apperr.FieldError
-	if y, err := strconv.Atoi(r.PostForm.Get("year")); err != nil || y < 2000 || y > 2100 {
-		fields = append(fields, apperr.Field("year", "range", "年份应在 2000–2100 之间。", "The year must be between 2000 and 2100."))
+	last := st.db.Now().Year() + TargetYearsAhead
+	if y, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("year"))); err != nil || y < FirstTargetYear || y > last {
+		fields = append(fields, apperr.Field("year", "range", fmt.Sprintf("目标年份应在 %d–%d 年之间：“%s”。", FirstTargetYear, last, r.PostForm.Get("year")),
+			fmt.Sprintf("The year of a target is %d to %d: “%s”.", FirstTargetYear, last, r.PostForm.Get("year"))))
 	} else {
 		q.Year = y
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 )
 
 // This file turns figures into what the pages show: numbers formatted for
@@ -98,7 +99,7 @@ func (f fmtr) target(d Def, t *float64) string {
 }
 
 // met says in words whether a figure meets its target.
-func (f fmtr) met(it Item) string {
+func (f fmtr) met(d Def, it Item) string {
 	switch {
 	case it.Suppressed:
 		return smallLabel(f.lang)
@@ -109,7 +110,22 @@ func (f fmtr) met(it Item) string {
 	case it.Met != nil && *it.Met:
 		return f.t("达标", "met")
 	}
+	if n := shortOf(d, it); n > 0 {
+		return f.t("未达标（还差 "+f.count(n)+" 人）", "not met ("+f.count(n)+" more persons needed)")
+	}
 	return f.t("未达标", "not met")
+}
+
+// shortOf is, for a rate that misses its target, how many more persons of
+// the denominator the numerator needs to reach it: the gap to the target,
+// which a unit that meets its target does not have (those not yet reached are
+// counted apart, as Item.Gap). 0 for other figures and when the rate is met.
+func shortOf(d Def, it Item) int64 {
+	if d.Kind != Rate || it.Target == nil || it.Numerator == nil || it.Denominator == nil || it.Met == nil || *it.Met {
+		return 0
+	}
+	need := int64(math.Ceil(*it.Target*float64(*it.Denominator) - 1e-9))
+	return max(need-*it.Numerator, 0)
 }
 
 // metState is "met", "unmet" or "" (cannot tell), for a tag beside the words.
@@ -303,8 +319,11 @@ func (f fmtr) describeValues(d Def, what string, items []Item, target *float64) 
 }
 
 // parseTarget reads a target typed on the settings page: a rate as a
-// percentage ("85", "85%", "87.5 %" → 0.85, 0.875), yuan and households as
-// numbers ("18,750", "18750 元"). Empty gives nil: the unit then follows its
+// percentage from 0 to 100 ("85", "85%", "87.5 %" → 0.85, 0.875), yuan as
+// people write amounts ("18,750", "18750 元", "1.875万"), households as a
+// whole number. A rate typed as a fraction below 1 ("0.8") is refused with a
+// suggestion of the percentage (80): it is read as 0.8% only when the percent
+// sign confirms it ("0.8%"). Empty gives nil: the unit then follows its
 // parent's setting or the default. field names the form field of the error.
 func parseTarget(d Def, field, s string) (*float64, *apperr.FieldError) {
 	s = strings.TrimSpace(s)
@@ -312,32 +331,50 @@ func parseTarget(d Def, field, s string) (*float64, *apperr.FieldError) {
 		return nil, nil
 	}
 	name := apperr.T(d.Zh, d.En)
-	clean := strings.NewReplacer("%", "", "％", "", ",", "", "，", "", "元", "", "户", "", " ", "").Replace(strings.ToLower(s))
-	clean = strings.TrimSuffix(strings.TrimSuffix(clean, "yuan"), "households")
+	if d.TargetUnit == "yuan" && d.Kind != Rate {
+		cents, _, fe := money.Field{Name: field, Zh: name.Zh, En: name.En, Max: 100_000_000_00}.Read(s)
+		if fe != nil {
+			return nil, fe
+		}
+		v := float64(cents) / 100
+		return &v, nil
+	}
+	pct := strings.ContainsAny(s, "%％")
+	clean := strings.NewReplacer("%", "", "％", "", ",", "", "，", "", "户", "", " ", "").Replace(strings.ToLower(s))
+	clean = strings.TrimSuffix(clean, "households")
 	v, err := strconv.ParseFloat(clean, 64)
-	bad := err != nil || math.IsNaN(v) || math.IsInf(v, 0)
+	bad := err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.ContainsAny(clean, "eExXpP_") // no 1e2, 0x10, 1_0
 	switch {
-	case d.Kind == Rate && (bad || v < 0 || v > 100):
-		fe := apperr.Field(field, "range", name.Zh+"：请填写 0 到 100 之间的百分数，如 85 表示 85%。",
-			name.En+": enter a percentage between 0 and 100, such as 85 for 85%.")
+	case d.Kind == Rate && bad:
+		fe := apperr.Field(field, "invalid", name.Zh+"：“"+s+"”不是百分数。请填写 0 到 100 之间的数，如 85 表示 85%。",
+			name.En+": “"+s+"” is not a percentage. Enter a number from 0 to 100, such as 85 for 85%.")
+		return nil, &fe
+	case d.Kind == Rate && (v < 0 || v > 100):
+		fe := apperr.Field(field, "range", name.Zh+"：“"+s+"”不在 0 到 100 之间。请填写百分数，如 85 表示 85%。",
+			name.En+": “"+s+"” is not between 0 and 100. Enter a percentage, such as 85 for 85%.")
+		return nil, &fe
+	case d.Kind == Rate && v > 0 && v < 1 && !pct:
+		sug := strconv.FormatFloat(math.Round(v*1e6)/1e4, 'f', -1, 64)
+		fe := apperr.Field(field, "fraction", name.Zh+"：“"+s+"”像是小数。目标按百分数填写：如指 "+sug+"%，请填写 "+sug+"；如确指 "+s+"%，请连同百分号填写 "+s+"%。",
+			name.En+": “"+s+"” looks like a fraction. Targets are percentages: for "+sug+"%, enter "+sug+"; if you do mean "+s+"%, enter it with the sign: "+s+"%.")
 		return nil, &fe
 	case d.Kind == Rate:
 		v = math.Round(v*1e4) / 1e6 // percent with up to four decimals → fraction
 		return &v, nil
-	case d.TargetUnit == "households" && (bad || v < 0 || v != math.Trunc(v)):
-		fe := apperr.Field(field, "invalid", name.Zh+"：请填写户数（不小于 0 的整数）。",
-			name.En+": enter a number of households (a whole number, 0 or more).")
+	case d.TargetUnit == "households" && (bad || v < 0 || v != math.Trunc(v) || v > 1e9):
+		fe := apperr.Field(field, "invalid", name.Zh+"：“"+s+"”不是户数，请填写不小于 0 的整数。",
+			name.En+": “"+s+"” is not a number of households; enter a whole number, 0 or more.")
 		return nil, &fe
 	case bad || v < 0:
-		fe := apperr.Field(field, "invalid", name.Zh+"：请填写不小于 0 的金额（元），如 18750。",
-			name.En+": enter an amount in yuan, 0 or more, such as 18750.")
+		fe := apperr.Field(field, "invalid", name.Zh+"：“"+s+"”不是不小于 0 的数。", name.En+": “"+s+"” is not a number of 0 or more.")
 		return nil, &fe
 	}
 	return &v, nil
 }
 
 // targetInput is how a target stands in the settings form: a rate as a
-// percentage without the sign (0.875 → "87.5"), other targets as numbers.
+// percentage without the sign (0.875 → "87.5"; below 1% with it, 0.005 →
+// "0.5%", as parseTarget takes it), other targets as numbers.
 func targetInput(d Def, t *float64) string {
 	if t == nil {
 		return ""
@@ -345,6 +382,9 @@ func targetInput(d Def, t *float64) string {
 	v := *t
 	if d.Kind == Rate {
 		v = math.Round(v*1e6) / 1e4
+		if v > 0 && v < 1 { // the sign confirms a target below 1%
+			return strconv.FormatFloat(v, 'f', -1, 64) + "%"
+		}
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }

@@ -59,8 +59,14 @@ func TestFormatFigures(t *testing.T) {
 		{Item{Value: fp(0.8), Target: fp(0.85), Met: &no}, "not met"},
 		{Item{Value: nil, Target: fp(0.85)}, "cannot tell (no data)"},
 		{Item{Value: fp(3)}, "no target"},
+		// A rate that misses its target says how many more persons it needs ...
+		{Item{Numerator: ip(80), Denominator: ip(100), Value: fp(0.8), Target: fp(0.85), Met: &no, Gap: ip(20)}, "not met (5 more persons needed)"},
+		{Item{Numerator: ip(899), Denominator: ip(1000), Value: fp(0.899), Target: fp(0.9), Met: &no, Gap: ip(101)}, "not met (1 more persons needed)"},
+		// ... and one that meets it has no gap to its target, whoever is not yet reached.
+		{Item{Numerator: ip(90), Denominator: ip(100), Value: fp(0.9), Target: fp(0.85), Met: &yes, Gap: ip(10)}, "met"},
 	} {
-		if got := en.met(c.it); got != c.want {
+		rate, _ := DefOf("rehab_rate")
+		if got := en.met(rate, c.it); got != c.want {
 			t.Errorf("met(%+v) = %q, want %q", c.it, got, c.want)
 		}
 	}
@@ -85,6 +91,13 @@ func TestParseTarget(t *testing.T) {
 		{rate, "-1", nil, false},
 		{rate, "abc", nil, false},
 		{rate, "NaN", nil, false},
+		{rate, "1e2", nil, false},
+		{rate, "0.8", nil, false}, // a fraction: refused, 80 suggested
+		{rate, "0.8%", fp(0.008), true},
+		{rate, "1", fp(0.01), true},
+		{income, "1.875万", fp(18750), true},
+		{income, "18,750.50", fp(18750.5), true},
+		{income, "abc", nil, false},
 		{income, "18,750", fp(18750), true},
 		{income, "18750 元", fp(18750), true},
 		{income, "-5", nil, false},
@@ -111,7 +124,7 @@ func TestParseTarget(t *testing.T) {
 		t    *float64
 		want string
 	}{
-		{rate, nil, ""}, {rate, fp(0.85), "85"}, {rate, fp(0.875), "87.5"}, {rate, fp(0.07), "7"}, {income, fp(18750), "18750"},
+		{rate, nil, ""}, {rate, fp(0.85), "85"}, {rate, fp(0.875), "87.5"}, {rate, fp(0.07), "7"}, {rate, fp(0.005), "0.5%"}, {income, fp(18750), "18750"},
 	} {
 		if got := targetInput(c.d, c.t); got != c.want {
 			t.Errorf("targetInput(%s, %v) = %q, want %q", c.d.Code, c.t, got, c.want)
@@ -120,6 +133,17 @@ func TestParseTarget(t *testing.T) {
 		if back, fe := parseTarget(c.d, c.d.Code, targetInput(c.d, c.t)); fe != nil || (back == nil) != (c.t == nil) || back != nil && *back != *c.t {
 			t.Errorf("round trip of %v: %v %v", c.t, back, fe)
 		}
+	}
+}
+
+// A rate typed as a fraction is refused with the percentage it likely means,
+// quoting what was typed, never stored as 0.8%.
+func TestParseTargetFraction(t *testing.T) {
+	rate, _ := DefOf("rehab_rate")
+	_, fe := parseTarget(rate, "rehab_rate", "0.8")
+	if fe == nil || fe.Code != "fraction" || !strings.Contains(fe.Msg.Zh, "请填写 80") || !strings.Contains(fe.Msg.Zh, "“0.8”") ||
+		!strings.Contains(fe.Msg.En, "enter 80") || !strings.Contains(fe.Msg.En, "0.8%") {
+		t.Fatalf("0.8: %+v", fe)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 )
 
 // AnnualField is one field of the annual record (DOMAIN.md §6), described
@@ -90,37 +91,25 @@ var AnnualFields = []AnnualField{
 				"经济状况应为 normal、dibao、near_dibao 或 tekun。", "Economic status must be normal, dibao, near_dibao or tekun.")
 		}},
 	{Column: Column{Field: "household_income_per_capita", Zh: "家庭人均收入", En: "household_income_per_capita", Example: "36000",
-		DescZh: "元/年，整数；不详可留空", DescEn: "Yuan per year, whole number; leave empty when unknown"},
+		DescZh: "元/年，整数（可写 36000、36,000 或 3.6万）；不详可留空", DescEn: "Yuan per year, whole number (36000, 36,000 or 3.6万); leave empty when unknown"},
 		LabelZh: "家庭人均年收入（元，可不填）", LabelEn: "Household income per person per year (yuan, optional)",
 		value: func(a *Annual) any { return &a.HouseholdIncomePerCapita },
 		cell: func(a *Annual, v string) *apperr.FieldError {
-			if v == "" {
-				a.HouseholdIncomePerCapita = nil
-				return nil
-			}
-			n, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
-			if err != nil {
-				e := cellError("household_income_per_capita", "invalid", apperr.T("家庭人均收入应为数字（元/年）："+v, "Household income per capita must be a number (yuan per year): "+v))
+			n, fe := readIncome(v)
+			if fe != nil {
+				e := cellError(fe.Field, fe.Code, fe.Msg)
 				return &e
 			}
-			x := int64(n + 0.5)
-			a.HouseholdIncomePerCapita = &x
+			a.HouseholdIncomePerCapita = n
 			return nil
 		},
 		form: func(a *Annual, v string) *apperr.FieldError {
-			if v = strings.TrimSpace(v); v == "" {
-				return nil
-			}
-			n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64)
-			a.HouseholdIncomePerCapita = &n
-			if err != nil {
-				e := apperr.Field("household_income_per_capita", "invalid", "家庭人均收入应为整数（元/年）。", "Household income per capita must be a whole number of yuan per year.")
-				return &e
-			}
-			return nil
+			n, fe := readIncome(v)
+			a.HouseholdIncomePerCapita = n
+			return fe
 		},
 		check: func(a *Annual, errs *[]apperr.FieldError) {
-			if a.HouseholdIncomePerCapita != nil && (*a.HouseholdIncomePerCapita < 0 || *a.HouseholdIncomePerCapita > 100_000_000) {
+			if a.HouseholdIncomePerCapita != nil && (*a.HouseholdIncomePerCapita < 0 || *a.HouseholdIncomePerCapita > MaxIncomePerCapita) {
 				*errs = append(*errs, apperr.Field("household_income_per_capita", "range", "家庭人均收入应为0至1亿元之间的整数（元/年）。",
 					"Household income per capita must be a whole number of yuan per year between 0 and 100 million."))
 			}
@@ -137,6 +126,25 @@ var AnnualFields = []AnnualField{
 		},
 		noForm: true, // the record keeps the person's village
 	},
+}
+
+// MaxIncomePerCapita bounds the household income per person, in yuan a year.
+const MaxIncomePerCapita = 100_000_000
+
+// incomeField reads the household income per person: whole yuan a year.
+var incomeField = money.Field{Name: "household_income_per_capita", Zh: "家庭人均年收入", En: "The household income per person",
+	Max: MaxIncomePerCapita * 100, Whole: true}
+
+// readIncome reads the household income per person as typed in a form or a
+// file: nil when empty (unknown), an error quoting what was typed when it
+// cannot be read — never 0 for what is not a number.
+func readIncome(v string) (*int64, *apperr.FieldError) {
+	cents, given, fe := incomeField.Read(v)
+	if fe != nil || !given {
+		return nil, fe
+	}
+	yuan := cents / 100
+	return &yuan, nil
 }
 
 // annualFieldIndex finds a field of AnnualFields by name.

@@ -372,6 +372,9 @@ type annualData struct {
 	Exists  bool
 	Saved   bool
 	Checked map[string]bool
+	// Income is the text of the income input: what was typed when the form
+	// comes back with an error, never a number it was read as.
+	Income string
 }
 
 // annualLabel is the form label of the annual field named name, in lang.
@@ -402,6 +405,11 @@ func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Princ
 		return formErr
 	}
 	d.Checked = d.Annual.flags()
+	if r.Method == http.MethodPost {
+		d.Income = r.PostForm.Get("household_income_per_capita")
+	} else if v := d.Annual.HouseholdIncomePerCapita; v != nil {
+		d.Income = strconv.FormatInt(*v, 10)
+	}
 	page.Data = d
 	return pg.Render(w, r, status, "annual.html", page)
 }

@@ -14,6 +14,7 @@ import (
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 )
 
@@ -284,6 +285,9 @@ type vacancyFormData struct {
 	Vocab     vocabData
 	HasSkill  map[string]bool
 	HasOffer  map[string]bool
+	// Positions and Wage are the text of the number inputs: what was typed
+	// when the form comes back with an error, never a number it was read as.
+	Positions, Wage string
 }
 
 func (pg *Pages) vacancyForm(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, id int64, in VacancyInput, err error) error {
@@ -297,7 +301,14 @@ func (pg *Pages) vacancyForm(w http.ResponseWriter, r *http.Request, p *web.Prin
 			return err
 		}
 	}
-	d := vacancyFormData{ID: id, Form: in, Open: in.Open == nil || *in.Open, Vocab: vocabulary(), HasSkill: set(in.Skills), HasOffer: set(in.Accommodations)}
+	d := vacancyFormData{ID: id, Form: in, Open: in.Open == nil || *in.Open, Vocab: vocabulary(), HasSkill: set(in.Skills), HasOffer: set(in.Accommodations),
+		Positions: strconv.Itoa(in.Positions)}
+	if in.MonthlyWage > 0 {
+		d.Wage = strconv.FormatInt(in.MonthlyWage, 10)
+	}
+	if r.Method == http.MethodPost {
+		d.Positions, d.Wage = r.PostForm.Get("positions"), r.PostForm.Get("monthly_wage")
+	}
 	if p.Role != identity.Employer && id == 0 {
 		list, _, _, lerr := pg.Employers.List(r.Context(), employment.CallerOf(r, p), 500, 0)
 		if lerr != nil {
@@ -308,6 +319,10 @@ func (pg *Pages) vacancyForm(w http.ResponseWriter, r *http.Request, p *web.Prin
 	page.Data = d
 	return pg.Render(w, r, status, "vacancy_form.html", page)
 }
+
+// wageField is the vacancy form's monthly wage: whole yuan, as checkVacancy
+// bounds it.
+var wageField = money.Field{Name: "monthly_wage", Zh: "月薪", En: "The monthly wage", Max: 1_000_000_00, Whole: true}
 
 // vacancyInput reads the vacancy form; numbers that are not numbers are
 // named with the other mistakes.
@@ -330,7 +345,12 @@ func vacancyInput(r *http.Request) (VacancyInput, []apperr.FieldError) {
 	}
 	in.EmployerID = num("employer_id")
 	in.Positions = int(num("positions"))
-	in.MonthlyWage = num("monthly_wage")
+	// Empty is 面议 (to be agreed); what cannot be read is refused, never 0.
+	if cents, _, fe := wageField.Read(f.Get("monthly_wage")); fe != nil {
+		errs = append(errs, *fe)
+	} else {
+		in.MonthlyWage = cents / 100
+	}
 	in.Version = int(num("version"))
 	if v := f.Get("open"); v != "" {
 		open := v == "1"
