@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -139,4 +140,33 @@ func walkNames(t *testing.T, e *env, user, lang string) {
 	if pages < 5 {
 		t.Errorf("%s (%s): the walk opened only %d pages", user, lang, pages)
 	}
+}
+
+// TestPlacePickers: the persons filter and the person form pick a town or
+// village by name from the caller's area, grouped by town; nobody types a
+// 9- or 12-digit code (the codes still work in links).
+func TestPlacePickers(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		// The town staff's filter: 南翔镇 as a whole and its villages, nothing of 安亭镇.
+		body := e.page(t, "town", "/persons", 200, `<select id="f-orgunit" name="orgunit">`, `<optgroup label="南翔镇">`,
+			`<option value="310114102">南翔镇（全镇）</option>`, `<option value="310114102201">永新村</option>`, `<option value="310114102202">永乐村</option>`)
+		if strings.Contains(body, "安亭") || strings.Contains(body, `inputmode="numeric" value=""`) {
+			t.Error("the town's filter offers another town, or asks for a typed code")
+		}
+		// A chosen village stays chosen; the district sees every town, in English too.
+		e.page(t, "district", "/persons?orgunit=310114103201", 200, `<option value="310114103201" selected>安亭村</option>`, `<optgroup label="安亭镇">`, `<option value="310114">嘉定区（全部）</option>`)
+		e.page(t, "district", "/persons?lang=en", 200, `<optgroup label="Anting Town">`, `Nanxiang Town (whole town)`, "Town or village")
+		// The village assistant's own village, under its town.
+		e.page(t, "village", "/persons", 200, `<optgroup label="南翔镇">`, `<option value="310114102201">永新村</option>`)
+		// The new person form offers villages only; the link's village is chosen;
+		// a form sent without one says so at the picker and keeps what was typed.
+		body = e.page(t, "town", "/persons/new?orgunit=310114102202", 200, `<select id="f-orgunit" name="orgunit">`, `<option value="310114102202" selected>永乐村</option>`)
+		if strings.Contains(body, "（全镇）") {
+			t.Error("the person form offers a whole town as a place to live")
+		}
+		e.submit(t, "town", "/persons/new", url.Values{"name": {"王小明"}, "orgunit": {""}}, 422,
+			`<select id="f-orgunit" name="orgunit" aria-invalid="true" aria-describedby="e-orgunit">`, `id="e-orgunit"`, "请选择所属村居", `value="王小明"`)
+	})
 }

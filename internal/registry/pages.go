@@ -164,6 +164,7 @@ type listData struct {
 	CanEdit bool
 	Year    int
 	Units   map[string]string // village code → name in the page's language
+	Places  []unitGroup       // the filter's places by name, grouped by town
 }
 
 // UnitName is the name of a village of the list, or its code when unknown.
@@ -200,8 +201,12 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 			units[it.OrgUnit] = u.Label(page.Lang)
 		}
 	}
+	places, err := pg.unitPicker(r.Context(), CallerOf(r, p), page.Lang, false, f.OrgUnit)
+	if err != nil {
+		return err
+	}
 	page.Data = listData{Items: items, Total: total, Next: next, Filter: f, Query: q.Encode(), CanEdit: p.Role != identity.VillageAssistant,
-		Year: pg.Store.db.Now().Year(), Units: units}
+		Year: pg.Store.db.Now().Year(), Units: units, Places: places}
 	return pg.Render(w, r, http.StatusOK, "persons.html", page)
 }
 
@@ -270,6 +275,7 @@ type formData struct {
 	Ver    int
 	New    bool
 	Towns  []orgunit.Unit
+	Places []unitGroup // the villages to choose from, grouped by town
 }
 
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -288,6 +294,11 @@ func (pg *Pages) showForm(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if formErr != nil && page.Error == nil {
 		return formErr
 	}
+	places, err := pg.unitPicker(r.Context(), CallerOf(r, p), page.Lang, true, d.Person.OrgUnit)
+	if err != nil {
+		return err
+	}
+	d.Places = places
 	page.Data = d
 	return pg.Render(w, r, status, "person_form.html", page)
 }
