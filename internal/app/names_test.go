@@ -170,3 +170,26 @@ func TestPlacePickers(t *testing.T) {
 			`<select id="f-orgunit" name="orgunit" aria-invalid="true" aria-describedby="e-orgunit">`, `id="e-orgunit"`, "请选择所属村居", `value="王小明"`)
 	})
 }
+
+// TestLogsInWords: the person's access log and the audit page say who
+// looked in words (their unit, role and name), what they did in the page's
+// language, and the audit page names no person.
+func TestLogsInWords(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		if _, err := e.App.DB.Exec(context.Background(), `UPDATE users SET name = ? WHERE username = ?`, "王芳", "town"); err != nil {
+			t.Fatal(err)
+		}
+		pp := fmt.Sprintf("/persons/%d", e.In)
+		e.page(t, "town", pp, 200, "测试1")
+		e.page(t, "district", pp+"/access-log", 200, "南翔镇 街镇工作人员 王芳", "查看了档案")
+		e.page(t, "district", pp+"/access-log?lang=en", 200, "Nanxiang Town · Town staff · 王芳", "viewed the record")
+		e.page(t, "person", "/me", 200, "南翔镇 街镇工作人员 王芳", "查看了档案", "您本人")
+		body := e.page(t, "auditor", "/audit", 200, "南翔镇 街镇工作人员 王芳", "用户名 town", "查看了", fmt.Sprintf("残疾人档案 %d", e.In), "永新村")
+		if strings.Contains(body, "测试1") {
+			t.Error("the audit page names a person")
+		}
+		e.page(t, "auditor", "/audit?lang=en", 200, "Nanxiang Town · Town staff · 王芳", "viewed", fmt.Sprintf("person record %d", e.In))
+	})
+}

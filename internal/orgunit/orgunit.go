@@ -306,3 +306,33 @@ func InsertTx(ctx context.Context, tx *db.Tx, units ...Unit) error {
 	}
 	return nil
 }
+
+// Labels names the units of codes in one query: code → name in lang.
+// Unknown codes are absent.
+func (s *Store) Labels(ctx context.Context, codes []string, lang string) (map[string]string, error) {
+	seen := map[string]bool{}
+	var args []any
+	for _, c := range codes {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			args = append(args, c)
+		}
+	}
+	out := map[string]string{}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM orgunits WHERE code IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("name org units: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("name org units: %w", err)
+		}
+		out[u.Code] = u.Label(lang)
+	}
+	return out, rows.Err()
+}
