@@ -165,8 +165,8 @@ type listData struct {
 	Query   string
 	CanEdit bool
 	Year    int
-	Units   map[string]string // village code → name in the page's language
-	Places  []unitGroup       // the filter's places by name, grouped by town
+	Units   map[string]string   // village code → name in the page's language
+	Places  []orgunit.PickGroup // the filter's places by name, grouped by town
 }
 
 // UnitName is the name of a village of the list, or its code when unknown.
@@ -277,7 +277,7 @@ type formData struct {
 	Ver    int
 	New    bool
 	Towns  []orgunit.Unit
-	Places []unitGroup // the villages to choose from, grouped by town
+	Places []orgunit.PickGroup // the villages to choose from, grouped by town
 }
 
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
