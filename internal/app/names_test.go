@@ -191,5 +191,9 @@ func TestLogsInWords(t *testing.T) {
 			t.Error("the audit page names a person")
 		}
 		e.page(t, "auditor", "/audit?lang=en", 200, "Nanxiang Town · Town staff · 王芳", "viewed", fmt.Sprintf("person record %d", e.In))
+		// A case says who opened it and who acted, in words.
+		e.submit(t, "town", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {"assistive_device"}, "need": {"轮椅"}}, 303)
+		cp := fmt.Sprintf("/cases/%d", e.Int64(`SELECT max(id) FROM cases`))
+		e.page(t, "village", cp, 200, "<dd>南翔镇 街镇工作人员 王芳 · ", "· 南翔镇 街镇工作人员 王芳 · <strong>申请</strong>")
 	})
 }

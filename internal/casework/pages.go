@@ -438,7 +438,9 @@ type caseData struct {
 	Terminal  bool
 	PersonURL string
 	// Person names the case's person; nil outside the caller's scope.
-	Person   *registry.Label
+	Person *registry.Label
+	// OpenedBy says who opened the case, in words.
+	OpenedBy string
 	Facts    []fact
 	Panels   []web.Table // the module's own tables (Type.Panels)
 	Timeline []eventView
@@ -601,8 +603,23 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		}
 		d.Facts = append(d.Facts, f)
 	}
+	// Who acted, in words (their unit, role and name), named in one lookup.
+	users := []string{cs.CreatedBy}
 	for _, ev := range cs.Timeline {
-		v := eventView{At: ev.At, Who: ev.Username + " · " + identity.RoleName(ev.Role, page.Lang), Action: ev.Action}
+		users = append(users, ev.Username)
+	}
+	actors, err := identity.DescribeActors(ctx, pg.Engine.db, users, page.Lang)
+	if err != nil {
+		return d, err
+	}
+	d.OpenedBy = actors[cs.CreatedBy].Words("", page.Lang)
+	for _, ev := range cs.Timeline {
+		if ev.Action == "create" && ev.Username == cs.CreatedBy {
+			d.OpenedBy = actors[cs.CreatedBy].Words(ev.Role, page.Lang)
+		}
+	}
+	for _, ev := range cs.Timeline {
+		v := eventView{At: ev.At, Who: actors[ev.Username].Words(ev.Role, page.Lang), Action: ev.Action}
 		if ev.Action == "create" {
 			v.Action = page.T("申请", "opened")
 		}
