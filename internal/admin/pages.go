@@ -330,6 +330,7 @@ func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 
 type auditData struct {
 	Entries []audit.Entry
+	Rows    []auditRow // the entries in words
 	Next    int64
 	Filter  audit.Filter
 	From    string
@@ -387,7 +388,11 @@ func (a *Admin) renderAudit(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if err != nil {
 		return err
 	}
-	d := auditData{Entries: entries, Next: next, Filter: f, From: q.Get("from"), To: q.Get("to"), Verify: v,
+	rows, err := a.auditRows(r.Context(), entries, page.Lang)
+	if err != nil {
+		return err
+	}
+	d := auditData{Entries: entries, Rows: rows, Next: next, Filter: f, From: q.Get("from"), To: q.Get("to"), Verify: v,
 		Problem: problemText(page, v.Problem), PublicKey: a.Audit.PublicKey(), Check: form.check, Kept: form.kept, CheckFile: form.file}
 	if c, ok, err := a.Audit.LatestCheckpoint(r.Context()); err != nil {
 		return err

@@ -198,6 +198,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 				return u.Label(lang)
 			}
 			return code
+		}, func(r *http.Request, sc orgunit.Scope, lang, selected string) ([]orgunit.PickGroup, error) {
+			return units.Picker(r.Context(), sc, lang, false, selected)
 		}),
 		a.Rehab.Module(a.Cases),
 		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),

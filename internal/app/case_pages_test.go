@@ -9,6 +9,7 @@ import (
 
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
 )
 
 func TestCasePages(t *testing.T) {
@@ -68,10 +69,14 @@ func TestCasePages(t *testing.T) {
 			`<a href="/cases?show=overdue"><span class="count">0</span>个个案已逾期</a>`)
 		get("village", "/?lang=en", 200, `<a href="/cases"><span class="count">0</span>service cases wait for your action</a>`)
 		// The inbox: the provider assesses, so the case waits for them; the person sees their own.
-		get("provider", "/cases", 200, cp, "等我处理的个案", "已申请")
+		// Rows name the person with the village; staff see the masked ID
+		// number and a link, a provider the name only.
+		if body := get("provider", "/cases", 200, cp, "等我处理的个案", "已申请", "测试1", "永新村"); strings.Contains(body, registry.MaskID(e.InID)) || strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.In)) {
+			t.Error("a provider's inbox shows the ID number or links the record")
+		}
 		get("person", "/cases", 200, cp, "本人")
 		get("district", "/cases?show=overdue", 200, "已逾期的个案", "没有符合条件的个案")
-		get("town", "/cases?show=open&lang=en", 200, "Open cases", fmt.Sprintf("Record #%d", e.In))
+		get("town", "/cases?show=open&lang=en", 200, "Open cases", fmt.Sprintf(`<a href="/persons/%d">测试1</a>`, e.In), "永新村", registry.MaskID(e.InID))
 		// Filtered by service type: none of the device case among renovations.
 		if body := get("town", "/cases?show=open&type=home_renovation", 200, `<option value="home_renovation" selected>`, "没有符合条件的个案"); strings.Contains(body, cp) {
 			t.Error("the device case is listed among renovations")

@@ -84,6 +84,7 @@ func checkPage(t *testing.T, where, body string) {
 	if strings.Contains(body, "<th>") {
 		t.Errorf("%s: a header cell without scope", where)
 	}
+	checkNames(t, where, body)
 }
 
 func TestIndicatorPages(t *testing.T) {

@@ -125,7 +125,12 @@ func TestJobPages(t *testing.T) {
 		if strings.Contains(body, "玉山电子") {
 			t.Error("the form offers an employer outside the district")
 		}
-		body = get("employer", "/vacancies/new", 200, `id="f-title"`)
+		// The workplace is picked by name among the district's towns and villages.
+		body = get("employer", "/vacancies/new", 200, `id="f-title"`, `<select id="f-orgunit" name="orgunit">`, `<option value="">单位所在街镇</option>`,
+			`<optgroup label="安亭镇">`, `<option value="310114102201">永新村</option>`)
+		if strings.Contains(body, "玉山村") {
+			t.Error("the workplace picker offers a place outside the district")
+		}
 		if strings.Contains(body, `id="f-employer_id"`) {
 			t.Error("an employer account chooses an employer")
 		}
@@ -136,6 +141,7 @@ func TestJobPages(t *testing.T) {
 		post("district", vp+"/edit", url.Values{"version": {"1"}, "title": {"数据录入员"}, "positions": {"2"}, "hours": {"full_time"}, "open": {"0"}}, 303)
 		get("district", vp, 200, "已关闭")
 		post("town", vp+"/edit", url.Values{"version": {"1"}, "title": {"数据录入员"}, "positions": {"2"}, "hours": {"full_time"}}, 409, "error-summary")
-		post("town", vp+"/edit", url.Values{"version": {"2"}, "title": {"数据录入员"}, "positions": {"0"}, "hours": {"full_time"}}, 422, `id="e-positions"`)
+		post("town", vp+"/edit", url.Values{"version": {"2"}, "title": {"数据录入员"}, "positions": {"0"}, "hours": {"full_time"}, "orgunit": {"310114103201"}}, 422,
+			`id="e-positions"`, `<option value="310114103201" selected>安亭村</option>`)
 	})
 }

@@ -119,6 +119,9 @@ type inboxRow struct {
 	TypeName  string
 	StateName string
 	MayAct    bool
+	// Person names the case's person; nil when the person's record lies
+	// outside the caller's scope (moved away): the page says so, without a name.
+	Person *registry.Label
 }
 
 type inboxData struct {
@@ -175,17 +178,35 @@ func (pg *Pages) inbox(w http.ResponseWriter, r *http.Request, p *web.Principal)
 		return err
 	}
 	d.Total, d.Next = total, next
+	labels, err := pg.labels(r, p, cases, page.Lang)
+	if err != nil {
+		return err
+	}
 	for _, c := range cases {
 		t, ok := pg.Engine.TypeOf(c.ServiceType)
 		if !ok {
 			continue
 		}
 		st, _ := t.StateOf(c.State)
-		d.Rows = append(d.Rows, inboxRow{Case: c, TypeName: t.Name(page.Lang), StateName: page.T(st.Zh, st.En), MayAct: t.WaitsFor(c.State, p.Role)})
+		row := inboxRow{Case: c, TypeName: t.Name(page.Lang), StateName: page.T(st.Zh, st.En), MayAct: t.WaitsFor(c.State, p.Role)}
+		if l, ok := labels[c.PersonID]; ok {
+			row.Person = &l
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.Title}}
 	page.Data = d
 	return pg.Render(w, r, http.StatusOK, "cases.html", page)
+}
+
+// labels names the persons of a page of cases in one lookup, limited to the
+// caller's scope.
+func (pg *Pages) labels(r *http.Request, p *web.Principal, cases []Case, lang string) (map[int64]registry.Label, error) {
+	ids := make([]int64, len(cases))
+	for i, c := range cases {
+		ids[i] = c.PersonID
+	}
+	return pg.Registry.Labels(r.Context(), access.Of(r, p), ids, lang)
 }
 
 // newData is the form of a new case.
@@ -413,18 +434,21 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 
 // caseData is what the case page shows.
 type caseData struct {
-	Case       Case
-	TypeName   string
-	StateName  string
-	Terminal   bool
-	PersonName string
-	PersonURL  string
-	Facts      []fact
-	Panels     []web.Table // the module's own tables (Type.Panels)
-	Timeline   []eventView
-	Actions    []actionView
-	Form       url.Values // the values of a failed submission
-	Failed     string     // the action whose submission failed
+	Case      Case
+	TypeName  string
+	StateName string
+	Terminal  bool
+	PersonURL string
+	// Person names the case's person; nil outside the caller's scope.
+	Person *registry.Label
+	// OpenedBy says who opened the case, in words.
+	OpenedBy string
+	Facts    []fact
+	Panels   []web.Table // the module's own tables (Type.Panels)
+	Timeline []eventView
+	Actions  []actionView
+	Form     url.Values // the values of a failed submission
+	Failed   string     // the action whose submission failed
 }
 
 // fact is a piece of the case's data: one value, or a list of them.
@@ -548,13 +572,17 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 	}
 	st, _ := t.StateOf(cs.State)
 	d := caseData{Case: cs, TypeName: t.Name(page.Lang), StateName: page.T(st.Zh, st.En), Terminal: st.Terminal}
-	switch p.Role {
-	case identity.Person:
-		d.PersonURL = "/me"
-	case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:
-		d.PersonURL = fmt.Sprintf("/persons/%d", cs.PersonID)
-		if person, err := pg.Registry.Get(ctx, c, cs.PersonID); err == nil {
-			d.PersonName = person.Name
+	labels, err := pg.labels(r, p, []Case{cs}, page.Lang)
+	if err != nil {
+		return d, err
+	}
+	if l, ok := labels[cs.PersonID]; ok {
+		d.Person = &l
+		switch p.Role {
+		case identity.Person:
+			d.PersonURL = "/me"
+		case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:
+			d.PersonURL = fmt.Sprintf("/persons/%d", cs.PersonID)
 		}
 	}
 	if t.Panels != nil {
@@ -577,8 +605,23 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		}
 		d.Facts = append(d.Facts, f)
 	}
+	// Who acted, in words (their unit, role and name), named in one lookup.
+	users := []string{cs.CreatedBy}
 	for _, ev := range cs.Timeline {
-		v := eventView{At: ev.At, Who: ev.Username + " · " + identity.RoleName(ev.Role, page.Lang), Action: ev.Action}
+		users = append(users, ev.Username)
+	}
+	actors, err := identity.DescribeActors(ctx, pg.Engine.db, users, page.Lang)
+	if err != nil {
+		return d, err
+	}
+	d.OpenedBy = actors[cs.CreatedBy].Words("", page.Lang)
+	for _, ev := range cs.Timeline {
+		if ev.Action == "create" && ev.Username == cs.CreatedBy {
+			d.OpenedBy = actors[cs.CreatedBy].Words(ev.Role, page.Lang)
+		}
+	}
+	for _, ev := range cs.Timeline {
+		v := eventView{At: ev.At, Who: actors[ev.Username].Words(ev.Role, page.Lang), Action: ev.Action}
 		if ev.Action == "create" {
 			v.Action = page.T("申请", "opened")
 		}

@@ -306,3 +306,95 @@ func InsertTx(ctx context.Context, tx *db.Tx, units ...Unit) error {
 	}
 	return nil
 }
+
+// Labels names the units of codes in one query: code → name in lang.
+// Unknown codes are absent.
+func (s *Store) Labels(ctx context.Context, codes []string, lang string) (map[string]string, error) {
+	seen := map[string]bool{}
+	var args []any
+	for _, c := range codes {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			args = append(args, c)
+		}
+	}
+	out := map[string]string{}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+cols+` FROM orgunits WHERE code IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("name org units: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("name org units: %w", err)
+		}
+		out[u.Code] = u.Label(lang)
+	}
+	return out, rows.Err()
+}
+
+// PickGroup is a town and the units under it, for a picker by name (an
+// <optgroup>); a group without a code holds the units above the towns,
+// shown as plain options.
+type PickGroup struct {
+	Code  string
+	Label string
+	Units []PickOption
+}
+
+// PickOption is one unit a picker offers.
+type PickOption struct {
+	Code  string
+	Label string
+}
+
+// Picker lists the units of a scope grouped by town, so that a form picks a
+// place by its name instead of a typed 9- or 12-digit code. villages leaves
+// out the towns and the units above them (a person lives in a village);
+// otherwise a town is offered as a whole first in its group, and the units
+// above the towns come first. selected, when not among them (a code typed
+// into an address), is kept as an option of its own so that a choice is
+// never dropped silently.
+func (s *Store) Picker(ctx context.Context, sc Scope, lang string, villages bool, selected string) ([]PickGroup, error) {
+	units, err := s.InScope(ctx, sc, 0)
+	if err != nil {
+		return nil, err
+	}
+	var top PickGroup
+	var groups []PickGroup
+	found := selected == ""
+	for _, u := range units {
+		found = found || u.Code == selected
+		switch {
+		case u.Level < 3:
+			if !villages {
+				top.Units = append(top.Units, PickOption{Code: u.Code, Label: u.Label(lang) + apperr.T("（全部）", " (all)").In(lang)})
+			}
+		case u.Level == 3:
+			g := PickGroup{Code: u.Code, Label: u.Label(lang)}
+			if !villages {
+				g.Units = append(g.Units, PickOption{Code: u.Code, Label: u.Label(lang) + apperr.T("（全镇）", " (whole town)").In(lang)})
+			}
+			groups = append(groups, g)
+		default:
+			if len(groups) == 0 || groups[len(groups)-1].Code != u.Parent {
+				// The scope is a village: its town is outside the list.
+				g := PickGroup{Code: u.Parent, Label: u.Parent}
+				if t, err := s.Get(ctx, u.Parent); err == nil {
+					g.Label = t.Label(lang)
+				}
+				groups = append(groups, g)
+			}
+			g := &groups[len(groups)-1]
+			g.Units = append(g.Units, PickOption{Code: u.Code, Label: u.Label(lang)})
+		}
+	}
+	if !found {
+		top.Units = append(top.Units, PickOption{Code: selected, Label: selected})
+	}
+	return append([]PickGroup{top}, groups...), nil
+}

@@ -12,7 +12,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
@@ -163,7 +165,8 @@ type listData struct {
 	Query   string
 	CanEdit bool
 	Year    int
-	Units   map[string]string // village code → name in the page's language
+	Units   map[string]string   // village code → name in the page's language
+	Places  []orgunit.PickGroup // the filter's places by name, grouped by town
 }
 
 // UnitName is the name of a village of the list, or its code when unknown.
@@ -200,8 +203,12 @@ func (pg *Pages) list(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 			units[it.OrgUnit] = u.Label(page.Lang)
 		}
 	}
+	places, err := pg.unitPicker(r.Context(), CallerOf(r, p), page.Lang, false, f.OrgUnit)
+	if err != nil {
+		return err
+	}
 	page.Data = listData{Items: items, Total: total, Next: next, Filter: f, Query: q.Encode(), CanEdit: p.Role != identity.VillageAssistant,
-		Year: pg.Store.db.Now().Year(), Units: units}
+		Year: pg.Store.db.Now().Year(), Units: units, Places: places}
 	return pg.Render(w, r, http.StatusOK, "persons.html", page)
 }
 
@@ -270,6 +277,7 @@ type formData struct {
 	Ver    int
 	New    bool
 	Towns  []orgunit.Unit
+	Places []orgunit.PickGroup // the villages to choose from, grouped by town
 }
 
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -288,6 +296,11 @@ func (pg *Pages) showForm(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if formErr != nil && page.Error == nil {
 		return formErr
 	}
+	places, err := pg.unitPicker(r.Context(), CallerOf(r, p), page.Lang, true, d.Person.OrgUnit)
+	if err != nil {
+		return err
+	}
+	d.Places = places
 	page.Data = d
 	return pg.Render(w, r, status, "person_form.html", page)
 }
@@ -477,8 +490,60 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 
 type accessData struct {
 	Person  Person
-	Entries any
+	Entries []accessRow
 	Next    int64
+}
+
+// accessRow is one entry of a person's access log, in words: who (their
+// unit, role and name), what they did, and why.
+type accessRow struct {
+	At     time.Time
+	Who    string
+	What   string
+	Reason string
+}
+
+// accessWords is what an action did to the person's record, in words.
+func accessWords(e audit.Entry, lang string) string {
+	words := map[string][2]string{
+		audit.ActionRead: {"查看了档案", "viewed the record"}, audit.ActionList: {"在列表中看到了档案", "saw the record in a list"},
+		audit.ActionCreate: {"新建了档案", "created the record"}, audit.ActionUpdate: {"修改了档案", "changed the record"},
+		audit.ActionReveal: {"查看了完整的身份证号和电话", "revealed the full ID number and phone"},
+		audit.ActionExport: {"导出了含此档案的名单", "exported a list with the record"}, audit.ActionImport: {"导入了档案", "imported the record"},
+	}
+	if e.SubjectType == SubjectImport && strings.Contains(e.Detail, `"person":"created"`) {
+		return apperr.T("导入时新建了档案", "created the record in an import").In(lang)
+	}
+	if e.SubjectType == SubjectImport {
+		return apperr.T("导入时修改了档案", "changed the record in an import").In(lang)
+	}
+	if w, ok := words[e.Action]; ok {
+		return apperr.T(w[0], w[1]).In(lang)
+	}
+	return ActionName(e.Action, lang)
+}
+
+// accessRows puts a page of a person's access log in words, the users
+// named in one lookup. self is the username of the person's own account
+// when they read it ("you").
+func (pg *Pages) accessRows(ctx context.Context, entries []audit.Entry, lang, self string) ([]accessRow, error) {
+	users := make([]string, len(entries))
+	for i, e := range entries {
+		users[i] = e.Username
+	}
+	actors, err := identity.DescribeActors(ctx, pg.Store.db, users, lang)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accessRow, len(entries))
+	for i, e := range entries {
+		who := actors[e.Username].Words(e.Role, lang)
+		if self != "" && e.Username == self {
+			who = apperr.T("您本人", "You").In(lang)
+		}
+		out[i] = accessRow{At: e.At, Who: who, What: accessWords(e, lang), Reason: e.Reason}
+	}
+	return out, nil
 }
 
 func (pg *Pages) accessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -502,7 +567,11 @@ func (pg *Pages) accessLog(w http.ResponseWriter, r *http.Request, p *web.Princi
 	page := pg.NewPage(r, p, "")
 	page.Title = page.T("查阅记录：", "Access log: ") + person.Name
 	pg.crumbs(page, r, person.OrgUnit, web.Crumb{Label: person.Name, Href: fmt.Sprintf("/persons/%d", id)}, web.Crumb{Label: page.T("查阅记录", "Access log")})
-	page.Data = accessData{Person: person, Entries: entries, Next: next}
+	rows, err := pg.accessRows(r.Context(), entries, page.Lang, "")
+	if err != nil {
+		return err
+	}
+	page.Data = accessData{Person: person, Entries: rows, Next: next}
 	return pg.Render(w, r, http.StatusOK, "access_log.html", page)
 }
 
@@ -592,7 +661,7 @@ func (pg *Pages) importStatus(w http.ResponseWriter, r *http.Request, p *web.Pri
 
 type meData struct {
 	Person   Person
-	Entries  any
+	Entries  []accessRow
 	Unit     string
 	Sections []web.Table
 }
@@ -617,6 +686,10 @@ func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	if err != nil {
 		return err
 	}
-	page.Data = meData{Person: person, Entries: entries, Unit: unit, Sections: sections}
+	rows, err := pg.accessRows(r.Context(), entries, page.Lang, p.Username)
+	if err != nil {
+		return err
+	}
+	page.Data = meData{Person: person, Entries: rows, Unit: unit, Sections: sections}
 	return pg.Render(w, r, http.StatusOK, "me.html", page)
 }

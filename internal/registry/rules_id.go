@@ -134,11 +134,12 @@ func parseID18(field, s string, today time.Time, converted bool) (IDNumber, *app
 	if fe := checkBirthDate(field, y, m, d, today, converted); fe != nil {
 		return IDNumber{}, fe
 	}
-	want := IDCheckChar(s[:17])
-	if s[17] != want {
+	// The message does not name the expected check character: that would
+	// invite typing a valid but wrong number instead of reading the card.
+	if s[17] != IDCheckChar(s[:17]) {
 		return IDNumber{}, fieldErr(field, "checksum",
-			fmt.Sprintf("身份证号校验位不正确，应为 %c，请核对号码是否输错。", want),
-			fmt.Sprintf("The check character of the ID number is wrong; it should be %c. Please check the number for typing errors.", want))
+			"这不是一个有效的身份证号，请对照身份证逐位核对。",
+			"This is not a valid ID number; please check it digit by digit against the ID card.")
 	}
 	sex := "F"
 	if (s[16]-'0')%2 == 1 {

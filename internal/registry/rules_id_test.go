@@ -203,10 +203,12 @@ func TestParseIDNumberChecksumMessage(t *testing.T) {
 	if fe == nil || fe.Code != "checksum" {
 		t.Fatalf("want checksum error, got %+v", fe)
 	}
-	if !strings.Contains(fe.Msg.Zh, "校验位") || !strings.Contains(fe.Msg.Zh, "应为 X") {
+	// The message says the number is not valid and to check it against the
+	// card, and never names the expected check character (X here).
+	if !strings.Contains(fe.Msg.Zh, "不是一个有效的身份证号") || !strings.Contains(fe.Msg.Zh, "对照身份证") || strings.Contains(fe.Msg.Zh, "X") {
 		t.Errorf("zh message: %q", fe.Msg.Zh)
 	}
-	if !strings.Contains(fe.Msg.En, "check character") || !strings.Contains(fe.Msg.En, "should be X") {
+	if !strings.Contains(fe.Msg.En, "not a valid ID number") || !strings.Contains(fe.Msg.En, "ID card") || strings.Contains(fe.Msg.En, "X") {
 		t.Errorf("en message: %q", fe.Msg.En)
 	}
 	_, fe = ParseIDNumber("id_number", withCheck(t, "31011420260101011"), testToday)

@@ -81,7 +81,7 @@ func ValidatePerson(in PersonInput, today time.Time, allowLegacy bool) (Normaliz
 	}
 	in.OrgUnit = strings.TrimSpace(in.OrgUnit)
 	if in.OrgUnit == "" {
-		field("orgunit", "required", "请填写所属村居代码。", "Enter the code of the village or residential committee.")
+		field("orgunit", "required", "请选择所属村居（或填写其12位代码）。", "Choose the village or residential committee (or enter its 12-digit code).")
 	}
 	var e *apperr.FieldError
 	in.Phone, e = ParsePhone("phone", in.Phone)

@@ -13,6 +13,7 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
@@ -76,6 +77,8 @@ type Pages struct {
 	web.Kit
 	// UnitLabel names an org unit in a language (the code when unknown).
 	UnitLabel func(r *http.Request, code, lang string) string
+	// Places offers the org units of a scope grouped by town (nil: none).
+	Places func(r *http.Request, sc orgunit.Scope, lang, selected string) ([]orgunit.PickGroup, error)
 }
 
 var seekerReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant)
@@ -288,6 +291,9 @@ type vacancyFormData struct {
 	// Positions and Wage are the text of the number inputs: what was typed
 	// when the form comes back with an error, never a number it was read as.
 	Positions, Wage string
+	// Places are the workplaces to choose from: the towns and villages of
+	// the caller's district, by name.
+	Places []orgunit.PickGroup
 }
 
 func (pg *Pages) vacancyForm(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, id int64, in VacancyInput, err error) error {
@@ -315,6 +321,14 @@ func (pg *Pages) vacancyForm(w http.ResponseWriter, r *http.Request, p *web.Prin
 			return lerr
 		}
 		d.Employers = list
+	}
+	if pg.Places != nil {
+		district := orgunit.ScopeOf(p.OrgUnit[:min(6, len(p.OrgUnit))])
+		places, perr := pg.Places(r, district, page.Lang, in.OrgUnit)
+		if perr != nil {
+			return perr
+		}
+		d.Places = places
 	}
 	page.Data = d
 	return pg.Render(w, r, status, "vacancy_form.html", page)
