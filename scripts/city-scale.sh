@@ -60,15 +60,28 @@
 #   persons, name+category    594.6  1020.2  1291.3
 #   persons, by ID number       5.7    12.2    39.9
 #   server peak RSS 72 MB
-# The deep page is slow on PostgreSQL because the cursor condition
-# `orgunit > ? OR (orgunit = ? AND id > ?)` is a filter, not an index bound:
-# the scan reads every earlier person of the scope (EXPLAIN: "Rows Removed by
-# Filter"); the row value `(orgunit, id) > (?, ?)` is an index bound (18,001
-# rows read and 12 ms → 51 rows and 0.1 ms at 20,000 persons).
+# The deep page was slow because its cursor condition `orgunit > ? OR
+# (orgunit = ? AND id > ?)` was a filter, not an index bound; it is now the
+# row value `(orgunit, id) > (?, ?)`, which seeks the index (18,001 rows read
+# and 12 ms → 51 rows and 0.1 ms at 20,000 persons).
 # N=20000, two runs on each engine: SQLite 47-55 s, PostgreSQL 63-127 s in all
 # (the machine's load moves the PostgreSQL restore from 9 s to 51 s); every
 # indicator under 10 ms p50 except compare (76-106 ms SQLite, 212-241 ms
 # PostgreSQL); lists 1-40 ms p50.
+#
+# Again the same day, after the import changes of issue 13 (batches of 5,000
+# rows on PostgreSQL, rollups held back, annual records 100 to a statement,
+# the row-value cursor); load average 4-6, 15 minutes of which 7 generating:
+#   import persons            83.7    7170    218
+#   import annual 2025       117.7    5097    157
+#   import annual 2026       101.8    5894    156
+#   indicators check          22.3       -     61
+#   backup                    43.8       -     69   (155 MB, 3,623,530 rows)
+#   restore                  154.5       -    138   (database 945 MB)
+#   persons, first page       108.3   178.4   197.5
+#   persons, deep page (90%)  111.8   198.9   275.0
+#   persons, name+category    529.3   764.8   842.3
+#   gap list, district        528.2   678.5   932.1
 set -euo pipefail
 # One block: bash reads all of it before it runs, so a run is not disturbed
 # when the file changes under it (a git checkout during a long run).
