@@ -104,20 +104,8 @@ func (s *Store) PersonsRemoved(ctx context.Context, tx *db.Tx, ids []int64) erro
 	d := delta{}
 	for start := 0; start < len(ids); start += idChunk {
 		args, in := padded(ids[start:min(start+idChunk, len(ids))])
-		rows, err := tx.Query(ctx, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`, args...)
-		if err != nil {
-			return fmt.Errorf("read indicator facts: %w", err)
-		}
-		for rows.Next() {
-			f, err := scanFact(rows)
-			if err != nil {
-				_ = rows.Close()
-				return fmt.Errorf("read indicator facts: %w", err)
-			}
-			d.add(f, -1)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read indicator facts: %w", err)
+		if err := readFacts(ctx, tx, in, args, func(f fact) { d.add(f, -1) }); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM indicator_facts WHERE person_id IN (`+in+`)`, args...); err != nil {
 			return fmt.Errorf("delete indicator facts: %w", err)
@@ -182,6 +170,26 @@ func (s *Store) Bulk(ctx context.Context) (context.Context, func(context.Context
 	}
 }
 
+// readFacts hands fn each stored fact of the persons of an IN list.
+func readFacts(ctx context.Context, tx *db.Tx, in string, args []any, fn func(fact)) error {
+	rows, err := tx.Query(ctx, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read indicator facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f, err := scanFact(rows)
+		if err != nil {
+			return fmt.Errorf("read indicator facts: %w", err)
+		}
+		fn(f)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read indicator facts: %w", err)
+	}
+	return nil
+}
+
 func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // padded gives ids as arguments for the smallest IN list of inSizes that
@@ -221,20 +229,8 @@ func (s *Store) refresh(ctx context.Context, tx *db.Tx, ids []int64, d delta) er
 		year int
 	}
 	old := map[pk]fact{}
-	rows, err := tx.Query(ctx, `SELECT `+factCols+` FROM indicator_facts WHERE person_id IN (`+in+`)`, args...)
-	if err != nil {
-		return fmt.Errorf("read indicator facts: %w", err)
-	}
-	for rows.Next() {
-		f, err := scanFact(rows)
-		if err != nil {
-			_ = rows.Close()
-			return fmt.Errorf("read indicator facts: %w", err)
-		}
-		old[pk{f.PersonID, f.Year}] = f
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read indicator facts: %w", err)
+	if err := readFacts(ctx, tx, in, args, func(f fact) { old[pk{f.PersonID, f.Year}] = f }); err != nil {
+		return err
 	}
 	cur, err := readCurrent(ctx, txQuery{tx}, ` WHERE p.id IN (`+in+`) ORDER BY p.id, a.year`, args...)
 	if err != nil {
