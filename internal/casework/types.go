@@ -111,7 +111,18 @@ type Type struct {
 	// Panels, when set, adds tables of the module's own to the case page
 	// (the person's loan card…), read as the caller may see them.
 	Panels func(ctx context.Context, caller access.Caller, c Case, lang string) ([]view.Table, error)
+	// Offers, when set, says whether an action its state allows makes sense
+	// for this case's data (a grant is not returned): the case page leaves
+	// the others out and Act refuses them (409). nil: every allowed action.
+	Offers func(c Case, action string) bool
+	// Separate keeps duties apart: an action (the key) may not be taken by
+	// the user who took the earlier action named (the value) on the same
+	// case, e.g. {"approve": "assess"}: who assesses does not approve.
+	Separate map[string]string
 }
+
+// offers reports whether the type offers action for the case (Offers).
+func (t *Type) offers(c Case, action string) bool { return t.Offers == nil || t.Offers(c, action) }
 
 // Option is a value offered for a field, with its label.
 type Option struct {

@@ -45,6 +45,7 @@ func labels() map[string][2]string {
 	return map[string][2]string{
 		"good": {"完好，可再借出", "Good, can be lent again"}, "worn": {"有磨损，仍可使用", "Worn, still usable"},
 		"damaged": {"损坏，需要维修", "Damaged, needs repair"},
+		"dispensed_items": {"已发放的辅具", "Items dispensed"}, "outstanding": {"待发放的辅具", "Items still to dispense"},
 	}
 }
 
@@ -62,7 +63,7 @@ func modeName(p Product) (string, string) {
 
 // productOptions offers the catalogue for a case's items: code, name and
 // how it is given.
-func (s *Store) productOptions(ctx context.Context) ([]casework.Option, error) {
+func (s *Store) productOptions(ctx context.Context, _ casework.Case) ([]casework.Option, error) {
 	all, err := s.Products(ctx)
 	if err != nil {
 		return nil, err
