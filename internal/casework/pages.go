@@ -34,6 +34,8 @@ func Templates() fs.FS {
 func TemplateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"caseDate": dateOf,
+		// optionGroups splits a field's options into runs under one heading.
+		"optionGroups": optionGroups,
 		// hasValue tells whether a form holds value among the values of name.
 		"hasValue": func(form url.Values, name, value string) bool { return slices.Contains(form[name], value) },
 	}

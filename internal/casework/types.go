@@ -128,6 +128,29 @@ func (t *Type) offers(c Case, action string) bool { return t.Offers == nil || t.
 type Option struct {
 	Value  string
 	Zh, En string
+	// GroupZh, GroupEn put the option under a heading in a list shown as
+	// selects (the items that suit the person first, then all the others);
+	// consecutive options of one heading form one group.
+	GroupZh, GroupEn string
+}
+
+// OptionGroup is a run of options under one heading (none: "").
+type OptionGroup struct {
+	Zh, En  string
+	Options []Option
+}
+
+// optionGroups splits options into runs of one heading, in order.
+func optionGroups(opts []Option) []OptionGroup {
+	var out []OptionGroup
+	for _, o := range opts {
+		if n := len(out); n > 0 && out[n-1].Zh == o.GroupZh && out[n-1].En == o.GroupEn {
+			out[n-1].Options = append(out[n-1].Options, o)
+			continue
+		}
+		out = append(out, OptionGroup{Zh: o.GroupZh, En: o.GroupEn, Options: []Option{o}})
+	}
+	return out
 }
 
 // StateOf finds a state.

@@ -174,6 +174,33 @@ func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]c
 	return out, nil
 }
 
+// categories are a person's disability categories: their category, or for a
+// multiple disability its components (none recorded: none known).
+func (s *Store) categories(ctx context.Context, personID int64) ([]int, error) {
+	if personID == 0 {
+		return nil, nil
+	}
+	var cat int
+	var comps string
+	err := s.db.QueryRow(ctx, `SELECT category, components FROM persons WHERE id = ?`, personID).Scan(&cat, &comps)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read category: %w", err)
+	}
+	if cat != 7 {
+		return []int{cat}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(comps, ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v >= 1 && v <= 6 {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
 // usable: the point lies in the scope, or above it within the same district.
 func usable(sc orgunit.Scope, unit string) bool {
 	return sc.Contains(unit) || len(unit) >= 6 && strings.HasPrefix(sc.Prefix, unit)
@@ -510,7 +537,9 @@ func (s *Store) assess(ctx context.Context, tx *db.Tx, c *casework.Case, data ma
 }
 
 // productName is a product's name and code, as errors name it.
-func productName(p Product) apperr.Text { return apperr.T(p.Name+"（"+p.Code+"）", p.NameEn+" ("+p.Code+")") }
+func productName(p Product) apperr.Text {
+	return apperr.T(p.Name+"（"+p.Code+"）", p.NameEn+" ("+p.Code+")")
+}
 
 // shortage is the refusal of a dispense that the point's stock cannot cover,
 // naming the products short.
