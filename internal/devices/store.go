@@ -329,8 +329,9 @@ func changeStock(ctx context.Context, tx *db.Tx, pointID int64, code string, del
 			return fmt.Errorf("change stock: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 || delta > MaxStock {
-			return apperr.New(apperr.Conflict, fmt.Sprintf("一个服务点的一种辅具最多存 %d 件：%s", MaxStock, code),
-				fmt.Sprintf("A service point holds at most %d of one product: %s", MaxStock, code))
+			name := nameOf(ctx, tx, code)
+			return apperr.New(apperr.Conflict, fmt.Sprintf("一个服务点的一种辅具最多存 %d 件：%s", MaxStock, name.Zh),
+				fmt.Sprintf("A service point holds at most %d of one product: %s", MaxStock, name.En))
 		}
 		return nil
 	}
@@ -339,9 +340,19 @@ func changeStock(ctx context.Context, tx *db.Tx, pointID int64, code string, del
 		return fmt.Errorf("change stock: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return apperr.New(apperr.Conflict, "库存不足："+code, "Not enough in stock: "+code)
+		name := nameOf(ctx, tx, code)
+		return apperr.New(apperr.Conflict, "库存不足："+name.Zh, "Not enough in stock: "+name.En)
 	}
 	return nil
+}
+
+// nameOf is a product's name and code as errors name it (the bare code when
+// the catalogue cannot say).
+func nameOf(ctx context.Context, tx *db.Tx, code string) apperr.Text {
+	if p, ok, err := product(ctx, tx, code); err == nil && ok {
+		return productName(p)
+	}
+	return apperr.T(code, code)
 }
 
 // Loan is a device a person holds.
