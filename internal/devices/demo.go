@@ -15,8 +15,8 @@ import (
 
 // demo stocks the district's and Nanxiang's service points and opens
 // assistive device cases in Nanxiang (after the rehabilitation ones) at every
-// stage, one device on loan, so that the case pages, the inbox, the loan card
-// and the stock page show content.
+// stage, one device on loan, one approval only partly in stock, so that the
+// case pages, the inbox, the loan card and the stock page show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
 	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
 	// The fitter who assesses is not the one who approves (Store.separate).
@@ -52,7 +52,8 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 	}{
 		{"出门需要轮椅", nil},
 		{"走路不稳，需要助行器", []casework.Step{casework.StepBy(fitter, "assess", items("12 06 06"))}},
-		{"听不清电话", []casework.Step{casework.StepBy(fitter, "assess", items("22 06 06")), casework.StepBy(town, "approve", nil)}},
+		// Approved, partly in stock: the in-the-ear aid is stocked nowhere (the partial path).
+		{"听不清电话", []casework.Step{casework.StepBy(fitter, "assess", items("22 06 06", "22 06 03")), casework.StepBy(town, "approve", nil)}},
 		{"行动不便，需要轮椅和洗澡椅", []casework.Step{casework.StepBy(fitter, "assess", items("12 22 03", "09 33 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point)}},
 		{"需要盲杖", []casework.Step{casework.StepBy(fitter, "assess", items("12 39 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point), casework.StepBy(town, "close", nil)}},
 	}
