@@ -78,6 +78,29 @@ describe('devices: a partly available approval (as demo_town, 390 px, English)',
     assert.ok(casePath, `no open case offers "dispense what is in stock" among ${links.join(' ')}`);
   });
 
+  step('the assessment offers first what suits the person, and the whole catalogue after', async (page) => {
+    await page.goto(`${server.base}/cases?show=open`);
+    const links = await page.locator('main a[href^="/cases/"]').evaluateAll((as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
+    let found = '';
+    for (const href of links) {
+      if (!/^\/cases\/\d+$/.test(href)) continue;
+      await page.goto(server.base + href);
+      if (await page.locator('select[name="items"]').count()) {
+        found = href;
+        break;
+      }
+    }
+    assert.ok(found, 'no open case offers the assessment');
+    const groups = await page.locator('#f-items-0 optgroup').evaluateAll((gs) => gs.map((g) => g.label));
+    assert.equal(groups.length, 2, `the items should come in two groups: ${groups.join(' | ')}`);
+    assert.match(groups[0], /^Suits /, `the first group should be what suits the person: "${groups[0]}"`);
+    assert.match(groups[1], /whole catalogue/, `the second group should be the rest: "${groups[1]}"`);
+    await fits(page);
+    await axeCheck(page, 'devices-assess-en');
+    await shot(page, 'devices-assess-en-390');
+    await page.goto(server.base + casePath);
+  });
+
   step('the points show their stock of the items, the person\'s town first', async (page) => {
     const first = await page.locator('#f-service_point option').first().textContent();
     assert.match(first, /^Nanxiang/, `the first point should be the person's town's: "${first}"`);
