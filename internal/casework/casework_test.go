@@ -557,3 +557,25 @@ func TestDeviceGrantNoReturn(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceAssessorApproves: with the setting on (a point with one member of
+// staff), who assessed may approve too.
+func TestDeviceAssessorApproves(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.a.Devices.AssessorApproves = true
+		e.Register(f.a.Devices.Type())
+		c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		if err == nil {
+			c, err = e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0)
+		}
+		if err == nil {
+			c, err = e.Act(ctx, townStaff, c.ID, "approve", nil, 0)
+		}
+		if err != nil || c.State != "approved" {
+			t.Fatalf("assessed and approved by one user: %v", err)
+		}
+	})
+}
