@@ -494,7 +494,24 @@ func TestDevicePartialDispense(t *testing.T) {
 		if f.qty(t, f.townPt, "12 22 03") != 1 {
 			t.Fatal("a refused dispense took stock")
 		}
+		all := orgunit.ScopeOf("3")
+		if _, _, err := f.a.Registry.PutAnnual(ctx, access.Caller{Scope: all}, f.person, registry.Annual{Year: 2026, Employment: "unable", DeviceNeed: true}); err != nil {
+			t.Fatal(err)
+		}
 		act(townStaff, "dispense_part", town, "")
+		// A part dispensed counts toward device_rate, in the rollups as in a recomputation.
+		res, err := f.a.Indicators.Indicators(ctx, all, village, 2026, "zh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Items {
+			if it.Code == "device_rate" && (*it.Numerator != 1 || *it.Denominator != 1) {
+				t.Errorf("device_rate after a partial dispense: %d/%d, want 1/1", *it.Numerator, *it.Denominator)
+			}
+		}
+		if m, err := f.a.Indicators.Check(ctx, 5); err != nil || len(m) > 0 {
+			t.Errorf("rollups differ from a recomputation: %v %+v", err, m)
+		}
 		if c.State != "approved" || fmt.Sprint(c.Data["outstanding"]) != "[09 33 03]" || fmt.Sprint(c.Data["dispensed_items"]) != "[12 22 03]" || f.qty(t, f.townPt, "12 22 03") != 0 {
 			t.Fatalf("after a partial dispense: %s %v", c.State, c.Data)
 		}
