@@ -57,6 +57,20 @@ func TestDevicePartialPages(t *testing.T) {
 			t.Error("a partly dispensed case offers to cancel or reject it")
 		}
 
+		// The catalogue API keeps what suits a category on request.
+		var cat struct{ Items []struct{ Code string } }
+		if st := e.Do("village", "GET", "/api/v1/devices/catalogue?category=2", nil, &cat); st != 200 || len(cat.Items) == 0 {
+			t.Fatalf("catalogue for hearing: %d %+v", st, cat)
+		}
+		for _, it := range cat.Items {
+			if !strings.HasPrefix(it.Code, "22") {
+				t.Errorf("offered for a hearing disability: %s", it.Code)
+			}
+		}
+		if st := e.Do("village", "GET", "/api/v1/devices/catalogue?category=9", nil, nil); st != 422 {
+			t.Errorf("category 9: %d", st)
+		}
+
 		// Who assesses does not approve.
 		cp2, ver2 := open("town")
 		post("town", cp2+"/act", url.Values{"action": {"assess"}, "version": {ver2()}, "items": {"12 03 03"}}, 303)
