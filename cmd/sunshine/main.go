@@ -47,7 +47,8 @@ usage:
   sunshine key rotate --new-key-file PATH [--db DSN] [--data DIR]  (re-encrypt with a new data key; stop the server first; see sunshine key rotate)
   sunshine version
 
-environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy)
+environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy),
+SUNSHINE_DEVICE_ASSESSOR_APPROVES (1: who assesses a device case may approve it too)
 `
 
 func main() {
@@ -229,6 +230,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	maxUpload := fs.Int64("max-upload-mb", envInt("SUNSHINE_MAX_UPLOAD_MB", 50), "largest file accepted for import, in MB")
 	trustProxy := fs.Bool("trust-proxy", env("SUNSHINE_TRUST_PROXY", "") == "1",
 		"behind a reverse proxy that ends TLS: believe its X-Forwarded-Proto and X-Forwarded-For")
+	assessorApproves := fs.Bool("device-assessor-approves", env("SUNSHINE_DEVICE_ASSESSOR_APPROVES", "") == "1",
+		"let the user who assessed an assistive device case approve it too (default: another user must)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -241,6 +244,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 	}
 	a.Transfer.MaxUpload = *maxUpload << 20
 	a.TrustProxy = *trustProxy
+	if *assessorApproves {
+		a.Devices.AssessorApproves = true
+		a.Cases.Register(a.Devices.Type())
+	}
 	defer a.Close()
 	// Servers sharing a database must all have its data key: one that made
 	// a key of its own would seal what it writes with a key the others lack.

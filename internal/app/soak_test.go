@@ -236,7 +236,7 @@ func TestSoak(t *testing.T) {
 				s.call("annual", tok("district"), "PUT", fmt.Sprintf("/api/v1/persons/%s/annual/%d", pick(r), year),
 					ptr(jsonBody(map[string]any{"employment": emp, "rehab_need": r.IntN(2) == 0, "rehab_received": r.IntN(2) == 0, "device_need": true})), 200, 201, 409) // 409: a concurrent first save made the record
 			}},
-			{"case", 3, func(r *rand.Rand) { soakCase(s, tok("district"), pick(r), point, r) }},
+			{"case", 3, func(r *rand.Rand) { soakCase(s, tok("provider"), tok("district"), pick(r), point, r) }},
 			{"stock", 3, func(r *rand.Rand) {
 				q := r.IntN(3) + 1
 				if r.IntN(3) == 0 {
@@ -327,8 +327,9 @@ func ptr[T any](v T) *T { return &v }
 
 // soakCase runs a device case as far as it goes: open, assess, approve,
 // dispense (409 when the stock is short: then it is cancelled), and for two
-// in three the return of the wheelchair and the close.
-func soakCase(s *soak, token, person string, point int64, r *rand.Rand) {
+// in three the return of the wheelchair and the close. The provider
+// assesses (who assesses does not approve), the staff take the rest.
+func soakCase(s *soak, assessor, token, person string, point int64, r *rand.Rand) {
 	st, raw := s.call("case: open", token, "POST", "/api/v1/cases",
 		ptr(jsonBody(map[string]any{"person_id": json.Number(person), "service_type": "assistive_device", "data": map[string]any{"need": "轮椅"}})), 201, 409)
 	var c struct {
@@ -339,7 +340,11 @@ func soakCase(s *soak, token, person string, point int64, r *rand.Rand) {
 		return
 	}
 	step := func(action string, data map[string]any, accept ...int) bool {
-		st, raw := s.call("case: "+action, token, "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", c.ID),
+		who := token
+		if action == "assess" {
+			who = assessor
+		}
+		st, raw := s.call("case: "+action, who, "POST", fmt.Sprintf("/api/v1/cases/%d/transitions", c.ID),
 			ptr(jsonBody(map[string]any{"action": action, "data": data, "version": c.Version})), accept...)
 		if st != 200 {
 			return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -206,7 +207,7 @@ func TestLastItemUnderConcurrency(t *testing.T) {
 		for range 50 {
 			c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
 			if err == nil {
-				c, err = e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"12 06 03"}]}`), 0)
+				c, err = e.Act(ctx, provider, c.ID, "assess", data(`{"items":[{"code":"12 06 03"}]}`), 0) // who assesses does not approve
 			}
 			if err == nil {
 				c, err = e.Act(ctx, townStaff, c.ID, "approve", nil, 0)
@@ -308,7 +309,11 @@ func TestIndicatorsMove(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err = f.a.Cases.Act(ctx, townStaff, c.ID, step.action, data(step.body), 0)
+			who := townStaff
+			if step.action == "assess" { // who assesses does not approve
+				who = provider
+			}
+			c, err = f.a.Cases.Act(ctx, who, c.ID, step.action, data(step.body), 0)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -426,6 +431,168 @@ func TestStockBounds(t *testing.T) {
 		}
 		if _, err := f.a.Devices.Move(ctx, sc, actor, f.centre, "12 22 03", 1, "入库"); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("a receipt past the most a point holds: %v", err)
+		}
+	})
+}
+
+// TestDevicePartialDispense: an approval the point cannot cover is refused
+// naming the product short; what is in stock is dispensed in part, the rest
+// stays open (no cancel or reject then), a loan of the part is returned
+// without closing the rest, and the rest comes from another point. Who
+// assessed does not approve.
+func TestDevicePartialDispense(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.stock(t, f.townPt, "12 22 03", 1) // manual wheelchair (loan) at the town
+		f.stock(t, f.centre, "09 33 03", 1) // bath chair (grant) only at the district centre
+		c, err := e.Create(ctx, villageAsst, f.person, "assistive_device", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		act := func(who access.Caller, action, body string, want apperr.Code, says ...string) {
+			t.Helper()
+			got, err := e.Act(ctx, who, c.ID, action, data(body), 0)
+			if want == "" && err != nil || want != "" && apperr.CodeOf(err) != want {
+				t.Fatalf("%s as %s: %v, want %q", action, who.Actor.Role, err, want)
+			}
+			if err == nil {
+				c = got
+				return
+			}
+			e, _ := apperr.As(err)
+			for _, s := range says {
+				if !strings.Contains(e.Msg.Zh+" "+e.Msg.En, s) {
+					t.Errorf("%s: %q does not say %q", action, e.Msg.Zh+" "+e.Msg.En, s)
+				}
+			}
+		}
+		act(townStaff, "assess", `{"items":[{"code":"12 22 03"},{"code":"09 33 03"}]}`, "")
+		act(townStaff, "approve", `{}`, apperr.Forbidden, "另一位工作人员", "another member of staff")
+		act(districtStaff, "approve", `{}`, "")
+
+		// Choosing the point: the person's town's first, each with its stock of the items.
+		t.Run("options", func(t *testing.T) {
+			typ, _ := e.TypeOf("assistive_device")
+			opts, err := typ.Options(ctx, c, "service_point")
+			if err != nil || len(opts) != 2 || opts[0].Value != fmt.Sprint(f.townPt) {
+				t.Fatalf("points: %+v %v", opts, err)
+			}
+			for _, s := range []string{"手动轮椅（双手驱动） 有 1 件", "洗澡椅 有 0 件"} {
+				if !strings.Contains(opts[0].Zh, s) {
+					t.Errorf("town point %q does not say %q", opts[0].Zh, s)
+				}
+			}
+			if !strings.Contains(opts[1].En, "Bath chair: 1 in stock") {
+				t.Errorf("centre %q", opts[1].En)
+			}
+		})
+
+		town := fmt.Sprintf(`{"service_point":%d}`, f.townPt)
+		act(townStaff, "dispense", town, apperr.Conflict, "洗澡椅（09 33 03）", "Bath chair (09 33 03)", "先发放有库存的部分")
+		if f.qty(t, f.townPt, "12 22 03") != 1 {
+			t.Fatal("a refused dispense took stock")
+		}
+		all := orgunit.ScopeOf("3")
+		if _, _, err := f.a.Registry.PutAnnual(ctx, access.Caller{Scope: all}, f.person, registry.Annual{Year: 2026, Employment: "unable", DeviceNeed: true}); err != nil {
+			t.Fatal(err)
+		}
+		act(townStaff, "dispense_part", town, "")
+		// A part dispensed counts toward device_rate, in the rollups as in a recomputation.
+		res, err := f.a.Indicators.Indicators(ctx, all, village, 2026, "zh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range res.Items {
+			if it.Code == "device_rate" && (*it.Numerator != 1 || *it.Denominator != 1) {
+				t.Errorf("device_rate after a partial dispense: %d/%d, want 1/1", *it.Numerator, *it.Denominator)
+			}
+		}
+		if m, err := f.a.Indicators.Check(ctx, 5); err != nil || len(m) > 0 {
+			t.Errorf("rollups differ from a recomputation: %v %+v", err, m)
+		}
+		if c.State != "approved" || fmt.Sprint(c.Data["outstanding"]) != "[09 33 03]" || fmt.Sprint(c.Data["dispensed_items"]) != "[12 22 03]" || f.qty(t, f.townPt, "12 22 03") != 0 {
+			t.Fatalf("after a partial dispense: %s %v", c.State, c.Data)
+		}
+		// The part dispensed cannot be cancelled or rejected away; nothing left here.
+		act(villageAsst, "cancel", `{}`, apperr.Conflict)
+		act(townStaff, "dispense_part", town, apperr.Conflict, "Bath chair (09 33 03)", "choose another service point")
+		// The loaned part comes back while the rest stays open.
+		act(provider, "return", `{"condition":"good"}`, "")
+		if c.State != "approved" || f.qty(t, f.townPt, "12 22 03") != 1 {
+			t.Fatalf("after returning the part: %s, stock %d", c.State, f.qty(t, f.townPt, "12 22 03"))
+		}
+		act(provider, "return", `{"condition":"good"}`, apperr.Conflict)
+		// The rest from the district centre.
+		act(townStaff, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.centre), "")
+		if c.State != "dispensed" || c.Data["outstanding"] != nil || f.qty(t, f.centre, "09 33 03") != 0 {
+			t.Fatalf("after the rest: %s %v", c.State, c.Data)
+		}
+		// Nothing on loan now: no return, no renewal; closing ends it.
+		act(provider, "return", `{"condition":"good"}`, apperr.Conflict)
+		act(townStaff, "renew", `{}`, apperr.Conflict)
+		act(townStaff, "close", `{}`, "")
+		if c.State != "closed" {
+			t.Fatalf("closed: %s", c.State)
+		}
+	})
+}
+
+// TestDeviceGrantNoReturn: a case of grants only offers neither return nor
+// renewal, and the API refuses them.
+func TestDeviceGrantNoReturn(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.stock(t, f.townPt, "12 03 03", 1) // walking stick: grant
+		c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		for _, st := range []struct {
+			who          access.Caller
+			action, body string
+		}{{provider, "assess", `{"items":[{"code":"12 03 03"}]}`}, {townStaff, "approve", `{}`}, {provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err = e.Act(ctx, st.who, c.ID, st.action, data(st.body), 0)
+		}
+		if err != nil || c.State != "dispensed" || c.DueAt != nil {
+			t.Fatalf("dispensed grant: %+v %v", c, err)
+		}
+		typ, _ := e.TypeOf("assistive_device")
+		for _, a := range []string{"return", "renew"} {
+			if typ.Offers(c, a) {
+				t.Errorf("a grant offers %s", a)
+			}
+			if _, err := e.Act(ctx, townStaff, c.ID, a, data(`{"condition":"good"}`), 0); apperr.CodeOf(err) == "" {
+				t.Errorf("%s of a grant: %v", a, err)
+			}
+		}
+		if !typ.Offers(c, "close") {
+			t.Error("a dispensed grant cannot be closed")
+		}
+	})
+}
+
+// TestDeviceAssessorApproves: with the setting on (a point with one member of
+// staff), who assessed may approve too.
+func TestDeviceAssessorApproves(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		e := f.a.Cases
+		f.a.Devices.AssessorApproves = true
+		e.Register(f.a.Devices.Type())
+		c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		if err == nil {
+			c, err = e.Act(ctx, townStaff, c.ID, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0)
+		}
+		if err == nil {
+			c, err = e.Act(ctx, townStaff, c.ID, "approve", nil, 0)
+		}
+		if err != nil || c.State != "approved" {
+			t.Fatalf("assessed and approved by one user: %v", err)
 		}
 	})
 }

@@ -34,6 +34,8 @@ func Templates() fs.FS {
 func TemplateFuncs() template.FuncMap {
 	return template.FuncMap{
 		"caseDate": dateOf,
+		// optionGroups splits a field's options into runs under one heading.
+		"optionGroups": optionGroups,
 		// hasValue tells whether a form holds value among the values of name.
 		"hasValue": func(form url.Values, name, value string) bool { return slices.Contains(form[name], value) },
 	}
@@ -137,11 +139,12 @@ type inboxData struct {
 	PersonURL bool // link person ids to /persons/{id}
 }
 
-// mayAct lists the transitions role may take from the case's current state.
-func mayAct(t *Type, state, role string) []Transition {
+// mayAct lists the transitions role may take from the case's current state
+// that the type offers for the case.
+func mayAct(t *Type, cs Case, role string) []Transition {
 	var out []Transition
 	for _, tr := range t.Transitions {
-		if slices.Contains(tr.Roles, role) && slices.Contains(tr.From, state) {
+		if slices.Contains(tr.Roles, role) && slices.Contains(tr.From, cs.State) && t.offers(cs, tr.Action) {
 			out = append(out, tr)
 		}
 	}
@@ -639,7 +642,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		d.Timeline = append(d.Timeline, v)
 	}
 	used := map[string]bool{}
-	for _, tr := range mayAct(t, cs.State, p.Role) {
+	for _, tr := range mayAct(t, cs, p.Role) {
 		av := actionView{Action: tr.Action, Name: page.T(tr.Zh, tr.En), Fields: tr.Fields, IDs: map[string]string{}, Choices: map[string]string{},
 			Options: map[string][]Option{}, Boxes: map[string][]string{},
 			Danger: tr.To != "" && func() bool { s, _ := t.StateOf(tr.To); return s.Terminal && tr.Action != "close" }()}

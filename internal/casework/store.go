@@ -625,12 +625,15 @@ func (e *Engine) Act(ctx context.Context, c access.Caller, id int64, action stri
 			return apperr.Validation(apperr.Field("action", "unknown", "这类个案没有操作 "+action+"。", "Cases of this type have no action "+action+"."))
 		case !roleOK:
 			return apperr.New(apperr.Forbidden, "您的角色不能执行这个操作。", "Your role may not take this action.")
-		case tr == nil:
+		case tr == nil || !t.offers(cs, action):
 			st, _ := t.StateOf(cs.State)
 			return apperr.New(apperr.Conflict, fmt.Sprintf("个案当前状态为“%s”，不能执行这个操作。", st.Zh), fmt.Sprintf("The case is %s; this action is not possible now.", st.En))
 		}
 		if fields := checkData(tr.Fields, data); len(fields) > 0 {
 			return apperr.Validation(fields...)
+		}
+		if err := separate(ctx, tx, t, c, id, tr); err != nil {
+			return err
 		}
 		from := cs.State
 		if tr.To != "" {
@@ -647,7 +650,7 @@ func (e *Engine) Act(ctx context.Context, c access.Caller, id int64, action stri
 			closed = db.Millis(tx.Now)
 		}
 		due := e.dueAt(t, cs.State, tx.Now)
-		if tr.To == "" && cs.DueAt != nil { // stays in its state: keeps its due time unless the effect moved it
+		if tr.To == "" && cs.State == from && cs.DueAt != nil { // stays in its state: keeps its due time unless the effect moved it
 			due = db.Millis(*cs.DueAt)
 		}
 		if d, ok := cs.Data["_due_at"].(time.Time); ok { // an effect may set the due time (loans)
@@ -679,4 +682,29 @@ func (e *Engine) Act(ctx context.Context, c access.Caller, id int64, action stri
 		return Case{}, err
 	}
 	return e.get(ctx, c, id)
+}
+
+// separate refuses an action to the user who took the earlier action the
+// type keeps apart from it on this case (Type.Separate).
+func separate(ctx context.Context, tx *db.Tx, t *Type, c access.Caller, id int64, tr *Transition) error {
+	earlier, ok := t.Separate[tr.Action]
+	if !ok {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM case_events WHERE case_id = ? AND action = ? AND username = ?`, id, earlier, c.Actor.Username).Scan(&n); err != nil {
+		return fmt.Errorf("read case timeline: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	zh, en := earlier, earlier
+	for _, x := range t.Transitions {
+		if x.Action == earlier {
+			zh, en = x.Zh, x.En
+		}
+	}
+	return apperr.New(apperr.Forbidden,
+		fmt.Sprintf("这个个案由您%s，不能再由您%s：请另一位工作人员%s。", zh, tr.Zh, tr.Zh),
+		fmt.Sprintf("You took the step “%s” on this case, so you may not %s it too: another member of staff must %s it.", en, tr.En, tr.En))
 }

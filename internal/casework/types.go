@@ -111,12 +111,46 @@ type Type struct {
 	// Panels, when set, adds tables of the module's own to the case page
 	// (the person's loan card…), read as the caller may see them.
 	Panels func(ctx context.Context, caller access.Caller, c Case, lang string) ([]view.Table, error)
+	// Offers, when set, says whether an action its state allows makes sense
+	// for this case's data (a grant is not returned): the case page leaves
+	// the others out and Act refuses them (409). nil: every allowed action.
+	Offers func(c Case, action string) bool
+	// Separate keeps duties apart: an action (the key) may not be taken by
+	// the user who took the earlier action named (the value) on the same
+	// case, e.g. {"approve": "assess"}: who assesses does not approve.
+	Separate map[string]string
 }
+
+// offers reports whether the type offers action for the case (Offers).
+func (t *Type) offers(c Case, action string) bool { return t.Offers == nil || t.Offers(c, action) }
 
 // Option is a value offered for a field, with its label.
 type Option struct {
 	Value  string
 	Zh, En string
+	// GroupZh, GroupEn put the option under a heading in a list shown as
+	// selects (the items that suit the person first, then all the others);
+	// consecutive options of one heading form one group.
+	GroupZh, GroupEn string
+}
+
+// OptionGroup is a run of options under one heading (none: "").
+type OptionGroup struct {
+	Zh, En  string
+	Options []Option
+}
+
+// optionGroups splits options into runs of one heading, in order.
+func optionGroups(opts []Option) []OptionGroup {
+	var out []OptionGroup
+	for _, o := range opts {
+		if n := len(out); n > 0 && out[n-1].Zh == o.GroupZh && out[n-1].En == o.GroupEn {
+			out[n-1].Options = append(out[n-1].Options, o)
+			continue
+		}
+		out = append(out, OptionGroup{Zh: o.GroupZh, En: o.GroupEn, Options: []Option{o}})
+	}
+	return out
 }
 
 // StateOf finds a state.

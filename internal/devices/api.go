@@ -2,6 +2,7 @@ package devices
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"sunshine/internal/access"
@@ -31,10 +32,21 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/devices/loans", loanRd, s.apiLoans, web.Types{Out: LoanCard{}})
 }
 
+// apiCatalogue lists the catalogue; ?category=1…6 keeps what suits that
+// disability category (7, multiple, keeps all: its components vary).
 func (s API) apiCatalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	items, err := s.Products(r.Context())
 	if err != nil {
 		return err
+	}
+	if raw := r.URL.Query().Get("category"); raw != "" {
+		cat, err := strconv.Atoi(raw)
+		if err != nil || cat < 1 || cat > 7 {
+			return apperr.Validation(apperr.Field("category", "invalid", "残疾类别应为 1 到 7。", "The category must be from 1 to 7."))
+		}
+		if cat != 7 {
+			items = slices.DeleteFunc(items, func(pr Product) bool { return !Suits(pr.Code, []int{cat}) })
+		}
 	}
 	if web.Lang(r) == "en" {
 		for i := range items {

@@ -56,3 +56,35 @@ var Catalogue = []Product{
 	{"30 09 03", "盲用象棋", "Tactile chess set", "grant", false},
 	{"28 03 03", "可调节工作台", "Adjustable work table", "loan", false},
 }
+
+// suited are the ISO 9999 classes and subclasses (code prefixes) that suit
+// each disability category (DOMAIN.md §2): what staff look at first when
+// prescribing. Category 7 (multiple) takes those of its components.
+var suited = map[int][]string{
+	1: {"12 39", "22 03", "22 30", "22 33", "22 39", "05 06", "30 09"},                                  // visual
+	2: {"22 06", "22 27"},                                                                               // hearing
+	3: {"22 27", "22 33"},                                                                               // speech
+	4: {"04", "06", "09", "12 03", "12 06", "12 22", "12 23", "12 31", "12 36", "15", "18", "24", "28"}, // physical
+	5: {"09", "15", "24", "28"},                                                                         // intellectual
+	6: {"09", "22 27 12", "28"},                                                                         // mental
+}
+
+// Suits reports whether a product suits a person of one of the categories
+// (a multiple disability gives its components). No category known: all do.
+func Suits(code string, categories []int) bool {
+	if len(categories) == 0 {
+		return true
+	}
+	for _, c := range categories {
+		for _, prefix := range suited[c] {
+			if len(code) >= len(prefix) && code[:len(prefix)] == prefix {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// categoryNames are the categories' names (DOMAIN.md §2).
+var categoryNames = map[int][2]string{1: {"视力残疾", "visual"}, 2: {"听力残疾", "hearing"}, 3: {"言语残疾", "speech"},
+	4: {"肢体残疾", "physical"}, 5: {"智力残疾", "intellectual"}, 6: {"精神残疾", "mental"}, 7: {"多重残疾", "multiple"}}

@@ -15,10 +15,13 @@ import (
 
 // demo stocks the district's and Nanxiang's service points and opens
 // assistive device cases in Nanxiang (after the rehabilitation ones) at every
-// stage, one device on loan, so that the case pages, the inbox, the loan card
-// and the stock page show content.
+// stage, one device on loan, one approval only partly in stock, so that the
+// case pages, the inbox, the loan card and the stock page show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
 	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
+	// The fitter who assesses is not the one who approves (Store.separate).
+	fitter := access.Demo(identity.Provider, "310114")
+	fitter.Actor.Username = access.DemoActor + " (fitter)"
 	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 8, Limit: 5}) // after the rehabilitation ones
 	if err != nil {
 		return fmt.Errorf("demo devices: %w", err)
@@ -48,10 +51,11 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		steps []casework.Step
 	}{
 		{"出门需要轮椅", nil},
-		{"走路不稳，需要助行器", []casework.Step{casework.StepBy(district, "assess", items("12 06 06"))}},
-		{"听不清电话", []casework.Step{casework.StepBy(district, "assess", items("22 06 06")), casework.StepBy(town, "approve", nil)}},
-		{"行动不便，需要轮椅和洗澡椅", []casework.Step{casework.StepBy(district, "assess", items("12 22 03", "09 33 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point)}},
-		{"需要盲杖", []casework.Step{casework.StepBy(district, "assess", items("12 39 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point), casework.StepBy(town, "close", nil)}},
+		{"走路不稳，需要助行器", []casework.Step{casework.StepBy(fitter, "assess", items("12 06 06"))}},
+		// Approved, partly in stock: the in-the-ear aid is stocked nowhere (the partial path).
+		{"听不清电话", []casework.Step{casework.StepBy(fitter, "assess", items("22 06 06", "22 06 03")), casework.StepBy(town, "approve", nil)}},
+		{"行动不便，需要轮椅和洗澡椅", []casework.Step{casework.StepBy(fitter, "assess", items("12 22 03", "09 33 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point)}},
+		{"需要盲杖", []casework.Step{casework.StepBy(fitter, "assess", items("12 39 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point), casework.StepBy(town, "close", nil)}},
 	}
 	made := 0
 	for i, cs := range cases {

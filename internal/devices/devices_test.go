@@ -3,6 +3,7 @@ package devices_test
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	"sunshine/internal/audit"
@@ -80,6 +81,10 @@ func TestCatalogueAndStock(t *testing.T) {
 				t.Errorf("move %+v: %v, want %s", c, err, c.want)
 			}
 		}
+		// A shortage names the product, not only its code.
+		if _, err := s.Move(ctx, townScope, actor, own, "12 22 03", -1, "盘亏"); err == nil || !strings.Contains(err.Error(), "Manual wheelchair, bimanual hand-rim drive (12 22 03)") {
+			t.Errorf("shortage: %v", err)
+		}
 		if n, err := s.Move(ctx, townScope, actor, own, "12 22 03", 3, "入库"); err != nil || n != 3 {
 			t.Fatalf("receipt: %d %v", n, err)
 		}
@@ -98,4 +103,40 @@ func TestCatalogueAndStock(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSuits: what suits a category comes first in the catalogue; a multiple
+// disability takes its components; unknown: everything.
+func TestSuits(t *testing.T) {
+	for _, c := range []struct {
+		code string
+		cats []int
+		want bool
+	}{
+		{"12 39 03", []int{1}, true},  // white cane: visual
+		{"12 39 03", []int{4}, false}, // not physical
+		{"12 22 03", []int{4}, true},  // wheelchair: physical
+		{"22 06 06", []int{2}, true},  // hearing aid: hearing
+		{"22 06 06", []int{1}, false},
+		{"22 27 12", []int{6}, true},     // vibrating alarm clock: mental
+		{"22 06 06", []int{1, 2}, true},  // multiple: visual and hearing
+		{"12 22 03", []int{1, 2}, false}, // not a wheelchair
+		{"12 22 03", nil, true},          // no category known
+	} {
+		if got := devices.Suits(c.code, c.cats); got != c.want {
+			t.Errorf("Suits(%q, %v) = %v", c.code, c.cats, got)
+		}
+	}
+	// Every category has something that suits it.
+	for cat := 1; cat <= 6; cat++ {
+		n := 0
+		for _, p := range devices.Catalogue {
+			if devices.Suits(p.Code, []int{cat}) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("nothing suits category %d", cat)
+		}
+	}
 }

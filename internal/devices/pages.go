@@ -44,7 +44,8 @@ func (pg *Pages) Routes(rt *web.Router) {
 func labels() map[string][2]string {
 	return map[string][2]string{
 		"good": {"完好，可再借出", "Good, can be lent again"}, "worn": {"有磨损，仍可使用", "Worn, still usable"},
-		"damaged": {"损坏，需要维修", "Damaged, needs repair"},
+		"damaged":         {"损坏，需要维修", "Damaged, needs repair"},
+		"dispensed_items": {"已发放的辅具", "Items dispensed"}, "outstanding": {"待发放的辅具", "Items still to dispense"},
 	}
 }
 
@@ -61,18 +62,46 @@ func modeName(p Product) (string, string) {
 }
 
 // productOptions offers the catalogue for a case's items: code, name and
-// how it is given.
-func (s *Store) productOptions(ctx context.Context) ([]casework.Option, error) {
+// how it is given; for a person whose category is known, what suits it
+// first under its own heading, then all the others (still all reachable).
+func (s *Store) productOptions(ctx context.Context, c casework.Case) ([]casework.Option, error) {
 	all, err := s.Products(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]casework.Option, len(all))
-	for i, p := range all {
-		zh, en := modeName(p)
-		out[i] = casework.Option{Value: p.Code, Zh: p.Code + " " + p.Name + " · " + zh, En: p.Code + " " + p.NameEn + " · " + en}
+	cats, err := s.categories(ctx, c.PersonID)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	var first, rest []casework.Option
+	for _, p := range all {
+		zh, en := modeName(p)
+		o := casework.Option{Value: p.Code, Zh: p.Code + " " + p.Name + " · " + zh, En: p.Code + " " + p.NameEn + " · " + en}
+		if len(cats) == 0 {
+			rest = append(rest, o)
+			continue
+		}
+		if Suits(p.Code, cats) {
+			o.GroupZh, o.GroupEn = "适合"+categoryList(cats, 0)+"的辅具", "Suits "+categoryList(cats, 1)+" disability"
+			first = append(first, o)
+		} else {
+			o.GroupZh, o.GroupEn = "其他辅具（全部目录）", "Other devices (the whole catalogue)"
+			rest = append(rest, o)
+		}
+	}
+	return append(first, rest...), nil
+}
+
+// categoryList names categories in a language (0: zh, 1: en).
+func categoryList(cats []int, lang int) string {
+	var out []string
+	for _, c := range cats {
+		out = append(out, categoryNames[c][lang])
+	}
+	if lang == 0 {
+		return strings.Join(out, "、")
+	}
+	return strings.Join(out, ", ")
 }
 
 // LoanCard is the person's loan card: what they hold on loan now, as the

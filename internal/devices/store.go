@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ const LoanPeriod = 180 * 24 * time.Hour
 // Store keeps the catalogue, the service points and their stock.
 type Store struct {
 	db *db.DB
+	// AssessorApproves lets the user who assessed a case approve it too
+	// (a small service point with one member of staff); off by default.
+	AssessorApproves bool
 }
 
 // NewStore returns a store.
@@ -113,23 +117,86 @@ func (s *Store) Points(ctx context.Context, sc orgunit.Scope) ([]ServicePoint, e
 	return out, rows.Err()
 }
 
-// options offers the catalogue for the items, and the service points a
-// case's devices may be dispensed from: the person's town's and the
-// district's.
+// options offers the catalogue for the items (and names the items kept in
+// a case's data), and the service points a case's devices may be dispensed
+// from: the person's town's first (the default), then the district's; while
+// the case waits to be dispensed, each with its stock of what is still to
+// be given.
 func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]casework.Option, error) {
-	if field == "items" {
-		return s.productOptions(ctx)
-	}
-	if field != "service_point" {
+	switch field {
+	case "items", "dispensed_items", "outstanding":
+		return s.productOptions(ctx, c)
+	case "service_point":
+	default:
 		return nil, nil
 	}
 	points, err := s.Points(ctx, orgunit.Scope{Prefix: c.OrgUnit})
 	if err != nil {
 		return nil, err
 	}
+	// The nearest point first: the longest unit code is the person's town's.
+	slices.SortStableFunc(points, func(a, b ServicePoint) int { return len(b.OrgUnit) - len(a.OrgUnit) })
+	var want []string
+	if c.State == "approved" {
+		if want = codesOf(c.Data["outstanding"]); len(want) == 0 {
+			want = codesOf(c.Data["items"])
+		}
+	}
 	out := make([]casework.Option, len(points))
 	for i, pt := range points {
-		out[i] = casework.Option{Value: strconv.FormatInt(pt.ID, 10), Zh: pt.Name, En: pt.NameEn}
+		o := casework.Option{Value: strconv.FormatInt(pt.ID, 10), Zh: pt.Name, En: pt.NameEn}
+		var zh, en []string
+		seen := map[string]bool{}
+		for _, code := range want {
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
+			var name, nameEn string
+			var referral bool
+			var qty sql.NullInt64
+			err := s.db.QueryRow(ctx, `SELECT c.name, c.name_en, c.referral, s.quantity FROM device_catalogue c
+				LEFT JOIN device_stock s ON s.code = c.code AND s.service_point = ? WHERE c.code = ?`, pt.ID, code).Scan(&name, &nameEn, &referral, &qty)
+			if errors.Is(err, sql.ErrNoRows) || err == nil && referral {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read stock: %w", err)
+			}
+			zh, en = append(zh, fmt.Sprintf("%s 有 %d 件", name, qty.Int64)), append(en, fmt.Sprintf("%s: %d in stock", nameEn, qty.Int64))
+		}
+		if len(zh) > 0 {
+			o.Zh += "（库存：" + strings.Join(zh, "，") + "）"
+			o.En += " (" + strings.Join(en, "; ") + ")"
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// categories are a person's disability categories: their category, or for a
+// multiple disability its components (none recorded: none known).
+func (s *Store) categories(ctx context.Context, personID int64) ([]int, error) {
+	if personID == 0 {
+		return nil, nil
+	}
+	var cat int
+	var comps string
+	err := s.db.QueryRow(ctx, `SELECT category, components FROM persons WHERE id = ?`, personID).Scan(&cat, &comps)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read category: %w", err)
+	}
+	if cat != 7 {
+		return []int{cat}, nil
+	}
+	var out []int
+	for _, f := range strings.Split(comps, ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v >= 1 && v <= 6 {
+			out = append(out, v)
+		}
 	}
 	return out, nil
 }
@@ -262,8 +329,9 @@ func changeStock(ctx context.Context, tx *db.Tx, pointID int64, code string, del
 			return fmt.Errorf("change stock: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 || delta > MaxStock {
-			return apperr.New(apperr.Conflict, fmt.Sprintf("一个服务点的一种辅具最多存 %d 件：%s", MaxStock, code),
-				fmt.Sprintf("A service point holds at most %d of one product: %s", MaxStock, code))
+			name := nameOf(ctx, tx, code)
+			return apperr.New(apperr.Conflict, fmt.Sprintf("一个服务点的一种辅具最多存 %d 件：%s", MaxStock, name.Zh),
+				fmt.Sprintf("A service point holds at most %d of one product: %s", MaxStock, name.En))
 		}
 		return nil
 	}
@@ -272,9 +340,19 @@ func changeStock(ctx context.Context, tx *db.Tx, pointID int64, code string, del
 		return fmt.Errorf("change stock: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return apperr.New(apperr.Conflict, "库存不足："+code, "Not enough in stock: "+code)
+		name := nameOf(ctx, tx, code)
+		return apperr.New(apperr.Conflict, "库存不足："+name.Zh, "Not enough in stock: "+name.En)
 	}
 	return nil
+}
+
+// nameOf is a product's name and code as errors name it (the bare code when
+// the catalogue cannot say).
+func nameOf(ctx context.Context, tx *db.Tx, code string) apperr.Text {
+	if p, ok, err := product(ctx, tx, code); err == nil && ok {
+		return productName(p)
+	}
+	return apperr.T(code, code)
 }
 
 // Loan is a device a person holds.
@@ -346,20 +424,70 @@ func (s *Store) Type() *casework.Type {
 			{Action: "approve", From: []string{"assessed"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "dispense", From: []string{"approved"}, To: "dispensed", Roles: fitters, Zh: "发放", En: "dispense",
 				Fields: []casework.Field{{Name: "service_point", Kind: casework.KindInt, Required: true, Zh: "发放服务点", En: "Service point"}}},
-			{Action: "return", From: []string{"dispensed"}, To: "returned", Roles: fitters, Zh: "归还", En: "return",
+			// Part of an approval: what the point has now; the rest stays
+			// open (dispensed later, from this or another point, re-assessed,
+			// or given up by closing).
+			{Action: "dispense_part", From: []string{"approved"}, To: "", Roles: fitters, Zh: "先发放有库存的部分", En: "dispense what is in stock",
+				Fields: []casework.Field{{Name: "service_point", Kind: casework.KindInt, Required: true, Zh: "发放服务点", En: "Service point"}}},
+			{Action: "reassess", From: []string{"approved"}, To: "submitted", Roles: fitters, Zh: "重新评估", En: "re-assess"},
+			{Action: "return", From: []string{"dispensed", "approved"}, To: "returned", Roles: fitters, Zh: "归还", En: "return",
 				Fields: []casework.Field{{Name: "condition", Kind: casework.KindEnum, Choices: []string{"good", "worn", "damaged"}, Required: true, Zh: "归还时状况", En: "Condition on return"}}},
-			{Action: "renew", From: []string{"dispensed"}, To: "", Roles: staff, Zh: "续借", En: "renew"},
-			{Action: "close", From: []string{"dispensed", "returned"}, To: "closed", Roles: staff, Zh: "结案", En: "close"},
+			{Action: "renew", From: []string{"dispensed", "approved"}, To: "", Roles: staff, Zh: "续借", En: "renew"},
+			{Action: "close", From: []string{"dispensed", "returned", "approved"}, To: "closed", Roles: staff, Zh: "结案", En: "close"},
 			{Action: "reject", From: []string{"submitted", "assessed"}, To: "rejected", Roles: staff, Zh: "不予批准", En: "reject",
 				Fields: []casework.Field{{Name: "reason", Kind: casework.KindText, Required: true, Zh: "原因", En: "Reason"}}},
 			{Action: "cancel", From: []string{"submitted", "assessed", "approved"}, To: "cancelled",
 				Roles: []string{identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff, identity.Person}, Zh: "撤销", En: "cancel"},
 		},
-		Effect:  s.effect,
-		Options: s.options,
-		Labels:  labels(),
-		Panels:  s.panels,
+		Effect:   s.effect,
+		Options:  s.options,
+		Labels:   labels(),
+		Panels:   s.panels,
+		Offers:   offers,
+		Separate: s.separate(),
 	}
+}
+
+// separate is the assistive_device type's separation of duties: by
+// default who assesses a case does not approve it (Config.AssessorApproves
+// turns that off).
+func (s *Store) separate() map[string]string {
+	if s.AssessorApproves {
+		return nil
+	}
+	return map[string]string{"approve": "assess"}
+}
+
+// offers leaves out the actions a case's data makes pointless: only loans
+// are returned or renewed, and only an approval partly dispensed is closed
+// before all of it is.
+func offers(c casework.Case, action string) bool {
+	onLoan := c.Data["loan_due"] != nil && c.Data["returned_on"] == nil
+	switch action {
+	case "return", "renew":
+		return onLoan
+	case "close":
+		return c.State != "approved" || len(codesOf(c.Data["dispensed_items"])) > 0
+	case "cancel", "reject":
+		return len(codesOf(c.Data["dispensed_items"])) == 0
+	}
+	return true
+}
+
+// codesOf reads a list of product codes kept in a case's data.
+func codesOf(v any) []string {
+	var out []string
+	switch l := v.(type) {
+	case []any:
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case []string:
+		out = append(out, l...)
+	}
+	return out
 }
 
 // effect applies the stock and loan side of each action, in the action's transaction.
@@ -367,13 +495,19 @@ func (s *Store) effect(ctx context.Context, tx *db.Tx, c *casework.Case, action 
 	switch action {
 	case "assess":
 		return s.assess(ctx, tx, c, data)
-	case "dispense":
-		return s.dispense(ctx, tx, c, data)
+	case "dispense", "dispense_part":
+		return s.dispense(ctx, tx, c, data, action == "dispense_part")
 	case "return":
-		return s.giveBack(ctx, tx, c, data)
+		if err := s.giveBack(ctx, tx, c, data); err != nil {
+			return err
+		}
+		if len(codesOf(c.Data["outstanding"])) > 0 { // the rest of a partial approval stays open
+			c.State = "approved"
+		}
+		return nil
 	case "renew":
 		return s.renew(ctx, tx, c)
-	case "close":
+	case "close", "cancel", "reject":
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM device_loans WHERE case_id = ? AND returned_at = 0`, c.ID).Scan(&n); err != nil {
 			return fmt.Errorf("read loans: %w", err)
@@ -407,10 +541,37 @@ func (s *Store) assess(ctx context.Context, tx *db.Tx, c *casework.Case, data ma
 		return apperr.Validation(fields...)
 	}
 	c.Data["items"] = codes
+	if len(codesOf(c.Data["dispensed_items"])) > 0 { // re-assessed after a part was dispensed: the new items are the rest
+		c.Data["outstanding"] = codes
+	}
 	return nil
 }
 
-func (s *Store) dispense(ctx context.Context, tx *db.Tx, c *casework.Case, data map[string]any) error {
+// productName is a product's name and code, as errors name it.
+func productName(p Product) apperr.Text {
+	return apperr.T(p.Name+"（"+p.Code+"）", p.NameEn+" ("+p.Code+")")
+}
+
+// shortage is the refusal of a dispense that the point's stock cannot cover,
+// naming the products short.
+func shortage(p ServicePoint, short []Product, partial bool) error {
+	var zh, en []string
+	for _, pr := range short {
+		zh, en = append(zh, productName(pr).Zh), append(en, productName(pr).En)
+	}
+	hintZh, hintEn := "可以先发放有库存的部分，或选择其他服务点。", " Dispense what is in stock first, or choose another service point."
+	if partial {
+		hintZh, hintEn = "这个服务点现在没有其中任何一件，请选择其他服务点，或重新评估。", " This point has none of them now: choose another service point, or re-assess."
+	}
+	return apperr.New(apperr.Conflict, p.Name+"库存不足："+strings.Join(zh, "、")+"。"+hintZh,
+		"Not enough in stock at "+p.NameEn+": "+strings.Join(en, ", ")+"."+hintEn)
+}
+
+// dispense gives out a case's items (those still outstanding after a
+// partial dispense) from a point's stock. All of them, or refused naming
+// the products short; partial: those in stock now, the rest kept as
+// outstanding (the case stays approved) — refused when none is in stock.
+func (s *Store) dispense(ctx context.Context, tx *db.Tx, c *casework.Case, data map[string]any, partial bool) error {
 	n, _ := data["service_point"].(json.Number)
 	pointID, _ := n.Int64()
 	// The point must serve the case's area: its unit or one above it in the same district.
@@ -418,27 +579,31 @@ func (s *Store) dispense(ctx context.Context, tx *db.Tx, c *casework.Case, data 
 	if err != nil {
 		return err
 	}
-	var codes []string
-	if raw, ok := c.Data["items"].([]any); ok {
-		for _, x := range raw {
-			if s, ok := x.(string); ok {
-				codes = append(codes, s)
-			}
-		}
+	codes := codesOf(c.Data["outstanding"])
+	if len(codes) == 0 {
+		codes = codesOf(c.Data["items"])
 	}
 	due := tx.Now.Add(LoanPeriod)
 	loans := 0
+	var short []Product
+	var rest, given []string
 	for _, code := range codes {
 		prod, ok, err := product(ctx, tx, code)
 		if err != nil || !ok {
 			return fmt.Errorf("dispense %s: unknown product", code)
 		}
 		if prod.Referral {
+			given = append(given, code)
 			continue // fitted by a specialist on referral: nothing from stock
 		}
 		if err := changeStock(ctx, tx, p.ID, code, -1); err != nil {
-			return err
+			if apperr.CodeOf(err) != apperr.Conflict {
+				return err
+			}
+			short, rest = append(short, prod), append(rest, code)
+			continue
 		}
+		given = append(given, code)
 		if _, err := tx.Exec(ctx, `INSERT INTO device_moves (service_point, code, delta, case_id, note, at) VALUES (?, ?, -1, ?, 'dispense', ?)`,
 			p.ID, code, c.ID, db.Millis(tx.Now)); err != nil {
 			return fmt.Errorf("record stock move: %w", err)
@@ -451,9 +616,21 @@ func (s *Store) dispense(ctx context.Context, tx *db.Tx, c *casework.Case, data 
 			}
 		}
 	}
+	// A refusal rolls the whole transaction back, the stock taken above included.
+	if len(short) > 0 && (!partial || len(given) == 0) {
+		return shortage(p, short, partial)
+	}
 	c.Data["service_point"] = p.ID
 	c.Data["dispensed_on"] = tx.Now.Format(time.DateOnly)
+	c.Data["dispensed_items"] = append(codesOf(c.Data["dispensed_items"]), given...)
+	if len(rest) > 0 {
+		c.Data["outstanding"] = rest
+	} else {
+		delete(c.Data, "outstanding")
+		c.State = "dispensed"
+	}
 	if loans > 0 {
+		delete(c.Data, "returned_on")
 		c.Data["loan_due"] = due.Format(time.DateOnly)
 		c.Data["_due_at"] = due
 	}

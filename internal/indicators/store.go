@@ -407,7 +407,7 @@ func dispensedYears(ctx context.Context, q queryer, ids []int64) (map[personYear
 
 func dispensedSQL(in string) string {
 	return `SELECT c.person_id, e.at FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE c.service_type = 'assistive_device' AND e.action = 'dispense' AND c.person_id IN (` + in + `)`
+		WHERE c.service_type = 'assistive_device' AND e.action IN ('dispense', 'dispense_part') AND c.person_id IN (` + in + `)`
 }
 
 // sessionYears finds the years in which these persons attended a
