@@ -3,8 +3,6 @@ package registry_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -86,29 +84,6 @@ func TestImportControlCharacters(t *testing.T) {
 	})
 }
 
-// failingSource gives good person rows, then fails: after calling dies, if
-// set (a test's way to stop the import as a dying process would).
-type failingSource struct {
-	row, failAt int
-	dies        func()
-}
-
-func (s *failingSource) Header() []string {
-	return []string{"姓名", "身份证号", "残疾类别", "残疾等级", "所属村居"}
-}
-func (s *failingSource) Row() int { return s.row }
-func (s *failingSource) Next() ([]string, error) {
-	s.row++
-	if s.row > s.failAt {
-		if s.dies != nil {
-			s.dies()
-		}
-		return nil, errors.New("the process died")
-	}
-	first17 := fmt.Sprintf("310114198001%02d%03d", 1+s.row/1000, s.row%1000)
-	return []string{"行" + fmt.Sprint(s.row), first17 + string(registry.IDCheckChar(first17)), "4", "2", apptest.Village}, nil
-}
-
 // mentions counts the persons of an import's audit entry (",id,…," lists).
 func mentions(t *testing.T, detail, key string) int {
 	t.Helper()
@@ -141,7 +116,7 @@ func TestInterruptedImport(t *testing.T) {
 		// nothing more (as a process that died).
 		ictx, die := context.WithCancel(ctx)
 		defer die()
-		src := &failingSource{failAt: 1100, dies: func() {
+		src := &rowsSource{n: 1100, prefix: "行", dies: func() {
 			for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(time.Millisecond) {
 				var n int
 				if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM import_batches WHERE import_id = ?`, o.ID).Scan(&n); err != nil || n == 2 {
@@ -195,7 +170,7 @@ func TestImportFailsMidway(t *testing.T) {
 		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
 		town := apptest.Caller(identity.TownStaff, "310114102")
 		o := registry.ImportOptions{Mode: registry.ModeSkipInvalid, ID: "fails-half-way", BatchRows: 500}
-		if _, err := a.Registry.ImportPersons(ctx, town, &failingSource{failAt: 1100}, o); err == nil {
+		if _, err := a.Registry.ImportPersons(ctx, town, &rowsSource{n: 1100, prefix: "行", fails: true}, o); err == nil {
 			t.Fatal("the import did not fail")
 		}
 		es, _, err := a.Audit.List(ctx, audit.Filter{SubjectType: registry.SubjectImport, SubjectID: o.ID})

@@ -20,11 +20,13 @@ import (
 
 // rowsSource gives n person rows of the test village named prefix+row; row
 // bad, if any, has a grade that does not exist. After the rows, dies (if
-// set) is called and the source fails, as a dying process; else io.EOF.
+// set) is called and the source fails, as a dying process; so it does when
+// fails is set; else io.EOF.
 type rowsSource struct {
 	row, n, bad int
 	prefix      string
 	dies        func()
+	fails       bool
 	// at, when set, is called before the row of that number (during).
 	at     func()
 	during int
@@ -42,6 +44,8 @@ func (s *rowsSource) Next() ([]string, error) {
 	if s.row > s.n {
 		if s.dies != nil {
 			s.dies()
+		}
+		if s.dies != nil || s.fails {
 			return nil, fmt.Errorf("the process died")
 		}
 		return nil, io.EOF
