@@ -142,7 +142,7 @@ func TestKilledImport(t *testing.T) {
 						t.Fatalf("killed strict import: %d persons written, %d left after the restart; want some, then none", written, persons)
 					}
 				default:
-					if batch := registry.BatchSize(a.DB.Dialect); persons != written || persons == 0 || persons == n || persons%batch != 0 {
+					if batch := registry.BatchSize; persons != written || persons == 0 || persons == n || persons%batch != 0 {
 						t.Fatalf("killed skip-invalid import left %d persons (%d at the kill): want whole batches of %d, and not all", persons, written, batch)
 					}
 				}

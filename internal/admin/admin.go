@@ -46,7 +46,7 @@ var (
 func (a *Admin) Module() module.Module {
 	return module.Module{
 		Name: "admin", Templates: web.TemplateDir(templates), Home: a.home,
-		Tables: []string{"users", "user_totp", "user_recovery_codes", "audit_log", "audit_head", "audit_checkpoints"},
+		Tables: []string{"users", "user_totp", "user_recovery_codes", "audit_log", "audit_head", "audit_checkpoints", "audit_queue_marks"},
 		Sealed: []module.Sealed{{Table: "user_totp", Key: []string{"user_id"}, Column: "secret", Field: identity.SecretField, FieldKeyed: true}},
 		// A restored database starts with everyone signed out and no sign-in counted.
 		Unsaved: []string{"sessions", "login_limits", "login_challenges"},

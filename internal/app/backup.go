@@ -43,6 +43,10 @@ func (a *App) Backup(ctx context.Context, w io.Writer, label string) (db.BackupS
 	if err != nil {
 		return db.BackupStats{}, err
 	}
+	// The reads queued during an import go with the log (audit.Log.Flush).
+	if err := a.Audit.Flush(ctx); err != nil {
+		return db.BackupStats{}, err
+	}
 	st, err := a.DB.Backup(ctx, w, schema, a.BackupTables())
 	if err != nil {
 		return st, err

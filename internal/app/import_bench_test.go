@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +132,9 @@ func benchImport(b *testing.B, d *db.DB, floorOf func(testing.TB, string) (time.
 		caller := registry.Caller{Actor: audit.Actor{Username: "bench", Role: "system"}, Scope: orgunit.AllUnits()}
 		b.StartTimer()
 		start := time.Now()
-		res, err := a.Registry.ImportFile(ctx, caller, "persons", path, registry.ImportOptions{Mode: registry.ModeStrict, ID: "bench"})
+		// SUNSHINE_BENCH_BATCH_ROWS compares batch sizes (registry.BatchSize unless set).
+		rowsPerBatch, _ := strconv.Atoi(os.Getenv("SUNSHINE_BENCH_BATCH_ROWS"))
+		res, err := a.Registry.ImportFile(ctx, caller, "persons", path, registry.ImportOptions{Mode: registry.ModeStrict, ID: "bench", BatchRows: rowsPerBatch})
 		elapsed := time.Since(start)
 		b.StopTimer()
 		if err != nil || res.Report.Created != n {
@@ -233,6 +236,10 @@ func BenchmarkReadsDuringImport(b *testing.B) {
 func benchReadsDuringImport(b *testing.B, d *db.DB) {
 	const n = 100_000
 	ctx := context.Background()
+	// As the server runs (cmd/sunshine), unless GOMAXPROCS is set.
+	if os.Getenv("GOMAXPROCS") == "" {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(app.Procs(runtime.NumCPU())))
+	}
 	a, err := app.New(ctx, d, app.Config{KeyFile: filepath.Join(b.TempDir(), "key")})
 	if err != nil {
 		b.Fatal(err)

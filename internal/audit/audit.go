@@ -231,6 +231,17 @@ type Log struct {
 	verified position
 	// saved is the entry of the last 'verified' checkpoint written.
 	saved int64
+
+	// The queue of reads' entries while a bulk writer runs (queue.go; nil
+	// on PostgreSQL): bulk counts the bulk writers, queued says entries
+	// wait to be moved, moving that a move runs (moveMu serialises them),
+	// kick wakes the mover.
+	queue  *queue
+	bulk   atomic.Int32
+	queued atomic.Bool
+	moving atomic.Bool
+	moveMu sync.Mutex
+	kick   chan struct{}
 }
 
 type pending struct {
@@ -257,7 +268,20 @@ func NewLog(d *db.DB, dataKey []byte) (*Log, error) {
 	} else {
 		d.Warm(context.Background(), readHead)
 	}
-	l := &Log{db: d, keys: k, reqs: make(chan pending, maxGroup), stop: make(chan struct{})}
+	q, err := openQueue(context.Background(), d)
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{db: d, keys: k, reqs: make(chan pending, maxGroup), stop: make(chan struct{}), queue: q, kick: make(chan struct{}, 1)}
+	if q != nil {
+		// What a crash left in the queue.
+		if err := l.move(context.Background()); err != nil {
+			_ = q.db.Close()
+			return nil, err
+		}
+		l.wg.Add(1)
+		go l.mover()
+	}
 	l.wg.Add(1)
 	go l.run()
 	return l, nil
@@ -290,7 +314,18 @@ func (l *Log) run() {
 				entries = append(entries, p.entries...)
 			}
 			l.since.Store(time.Now().UnixNano())
-			err := l.db.InTx(context.Background(), func(tx *db.Tx) error { return Append(context.Background(), tx, entries...) })
+			var err error
+			if l.queue != nil && l.bulk.Load() > 0 {
+				if err = l.queue.put(context.Background(), entries, l.db.Now()); err == nil {
+					l.queued.Store(true)
+					select {
+					case l.kick <- struct{}{}:
+					default:
+					}
+				}
+			} else {
+				err = l.db.InTx(context.Background(), func(tx *db.Tx) error { return Append(context.Background(), tx, entries...) })
+			}
 			l.since.Store(0)
 			for _, p := range batch {
 				p.done <- err
@@ -330,19 +365,28 @@ func (l *Log) Stalled(limit time.Duration) bool {
 }
 
 // Yield waits, at most limit, until no audited read waits for its group
-// commit: a bulk writer (an import's next batch) calls it before it takes
-// the writer again, so that on SQLite, whose one writer goes to any of
-// those waiting, a read waits for one batch at most, not for several.
+// commit and the queue is moved: a bulk writer (an import's next batch)
+// calls it before it takes the writer again, so that on SQLite, whose one
+// writer goes to any of those waiting, the others wait for one batch at
+// most, not for several.
 func (l *Log) Yield(ctx context.Context, limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	for (len(l.reqs) > 0 || l.since.Load() != 0) && time.Now().Before(deadline) && ctx.Err() == nil {
+	for (len(l.reqs) > 0 || l.since.Load() != 0 || l.queued.Load() || l.moving.Load()) && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 }
 
-// Close stops the writer after the batch in progress.
+// Close stops the writer after the batch in progress, and moves what is
+// queued into the log.
 func (l *Log) Close() {
-	l.close.Do(func() { close(l.stop) })
+	l.close.Do(func() {
+		close(l.stop)
+		l.wg.Wait()
+		if l.queue != nil {
+			_ = l.Flush(context.Background()) // what is left stays queued for the next start
+			_ = l.queue.db.Close()
+		}
+	})
 	l.wg.Wait()
 }
 
@@ -372,6 +416,9 @@ func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {
 
 // List returns entries newest first, and the cursor for the next page (0 at the end).
 func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
+	if err := l.Flush(ctx); err != nil {
+		return nil, 0, err
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }

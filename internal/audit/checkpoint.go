@@ -91,6 +91,9 @@ func (l *Log) PublicKey() string { return base64.StdEncoding.EncodeToString(l.ke
 // Checkpoint appends e (the auditor's entry for taking the checkpoint) and
 // records a checkpoint of the log as it is then, e included, which it returns.
 func (l *Log) Checkpoint(ctx context.Context, e Entry) (Checkpoint, error) {
+	if err := l.Flush(ctx); err != nil {
+		return Checkpoint{}, err
+	}
 	var c Checkpoint
 	err := l.db.InTx(ctx, func(tx *db.Tx) error {
 		seq, hash, err := appendNow(ctx, tx, []Entry{e}, false)

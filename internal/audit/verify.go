@@ -43,6 +43,9 @@ type position struct {
 // entry when there is none. It reports the first entry found broken; an
 // entry changed before the last verified position shows only in VerifyAll.
 func (l *Log) Verify(ctx context.Context) (Verification, error) {
+	if err := l.Flush(ctx); err != nil {
+		return Verification{}, err
+	}
 	from, err := l.start(ctx)
 	if err != nil {
 		return Verification{}, err
@@ -55,6 +58,9 @@ func (l *Log) Verify(ctx context.Context) (Verification, error) {
 // match, a signed checkpoint whose entry has another chain value, and a head
 // that does not point at the last entry (a deleted tail).
 func (l *Log) VerifyAll(ctx context.Context) (Verification, error) {
+	if err := l.Flush(ctx); err != nil {
+		return Verification{}, err
+	}
 	return l.verify(ctx, position{})
 }
 

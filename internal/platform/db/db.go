@@ -64,6 +64,8 @@ type DB struct {
 	ckpt            *sql.DB
 	stopCheckpoints context.CancelFunc
 	checkpointed    sync.WaitGroup
+	// path is the SQLite database's file (OpenBeside).
+	path string
 }
 
 // checkpointEvery is how often SQLite's write-ahead log is checkpointed.
@@ -250,7 +252,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		ckpt.SetMaxOpenConns(1)
 		ckpt.SetMaxIdleConns(1)
 		ckpt.SetConnMaxIdleTime(0)
-		d.W, d.R, d.Dialect, d.ckpt = w, r, SQLite, ckpt
+		d.W, d.R, d.Dialect, d.ckpt, d.path = w, r, SQLite, ckpt, path
 		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		d.stopCheckpoints = cancel
 		d.checkpointed.Add(1)
@@ -261,6 +263,39 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connect %s: %w", d.Dialect, err)
 	}
 	return d, nil
+}
+
+// Path is the SQLite database's file ("" for PostgreSQL).
+func (d *DB) Path() string { return d.path }
+
+// OpenBeside opens (creating it, readable by its owner only) a SQLite
+// database of its own in the file beside a SQLite database's, named by
+// adding suffix, with one connection, whose transactions take the write
+// lock at once. It returns nil, nil for PostgreSQL or a database in memory.
+// The caller closes it.
+func (d *DB) OpenBeside(ctx context.Context, suffix string) (*sql.DB, error) {
+	if d.Dialect != SQLite || d.path == "" || strings.Contains(d.path, ":memory:") || strings.HasPrefix(d.path, "file:") {
+		return nil, nil
+	}
+	path := d.path + suffix
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // #nosec G304 -- beside the configured database
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	_ = f.Close()
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	side, err := sql.Open("sqlite", "file:"+path+"?"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	side.SetMaxOpenConns(1)
+	side.SetMaxIdleConns(1)
+	side.SetConnMaxIdleTime(0)
+	if err := side.PingContext(ctx); err != nil {
+		_ = side.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return side, nil
 }
 
 // Close closes both pools (and SQLite's checkpointer, last: the last
