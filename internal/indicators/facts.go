@@ -139,6 +139,23 @@ func (d delta) apply(ctx context.Context, tx *db.Tx) error {
 		}
 		return strings.Compare(a.Val, b.Val)
 	})
+	if tx.Dialect == db.Postgres && len(keys) >= copyMin {
+		rows := make([][]any, len(keys))
+		for i, k := range keys {
+			row := make([]any, 0, 4+nCounters)
+			row = append(row, k.Year, k.Dim, k.OrgUnit, k.Val)
+			for _, x := range d[k] {
+				row = append(row, x)
+			}
+			rows[i] = row
+		}
+		// In the order of the key, as the statements below: concurrent
+		// writers lock the rows they share in one order.
+		if err := copyUpsert(ctx, tx, "indicator_rollup", rollupCols, rows, ` ORDER BY year, dim COLLATE "C", orgunit COLLATE "C", val COLLATE "C" `+rollupConflict); err != nil {
+			return fmt.Errorf("update indicator rollups: %w", err)
+		}
+		return nil
+	}
 	for _, n := range split(len(keys)) {
 		part := keys[:n]
 		keys = keys[n:]
@@ -157,19 +174,22 @@ func (d delta) apply(ctx context.Context, tx *db.Tx) error {
 }
 
 func upsertRollupSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO indicator_rollup (year, dim, orgunit, val, " + strings.Join(counterCols, ", ") + ") VALUES ")
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 4+nCounters), ", ") + ")"
-	b.WriteString(strings.TrimSuffix(strings.Repeat(row+", ", n), ", "))
-	b.WriteString(" ON CONFLICT (year, dim, orgunit, val) DO UPDATE SET ")
-	for i, c := range counterCols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = indicator_rollup.%s + excluded.%s", c, c, c)
-	}
-	return b.String()
+	return "INSERT INTO indicator_rollup (" + strings.Join(rollupCols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + " " + rollupConflict
 }
+
+// rollupCols are the columns of indicator_rollup: its key, then the counters.
+var rollupCols = append([]string{"year", "dim", "orgunit", "val"}, counterCols...)
+
+// rollupConflict adds to the counters of a rollup row that exists.
+var rollupConflict = func() string {
+	set := make([]string, len(counterCols))
+	for i, c := range counterCols {
+		set[i] = fmt.Sprintf("%s = indicator_rollup.%s + excluded.%s", c, c, c)
+	}
+	return "ON CONFLICT (year, dim, orgunit, val) DO UPDATE SET " + strings.Join(set, ", ")
+}()
 
 const factCols = `person_id, year, orgunit, reg_orgunit, active, category, grade, sex, birth_year, bits, income`
 

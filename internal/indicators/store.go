@@ -272,34 +272,79 @@ var factsSQLs, rollupSQLs = func() (map[int]string, map[int]string) {
 
 // factsSQL inserts or replaces n facts.
 func factsSQL(n int) string {
+	row := "(" + inList(len(factColList)) + ")"
+	return `INSERT INTO indicator_facts (` + factCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ` ` + factsConflict
+}
+
+// factsConflict replaces a fact that exists.
+var factsConflict = func() string {
 	var set []string
 	for _, c := range factColList[2:] {
 		set = append(set, c+" = excluded."+c)
 	}
-	row := "(" + inList(len(factColList)) + ")"
-	return `INSERT INTO indicator_facts (` + factCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") +
-		` ON CONFLICT (person_id, year) DO UPDATE SET ` + strings.Join(set, ", ")
-}
+	return `ON CONFLICT (person_id, year) DO UPDATE SET ` + strings.Join(set, ", ")
+}()
 
 // writeFacts inserts or replaces facts.
 func writeFacts(ctx context.Context, tx *db.Tx, fs []fact) error {
+	if tx.Dialect == db.Postgres && len(fs) >= copyMin {
+		rows := make([][]any, len(fs))
+		for i, f := range fs {
+			rows[i] = f.values()
+		}
+		if err := copyUpsert(ctx, tx, "indicator_facts", factColList, rows, factsConflict); err != nil {
+			return fmt.Errorf("write indicator facts: %w", err)
+		}
+		return nil
+	}
 	for _, n := range split(len(fs)) {
 		part := fs[:n]
 		fs = fs[n:]
 		q := factsSQLs[n]
 		args := make([]any, 0, len(part)*len(factColList))
 		for _, f := range part {
-			var income any
-			if f.Income != nil {
-				income = *f.Income
-			}
-			args = append(args, f.PersonID, f.Year, f.OrgUnit, f.RegOrgUnit, f.Active, f.Category, f.Grade, f.Sex, f.BirthYear, f.Bits, income)
+			args = append(args, f.values()...)
 		}
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("write indicator facts: %w", err)
 		}
 	}
 	return nil
+}
+
+// values are the columns of f, in the order of factCols.
+func (f fact) values() []any {
+	var income any
+	if f.Income != nil {
+		income = *f.Income
+	}
+	return []any{f.PersonID, f.Year, f.OrgUnit, f.RegOrgUnit, f.Active, f.Category, f.Grade, f.Sex, f.BirthYear, f.Bits, income}
+}
+
+// copyMin is from how many rows on PostgreSQL facts and rollups are written
+// by COPY into a staging table and one INSERT … SELECT (copyUpsert) rather
+// than by multi-row INSERTs: for an import of 100,000 persons, writing the
+// facts took 3.0 s and the rollups 3.7 s of its 14 s that way
+// (BenchmarkImport100k/postgres).
+const copyMin = 200
+
+// copyUpsert writes rows into table on PostgreSQL: COPY into a temporary
+// table of the same columns, then one INSERT … SELECT in the order of the
+// table's key, with conflict (its ON CONFLICT clause).
+func copyUpsert(ctx context.Context, tx *db.Tx, table string, cols []string, rows [][]any, conflict string) error {
+	staging := table + "_staging"
+	list := strings.Join(cols, ", ")
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+staging+` ON COMMIT DROP AS SELECT `+list+` FROM `+table+` WITH NO DATA`); err != nil {
+		return fmt.Errorf("staging table: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, staging, cols, rows); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+list+`) SELECT `+list+` FROM `+staging+` `+conflict); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM `+staging)
+	return err
 }
 
 // recompute computes every fact from the registry, in chunks of persons, and
