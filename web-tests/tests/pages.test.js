@@ -18,6 +18,9 @@ import { isValidIdNumber } from '../lib/fixtures.js';
 const FILE_TIMEOUT_MS = 25 * 60_000; // about 140 page visits at 2–8 s each (axe, full-page screenshots), on a busy 2-CPU machine
 const STEP_TIMEOUT_MS = 90_000;
 
+/** A record number standing in for a person's name. */
+const BARE_RECORD = /档案 ?#\s*\d+|Record ?#\s*\d+/;
+
 /** Visit one page in one language and check it; all failed checks are reported together. */
 async function checkPage({ page, watch, placeholders }, acct, template, lang) {
   const label = `${acct.role} (${acct.username}) ${template} [${lang.code}]`;
@@ -35,6 +38,9 @@ async function checkPage({ page, watch, placeholders }, acct, template, lang) {
   p.check(h1 === 1, `expected exactly one <h1>, found ${h1}`);
   const main = await page.locator('main, [role="main"]').count();
   p.check(main === 1, `expected one <main> landmark, found ${main}`);
+  // Names, not record numbers (issue 14): no page shows "档案 #9" where the person's name belongs.
+  const bare = (await page.locator('body').innerText()).match(BARE_RECORD);
+  p.check(!bare, `a bare record number where a name belongs: "${bare?.[0]}"`);
   await p.attempt(() => axeCheck(page, `${acct.role}-${slug(template)}-${lang.code}`));
   await shot(page, `${acct.role}-${slug(template)}-${lang.code}`);
   p.list.push(...(await skipLinkProblems(page)));
