@@ -108,7 +108,7 @@ func TestIndicatorPages(t *testing.T) {
 			{"/indicators", true, []string{"指标看板：嘉定区", "残疾人就业率", "100.0%", "医疗保险参保率", "0.0%", "是否达标", "未达标", "南翔镇",
 				"/indicators/export?orgunit=310114&amp;table=indicators&amp;year="}},
 			{"/indicators?orgunit=310114102", true, []string{"指标看板：南翔镇", villageIn}},
-			{"/indicators/medical_insurance_rate", true, []string{"医疗保险参保率：嘉定区", "分母：全部已调查的人", "按下级单位", "安亭镇", "按残疾类别", "按年龄段",
+			{"/indicators/medical_insurance_rate", true, []string{"医疗保险参保率：嘉定区", "分母：全部已调查的人（有本年度记录，不论档案状态）", "按下级单位", "安亭镇", "按残疾类别", "按年龄段",
 				`aria-sort="descending"`, "table=breakdown"}},
 			{"/indicators/employment_rate?orgunit=" + villageIn, true, []string{"没有下级单位", "按性别"}},
 			{"/indicators/income_per_capita", true, []string{"家庭人均收入"}},
