@@ -360,7 +360,8 @@ func (s *Store) useSecond(ctx context.Context, tx *db.Tx, userID int64, code str
 }
 
 // ResetTOTP turns the second factor of username off (it enrols again at its
-// next page sign-in), for a reason; only the security administrator may.
+// next page sign-in) and ends its sessions, for a reason; only the security
+// administrator may.
 // also runs in the same transaction (the caller's audit entry).
 func (s *Store) ResetTOTP(ctx context.Context, by Requester, username, reason string, also func(*db.Tx, User) error) (User, error) {
 	if by.Role != SecAdmin {
@@ -384,6 +385,11 @@ func (s *Store) ResetTOTP(ctx context.Context, by Requester, username, reason st
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM login_challenges WHERE user_id = ?`, u.ID); err != nil {
 			return err
+		}
+		// The second factor is reset because the phone or the codes are
+		// lost, maybe to someone else: the account signs in afresh.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return fmt.Errorf("end sessions: %w", err)
 		}
 		if also != nil {
 			return also(tx, u)

@@ -202,11 +202,20 @@ func TestTOTPSecretAtRest(t *testing.T) {
 }
 
 // TestTOTPReset: only the security administrator resets a second factor,
-// with a reason; then the account signs in with its password alone.
+// with a reason; it ends the account's sessions (its phone may be in other
+// hands); then the account signs in with its password alone.
 func TestTOTPReset(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		s, _, _, _, _ := enrolled(t, d)
+		s, now, _, secret, _ := enrolled(t, d)
 		ctx := context.Background()
+		*now = now.Add(time.Minute)
+		token, _, err := s.LoginOTP(ctx, "ann", rightPassword, codeAt(t, secret, *now), "api", "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, token); err != nil {
+			t.Fatalf("the session before the reset: %v", err)
+		}
 		if _, err := s.ResetTOTP(ctx, identity.Requester{Username: "sys", Role: identity.SysAdmin}, "ann", "lost phone", nil); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("reset by the system administrator: %v", err)
 		}
@@ -220,6 +229,9 @@ func TestTOTPReset(t *testing.T) {
 		})
 		if err != nil || got != "lost phone" || u.TwoFactor {
 			t.Fatalf("reset: %+v %q %v", u, got, err)
+		}
+		if _, err := s.Authenticate(ctx, token); err == nil {
+			t.Fatal("a session signed in before the reset of the second factor still works")
 		}
 		if err := login2(s, "ann", rightPassword, ""); err != nil {
 			t.Fatalf("after the reset: %v", err)
