@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"sunshine/internal/audit"
 	"sunshine/internal/app/apptest"
+	"sunshine/internal/audit"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
