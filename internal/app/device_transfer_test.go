@@ -57,7 +57,7 @@ func TestDeviceTransferAndCloseReason(t *testing.T) {
 		e.submit(t, "town", act, url.Values{"action": {"transfer"}, "version": {ver()}, "to_point": {fmt.Sprint(other)}, "reason": {"试一下"}}, 422, `id="e-to_point"`)
 		e.submit(t, "town", act, url.Values{"action": {"transfer"}, "version": {ver()}, "to_point": {fmt.Sprint(centre)}, "reason": {"南翔镇服务点没有轮椅库存"}}, 303)
 		body := e.page(t, "town", cp, 200, `<caption id="transfers-caption">服务点转移记录</caption>`,
-			"<td>南翔镇辅具服务点</td><td>嘉定区辅具服务中心</td>", "<td>南翔镇服务点没有轮椅库存</td>",
+			"<td>南翔镇辅具服务点 → 嘉定区辅具服务中心</td>", "街镇工作人员", "<td>南翔镇服务点没有轮椅库存</td>",
 			"等待发放的服务点")
 		// The dispense form offers the centre first now.
 		if i, j := strings.Index(body, fmt.Sprintf(`<option value="%d"`, centre)), strings.Index(body, fmt.Sprintf(`<option value="%d"`, own)); i < 0 || j < 0 {
@@ -65,7 +65,7 @@ func TestDeviceTransferAndCloseReason(t *testing.T) {
 		} else if sel := body[strings.Index(body, `id="f-service_point"`):]; strings.Index(sel, fmt.Sprintf(`value="%d"`, centre)) > strings.Index(sel, fmt.Sprintf(`value="%d"`, own)) {
 			t.Error("the dispense form does not offer the centre first")
 		}
-		e.page(t, "town", cp+"?lang=en", 200, "Transfers to another service point", "<td>Nanxiang Town assistive device service point</td><td>Jiading District assistive device centre</td>")
+		e.page(t, "town", cp+"?lang=en", 200, "Transfers to another service point", "<td>Nanxiang Town assistive device service point → Jiading District assistive device centre</td>")
 		// The transfer's audit entry carries the reason.
 		entries, _, err := e.App.Audit.List(ctx, audit.Filter{SubjectType: casework.SubjectCase, SubjectID: fmt.Sprint(cs.ID), Action: audit.ActionUpdate, Limit: 50})
 		if err != nil || len(entries) == 0 || entries[0].Reason != "南翔镇服务点没有轮椅库存" || !strings.Contains(entries[0].Detail, `"action":"transfer"`) {

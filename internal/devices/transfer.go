@@ -188,7 +188,7 @@ func (s *Store) Transfers(ctx context.Context, caseID int64, lang string) ([]Tra
 func (s *Store) transfersTable(ctx context.Context, cs casework.Case, lang string) (web.Table, error) {
 	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
 	tb := web.Table{ID: "transfers-caption", Caption: t("服务点转移记录", "Transfers to another service point"),
-		Head: []string{t("时间", "When"), t("从", "From"), t("转到", "To"), t("经办人", "By"), t("原因", "Why")}}
+		Head: []string{t("时间 · 经办人", "When · by whom"), t("从 → 转到", "From → to"), t("原因", "Why")}}
 	moves, err := s.Transfers(ctx, cs.ID, lang)
 	if err != nil || len(moves) == 0 {
 		return tb, err
@@ -202,7 +202,8 @@ func (s *Store) transfersTable(ctx context.Context, cs casework.Case, lang strin
 		return tb, err
 	}
 	for _, m := range moves {
-		tb.Rows = append(tb.Rows, []web.Cell{{Text: web.Date(m.At)}, {Text: m.From}, {Text: m.To}, {Text: actors[m.Username].Words(m.Role, lang)}, {Text: m.Reason}})
+		// Three columns, so that a phone's width still reads them.
+		tb.Rows = append(tb.Rows, []web.Cell{{Text: web.Date(m.At) + " · " + actors[m.Username].Words(m.Role, lang)}, {Text: m.From + " → " + m.To}, {Text: m.Reason}})
 	}
 	return tb, nil
 }
