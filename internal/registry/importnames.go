@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"sunshine/internal/platform/apperr"
@@ -137,8 +138,15 @@ func isCode(s string) bool {
 	return true
 }
 
-// shortText is a typed value as an error message quotes it.
+// shortText is a typed value as an error message quotes it: at most 40
+// characters, control characters shown as "?".
 func shortText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
 	if utf8.RuneCountInString(s) > 40 {
 		return string([]rune(s)[:40]) + "…"
 	}
@@ -284,8 +292,8 @@ func (t *Transfer) xlsxTemplate(ctx context.Context, c Caller, cols []Column) ([
 			if len(out[i].Choices) > 0 {
 				out[i].Example = out[i].Choices[0]
 			}
-			out[i].DescZh = "村（居）委会：从下拉列表选择名称（见“村居”表），或填写12位代码；重名时写成“镇名/村名”"
-			out[i].DescEn = "Village or residential committee: choose its name from the list (see the village sheet), or type the 12-digit code; where names repeat, write town/village"
+			out[i].DescZh = col.DescZh + "；可从下拉列表选择村居名称（见“村居”表），重名时写成“镇名/村名”"
+			out[i].DescEn = col.DescEn + "; or choose the village's name from the list (see the village sheet), written town/village where names repeat"
 		}
 	}
 	villages := tabular.Sheet{Name: "村居 villages", Header: []string{"代码 code", "村居 village", "街镇 town", "Village", "Town"}}
