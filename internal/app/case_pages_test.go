@@ -107,7 +107,7 @@ func TestCasePages(t *testing.T) {
 		}
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}}, 422, `id="e-condition"`)
 		post("provider", act, url.Values{"action": {"return"}, "version": {ver()}, "condition": {"good"}}, 303)
-		post("district", act, url.Values{"action": {"close"}, "version": {ver()}}, 303)
+		post("district", act, url.Values{"action": {"close"}, "version": {ver()}, "close_reason": {"已归还"}}, 303)
 		get("district", cp, 200, "这个个案已经结束", "已结案", "归还", "结案", "<dd>嘉定区辅具服务中心</dd>")
 		get("district", "/devices/stock?service_point="+dp, 200, "<td>3</td>")
 

@@ -396,6 +396,9 @@ type Filter struct {
 	SubjectID   string
 	Username    string
 	Action      string
+	// NotAction leaves out the entries of this action (a person's access
+	// log lists the "list" entries grouped, ListGroups).
+	NotAction string
 	// DetailHas keeps the entries whose detail holds this text.
 	DetailHas string
 	From, To  time.Time
@@ -433,6 +436,9 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int64, error) {
 	}
 	if f.Action != "" {
 		add("action = ?", f.Action)
+	}
+	if f.NotAction != "" {
+		add("action <> ?", f.NotAction)
 	}
 	if f.DetailHas != "" {
 		add(`detail LIKE ? ESCAPE '\'`, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.DetailHas)+"%")

@@ -733,6 +733,8 @@ func formData(r *http.Request, t *Type, action string) (map[string]any, []apperr
 				bad = append(bad, *fe)
 			} else if ok {
 				data[f.Name] = v
+			} else if f.Ask {
+				bad = append(bad, apperr.Field(f.Name, "required", "请填写"+f.Zh+"。", f.En+" is required."))
 			}
 		}
 	}

@@ -676,12 +676,27 @@ func (e *Engine) Act(ctx context.Context, c access.Caller, id int64, action stri
 		}
 		ae := c.Actor.Entry(audit.ActionUpdate, SubjectCase, strconv.FormatInt(id, 10), cs.OrgUnit)
 		ae.Detail = fmt.Sprintf(`{"action":%q,"from":%q,"to":%q}`, action, from, cs.State)
+		ae.Reason = reasonOf(tr.Fields, data)
 		return audit.Append(ctx, tx, ae)
 	})
 	if err != nil {
 		return Case{}, err
 	}
 	return e.get(ctx, c, id)
+}
+
+// reasonOf is the reason an action's data gives (a text field named reason
+// or …_reason: why a case is rejected, closed, transferred), for its audit
+// entry.
+func reasonOf(fields []Field, data map[string]any) string {
+	for _, f := range fields {
+		if f.Kind == KindText && (f.Name == "reason" || strings.HasSuffix(f.Name, "_reason")) {
+			if s, ok := data[f.Name].(string); ok && strings.TrimSpace(s) != "" {
+				return strings.TrimSpace(s)
+			}
+		}
+	}
+	return ""
 }
 
 // separate refuses an action to the user who took the earlier action the

@@ -52,6 +52,10 @@ type Field struct {
 	// Max bounds an int or money field (money in cents); 0: the kind's
 	// default (MaxInt, MaxMoneyCents).
 	Max int64 `json:"max,omitempty"`
+	// Ask makes the case page require the field although the API does
+	// not: a field added to an action that API clients already take
+	// without it (the reason for closing a device case).
+	Ask bool `json:"-"`
 }
 
 // Bounds of case data: what a real case needs, far below what breaks a sum.

@@ -16,7 +16,7 @@ func (s *Store) Module(engine *casework.Engine) module.Module {
 	engine.Register(s.Type())
 	return module.Module{
 		Name: "devices", Templates: Templates(),
-		Tables: []string{"device_catalogue", "service_points", "device_stock", "device_moves", "device_loans"},
+		Tables: []string{"device_catalogue", "service_points", "device_stock", "device_moves", "device_loans", "device_transfers"},
 		Demo:   func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)

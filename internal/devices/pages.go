@@ -46,6 +46,7 @@ func labels() map[string][2]string {
 		"good": {"完好，可再借出", "Good, can be lent again"}, "worn": {"有磨损，仍可使用", "Worn, still usable"},
 		"damaged":         {"损坏，需要维修", "Damaged, needs repair"},
 		"dispensed_items": {"已发放的辅具", "Items dispensed"}, "outstanding": {"待发放的辅具", "Items still to dispense"},
+		"assigned_point": {"等待发放的服务点", "Service point to dispense from"}, "close_reason": {"结案原因", "Reason for closing"},
 	}
 }
 
@@ -134,11 +135,22 @@ func (s *Store) LoanCard(ctx context.Context, c access.Caller, personID int64, l
 // panels is the loan card on a device case's page, when the person holds
 // something.
 func (s *Store) panels(ctx context.Context, c access.Caller, cs casework.Case, lang string) ([]web.Table, error) {
-	card, err := s.LoanCard(ctx, c, cs.PersonID, lang)
-	if err != nil || len(card[0].Rows) == 0 {
+	var out []web.Table
+	moves, err := s.transfersTable(ctx, cs, lang)
+	if err != nil {
 		return nil, err
 	}
-	return card, nil
+	if len(moves.Rows) > 0 {
+		out = append(out, moves)
+	}
+	card, err := s.LoanCard(ctx, c, cs.PersonID, lang)
+	if err != nil {
+		return nil, err
+	}
+	if len(card[0].Rows) > 0 {
+		out = append(out, card...)
+	}
+	return out, nil
 }
 
 var errNoPoint = apperr.New(apperr.NotFound, "找不到这个服务点。", "There is no such service point.")

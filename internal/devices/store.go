@@ -126,7 +126,9 @@ func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]c
 	switch field {
 	case "items", "dispensed_items", "outstanding":
 		return s.productOptions(ctx, c)
-	case "service_point":
+	case "service_point", "assigned_point":
+	case "to_point":
+		return s.transferOptions(ctx, c)
 	default:
 		return nil, nil
 	}
@@ -136,6 +138,18 @@ func (s *Store) options(ctx context.Context, c casework.Case, field string) ([]c
 	}
 	// The nearest point first: the longest unit code is the person's town's.
 	slices.SortStableFunc(points, func(a, b ServicePoint) int { return len(b.OrgUnit) - len(a.OrgUnit) })
+	// An approval transferred to a point waits there: that point first.
+	if at := pointID(c.Data["assigned_point"]); at != 0 {
+		slices.SortStableFunc(points, func(a, b ServicePoint) int {
+			switch {
+			case a.ID == at && b.ID != at:
+				return -1
+			case b.ID == at && a.ID != at:
+				return 1
+			}
+			return 0
+		})
+	}
 	var want []string
 	if c.State == "approved" {
 		if want = codesOf(c.Data["outstanding"]); len(want) == 0 {
@@ -433,7 +447,15 @@ func (s *Store) Type() *casework.Type {
 			{Action: "return", From: []string{"dispensed", "approved"}, To: "returned", Roles: fitters, Zh: "归还", En: "return",
 				Fields: []casework.Field{{Name: "condition", Kind: casework.KindEnum, Choices: []string{"good", "worn", "damaged"}, Required: true, Zh: "归还时状况", En: "Condition on return"}}},
 			{Action: "renew", From: []string{"dispensed", "approved"}, To: "", Roles: staff, Zh: "续借", En: "renew"},
-			{Action: "close", From: []string{"dispensed", "returned", "approved"}, To: "closed", Roles: staff, Zh: "结案", En: "close"},
+			// An approval waiting at one point (the person's town's, at
+			// first) moved to another to be dispensed there (transfer.go).
+			{Action: "transfer", From: []string{"approved"}, To: "", Roles: staff, Zh: "转到其他服务点发放", En: "transfer to another service point",
+				Fields: []casework.Field{
+					{Name: "to_point", Kind: casework.KindInt, Required: true, Zh: "转到的服务点", En: "Service point to transfer to"},
+					{Name: "reason", Kind: casework.KindText, Required: true, Zh: "转移原因", En: "Reason for the transfer"},
+				}},
+			{Action: "close", From: []string{"dispensed", "returned", "approved"}, To: "closed", Roles: staff, Zh: "结案", En: "close",
+				Fields: []casework.Field{{Name: "close_reason", Kind: casework.KindText, Ask: true, Zh: "结案原因", En: "Reason for closing"}}},
 			{Action: "reject", From: []string{"submitted", "assessed"}, To: "rejected", Roles: staff, Zh: "不予批准", En: "reject",
 				Fields: []casework.Field{{Name: "reason", Kind: casework.KindText, Required: true, Zh: "原因", En: "Reason"}}},
 			{Action: "cancel", From: []string{"submitted", "assessed", "approved"}, To: "cancelled",
@@ -507,7 +529,14 @@ func (s *Store) effect(ctx context.Context, tx *db.Tx, c *casework.Case, action 
 		return nil
 	case "renew":
 		return s.renew(ctx, tx, c)
+	case "transfer":
+		return s.transfer(ctx, tx, c, data)
 	case "close", "cancel", "reject":
+		if action == "close" {
+			if err := closeReason(c, data); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM device_loans WHERE case_id = ? AND returned_at = 0`, c.ID).Scan(&n); err != nil {
 			return fmt.Errorf("read loans: %w", err)

@@ -97,6 +97,9 @@ func enumValue(field, v string) string {
 	if code, ok := enumAliases[field][v]; ok {
 		return code
 	}
+	if code, ok := enumByLabel(field, v); ok {
+		return code
+	}
 	return v
 }
 

@@ -203,6 +203,9 @@ type importer struct {
 	refused    []audit.Entry
 	changedIDs []int64   // persons written in the current batch (for the change hook)
 	now        time.Time // the time written on every row of the import
+
+	// villages finds the caller's villages by name (importnames.go).
+	villages villageIndex
 }
 
 func (im *importer) reject(w *rowWork) {
@@ -636,6 +639,9 @@ func (im *importer) parsePersonRow(w *rowWork) {
 			w.errs = append(w.errs, *e)
 		}
 	}
+	if e := im.resolveVillage(&w.in.OrgUnit); e != nil {
+		w.errs = append(w.errs, *e)
+	}
 }
 
 // normDate accepts 2020-1-2, 2020/01/02 and 2020.01.02 as 2020-01-02.
@@ -1032,6 +1038,9 @@ func (im *importer) parseAnnualRow(w *rowWork, a *Annual) {
 		if e := f.readCell(a, strings.TrimSpace(w.cells[i])); e != nil {
 			w.errs = append(w.errs, *e)
 		}
+	}
+	if e := im.resolveVillage(&a.OrgUnit); e != nil {
+		w.errs = append(w.errs, *e)
 	}
 }
 

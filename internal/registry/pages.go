@@ -12,7 +12,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
@@ -494,15 +493,6 @@ type accessData struct {
 	Next    int64
 }
 
-// accessRow is one entry of a person's access log, in words: who (their
-// unit, role and name), what they did, and why.
-type accessRow struct {
-	At     time.Time
-	Who    string
-	What   string
-	Reason string
-}
-
 // accessWords is what an action did to the person's record, in words.
 func accessWords(e audit.Entry, lang string) string {
 	words := map[string][2]string{
@@ -523,29 +513,6 @@ func accessWords(e audit.Entry, lang string) string {
 	return ActionName(e.Action, lang)
 }
 
-// accessRows puts a page of a person's access log in words, the users
-// named in one lookup. self is the username of the person's own account
-// when they read it ("you").
-func (pg *Pages) accessRows(ctx context.Context, entries []audit.Entry, lang, self string) ([]accessRow, error) {
-	users := make([]string, len(entries))
-	for i, e := range entries {
-		users[i] = e.Username
-	}
-	actors, err := identity.DescribeActors(ctx, pg.Store.db, users, lang)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]accessRow, len(entries))
-	for i, e := range entries {
-		who := actors[e.Username].Words(e.Role, lang)
-		if self != "" && e.Username == self {
-			who = apperr.T("您本人", "You").In(lang)
-		}
-		out[i] = accessRow{At: e.At, Who: who, What: accessWords(e, lang), Reason: e.Reason}
-	}
-	return out, nil
-}
-
 func (pg *Pages) accessLog(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -556,18 +523,10 @@ func (pg *Pages) accessLog(w http.ResponseWriter, r *http.Request, p *web.Princi
 	if err != nil {
 		return err
 	}
-	before, err := web.IntParam("cursor", r.URL.Query().Get("cursor"))
-	if err != nil {
-		return err
-	}
-	entries, next, err := pg.Store.AccessLog(r.Context(), c, id, before, 100)
-	if err != nil {
-		return err
-	}
 	page := pg.NewPage(r, p, "")
 	page.Title = page.T("查阅记录：", "Access log: ") + person.Name
 	pg.crumbs(page, r, person.OrgUnit, web.Crumb{Label: person.Name, Href: fmt.Sprintf("/persons/%d", id)}, web.Crumb{Label: page.T("查阅记录", "Access log")})
-	rows, err := pg.accessRows(r.Context(), entries, page.Lang, "")
+	rows, next, err := pg.accessPage(r, c, id, 100, page.Lang, "")
 	if err != nil {
 		return err
 	}
@@ -662,6 +621,7 @@ func (pg *Pages) importStatus(w http.ResponseWriter, r *http.Request, p *web.Pri
 type meData struct {
 	Person   Person
 	Entries  []accessRow
+	Next     int64
 	Unit     string
 	Sections []web.Table
 }
@@ -669,10 +629,6 @@ type meData struct {
 func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	c := CallerOf(r, p)
 	person, err := pg.Store.Get(r.Context(), c, p.PersonID)
-	if err != nil {
-		return err
-	}
-	entries, _, err := pg.Store.AccessLog(r.Context(), c, p.PersonID, 0, 50)
 	if err != nil {
 		return err
 	}
@@ -686,10 +642,10 @@ func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	if err != nil {
 		return err
 	}
-	rows, err := pg.accessRows(r.Context(), entries, page.Lang, p.Username)
+	rows, next, err := pg.accessPage(r, c, p.PersonID, 50, page.Lang, p.Username)
 	if err != nil {
 		return err
 	}
-	page.Data = meData{Person: person, Entries: rows, Unit: unit, Sections: sections}
+	page.Data = meData{Person: person, Entries: rows, Next: next, Unit: unit, Sections: sections}
 	return pg.Render(w, r, http.StatusOK, "me.html", page)
 }

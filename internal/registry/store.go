@@ -709,10 +709,16 @@ func (s *Store) Reveal(ctx context.Context, c Caller, id int64, reason string) (
 
 // AccessLog lists who read or changed a person in scope, newest first.
 func (s *Store) AccessLog(ctx context.Context, c Caller, id int64, before int64, limit int) ([]audit.Entry, int64, error) {
+	return s.accessLog(ctx, c, id, before, limit, "")
+}
+
+// accessLog is AccessLog without the person's own entries of the action
+// notAction ("" leaves out none).
+func (s *Store) accessLog(ctx context.Context, c Caller, id int64, before int64, limit int, notAction string) ([]audit.Entry, int64, error) {
 	if _, err := s.get(ctx, c, id); err != nil {
 		return nil, 0, err
 	}
-	own, next, err := s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), Before: before, Limit: limit})
+	own, next, err := s.log.List(ctx, audit.Filter{SubjectType: SubjectPerson, SubjectID: strconv.FormatInt(id, 10), NotAction: notAction, Before: before, Limit: limit})
 	if err != nil {
 		return nil, 0, err
 	}

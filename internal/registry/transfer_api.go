@@ -224,10 +224,15 @@ func (t *Transfer) apiTemplate(cols []Column, kind string) web.Handler {
 		if err != nil {
 			return err
 		}
-		attachment(w, kind+"-template."+string(f), f)
 		if f == tabular.XLSX {
-			return tabular.WriteTemplate(w, "导入 import", "说明 help", templateColumns(cols))
+			tcols, lookups, err := t.xlsxTemplate(r.Context(), CallerOf(r, p), cols)
+			if err != nil {
+				return err
+			}
+			attachment(w, kind+"-template."+string(f), f)
+			return tabular.WriteTemplateLookups(w, "导入 import", "说明 help", tcols, lookups...)
 		}
+		attachment(w, kind+"-template."+string(f), f)
 		tw, err := tabular.NewWriter(f, w, kind)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -198,6 +199,16 @@ type Column struct {
 	Required  bool     // shown in red in the header and as such in the help sheet
 	DescZh    string   // description in Chinese
 	DescEn    string   // description in English
+	// OtherValues lets a cell hold a value not on the list (a village's
+	// code where the list names villages): the dropdown only warns.
+	OtherValues bool
+}
+
+// Sheet is a lookup sheet of a template: a header row and rows of text.
+type Sheet struct {
+	Name   string
+	Header []string
+	Rows   [][]string
 }
 
 // choicesSheet is the hidden sheet that holds dropdown lists too long to be
@@ -211,8 +222,19 @@ const choicesSheet = "_choices"
 // Excel's 255 characters, or with commas in a value, are kept on a hidden
 // sheet named "_choices".
 func WriteTemplate(w io.Writer, sheet, helpSheet string, cols []Column) error {
+	return WriteTemplateLookups(w, sheet, helpSheet, cols)
+}
+
+// WriteTemplateLookups is WriteTemplate with lookup sheets after the help
+// sheet (the caller's villages, the code lists and their labels).
+func WriteTemplateLookups(w io.Writer, sheet, helpSheet string, cols []Column, lookups ...Sheet) error {
 	if sheet == helpSheet {
 		return errors.New("tabular: template sheet and help sheet need different names")
+	}
+	for _, l := range lookups {
+		if l.Name == sheet || l.Name == helpSheet || l.Name == choicesSheet {
+			return fmt.Errorf("tabular: lookup sheet %q has the name of another sheet", l.Name)
+		}
 	}
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
@@ -288,8 +310,13 @@ func WriteTemplate(w io.Writer, sheet, helpSheet string, cols []Column) error {
 			}
 			dv.SetSqrefDropList(fmt.Sprintf("'%s'!$%s$1:$%s$%d", choicesSheet, lname, lname, len(c.Choices)))
 		}
-		dv.SetError(excelize.DataValidationErrorStyleStop, "无效的值 / Invalid value",
-			"请从下拉列表中选择。/ Please choose a value from the list.")
+		if c.OtherValues {
+			dv.SetError(excelize.DataValidationErrorStyleWarning, "不在列表中 / Not on the list",
+				"可以从下拉列表中选择，也可以填写代码。/ Choose from the list, or type the code.")
+		} else {
+			dv.SetError(excelize.DataValidationErrorStyleStop, "无效的值 / Invalid value",
+				"请从下拉列表中选择。/ Please choose a value from the list.")
+		}
 		if err := f.AddDataValidation(sheet, dv); err != nil {
 			return err
 		}
@@ -307,8 +334,53 @@ func WriteTemplate(w io.Writer, sheet, helpSheet string, cols []Column) error {
 	if err := writeHelp(f, helpSheet, cols, head, wrap); err != nil {
 		return err
 	}
+	for _, l := range lookups {
+		if err := writeLookup(f, l, head); err != nil {
+			return err
+		}
+	}
 	return f.Write(w)
 }
+
+// writeLookup adds a lookup sheet: its header, then its rows, as text.
+func writeLookup(f *excelize.File, l Sheet, head int) error {
+	if _, err := f.NewSheet(l.Name); err != nil {
+		return err
+	}
+	for j, h := range l.Header {
+		name, err := excelize.ColumnNumberToName(j + 1)
+		if err != nil {
+			return err
+		}
+		if err := f.SetColWidth(l.Name, name, name, columnWidth(h)+6); err != nil {
+			return err
+		}
+		if err := f.SetCellStr(l.Name, name+"1", xmlSafe(Escape(h))); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(l.Name, name+"1", name+"1", head); err != nil {
+			return err
+		}
+	}
+	for i, row := range l.Rows {
+		for j, v := range row {
+			name, err := excelize.ColumnNumberToName(j + 1)
+			if err != nil {
+				return err
+			}
+			if err := f.SetCellStr(l.Name, fmt.Sprintf("%s%d", name, i+2), xmlSafe(Escape(v))); err != nil {
+				return err
+			}
+		}
+	}
+	if len(l.Header) == 0 {
+		return nil
+	}
+	return f.SetPanes(l.Name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}
+
+// helpChoices is how many choices of a column the help sheet lists.
+const helpChoices = 20
 
 // writeHelp fills the sheet that explains the template's columns.
 func writeHelp(f *excelize.File, sheet string, cols []Column, head, wrap int) error {
@@ -334,7 +406,11 @@ func writeHelp(f *excelize.File, sheet string, cols []Column, head, wrap int) er
 		if c.Required {
 			req = "是/Yes"
 		}
-		row := []string{c.Header, c.AltHeader, req, c.DescZh, c.DescEn, strings.Join(c.Choices, "; ")}
+		choices := c.Choices
+		if len(choices) > helpChoices { // a long list (villages): its lookup sheet has them all
+			choices = append(slices.Clone(choices[:helpChoices]), "…")
+		}
+		row := []string{c.Header, c.AltHeader, req, c.DescZh, c.DescEn, strings.Join(choices, "; ")}
 		for j, v := range row {
 			name, _ := excelize.ColumnNumberToName(j + 1)
 			if err := f.SetCellStr(sheet, fmt.Sprintf("%s%d", name, i+2), xmlSafe(Escape(v))); err != nil {
