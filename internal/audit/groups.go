@@ -36,6 +36,9 @@ const dayMillis = 24 * 60 * 60 * 1000
 // first (by its newest entry), and gives the cursor of the next page (0 at
 // the end).
 func (l *Log) ListGroups(ctx context.Context, f GroupFilter) ([]Group, int64, error) {
+	if err := l.Flush(ctx); err != nil {
+		return nil, 0, err
+	}
 	zone := f.Zone
 	if zone == nil {
 		zone = time.UTC
