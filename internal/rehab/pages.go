@@ -162,15 +162,15 @@ type weekView struct {
 
 type scheduleData struct {
 	CanRecord bool // may take attendance (recorders)
-	Centres  []centreLink
-	Centre   *Centre
-	Name     string
-	From     string
-	Prev     string
-	Next     string
-	Weeks    []weekView
-	Week     *weekView // the chosen week, in detail
-	Bookings []bookingView
+	Centres   []centreLink
+	Centre    *Centre
+	Name      string
+	From      string
+	Prev      string
+	Next      string
+	Weeks     []weekView
+	Week      *weekView // the chosen week, in detail
+	Bookings  []bookingView
 }
 
 func (pg *Pages) schedule(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
