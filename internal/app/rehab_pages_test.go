@@ -98,6 +98,8 @@ func TestRehabAttendancePage(t *testing.T) {
 		typed := fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day())
 		page := fmt.Sprintf("/cases/%d", cs.ID)
 		e.page(t, "town", page, 200, `name="start" autocomplete="off" type="date"`)
+		e.submit(t, "town", page+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {fmt.Sprint(sub)}, "start": {"2026年2月30日"}, "per_week": {"2"}}, 422,
+			`value="2026年2月30日"`, "开始日期：“2026年2月30日”不是日历上的日期", `id="e-start"`)
 		e.submit(t, "town", page+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {fmt.Sprint(sub)}, "start": {typed}, "per_week": {"2"}}, 303)
 		e.page(t, "town", page, 200, `name="date" autocomplete="off" type="date"`, "<dd>"+today+"</dd>", "训练记录", "还没有记录训练")
 		att := fmt.Sprintf("/rehab/attendance?centre=%d", sub)

@@ -177,7 +177,8 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	var budget int64
 	err := tx.QueryRow(ctx, `SELECT cents FROM renovation_budgets WHERE orgunit = ? AND year = ?`+tx.ForUpdate(), dist, year).Scan(&budget)
 	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年的改造预算尚未设定。", year), fmt.Sprintf("No renovation budget is set for %d.", year))
+		return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年的改造预算尚未设定：请区残联在“改造预算”页设定后再批准。", year),
+			fmt.Sprintf("No renovation budget is set for %d: district staff set it on the renovation budget page, then approve.", year))
 	}
 	if err != nil {
 		return fmt.Errorf("read budget: %w", err)
@@ -187,8 +188,8 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 		return err
 	}
 	if cents > budget-used { // not used+cents: no sum may overflow
-		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, money.Grouped(budget-used), money.Grouped(cents)),
-			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s.", year, money.Grouped(budget-used), money.Grouped(cents)))
+		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。可以修改报价，或请区残联在“改造预算”页调整预算。", year, money.Grouped(budget-used), money.Grouped(cents)),
+			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s. Correct the quote, or ask district staff to raise the budget on the renovation budget page.", year, money.Grouped(budget-used), money.Grouped(cents)))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO renovation_commitments (case_id, orgunit, year, cents) VALUES (?, ?, ?, ?)`, c.ID, dist, year, cents); err != nil {
 		return fmt.Errorf("commit budget: %w", err)
