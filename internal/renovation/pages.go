@@ -55,7 +55,6 @@ type budgetData struct {
 	Committed string
 	Paid      string
 	Left      string
-	Over      bool // committed beyond the total (never, but said if so)
 	Towns     []townRow
 	Form      url.Values
 }
@@ -84,7 +83,7 @@ func (pg *Pages) budgetPage(w http.ResponseWriter, r *http.Request, p *web.Princ
 		return err
 	}
 	d := budgetData{Year: year, Set: o.Set, Total: yen(page, o.BudgetCents), Committed: yen(page, o.CommittedCents), Paid: yen(page, o.PaidCents),
-		Left: yen(page, o.LeftCents), Over: o.LeftCents < 0, Form: form}
+		Left: yen(page, o.LeftCents), Form: form}
 	now := pg.Store.db.Now().In(shanghai).Year()
 	for y := FirstYear; y <= now+5; y++ {
 		d.Years = append(d.Years, y)
