@@ -61,5 +61,22 @@ func TestRenovationBudgetPage(t *testing.T) {
 		// Below what is approved: refused at the field, the typed text kept.
 		post("district", "/renovation/budget", url.Values{"year": {year}, "budget": {"5000元"}}, 409, `id="e-budget"`, `value="5000元"`, "预算不能低于已批准的金额 8,000.00 元")
 		get("district", "/renovation/budget?lang=en&year="+year, 200, "Home renovation budget", "By town", "Nanxiang", "8,000.00 yuan")
+		// The API answers the same figures, by town.
+		var o struct {
+			Set   bool
+			Towns []struct {
+				Name           string
+				Cases          int
+				CommittedCents int64 `json:"committed_cents"`
+			}
+		}
+		if st := e.Do("district", "GET", "/api/v1/renovation/budget?year="+year, nil, &o); st != 200 || !o.Set || len(o.Towns) < 2 || o.Towns[0].Name == "" {
+			t.Fatalf("budget API: %d %+v", st, o)
+		}
+		for _, tf := range o.Towns {
+			if tf.Name == "南翔镇" && (tf.Cases != 1 || tf.CommittedCents != 800000) {
+				t.Errorf("Nanxiang in the API: %+v", tf)
+			}
+		}
 	})
 }
