@@ -75,3 +75,45 @@ func TestRehabPages(t *testing.T) {
 		post("provider", fmt.Sprintf("/cases/%d/act", cs.ID), url.Values{"action": {"session"}, "version": {"4"}, "date": {"2000-01-01"}}, 422, `id="e-date"`)
 	})
 }
+
+// TestRehabAttendancePage: town staff take a session day's attendance on one
+// form, a checkbox per person by name; a date that cannot be read is refused
+// quoting it; the case page then lists the attended date; the case page's
+// date inputs are date inputs.
+func TestRehabAttendancePage(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		sub := e.Int64(`SELECT id FROM rehab_centres WHERE orgunit = ?`, "310114102")
+		var cs struct{ ID int64 }
+		if st := e.Do("town", "POST", "/api/v1/cases", map[string]any{"person_id": e.In, "service_type": "rehabilitation", "data": map[string]any{"reason": "康复"}}, &cs); st != 201 {
+			t.Fatalf("open: %d", st)
+		}
+		tr := fmt.Sprintf("/api/v1/cases/%d/transitions", cs.ID)
+		if st := e.Do("town", "POST", tr, map[string]any{"action": "assess", "data": map[string]any{"service": "physical", "sessions": 4}}, nil); st != 200 {
+			t.Fatalf("assess: %d", st)
+		}
+		now := d.Now().In(time.FixedZone("CST", 8*3600))
+		today := now.Format(time.DateOnly)
+		typed := fmt.Sprintf("%d年%d月%d日", now.Year(), now.Month(), now.Day())
+		page := fmt.Sprintf("/cases/%d", cs.ID)
+		e.page(t, "town", page, 200, `name="start" autocomplete="off" type="date"`)
+		e.submit(t, "town", page+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {fmt.Sprint(sub)}, "start": {"2026年2月30日"}, "per_week": {"2"}}, 422,
+			`value="2026年2月30日"`, "开始日期：“2026年2月30日”不是日历上的日期", `id="e-start"`)
+		e.submit(t, "town", page+"/act", url.Values{"action": {"schedule"}, "version": {"2"}, "centre": {fmt.Sprint(sub)}, "start": {typed}, "per_week": {"2"}}, 303)
+		e.page(t, "town", page, 200, `name="date" autocomplete="off" type="date"`, "<dd>"+today+"</dd>", "训练记录", "还没有记录训练")
+		att := fmt.Sprintf("/rehab/attendance?centre=%d", sub)
+		e.page(t, "village", att, 403)
+		e.page(t, "town", "/rehab/schedule", 200, "记录今天的出勤")
+		e.page(t, "town", att, 200, "记录出勤", `type="date"`, `value="`+today+`"`, "测试1", `id="f-present-`+fmt.Sprint(cs.ID)+`"`, "物理治疗", "保存出勤")
+		e.page(t, "town", att+"&date="+url.QueryEscape("2026年2月30日"), 422, `id="e-date"`, "训练日期：“2026年2月30日”不是日历上的日期")
+		e.submit(t, "town", "/rehab/attendance", url.Values{"centre": {fmt.Sprint(sub)}, "date": {"明天"}, "present": {fmt.Sprint(cs.ID)}}, 422, "“明天”不是日期")
+		e.submit(t, "town", "/rehab/attendance", url.Values{"centre": {fmt.Sprint(sub)}, "date": {typed}, "present": {fmt.Sprint(cs.ID)}}, 303)
+		body := e.page(t, "town", att+"&recorded=1&attended=1&lang=en", 200, "Saved: 1 recorded, 1 attended", "recorded: attended")
+		if strings.Contains(body, "Save the attendance") {
+			t.Error("the list offers to save again when everything is recorded")
+		}
+		e.page(t, "town", page, 200, "训练记录：参加 1 次，共记录 1 次", today, "已参加")
+		e.page(t, "town", fmt.Sprintf("/rehab/attendance?centre=%d", e.Int64(`SELECT id FROM rehab_centres WHERE orgunit = ?`, "320583")), 404)
+	})
+}

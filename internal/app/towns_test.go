@@ -175,7 +175,9 @@ func TestTownProjects(t *testing.T) {
 		}
 		fields := func(m map[string]any) []map[string]any { return m["fields"].([]map[string]any) }
 		bad(func(m map[string]any) { m["name"] = " " }, "name", "required")
-		bad(func(m map[string]any) { delete(m, "name_en") }, "name_en", "required")
+		bad(func(m map[string]any) { m["name_en"] = strings.Repeat("x", 121) }, "name_en", "length")
+		bad(func(m map[string]any) { m["name"] = "助\x00学" }, "name", "control_character")
+		bad(func(m map[string]any) { fields(m)[2]["choices"] = []string{strings.Repeat("长", 61)} }, "fields[2].choices", "invalid")
 		bad(func(m map[string]any) { fields(m)[1]["name"] = "Hours-2" }, "fields[1].name", "invalid")
 		bad(func(m map[string]any) { fields(m)[1]["name"] = "9x" }, "fields[1].name", "invalid")
 		bad(func(m map[string]any) { fields(m)[2]["name"] = "school" }, "fields[2].name", "duplicate")
@@ -436,32 +438,39 @@ func TestTownPages(t *testing.T) {
 		get("village", newCase, 200, `value="assistive_device"`)
 
 		// Projects: define one through the form; mistakes are shown at their row.
-		get("town", projects, 200, "还没有本地服务项目", `id="f-field_name_4"`, `id="f-field_kind_0"`)
+		// Defined in plain words: no internal field names, the English optional.
+		if body := get("town", projects, 200, "还没有本地服务项目", `id="f-field_label_zh_4"`, `id="f-field_kind_0"`); strings.Contains(body, "field_name_") {
+			t.Error("the project form still asks internal field names")
+		}
 		form := url.Values{"name": {"助学"}, "name_en": {"School support"},
-			"field_name_0": {"school"}, "field_label_zh_0": {"学校"}, "field_label_en_0": {"School"}, "field_kind_0": {"text"}, "field_required_0": {"1"},
-			"field_name_1": {"allowance"}, "field_label_zh_1": {"补贴金额"}, "field_label_en_1": {"Allowance"}, "field_kind_1": {"money"},
-			"field_name_2": {"Bad Name"}, "field_label_zh_2": {"程度"}, "field_kind_2": {"enum"}, "field_choices_2": {"低，高"}}
-		post("town", projects, form, 422, `id="e-field_name_2"`, "error-summary", `value="Bad Name"`)
-		form.Set("field_name_2", "level")
+			"field_label_zh_0": {"学校"}, "field_label_en_0": {"School"}, "field_kind_0": {"text"}, "field_required_0": {"1"},
+			"field_label_zh_1": {"补贴金额"}, "field_label_en_1": {"Allowance"}, "field_kind_1": {"money"},
+			"field_label_zh_2": {"程度"}, "field_kind_2": {"enum"}, "field_choices_2": {" "}}
+		// An error names the field as the person typed it, and keeps the form.
+		post("town", projects, form, 422, `id="e-field_choices_2"`, "error-summary", "第 3 个字段“程度”：选项类字段需要至少一个选项", `value="程度"`, `value="补贴金额"`)
+		form.Set("field_choices_2", "低，高")
 		post("town", projects, form, 303)
 		p, err := e.App.Towns.Projects(context.Background(), orgunit.AllUnits(), "310114102")
 		if err != nil || len(p) != 1 || len(p[0].Fields) != 3 || len(p[0].Fields[2].Choices) != 2 {
 			t.Fatalf("the defined project: %+v %v", p, err)
 		}
 		code := p[0].Code
-		get("town", projects+"?created="+code, 200, "已定义项目 "+code, "学校*、补贴金额、程度")
+		if p[0].Fields[0].Name != "field_1" || p[0].Fields[2].Name != "field_3" {
+			t.Errorf("internal field names: %+v", p[0].Fields)
+		}
+		get("town", fmt.Sprintf("%s?created=%d", projects, p[0].ID), 200, "已定义项目“助学”", "学校*、补贴金额、程度")
 		if body := get("town", projects, 200); strings.Contains(body, "/promote") {
 			t.Error("town staff see the promote button")
 		}
 		// The new case form asks the project's fields; they are required on submission.
-		get("village", newCase, 200, `value="`+code+`"`, `id="f-`+code+`.school"`, `仅申请“助学”时填写`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.school"`)
+		get("village", newCase, 200, `value="`+code+`"`, `id="f-`+code+`.field_1"`, `仅申请“助学”时填写`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}}, 422, `id="e-`+code+`.field_1"`)
 		// Amounts are typed in yuan: a bad one is named at its field.
-		get("village", newCase, 200, `<label for="f-`+code+`.allowance">补贴金额（元）</label>`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
-			code + ".allowance": {"1.234"}}, 422, `id="e-`+code+`.allowance"`, "补贴金额：“1.234”的小数超过两位", `value="1.234"`)
-		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".school": {"一中"},
-			code + ".allowance": {"1,200.5"}, code + ".level": {"高"}}, 303)
+		get("village", newCase, 200, `<label for="f-`+code+`.field_2">补贴金额（元）</label>`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".field_1": {"一中"},
+			code + ".field_2": {"1.234"}}, 422, `id="e-`+code+`.field_2"`, "补贴金额：“1.234”的小数超过两位", `value="1.234"`)
+		post("village", "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "service_type": {code}, "need": {"辅导"}, code + ".field_1": {"一中"},
+			code + ".field_2": {"1,200.5"}, code + ".field_3": {"高"}}, 303)
 		var id int64
 		if err := d.QueryRow(context.Background(), `SELECT max(id) FROM cases`).Scan(&id); err != nil {
 			t.Fatal(err)
@@ -478,7 +487,7 @@ func TestTownPages(t *testing.T) {
 		}
 		post("district", fmt.Sprintf("%s/%d/promote", projects, p[0].ID), url.Values{}, 303)
 		get("town2", anting, 200, `value="`+code+`"`)
-		get("district", projects+"?promoted="+code+"&lang=en", 200, "the whole district", "is now offered in the whole district")
+		get("district", fmt.Sprintf("%s?promoted=%d&lang=en", projects, p[0].ID), 200, "the whole district", "“School support” is now offered in the whole district")
 		post("district", fmt.Sprintf("%s/%d/promote", projects, p[0].ID), url.Values{}, 409, "error-summary")
 		post("district", fmt.Sprintf("/towns/310114103/projects/%d/promote", p[0].ID), url.Values{}, 404)
 		get("town", "/towns/310114102/services?lang=en", 200, "local project, offered in the district")
@@ -524,6 +533,47 @@ func TestDemoTowns(t *testing.T) {
 		}
 		if err := d.QueryRow(ctx, `SELECT count(*) FROM device_loans WHERE returned_at = 0`).Scan(&loans); err != nil || loans != 1 {
 			t.Errorf("demo loans: %d, want 1: %v", loans, err)
+		}
+	})
+}
+
+// TestTownProjectsInPlainWords: a project is defined with its Chinese name
+// and field names only (issue 14): the English name defaults to the Chinese,
+// internal field names are made (past the ones given), and an error names the
+// field by its number and label, never a machine key.
+func TestTownProjectsInPlainWords(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		const base = "/api/v1/towns/310114102/projects"
+		var p towns.Project
+		body := map[string]any{"name": "助残夜校", "fields": []map[string]any{
+			{"name": "field_2", "label_zh": "上课时间", "kind": "text"}, {"label_zh": "交通补贴", "kind": "money"}, {"label_zh": "是否需要接送", "kind": "bool"}}}
+		if st := e.Do("town", "POST", base, body, &p); st != 201 {
+			t.Fatalf("define in Chinese only: %d", st)
+		}
+		if p.NameEn != "助残夜校" || p.Fields[0].Name != "field_2" || p.Fields[1].Name != "field_3" || p.Fields[2].Name != "field_4" || p.Fields[1].LabelEn != "交通补贴" {
+			t.Errorf("defaults: %+v", p)
+		}
+		for _, lang := range []string{"zh-CN", "en"} {
+			var b errBody
+			bad := map[string]any{"name": "助残夜校二", "fields": []map[string]any{{"label_zh": "等级", "kind": "enum"}, {"label_zh": "", "kind": "whatever"}}}
+			st, raw := e.DoRaw("town", "POST", base, bad, &b, http.Header{"Accept-Language": {lang}})
+			if st != 422 || !b.has("fields[0].choices", "required") || !b.has("fields[1].label_zh", "required") || !b.has("fields[1].kind", "unknown") {
+				t.Fatalf("%s: %d %s", lang, st, raw)
+			}
+			for _, f := range b.Error.Fields {
+				if strings.Contains(f.Message, "fields[") || strings.Contains(f.Message, "label_zh") || strings.Contains(f.Message, "enum") {
+					t.Errorf("%s: the message names a machine key: %q", lang, f.Message)
+				}
+			}
+			want := map[string][]string{"zh-CN": {"第 1 个字段“等级”：", "第 2 个字段：", "文字、整数"}, "en": {"Field 1 “等级”: ", "Field 2: ", "text, whole number"}}[lang]
+			all := string(raw)
+			for _, w := range want {
+				if !strings.Contains(all, w) {
+					t.Errorf("%s: the errors do not say %q: %s", lang, w, raw)
+				}
+			}
 		}
 	})
 }

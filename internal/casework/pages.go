@@ -17,6 +17,7 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/dates"
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/registry"
@@ -300,6 +301,12 @@ func formValue(f Field, posted []string) (v any, ok bool, bad *apperr.FieldError
 			return nil, false, fe
 		}
 		return json.Number(strconv.FormatInt(cents, 10)), true, nil
+	case KindDate: // typed as people write dates ("2026年3月5日", "2026/3/5"), kept as YYYY-MM-DD
+		iso, given, fe := dates.Field{Name: f.Name, Zh: f.Zh, En: f.En}.Read(first)
+		if fe != nil {
+			return nil, false, fe
+		}
+		return iso, given, nil
 	default:
 		return first, first != "", nil
 	}

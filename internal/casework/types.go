@@ -18,6 +18,7 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/dates"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/view"
@@ -189,7 +190,8 @@ func (t *Type) check() error {
 }
 
 // checkData validates data against fields: required ones present, kinds
-// right. Errors name the field, in Chinese and English.
+// right. Errors name the field, in Chinese and English. Dates typed in the
+// common Chinese forms are rewritten YYYY-MM-DD in data.
 func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 	var out []apperr.FieldError
 	for _, k := range slices.Sorted(maps.Keys(data)) {
@@ -244,10 +246,13 @@ func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 		case KindBool:
 			_, isBool := v.(bool)
 			bad = !isBool
-		case KindDate:
+		case KindDate: // the common Chinese forms too, kept as YYYY-MM-DD
 			s, isStr := v.(string)
-			_, err := time.Parse(time.DateOnly, s)
+			iso, err := dates.ISO(s)
 			bad = !isStr || err != nil
+			if !bad {
+				data[f.Name] = iso
+			}
 		case KindEnum:
 			s, isStr := v.(string)
 			bad = !isStr || !slices.Contains(f.Choices, s)
@@ -261,7 +266,7 @@ func checkData(fields []Field, data map[string]any) []apperr.FieldError {
 		}
 		if bad {
 			want := map[string][2]string{KindText: {"文字", "text"}, KindInt: {"整数", "a whole number"}, KindMoney: {"金额（分，整数）", "an amount in cents"},
-				KindBool: {"是或否", "true or false"}, KindDate: {"日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"},
+				KindBool: {"是或否", "true or false"}, KindDate: {"日期，如 2026-03-05 或 2026年3月5日", "a date, e.g. 2026-03-05 or 2026年3月5日"},
 				KindEnum: {"以下之一：" + strings.Join(f.Choices, "、"), "one of " + strings.Join(f.Choices, ", ")}, KindList: {"非空列表", "a non-empty list"}}[f.Kind]
 			out = append(out, apperr.Field(f.Name, "invalid", f.Zh+"应为"+want[0]+"。", f.En+" must be "+want[1]+"."))
 		}

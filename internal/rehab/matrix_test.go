@@ -34,6 +34,12 @@ func TestPermissionMatrix(t *testing.T) {
 			return apptest.Request{Path: "/rehab/centres", Form: url.Values{"centre": {fmt.Sprint(centreOf(e, unit))}, "capacity": {"25"}, "services": {"physical"}}}
 		}
 	}
+	recorders := []string{identity.DistrictStaff, identity.TownStaff, identity.Provider}
+	attend := func(unit string) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, _ string) apptest.Request {
+			return apptest.Request{Path: "/rehab/attendance", Form: url.Values{"centre": {fmt.Sprint(centreOf(e, unit))}, "date": {"2020年1月6日"}}}
+		}
+	}
 	apptest.Matrix(t, "rehab", map[string]apptest.Entry{
 		"GET /api/v1/rehab/centres":      {Allowed: readers, In: apptest.Fixed("/api/v1/rehab/centres", nil), InOK: 200},
 		"PUT /api/v1/rehab/centres/{id}": {Allowed: keepers, In: put("310114102"), InOK: 200, Out: put("320583"), OutOK: 404},
@@ -43,5 +49,8 @@ func TestPermissionMatrix(t *testing.T) {
 		"POST /rehab/centres": {Allowed: keepers, In: post("310114102"), InOK: 303, Out: post("320583"), OutOK: 404, PageIn: true},
 		"GET /rehab/schedule": {Allowed: readers, In: at("310114", "/rehab/schedule?centre=%d"), InOK: 200,
 			Out: at("320583", "/rehab/schedule?centre=%d"), OutOK: 404, PageIn: true},
+		"GET /rehab/attendance": {Allowed: recorders, In: at("310114", "/rehab/attendance?centre=%d"), InOK: 200,
+			Out: at("320583", "/rehab/attendance?centre=%d"), OutOK: 404, PageIn: true},
+		"POST /rehab/attendance": {Allowed: recorders, In: attend("310114"), InOK: 303, Out: attend("320583"), OutOK: 404, PageIn: true},
 	})
 }

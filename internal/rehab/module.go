@@ -20,7 +20,7 @@ func (s *Store) Module(engine *casework.Engine) module.Module {
 		Demo:   func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, engine, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
-			(&Pages{Store: s, Kit: kit}).Routes(rt)
+			(&Pages{Store: s, Engine: engine, Kit: kit}).Routes(rt)
 		},
 		Nav: []module.Nav{{Order: 130, Roles: []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider},
 			Zh: "康复排期", En: "Rehabilitation", Href: "/rehab/schedule"}},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sunshine/internal/access"
+	"sunshine/internal/casework"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
@@ -27,7 +28,8 @@ func Templates() fs.FS {
 
 // Pages serves the centre list (with the district's form) and a centre's schedule.
 type Pages struct {
-	Store *Store
+	Store  *Store
+	Engine *casework.Engine // records the sessions of an attendance list
 	web.Kit
 }
 
@@ -36,6 +38,8 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /rehab/centres", readers, pg.centres)
 	rt.Page("POST /rehab/centres", keepers, pg.centresPost)
 	rt.Page("GET /rehab/schedule", readers, pg.schedule)
+	rt.Page("GET /rehab/attendance", recorders, pg.attendance)
+	rt.Page("POST /rehab/attendance", recorders, pg.attendancePost)
 }
 
 type serviceOption struct {
@@ -157,15 +161,16 @@ type weekView struct {
 }
 
 type scheduleData struct {
-	Centres  []centreLink
-	Centre   *Centre
-	Name     string
-	From     string
-	Prev     string
-	Next     string
-	Weeks    []weekView
-	Week     *weekView // the chosen week, in detail
-	Bookings []bookingView
+	CanRecord bool // may take attendance (recorders)
+	Centres   []centreLink
+	Centre    *Centre
+	Name      string
+	From      string
+	Prev      string
+	Next      string
+	Weeks     []weekView
+	Week      *weekView // the chosen week, in detail
+	Bookings  []bookingView
 }
 
 func (pg *Pages) schedule(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -198,7 +203,7 @@ func (pg *Pages) schedule(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err != nil {
 		return err
 	}
-	d := scheduleData{}
+	d := scheduleData{CanRecord: slices.Contains(recorders.Roles, p.Role)}
 	for _, ct := range list {
 		d.Centres = append(d.Centres, centreLink{ID: ct.ID, Name: ct.Label(page.Lang), Current: ct.ID == sel})
 	}

@@ -150,6 +150,7 @@ func (s *Store) Type() *casework.Type {
 		Effect:  s.effect,
 		Options: s.options,
 		Labels:  labels(),
+		Panels:  s.panels,
 	}
 }
 
@@ -394,6 +395,13 @@ func (s *Store) session(ctx context.Context, tx *db.Tx, c *casework.Case, data m
 		return apperr.Validation(apperr.Field("date", "range", "训练日期晚于计划的最后一周（至 "+day(end)+"）。", "The session is dated beyond the plan's last week (ending "+day(end)+")."))
 	case date.After(today(tx.Now)):
 		return apperr.Validation(apperr.Field("date", "future", "不能记录将来的训练。", "A session in the future cannot be recorded."))
+	}
+	var twice int // the case's row is locked (Act): no second session of a day slips in
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM rehab_sessions WHERE case_id = ? AND date = ?`, c.ID, day(date)).Scan(&twice); err != nil {
+		return fmt.Errorf("read sessions: %w", err)
+	}
+	if twice > 0 {
+		return apperr.Validation(apperr.Field("date", "duplicate", "这一天（"+day(date)+"）的训练已经记录过了。", "A session on "+day(date)+" is recorded already."))
 	}
 	centre, _ := intOf(c.Data["centre"])
 	attended, _ := data["attended"].(bool)

@@ -19,7 +19,7 @@ var budgetRoles = web.Roles(identity.DistrictStaff)
 
 // Routes registers the budget API.
 func (s API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget, web.Types{Out: Budget{}})
+	rt.Handle("GET /api/v1/renovation/budget", budgetRoles, s.apiBudget, web.Types{Out: Overview{}})
 	rt.Handle("PUT /api/v1/renovation/budget", budgetRoles, s.apiSetBudget, web.Types{In: BudgetInput{}, Out: Budget{}})
 }
 
@@ -33,11 +33,11 @@ func (s API) apiBudget(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		year = s.db.Now().In(shanghai).Year()
 	}
-	b, err := s.BudgetOf(r.Context(), orgunit.ScopeOf(p.OrgUnit), unit, year)
+	o, err := s.OverviewOf(r.Context(), orgunit.ScopeOf(p.OrgUnit), unit, year)
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, b)
+	return web.JSON(w, http.StatusOK, o)
 }
 
 // BudgetInput is the body of PUT /api/v1/renovation/budget: a district's

@@ -19,7 +19,7 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 	if err != nil {
 		return fmt.Errorf("demo renovation: %w", err)
 	}
-	if _, err := s.SetBudget(ctx, district.Scope, district.Actor, "310114", s.db.Now().Year(), 50_000_000); err != nil {
+	if _, err := s.SetBudget(ctx, district.Scope, district.Actor, "310114", s.db.Now().In(shanghai).Year(), 50_000_000); err != nil {
 		return fmt.Errorf("demo renovation budget: %w", err)
 	}
 	items := func(codes ...any) map[string]any { return map[string]any{"items": codes} }

@@ -1,6 +1,7 @@
 package renovation_test
 
 import (
+	"net/url"
 	"testing"
 
 	"sunshine/internal/app/apptest"
@@ -20,5 +21,8 @@ func TestPermissionMatrix(t *testing.T) {
 			Out: apptest.Fixed("/api/v1/renovation/budget?orgunit=320583", nil), OutOK: 404},
 		"PUT /api/v1/renovation/budget": {Allowed: district, In: apptest.Fixed("/api/v1/renovation/budget", budget("310114")), InOK: 200,
 			Out: apptest.Fixed("/api/v1/renovation/budget", budget("320583")), OutOK: 404},
+		"GET /renovation/budget": {Allowed: district, In: apptest.Fixed("/renovation/budget?year=2026", nil), InOK: 200, PageIn: true},
+		"POST /renovation/budget": {Allowed: district, In: apptest.FixedForm("/renovation/budget", url.Values{"year": {"2026"}, "budget": {"50万"}}), InOK: 303,
+			PageIn: true},
 	})
 }

@@ -94,6 +94,9 @@ func (s *Store) Type() *casework.Type {
 			{Action: "quote", From: []string{"surveyed"}, To: "quoted", Roles: workers, Zh: "报价", En: "quote",
 				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Short: true, Required: true, Zh: "施工单位", En: "Contractor"},
 					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "费用", En: "Cost", Max: MaxQuoteCents}}},
+			{Action: "correct_quote", From: []string{"quoted"}, To: "", Roles: workers, Zh: "修改报价", En: "correct the quote",
+				Fields: []casework.Field{{Name: "contractor", Kind: casework.KindText, Short: true, Zh: "施工单位（不改可不填）", En: "Contractor (leave empty to keep)"},
+					{Name: "cost", Kind: casework.KindMoney, Required: true, Zh: "更正后的费用", En: "Corrected cost", Max: MaxQuoteCents}}},
 			{Action: "approve", From: []string{"quoted"}, To: "approved", Roles: staff, Zh: "批准", En: "approve"},
 			{Action: "build", From: []string{"approved"}, To: "built", Roles: workers, Zh: "完工", En: "build"},
 			{Action: "accept", From: []string{"built"}, To: "accepted", Roles: []string{identity.Person, identity.VillageAssistant, identity.TownStaff},
@@ -108,6 +111,7 @@ func (s *Store) Type() *casework.Type {
 		Effect:  s.effect,
 		Labels:  labels(),
 		Options: options,
+		Panels:  s.panels,
 	}
 }
 
@@ -138,6 +142,8 @@ func (s *Store) effect(ctx context.Context, tx *db.Tx, c *casework.Case, action 
 			return apperr.Validation(apperr.Field("cost", "range", "费用应大于 0。", "The cost must be more than 0."))
 		}
 		c.Data["contractor"], c.Data["cost"] = data["contractor"], cents
+	case "correct_quote":
+		return s.correct(ctx, tx, c, data)
 	case "approve":
 		return s.commit(ctx, tx, c)
 	case "cancel":
@@ -171,7 +177,8 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 	var budget int64
 	err := tx.QueryRow(ctx, `SELECT cents FROM renovation_budgets WHERE orgunit = ? AND year = ?`+tx.ForUpdate(), dist, year).Scan(&budget)
 	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年的改造预算尚未设定。", year), fmt.Sprintf("No renovation budget is set for %d.", year))
+		return apperr.New(apperr.Conflict, fmt.Sprintf("%d 年的改造预算尚未设定：请区残联在“改造预算”页设定后再批准。", year),
+			fmt.Sprintf("No renovation budget is set for %d: district staff set it on the renovation budget page, then approve.", year))
 	}
 	if err != nil {
 		return fmt.Errorf("read budget: %w", err)
@@ -181,8 +188,8 @@ func (s *Store) commit(ctx context.Context, tx *db.Tx, c *casework.Case) error {
 		return err
 	}
 	if cents > budget-used { // not used+cents: no sum may overflow
-		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。", year, money.Yuan(budget-used), money.Yuan(cents)),
-			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s.", year, money.Yuan(budget-used), money.Yuan(cents)))
+		return apperr.New(apperr.Conflict, fmt.Sprintf("超出 %d 年改造预算：剩余 %s 元，本项 %s 元。可以修改报价，或请区残联在“改造预算”页调整预算。", year, money.Grouped(budget-used), money.Grouped(cents)),
+			fmt.Sprintf("Beyond the %d renovation budget: %s yuan left, this one costs %s. Correct the quote, or ask district staff to raise the budget on the renovation budget page.", year, money.Grouped(budget-used), money.Grouped(cents)))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO renovation_commitments (case_id, orgunit, year, cents) VALUES (?, ?, ?, ?)`, c.ID, dist, year, cents); err != nil {
 		return fmt.Errorf("commit budget: %w", err)
@@ -212,6 +219,9 @@ type Budget struct {
 	Budget         string `json:"budget"`
 	Committed      string `json:"committed"`
 	Left           string `json:"left"`
+	// Paid is what of the committed has been paid out (cases paid or closed).
+	PaidCents int64  `json:"paid_cents"`
+	Paid      string `json:"paid"`
 }
 
 // BudgetOf reads a district's budget and what is committed of it.
@@ -227,8 +237,11 @@ func (s *Store) BudgetOf(ctx context.Context, sc orgunit.Scope, unit string, yea
 	if b.CommittedCents, err = committed(ctx, s.db, b.OrgUnit, year); err != nil {
 		return b, err
 	}
+	if b.PaidCents, err = paid(ctx, s.db, b.OrgUnit, year); err != nil {
+		return b, err
+	}
 	b.LeftCents = b.BudgetCents - b.CommittedCents
-	b.Budget, b.Committed, b.Left = money.Yuan(b.BudgetCents), money.Yuan(b.CommittedCents), money.Yuan(b.LeftCents)
+	b.Budget, b.Committed, b.Left, b.Paid = money.Yuan(b.BudgetCents), money.Yuan(b.CommittedCents), money.Yuan(b.LeftCents), money.Yuan(b.PaidCents)
 	return b, nil
 }
 
@@ -247,7 +260,7 @@ func (s *Store) SetBudget(ctx context.Context, sc orgunit.Scope, actor audit.Act
 			return err
 		}
 		if cents < used {
-			return apperr.New(apperr.Conflict, "预算不能低于已批准的金额 "+money.Yuan(used)+" 元。", "The budget cannot be less than the "+money.Yuan(used)+" yuan already approved.")
+			return apperr.New(apperr.Conflict, "预算不能低于已批准的金额 "+money.Grouped(used)+" 元。", "The budget cannot be less than the "+money.Grouped(used)+" yuan already approved.")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO renovation_budgets (orgunit, year, cents, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (orgunit, year) DO UPDATE SET cents = excluded.cents, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,

@@ -139,9 +139,9 @@ func (pg *Pages) switchService(w http.ResponseWriter, r *http.Request, p *web.Pr
 
 // fieldRow is one row of custom fields in the project form.
 type fieldRow struct {
-	Index                                 int
-	Name, LabelZh, LabelEn, Kind, Choices string
-	Required                              bool
+	Index                           int
+	LabelZh, LabelEn, Kind, Choices string
+	Required                        bool
 }
 
 type projectsData struct {
@@ -167,7 +167,7 @@ func (pg *Pages) projectsPage(w http.ResponseWriter, r *http.Request, p *web.Pri
 	}
 	for i := range FormRows {
 		n := strconv.Itoa(i)
-		d.Rows = append(d.Rows, fieldRow{Index: i, Name: d.Form.Get("field_name_" + n), LabelZh: d.Form.Get("field_label_zh_" + n),
+		d.Rows = append(d.Rows, fieldRow{Index: i, LabelZh: d.Form.Get("field_label_zh_" + n),
 			LabelEn: d.Form.Get("field_label_en_" + n), Kind: d.Form.Get("field_kind_" + n), Choices: d.Form.Get("field_choices_" + n),
 			Required: d.Form.Get("field_required_"+n) != ""})
 	}
@@ -176,12 +176,27 @@ func (pg *Pages) projectsPage(w http.ResponseWriter, r *http.Request, p *web.Pri
 	case fe != nil:
 		page.Error = fe
 	case q.Get("created") != "":
-		page.Flash = page.T("已定义项目 "+q.Get("created")+"，本镇居民现在可以申请。", "Project "+q.Get("created")+" is defined: the town's residents may now request it.")
+		if pr, ok := projectByID(d.Projects, q.Get("created")); ok {
+			page.Flash = page.T("已定义项目“"+pr.Name+"”，本镇居民现在可以申请。", "The project “"+pr.NameEn+"” is defined: the town's residents may now request it.")
+		}
 	case q.Get("promoted") != "":
-		page.Flash = page.T("项目 "+q.Get("promoted")+" 已推广到全区。", "Project "+q.Get("promoted")+" is now offered in the whole district.")
+		if pr, ok := projectByID(d.Projects, q.Get("promoted")); ok {
+			page.Flash = page.T("项目“"+pr.Name+"”已推广到全区。", "The project “"+pr.NameEn+"” is now offered in the whole district.")
+		}
 	}
 	page.Data = d
 	return pg.Render(w, r, status, "town_projects.html", page)
+}
+
+// projectByID finds a project of the list by its id as a query gives it.
+func projectByID(list []Project, raw string) (Project, bool) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	for _, p := range list {
+		if err == nil && p.ID == id {
+			return p, true
+		}
+	}
+	return Project{}, false
 }
 
 func (pg *Pages) projects(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -197,9 +212,10 @@ func (pg *Pages) createProject(w http.ResponseWriter, r *http.Request, p *web.Pr
 	var rowOf []int // the form row of each field given
 	for i := range FormRows {
 		n := strconv.Itoa(i)
-		fd := FieldDef{Name: f.Get("field_name_" + n), LabelZh: f.Get("field_label_zh_" + n), LabelEn: f.Get("field_label_en_" + n),
+		// People name a field in words; its internal name is made for it.
+		fd := FieldDef{LabelZh: f.Get("field_label_zh_" + n), LabelEn: f.Get("field_label_en_" + n),
 			Kind: f.Get("field_kind_" + n), Required: f.Get("field_required_"+n) != ""}
-		if strings.TrimSpace(fd.Name) == "" && strings.TrimSpace(fd.LabelZh) == "" && strings.TrimSpace(fd.LabelEn) == "" {
+		if strings.TrimSpace(fd.LabelZh) == "" && strings.TrimSpace(fd.LabelEn) == "" && strings.TrimSpace(f.Get("field_choices_"+n)) == "" {
 			continue // an empty row
 		}
 		for c := range strings.SplitSeq(strings.ReplaceAll(f.Get("field_choices_"+n), "，", ","), ",") {
@@ -209,7 +225,7 @@ func (pg *Pages) createProject(w http.ResponseWriter, r *http.Request, p *web.Pr
 	}
 	pr, err := pg.Store.CreateProject(r.Context(), orgunit.ScopeOf(p.OrgUnit), access.Of(r, p).Actor, r.PathValue("code"), in)
 	if err == nil {
-		web.Redirect(w, r, fmt.Sprintf("/towns/%s/projects?created=%s", pr.OrgUnit, url.QueryEscape(pr.Code)))
+		web.Redirect(w, r, fmt.Sprintf("/towns/%s/projects?created=%d", pr.OrgUnit, pr.ID))
 		return nil
 	}
 	fe := web.FormErrorOf(err, web.PageLang(r))
@@ -251,6 +267,6 @@ func (pg *Pages) promote(w http.ResponseWriter, r *http.Request, p *web.Principa
 		}
 		return err
 	}
-	web.Redirect(w, r, fmt.Sprintf("/towns/%s/projects?promoted=%s", code, url.QueryEscape(pr.Code)))
+	web.Redirect(w, r, fmt.Sprintf("/towns/%s/projects?promoted=%d", code, pr.ID))
 	return nil
 }

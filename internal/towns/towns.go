@@ -26,6 +26,7 @@ import (
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/safetext"
 )
 
 // Audit subject types.
@@ -55,10 +56,11 @@ type Store struct {
 // NewStore returns a store that registers local projects with engine.
 func NewStore(d *db.DB, engine *casework.Engine) *Store { return &Store{db: d, engine: engine} }
 
-// FieldDef is a custom field of a local project. In a request the English
-// label (default: the Chinese one) and required may be left out.
+// FieldDef is a custom field of a local project. In a request the internal
+// name (default: made from the field's place), the English label (default:
+// the Chinese one) and required may be left out.
 type FieldDef struct {
-	Name     string   `json:"name"`
+	Name     string   `json:"name" in:"optional"` // default: field_<n>, made for it
 	LabelZh  string   `json:"label_zh"`
 	LabelEn  string   `json:"label_en" in:"optional"`
 	Kind     string   `json:"kind" enum:"text,int,date,money,bool,enum"`
@@ -83,10 +85,11 @@ type Project struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
-// ProjectInput defines or changes a project. Fields nil keeps them (update).
+// ProjectInput defines or changes a project. Fields nil keeps them (update);
+// the English name may be left out.
 type ProjectInput struct {
 	Name        string     `json:"name"`
-	NameEn      string     `json:"name_en"`
+	NameEn      string     `json:"name_en" in:"optional"` // default: the Chinese name
 	Description string     `json:"description,omitempty"`
 	Fields      []FieldDef `json:"fields,omitempty"`
 	Version     int        `json:"version,omitempty"` // on update: 0 skips the check
@@ -103,20 +106,38 @@ type Service struct {
 
 var fieldName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
-// ValidateProject checks a project's definition: names present, field names
-// unique and well-formed, kinds known, enums with choices, at most MaxFields
-// fields. Errors name the field (fields[i].name…) and the reason. It returns
-// the input tidied (spaces trimmed, English labels defaulted).
+// kindNames are the field kinds as the project form names them (zh, en).
+var kindNames = map[string][2]string{
+	casework.KindText: {"文字", "text"}, casework.KindInt: {"整数", "whole number"}, casework.KindDate: {"日期", "date"},
+	casework.KindMoney: {"金额（元）", "money (yuan)"}, casework.KindBool: {"是或否", "yes or no"}, casework.KindEnum: {"选项", "choice"},
+}
+
+// KindName is a field kind's name in lang, as the project form shows it.
+func KindName(kind, lang string) string {
+	if n, ok := kindNames[kind]; ok {
+		return apperr.T(n[0], n[1]).In(lang)
+	}
+	return kind
+}
+
+// ValidateProject checks a project's definition: a name present, kinds
+// known, enums with choices, at most MaxFields fields. People define projects
+// in plain words: the English name defaults to the Chinese one, and a field
+// without a machine name gets one (field_1, field_2… by its place); a machine
+// name given (the API) must be unique and well-formed. Errors name the field
+// as the person sees it (its number and label), with the reason; their keys
+// (fields[i].label_zh…) say where it is. It returns the input tidied (spaces
+// trimmed, names and English labels defaulted).
 func ValidateProject(in ProjectInput) (ProjectInput, []apperr.FieldError) {
 	var errs []apperr.FieldError
 	in.Name, in.NameEn, in.Description = strings.TrimSpace(in.Name), strings.TrimSpace(in.NameEn), strings.TrimSpace(in.Description)
 	if in.Name == "" {
 		errs = append(errs, apperr.Field("name", "required", "请填写项目名称。", "Enter the project's name."))
 	} else if utf8.RuneCountInString(in.Name) > 60 {
-		errs = append(errs, apperr.Field("name", "length", "项目名称最多 60 个字。", "The name may be at most 60 characters."))
+		errs = append(errs, apperr.Field("name", "length", "项目名称最多 60 个字。", "The project's name may be at most 60 characters."))
 	}
 	if in.NameEn == "" {
-		errs = append(errs, apperr.Field("name_en", "required", "请填写项目的英文名称。", "Enter the project's English name."))
+		in.NameEn = in.Name
 	} else if utf8.RuneCountInString(in.NameEn) > 120 {
 		errs = append(errs, apperr.Field("name_en", "length", "英文名称最多 120 个字符。", "The English name may be at most 120 characters."))
 	}
@@ -124,39 +145,66 @@ func ValidateProject(in ProjectInput) (ProjectInput, []apperr.FieldError) {
 		errs = append(errs, apperr.Field("description", "length", "说明最多 2000 个字。", "The description may be at most 2000 characters."))
 	}
 	if len(in.Fields) > MaxFields {
-		errs = append(errs, apperr.Field("fields", "too_many", fmt.Sprintf("最多 %d 个字段，现有 %d 个。", MaxFields, len(in.Fields)),
-			fmt.Sprintf("At most %d fields; there are %d.", MaxFields, len(in.Fields))))
+		errs = append(errs, apperr.Field("fields", "too_many", fmt.Sprintf("申请时填写的字段最多 %d 个，现有 %d 个。", MaxFields, len(in.Fields)),
+			fmt.Sprintf("At most %d fields asked on request; there are %d.", MaxFields, len(in.Fields))))
 		return in, errs
+	}
+	for _, t := range []string{in.Name, in.NameEn, in.Description} {
+		if hasControl(t) {
+			errs = append(errs, apperr.Field("name", "invalid", "名称和说明不能含控制字符。", "The name and description may not hold control characters."))
+			break
+		}
 	}
 	seen := map[string]bool{}
 	for i := range in.Fields {
 		f := &in.Fields[i]
-		key := func(part string) string { return fmt.Sprintf("fields[%d].%s", i, part) }
-		zh, en := fmt.Sprintf("第 %d 个字段（fields[%d]）：", i+1, i), fmt.Sprintf("Field %d (fields[%d]): ", i+1, i)
 		f.Name, f.LabelZh, f.LabelEn, f.Kind = strings.TrimSpace(f.Name), strings.TrimSpace(f.LabelZh), strings.TrimSpace(f.LabelEn), strings.TrimSpace(f.Kind)
-		switch {
-		case f.Name == "":
-			errs = append(errs, apperr.Field(key("name"), "required", zh+"请填写字段名。", en+"enter the field's name."))
-		case len(f.Name) > 40 || !fieldName.MatchString(f.Name):
-			errs = append(errs, apperr.Field(key("name"), "invalid", zh+"字段名只能用小写字母、数字和下划线，不以数字开头，最多 40 个字符。",
-				en+"the name may hold only lower-case letters, digits and underscores, not start with a digit, and be at most 40 characters."))
-		case f.Name == "need" || strings.HasPrefix(f.Name, "_"):
-			errs = append(errs, apperr.Field(key("name"), "reserved", zh+"字段名 "+f.Name+" 由系统使用，请换一个。", en+"the name "+f.Name+" is used by the system; choose another."))
-		case seen[f.Name]:
-			errs = append(errs, apperr.Field(key("name"), "duplicate", zh+"字段名 "+f.Name+" 重复。", en+"the name "+f.Name+" is used twice."))
+		if f.Name != "" {
+			seen[f.Name] = true
 		}
-		seen[f.Name] = true
+	}
+	given := map[string]bool{}
+	for i := range in.Fields {
+		f := &in.Fields[i]
+		key := func(part string) string { return fmt.Sprintf("fields[%d].%s", i, part) }
+		zh, en := fmt.Sprintf("第 %d 个字段：", i+1), fmt.Sprintf("Field %d: ", i+1)
+		if f.LabelZh != "" && utf8.RuneCountInString(f.LabelZh) <= 60 {
+			zh, en = fmt.Sprintf("第 %d 个字段“%s”：", i+1, f.LabelZh), fmt.Sprintf("Field %d “%s”: ", i+1, apperr.T(f.LabelZh, f.LabelEn).In("en"))
+		}
+		switch {
+		case f.Name == "": // generated from its place, past the names given
+			for n := i + 1; ; n++ {
+				if name := fmt.Sprintf("field_%d", n); !seen[name] {
+					f.Name, seen[name] = name, true
+					break
+				}
+			}
+		case len(f.Name) > 40 || !fieldName.MatchString(f.Name):
+			errs = append(errs, apperr.Field(key("name"), "invalid", zh+"内部名称只能用小写字母、数字和下划线，不以数字开头，最多 40 个字符；也可以不填，由系统生成。",
+				en+"the internal name may hold only lower-case letters, digits and underscores, not start with a digit, and be at most 40 characters; or leave it out and the system makes one."))
+		case f.Name == "need" || strings.HasPrefix(f.Name, "_"):
+			errs = append(errs, apperr.Field(key("name"), "reserved", zh+"内部名称 "+f.Name+" 由系统使用，请换一个或不填。", en+"the internal name "+f.Name+" is used by the system; choose another or leave it out."))
+		case given[f.Name]:
+			errs = append(errs, apperr.Field(key("name"), "duplicate", zh+"内部名称 "+f.Name+" 重复。", en+"the internal name "+f.Name+" is used twice."))
+		}
+		given[f.Name] = true
 		if f.LabelZh == "" {
-			errs = append(errs, apperr.Field(key("label_zh"), "required", zh+"请填写中文标签。", en+"enter the Chinese label."))
+			errs = append(errs, apperr.Field(key("label_zh"), "required", zh+"请填写字段名称（申请人看到的文字）。", en+"enter the field's name (what the applicant reads)."))
 		}
 		if f.LabelEn == "" {
 			f.LabelEn = f.LabelZh
 		}
 		if utf8.RuneCountInString(f.LabelZh) > 60 || utf8.RuneCountInString(f.LabelEn) > 120 {
-			errs = append(errs, apperr.Field(key("label_zh"), "length", zh+"标签过长（中文最多 60 字，英文最多 120 字符）。", en+"the label is too long (60 characters in Chinese, 120 in English)."))
+			errs = append(errs, apperr.Field(key("label_zh"), "length", zh+"字段名称过长（中文最多 60 字，英文最多 120 字符）。", en+"the field's name is too long (60 characters in Chinese, 120 in English)."))
+		} else if hasControl(f.LabelZh) || hasControl(f.LabelEn) {
+			errs = append(errs, apperr.Field(key("label_zh"), "invalid", zh+"字段名称不能含控制字符。", en+"the field's name may not hold control characters."))
 		}
 		if !slices.Contains(Kinds, f.Kind) {
-			errs = append(errs, apperr.Field(key("kind"), "unknown", zh+"类型应为以下之一："+strings.Join(Kinds, "、")+"。", en+"the kind is one of "+strings.Join(Kinds, ", ")+"."))
+			var zhs, ens []string
+			for _, k := range Kinds {
+				zhs, ens = append(zhs, KindName(k, "zh")), append(ens, KindName(k, "en"))
+			}
+			errs = append(errs, apperr.Field(key("kind"), "unknown", zh+"类型应为以下之一："+strings.Join(zhs, "、")+"。", en+"the kind is one of: "+strings.Join(ens, ", ")+"."))
 		}
 		if f.Kind != casework.KindEnum {
 			f.Choices = nil
@@ -169,10 +217,13 @@ func ValidateProject(in ProjectInput) (ProjectInput, []apperr.FieldError) {
 			}
 		}
 		f.Choices = choices
-		if len(choices) == 0 {
-			errs = append(errs, apperr.Field(key("choices"), "required", zh+"选项类字段需要至少一个选项。", en+"an enum field needs at least one choice."))
-		} else if len(choices) > 30 {
+		switch {
+		case len(choices) == 0:
+			errs = append(errs, apperr.Field(key("choices"), "required", zh+"选项类字段需要至少一个选项（用逗号分隔）。", en+"a choice field needs at least one choice (separated by commas)."))
+		case len(choices) > 30:
 			errs = append(errs, apperr.Field(key("choices"), "too_many", zh+"最多 30 个选项。", en+"at most 30 choices."))
+		case slices.ContainsFunc(choices, func(c string) bool { return utf8.RuneCountInString(c) > 60 || hasControl(c) }):
+			errs = append(errs, apperr.Field(key("choices"), "invalid", zh+"每个选项最多 60 个字，不含控制字符。", en+"each choice is at most 60 characters, without control characters."))
 		}
 	}
 	if in.Fields == nil {
@@ -180,6 +231,10 @@ func ValidateProject(in ProjectInput) (ProjectInput, []apperr.FieldError) {
 	}
 	return in, errs
 }
+
+// hasControl reports whether s holds a character no text field takes
+// (safetext: control characters, bidirectional overrides).
+func hasControl(s string) bool { return safetext.Bad(s) }
 
 // Type is the casework service type of a project: the generic workflow.
 func (p Project) Type() *casework.Type {
