@@ -108,6 +108,9 @@ func (s *Store) Type() *casework.Type {
 		Effect:  s.effect,
 		Labels:  labels(),
 		Options: options,
+		// Public money for a certified disability: not on an expired
+		// certificate (renew it first).
+		ExpiredCertificate: casework.CertRefuse,
 	}
 }
 
