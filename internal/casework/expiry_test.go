@@ -2,6 +2,9 @@ package casework_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,6 +154,79 @@ func TestRenewal(t *testing.T) {
 		// Done: a new renewal may start again later.
 		if _, err := f.a.Cases.Create(ctx, townStaff, id, casework.RenewalCode, nil); err != nil {
 			t.Fatalf("a renewal after the last one closed: %v", err)
+		}
+	})
+}
+
+// TestExpiredCertificateAPI: the API's side of it: the service types say
+// their rule; a person's list filters expired certificates; opening a case
+// asks for data.certificate_override (422 naming it), is refused (409) or
+// goes ahead, answering in the caller's language; the renewal page's
+// button opens the renewal, and then shows the one under way.
+func TestExpiredCertificateAPI(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		// 测试1's certificate was issued eleven years ago.
+		if st := e.Do("district", "PATCH", fmt.Sprintf("/api/v1/persons/%d", e.In), map[string]any{"version": e.Version(e.In), "certificate_issued": "2015-11-01"}, nil); st != 200 {
+			t.Fatalf("patch: %d", st)
+		}
+		var types struct {
+			Items []struct {
+				Code               string
+				ExpiredCertificate string `json:"expired_certificate"`
+			}
+		}
+		if st := e.Do("village", "GET", "/api/v1/service-types", nil, &types); st != 200 {
+			t.Fatalf("service types: %d", st)
+		}
+		rules := map[string]string{}
+		for _, it := range types.Items {
+			rules[it.Code] = it.ExpiredCertificate
+		}
+		if rules["assistive_device"] != "warn" || rules["home_renovation"] != "refuse" || rules[casework.RenewalCode] != "allow" || rules["record_correction"] != "allow" {
+			t.Errorf("rules = %v", rules)
+		}
+		var list struct{ Total int }
+		if st := e.Do("village", "GET", "/api/v1/persons?expired=1", nil, &list); st != 200 || list.Total != 1 {
+			t.Errorf("expired list: %d, total %d", st, list.Total)
+		}
+		if st := e.Do("village", "GET", "/api/v1/persons?cert=nonsense", nil, nil); st != 422 {
+			t.Errorf("a bad certificate filter: %d", st)
+		}
+		open := func(typ string, data map[string]any, lang string) (int, string) {
+			st, raw := e.DoRaw("village", "POST", "/api/v1/cases", map[string]any{"person_id": e.In, "service_type": typ, "data": data}, nil,
+				http.Header{"Accept-Language": {lang}})
+			return st, string(raw)
+		}
+		if st, body := open("assistive_device", map[string]any{"need": "轮椅"}, "en"); st != 422 || !strings.Contains(body, `"field":"certificate_override"`) ||
+			!strings.Contains(body, "To request Assistive devices anyway, state the reason") {
+			t.Errorf("device without a reason: %d %s", st, body)
+		}
+		if st, body := open("home_renovation", map[string]any{"need": "扶手", "certificate_override": "急"}, "zh-CN"); st != 409 || !strings.Contains(body, "请先办理换证") {
+			t.Errorf("renovation: %d %s", st, body)
+		}
+		if st, body := open("assistive_device", map[string]any{"need": "轮椅", "certificate_override": "复评已预约"}, "zh-CN"); st != 201 || !strings.Contains(body, `"certificate_override":"复评已预约"`) {
+			t.Errorf("device with a reason: %d %s", st, body)
+		}
+		// The button on the person page: the renewal, then the same one again.
+		c := &http.Client{CheckRedirect: apptest.NoRedirect}
+		post := func() string {
+			req, _ := http.NewRequest("POST", e.Srv.URL+"/cases/renew", strings.NewReader(url.Values{"person_id": {fmt.Sprint(e.In)}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Authorization", "Bearer "+e.Tokens["village"])
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 303 {
+				t.Fatalf("renew: %d", resp.StatusCode)
+			}
+			return resp.Header.Get("Location")
+		}
+		first, again := post(), post()
+		if !strings.HasPrefix(first, "/cases/") || first != again {
+			t.Errorf("renew: %s, then %s", first, again)
 		}
 	})
 }
