@@ -186,6 +186,10 @@ func TestExpiredCertificateAPI(t *testing.T) {
 		if rules["assistive_device"] != "warn" || rules["home_renovation"] != "refuse" || rules[casework.RenewalCode] != "allow" || rules["record_correction"] != "allow" {
 			t.Errorf("rules = %v", rules)
 		}
+		// The person sees it on their own page, and whom to ask.
+		if st, raw := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(raw), "残疾证已过期") || !strings.Contains(string(raw), "预约复评") {
+			t.Errorf("/me: %d, no flag", st)
+		}
 		var list struct{ Total int }
 		if st := e.Do("village", "GET", "/api/v1/persons?expired=1", nil, &list); st != 200 || list.Total != 1 {
 			t.Errorf("expired list: %d, total %d", st, list.Total)

@@ -188,6 +188,7 @@ describe('expired certificates: flagged, counted, refused or reasoned, renewed',
     const text = await mainText(page);
     assert.ok(text.includes('Reason to go ahead with an expired certificate') && text.includes('Reassessment booked; needs the wheelchair now'),
       'the case should show the reason');
+    assert.equal(await page.locator('main form[action="/cases/renew"]').count(), 1, 'the case should offer to start the renewal');
     await axeCheck(page, 'expiry-case-en');
     await shot(page, 'expiry-case-en');
   });
