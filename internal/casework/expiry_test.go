@@ -190,6 +190,15 @@ func TestExpiredCertificateAPI(t *testing.T) {
 		if st, raw := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(raw), "残疾证已过期") || !strings.Contains(string(raw), "预约复评") {
 			t.Errorf("/me: %d, no flag", st)
 		}
+		// The home pages count it, and the district's and town's name the unit.
+		for user, want := range map[string]string{"district": "南翔镇", "town": "永新村"} {
+			st, raw := e.DoRaw(user, "GET", "/", nil, nil, nil)
+			home := string(raw)
+			if st != 200 || !strings.Contains(home, `href="/persons?status=active&amp;expired=1"><span class="count">1</span>`) ||
+				!strings.Contains(home, `<th scope="row">`+want+`</th>`) {
+				t.Errorf("%s's home page: %d, no count of 1 expired certificate or no row for %s", user, st, want)
+			}
+		}
 		var list struct{ Total int }
 		if st := e.Do("village", "GET", "/api/v1/persons?expired=1", nil, &list); st != 200 || list.Total != 1 {
 			t.Errorf("expired list: %d, total %d", st, list.Total)
