@@ -392,15 +392,6 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		if !slices.Contains(t.CreateRoles, p.Role) {
 			continue
 		}
-		if d.CertExpired {
-			switch t.ExpiredCertificate {
-			case CertRefuse:
-				d.Refused = append(d.Refused, t.Name(page.Lang))
-				continue
-			case CertWarn:
-				d.Reason = true
-			}
-		}
 		if unit != "" {
 			ok, err := pg.Engine.Available(r.Context(), t.Code, unit)
 			if err != nil {
@@ -408,6 +399,15 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 			}
 			if !ok {
 				continue
+			}
+		}
+		if d.CertExpired {
+			switch t.ExpiredCertificate {
+			case CertRefuse:
+				d.Refused = append(d.Refused, t.Name(page.Lang))
+				continue
+			case CertWarn:
+				d.Reason = true
 			}
 		}
 		fields := ownFields(t)
