@@ -47,7 +47,7 @@ func (s *Store) CertificateCounts(ctx context.Context, c Caller, lang string) ([
 	rows, err := s.db.Query(ctx, `SELECT `+unit+`,
 		SUM(CASE WHEN p.certificate_issued < ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN p.certificate_issued >= ? THEN 1 ELSE 0 END)
-		FROM persons p WHERE `+where+` AND p.status = 'active' AND p.certificate_issued <> '' AND p.certificate_issued <= ?
+		FROM persons p WHERE `+where+` AND p.status = 'active' AND p.certificate_issued <> '' AND p.certificate_issued < ?
 		GROUP BY `+unit+` ORDER BY `+unit, append([]any{from, from}, append(args, to)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("count certificates: %w", err)

@@ -79,8 +79,19 @@ func (p Person) CertExpired() bool { return p.Status == "active" && p.Cert.Expir
 
 // certWindow gives the issue dates (YYYY-MM-DD) of the certificates that
 // are valid on today and expire within days: issued on or after from (an
-// earlier issue has expired) and on or before to.
-func certWindow(today time.Time, days int) (from, to string) {
+// earlier issue has expired) and before until.
+func certWindow(today time.Time, days int) (from, until string) {
 	d := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(-CertificateValidYears, 0, 0).Format(time.DateOnly), d.AddDate(-CertificateValidYears, 0, days).Format(time.DateOnly)
+	return firstValidIssue(d).Format(time.DateOnly), firstValidIssue(d.AddDate(0, 0, days+1)).Format(time.DateOnly)
+}
+
+// firstValidIssue is the earliest issue date of a certificate still valid
+// on day (CertificateExpiry on or after it): ten years before, or 29
+// February when that expires on 1 March.
+func firstValidIssue(day time.Time) time.Time {
+	x := day.AddDate(-CertificateValidYears, 0, 0)
+	if prev := x.AddDate(0, 0, -1); prev.Month() == time.February && prev.Day() == 29 {
+		return prev
+	}
+	return x
 }

@@ -500,7 +500,7 @@ func (s *Store) filterWhere(c Caller, f Filter) ([]string, []any, bool) {
 	if f.ExpiringDays > 0 {
 		// Valid CertificateValidYears from issue: expiring soon = issued between these dates.
 		from, to := certWindow(s.db.Now(), f.ExpiringDays)
-		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued >= ? AND p.certificate_issued <= ?"), append(args, from, to)
+		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued >= ? AND p.certificate_issued < ?"), append(args, from, to)
 	}
 	if f.Expired {
 		from, _ := certWindow(s.db.Now(), 0)
