@@ -13,7 +13,8 @@
 //   the inbox and books the reassessment;
 // - town staff (English) record the new certificate and update the record:
 //   the flag is gone and the village's count is one less.
-// Axe on every page; screenshots in ../artifacts/screenshots/expiry-*.png.
+// Axe on every page (the person page also in large text and high
+// contrast); screenshots in ../artifacts/screenshots/expiry-*.png.
 // The steps share sessions and run in order; a failed step skips the rest.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +159,14 @@ describe('expired certificates: flagged, counted, refused or reasoned, renewed',
     assert.equal(await page.locator('#cert-flag form[action="/cases/renew"] button').count(), 1, 'the flag should offer to start the renewal');
     await axeCheck(page, 'expiry-person-en');
     await shot(page, 'expiry-person-en');
+    // Large text and high contrast: the flag stays text, axe-clean.
+    for (const mode of ['large', 'contrast']) {
+      await setPreference(page, 'display', mode);
+      assert.match(await page.locator('#cert-flag h2').textContent(), /^Certificate expired/);
+      await axeCheck(page, `expiry-person-en-${mode}`);
+      await shot(page, `expiry-person-en-${mode}`);
+    }
+    await setPreference(page, 'display', 'standard');
   });
 
   step('district staff: a device request asks for a reason, keeps what was typed, and records the reason', 'demo', {}, async (page) => {
