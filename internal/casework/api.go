@@ -44,6 +44,10 @@ type TypeView struct {
 	Transitions  []TransitionOut `json:"transitions"`
 	// Enabled, with ?orgunit=, says whether a case may be opened there.
 	Enabled *bool `json:"enabled,omitempty"`
+	// ExpiredCertificate says what opening a case does for a person whose
+	// certificate has expired: "warn" (data.certificate_override, a reason,
+	// is required and recorded), "refuse" (409) or "allow".
+	ExpiredCertificate string `json:"expired_certificate" enum:"warn,refuse,allow"`
 }
 
 // TransitionOut is a transition as the API shows it (one per from-state).
@@ -71,6 +75,10 @@ func (e API) apiTypes(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 		v := TypeView{Code: t.Code, Name: t.Name(lang), StateInfo: t.States, Initial: t.Initial, CreateRoles: t.CreateRoles, CreateFields: t.CreateFields}
 		if v.CreateFields == nil {
 			v.CreateFields = []Field{}
+		}
+		v.ExpiredCertificate = t.ExpiredCertificate
+		if v.ExpiredCertificate == CertWarn {
+			v.ExpiredCertificate = "warn"
 		}
 		if unit != "" {
 			ok, err := e.Available(r.Context(), t.Code, unit)

@@ -49,6 +49,12 @@ func TestPermissionMatrix(t *testing.T) {
 			return apptest.Request{Path: fmt.Sprintf("/cases/%d/act", e.Case(personOf(e))), Form: url.Values{"action": {"nonsense"}, "version": {"1"}}}
 		}
 	}
+	renew := func(personOf func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, _ string) apptest.Request {
+			return apptest.Request{Path: "/cases/renew", Form: url.Values{"person_id": {fmt.Sprint(personOf(e))}}}
+		}
+	}
+	renewers := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant}
 	apptest.Matrix(t, "casework", map[string]apptest.Entry{
 		"GET /api/v1/service-types": {Allowed: append(slices.Clone(caseRoles), identity.Leader), In: apptest.Fixed("/api/v1/service-types", nil), InOK: 200},
 		"POST /api/v1/cases":        {Allowed: creators, In: open(in), InOK: 201, Out: open(out), OutOK: 404},
@@ -63,6 +69,7 @@ func TestPermissionMatrix(t *testing.T) {
 		"GET /cases/new":       {Allowed: creators, In: newForm(in), InOK: 200, Out: newForm(out), OutOK: 404, PageIn: true},
 		"POST /cases/new":      {Allowed: creators, In: create(in), InOK: 303, Out: create(out), OutOK: 404, PageIn: true},
 		"GET /cases/{id}":      {Allowed: caseRoles, In: casePage(in), InOK: 200, Out: casePage(out), OutOK: 404, PageIn: true},
+		"POST /cases/renew":    {Allowed: renewers, In: renew(in), InOK: 303, Out: renew(out), OutOK: 404, PageIn: true},
 		"POST /cases/{id}/act": {Allowed: caseRoles, In: act(in), InOK: 422, Out: act(out), OutOK: 404, PageIn: true},
 	})
 }

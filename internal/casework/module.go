@@ -14,6 +14,7 @@ func NewPages(e *Engine, reg *registry.Store) *Pages { return &Pages{Engine: e, 
 // Module is casework as the app sees it: the cases API, the inbox and the
 // case pages.
 func (pg *Pages) Module() module.Module {
+	pg.Engine.Register(Renewal(pg.Registry))
 	return module.Module{
 		Name: "casework", Templates: Templates(), Funcs: TemplateFuncs(), Home: pg.home,
 		Tables: []string{"cases", "case_events"},

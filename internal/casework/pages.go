@@ -110,6 +110,36 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /cases/new", creators, pg.create)
 	rt.Page("GET /cases/{id}", caseRoles, pg.show)
 	rt.Page("POST /cases/{id}/act", caseRoles, pg.act)
+	rt.Page("POST /cases/renew", renewers, pg.renew)
+}
+
+// renewers may start a certificate's renewal (Renewal's CreateRoles).
+var renewers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant)
+
+// renew starts the renewal task of a person's certificate (the person page's
+// button) and shows it; when one is under way already, it shows that one.
+func (pg *Pages) renew(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	c := access.Of(r, p)
+	id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
+	if err != nil || id <= 0 {
+		return apperr.New(apperr.NotFound, "找不到这个人员。", "There is no such person.")
+	}
+	open, _, _, err := pg.Engine.List(r.Context(), c, Filter{PersonID: id, ServiceType: RenewalCode, Open: true, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(open) > 0 {
+		web.Redirect(w, r, fmt.Sprintf("/cases/%d", open[0].ID))
+		return nil
+	}
+	lang := web.PageLang(r)
+	cs, err := pg.Engine.Create(r.Context(), c, id, RenewalCode, map[string]any{
+		"need": apperr.T("残疾证到期，需要重新评定并换发新证。", "The certificate expires: it needs a reassessment and a new certificate.").In(lang)})
+	if err != nil {
+		return err
+	}
+	web.Redirect(w, r, fmt.Sprintf("/cases/%d", cs.ID))
+	return nil
 }
 
 // inboxPage is how many cases one inbox page shows: overdue first, then by
@@ -223,6 +253,14 @@ type newData struct {
 	Need       string
 	Unit       string     // the person's unit: only the types open to it are offered
 	Form       url.Values // the values of a failed submission
+	// CertFlag flags the person's expired or soon-expiring certificate;
+	// when it has expired, Refused names the services it bars (left out of
+	// the choice) and Reason says the others ask why (Type.ExpiredCertificate).
+	CertFlag    string
+	CertExpired bool
+	Refused     []string
+	Reason      bool
+	CanRenew    bool // the caller may start the renewal task
 }
 
 // typeOption is a service the form offers, with the fields of its own
@@ -354,6 +392,9 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err := pg.Engine.Refresh(r.Context()); err != nil {
 		return err
 	}
+	if err := pg.certOf(r, p, &d, page.Lang); err != nil {
+		return err
+	}
 	for _, t := range pg.Engine.Types() {
 		if !slices.Contains(t.CreateRoles, p.Role) {
 			continue
@@ -367,6 +408,15 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 				continue
 			}
 		}
+		if d.CertExpired {
+			switch t.ExpiredCertificate {
+			case CertRefuse:
+				d.Refused = append(d.Refused, t.Name(page.Lang))
+				continue
+			case CertWarn:
+				d.Reason = true
+			}
+		}
 		fields := ownFields(t)
 		for i := range fields {
 			fields[i].Name = t.Code + "." + fields[i].Name
@@ -375,6 +425,32 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 	}
 	page.Data = d
 	return pg.Render(w, r, status, "case_new.html", page)
+}
+
+// certOf flags, on the new case form, the certificate of the person the
+// form is for (when known and in the caller's scope).
+func (pg *Pages) certOf(r *http.Request, p *web.Principal, d *newData, lang string) error {
+	c := access.Of(r, p)
+	id := c.PersonID
+	if p.Role != identity.Person {
+		id, _ = strconv.ParseInt(strings.TrimSpace(d.PersonID), 10, 64)
+	}
+	if id <= 0 {
+		return nil
+	}
+	labels, err := pg.Registry.Labels(r.Context(), c, []int64{id}, lang)
+	if err != nil {
+		return err
+	}
+	l, ok := labels[id]
+	if !ok {
+		return nil
+	}
+	d.CertFlag, d.CertExpired = l.CertFlag(lang), l.CertExpired()
+	if t, ok := pg.Engine.TypeOf(RenewalCode); ok {
+		d.CanRenew = d.CertFlag != "" && slices.Contains(t.CreateRoles, p.Role)
+	}
+	return nil
 }
 
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -414,6 +490,9 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 		var bad []apperr.FieldError
 		if known {
 			data, bad = createData(r, t, d.Need)
+		}
+		if reason := strings.TrimSpace(r.PostFormValue(overrideField.Name)); reason != "" {
+			data[overrideField.Name] = reason
 		}
 		if len(bad) > 0 {
 			err = apperr.Validation(bad...)
@@ -459,6 +538,9 @@ type caseData struct {
 	Actions  []actionView
 	Form     url.Values // the values of a failed submission
 	Failed   string     // the action whose submission failed
+	// Renew offers to start the renewal of the person's expired or
+	// soon-expiring certificate (not on the renewal's own case).
+	Renew bool
 }
 
 // fact is a piece of the case's data: one value, or a list of them.
@@ -499,6 +581,7 @@ const listBoxes = 3
 var dataNames = map[string][2]string{
 	"need": {"需求说明", "What is needed"}, "dispensed_on": {"发放日期", "Dispensed on"},
 	"loan_due": {"借用到期", "Loan due"}, "returned_on": {"归还日期", "Returned on"}, "reason": {"原因", "Reason"},
+	"certificate_override": {"残疾证已过期仍申请的原因", "Reason to go ahead with an expired certificate"},
 }
 
 // fieldOf finds the field a data key was given by: a create field or a
@@ -588,6 +671,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 	}
 	if l, ok := labels[cs.PersonID]; ok {
 		d.Person = &l
+		d.Renew = l.CertFlag(page.Lang) != "" && cs.ServiceType != RenewalCode && !st.Terminal && slices.Contains(renewers.Roles, p.Role)
 		switch p.Role {
 		case identity.Person:
 			d.PersonURL = "/me"

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
@@ -235,14 +236,16 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 	if !slices.ContainsFunc(create, func(f Field) bool { return f.Name == needField.Name }) {
 		create = append([]Field{needField}, create...) // every new case may say what is needed
 	}
+	create = append(slices.Clip(create), overrideField) // and why it goes ahead on an expired certificate
 	if fields := checkData(create, data); len(fields) > 0 {
 		return Case{}, apperr.Validation(fields...)
 	}
 	var id int64
 	err := e.db.InTx(ctx, func(tx *db.Tx) error {
-		var unit string
+		var unit, issued, status string
 		where, args := c.Where("p.id", "p.orgunit")
-		err := tx.QueryRow(ctx, `SELECT p.orgunit FROM persons p WHERE p.id = ? AND `+where, append([]any{personID}, args...)...).Scan(&unit)
+		err := tx.QueryRow(ctx, `SELECT p.orgunit, p.certificate_issued, p.status FROM persons p WHERE p.id = ? AND `+where,
+			append([]any{personID}, args...)...).Scan(&unit, &issued, &status)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, fmt.Sprintf("找不到人员 %d，或不在您的管辖范围内。", personID), fmt.Sprintf("Person %d was not found or is outside your area.", personID))
 		}
@@ -253,6 +256,10 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 			if err := e.Allowed(ctx, tx, t.Code, unit); err != nil {
 				return err
 			}
+		}
+		override, err := certificateCheck(t, registry.CertificateState(issued, tx.Now), status, data)
+		if err != nil {
+			return err
 		}
 		raw, _ := json.Marshal(data)
 		now := db.Millis(tx.Now)
@@ -270,7 +277,11 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 				return err
 			}
 		}
-		return audit.Append(ctx, tx, c.Actor.Entry(audit.ActionCreate, SubjectCase, strconv.FormatInt(id, 10), unit))
+		ae := c.Actor.Entry(audit.ActionCreate, SubjectCase, strconv.FormatInt(id, 10), unit)
+		if override {
+			ae.Detail = `{"certificate":"expired","override":true}`
+		}
+		return audit.Append(ctx, tx, ae)
 	})
 	if err != nil {
 		return Case{}, err
@@ -572,6 +583,40 @@ func (e *Engine) List(ctx context.Context, c access.Caller, f Filter) ([]Case, i
 		return nil, 0, "", err
 	}
 	return out, total, next, nil
+}
+
+// overrideField is why a case goes ahead for a person whose certificate
+// has expired (Type.ExpiredCertificate CertWarn).
+var overrideField = Field{Name: "certificate_override", Kind: KindText, Short: true,
+	Zh: "残疾证已过期仍申请的原因", En: "Reason to go ahead with an expired certificate"}
+
+// certificateCheck applies the type's rule for an expired certificate to a
+// new case's data: refused (409), or a reason required (422 naming the
+// field) and kept; override says a reason was given for an expired one. A
+// reason given when none is needed is not kept.
+func certificateCheck(t *Type, cert registry.CertState, status string, data map[string]any) (override bool, err error) {
+	reason, _ := data[overrideField.Name].(string)
+	reason = strings.TrimSpace(reason)
+	if status != "active" || !cert.Expired() || t.ExpiredCertificate == CertAllow {
+		delete(data, overrideField.Name)
+		return false, nil
+	}
+	days := -cert.Days
+	if t.ExpiredCertificate == CertRefuse {
+		return false, apperr.New(apperr.Conflict,
+			fmt.Sprintf("此人的残疾证已过期 %d 天（有效期至 %s），不能申请“%s”：请先办理换证（复评），换证后再申请。", days, cert.Expires, t.Zh),
+			fmt.Sprintf("This person's certificate expired %d days ago (valid until %s): %s cannot be requested until it is renewed (reassessment).", days, cert.Expires, t.En))
+	}
+	if strings.ContainsFunc(reason, unicode.IsControl) {
+		return false, apperr.Validation(apperr.Field(overrideField.Name, "invalid", overrideField.Zh+"不能包含控制字符。", overrideField.En+" cannot contain control characters."))
+	}
+	if reason == "" {
+		return false, apperr.Validation(apperr.Field(overrideField.Name, "certificate_expired",
+			fmt.Sprintf("此人的残疾证已过期 %d 天（有效期至 %s）。如仍要申请“%s”，请填写原因；原因会记入个案。", days, cert.Expires, t.Zh),
+			fmt.Sprintf("This person's certificate expired %d days ago (valid until %s). To request %s anyway, state the reason; it is recorded on the case.", days, cert.Expires, t.En)))
+	}
+	data[overrideField.Name] = reason
+	return true, nil
 }
 
 // needField is what the person needs, in their words: every type's new case

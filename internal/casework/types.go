@@ -120,11 +120,24 @@ type Type struct {
 	// for this case's data (a grant is not returned): the case page leaves
 	// the others out and Act refuses them (409). nil: every allowed action.
 	Offers func(c Case, action string) bool
+	// ExpiredCertificate says what opening a case does for an active person
+	// whose certificate has expired: CertWarn (the default) asks for a
+	// reason and records it on the case, CertRefuse refuses until the
+	// certificate is renewed, CertAllow says nothing.
+	ExpiredCertificate string
 	// Separate keeps duties apart: an action (the key) may not be taken by
 	// the user who took the earlier action named (the value) on the same
 	// case, e.g. {"approve": "assess"}: who assesses does not approve.
 	Separate map[string]string
 }
+
+// What opening a case does for a person whose certificate has expired
+// (Type.ExpiredCertificate).
+const (
+	CertWarn   = ""       // allowed with a reason, recorded on the case (the default)
+	CertRefuse = "refuse" // refused: the certificate must be renewed first
+	CertAllow  = "allow"  // allowed without a word (the renewal itself, a correction of the record)
+)
 
 // offers reports whether the type offers action for the case (Offers).
 func (t *Type) offers(c Case, action string) bool { return t.Offers == nil || t.Offers(c, action) }

@@ -57,12 +57,15 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		{"行动不便，需要轮椅和洗澡椅", []casework.Step{casework.StepBy(fitter, "assess", items("12 22 03", "09 33 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point)}},
 		{"需要盲杖", []casework.Step{casework.StepBy(fitter, "assess", items("12 39 03")), casework.StepBy(town, "approve", nil), casework.StepBy(district, "dispense", point), casework.StepBy(town, "close", nil)}},
 	}
+	// A person whose certificate has expired gets the device with a
+	// reason on record (casework.CertWarn); others do not need one.
+	const demoOverride = "换证复评已预约，出行急需"
 	made := 0
 	for i, cs := range cases {
 		if i >= len(persons) {
 			break
 		}
-		if _, err := engine.Run(ctx, district, persons[i], "assistive_device", map[string]any{"need": cs.need}, cs.steps...); err != nil {
+		if _, err := engine.Run(ctx, district, persons[i], "assistive_device", map[string]any{"need": cs.need, "certificate_override": demoOverride}, cs.steps...); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		made++

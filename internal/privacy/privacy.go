@@ -92,8 +92,9 @@ func CorrectionType() casework.Type {
 	staff := []string{identity.DistrictStaff, identity.TownStaff}
 	return casework.Type{
 		Code: "record_correction", Zh: "档案更正申请", En: "Correction of a record",
-		Initial:     "requested",
-		CreateRoles: []string{identity.Person, identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff},
+		Initial:            "requested",
+		ExpiredCertificate: casework.CertAllow, // a record is corrected whatever the certificate
+		CreateRoles:        []string{identity.Person, identity.VillageAssistant, identity.TownStaff, identity.DistrictStaff},
 		CreateFields: []casework.Field{{Name: "need", Kind: casework.KindText, Required: true,
 			Zh: "哪里不对，应当是什么", En: "What is wrong, and what it should be"}},
 		States: []casework.State{

@@ -105,6 +105,25 @@ func filterOf(r *http.Request) (Filter, error) {
 		return f, err
 	}
 	f.ExpiringDays, f.NoAnnual = int(days), int(year)
+	switch v := q.Get("expired"); v {
+	case "", "0", "false":
+	case "1", "true":
+		f.Expired = true
+	default:
+		return f, apperr.Validation(apperr.Field("expired", "invalid", "expired 应为 1 或 0。", "expired must be 1 or 0."))
+	}
+	// cert is the list page's select: "expired", or expiring within N days.
+	switch v := q.Get("cert"); v {
+	case "":
+	case "expired":
+		f.Expired = true
+	default:
+		n, err := web.IntParam("cert", v)
+		if err != nil || n < 1 || n > 3660 {
+			return f, apperr.Validation(apperr.Field("cert", "invalid", "残疾证筛选应为“已过期”或到期天数（1 至 3660）。", "The certificate filter must be “expired” or a number of days (1 to 3660)."))
+		}
+		f.ExpiringDays = int(n)
+	}
 	return f, nil
 }
 

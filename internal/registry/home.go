@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,7 +21,11 @@ func (s *Store) home(t *Transfer) func(r *http.Request, p *web.Principal, page *
 		var h module.Home
 		switch p.Role {
 		case identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant:
-			expiring, err := s.Count(ctx, c, Filter{ExpiringDays: 90, Status: "active"})
+			expiring, err := s.Count(ctx, c, Filter{ExpiringDays: CertificateWarnDays, Status: "active"})
+			if err != nil {
+				return h, err
+			}
+			expired, err := s.Count(ctx, c, Filter{Expired: true, Status: "active"})
 			if err != nil {
 				return h, err
 			}
@@ -33,7 +38,9 @@ func (s *Store) home(t *Transfer) func(r *http.Request, p *web.Principal, page *
 				return h, err
 			}
 			h.Cards = []module.Card{
-				{Order: 30, Href: "/persons?status=active&expiring=90", Count: strconv.Itoa(expiring), Text: page.T("人的残疾证将在 90 天内到期", "certificates expire within 90 days")},
+				{Order: 29, Href: "/persons?status=active&expired=1", Count: strconv.Itoa(expired), Text: page.T("名在册人员的残疾证已过期", "active persons hold an expired certificate")},
+				{Order: 30, Href: fmt.Sprintf("/persons?status=active&expiring=%d", CertificateWarnDays), Count: strconv.Itoa(expiring),
+					Text: page.T(fmt.Sprintf("名在册人员的残疾证将在 %d 天内到期", CertificateWarnDays), fmt.Sprintf("active persons' certificates expire within %d days", CertificateWarnDays))},
 				{Order: 40, Href: fmt.Sprintf("/persons?status=active&no_annual=%d", year), Count: strconv.Itoa(noAnnual),
 					Text: page.T(fmt.Sprintf("人尚无 %d 年度状况记录", year), fmt.Sprintf("persons have no %d annual record yet", year))},
 				{Order: 50, Href: "/persons?status=active", Count: strconv.Itoa(active), Text: page.T("人在册", "persons on the register")},
@@ -62,6 +69,15 @@ func (s *Store) home(t *Transfer) func(r *http.Request, p *web.Principal, page *
 				sec.Link = view.Cell{Href: "/imports", Text: page.T("导入文件", "Import a file")}
 			}
 			h.Sections = []module.Section{sec}
+			if p.Role != identity.VillageAssistant { // a village's own counts are the cards above
+				certs, err := s.certSection(ctx, c, page)
+				if err != nil {
+					return h, err
+				}
+				if certs != nil {
+					h.Sections = append(h.Sections, *certs)
+				}
+			}
 		case identity.Leader:
 			counts, err := s.CountByCategory(ctx, c)
 			if err != nil {
@@ -80,4 +96,36 @@ func (s *Store) home(t *Transfer) func(r *http.Request, p *web.Principal, page *
 		}
 		return h, nil
 	}
+}
+
+// certSection is the home page's table of expired and soon-expiring
+// certificates per town (district staff) or village (town staff), each
+// count a link to the persons it counts; nil when there are none.
+func (s *Store) certSection(ctx context.Context, c Caller, page *web.Page) (*module.Section, error) {
+	counts, err := s.CertificateCounts(ctx, c, page.Lang)
+	if err != nil || len(counts) == 0 {
+		return nil, err
+	}
+	place := page.T("村居", "Village")
+	if len(c.Scope.Prefix) < 9 {
+		place = page.T("街镇", "Town")
+	}
+	tb := &view.Table{ID: "cert-counts-caption", RowHeads: true,
+		Caption: page.T(fmt.Sprintf("在册人员的残疾证：已过期和 %d 天内到期的人数", CertificateWarnDays), fmt.Sprintf("Active persons' certificates: expired, and expiring within %d days", CertificateWarnDays)),
+		Head:    []string{place, page.T("已过期", "Expired"), page.T(fmt.Sprintf("%d 天内到期", CertificateWarnDays), fmt.Sprintf("Within %d days", CertificateWarnDays))}}
+	var expired, expiring int
+	link := func(n int, unit, which string) view.Cell {
+		if n == 0 {
+			return view.Cell{Text: "0"}
+		}
+		return view.Cell{Text: strconv.Itoa(n), Href: "/persons?status=active&orgunit=" + unit + "&" + which}
+	}
+	for _, cc := range counts {
+		expired += cc.Expired
+		expiring += cc.Expiring
+		tb.Rows = append(tb.Rows, []view.Cell{{Text: cc.Name}, link(cc.Expired, cc.OrgUnit, "expired=1"),
+			link(cc.Expiring, cc.OrgUnit, fmt.Sprintf("expiring=%d", CertificateWarnDays))})
+	}
+	tb.Rows = append(tb.Rows, []view.Cell{{Text: page.T("合计", "Total")}, {Text: strconv.Itoa(expired)}, {Text: strconv.Itoa(expiring)}})
+	return &module.Section{Order: 15, Heading: page.T("残疾证到期情况", "Certificates to renew"), Table: tb}, nil
 }

@@ -20,7 +20,23 @@ type Label struct {
 	OrgUnit  string
 	Unit     string // the village's name in the page's language (its code when unknown)
 	IDMasked string // only for staff roles; "" otherwise
+	// Cert is the person's certificate on the day of the lookup; Active
+	// tells whether the person is on the register (only they are flagged).
+	Cert   CertState
+	Active bool
 }
+
+// CertFlag flags the certificate of an active person when it has expired
+// or expires soon, in lang ("" otherwise).
+func (l Label) CertFlag(lang string) string {
+	if !l.Active {
+		return ""
+	}
+	return l.Cert.Flag(lang)
+}
+
+// CertExpired reports whether an active person's certificate has expired.
+func (l Label) CertExpired() bool { return l.Active && l.Cert.Expired() }
 
 // labelsMax bounds one lookup (a page lists far fewer).
 const labelsMax = 1000
@@ -46,7 +62,7 @@ func (s *Store) Labels(ctx context.Context, c Caller, ids []int64, lang string) 
 	for i, id := range ids {
 		in[i] = id
 	}
-	rows, err := s.db.Query(ctx, `SELECT p.id, p.name, p.id_masked, p.orgunit, COALESCE(u.name, ''), COALESCE(u.name_en, '')
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.name, p.id_masked, p.orgunit, COALESCE(u.name, ''), COALESCE(u.name_en, ''), p.certificate_issued, p.status
 		FROM persons p LEFT JOIN orgunits u ON u.code = p.orgunit
 		WHERE p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) AND `+where,
 		append(in, args...)...)
@@ -55,15 +71,20 @@ func (s *Store) Labels(ctx context.Context, c Caller, ids []int64, lang string) 
 	}
 	defer rows.Close()
 	staff := slices.Contains(identity.Staff(), c.Actor.Role)
+	today := s.db.Now()
 	var entries []audit.Entry
 	for rows.Next() {
 		var l Label
-		var zh, en string
-		if err := rows.Scan(&l.ID, &l.Name, &l.IDMasked, &l.OrgUnit, &zh, &en); err != nil {
+		var zh, en, issued, status string
+		if err := rows.Scan(&l.ID, &l.Name, &l.IDMasked, &l.OrgUnit, &zh, &en, &issued, &status); err != nil {
 			return nil, fmt.Errorf("label persons: %w", err)
 		}
+		l.Cert, l.Active = CertificateState(issued, today), status == "active"
 		if !staff {
 			l.IDMasked = ""
+		}
+		if !staff && c.PersonID == 0 { // a provider's worker: minimal data, no certificate
+			l.Cert = CertState{}
 		}
 		l.Unit = l.OrgUnit
 		if zh != "" {

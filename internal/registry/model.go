@@ -100,6 +100,7 @@ type Person struct {
 	GuardianPhoneMasked     string    `json:"guardian_phone_masked"`
 	CertificateIssued       string    `json:"certificate_issued"`
 	CertificateExpires      string    `json:"certificate_expires,omitempty"`
+	Cert                    CertState `json:"-"` // the certificate's state on the day it was read
 	Status                  string    `json:"status"`
 	Sex                     string    `json:"sex"`
 	BirthYear               int       `json:"birth_year"` // the full birth date is part of the ID number: only with a reveal

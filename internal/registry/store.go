@@ -187,8 +187,9 @@ const personCols = `p.id, p.name, p.id_masked, p.id_converted, p.cert_masked, p.
 	p.household, p.phone_masked, p.address, p.hukou, p.economic_status, p.guardian_name, p.guardian_phone_masked,
 	p.certificate_issued, p.status, p.sex, p.birth_year, p.version, p.created_at, p.updated_at`
 
-// scanPerson reads a person; year is this year, for the age.
-func scanPerson(sc interface{ Scan(...any) error }, year int) (Person, error) {
+// scanPerson reads a person; today gives the age and the certificate's state.
+func scanPerson(sc interface{ Scan(...any) error }, today time.Time) (Person, error) {
+	year := today.Year()
 	var p Person
 	var comps string
 	var created, updated int64
@@ -203,6 +204,7 @@ func scanPerson(sc interface{ Scan(...any) error }, year int) (Person, error) {
 		p.Age = year - p.BirthYear
 	}
 	p.CertificateExpires = CertificateExpiry(p.CertificateIssued)
+	p.Cert = CertificateState(p.CertificateIssued, today)
 	p.CreatedAt, p.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	return p, nil
 }
@@ -361,7 +363,7 @@ func (s *Store) duplicateOr(ctx context.Context, c Caller, idNumber string, err 
 // get reads a person in scope without auditing (callers audit).
 func (s *Store) get(ctx context.Context, c Caller, id int64) (Person, error) {
 	where, args := scopeWhere(c)
-	p, err := scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...), s.db.Now().Year())
+	p, err := scanPerson(s.db.QueryRow(ctx, `SELECT `+personCols+` FROM persons p WHERE p.id = ? AND `+where, append([]any{id}, args...)...), s.db.Now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return Person{}, apperr.ErrNotFound()
 	}
@@ -392,8 +394,12 @@ type Filter struct {
 	Q        string // a name (prefix), or a full ID number
 	Cursor   string // the next page: persons after this one in (org unit, id) order
 	Limit    int
-	// ExpiringDays selects certificates that expire within that many days.
+	// ExpiringDays selects certificates that expire within that many days
+	// (still valid today).
 	ExpiringDays int
+	// Expired selects certificates that have expired (valid until a day
+	// before today).
+	Expired bool
 	// NoAnnual selects persons without an annual record for that year.
 	NoAnnual int
 	// Where is one more condition on persons p, with its arguments, from a
@@ -439,9 +445,9 @@ func (s *Store) List(ctx context.Context, c Caller, f Filter) ([]Person, int, st
 	}
 	defer rows.Close()
 	var out []Person
-	year := s.db.Now().Year()
+	today := s.db.Now()
 	for rows.Next() {
-		p, err := scanPerson(rows, year)
+		p, err := scanPerson(rows, today)
 		if err != nil {
 			return nil, 0, "", fmt.Errorf("list persons: %w", err)
 		}
@@ -493,10 +499,12 @@ func (s *Store) filterWhere(c Caller, f Filter) ([]string, []any, bool) {
 	}
 	if f.ExpiringDays > 0 {
 		// Valid CertificateValidYears from issue: expiring soon = issued between these dates.
-		today := s.db.Now()
-		from := today.AddDate(-CertificateValidYears, 0, 0).Format(time.DateOnly)
-		to := today.AddDate(-CertificateValidYears, 0, f.ExpiringDays).Format(time.DateOnly)
-		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued >= ? AND p.certificate_issued <= ?"), append(args, from, to)
+		from, to := certWindow(s.db.Now(), f.ExpiringDays)
+		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued >= ? AND p.certificate_issued < ?"), append(args, from, to)
+	}
+	if f.Expired {
+		from, _ := certWindow(s.db.Now(), 0)
+		conds, args = append(conds, "p.certificate_issued <> '' AND p.certificate_issued < ?"), append(args, from)
 	}
 	if f.NoAnnual > 0 {
 		conds, args = append(conds, "NOT EXISTS (SELECT 1 FROM annual_records a WHERE a.person_id = p.id AND a.year = ?)"), append(args, f.NoAnnual)

@@ -71,7 +71,7 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		}
 		// A plan refused by a centre full from an earlier demo load leaves the
 		// case where it stopped.
-		if _, err := engine.Run(ctx, sys, persons[i], "rehabilitation", map[string]any{"reason": "村居走访发现康复需求"}, steps...); err != nil &&
+		if _, err := engine.Run(ctx, sys, persons[i], "rehabilitation", map[string]any{"reason": "村居走访发现康复需求", "certificate_override": "换证复评已预约，先行康复"}, steps...); err != nil &&
 			apperr.CodeOf(err) != apperr.Conflict {
 			return fmt.Errorf("demo: %w", err)
 		}

@@ -112,6 +112,9 @@ func (s *Store) Type() *casework.Type {
 		Labels:  labels(),
 		Options: options,
 		Panels:  s.panels,
+		// Public money for a certified disability: not on an expired
+		// certificate (renew it first).
+		ExpiredCertificate: casework.CertRefuse,
 	}
 }
 

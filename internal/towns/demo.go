@@ -41,7 +41,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	schools := []string{"南翔小学", "南翔中学", "嘉定职校"}
 	stages := []string{"小学", "初中", "职校"}
 	for i, id := range ids {
-		c, err := s.engine.Create(ctx, caller, id, p.Code, map[string]any{"need": "需要陪读", "school": schools[i], "stage": stages[i]})
+		c, err := s.engine.Create(ctx, caller, id, p.Code, map[string]any{"need": "需要陪读", "school": schools[i], "stage": stages[i], "certificate_override": "换证复评已预约，开学在即"})
 		if err != nil {
 			return fmt.Errorf("demo project case: %w", err)
 		}

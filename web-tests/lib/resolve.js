@@ -139,6 +139,9 @@ export class Placeholders {
         const need = form.locator('[name="need"]');
         assert.ok(await need.count(), `${what}: the new-case form has no field "need"`);
         await need.fill('出门需要轮椅（浏览器测试）');
+        // A person whose certificate has expired: the request states why it goes ahead.
+        const reason = form.locator('[name="certificate_override"]');
+        if (await reason.count()) await reason.fill('复评已预约（浏览器测试）');
         const submit = form.locator('button[type="submit"]').first();
         const done = await navigating(page, () => submit.click());
         const m = /^\/cases\/(\d+)$/.exec(new URL(page.url()).pathname);
