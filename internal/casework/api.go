@@ -1,6 +1,7 @@
 package casework
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -139,7 +140,7 @@ func (e API) apiCreate(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	cs, err := e.Create(r.Context(), c, in.PersonID, in.ServiceType, data)
+	cs, err := e.Create(context.WithValue(r.Context(), lenientKey{}, true), c, in.PersonID, in.ServiceType, data)
 	if err != nil {
 		return err
 	}

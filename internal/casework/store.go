@@ -257,7 +257,8 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 				return err
 			}
 		}
-		override, err := certificateCheck(t, registry.CertificateState(issued, tx.Now), status, data)
+		lenient, _ := ctx.Value(lenientKey{}).(bool)
+		override, unexplained, err := certificateCheck(t, registry.CertificateState(issued, tx.Now), status, data, lenient)
 		if err != nil {
 			return err
 		}
@@ -280,6 +281,8 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 		ae := c.Actor.Entry(audit.ActionCreate, SubjectCase, strconv.FormatInt(id, 10), unit)
 		if override {
 			ae.Detail = `{"certificate":"expired","override":true}`
+		} else if unexplained {
+			ae.Detail = `{"certificate":"expired","override":false}`
 		}
 		return audit.Append(ctx, tx, ae)
 	})
@@ -585,6 +588,9 @@ func (e *Engine) List(ctx context.Context, c access.Caller, f Filter) ([]Case, i
 	return out, total, next, nil
 }
 
+// lenientKey marks a case opened through the API (certificateCheck).
+type lenientKey struct{}
+
 // overrideField is why a case goes ahead for a person whose certificate
 // has expired (Type.ExpiredCertificate CertWarn).
 var overrideField = Field{Name: "certificate_override", Kind: KindText, Short: true,
@@ -594,29 +600,42 @@ var overrideField = Field{Name: "certificate_override", Kind: KindText, Short: t
 // new case's data: refused (409), or a reason required (422 naming the
 // field) and kept; override says a reason was given for an expired one. A
 // reason given when none is needed is not kept.
-func certificateCheck(t *Type, cert registry.CertState, status string, data map[string]any) (override bool, err error) {
+//
+// Through the API (lenient, apiCreate), CONTRACT.md's POST /api/v1/cases
+// answers 201 as it always has: a client that knows nothing of the rule is
+// not refused; the reason is kept when it gives one, and the case's audit
+// entry says the certificate had expired either way (unexplained).
+func certificateCheck(t *Type, cert registry.CertState, status string, data map[string]any, lenient bool) (override, unexplained bool, err error) {
 	reason, _ := data[overrideField.Name].(string)
 	reason = strings.TrimSpace(reason)
 	if status != "active" || !cert.Expired() || t.ExpiredCertificate == CertAllow {
 		delete(data, overrideField.Name)
-		return false, nil
+		return false, false, nil
 	}
 	days := -cert.Days
+	if strings.ContainsFunc(reason, unicode.IsControl) {
+		return false, false, apperr.Validation(apperr.Field(overrideField.Name, "invalid", overrideField.Zh+"不能包含控制字符。", overrideField.En+" cannot contain control characters."))
+	}
+	if lenient {
+		if reason == "" {
+			delete(data, overrideField.Name)
+			return false, true, nil
+		}
+		data[overrideField.Name] = reason
+		return true, false, nil
+	}
 	if t.ExpiredCertificate == CertRefuse {
-		return false, apperr.New(apperr.Conflict,
+		return false, false, apperr.New(apperr.Conflict,
 			fmt.Sprintf("此人的残疾证已过期 %d 天（有效期至 %s），不能申请“%s”：请先办理换证（复评），换证后再申请。", days, cert.Expires, t.Zh),
 			fmt.Sprintf("This person's certificate expired %d days ago (valid until %s): %s cannot be requested until it is renewed (reassessment).", days, cert.Expires, t.En))
 	}
-	if strings.ContainsFunc(reason, unicode.IsControl) {
-		return false, apperr.Validation(apperr.Field(overrideField.Name, "invalid", overrideField.Zh+"不能包含控制字符。", overrideField.En+" cannot contain control characters."))
-	}
 	if reason == "" {
-		return false, apperr.Validation(apperr.Field(overrideField.Name, "certificate_expired",
+		return false, false, apperr.Validation(apperr.Field(overrideField.Name, "certificate_expired",
 			fmt.Sprintf("此人的残疾证已过期 %d 天（有效期至 %s）。如仍要申请“%s”，请填写原因；原因会记入个案。", days, cert.Expires, t.Zh),
 			fmt.Sprintf("This person's certificate expired %d days ago (valid until %s). To request %s anyway, state the reason; it is recorded on the case.", days, cert.Expires, t.En)))
 	}
 	data[overrideField.Name] = reason
-	return true, nil
+	return true, false, nil
 }
 
 // needField is what the person needs, in their words: every type's new case
