@@ -12,8 +12,8 @@ import (
 )
 
 // annualMeta are the JSON keys of Annual that are no field of the table: the
-// record's key and its bookkeeping.
-var annualMeta = []string{"person_id", "year", "version", "updated_at", "updated_by"}
+// record's key, its bookkeeping, and the list of unknown answers.
+var annualMeta = []string{"person_id", "year", "version", "updated_at", "updated_by", "unknown"}
 
 // TestAnnualFieldsCoverAnnual: every JSON key of Annual but the key and the
 // bookkeeping has exactly one entry in AnnualFields, and each entry's value
@@ -76,10 +76,10 @@ func TestAnnualFieldEverywhere(t *testing.T) {
 		t.Fatalf("annual columns: %v", header)
 	}
 	sqls := map[string]string{"select": annualCols, "insert": annualInsertSQL, "update": annualUpdateSQL, "export": annualExportSQL("1 = 1")}
-	if n := strings.Count(annualInsertSQL, "?"); n != len(AnnualFields)+4 {
+	if n := strings.Count(annualInsertSQL, "?"); n != len(AnnualFields)+5 { // + unknown, updated_at, updated_by, person_id, year
 		t.Errorf("insert has %d placeholders for %d fields", n, len(AnnualFields))
 	}
-	if n := strings.Count(annualUpdateSQL, "?"); n != len(AnnualFields)+4 {
+	if n := strings.Count(annualUpdateSQL, "?"); n != len(AnnualFields)+5 {
 		t.Errorf("update has %d placeholders for %d fields", n, len(AnnualFields))
 	}
 	boxes := annualBoolFields()
