@@ -34,11 +34,18 @@ func TestEmployerForms(t *testing.T) {
 		post("town", pg+"/employees", url.Values{"person_id": {"abc"}}, 422, `id="e-person_id"`)
 		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.Out)}, "from_date": {year + "-01-05"}}, 404)
 		post("town", pg+"/employees", url.Values{"person_id": {fmt.Sprint(e.In)}, "from_date": {year + "-01-05"}}, 303)
-		body := get("town", pg+"?saved=employees&lang=en", 200, "The disabled employees are saved.", year+"-01-05", "left today")
+		body := get("town", pg+"?saved=employees&lang=en", 200, "The disabled employees are saved.", year+"-01-05", "left…")
 		if !strings.Contains(body, fmt.Sprintf(`href="/persons/%d"`, e.In)) {
 			t.Error("the linked employee's name does not link to their record")
 		}
-		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {year + "-03-31"}}, 303)
+		// Ending asks for the date and a confirmation: a slip ends nothing.
+		get("town", fmt.Sprintf("%s/employees/end?person_id=%d", pg, e.In), 200, `id="f-until_date"`, `id="f-confirm"`, "测试1", "确认登记离职")
+		get("town", fmt.Sprintf("%s/employees/end?person_id=%d", pg, e.Out), 404)
+		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {year + "-03-31"}}, 422, `id="e-confirm"`, `value="`+year+`-03-31"`)
+		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {year + "-01-01"}, "confirm": {"1"}}, 422, "离职日期不能早于入职日期")
+		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {"31/03"}, "confirm": {"1"}}, 422, "离职日期应为日期", `value="31/03"`)
+		get("town", pg, 200, "在职")
+		post("town", pg+"/employees/end", url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {year + "-03-31"}, "confirm": {"1"}}, 303)
 		get("town", pg, 200, year+"-03-31")
 		// The levy parameters: district staff only; the defaults at first, then what they save.
 		get("town", "/levy/statement?year="+year, 200)
