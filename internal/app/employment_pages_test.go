@@ -70,3 +70,53 @@ func TestEmployerForms(t *testing.T) {
 		}
 	})
 }
+
+// TestEmployerHomeAndRecommendations: the employer's home shows its quota
+// position, its vacancies and the candidates recommended to it; staff
+// recommend a ranked seeker from the vacancy page; the employer answers
+// there; the answer shows to staff.
+func TestEmployerHomeAndRecommendations(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		// 200 staff, no disabled employee: 3 required, 3 short.
+		e.page(t, "employer", "/", 200, fmt.Sprintf("%d 年按比例安排残疾人就业", e.Year), "应安排残疾人（按比例）", "还差 3 名残疾职工", "还没有推荐人选", "还没有发布岗位")
+		st, raw := e.Form("employer", "/vacancies/new", url.Values{"title": {"质检员"}, "positions": {"2"}, "min_education": {"none"}, "hours": {"full_time"}, "skills": {"computer"}})
+		if st != 303 {
+			t.Fatalf("new vacancy: %d %s", st, raw)
+		}
+		var vid int64
+		if err := d.QueryRow(t.Context(), `SELECT id FROM vacancies WHERE title = '质检员'`).Scan(&vid); err != nil {
+			t.Fatal(err)
+		}
+		if st := e.Do("town", "PUT", fmt.Sprintf("/api/v1/persons/%d/job-profile", e.In), map[string]any{"seeking": true, "education": "senior", "hours": "full_time", "skills": []string{"computer"}}, nil); st != 200 {
+			t.Fatalf("profile: %d", st)
+		}
+		vp := fmt.Sprintf("/vacancies/%d", vid)
+		e.page(t, "town", vp, 200, "推荐测试1", "还没有向这个岗位推荐人选")
+		e.submit(t, "town", vp+"/recommend", url.Values{"person_id": {"abc"}}, 422, "请从列表中选择要推荐的人")
+		e.submit(t, "town", vp+"/recommend", url.Values{"person_id": {fmt.Sprint(e.In)}}, 303)
+		e.submit(t, "town", vp+"/recommend", url.Values{"person_id": {fmt.Sprint(e.In)}}, 409, "已经向这个岗位推荐过此人")
+		e.page(t, "town", vp+"?saved=recommended", 200, "已推荐给用人单位", "待单位答复")
+		home := e.page(t, "employer", "/?lang=en", 200, "Candidates the federation recommends to you", "测试1", "awaiting the employer", "质检员")
+		if strings.Contains(home, "3101141980") {
+			t.Error("the employer's home shows an ID number")
+		}
+		body := e.page(t, "employer", vp, 200, "同意面试测试1", "婉拒测试1")
+		var pid int64
+		if err := d.QueryRow(t.Context(), `SELECT id FROM job_proposals WHERE vacancy_id = ?`, vid).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, fmt.Sprintf(`action="/proposals/%d/accept"`, pid)) {
+			t.Error("no accept form")
+		}
+		e.submit(t, "employer", fmt.Sprintf("/proposals/%d/accept", pid), url.Values{}, 303)
+		e.submit(t, "employer", fmt.Sprintf("/proposals/%d/decline", pid), url.Values{}, 409)
+		e.page(t, "town", vp, 200, "单位同意面试")
+		// The employer's own employee is no candidate for it.
+		e.submit(t, "town", fmt.Sprintf("/employers/%d/employees", e.EmpIn), url.Values{"person_id": {fmt.Sprint(e.In)}, "from_date": {fmt.Sprintf("%d-01-05", e.Year)}}, 303)
+		if body := e.page(t, "town", vp, 200); strings.Contains(body, "推荐测试1") || strings.Contains(body, `<a href="/persons/`+fmt.Sprint(e.In)+`/job-profile">`) {
+			t.Error("the match list offers the employer's own employee")
+		}
+	})
+}
