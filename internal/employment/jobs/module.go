@@ -30,7 +30,9 @@ func (s *Store) Module(engine *casework.Engine, employers *employment.Store, uni
 			pg.Store, pg.Employers, pg.Kit, pg.UnitLabel, pg.Places = s, employers, kit, unitLabel, places
 			pg.Routes(rt)
 		},
-		Home: func(r *http.Request, p *web.Principal, page *web.Page) (module.Home, error) { return pg.home(r, p, page) },
+		Home: func(r *http.Request, p *web.Principal, page *web.Page) (module.Home, error) {
+			return pg.home(r, p, page)
+		},
 		Nav: []module.Nav{
 			{Order: 100, Roles: identity.Staff(), Zh: "就业", En: "Employment", Href: "/jobs/seekers"},
 			{Order: 100, Roles: []string{identity.Employer}, Zh: "就业", En: "Employment", Href: "/vacancies"},
