@@ -120,3 +120,23 @@ func TestEmployerHomeAndRecommendations(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonRequestSaysWhatNext: the person's own request says what happens
+// next, who does it, and whom to contact (their village and town by name).
+func TestPersonRequestSaysWhatNext(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		var cs struct{ ID int64 }
+		if st := e.Do("person", "POST", "/api/v1/cases", map[string]any{"person_id": e.In, "service_type": "employment", "data": map[string]any{"need": "想找一份工作"}}, &cs); st != 201 {
+			t.Fatalf("open a request: %d", st)
+		}
+		path := fmt.Sprintf("/cases/%d", cs.ID)
+		e.page(t, "person", path, 200, `id="what-next"`, "接下来：", "推荐岗位：由街镇工作人员或区残联工作人员办理", `id="contact"`, "永新村", "南翔镇残联")
+		e.page(t, "person", path+"?lang=en", 200, "What happens next:", "match: done by Town staff or District staff", "Nanxiang")
+		// Staff see what comes next but no contact line (it is for the person).
+		if body := e.page(t, "town", path, 200); strings.Contains(body, `id="contact"`) {
+			t.Error("staff see the person's contact line")
+		}
+	})
+}
