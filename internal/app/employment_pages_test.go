@@ -113,6 +113,18 @@ func TestEmployerHomeAndRecommendations(t *testing.T) {
 		e.submit(t, "employer", fmt.Sprintf("/proposals/%d/accept", pid), url.Values{}, 303)
 		e.submit(t, "employer", fmt.Sprintf("/proposals/%d/decline", pid), url.Values{}, 409)
 		e.page(t, "town", vp, 200, "单位同意面试")
+		var list struct {
+			Items []struct {
+				State, Name string
+				PersonID    int64 `json:"person_id"`
+			}
+		}
+		if st := e.Do("employer", "GET", "/api/v1/proposals", nil, &list); st != 200 || len(list.Items) != 1 || list.Items[0].State != "accepted" || list.Items[0].Name != "测试1" {
+			t.Errorf("the employer's proposals through the API: %d %+v", st, list)
+		}
+		if st := e.Do("town", "POST", fmt.Sprintf("/api/v1/vacancies/%d/proposals", vid), map[string]any{"person_id": e.In}, nil); st != 409 {
+			t.Errorf("recommending twice through the API: %d", st)
+		}
 		// The employer's own employee is no candidate for it.
 		e.submit(t, "town", fmt.Sprintf("/employers/%d/employees", e.EmpIn), url.Values{"person_id": {fmt.Sprint(e.In)}, "from_date": {fmt.Sprintf("%d-01-05", e.Year)}}, 303)
 		if body := e.page(t, "town", vp, 200); strings.Contains(body, "推荐测试1") || strings.Contains(body, `<a href="/persons/`+fmt.Sprint(e.In)+`/job-profile">`) {

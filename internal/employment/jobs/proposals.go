@@ -34,20 +34,28 @@ var ProposalStates = map[string][2]string{
 // Proposal is a job seeker recommended for a vacancy. An employer account
 // reads the name and village of the candidate (to invite them), nothing more.
 type Proposal struct {
-	ID           int64     `json:"id"`
-	VacancyID    int64     `json:"vacancy_id"`
-	VacancyTitle string    `json:"vacancy_title"`
-	EmployerID   int64     `json:"employer_id"`
-	EmployerName string    `json:"employer_name"`
-	PersonID     int64     `json:"person_id"`
-	Name         string    `json:"name"`
-	OrgUnit      string    `json:"orgunit"`
-	State        string    `json:"state"`
-	Note         string    `json:"note,omitempty"`
-	ProposedBy   string    `json:"proposed_by"`
-	ProposedAt   time.Time `json:"proposed_at"`
-	DecidedBy    string    `json:"decided_by,omitempty"`
-	DecidedAt    time.Time `json:"decided_at,omitzero"`
+	ID           int64      `json:"id"`
+	VacancyID    int64      `json:"vacancy_id"`
+	VacancyTitle string     `json:"vacancy_title"`
+	EmployerID   int64      `json:"employer_id"`
+	EmployerName string     `json:"employer_name"`
+	PersonID     int64      `json:"person_id"`
+	Name         string     `json:"name"`
+	OrgUnit      string     `json:"orgunit"`
+	State        string     `json:"state"`
+	Note         string     `json:"note,omitempty"`
+	ProposedBy   string     `json:"proposed_by"`
+	ProposedAt   time.Time  `json:"proposed_at"`
+	DecidedBy    string     `json:"decided_by,omitempty"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+}
+
+// DecidedOn is when the employer answered (zero while it has not).
+func (p Proposal) DecidedOn() time.Time {
+	if p.DecidedAt == nil {
+		return time.Time{}
+	}
+	return *p.DecidedAt
 }
 
 // MaxNote bounds the note of a recommendation or an answer, in characters.
@@ -67,7 +75,8 @@ func scanProposal(sc interface{ Scan(...any) error }) (Proposal, error) {
 		&p.ProposedBy, &at, &p.DecidedBy, &decided)
 	p.ProposedAt = db.FromMillis(at)
 	if decided.Valid {
-		p.DecidedAt = db.FromMillis(decided.Int64)
+		t := db.FromMillis(decided.Int64)
+		p.DecidedAt = &t
 	}
 	return p, err
 }

@@ -560,7 +560,7 @@ func TestProposals(t *testing.T) {
 			t.Errorf("another employer answering: %v", err)
 		}
 		got, err := a.Seekers.Decide(ctx, own, p.ID, true, "")
-		if err != nil || got.State != jobs.ProposalAccepted || got.DecidedBy != "emp" || got.DecidedAt.IsZero() || got.Note != "会电脑" {
+		if err != nil || got.State != jobs.ProposalAccepted || got.DecidedBy != "emp" || got.DecidedAt == nil || got.Note != "会电脑" {
 			t.Fatalf("accept: %+v %v", got, err)
 		}
 		if _, err := a.Seekers.Decide(ctx, own, p.ID, false, ""); apperr.CodeOf(err) != apperr.Conflict {
