@@ -125,6 +125,9 @@ func TestEmployerHomeAndRecommendations(t *testing.T) {
 		if st := e.Do("town", "POST", fmt.Sprintf("/api/v1/vacancies/%d/proposals", vid), map[string]any{"person_id": e.In}, nil); st != 409 {
 			t.Errorf("recommending twice through the API: %d", st)
 		}
+		// The person sees the recommendation and the answer at home; staff on the person page.
+		e.page(t, "person", "/me", 200, "推荐的岗位及单位答复", "质检员", "南翔精密制造", "单位同意面试")
+		e.page(t, "town", fmt.Sprintf("/persons/%d", e.In), 200, "推荐的岗位及单位答复", "质检员")
 		// The employer's own employee is no candidate for it.
 		e.submit(t, "town", fmt.Sprintf("/employers/%d/employees", e.EmpIn), url.Values{"person_id": {fmt.Sprint(e.In)}, "from_date": {fmt.Sprintf("%d-01-05", e.Year)}}, 303)
 		if body := e.page(t, "town", vp, 200); strings.Contains(body, "推荐测试1") || strings.Contains(body, `<a href="/persons/`+fmt.Sprint(e.In)+`/job-profile">`) {

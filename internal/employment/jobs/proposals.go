@@ -9,10 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/employment"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/view"
 	"sunshine/internal/registry"
 )
 
@@ -278,4 +280,36 @@ func (s *Store) currentEmployees(ctx context.Context, employerID int64) (map[int
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// PersonProposals is the person page's (and /me's) table of the vacancies
+// the person was recommended for and the employers' answers (a
+// registry.Section); nothing when there are none. Read as the caller may see
+// the person (the page read the person in scope already).
+func (s *Store) PersonProposals(ctx context.Context, c access.Caller, personID int64, lang string) ([]view.Table, error) {
+	where, args := c.Where("p.id", "p.orgunit")
+	rows, err := s.db.Query(ctx, `SELECT `+proposalCols+proposalFrom+` WHERE j.person_id = ? AND `+where+` ORDER BY j.id DESC LIMIT 20`,
+		append([]any{personID}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("recommendations of %d: %w", personID, err)
+	}
+	defer rows.Close()
+	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
+	tb := view.Table{ID: "person-proposals", Caption: t("推荐的岗位及单位答复", "Jobs recommended and the employers' answers"),
+		Head: []string{t("岗位", "Job"), t("用人单位", "Employer"), t("推荐日期", "Recommended on"), t("状态", "Status")}}
+	for rows.Next() {
+		p, err := scanProposal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("recommendations of %d: %w", personID, err)
+		}
+		tb.Rows = append(tb.Rows, []view.Cell{{Text: p.VacancyTitle}, {Text: p.EmployerName}, {Text: p.ProposedAt.In(shanghai).Format(time.DateOnly)},
+			{Text: stateName(p.State, lang)}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recommendations of %d: %w", personID, err)
+	}
+	if len(tb.Rows) == 0 {
+		return nil, nil
+	}
+	return []view.Table{tb}, nil
 }
