@@ -8,6 +8,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/view"
 	"sunshine/internal/platform/web"
 )
@@ -39,7 +40,7 @@ func (s *Store) home(r *http.Request, p *web.Principal, page *web.Page) (module.
 	row("在职职工人数（年平均）", "Staff (yearly average)", strconv.Itoa(l.Staff))
 	row("应安排残疾人（按比例）", "Disabled employees required", string(o.Required))
 	row("已安排残疾人（折算）", "Disabled employees counted", string(o.Counted))
-	row("应缴保障金（元）", "Levy due (yuan)", o.Due)
+	row("应缴保障金（元）", "Levy due (yuan)", money.Grouped(l.Result.Due))
 	switch {
 	case l.BelowQuota:
 		sec.Text = page.T(fmt.Sprintf("还差 %d 名残疾职工才能达到比例。残联可以向您推荐合适的求职人员：发布岗位后，推荐的人选会显示在这里。", l.Result.ShortPeople),

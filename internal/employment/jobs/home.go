@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"sunshine/internal/employment"
 	"sunshine/internal/identity"
@@ -48,7 +49,7 @@ func (pg *Pages) home(r *http.Request, p *web.Principal, page *web.Page) (module
 			Head: []string{page.T("姓名", "Name"), page.T("岗位", "Vacancy"), page.T("推荐日期", "Recommended on"), page.T("状态", "Status")}}
 		for _, pr := range props {
 			tb.Rows = append(tb.Rows, []view.Cell{{Text: pr.Name}, {Text: pr.VacancyTitle, Href: fmt.Sprintf("/vacancies/%d#proposals", pr.VacancyID)},
-				{Text: web.Date(pr.ProposedAt)}, {Text: stateName(pr.State, page.Lang)}})
+				{Text: pr.ProposedAt.In(shanghai).Format(time.DateOnly)}, {Text: stateName(pr.State, page.Lang)}})
 		}
 		cands.Table = tb
 	}
