@@ -123,27 +123,28 @@ type Revealed struct {
 // As the body of PUT /api/v1/persons/{id}/annual/{year} only employment must
 // be given (`in:"optional"`: answers always have every field).
 type Annual struct {
-	PersonID                 int64  `json:"person_id" in:"optional"`
-	Year                     int    `json:"year" in:"optional"`
-	OrgUnit                  string `json:"orgunit" in:"optional"`
-	Employment               string `json:"employment"`
-	CollegeGraduate          bool   `json:"college_graduate" in:"optional"`
-	SchoolEnrolled           bool   `json:"school_enrolled" in:"optional"`
-	RehabNeed                bool   `json:"rehab_need" in:"optional"`
-	RehabReceived            bool   `json:"rehab_received" in:"optional"`
-	DeviceNeed               bool   `json:"device_need" in:"optional"`
-	DeviceReceived           bool   `json:"device_received" in:"optional"`
-	PensionInsured           bool   `json:"pension_insured" in:"optional"`
-	MedicalInsured           bool   `json:"medical_insured" in:"optional"`
-	CultureSports            bool   `json:"culture_sports" in:"optional"`
-	EconomicStatus           string `json:"economic_status" in:"optional"`
-	LivingSubsidyReceived    bool   `json:"living_subsidy_received" in:"optional"`
-	CareSubsidyReceived      bool   `json:"care_subsidy_received" in:"optional"`
-	HouseholdIncomePerCapita *int64 `json:"household_income_per_capita" in:"optional"` // yuan per year; null when unknown
+	PersonID                 int64     `json:"person_id" in:"optional"`
+	Year                     int       `json:"year" in:"optional"`
+	OrgUnit                  string    `json:"orgunit" in:"optional"`
+	Employment               string    `json:"employment"`
+	CollegeGraduate          bool      `json:"college_graduate" in:"optional"`
+	SchoolEnrolled           bool      `json:"school_enrolled" in:"optional"`
+	RehabNeed                bool      `json:"rehab_need" in:"optional"`
+	RehabReceived            bool      `json:"rehab_received" in:"optional"`
+	DeviceNeed               bool      `json:"device_need" in:"optional"`
+	DeviceReceived           bool      `json:"device_received" in:"optional"`
+	PensionInsured           bool      `json:"pension_insured" in:"optional"`
+	MedicalInsured           bool      `json:"medical_insured" in:"optional"`
+	CultureSports            bool      `json:"culture_sports" in:"optional"`
+	EconomicStatus           string    `json:"economic_status" in:"optional"`
+	LivingSubsidyReceived    bool      `json:"living_subsidy_received" in:"optional"`
+	CareSubsidyReceived      bool      `json:"care_subsidy_received" in:"optional"`
+	HouseholdIncomePerCapita *int64    `json:"household_income_per_capita" in:"optional"` // yuan per year; null when unknown
+	Version                  int       `json:"version" in:"optional"`
+	UpdatedAt                time.Time `json:"updated_at" in:"optional"`
+	UpdatedBy                string    `json:"updated_by,omitempty"`
+
 	// Unknown names the yes/no fields whose answer is not known ("不详"),
 	// distinct from no; their value is false. Empty: every answer is known.
-	Unknown   []string  `json:"unknown,omitempty" in:"optional"`
-	Version   int       `json:"version" in:"optional"`
-	UpdatedAt time.Time `json:"updated_at" in:"optional"`
-	UpdatedBy string    `json:"updated_by,omitempty"`
+	Unknown []string `json:"unknown,omitempty" in:"optional"`
 }
