@@ -118,7 +118,7 @@ func TestFormsReadNumbersAsTyped(t *testing.T) {
 		}
 		body = post("village", ap, url.Values{"version": {"3"}, "employment": {"employed"}, "household_income_per_capita": {"abc"}, "rehab_need": {"1"}}, 422)
 		has("annual abc", body, `value="abc"`, `id="e-income"`, `aria-describedby="h-income e-income"`, `href="#f-household_income_per_capita"`,
-			"家庭人均年收入：“abc”不是金额", `id="f-rehab_need" name="rehab_need" value="1" checked`)
+			"家庭人均年收入：“abc”不是金额", `id="f-rehab_need-1" name="rehab_need" value="1" checked`)
 		if got := income(); got == nil || *got != 36000 {
 			t.Errorf("a refused income changed the record: %v", got)
 		}

@@ -541,6 +541,11 @@ type caseData struct {
 	// Renew offers to start the renewal of the person's expired or
 	// soon-expiring certificate (not on the renewal's own case).
 	Renew bool
+	// Next says, for a case still open, what happens next and who does it
+	// (the steps the caller does not take themself).
+	Next []string
+	// Contact tells the person whom to ask about their request.
+	Contact string
 }
 
 // fact is a piece of the case's data: one value, or a list of them.
@@ -732,6 +737,16 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		}
 		d.Timeline = append(d.Timeline, v)
 	}
+	if !st.Terminal {
+		if d.Next, err = pg.nextSteps(ctx, page, t, cs, p.Role); err != nil {
+			return d, err
+		}
+	}
+	if p.Role == identity.Person {
+		if d.Contact, err = pg.contact(ctx, page, cs.OrgUnit); err != nil {
+			return d, err
+		}
+	}
 	used := map[string]bool{}
 	for _, tr := range mayAct(t, cs, p.Role) {
 		av := actionView{Action: tr.Action, Name: page.T(tr.Zh, tr.En), Fields: tr.Fields, IDs: map[string]string{}, Choices: map[string]string{},
@@ -768,6 +783,53 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		d.Actions = append(d.Actions, av)
 	}
 	return d, nil
+}
+
+// nextSteps says what can happen next to an open case and who does it, one
+// sentence a step, leaving out the steps that end it without service and
+// those the caller's role takes (they are the forms below).
+func (pg *Pages) nextSteps(ctx context.Context, page *web.Page, t *Type, cs Case, role string) ([]string, error) {
+	var out []string
+	for _, tr := range t.Transitions {
+		if !slices.Contains(tr.From, cs.State) || slices.Contains(tr.Roles, role) || !t.offers(cs, tr.Action) {
+			continue
+		}
+		if s, ok := t.StateOf(tr.To); ok && s.Terminal && tr.Action != "close" {
+			continue
+		}
+		var who []string
+		for _, r := range tr.Roles {
+			if r == identity.Person || r == identity.Provider && len(tr.Roles) > 1 {
+				continue
+			}
+			who = append(who, identity.RoleName(r, page.Lang))
+		}
+		if len(who) == 0 {
+			continue
+		}
+		out = append(out, page.T(fmt.Sprintf("%s：由%s办理", tr.Zh, strings.Join(who, "或")),
+			fmt.Sprintf("%s: done by %s", tr.En, strings.Join(who, " or "))))
+	}
+	return out, nil
+}
+
+// contact tells a person whom to ask about their request: the assistant of
+// their village and the federation of their town. No phone numbers of units
+// are kept, so it says where to find them.
+func (pg *Pages) contact(ctx context.Context, page *web.Page, unit string) (string, error) {
+	village, town, err := pg.Engine.UnitNames(ctx, unit)
+	if err != nil {
+		return "", fmt.Errorf("contact of %s: %w", unit, err)
+	}
+	v, tn := page.T(village[0], village[1]), page.T(town[0], town[1])
+	if v == "" {
+		v = page.T("您所在村居", "your village")
+	}
+	if tn == "" {
+		tn = page.T("所在街镇", "your town")
+	}
+	return page.T(fmt.Sprintf("有疑问或情况有变化，请联系%s村（居）委会的助残员，或%s残联（电话见村（居）委会公示栏或社区事务受理服务中心）。", v, tn),
+		fmt.Sprintf("If you have a question, or something changes, contact the disability assistant of %s, or the disabled persons' federation of %s (their phone numbers are on the village notice board and at the community service centre).", v, tn)), nil
 }
 
 func (pg *Pages) showCase(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, cs Case, form url.Values, failed string, formErr *web.FormError) error {

@@ -787,3 +787,14 @@ func separate(ctx context.Context, tx *db.Tx, t *Type, c access.Caller, id int64
 		fmt.Sprintf("这个个案由您%s，不能再由您%s：请另一位工作人员%s。", zh, tr.Zh, tr.Zh),
 		fmt.Sprintf("You took the step “%s” on this case, so you may not %s it too: another member of staff must %s it.", en, tr.En, tr.En))
 }
+
+// UnitNames names a village and its town (Chinese, English), for telling a
+// person whom to contact; empty names when the unit is unknown.
+func (e *Engine) UnitNames(ctx context.Context, code string) (village, town [2]string, err error) {
+	err = e.db.QueryRow(ctx, `SELECT v.name, v.name_en, COALESCE(t.name, ''), COALESCE(t.name_en, '')
+		FROM orgunits v LEFT JOIN orgunits t ON t.code = v.parent WHERE v.code = ?`, code).Scan(&village[0], &village[1], &town[0], &town[1])
+	if errors.Is(err, sql.ErrNoRows) {
+		return village, town, nil
+	}
+	return village, town, err
+}

@@ -318,7 +318,7 @@ func TestStatement(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A: 200 staff need 3; one grade-3 employee (the grade-1 one left in 2025): 2 short, 216,000.00 due.
-		// C: 30 staff need 0.45: 1 short, but exempt. B: 100 staff need 1.5; grade 1 (counts 2) + grade 3: none short.
+		// C: 30 staff need 0.45: 1 short, but exempt, so not below the quota. B: 100 staff need 1.5; grade 1 (counts 2) + grade 3: none short.
 		type row struct {
 			id                 int64
 			staff, counted     int
@@ -327,7 +327,7 @@ func TestStatement(t *testing.T) {
 			due                string
 			below, exempt, cap bool
 		}
-		want := []row{{f.A, 200, 1, "3", 2, "216000.00", true, false, false}, {f.C, 30, 0, "0.45", 1, "0.00", true, true, false},
+		want := []row{{f.A, 200, 1, "3", 2, "216000.00", true, false, false}, {f.C, 30, 0, "0.45", 1, "0.00", false, true, false},
 			{f.B, 100, 3, "1.5", 0, "0.00", false, false, true}}
 		if len(rows) != len(want) {
 			t.Fatalf("%d rows", len(rows))
@@ -371,7 +371,7 @@ func TestStatement(t *testing.T) {
 			status     int
 			has        string
 		}{
-			{"district", fmt.Sprintf("/levy/statement?year=%d&lang=en", year), 200, "3 employers; 2 are below the quota, short of 3 people"},
+			{"district", fmt.Sprintf("/levy/statement?year=%d&lang=en", year), 200, "3 employers; 1 are below the quota, short of 2 people"},
 			{"town", fmt.Sprintf("/levy/statement?year=%d&lang=en", year), 200, "2 employers"},
 			{"employer", fmt.Sprintf("/employers/%d?year=%d&lang=en", f.A, year), 200, "216000.00"},
 			{"", "/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1&lang=en", 200, "Levy due: 216000.00 yuan"},

@@ -149,10 +149,18 @@ func TestPermissionMatrix(t *testing.T) {
 		"POST /employers/{id}/employees/end": {Allowed: managers, PageIn: true, InOK: 303, OutOK: 404,
 			In: func(e *apptest.Env, u string) apptest.Request {
 				_, _ = e.App.Employment.Link(context.Background(), matrixCaller, e.EmpIn, e.In, "2020-03-01")
-				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end", e.EmpIn), Form: url.Values{"person_id": {fmt.Sprint(e.In)}}}
+				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end", e.EmpIn), Form: url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {"2024-06-30"}, "confirm": {"1"}}}
 			},
 			Out: func(e *apptest.Env, u string) apptest.Request {
-				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end", e.EmpOut), Form: url.Values{"person_id": {fmt.Sprint(e.In)}}}
+				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end", e.EmpOut), Form: url.Values{"person_id": {fmt.Sprint(e.In)}, "until_date": {"2024-06-30"}, "confirm": {"1"}}}
+			}},
+		"GET /employers/{id}/employees/end": {Allowed: managers, PageIn: true, InOK: 200, OutOK: 404,
+			In: func(e *apptest.Env, u string) apptest.Request {
+				_, _ = e.App.Employment.Link(context.Background(), matrixCaller, e.EmpIn, e.In, "2020-03-01")
+				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end?person_id=%d", e.EmpIn, e.In)}
+			},
+			Out: func(e *apptest.Env, u string) apptest.Request {
+				return apptest.Request{Path: fmt.Sprintf("/employers/%d/employees/end?person_id=%d", e.EmpOut, e.In)}
 			}},
 		"GET /employers/{id}/edit": {Allowed: managers, PageIn: true, In: page(in, "/edit"), InOK: 200,
 			Out: page(out, "/edit"), OutOK: 404},

@@ -16,7 +16,7 @@ import (
 // employer form).
 func (s *Store) Module(towns func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error)) module.Module {
 	return module.Module{
-		Name: "employment", Templates: Templates(), Demo: s.demo,
+		Name: "employment", Templates: Templates(), Demo: s.demo, Home: s.home,
 		Tables: []string{"employers", "employer_figures", "employer_employees", "levy_params"},
 		// The contact phone (store.go) is the one sealed column.
 		Sealed: []module.Sealed{{Table: "employers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},

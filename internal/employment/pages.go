@@ -49,6 +49,7 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /employers/{id}/edit", managers, pg.edit)
 	rt.Page("POST /employers/{id}/figures", managers, pg.postFigures)
 	rt.Page("POST /employers/{id}/employees", managers, pg.postLink)
+	rt.Page("GET /employers/{id}/employees/end", managers, pg.endForm)
 	rt.Page("POST /employers/{id}/employees/end", managers, pg.postUnlink)
 }
 
@@ -487,7 +488,57 @@ func (pg *Pages) postLink(w http.ResponseWriter, r *http.Request, p *web.Princip
 	return nil
 }
 
-// postUnlink records that a disabled employee left (on until_date).
+// endData is the page that records the end of an employment: the date,
+// and a confirmation, so that no one ends it by a slip.
+type endData struct {
+	E    Employer
+	Emp  Employee
+	Form url.Values
+}
+
+// endPage renders the end of the employment of the person named by the
+// form's person_id (a current employee of the employer; 404 otherwise).
+func (pg *Pages) endPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, form url.Values, formErr error) error {
+	id, err := idParam(r)
+	if err != nil {
+		return err
+	}
+	e, err := pg.Store.Get(r.Context(), CallerOf(r, p), id)
+	if err != nil {
+		return err
+	}
+	person, _ := strconv.ParseInt(strings.TrimSpace(form.Get("person_id")), 10, 64)
+	d := endData{E: e, Form: form}
+	found := false
+	for _, em := range e.Employees {
+		if em.PersonID == person && em.Until == "" {
+			d.Emp, found = em, true
+		}
+	}
+	if !found {
+		return apperr.New(apperr.NotFound, "此人不是该单位的在职职工。", "This person does not work for this employer now.")
+	}
+	page := pg.NewPage(r, p, "")
+	page.Title = page.T("登记离职：", "Record the end of the employment: ") + d.Emp.Name
+	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: e.Name, Href: fmt.Sprintf("/employers/%d", e.ID)}, {Label: page.T("登记离职", "Record the end")}}
+	if formErr != nil {
+		if page.Error = web.FormErrorOf(formErr, page.Lang); page.Error == nil {
+			return formErr
+		}
+	}
+	page.Data = d
+	return pg.Render(w, r, status, "employee_end.html", page)
+}
+
+// endForm asks for the date an employee left (today by default) and a
+// confirmation.
+func (pg *Pages) endForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	form := url.Values{"person_id": {r.URL.Query().Get("person_id")}, "until_date": {pg.Store.db.Now().In(shanghai).Format(time.DateOnly)}}
+	return pg.endPage(w, r, p, http.StatusOK, form, nil)
+}
+
+// postUnlink records that a disabled employee left (on until_date), once
+// confirmed.
 func (pg *Pages) postUnlink(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := idParam(r)
 	if err != nil {
@@ -495,8 +546,20 @@ func (pg *Pages) postUnlink(w http.ResponseWriter, r *http.Request, p *web.Princ
 	}
 	_ = r.ParseForm()
 	person, _ := strconv.ParseInt(r.PostFormValue("person_id"), 10, 64)
-	if err := pg.Store.Unlink(r.Context(), CallerOf(r, p), id, person, strings.TrimSpace(r.PostFormValue("until_date"))); err != nil {
-		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "employees", r.PostForm, err)
+	var errs []apperr.FieldError
+	if strings.TrimSpace(r.PostFormValue("until_date")) == "" {
+		errs = append(errs, apperr.Field("until_date", "required", "请填写离职日期。", "Enter the last day of work."))
+	}
+	if r.PostFormValue("confirm") != "1" {
+		errs = append(errs, apperr.Field("confirm", "required", "请勾选确认此人已经离职。", "Tick to confirm that the person has left."))
+	}
+	if len(errs) > 0 {
+		err = apperr.Validation(errs...)
+	} else {
+		err = pg.Store.Unlink(r.Context(), CallerOf(r, p), id, person, strings.TrimSpace(r.PostFormValue("until_date")))
+	}
+	if err != nil {
+		return pg.endPage(w, r, p, web.Status(apperr.CodeOf(err)), r.PostForm, err)
 	}
 	web.Redirect(w, r, fmt.Sprintf("/employers/%d?saved=employees", id))
 	return nil

@@ -48,7 +48,7 @@ type Levy struct {
 	HasFigures  bool     `json:"has_figures"`
 	Staff       int      `json:"staff"`
 	AverageWage string   `json:"average_wage"`
-	BelowQuota  bool     `json:"below_quota"`
+	BelowQuota  bool     `json:"below_quota"` // short of the quota and not exempt
 	Outcome     *Outcome `json:"levy,omitempty"`
 	Params      Params   `json:"params"`
 	Result      Result   `json:"-"`
@@ -131,7 +131,9 @@ func (s *Store) levies(ctx context.Context, where string, args []any, year int) 
 			l.Result = Calculate(p, Input{Year: year, Staff: r.staff, AverageWageCents: r.wage, Grades: grades[r.id]})
 			o := OutcomeOf(l.Result)
 			l.Outcome = &o
-			l.BelowQuota = l.Result.ShortfallU > 0
+			// An exempt employer (small staff) owes no quota: it is never
+			// "below" it, whatever its disabled employees.
+			l.BelowQuota = l.Result.ShortfallU > 0 && !l.Result.Exempt
 		}
 		out = append(out, l)
 	}

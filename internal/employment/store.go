@@ -510,9 +510,19 @@ func (s *Store) Unlink(ctx context.Context, c Caller, id, personID int64, until 
 		return err
 	}
 	if until, err = parseDate("until_date", until, s.db.Now()); err != nil {
-		return err
+		return apperr.Validation(apperr.Field("until_date", "format", "离职日期应为日期，格式 YYYY-MM-DD，例如 2026-03-31。",
+			"The last day of work must be a date as YYYY-MM-DD, for example 2026-03-31."))
 	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		var from string
+		err := tx.QueryRow(ctx, `SELECT from_date FROM employer_employees WHERE employer_id = ? AND person_id = ? AND until_date = ''`, id, personID).Scan(&from)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read employee: %w", err)
+		}
+		if err == nil && until < from {
+			return apperr.Validation(apperr.Field("until_date", "range", fmt.Sprintf("离职日期不能早于入职日期 %s。", from),
+				fmt.Sprintf("The last day of work cannot be before the start date, %s.", from)))
+		}
 		ended, err := EndTx(ctx, tx, c.Actor, id, personID, until)
 		if err == nil && !ended {
 			return apperr.New(apperr.NotFound, "此人不是该单位的在职职工。", "This person does not work for this employer now.")

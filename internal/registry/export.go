@@ -157,9 +157,11 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, r
 		var idEnc []byte
 		var masked string
 		var a Annual
-		if err := rows.Scan(append([]any{&idEnc, &masked, &a.PersonID}, annualTargets(&a)...)...); err != nil {
+		var unknown string
+		if err := rows.Scan(append(append([]any{&idEnc, &masked, &a.PersonID}, annualTargets(&a)...), &unknown)...); err != nil {
 			return n, fmt.Errorf("export annual records: %w", err)
 		}
+		a.Unknown = unknownList(unknown)
 		id := masked
 		if unmasked {
 			if id, err = s.vault.Open(fID, idEnc); err != nil {
@@ -185,6 +187,6 @@ func (s *Store) ExportAnnual(ctx context.Context, c Caller, year int, orgunit, r
 // annualExportSQL reads the annual records of a year (the first argument) and
 // the persons' ID numbers, for the rows that also meet where.
 func annualExportSQL(where string) string {
-	return `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `
+	return `SELECT p.id_enc, p.id_masked, p.id, ` + strings.Join(annualColumns("a."), ", ") + `, a.unknown
 		FROM annual_records a JOIN persons p ON p.id = a.person_id WHERE a.year = ? AND ` + where + ` ORDER BY a.orgunit, a.person_id`
 }

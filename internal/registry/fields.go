@@ -37,14 +37,93 @@ type AnnualField struct {
 	noForm bool
 	// check validates (and tidies) the value; nil has nothing to check.
 	check func(a *Annual, errs *[]apperr.FieldError)
+	// MinAge and MaxAge bound the ages (survey year − birth year, DOMAIN.md
+	// §7) the question applies to; 0 leaves that side open. The form asks
+	// only what applies.
+	MinAge, MaxAge int
+}
+
+// AppliesAt tells whether the question applies to a person of age.
+func (f AnnualField) AppliesAt(age int) bool {
+	return (f.MinAge == 0 || age >= f.MinAge) && (f.MaxAge == 0 || age <= f.MaxAge)
+}
+
+// ages bounds the ages a field applies to.
+func ages(f AnnualField, lo, hi int) AnnualField {
+	f.MinAge, f.MaxAge = lo, hi
+	return f
+}
+
+// unknownWords are what a file cell says for an answer that is not known.
+var unknownWords = map[string]bool{"不详": true, "未知": true, "不清楚": true, "unknown": true, "?": true, "？": true}
+
+// IsUnknown tells whether the answer of the yes/no field named name is not known.
+func (a *Annual) IsUnknown(name string) bool { return slices.Contains(a.Unknown, name) }
+
+// markUnknown records that the answer of the yes/no field named name is not
+// known (its value is false).
+func (a *Annual) markUnknown(name string) {
+	if !a.IsUnknown(name) {
+		a.Unknown = append(a.Unknown, name)
+	}
+	if f, ok := annualField(name); ok && f.YesNo {
+		*f.value(a).(*bool) = false
+	}
+}
+
+// checkUnknown validates and orders the unknown answers: yes/no fields
+// only, each once, none of them also answered yes.
+func checkUnknown(a *Annual, errs *[]apperr.FieldError) {
+	if len(a.Unknown) == 0 {
+		a.Unknown = nil
+		return
+	}
+	var out []string
+	for _, f := range AnnualFields {
+		if !f.YesNo || !slices.Contains(a.Unknown, f.Field) {
+			continue
+		}
+		if *f.value(a).(*bool) {
+			*errs = append(*errs, apperr.Field("unknown", "invalid", "“"+f.LabelZh+"”不能既为“是”又为“不详”。",
+				"“"+f.LabelEn+"” cannot be both yes and unknown."))
+		}
+		out = append(out, f.Field)
+	}
+	for _, n := range a.Unknown {
+		if f, ok := annualField(n); !ok || !f.YesNo {
+			*errs = append(*errs, apperr.Field("unknown", "invalid", "“不详”只能用于是/否问题："+clip(n),
+				"Only yes/no questions can be unknown: "+clip(n)))
+			break
+		}
+	}
+	a.Unknown = out
+}
+
+// clip bounds a name quoted in a message.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// unknownText is the stored form of a's unknown answers.
+func unknownText(a *Annual) string { return strings.Join(a.Unknown, ",") }
+
+// unknownList reads the stored form of unknown answers.
+func unknownList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // yesNoField describes a yes/no field: its name, Chinese header and label, and
 // English label.
 func yesNoField(name, zh, en string, value func(a *Annual) *bool) AnnualField {
 	return AnnualField{
-		Column: Column{Field: name, Zh: zh, En: name, Choices: []string{"是", "否"}, Example: "否",
-			DescZh: "是/否（也可填 true/false、1/0、Y/N）", DescEn: en + ": yes/no (是/否, true/false, 1/0, Y/N)"},
+		Column: Column{Field: name, Zh: zh, En: name, Choices: []string{"是", "否", "不详"}, Example: "否",
+			DescZh: "是/否（也可填 true/false、1/0、Y/N）；不知道填“不详”", DescEn: en + ": yes/no (是/否, true/false, 1/0, Y/N); 不详 or unknown when not known"},
 		LabelZh: zh, LabelEn: en, YesNo: true,
 		value: func(a *Annual) any { return value(a) },
 	}
@@ -71,13 +150,16 @@ var AnnualFields = []AnnualField{
 					"Employment must be employed, unemployed, unable, not_seeking, student or retired."))
 			}
 		}},
-	yesNoField("college_graduate", "应届大学毕业生", "Graduated from college this year", func(a *Annual) *bool { return &a.CollegeGraduate }),
-	yesNoField("school_enrolled", "义务教育在学", "In compulsory education", func(a *Annual) *bool { return &a.SchoolEnrolled }),
+	// A college graduate of the year is 16 to 40; compulsory schooling is
+	// asked from 6 to 17 (DOMAIN.md §7 counts 6–15; late starters stay
+	// longer); pensions from 16 (the pension indicator's population).
+	ages(yesNoField("college_graduate", "应届大学毕业生", "Graduated from college this year", func(a *Annual) *bool { return &a.CollegeGraduate }), 16, 40),
+	ages(yesNoField("school_enrolled", "义务教育在学", "In compulsory education", func(a *Annual) *bool { return &a.SchoolEnrolled }), 6, 17),
 	yesNoField("rehab_need", "康复需求", "Needs rehabilitation", func(a *Annual) *bool { return &a.RehabNeed }),
 	yesNoField("rehab_received", "已获康复服务", "Received rehabilitation", func(a *Annual) *bool { return &a.RehabReceived }),
 	yesNoField("device_need", "辅具需求", "Needs an assistive device", func(a *Annual) *bool { return &a.DeviceNeed }),
 	yesNoField("device_received", "已适配辅具", "Received an assistive device", func(a *Annual) *bool { return &a.DeviceReceived }),
-	yesNoField("pension_insured", "参加养老保险", "Has pension insurance", func(a *Annual) *bool { return &a.PensionInsured }),
+	ages(yesNoField("pension_insured", "参加养老保险", "Has pension insurance", func(a *Annual) *bool { return &a.PensionInsured }), 16, 0),
 	yesNoField("medical_insured", "参加医疗保险", "Has medical insurance", func(a *Annual) *bool { return &a.MedicalInsured }),
 	yesNoField("culture_sports", "参加文体活动", "Took part in culture or sports", func(a *Annual) *bool { return &a.CultureSports }),
 	yesNoField("living_subsidy_received", "领取生活补贴", "Receives the living subsidy", func(a *Annual) *bool { return &a.LivingSubsidyReceived }),
@@ -172,8 +254,13 @@ func (f AnnualField) readCell(a *Annual, v string) *apperr.FieldError {
 	}
 	switch p := f.value(a).(type) {
 	case *bool:
+		if unknownWords[strings.ToLower(v)] {
+			a.markUnknown(f.Field)
+			return nil
+		}
 		b, ok := ParseBool(v)
 		*p = b
+		a.Unknown = slices.DeleteFunc(a.Unknown, func(n string) bool { return n == f.Field })
 		if !ok {
 			e := cellError(f.Field, "invalid", apperr.T("应填“是”或“否”："+v, "Use yes or no (是/否): "+v))
 			return &e
@@ -192,6 +279,9 @@ func (f AnnualField) readForm(a *Annual, v string) *apperr.FieldError {
 	switch p := f.value(a).(type) {
 	case *bool:
 		*p = v == "1"
+		if v == "unknown" {
+			a.markUnknown(f.Field)
+		}
 	case *string:
 		*p = v
 	}
@@ -218,6 +308,9 @@ func (f AnnualField) sqlValue(a *Annual) any {
 func (f AnnualField) cellText(a *Annual) string {
 	switch p := f.value(a).(type) {
 	case *bool:
+		if a.IsUnknown(f.Field) {
+			return "不详"
+		}
 		return yesNo(*p)
 	case *string:
 		return *p

@@ -112,8 +112,8 @@ func TestEveryAnnualFieldEndToEnd(t *testing.T) {
 			if st != 200 {
 				t.Fatalf("%s: page %d", f.Field, st)
 			}
-			for _, want := range []string{fmt.Sprintf(`<input type="checkbox" id="f-%s" name="%s" value="1" checked>`, f.Field, f.Field),
-				fmt.Sprintf(`<label for="f-%s">%s</label>`, f.Field, f.LabelZh)} {
+			for _, want := range []string{fmt.Sprintf(`<input type="radio" id="f-%s-1" name="%s" value="1" checked>`, f.Field, f.Field),
+				fmt.Sprintf(`<legend>%s</legend>`, f.LabelZh)} {
 				if !strings.Contains(string(html), want) {
 					t.Errorf("%s: the form has no %s", f.Field, want)
 				}

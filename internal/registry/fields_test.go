@@ -9,11 +9,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"sunshine/internal/platform/apperr"
 )
 
 // annualMeta are the JSON keys of Annual that are no field of the table: the
-// record's key and its bookkeeping.
-var annualMeta = []string{"person_id", "year", "version", "updated_at", "updated_by"}
+// record's key, its bookkeeping, and the list of unknown answers.
+var annualMeta = []string{"person_id", "year", "version", "updated_at", "updated_by", "unknown"}
 
 // TestAnnualFieldsCoverAnnual: every JSON key of Annual but the key and the
 // bookkeeping has exactly one entry in AnnualFields, and each entry's value
@@ -76,10 +78,10 @@ func TestAnnualFieldEverywhere(t *testing.T) {
 		t.Fatalf("annual columns: %v", header)
 	}
 	sqls := map[string]string{"select": annualCols, "insert": annualInsertSQL, "update": annualUpdateSQL, "export": annualExportSQL("1 = 1")}
-	if n := strings.Count(annualInsertSQL, "?"); n != len(AnnualFields)+4 {
+	if n := strings.Count(annualInsertSQL, "?"); n != len(AnnualFields)+5 { // + unknown, updated_at, updated_by, person_id, year
 		t.Errorf("insert has %d placeholders for %d fields", n, len(AnnualFields))
 	}
-	if n := strings.Count(annualUpdateSQL, "?"); n != len(AnnualFields)+4 {
+	if n := strings.Count(annualUpdateSQL, "?"); n != len(AnnualFields)+5 {
 		t.Errorf("update has %d placeholders for %d fields", n, len(AnnualFields))
 	}
 	boxes := annualBoolFields()
@@ -255,5 +257,58 @@ func TestPersonFieldsInSQL(t *testing.T) {
 		has("update", personUpdateSQL, masked)
 		has("full read", fullCols, read)
 		has("masked read", maskedCols, masked)
+	}
+}
+
+// TestAnnualQuestionsByAge: schooling is asked from 6 to 17, graduation from
+// 16 to 40, pensions from 16; the rest at every age.
+func TestAnnualQuestionsByAge(t *testing.T) {
+	for _, c := range []struct {
+		field string
+		age   int
+		want  bool
+	}{
+		{"school_enrolled", 5, false}, {"school_enrolled", 6, true}, {"school_enrolled", 17, true}, {"school_enrolled", 59, false},
+		{"college_graduate", 15, false}, {"college_graduate", 22, true}, {"college_graduate", 40, true}, {"college_graduate", 59, false},
+		{"pension_insured", 15, false}, {"pension_insured", 16, true}, {"pension_insured", 90, true},
+		{"rehab_need", 0, true}, {"device_need", 90, true}, {"culture_sports", 59, true},
+	} {
+		f, ok := annualField(c.field)
+		if !ok {
+			t.Fatalf("no field %s", c.field)
+		}
+		if got := f.AppliesAt(c.age); got != c.want {
+			t.Errorf("%s at %d: %v, want %v", c.field, c.age, got, c.want)
+		}
+	}
+}
+
+// TestUnknownAnswers: unknown is kept apart from no, in the order of the
+// form, once; it cannot be yes as well, nor name a field that is no yes/no
+// question; a file cell says 不详 and reads back.
+func TestUnknownAnswers(t *testing.T) {
+	a := Annual{Employment: "employed", Unknown: []string{"device_need", "rehab_need", "device_need"}}
+	var errs []apperr.FieldError
+	checkUnknown(&a, &errs)
+	if len(errs) != 0 || !slices.Equal(a.Unknown, []string{"rehab_need", "device_need"}) {
+		t.Errorf("tidy: %v %v", a.Unknown, errs)
+	}
+	for _, bad := range []Annual{{RehabNeed: true, Unknown: []string{"rehab_need"}}, {Unknown: []string{"employment"}}, {Unknown: []string{"colour"}}} {
+		errs = nil
+		checkUnknown(&bad, &errs)
+		if len(errs) != 1 || errs[0].Field != "unknown" {
+			t.Errorf("%+v: %v", bad, errs)
+		}
+	}
+	f, _ := annualField("culture_sports")
+	var b Annual
+	if e := f.readCell(&b, "不详"); e != nil || !b.IsUnknown("culture_sports") || b.CultureSports || f.cellText(&b) != "不详" {
+		t.Errorf("cell 不详: %+v %v", b, e)
+	}
+	if e := f.readCell(&b, "是"); e != nil || b.IsUnknown("culture_sports") || !b.CultureSports {
+		t.Errorf("cell 是 after 不详: %+v %v", b, e)
+	}
+	if unknownText(&Annual{}) != "" || unknownList("") != nil || !slices.Equal(unknownList("a,b"), []string{"a", "b"}) {
+		t.Error("the stored form of unknown answers")
 	}
 }

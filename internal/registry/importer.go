@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -992,6 +993,7 @@ func (im *importer) prepareAnnual(batch []*rowWork) error {
 		a := Annual{PersonID: p.id, Year: im.o.Year, OrgUnit: p.orgunit, EconomicStatus: p.economic}
 		if old, ok := olds[p.id]; ok {
 			a = old
+			a.Unknown = slices.Clone(old.Unknown) // the row's answers must not change the old record's
 			w.oldA = &old
 		}
 		im.parseAnnualRow(w, &a)
@@ -1019,9 +1021,13 @@ func sameAnnual(a, b Annual) bool {
 	if (ia == nil) != (ib == nil) || (ia != nil && *ia != *ib) {
 		return false
 	}
+	if !slices.Equal(a.Unknown, b.Unknown) {
+		return false
+	}
 	a.HouseholdIncomePerCapita, b.HouseholdIncomePerCapita = nil, nil
+	a.Unknown, b.Unknown = nil, nil
 	a.UpdatedAt, a.UpdatedBy, a.Version = b.UpdatedAt, b.UpdatedBy, b.Version
-	return a == b
+	return reflect.DeepEqual(a, b)
 }
 
 // parseAnnualRow reads the cells of a row into a, each by its field of
@@ -1114,7 +1120,7 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 			continue
 		}
 		a := w.ann
-		vals := append(annualValues(&a), db.Millis(tx.Now), im.c.Actor.Username, a.PersonID, a.Year, w.oldA.Version)
+		vals := append(annualValues(&a), unknownText(&a), db.Millis(tx.Now), im.c.Actor.Username, a.PersonID, a.Year, w.oldA.Version)
 		res, err := tx.Exec(ctx, annualUpdateSQL+` AND version = ?`, vals...)
 		if err != nil {
 			return fmt.Errorf("row %d: update annual record: %w", w.row, err)
@@ -1130,9 +1136,9 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 	// New records, insertChunk to a statement.
 	for start := 0; start < len(creates); start += insertChunk {
 		part := creates[start:min(start+insertChunk, len(creates))]
-		vals := make([]any, 0, len(part)*(len(AnnualFields)+4))
+		vals := make([]any, 0, len(part)*(len(AnnualFields)+5))
 		for _, w := range part {
-			vals = append(append(vals, annualValues(&w.ann)...), db.Millis(tx.Now), im.c.Actor.Username, w.ann.PersonID, w.ann.Year)
+			vals = append(append(vals, annualValues(&w.ann)...), unknownText(&w.ann), db.Millis(tx.Now), im.c.Actor.Username, w.ann.PersonID, w.ann.Year)
 		}
 		rs, err := tx.Query(ctx, annualInsertManySQL(len(part)), vals...)
 		if err != nil {
@@ -1164,7 +1170,7 @@ func (im *importer) writeAnnual(tx *db.Tx, rows []*rowWork) error {
 // annualInsertSQL for each), leaving any that exists, and returns the
 // persons of those it made.
 func annualInsertManySQL(n int) string {
-	row := "(" + placeholders(len(AnnualFields)+4) + ", 1)"
-	return `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, updated_at, updated_by, person_id, year, version) VALUES ` +
+	row := "(" + placeholders(len(AnnualFields)+5) + ", 1)"
+	return `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, unknown, updated_at, updated_by, person_id, year, version) VALUES ` +
 		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + ` ON CONFLICT (person_id, year) DO NOTHING RETURNING person_id`
 }

@@ -144,4 +144,8 @@ type Annual struct {
 	Version                  int       `json:"version" in:"optional"`
 	UpdatedAt                time.Time `json:"updated_at" in:"optional"`
 	UpdatedBy                string    `json:"updated_by,omitempty"`
+
+	// Unknown names the yes/no fields whose answer is not known ("不详"),
+	// distinct from no; their value is false. Empty: every answer is known.
+	Unknown []string `json:"unknown,omitempty" in:"optional"`
 }

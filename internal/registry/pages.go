@@ -219,6 +219,8 @@ type detailData struct {
 	Year     int
 	Unit     string
 	Sections []web.Table
+	// AnnualExists: the person has a record of Year (the link reads "edit").
+	AnnualExists bool
 }
 
 func (pg *Pages) showPerson(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, person Person, rev *Revealed, formErr error) error {
@@ -233,8 +235,13 @@ func (pg *Pages) showPerson(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if err != nil {
 		return err
 	}
+	year := pg.Store.db.Now().Year()
+	exists, err := pg.Store.HasAnnual(r.Context(), person.ID, year)
+	if err != nil {
+		return err
+	}
 	page.Data = detailData{Person: person, Revealed: rev, CanEdit: p.Role == identity.DistrictStaff || p.Role == identity.TownStaff,
-		Year: pg.Store.db.Now().Year(), Unit: unit, Sections: sections}
+		Year: year, Unit: unit, Sections: sections, AnnualExists: exists}
 	return pg.Render(w, r, status, "person.html", page)
 }
 
@@ -387,6 +394,51 @@ type annualData struct {
 	// Income is the text of the income input: what was typed when the form
 	// comes back with an error, never a number it was read as.
 	Income string
+	// Age is the person's age in the record's year (year − birth year).
+	Age int
+	// Questions are the yes/no questions asked: those that apply at Age,
+	// and any other that has an answer already (never lost by hiding it).
+	Questions []annualQuestion
+	// Skipped names the questions left out because they do not apply.
+	Skipped []string
+	// Last is the record of the year before, when there is one.
+	Last *Annual
+	// UpdatedBy says who changed the record last, in words.
+	UpdatedBy string
+	// DeviceNeed: the saved record says the person needs a device, so the
+	// page offers to open a device request.
+	DeviceNeed bool
+}
+
+// annualQuestion is one yes/no question of the form: its field, the
+// answer shown ("1" yes, "0" no, "unknown", "" none yet) and last year's
+// answer in words ("" when there is no record of last year).
+type annualQuestion struct {
+	Field  AnnualField
+	Answer string
+	Last   string
+}
+
+// answerOf is the form value of a's answer to the yes/no field f.
+func answerOf(a *Annual, f AnnualField) string {
+	switch {
+	case a.IsUnknown(f.Field):
+		return "unknown"
+	case *f.value(a).(*bool):
+		return "1"
+	}
+	return "0"
+}
+
+// answerWords names an answer ("1", "0", "unknown") in lang.
+func answerWords(v, lang string) string {
+	switch v {
+	case "1":
+		return apperr.T("是", "yes").In(lang)
+	case "unknown":
+		return apperr.T("不详", "unknown").In(lang)
+	}
+	return apperr.T("否", "no").In(lang)
 }
 
 // annualLabel is the form label of the annual field named name, in lang.
@@ -407,9 +459,26 @@ func (a *Annual) flags() map[string]bool {
 	return out
 }
 
+// ageIn is the person's age in year (DOMAIN.md §7: year − birth year).
+func ageIn(p Person, year int) int { return year - p.BirthYear }
+
+// asked tells whether the form asks the yes/no question f of a person of
+// age whose record is a (fresh: no record yet): when it applies, or when
+// the record answers it already with yes or unknown.
+func asked(f AnnualField, age int, a *Annual, fresh bool) bool {
+	if f.AppliesAt(age) {
+		return true
+	}
+	return !fresh && (a.IsUnknown(f.Field) || *f.value(a).(*bool))
+}
+
 func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, d annualData, formErr error) error {
 	page := pg.NewPage(r, p, "")
-	page.Title = fmt.Sprintf(page.T("%d 年度状况：%s", "Annual record %d: %s"), d.Year, d.Person.Name)
+	verb := page.T("填写", "Fill in")
+	if d.Exists {
+		verb = page.T("修改", "Edit")
+	}
+	page.Title = fmt.Sprintf(page.T("%s %d 年度状况：%s", "%s the annual record %d: %s"), verb, d.Year, d.Person.Name)
 	pg.crumbs(page, r, d.Person.OrgUnit, web.Crumb{Label: d.Person.Name, Href: fmt.Sprintf("/persons/%d", d.Person.ID)},
 		web.Crumb{Label: fmt.Sprintf(page.T("%d 年度状况", "Annual record %d"), d.Year)})
 	page.Error = web.FormErrorOf(formErr, page.Lang)
@@ -422,8 +491,47 @@ func (pg *Pages) annualPage(w http.ResponseWriter, r *http.Request, p *web.Princ
 	} else if v := d.Annual.HouseholdIncomePerCapita; v != nil {
 		d.Income = strconv.FormatInt(*v, 10)
 	}
+	d.Age = ageIn(d.Person, d.Year)
+	for _, f := range annualBoolFields() {
+		if !asked(f, d.Age, &d.Annual, !d.Exists && r.Method != http.MethodPost) {
+			d.Skipped = append(d.Skipped, apperr.T(f.LabelZh, f.LabelEn).In(page.Lang))
+			continue
+		}
+		q := annualQuestion{Field: f, Answer: answerOf(&d.Annual, f)}
+		switch {
+		case r.Method == http.MethodPost:
+			q.Answer = r.PostForm.Get(f.Field) // exactly what was chosen
+		case !d.Exists:
+			q.Answer = "" // a new record: nothing chosen yet
+		}
+		if d.Last != nil {
+			q.Last = answerWords(answerOf(d.Last, f), page.Lang)
+		}
+		d.Questions = append(d.Questions, q)
+	}
+	if d.Exists && d.Annual.UpdatedBy != "" {
+		actors, err := identity.DescribeActors(r.Context(), pg.Store.db, []string{d.Annual.UpdatedBy}, page.Lang)
+		if err != nil {
+			return err
+		}
+		d.UpdatedBy = actors[d.Annual.UpdatedBy].Words("", page.Lang)
+	}
+	d.DeviceNeed = d.Saved && d.Annual.DeviceNeed
 	page.Data = d
 	return pg.Render(w, r, status, "annual.html", page)
+}
+
+// lastYear reads the person's record of the year before year (audited as a
+// read), nil when there is none.
+func (pg *Pages) lastYear(r *http.Request, c Caller, id int64, year int) (*Annual, error) {
+	a, err := pg.Store.GetAnnual(r.Context(), c, id, year-1)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 func (pg *Pages) annualForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -447,6 +555,9 @@ func (pg *Pages) annualForm(w http.ResponseWriter, r *http.Request, p *web.Princ
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return err
 	}
+	if d.Last, err = pg.lastYear(r, c, id, year); err != nil {
+		return err
+	}
 	return pg.annualPage(w, r, p, http.StatusOK, d, nil)
 }
 
@@ -466,12 +577,29 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 	}
 	_ = r.ParseForm()
 	a := Annual{Year: year, Version: atoiDefault(r.PostFormValue("version"))}
+	age := ageIn(person, year)
 	var formErrs []apperr.FieldError
 	for _, f := range AnnualFields {
 		if f.noForm {
 			continue
 		}
-		if e := f.readForm(&a, r.PostForm.Get(f.Field)); e != nil {
+		v := r.PostForm.Get(f.Field)
+		if f.YesNo {
+			switch v {
+			case "1", "0", "unknown":
+			case "":
+				// A question asked and left unanswered is not known; one
+				// not asked (it does not apply) is no.
+				if f.AppliesAt(age) {
+					v = "unknown"
+				}
+			default:
+				formErrs = append(formErrs, apperr.Field(f.Field, "invalid", "“"+f.LabelZh+"”请选择“是”“否”或“不详”。",
+					"“"+f.LabelEn+"”: choose yes, no or unknown."))
+				continue
+			}
+		}
+		if e := f.readForm(&a, v); e != nil {
 			formErrs = append(formErrs, *e)
 		}
 	}
@@ -481,7 +609,12 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 		err = apperr.Validation(formErrs...)
 	}
 	if err != nil {
-		return pg.annualPage(w, r, p, http.StatusUnprocessableEntity, annualData{Person: person, Year: year, Annual: a, Exists: a.Version > 0}, err)
+		d := annualData{Person: person, Year: year, Annual: a, Exists: a.Version > 0}
+		var err2 error
+		if d.Last, err2 = pg.lastYear(r, c, id, year); err2 != nil {
+			return err2
+		}
+		return pg.annualPage(w, r, p, http.StatusUnprocessableEntity, d, err)
 	}
 	web.Redirect(w, r, fmt.Sprintf("/persons/%d/annual/%d?saved=1", id, year))
 	return nil
@@ -624,6 +757,38 @@ type meData struct {
 	Next     int64
 	Unit     string
 	Sections []web.Table
+	// Annual shows the answers of the person's latest annual records.
+	Annual web.Table
+}
+
+// annualTable shows the answers of up to the two latest records (newest
+// first), one column a year, in lang.
+func annualTable(recs []Annual, lang string) web.Table {
+	t := web.Table{ID: "my-annual", Caption: apperr.T("年度状况的回答", "The answers of the annual survey").In(lang), RowHeads: true,
+		Empty: apperr.T("还没有年度状况记录。村居助残员入户走访时会和您一起填写。", "There is no annual record yet. The village assistant fills it in with you at a home visit.").In(lang)}
+	if len(recs) > 2 {
+		recs = recs[:2]
+	}
+	if len(recs) == 0 {
+		return t
+	}
+	t.Head = []string{apperr.T("问题", "Question").In(lang)}
+	for _, a := range recs {
+		t.Head = append(t.Head, strconv.Itoa(a.Year))
+	}
+	row := func(label string, cell func(a *Annual) string) {
+		r := []web.Cell{{Text: label}}
+		for i := range recs {
+			r = append(r, web.Cell{Text: cell(&recs[i])})
+		}
+		t.Rows = append(t.Rows, r)
+	}
+	row(annualLabel("employment", lang), func(a *Annual) string { return EnumName(a.Employment, lang) })
+	row(annualLabel("economic_status", lang), func(a *Annual) string { return EnumName(a.EconomicStatus, lang) })
+	for _, f := range annualBoolFields() {
+		row(apperr.T(f.LabelZh, f.LabelEn).In(lang), func(a *Annual) string { return answerWords(answerOf(a, f), lang) })
+	}
+	return t
 }
 
 func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -646,6 +811,10 @@ func (pg *Pages) me(w http.ResponseWriter, r *http.Request, p *web.Principal) er
 	if err != nil {
 		return err
 	}
-	page.Data = meData{Person: person, Entries: rows, Next: next, Unit: unit, Sections: sections}
+	recs, err := pg.Store.AnnualRecords(r.Context(), c, person.ID)
+	if err != nil {
+		return err
+	}
+	page.Data = meData{Person: person, Entries: rows, Next: next, Unit: unit, Sections: sections, Annual: annualTable(recs, page.Lang)}
 	return pg.Render(w, r, http.StatusOK, "me.html", page)
 }

@@ -155,5 +155,6 @@ func ValidateAnnual(a *Annual, currentYear int) []apperr.FieldError {
 			f.check(a, &errs)
 		}
 	}
+	checkUnknown(a, &errs)
 	return errs
 }

@@ -787,14 +787,15 @@ func (s *Store) accessLog(ctx context.Context, c Caller, id int64, before int64,
 
 // annualCols are the columns of a whole annual record: the key, the fields
 // of AnnualFields, and the record's version and last change.
-var annualCols = "person_id, year, " + strings.Join(annualColumns(""), ", ") + ", version, updated_at, updated_by"
+var annualCols = "person_id, year, " + strings.Join(annualColumns(""), ", ") + ", version, updated_at, updated_by, unknown"
 
 func scanAnnual(sc interface{ Scan(...any) error }) (Annual, error) {
 	var a Annual
 	var updated int64
+	var unknown string
 	dest := append([]any{&a.PersonID, &a.Year}, annualTargets(&a)...)
-	err := sc.Scan(append(dest, &a.Version, &updated, &a.UpdatedBy)...)
-	a.UpdatedAt = db.FromMillis(updated)
+	err := sc.Scan(append(dest, &a.Version, &updated, &a.UpdatedBy, &unknown)...)
+	a.UpdatedAt, a.Unknown = db.FromMillis(updated), unknownList(unknown)
 	return a, err
 }
 
@@ -817,6 +818,17 @@ func (s *Store) GetAnnual(ctx context.Context, c Caller, id int64, year int) (An
 		return Annual{}, err
 	}
 	return a, nil
+}
+
+// HasAnnual tells whether a person (read in scope by the caller already)
+// has a record of year; it reads no answer, so it is not audited.
+func (s *Store) HasAnnual(ctx context.Context, id int64, year int) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM annual_records WHERE person_id = ? AND year = ?`, id, year).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("annual record of %d: %w", id, err)
+	}
+	return n > 0, nil
 }
 
 // AnnualRecords reads all of a person's annual records, newest first
@@ -926,7 +938,7 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 	case a.Version != 0 && a.Version != cur:
 		return false, apperr.ErrStale()
 	}
-	vals := append(annualValues(&a), db.Millis(tx.Now), by, a.PersonID, a.Year)
+	vals := append(annualValues(&a), unknownText(&a), db.Millis(tx.Now), by, a.PersonID, a.Year)
 	if errors.Is(err, sql.ErrNoRows) {
 		res, err := tx.Exec(ctx, annualInsertSQL, vals...)
 		if err != nil {
@@ -950,9 +962,9 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 
 // annualInsertSQL makes an annual record from annualValues, then updated_at,
 // updated_by, person_id and year; nothing when the record exists already.
-var annualInsertSQL = `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, updated_at, updated_by, person_id, year, version)
-	VALUES (` + placeholders(len(AnnualFields)+4) + `, 1) ON CONFLICT (person_id, year) DO NOTHING`
+var annualInsertSQL = `INSERT INTO annual_records (` + strings.Join(annualColumns(""), ", ") + `, unknown, updated_at, updated_by, person_id, year, version)
+	VALUES (` + placeholders(len(AnnualFields)+5) + `, 1) ON CONFLICT (person_id, year) DO NOTHING`
 
 // annualUpdateSQL replaces an annual record with the values of annualInsertSQL.
-var annualUpdateSQL = `UPDATE annual_records SET ` + strings.Join(annualColumns(""), " = ?, ") + ` = ?, updated_at = ?,
+var annualUpdateSQL = `UPDATE annual_records SET ` + strings.Join(annualColumns(""), " = ?, ") + ` = ?, unknown = ?, updated_at = ?,
 	updated_by = ?, version = version + 1 WHERE person_id = ? AND year = ?`

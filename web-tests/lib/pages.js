@@ -11,6 +11,7 @@
 //   {employer} an employer the account sees: its own (employer accounts), else the first on /employers
 //   {vacancy} the first vacancy the account sees on /vacancies
 //   {me}     a person account's own person id (from the link to its employment profile on /me)
+//   {employee} a current disabled employee of {employer} (from its "record that … left" link; staff)
 //
 // The public levy calculator /levy needs no sign-in; the harness signs every
 // account in, so it is checked as the employer account (and its result as demo).
@@ -64,7 +65,7 @@ export const ACCOUNTS = [
     role: 'town_staff',
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
-      '/employers', '/employers/new', '/employers/{employer}/edit', '/levy/statement',
+      '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'],
   },
   {

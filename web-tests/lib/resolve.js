@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me', 'employee'];
 
 export class Placeholders {
   /**
@@ -181,6 +181,26 @@ export class Placeholders {
    */
   employer() {
     return this.linked('employer', ['/', '/employers'], 'employers');
+  }
+
+  /**
+   * {employee}: a current disabled employee of {employer}: the person id of
+   * the first "record that … left" link on the employer's page (staff).
+   */
+  employee() {
+    return this.once('employee', async () => {
+      const employer = await this.employer();
+      return withPage(this.context, async (page) => {
+        const what = `{employee} for ${this.who}`;
+        await open(page, `${this.base}/employers/${encodeURIComponent(employer)}`, what);
+        const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.href));
+        for (const href of hrefs) {
+          const u = new URL(href);
+          if (/^\/employers\/\d+\/employees\/end$/.test(u.pathname) && u.searchParams.get('person_id')) return u.searchParams.get('person_id');
+        }
+        assert.fail(`${what}: /employers/${employer} links to no end of an employment (<a href="/employers/ID/employees/end?person_id=N">)`);
+      });
+    });
   }
 
   /** {vacancy}: the first vacancy linked from /vacancies. */

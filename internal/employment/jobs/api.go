@@ -59,6 +59,74 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("PUT /api/v1/vacancies/{id}", vacancyKeepers, s.apiUpdateVacancy, web.Types{In: VacancyInput{}, Out: Vacancy{}})
 	// Employers do not browse job seekers: staff propose candidates to them.
 	rt.Handle("GET /api/v1/vacancies/{id}/matches", rankers, s.apiVacancyMatches, web.Types{Out: VacancyMatches{}})
+	// Recommendations: staff propose a seeker for a vacancy; the employer answers.
+	rt.Handle("POST /api/v1/vacancies/{id}/proposals", rankers, s.apiRecommend, web.Types{In: ProposalInput{}, Out: Proposal{}, Status: http.StatusCreated})
+	rt.Handle("GET /api/v1/proposals", vacancyKeepers, s.apiProposals, web.Types{Out: web.List[Proposal]{}})
+	rt.Handle("POST /api/v1/proposals/{id}/accept", vacancyKeepers, s.apiDecide(true), web.Types{In: AnswerInput{}, Out: Proposal{}})
+	rt.Handle("POST /api/v1/proposals/{id}/decline", vacancyKeepers, s.apiDecide(false), web.Types{In: AnswerInput{}, Out: Proposal{}})
+}
+
+// ProposalInput is the body of a recommendation: whom, and a note for the
+// employer (optional, at most MaxNote characters).
+type ProposalInput struct {
+	PersonID int64  `json:"person_id"`
+	Note     string `json:"note" in:"optional"`
+}
+
+// AnswerInput is the body of an employer's answer: a note (optional).
+type AnswerInput struct {
+	Note string `json:"note" in:"optional"`
+}
+
+func (s API) apiRecommend(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := vacancyID(r)
+	if err != nil {
+		return err
+	}
+	var in ProposalInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.Recommend(r.Context(), employment.CallerOf(r, p), id, in.PersonID, in.Note)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, out)
+}
+
+func (s API) apiProposals(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	q := r.URL.Query()
+	vac, err := web.IntParam("vacancy_id", q.Get("vacancy_id"))
+	if err != nil {
+		return err
+	}
+	emp, err := web.IntParam("employer_id", q.Get("employer_id"))
+	if err != nil {
+		return err
+	}
+	items, err := s.Proposals(r.Context(), employment.CallerOf(r, p), ProposalFilter{VacancyID: vac, EmployerID: emp})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, web.List[Proposal]{Items: items, Total: len(items)})
+}
+
+func (s API) apiDecide(accept bool) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+		id, err := web.PathID(r, apperr.New(apperr.NotFound, "找不到这条推荐。", "There is no such recommendation."))
+		if err != nil {
+			return err
+		}
+		var in AnswerInput
+		if err := web.Decode(w, r, &in); err != nil {
+			return err
+		}
+		out, err := s.Decide(r.Context(), employment.CallerOf(r, p), id, accept, in.Note)
+		if err != nil {
+			return err
+		}
+		return web.JSON(w, http.StatusOK, out)
+	}
 }
 
 func limitParam(r *http.Request, def int) int {

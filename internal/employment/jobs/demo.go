@@ -67,13 +67,29 @@ func (s *Store) demo(ctx context.Context, employers *employment.Store, d *module
 		}
 	}
 	ec := employment.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114"), Registry: rc}
+	var vacancies []Vacancy
 	for _, dv := range demoVacancies {
 		in := dv.in
 		if in.EmployerID, err = employers.DemoEmployerID(ctx, dv.employer); err != nil {
 			return fmt.Errorf("demo vacancy %s: %w", in.Title, err)
 		}
-		if _, err := s.CreateVacancy(ctx, ec, in); err != nil {
+		v, err := s.CreateVacancy(ctx, ec, in)
+		if err != nil {
 			return fmt.Errorf("demo vacancy %s: %w", in.Title, err)
+		}
+		vacancies = append(vacancies, v)
+	}
+	// The first vacancy's best match is recommended to its employer (the
+	// demo employer account), awaiting its answer.
+	if len(vacancies) > 0 {
+		_, ranked, _, err := s.MatchSeekers(ctx, ec, vacancies[0].ID, 1)
+		if err != nil {
+			return fmt.Errorf("demo recommendation: %w", err)
+		}
+		for _, r := range ranked {
+			if _, err := s.Recommend(ctx, ec, vacancies[0].ID, r.PersonID, "演示：匹配得分最高的求职人员"); err != nil {
+				return fmt.Errorf("demo recommendation: %w", err)
+			}
 		}
 	}
 	fmt.Fprintf(d.Out, "demo jobs: %d job seekers in %s, %d vacancies\n", len(ids), town, len(demoVacancies))

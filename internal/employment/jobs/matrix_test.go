@@ -74,7 +74,57 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		return apptest.Request{Path: apptest.PersonAPI(e.In, "/job-matches")}
 	}
+	// freshVacancy is a new vacancy of an employer (a recommendation is made once per vacancy and person).
+	freshVacancy := func(e *apptest.Env, employer int64, u string) int64 {
+		v, err := e.App.Seekers.CreateVacancy(context.Background(), matrixCaller, jobs.VacancyInput{EmployerID: employer, Title: "推荐岗位" + u, Positions: 1, Hours: "full_time"})
+		if err != nil {
+			panic(err)
+		}
+		return v.ID
+	}
+	recommend := func(employer func(*apptest.Env) int64, person func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/vacancies/%d/recommend", freshVacancy(e, employer(e), u)), Form: url.Values{"person_id": {fmt.Sprint(person(e))}}}
+		}
+	}
+	answer := func(verb string, employer func(*apptest.Env) int64, person func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			p, err := e.App.Seekers.Recommend(context.Background(), matrixCaller, freshVacancy(e, employer(e), u+verb), person(e), "")
+			if err != nil {
+				panic(err)
+			}
+			return apptest.Request{Path: fmt.Sprintf("/proposals/%d/%s", p.ID, verb), Form: url.Values{}}
+		}
+	}
+	recommendAPI := func(employer func(*apptest.Env) int64, person func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/api/v1/vacancies/%d/proposals", freshVacancy(e, employer(e), u+"api")), Body: map[string]any{"person_id": person(e)}}
+		}
+	}
+	answerAPI := func(verb string, employer func(*apptest.Env) int64, person func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, u string) apptest.Request {
+			p, err := e.App.Seekers.Recommend(context.Background(), matrixCaller, freshVacancy(e, employer(e), u+verb+"api"), person(e), "")
+			if err != nil {
+				panic(err)
+			}
+			return apptest.Request{Path: fmt.Sprintf("/api/v1/proposals/%d/%s", p.ID, verb), Body: map[string]any{}}
+		}
+	}
 	apptest.Matrix(t, "jobs", map[string]apptest.Entry{
+		"POST /api/v1/vacancies/{id}/proposals": {Allowed: rankers, InOK: 201, OutOK: 404,
+			In: recommendAPI(empIn, apptest.InPerson), Out: recommendAPI(empOut, apptest.OutPerson)},
+		// A list of what the caller may see: nothing outside it, never a 404.
+		"GET /api/v1/proposals": {Allowed: vacancyRoles, In: apptest.Fixed("/api/v1/proposals", nil), InOK: 200},
+		"POST /api/v1/proposals/{id}/accept": {Allowed: vacancyRoles, InOK: 200, OutOK: 404,
+			In: answerAPI("accept", empIn, apptest.InPerson), Out: answerAPI("accept", empOut, apptest.OutPerson)},
+		"POST /api/v1/proposals/{id}/decline": {Allowed: vacancyRoles, InOK: 200, OutOK: 404,
+			In: answerAPI("decline", empIn, apptest.InPerson), Out: answerAPI("decline", empOut, apptest.OutPerson)},
+		"POST /vacancies/{id}/recommend": {Allowed: rankers, PageIn: true, InOK: 303, OutOK: 404,
+			In: recommend(empIn, apptest.InPerson), Out: recommend(empOut, apptest.OutPerson)},
+		"POST /proposals/{id}/accept": {Allowed: vacancyRoles, PageIn: true, InOK: 303, OutOK: 404,
+			In: answer("accept", empIn, apptest.InPerson), Out: answer("accept", empOut, apptest.OutPerson)},
+		"POST /proposals/{id}/decline": {Allowed: vacancyRoles, PageIn: true, InOK: 303, OutOK: 404,
+			In: answer("decline", empIn, apptest.InPerson), Out: answer("decline", empOut, apptest.OutPerson)},
 		"GET /api/v1/jobs/vocabulary": {Allowed: []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person, identity.Provider, identity.Employer},
 			In: apptest.Fixed("/api/v1/jobs/vocabulary", nil), InOK: 200},
 		"GET /api/v1/persons/{id}/job-profile": {Allowed: profileReaders, InOK: 200, OutOK: 404,

@@ -20,13 +20,18 @@ import (
 func (s *Store) Module(engine *casework.Engine, employers *employment.Store, unitLabel func(r *http.Request, code, lang string) string,
 	places func(r *http.Request, sc orgunit.Scope, lang, selected string) ([]orgunit.PickGroup, error)) module.Module {
 	engine.Register(s.PlacementType())
+	pg := &Pages{} // filled in when the routes are made (the kit comes then)
 	return module.Module{
 		Name: "jobs", Templates: Templates(), Funcs: TemplateFuncs(),
-		Tables: []string{"job_seekers", "vacancies"}, Unsaved: []string{"job_seekers_gen"}, // a cache stamp: its row is made by the migration
+		Tables: []string{"job_seekers", "vacancies", "job_proposals"}, Unsaved: []string{"job_seekers_gen"}, // a cache stamp: its row is made by the migration
 		Demo: func(ctx context.Context, d *module.Demo) error { return s.demo(ctx, employers, d) },
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
-			(&Pages{Store: s, Employers: employers, Kit: kit, UnitLabel: unitLabel, Places: places}).Routes(rt)
+			pg.Store, pg.Employers, pg.Kit, pg.UnitLabel, pg.Places = s, employers, kit, unitLabel, places
+			pg.Routes(rt)
+		},
+		Home: func(r *http.Request, p *web.Principal, page *web.Page) (module.Home, error) {
+			return pg.home(r, p, page)
 		},
 		Nav: []module.Nav{
 			{Order: 100, Roles: identity.Staff(), Zh: "就业", En: "Employment", Href: "/jobs/seekers"},

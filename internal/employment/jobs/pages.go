@@ -50,6 +50,8 @@ func TemplateFuncs() template.FuncMap {
 	}
 	return template.FuncMap{
 		"jobNeg": func(n int) int { return -n },
+		// jobState names the state of a recommendation.
+		"jobState": stateName,
 		// jobTerm names a code of a vocabulary (skills, accommodations, education, hours).
 		"jobTerm": term,
 		// jobTerms names a list of codes, joined.
@@ -94,6 +96,9 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /vacancies/{id}", vacancyKeepers, pg.vacancy)
 	rt.Page("GET /vacancies/{id}/edit", vacancyKeepers, pg.editVacancy)
 	rt.Page("POST /vacancies/{id}/edit", vacancyKeepers, pg.updateVacancy)
+	rt.Page("POST /vacancies/{id}/recommend", rankers, pg.recommend)
+	rt.Page("POST /proposals/{id}/accept", vacancyKeepers, pg.decide(true))
+	rt.Page("POST /proposals/{id}/decline", vacancyKeepers, pg.decide(false))
 }
 
 // vocabData are the choices of the forms.
@@ -465,16 +470,31 @@ type vacancyData struct {
 	Ranked  []Ranked
 	Units   map[string]string
 	Seekers int
+	// Proposals are the candidates recommended for the vacancy; Proposed
+	// gives the state of each person's, for the ranking.
+	Proposals []Proposal
+	Proposed  map[int64]string
+	// Saved says what was just done: recommended, accepted, declined.
+	Saved string
 }
 
 func (pg *Pages) vacancy(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	return pg.vacancyPage(w, r, p, http.StatusOK, nil)
+}
+
+func (pg *Pages) vacancyPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, formErr error) error {
 	id, err := vacancyID(r)
 	if err != nil {
 		return err
 	}
 	ec := employment.CallerOf(r, p)
 	page := pg.NewPage(r, p, "")
-	d := vacancyData{Staff: p.Role != identity.Employer, Units: map[string]string{}}
+	if formErr != nil {
+		if page.Error = web.FormErrorOf(formErr, page.Lang); page.Error == nil {
+			return formErr
+		}
+	}
+	d := vacancyData{Staff: p.Role != identity.Employer, Units: map[string]string{}, Proposed: map[int64]string{}, Saved: r.URL.Query().Get("saved")}
 	if d.Staff {
 		// Staff propose candidates to employers: only they see the ranking.
 		d.V, d.Ranked, d.Seekers, err = pg.Store.MatchSeekers(r.Context(), ec, id, 50)
@@ -484,6 +504,15 @@ func (pg *Pages) vacancy(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err != nil {
 		return err
 	}
+	if d.Proposals, err = pg.Store.Proposals(r.Context(), ec, ProposalFilter{VacancyID: id}); err != nil {
+		return err
+	}
+	for _, pr := range d.Proposals {
+		d.Proposed[pr.PersonID] = pr.State
+		if _, ok := d.Units[pr.OrgUnit]; !ok {
+			d.Units[pr.OrgUnit] = pg.UnitLabel(r, pr.OrgUnit, page.Lang)
+		}
+	}
 	d.Unit = pg.UnitLabel(r, d.V.OrgUnit, page.Lang)
 	for _, m := range d.Ranked {
 		if _, ok := d.Units[m.OrgUnit]; !ok {
@@ -492,5 +521,57 @@ func (pg *Pages) vacancy(w http.ResponseWriter, r *http.Request, p *web.Principa
 	}
 	page.Title = d.V.Title
 	page.Data = d
-	return pg.Render(w, r, http.StatusOK, "vacancy.html", page)
+	return pg.Render(w, r, status, "vacancy.html", page)
+}
+
+// recommend proposes a job seeker of the ranking to the vacancy's employer.
+func (pg *Pages) recommend(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	id, err := vacancyID(r)
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	person, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
+	if perr != nil || person <= 0 {
+		err = apperr.Validation(apperr.Field("person_id", "invalid", "请从列表中选择要推荐的人。", "Choose the person to recommend from the list."))
+	} else {
+		_, err = pg.Store.Recommend(r.Context(), employment.CallerOf(r, p), id, person, r.PostFormValue("note"))
+	}
+	if err != nil {
+		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Forbidden {
+			return err
+		}
+		return pg.vacancyPage(w, r, p, web.Status(apperr.CodeOf(err)), err)
+	}
+	web.Redirect(w, r, fmt.Sprintf("/vacancies/%d?saved=recommended#proposals", id))
+	return nil
+}
+
+// decide records the employer's answer to a recommendation.
+func (pg *Pages) decide(accept bool) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return apperr.New(apperr.NotFound, "找不到这条推荐。", "There is no such recommendation.")
+		}
+		_ = r.ParseForm()
+		pr, err := pg.Store.Decide(r.Context(), employment.CallerOf(r, p), id, accept, r.PostFormValue("note"))
+		if err != nil {
+			return err
+		}
+		saved := "declined"
+		if accept {
+			saved = "accepted"
+		}
+		web.Redirect(w, r, fmt.Sprintf("/vacancies/%d?saved=%s#proposals", pr.VacancyID, saved))
+		return nil
+	}
+}
+
+// stateName names a recommendation's state in lang.
+func stateName(state, lang string) string {
+	if n, ok := ProposalStates[state]; ok {
+		return apperr.T(n[0], n[1]).In(lang)
+	}
+	return state
 }

@@ -289,9 +289,24 @@ type Ranked struct {
 // RankSeekers ranks the job seekers in the caller's scope for an opening and
 // returns the best n with names; every person listed is in the audit log.
 func (s *Store) RankSeekers(ctx context.Context, c access.Caller, o Opening, n int) ([]Ranked, int, error) {
+	return s.rankSeekers(ctx, c, o, n, nil)
+}
+
+// rankSeekers is RankSeekers leaving out the persons of skip (an employer's
+// own staff).
+func (s *Store) rankSeekers(ctx context.Context, c access.Caller, o Opening, n int, skip map[int64]bool) ([]Ranked, int, error) {
 	seekers, err := s.Seekers(ctx, c)
 	if err != nil {
 		return nil, 0, err
+	}
+	if len(skip) > 0 {
+		kept := make([]Profile, 0, len(seekers)) // a copy: seekers may be the shared cache
+		for _, p := range seekers {
+			if !skip[p.PersonID] {
+				kept = append(kept, p)
+			}
+		}
+		seekers = kept
 	}
 	top := Rank(o, seekers, n)
 	out := make([]Ranked, len(top))

@@ -482,3 +482,99 @@ func TestPlacement(t *testing.T) {
 		}
 	})
 }
+
+// TestProposals: staff recommend a ranked seeker to the employer, who sees
+// the candidate (by name) and answers once; the ranking leaves out the
+// employer's own staff; other areas and other employers see nothing.
+func TestProposals(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a, ids := setup(t, d)
+		ctx := context.Background()
+		nanxiang, other := employer(t, a, "310114102", "0001"), employer(t, a, "310114102", "0002")
+		town := employment.Caller{Actor: audit.Actor{Username: "town", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("310114102"),
+			Registry: caller(identity.TownStaff, "310114102")}
+		kunshan := employment.Caller{Actor: audit.Actor{Username: "ks", Role: identity.TownStaff}, Scope: orgunit.ScopeOf("320583100"),
+			Registry: caller(identity.TownStaff, "320583100")}
+		own := employment.Caller{Actor: audit.Actor{Username: "emp", Role: identity.Employer}, Employer: true, EmployerID: nanxiang}
+		rival := employment.Caller{Actor: audit.Actor{Username: "emp2", Role: identity.Employer}, Employer: true, EmployerID: other}
+		v, err := a.Seekers.CreateVacancy(ctx, town, jobs.VacancyInput{EmployerID: nanxiang, Title: "数据录入员", Positions: 2, MinEducation: "junior",
+			Hours: "full_time", Skills: []string{"computer"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
+		for _, id := range ids[:3] {
+			if _, err := a.Seekers.Put(ctx, all, id, jobs.ProfileInput{Seeking: true, Education: "senior", Hours: "full_time", Skills: []string{"computer"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The employer's own employee is no candidate for it.
+		if _, err := a.Employment.Link(ctx, town, nanxiang, ids[2], "2025-01-01"); err != nil {
+			t.Fatal(err)
+		}
+		_, ranked, _, err := a.Seekers.MatchSeekers(ctx, town, v.ID, 10)
+		if err != nil || len(ranked) != 2 || slices.ContainsFunc(ranked, func(r jobs.Ranked) bool { return r.PersonID == ids[2] }) {
+			t.Fatalf("ranking with the employer's own staff: %+v %v", ranked, err)
+		}
+		if _, err := a.Seekers.Recommend(ctx, town, v.ID, ids[2], ""); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("recommending an employee of the employer: %v", err)
+		}
+
+		// Recommend: staff only, in scope, once.
+		if _, err := a.Seekers.Recommend(ctx, own, v.ID, ids[0], ""); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("an employer recommending: %v", err)
+		}
+		if _, err := a.Seekers.Recommend(ctx, kunshan, v.ID, ids[0], ""); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("Kunshan staff recommending for a Nanxiang vacancy: %v", err)
+		}
+		if _, err := a.Seekers.Recommend(ctx, town, v.ID, ids[3], ""); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("recommending a person of another district: %v", err)
+		}
+		if _, err := a.Seekers.Recommend(ctx, town, v.ID, ids[0], "ok\x00"); apperr.CodeOf(err) != apperr.Invalid {
+			t.Errorf("a control character in the note: %v", err)
+		}
+		p, err := a.Seekers.Recommend(ctx, town, v.ID, ids[0], "会电脑")
+		if err != nil || p.State != jobs.ProposalProposed || p.Name != "求职0" || p.EmployerID != nanxiang || p.ProposedBy != "town" {
+			t.Fatalf("recommend: %+v %v", p, err)
+		}
+		if _, err := a.Seekers.Recommend(ctx, town, v.ID, ids[0], ""); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("recommending twice: %v", err)
+		}
+		var n int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE subject_type = 'person' AND subject_id = ? AND detail LIKE '%job_proposal%'`,
+			strconv.FormatInt(ids[0], 10)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("the recommendation in the person's audit: %d %v", n, err)
+		}
+
+		// The employer sees its candidates; another employer and other areas do not.
+		if got, err := a.Seekers.Proposals(ctx, own, jobs.ProposalFilter{EmployerID: nanxiang}); err != nil || len(got) != 1 || got[0].Name != "求职0" || got[0].VacancyTitle != "数据录入员" {
+			t.Errorf("the employer's candidates: %+v %v", got, err)
+		}
+		if got, err := a.Seekers.Proposals(ctx, rival, jobs.ProposalFilter{}); err != nil || len(got) != 0 {
+			t.Errorf("another employer's view: %+v %v", got, err)
+		}
+		if got, err := a.Seekers.Proposals(ctx, kunshan, jobs.ProposalFilter{}); err != nil || len(got) != 0 {
+			t.Errorf("Kunshan's view: %+v %v", got, err)
+		}
+		if _, err := a.Seekers.Decide(ctx, rival, p.ID, true, ""); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("another employer answering: %v", err)
+		}
+		got, err := a.Seekers.Decide(ctx, own, p.ID, true, "")
+		if err != nil || got.State != jobs.ProposalAccepted || got.DecidedBy != "emp" || got.DecidedAt == nil || got.Note != "会电脑" {
+			t.Fatalf("accept: %+v %v", got, err)
+		}
+		if _, err := a.Seekers.Decide(ctx, own, p.ID, false, ""); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("answering twice: %v", err)
+		}
+		q, err := a.Seekers.Recommend(ctx, town, v.ID, ids[1], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.Seekers.Decide(ctx, town, q.ID, false, "人已招满"); err != nil || got.State != jobs.ProposalDeclined || got.Note != "人已招满" {
+			t.Errorf("staff declining on the employer's behalf: %+v %v", got, err)
+		}
+		if got, err := a.Seekers.Proposals(ctx, town, jobs.ProposalFilter{VacancyID: v.ID}); err != nil || len(got) != 2 || got[0].ID != q.ID {
+			t.Errorf("the vacancy's candidates, newest first: %+v %v", got, err)
+		}
+	})
+}

@@ -292,13 +292,17 @@ func readVacancies(rows *sql.Rows) ([]Vacancy, error) {
 }
 
 // MatchSeekers ranks the job seekers in the caller's scope for a vacancy of
-// the caller's employers.
+// the caller's employers, leaving out the employer's current employees.
 func (s *Store) MatchSeekers(ctx context.Context, ec employment.Caller, id int64, n int) (Vacancy, []Ranked, int, error) {
 	v, err := s.GetVacancy(ctx, ec, id)
 	if err != nil {
 		return v, nil, 0, err
 	}
-	ranked, total, err := s.RankSeekers(ctx, ec.Registry, v.Opening(), n)
+	staff, err := s.currentEmployees(ctx, v.EmployerID)
+	if err != nil {
+		return v, nil, 0, err
+	}
+	ranked, total, err := s.rankSeekers(ctx, ec.Registry, v.Opening(), n, staff)
 	return v, ranked, total, err
 }
 
