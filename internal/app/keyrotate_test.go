@@ -386,6 +386,9 @@ func TestSealedColumnsDeclared(t *testing.T) {
 		if s.Index != "" {
 			declared[s.Table+"."+s.Index] = true
 		}
+		for _, d := range s.Derived {
+			declared[s.Table+"."+d.Column] = true
+		}
 		for _, k := range s.Key {
 			declared[s.Table+"."+k+" (key)"] = true
 		}

@@ -1,0 +1,156 @@
+package registry_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+// searchNames lists the names a search of q finds for caller c.
+func searchNames(t *testing.T, a interface {
+	List(context.Context, registry.Caller, registry.Filter) ([]registry.Person, int, string, error)
+}, c registry.Caller, q string) []string {
+	t.Helper()
+	ps, total, _, err := a.List(context.Background(), c, registry.Filter{Q: q})
+	if err != nil {
+		t.Fatalf("search %q: %v", q, err)
+	}
+	if total != len(ps) {
+		t.Errorf("search %q: total %d, %d listed", q, total, len(ps))
+	}
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestSearchByTailAndPhone: a person is found by name, by the last 4
+// characters of the ID number (an X in either case), by the full phone
+// number (with or without spaces and hyphens) and by its last 4 digits;
+// never outside the caller's scope, not even a person with the same ending.
+// Nothing of the ID's end or the phone is stored in clear.
+func TestSearchByTailAndPhone(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		const other = "310114103201" // 安亭镇, another town
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC),
+			orgunit.Unit{Code: other, Name: "安亭村", Level: 4, Parent: "310114103", Demo: true})
+		district := apptest.Caller(identity.DistrictStaff, "310114")
+		// Two persons whose ID numbers end alike ("123X"), in different
+		// towns: the birth date makes the check character.
+		endingX := func(year int) string {
+			for day := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() == year; day = day.AddDate(0, 0, 1) {
+				first17 := "310114" + day.Format("20060102") + "123"
+				if registry.IDCheckChar(first17) == 'X' {
+					return first17 + "X"
+				}
+			}
+			t.Fatalf("no ID number of %d ends in 123X", year)
+			return ""
+		}
+		xID, twin := endingX(1985), endingX(1990)
+		mk := func(name, id, unit, phone string) int64 {
+			p, err := a.Registry.Create(ctx, district, registry.PersonInput{Name: name, IDNumber: id, Category: 4, Grade: 2, OrgUnit: unit, Phone: phone})
+			if err != nil {
+				t.Fatalf("create %s: %v", name, err)
+			}
+			return p.ID
+		}
+		mk("王芳", xID, apptest.Village, "13812345678")
+		mk("王芳芳", apptest.IDNumber("31011419700101456"), apptest.Village, "021-59531234")
+		mk("李四", apptest.IDNumber("31011419600101789"), other, "13912345678")
+		mk("赵六", twin, other, "")
+
+		town := apptest.Caller(identity.TownStaff, "310114102")
+		village := apptest.Caller(identity.VillageAssistant, apptest.Village)
+		tail := xID[14:]
+		for _, tc := range []struct {
+			c    registry.Caller
+			q    string
+			want []string
+		}{
+			{village, "王芳", []string{"王芳", "王芳芳"}},
+			{village, "王", []string{"王芳", "王芳芳"}},
+			{village, tail, []string{"王芳"}},
+			{village, tail[:3] + "x", []string{"王芳"}},
+			{village, " " + tail + " ", []string{"王芳"}},
+			{village, "13812345678", []string{"王芳"}},
+			{village, "138 1234 5678", []string{"王芳"}},
+			{village, "138-1234-5678", []string{"王芳"}},
+			{village, "5678", []string{"王芳"}},
+			{village, "021-59531234", []string{"王芳芳"}},
+			{village, "02159531234", []string{"王芳芳"}},
+			{village, "1234", []string{"王芳芳"}},
+			{village, xID, []string{"王芳"}},
+			// Outside the scope: never found, whatever the key.
+			{village, "13912345678", nil},
+			{village, "李四", nil},
+			{town, "13912345678", nil},
+			{town, tail, []string{"王芳"}},
+			{town, "赵六", nil},
+			// The district sees both towns.
+			{district, "13912345678", []string{"李四"}},
+			{district, "5678", []string{"李四", "王芳"}},
+			{district, tail, []string{"王芳", "赵六"}},
+			{district, "123x", []string{"王芳", "赵六"}},
+			// Nothing matches.
+			{village, "0000", nil},
+			{village, "13800000000", nil},
+		} {
+			got := searchNames(t, a.Registry, tc.c, tc.q)
+			want := slices.Clone(tc.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s searching %q: got %v, want %v", tc.c.Actor.Role, tc.q, got, want)
+			}
+		}
+		// At rest: no column holds the ending or the phone in clear.
+		var n int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM persons WHERE id_tail_bidx IS NULL OR phone_bidx IS NULL AND phone_masked <> ''`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d persons without their search indexes", n)
+		}
+	})
+}
+
+// TestFillSearchIndexes: persons stored before the search indexes existed
+// (the columns NULL) get them when the app starts, and are found then.
+func TestFillSearchIndexes(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, d, time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC))
+		village := apptest.Caller(identity.VillageAssistant, apptest.Village)
+		for i, name := range []string{"旧甲", "旧乙", "旧丙"} {
+			apptest.Person(t, a, i+1, name, apptest.Village, 4, 2)
+		}
+		if _, err := d.Exec(ctx, `UPDATE persons SET id_tail_bidx = NULL, phone_bidx = NULL, phone_tail_bidx = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		tail := apptest.IDNumber("31011419800101102")[14:]
+		if got := searchNames(t, a.Registry, village, tail); len(got) != 0 {
+			t.Fatalf("found %v before the indexes were filled", got)
+		}
+		n, err := a.Registry.FillSearchIndexes(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("filled %d, %v; want 3", n, err)
+		}
+		if got := searchNames(t, a.Registry, village, tail); !slices.Equal(got, []string{"旧乙"}) {
+			t.Errorf("after filling, %q finds %v", tail, got)
+		}
+		if n, err := a.Registry.FillSearchIndexes(ctx); err != nil || n != 0 {
+			t.Errorf("second fill: %d, %v; want 0", n, err)
+		}
+	})
+}
