@@ -2,7 +2,9 @@ package registry_test
 
 import (
 	"context"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +153,53 @@ func TestFillSearchIndexes(t *testing.T) {
 		}
 		if n, err := a.Registry.FillSearchIndexes(ctx); err != nil || n != 0 {
 			t.Errorf("second fill: %d, %v; want 0", n, err)
+		}
+	})
+}
+
+// TestPickEndpoint: GET /persons/pick lists the caller's persons that the
+// search names, masked, by name, and never one of another area; a search
+// too long is refused naming the field.
+func TestPickEndpoint(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		type answer struct {
+			Items []struct {
+				ID       int64  `json:"id"`
+				Name     string `json:"name"`
+				Unit     string `json:"unit"`
+				IDMasked string `json:"id_masked"`
+			} `json:"items"`
+			More bool `json:"more"`
+		}
+		village := apptest.UserOf(identity.VillageAssistant)
+		var got answer
+		if st := e.Do(village, "GET", "/persons/pick?q="+url.QueryEscape("测试"), nil, &got); st != 200 {
+			t.Fatalf("pick: %d", st)
+		}
+		if len(got.Items) != 1 || got.Items[0].ID != e.In || got.Items[0].Name != "测试1" || got.Items[0].Unit != "永新村" ||
+			got.Items[0].IDMasked != "310114************" {
+			t.Errorf("village assistant picking 测试: %+v", got)
+		}
+		tail := e.InID[14:]
+		got = answer{}
+		if st := e.Do(village, "GET", "/persons/pick?q="+tail, nil, &got); st != 200 || len(got.Items) != 1 || got.Items[0].ID != e.In {
+			t.Errorf("picking by the ID's end %s: %d %+v", tail, st, got)
+		}
+		// Another area's person: not found by name nor by the ID's end.
+		for _, q := range []string{apptest.OutName, e.OutID[14:], e.OutID} {
+			got = answer{}
+			if st := e.Do(village, "GET", "/persons/pick?q="+url.QueryEscape(q), nil, &got); st != 200 || len(got.Items) != 0 {
+				t.Errorf("picking %q outside the scope: %d %+v", q, st, got)
+			}
+		}
+		district := apptest.UserOf(identity.DistrictStaff)
+		got = answer{}
+		if st := e.Do(district, "GET", "/persons/pick?q="+url.QueryEscape("测试"), nil, &got); st != 200 || len(got.Items) != 2 {
+			t.Errorf("district picking 测试: %d %+v", st, got)
+		}
+		if st := e.Do(village, "GET", "/persons/pick?q="+strings.Repeat("王", registry.MaxQuery+1), nil, nil); st != 422 {
+			t.Errorf("a search too long: %d, want 422", st)
 		}
 	})
 }
