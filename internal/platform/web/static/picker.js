@@ -118,6 +118,7 @@
         li.id = "o-" + field + "-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
+        li.setAttribute("data-id", String(it.id));
         li.appendChild(document.createTextNode(it.name + " "));
         var sub = document.createElement("span");
         sub.className = "sub";
@@ -170,6 +171,9 @@
           choose(active);
         }
       } else if (e.key === "Escape") {
+        // Closes the list, and a search on its way does not open it again.
+        clearTimeout(timer);
+        asked++;
         if (open) {
           e.preventDefault();
           close();
