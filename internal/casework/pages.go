@@ -323,7 +323,7 @@ func (pg *Pages) personFor(r *http.Request, p *web.Principal, raw string) (int64
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, "", "", apperr.Validation(apperr.Field("person_id", "invalid", "档案编号应为正整数。", "The record number must be a whole number."))
+		return 0, "", "", apperr.Validation(apperr.Field("person_id", "invalid", "所选的人无效，请重新查找并选择。", "The chosen person is not valid; search and choose again."))
 	}
 	person, err := pg.Registry.Get(r.Context(), c, id)
 	if err != nil {
