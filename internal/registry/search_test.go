@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +201,60 @@ func TestPickEndpoint(t *testing.T) {
 		}
 		if st := e.Do(village, "GET", "/persons/pick?q="+strings.Repeat("王", registry.MaxQuery+1), nil, nil); st != 422 {
 			t.Errorf("a search too long: %d, want 422", st)
+		}
+	})
+}
+
+// TestSearchIndexesFollowWrites: persons imported from a file are found by
+// the ID's last 4 and their phone at once (both engines: PostgreSQL's bulk
+// path copies through a staging table), and a changed phone is found by
+// the new number, no longer by the old one.
+func TestSearchIndexesFollowWrites(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		district := apptest.UserOf(identity.DistrictStaff)
+		id := apptest.IDNumber("31011419750505321")
+		file := "姓名,身份证号,残疾类别,残疾等级,所属村居,联系电话\n导入甲," + id + ",4,3," + apptest.Village + ",13700001111\n"
+		if st, raw := e.Upload(district, "/api/v1/imports/persons", "p.csv", []byte(file), nil); st != 200 {
+			t.Fatalf("import: %d %s", st, raw)
+		}
+		type list struct {
+			Items []struct {
+				ID      int64  `json:"id"`
+				Name    string `json:"name"`
+				Version int    `json:"version"`
+			} `json:"items"`
+		}
+		find := func(q string) []string {
+			var l list
+			if st := e.Do(district, "GET", "/api/v1/persons?q="+url.QueryEscape(q), nil, &l); st != 200 {
+				t.Fatalf("search %q: %d", q, st)
+			}
+			var out []string
+			for _, it := range l.Items {
+				out = append(out, it.Name)
+			}
+			return out
+		}
+		for _, q := range []string{id[14:], "13700001111", "1111"} {
+			if got := find(q); !slices.Equal(got, []string{"导入甲"}) {
+				t.Errorf("after the import, %q finds %v", q, got)
+			}
+		}
+		var l list
+		e.Do(district, "GET", "/api/v1/persons?q="+id, nil, &l)
+		if len(l.Items) != 1 {
+			t.Fatalf("by the full ID number: %+v", l)
+		}
+		p := l.Items[0]
+		if st := e.Do(district, "PATCH", "/api/v1/persons/"+strconv.FormatInt(p.ID, 10), map[string]any{"version": e.Version(p.ID), "phone": "13922223333"}, nil); st != 200 {
+			t.Fatalf("patch: %d", st)
+		}
+		if got := find("13922223333"); !slices.Equal(got, []string{"导入甲"}) {
+			t.Errorf("the new phone finds %v", got)
+		}
+		if got := find("13700001111"); len(got) != 0 {
+			t.Errorf("the old phone still finds %v", got)
 		}
 	})
 }
