@@ -114,8 +114,8 @@ type Picker struct {
 }
 
 // PickerFrom reads a person picker named field from a form's values (or a
-// query): the chosen person (in the caller's scope, else an error that does
-// not tell whether the person exists), and the matches of the search when
+// query): the chosen person (in the caller's scope, else not found, as
+// whether they exist elsewhere or not), and the matches of the search when
 // its button was pressed, or when something was typed and no one chosen.
 // The returned id is the chosen person's (0 when none).
 func (s *Store) PickerFrom(ctx context.Context, c Caller, form url.Values, field, label, lang string) (Picker, int64, error) {
@@ -132,7 +132,7 @@ func (s *Store) PickerFrom(ctx context.Context, c Caller, form url.Values, field
 		}
 		l, ok := labels[n]
 		if !ok {
-			return pk, 0, apperr.Validation(notChosen(field))
+			return pk, 0, apperr.ErrNotFound() // as every record outside the scope: 404
 		}
 		pk.Chosen, id = &l, n
 	}
@@ -153,8 +153,7 @@ func (s *Store) PickerFrom(ctx context.Context, c Caller, form url.Values, field
 	return pk, id, nil
 }
 
-// notChosen is the error of a chosen person who is not (or no longer) one
-// the caller may choose: the same whether they exist elsewhere or not.
+// notChosen is the error of a chosen person that is not a record id.
 func notChosen(field string) apperr.FieldError {
 	return apperr.Field(field, "not_found", "找不到所选的人，请重新查找并选择。", "The chosen person was not found; search and choose again.")
 }
