@@ -31,18 +31,25 @@ func TestNewRequestPicker(t *testing.T) {
 		t.Error("the search offers a person of another area")
 	}
 
+	// Enter in the search field without JavaScript sends the form (its
+	// default button): a search not answered yet is answered as a search.
 	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+	if page = string(body); st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, `name="person_id_seen" value="测试"`) {
+		t.Errorf("a new search sent with the form: %d", st)
+	}
+
+	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
 	if page = string(body); st != 422 || !strings.Contains(page, "请从查找结果中选择一人") || !strings.Contains(page, radio) {
 		t.Errorf("sent without a choice: %d", st)
 	}
 
-	st, body = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "service_type": {"assistive_device"}})
+	st, body = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}})
 	page = string(body)
 	if st != 422 || !strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) || !strings.Contains(page, "<strong>测试1</strong>") {
 		t.Errorf("another field's error: %d; the chosen person kept: %v", st, strings.Contains(page, "<strong>测试1</strong>"))
 	}
 
-	st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+	st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
 	if st != 303 {
 		t.Errorf("sent with the chosen person: %d, want 303", st)
 	}

@@ -30,11 +30,11 @@ func TestLinkEmployeePicker(t *testing.T) {
 	if strings.Contains(page, apptest.OutName) {
 		t.Error("the search offers a person of another district")
 	}
-	st, body = e.Form(town, path, url.Values{"person_id_q": {"测试"}, "from_date": {"2020-03-01"}})
+	st, body = e.Form(town, path, url.Values{"person_id_q": {"测试"}, "person_id_seen": {"测试"}, "from_date": {"2020-03-01"}})
 	if st != 422 || !strings.Contains(string(body), "请从查找结果中选择一人") {
 		t.Errorf("sent without a choice: %d", st)
 	}
-	st, _ = e.Form(town, path, url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "from_date": {"2020-03-01"}})
+	st, _ = e.Form(town, path, url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "from_date": {"2020-03-01"}})
 	if st != 303 {
 		t.Fatalf("link: %d, want 303", st)
 	}

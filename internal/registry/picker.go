@@ -97,8 +97,9 @@ func (s *Store) Pick(ctx context.Context, c Caller, q, lang string) ([]Label, bo
 }
 
 // Picker is a person picker of a form (the template "personPicker"): a
-// search field named Field+"_q" with its button Field+"_find", and the
-// chosen person's id posted as Field. Without JavaScript the button submits
+// search field named Field+"_q" with its button Field+"_find", the search
+// the page answered as Field+"_seen", and the chosen person's id posted as
+// Field. Without JavaScript the button submits
 // the form, which comes back with the matches as radio buttons; with it the
 // field lists the matches as the person types (GET /persons/pick).
 type Picker struct {
@@ -109,7 +110,7 @@ type Picker struct {
 	Searched bool    // the form came back with the matches of Q
 	Matches  []Label // the matches of Q
 	More     bool    // there are more matches than listed
-	Find     bool    // the search button was pressed: show the form again, do nothing else
+	Find     bool    // the search button was pressed, or a new search typed: show the form again, do nothing else
 	Error    string  // the field's error, in the page's language
 }
 
@@ -135,6 +136,11 @@ func (s *Store) PickerFrom(ctx context.Context, c Caller, form url.Values, field
 			return pk, 0, apperr.ErrNotFound() // as every record outside the scope: 404
 		}
 		pk.Chosen, id = &l, n
+	}
+	// A search not answered yet (typed since the page came: Enter in the
+	// field without JavaScript sends the form) is a search too.
+	if pk.Q != "" && pk.Q != strings.TrimSpace(form.Get(field+"_seen")) {
+		pk.Find = true
 	}
 	if pk.Find || (id == 0 && pk.Q != "") {
 		if pk.Q == "" {

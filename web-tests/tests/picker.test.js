@@ -33,9 +33,11 @@ describe('person picker and person search (village assistant, 390 px)', { timeou
   });
   const env = () => ({ browser, base: server.base });
   const withJS = accountSession(env, USER, { viewport: PHONE });
+  const town = accountSession(env, 'demo_town', { viewport: PHONE });
   let noJS; // a context without JavaScript, signed in by the plain form
   after(async () => {
     await withJS.close();
+    await town.close();
     await noJS?.context.close();
   });
 
@@ -110,8 +112,7 @@ describe('person picker and person search (village assistant, 390 px)', { timeou
       assert.equal(await page.locator('input[type=hidden][name=person_id]').inputValue(), String(p.id));
       const chosen = await page.locator('#c-person_id').innerText();
       assert.ok(chosen.includes(p.name) && chosen.includes(lang === 'en' ? 'Chosen' : '已选择'), `(${lang}) the chosen line reads "${chosen}"`);
-      // Escape closes the list without choosing.
-      await page.keyboard.type('x');
+      // Escape (the list closed) does not change the choice.
       await page.keyboard.press('Escape');
       assert.equal(await input.getAttribute('aria-expanded'), 'false');
       assert.equal(await page.locator('input[type=hidden][name=person_id]').inputValue(), String(p.id), `(${lang}) Escape changed the choice`);
@@ -143,7 +144,7 @@ describe('person picker and person search (village assistant, 390 px)', { timeou
       await page.keyboard.type(need);
       await page.locator('#f-person_id').focus();
       await page.keyboard.type([...p.name].slice(0, 2).join(''));
-      // Enter in the search field presses the form's first button: the search.
+      // Enter in the search field sends the form: a new search is answered as a search.
       await navigating(page, () => page.keyboard.press('Enter'));
       const radio = page.locator(`input[type=radio][name=person_id][value="${p.id}"]`);
       assert.equal(await radio.count(), 1, `(${lang}) ${p.name} is not offered as a radio button`);
@@ -198,6 +199,47 @@ describe('person picker and person search (village assistant, 390 px)', { timeou
       assert.equal(await page.locator(`input[type=radio][name=person_id][value="${p.id}"]`).count(), 1);
       await axeCheck(page, `picker-choose-error-${lang}`);
       await shot(page, `picker-choose-error-${lang}-390`);
+    });
+
+    test(`town staff link an employee with the picker, large text and high contrast (${lang})`, { timeout: STEP_TIMEOUT_MS }, async () => {
+      const { page, watch } = await town.get();
+      await page.goto(`${server.base}/employers`);
+      await setPreference(page, 'lang', lang);
+      await setPreference(page, 'display', lang === 'en' ? 'contrast' : 'large');
+      const href = await page.locator('main a[href^="/employers/"]').evaluateAll((as) =>
+        as.map((a) => a.getAttribute('href')).find((h) => /^\/employers\/\d+$/.test(h)));
+      assert.ok(href, `(${lang}) /employers links no employer`);
+      // A person of the town not linked to this employer yet.
+      await page.goto(`${server.base}${href}`);
+      const linked = await page.locator('#emp-caption').locator('xpath=ancestor::table').innerText();
+      await page.goto(`${server.base}/persons?status=active`);
+      const names = await page.locator('main tbody tr td:first-child a').allInnerTexts();
+      const name = names.find((n) => [...n].length >= 2 && !linked.includes(n) && names.filter((m) => m.startsWith([...n].slice(0, 2).join(''))).length === 1);
+      assert.ok(name, `(${lang}) no person of the town to link`);
+      watch.reset();
+      await page.goto(`${server.base}${href}`);
+      const input = page.locator('#f-person_id');
+      await input.focus();
+      await page.keyboard.type([...name].slice(0, 2).join(''), { delay: 50 });
+      const options = page.locator('#l-person_id [role=option]');
+      await options.first().waitFor();
+      const texts = await options.allInnerTexts();
+      const at = texts.findIndex((t) => t.startsWith(name));
+      assert.ok(at >= 0, `(${lang}) ${name} is not among the matches: ${texts.join(' | ')}`);
+      for (let i = 0; i <= at; i++) await page.keyboard.press('ArrowDown');
+      await axeCheck(page, `picker-employer-listbox-${lang}`);
+      await shot(page, `picker-employer-listbox-${lang}-390`);
+      await fits(page, `(${lang}) the employer page with the list open`);
+      await page.keyboard.press('Enter');
+      assert.ok((await page.locator('#c-person_id').innerText()).includes(name));
+      await page.locator('#f-from_date').focus();
+      await page.keyboard.type('2026-03-01');
+      await navigating(page, () => page.keyboard.press('Enter'));
+      assert.match(page.url(), /saved=employees/, `(${lang}) the link was not saved: ${page.url()}`);
+      const after = await page.locator('#emp-caption').locator('xpath=ancestor::table').innerText();
+      assert.ok(after.includes(name), `(${lang}) the employees table does not list ${name}`);
+      assert.deepEqual(watch.problems(), []);
+      await setPreference(page, 'display', 'standard');
     });
 
     test(`/persons finds by the ID's last 4 and by phone (${lang})`, { timeout: STEP_TIMEOUT_MS }, async () => {

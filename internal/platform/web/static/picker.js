@@ -105,6 +105,9 @@
         chosen.hidden = false;
       }
       input.value = it.name;
+      // The name put in the field is not a new search for the server.
+      var seen = form.querySelector("input[type=hidden][name='" + field + "_seen']");
+      if (seen) { seen.value = it.name; }
       input.removeAttribute("aria-invalid");
       close();
       say(text(lang, "已选择 " + it.name + "，" + describe(it), "Chosen: " + it.name + ", " + describe(it)));
