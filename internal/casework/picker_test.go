@@ -22,7 +22,14 @@ func TestNewRequestPicker(t *testing.T) {
 	village := apptest.UserOf(identity.VillageAssistant)
 	radio := fmt.Sprintf(`name="person_id" value="%d"`, e.In)
 
-	st, body := e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_find": {"1"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+	// From a person's page: the person comes chosen.
+	st, body := e.DoRaw(village, "GET", fmt.Sprintf("/cases/new?person_id=%d", e.In), nil, nil, nil)
+	if page := string(body); st != 200 || !strings.Contains(page, "<strong>测试1</strong>") ||
+		!strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) {
+		t.Errorf("GET /cases/new?person_id=: %d; the person is not chosen", st)
+	}
+
+	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_find": {"1"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
 	page := string(body)
 	if st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, "需要轮椅") || !strings.Contains(page, `value="测试"`) {
 		t.Fatalf("search: %d, radio %v, need kept %v", st, strings.Contains(page, radio), strings.Contains(page, "需要轮椅"))
