@@ -271,6 +271,8 @@ type usersData struct {
 	Me      string
 	// CanReset: the caller may reset second factors (the security administrator).
 	CanReset bool
+	// Places are the org units a new user may belong to, by name.
+	Places []orgunit.PickGroup
 }
 
 type pendingUser struct {
@@ -303,6 +305,9 @@ func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if err != nil {
 		return err
 	}
+	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, ""); err != nil {
+		return err
+	}
 	page.Data = d
 	return a.Render(w, r, http.StatusOK, "users.html", page)
 }
@@ -324,6 +329,9 @@ func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 		return err
 	}
 	d.Form = u
+	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, u.OrgUnit); err != nil {
+		return err
+	}
 	page.Data = d
 	return a.Render(w, r, http.StatusUnprocessableEntity, "users.html", page)
 }

@@ -220,6 +220,13 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		log.Close()
 		return nil, err
 	}
+	// Persons stored before the search indexes existed get them (once).
+	if n, err := reg.FillSearchIndexes(ctx); err != nil {
+		log.Close()
+		return nil, err
+	} else if n > 0 {
+		cfg.Log.Info("filled the person search indexes", "persons", n)
+	}
 	funcs, err := module.Funcs(a.modules)
 	if err != nil {
 		log.Close()

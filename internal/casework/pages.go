@@ -247,6 +247,7 @@ func (pg *Pages) labels(r *http.Request, p *web.Principal, cases []Case, lang st
 type newData struct {
 	PersonID   string
 	PersonName string
+	Picker     registry.Picker // staff choose the person with it
 	IsPerson   bool
 	Types      []typeOption
 	Type       string
@@ -367,7 +368,7 @@ func (pg *Pages) personFor(r *http.Request, p *web.Principal, raw string) (int64
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, "", "", apperr.Validation(apperr.Field("person_id", "invalid", "档案编号应为正整数。", "The record number must be a whole number."))
+		return 0, "", "", apperr.Validation(apperr.Field("person_id", "invalid", "所选的人无效，请重新查找并选择。", "The chosen person is not valid; search and choose again."))
 	}
 	person, err := pg.Registry.Get(r.Context(), c, id)
 	if err != nil {
@@ -382,6 +383,10 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.T("个案", "Cases"), Href: "/cases"}, {Label: page.Title}}
 	page.Error = formErr
 	d.IsPerson = p.Role == identity.Person
+	d.Picker.Field, d.Picker.Label = "person_id", page.T("服务对象", "Person")
+	if formErr != nil {
+		d.Picker.Error = formErr.ByField["person_id"]
+	}
 	if d.Form == nil {
 		d.Form = url.Values{}
 	}
@@ -456,13 +461,18 @@ func (pg *Pages) certOf(r *http.Request, p *web.Principal, d *newData, lang stri
 func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	raw := r.URL.Query().Get("person_id")
 	id, name, unit, err := pg.personFor(r, p, raw)
+	var pk registry.Picker
+	if err == nil && p.Role != identity.Person {
+		// The picker without JavaScript: its search comes as a query.
+		pk, _, err = pg.Registry.PickerFrom(r.Context(), access.Of(r, p), r.URL.Query(), "person_id", "", web.PageLang(r))
+	}
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
-			return pg.newPage(w, r, p, http.StatusUnprocessableEntity, newData{PersonID: raw}, web.FormErrorOf(err, web.PageLang(r)))
+			return pg.newPage(w, r, p, http.StatusUnprocessableEntity, newData{PersonID: raw, Picker: pk}, web.FormErrorOf(err, web.PageLang(r)))
 		}
 		return err
 	}
-	d := newData{PersonName: name, Unit: unit, Type: r.URL.Query().Get("service_type")}
+	d := newData{PersonName: name, Unit: unit, Type: r.URL.Query().Get("service_type"), Picker: pk}
 	if id != 0 {
 		d.PersonID = strconv.FormatInt(id, 10)
 	}
@@ -474,8 +484,16 @@ func (pg *Pages) create(w http.ResponseWriter, r *http.Request, p *web.Principal
 		Form: r.PostForm}
 	id, name, unit, err := pg.personFor(r, p, d.PersonID)
 	d.PersonName, d.Unit = name, unit
+	if err == nil && p.Role != identity.Person {
+		d.Picker, _, err = pg.Registry.PickerFrom(r.Context(), access.Of(r, p), r.PostForm, "person_id", "", web.PageLang(r))
+		if err == nil && d.Picker.Find {
+			// The picker's search button (no JavaScript): the form again,
+			// with the matches to choose from and everything typed kept.
+			return pg.newPage(w, r, p, http.StatusOK, d, nil)
+		}
+	}
 	if err == nil && id == 0 {
-		err = apperr.Validation(apperr.Field("person_id", "required", "请填写档案编号。", "Enter the record number."))
+		err = apperr.Validation(d.Picker.PickRequired())
 	}
 	if err == nil && d.Need == "" {
 		err = apperr.Validation(apperr.Field("need", "required", "请说明需要什么帮助。", "Say what help is needed."))

@@ -16,6 +16,7 @@ import (
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/tabular"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
 )
 
 //go:embed templates/*.html
@@ -378,6 +379,7 @@ type showData struct {
 	Form     url.Values // its values
 	Saved    string     // the form just saved
 	Today    string
+	Picker   registry.Picker // chooses the person to link (staff)
 }
 
 func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -386,7 +388,7 @@ func (pg *Pages) show(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 
 // showPage renders an employer; after a failed form, with its values and
 // errors (failed names the form: figures or employees).
-func (pg *Pages) showPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, failed string, form url.Values, formErr error) error {
+func (pg *Pages) showPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, failed string, form url.Values, formErr error, pick ...registry.Picker) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
@@ -417,6 +419,13 @@ func (pg *Pages) showPage(w http.ResponseWriter, r *http.Request, p *web.Princip
 	}
 	d := showData{E: e, Year: year, Staff: p.Role != identity.Employer, Failed: failed, Form: form,
 		Saved: r.URL.Query().Get("saved"), Today: pg.Store.db.Now().In(shanghai).Format(time.DateOnly)}
+	if len(pick) > 0 {
+		d.Picker = pick[0]
+	}
+	d.Picker.Field, d.Picker.Label = "person_id", page.T("残疾职工", "Disabled employee")
+	if page.Error != nil && failed == "employees" {
+		d.Picker.Error = page.Error.ByField["person_id"]
+	}
 	for _, f := range Accessibility {
 		for _, h := range e.Accessibility {
 			if f.Code == h {
@@ -475,14 +484,21 @@ func (pg *Pages) postLink(w http.ResponseWriter, r *http.Request, p *web.Princip
 		return err
 	}
 	_ = r.ParseForm()
-	person, perr := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("person_id")), 10, 64)
-	if perr != nil || person <= 0 {
-		err = apperr.Validation(apperr.Field("person_id", "invalid", "请填写残疾人档案编号（数字）。", "Give the person's record number (digits)."))
-	} else {
-		_, err = pg.Store.Link(r.Context(), CallerOf(r, p), id, person, strings.TrimSpace(r.PostFormValue("from_date")))
+	c := CallerOf(r, p)
+	// The person is chosen with the picker (registry.Picker); its search
+	// button, without JavaScript, shows the page again with the matches.
+	pk, person, err := pg.Store.registry.PickerFrom(r.Context(), c.Registry, r.PostForm, "person_id", "", web.PageLang(r))
+	if err == nil && pk.Find {
+		return pg.showPage(w, r, p, http.StatusOK, "employees", r.PostForm, nil, pk)
+	}
+	if err == nil && person == 0 {
+		err = apperr.Validation(pk.PickRequired())
+	}
+	if err == nil {
+		_, err = pg.Store.Link(r.Context(), c, id, person, strings.TrimSpace(r.PostFormValue("from_date")))
 	}
 	if err != nil {
-		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "employees", r.PostForm, err)
+		return pg.showPage(w, r, p, web.Status(apperr.CodeOf(err)), "employees", r.PostForm, err, pk)
 	}
 	web.Redirect(w, r, fmt.Sprintf("/employers/%d?saved=employees", id))
 	return nil

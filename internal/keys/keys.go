@@ -263,6 +263,13 @@ func resealTable(ctx context.Context, tx *db.Tx, cols []module.Sealed, old, nv *
 				if c.Index != "" {
 					set, args = append(set, c.Index+" = ?"), append(args, nv.Index(c.Field, plain))
 				}
+				for _, d := range c.Derived {
+					var idx []byte
+					if v := d.Of(plain); v != "" {
+						idx = nv.Index(d.Field, v)
+					}
+					set, args = append(set, d.Column+" = ?"), append(args, idx)
+				}
 				n++
 			}
 			if len(set) == 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/money"
 )
 
@@ -376,6 +377,9 @@ type PersonField struct {
 	stem    string
 	mask    func(string) string
 	indexed bool
+	// derived are the blind indexes of parts of the value that search
+	// finds a person by (search.go): columns after stem_bidx.
+	derived []module.Derived
 }
 
 func personText(c Column, value func(in *PersonInput) *string) PersonField {
@@ -400,14 +404,20 @@ func searchable(f PersonField) PersonField {
 	return f
 }
 
+// withDerived makes a secret field found by blind indexes of parts of it.
+func withDerived(f PersonField, d ...module.Derived) PersonField {
+	f.derived = d
+	return f
+}
+
 // PersonFields are the fields of a person, in the order of the columns of
 // person files (CONTRACT.md, then household and components).
 var PersonFields = []PersonField{
 	personText(Column{Field: "name", Zh: "姓名", En: "name", Required: true, Example: "张三", DescZh: "残疾人姓名", DescEn: "Full name"},
 		func(in *PersonInput) *string { return &in.Name }),
-	searchable(personSecret(Column{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
+	withDerived(searchable(personSecret(Column{Field: "id_number", Zh: "身份证号", En: "id_number", Required: true, Example: "11010519491231002X",
 		DescZh: "18位居民身份证号（旧15位号码自动升位）", DescEn: "18-character resident ID number (legacy 15-digit numbers are converted)"},
-		"id", MaskID, func(in *PersonInput) *string { return &in.IDNumber })),
+		"id", MaskID, func(in *PersonInput) *string { return &in.IDNumber })), idTailIndex),
 	personSecret(Column{Field: "certificate_number", Zh: "残疾证号", En: "certificate_number", Example: "11010519491231002X42",
 		DescZh: "身份证号+类别+等级，补发证加 B1、B2…", DescEn: "ID number + category digit + grade digit, plus B1, B2… for reissues"},
 		"cert", MaskCertificate, func(in *PersonInput) *string { return &in.CertificateNumber }),
@@ -439,8 +449,8 @@ var PersonFields = []PersonField{
 		DescZh: "村（居）委会的12位代码", DescEn: "12-digit code of the village or residential committee"},
 		value: func(in *PersonInput) any { return &in.OrgUnit },
 		form:  func(in *PersonInput, v string) { in.OrgUnit = strings.TrimSpace(v) }},
-	personSecret(Column{Field: "phone", Zh: "联系电话", En: "phone", Example: "13812345678", DescZh: "手机号或带区号的固定电话", DescEn: "Mobile, or landline with area code"},
-		"phone", MaskPhone, func(in *PersonInput) *string { return &in.Phone }),
+	withDerived(personSecret(Column{Field: "phone", Zh: "联系电话", En: "phone", Example: "13812345678", DescZh: "手机号或带区号的固定电话", DescEn: "Mobile, or landline with area code"},
+		"phone", MaskPhone, func(in *PersonInput) *string { return &in.Phone }), phoneIndex, phoneTailIndex),
 	personText(Column{Field: "address", Zh: "住址", En: "address", Example: "南翔镇民主街12号", DescZh: "现住址", DescEn: "Current address"},
 		func(in *PersonInput) *string { return &in.Address }),
 	personEnum(Column{Field: "hukou", Zh: "户籍", En: "hukou", Choices: Hukous, Example: "local", DescZh: "local 本地户籍，nonlocal 外地户籍", DescEn: "local or nonlocal household registration"},
@@ -565,10 +575,15 @@ func personFieldCols() []string {
 		switch {
 		case !f.Secret:
 			out = append(out, f.Field)
-		case f.indexed:
-			out = append(out, f.stem+"_enc", f.stem+"_bidx", f.stem+"_masked")
 		default:
-			out = append(out, f.stem+"_enc", f.stem+"_masked")
+			out = append(out, f.stem+"_enc")
+			if f.indexed {
+				out = append(out, f.stem+"_bidx")
+			}
+			for _, d := range f.derived {
+				out = append(out, d.Column)
+			}
+			out = append(out, f.stem+"_masked")
 		}
 	}
 	return out
@@ -587,6 +602,9 @@ func (s *Store) personFieldValues(in *PersonInput) []any {
 		out = append(out, s.vault.Seal(f.Field, v))
 		if f.indexed {
 			out = append(out, s.vault.Index(f.Field, v))
+		}
+		for _, d := range f.derived {
+			out = append(out, s.derivedIndex(d, v))
 		}
 		out = append(out, f.mask(v))
 	}

@@ -132,6 +132,8 @@ func TestPermissionMatrix(t *testing.T) {
 		// The pages: without sign-in they redirect to /login.
 		"GET /persons": {Allowed: staff, PageIn: true, InOK: 200, OutOK: 200,
 			In: apptest.Fixed("/persons?orgunit="+apptest.Village, nil), Out: apptest.Fixed("/persons?orgunit="+apptest.VillageOut, nil)},
+		"GET /persons/pick": {Allowed: staff, InOK: 200, OutOK: 200,
+			In: apptest.Fixed("/persons/pick?q="+url.QueryEscape("测试1"), nil), Out: apptest.Fixed("/persons/pick?q="+url.QueryEscape(apptest.OutName), nil)},
 		"GET /persons/new": {Allowed: editors, PageIn: true, In: apptest.Fixed("/persons/new", nil), InOK: 200},
 		"POST /persons/new": {Allowed: editors, PageIn: true, InOK: 303, OutOK: 422,
 			In: personForm(apptest.Village, "310114"), Out: personForm(apptest.VillageOut, "320583")},

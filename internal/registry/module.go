@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"context"
+
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/module"
@@ -15,6 +17,11 @@ func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) m
 		Name: "registry", Templates: Templates(), Funcs: TemplateFuncs(),
 		Tables: []string{"orgunits", "persons", "annual_records", "imports", "import_batches", "import_runs"}, Home: s.home(t),
 		Sealed: Sealed(),
+		// A restored backup from before the search indexes gets them.
+		Restored: func(ctx context.Context) error {
+			_, err := s.FillSearchIndexes(ctx)
+			return err
+		},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			t.Routes(rt)
@@ -40,6 +47,7 @@ func Sealed() []module.Sealed {
 		if f.indexed {
 			c.Index = f.stem + "_bidx"
 		}
+		c.Derived = f.derived
 		out = append(out, c)
 	}
 	return append(out, module.Sealed{Table: "imports", Key: []string{"id"}, Column: "rejects_enc", Field: fRejects},

@@ -131,6 +131,7 @@ func (pg *Pages) sections(ctx context.Context, c Caller, personID int64, lang st
 // Routes registers the registry pages.
 func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /persons", staff, pg.list)
+	rt.Handle("GET /persons/pick", staff, pg.pick, web.Types{Out: pickAnswer{}})
 	rt.Page("GET /persons/new", editors, pg.newForm)
 	rt.Page("POST /persons/new", editors, pg.create)
 	rt.Page("GET /persons/{id}", staff, pg.detail)

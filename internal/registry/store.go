@@ -391,7 +391,7 @@ type Filter struct {
 	Category int
 	Grade    int
 	Status   string
-	Q        string // a name (prefix), or a full ID number
+	Q        string // a name (prefix), a full ID number, its last 4 characters, a phone number or its last 4 digits (searchWhere)
 	Cursor   string // the next page: persons after this one in (org unit, id) order
 	Limit    int
 	// ExpiringDays selects certificates that expire within that many days
@@ -491,11 +491,8 @@ func (s *Store) filterWhere(c Caller, f Filter) ([]string, []any, bool) {
 		conds, args = append(conds, "p.status = ?"), append(args, f.Status)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		if id, e := ParseIDNumber(fID, q, s.db.Now()); e == nil {
-			conds, args = append(conds, "p.id_bidx = ?"), append(args, s.vault.Index(fID, id.Value))
-		} else {
-			conds, args = append(conds, "p.name >= ? AND p.name < ?"), append(args, q, q+"\U0010FFFF")
-		}
+		cond, qa := s.searchWhere(q)
+		conds, args = append(conds, cond), append(args, qa...)
 	}
 	if f.ExpiringDays > 0 {
 		// Valid CertificateValidYears from issue: expiring soon = issued between these dates.

@@ -64,6 +64,17 @@ type Sealed struct {
 	FieldKeyed bool
 	// Index, when set, is the column that holds vault.Index(Field, plain).
 	Index string
+	// Derived are further blind indexes of a part of the value (a search
+	// by the last 4 characters, for instance), re-keyed with it.
+	Derived []Derived
+}
+
+// Derived is a blind index of what Of makes of a sealed value: its Column
+// holds vault.Index(Field, Of(plain)), or NULL when Of gives "".
+type Derived struct {
+	Column string
+	Field  string
+	Of     func(plain string) string
 }
 
 // Home is a module's part of the home page: cards under "what needs your
