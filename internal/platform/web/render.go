@@ -134,13 +134,6 @@ func Funcs() template.FuncMap {
 		"eq2":  func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
-		// at is the i-th string of a list, "" past its end (a column head).
-		"at": func(list []string, i int) string {
-			if i < 0 || i >= len(list) {
-				return ""
-			}
-			return list[i]
-		},
 		"fieldErr": func(e *FormError, field string) string {
 			if e == nil {
 				return ""
