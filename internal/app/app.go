@@ -204,6 +204,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Rehab.Module(a.Cases),
 		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),
 		a.Towns.Module(),
+		a.overview(), // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).

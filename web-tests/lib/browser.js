@@ -161,13 +161,28 @@ export async function login(page, base, username, password = DEMO_PASSWORD) {
 }
 
 /**
+ * Make a control of the header visible: when it sits in a closed <details>
+ * (the header's menu), open it by clicking its <summary>.
+ */
+export async function openMenuOf(locator) {
+  if (await locator.isVisible()) return;
+  const summary = locator.locator('xpath=ancestor::details[not(@open)][1]/summary');
+  if (await summary.count()) {
+    await summary.first().click();
+    await locator.waitFor({ state: 'visible' });
+  }
+}
+
+/**
  * Set a preference through the header form posting to /preferences: a
  * <select> (or radio buttons) named `field` and a submit button, or a button
- * name=field value=value. Waits for the page to reload.
+ * name=field value=value. Opens the header's menu when the form is in it.
+ * Waits for the page to reload.
  */
 export async function setPreference(page, field, value) {
   const form = page.locator(`form[action*="preferences"]:has([name="${field}"])`).first();
   assert.ok(await form.count(), `${page.url()}: no form posting to /preferences with a field named ${field}`);
+  await openMenuOf(form.locator(`[name="${field}"]`).first());
   assert.equal(
     (await form.getAttribute('method'))?.toLowerCase(),
     'post',

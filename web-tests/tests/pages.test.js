@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
 import {
-  launchBrowser, newSession, login, axeCheck, shot, withQuery, navigating, whereAmI, setPreference, Problems,
+  launchBrowser, newSession, login, axeCheck, shot, withQuery, navigating, whereAmI, setPreference, openMenuOf, Problems,
 } from '../lib/browser.js';
 import { skipLinkProblems } from '../lib/keyboard.js';
 import { ACCOUNTS, LANGUAGES, slug } from '../lib/pages.js';
@@ -136,6 +136,7 @@ describe('pages: every demo account, every page, Chinese and English', { timeout
         assert.equal((await form.getAttribute('method'))?.toLowerCase(), 'post', 'sign-out: the /logout form should use method="post"');
         const button = form.locator('button, input[type="submit"]').first();
         assert.ok(await button.count(), 'sign-out: the /logout form has no button');
+        await openMenuOf(button); // in the header's menu
         await navigating(page, () => button.click());
         assert.equal(new URL(page.url()).pathname, '/login', `sign-out: expected to land on /login, ended on ${await whereAmI(page)}`);
         await page.goto(`${server.base}/`);

@@ -168,6 +168,11 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 				return
 			}
 		}
+		// The principal goes into the context first: a refusal of the role
+		// (403) is a page with the user's own navigation.
+		if p != nil {
+			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		}
 		if !a.Public {
 			if p == nil {
 				onError(w, r, apperr.New(apperr.Unauthorized, "请先登录。", "Please sign in first."))
@@ -177,9 +182,6 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 				onError(w, r, apperr.ErrForbidden())
 				return
 			}
-		}
-		if p != nil {
-			r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 		}
 		if err := CheckForm(r); err != nil {
 			onError(w, r, err)

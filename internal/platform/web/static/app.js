@@ -49,7 +49,88 @@
     setTimeout(poll, 1000);
   }
 
-  // Move focus to the error summary after a failed form submission.
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  // After a form is submitted, the focus goes to its result: the error
+  // summary (or the first other error message), else the result message
+  // (the flash), so that a screen reader reads it and a keyboard user
+  // continues from there.
+  var result = document.getElementById("error-summary") ||
+    document.querySelector("main .error-summary") || document.querySelector("main .flash");
+  if (result) {
+    if (!result.hasAttribute("tabindex")) { result.setAttribute("tabindex", "-1"); }
+    result.focus();
+  }
+
+  // The header menu (a <details>): Escape closes it and gives the focus back
+  // to its button; so does a click or a Tab outside it.
+  var menu = document.getElementById("site-menu");
+  if (menu) {
+    var summaryEl = menu.querySelector("summary");
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        summaryEl.focus();
+      }
+    });
+    document.addEventListener("click", function (e) {
+      if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+    });
+    document.addEventListener("focusin", function (e) {
+      if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+    });
+  }
+
+  // Lists as cards on narrow screens (app.css): every cell of a data table
+  // gets its column head as data-label, shown before the value. Explicit
+  // table roles keep the table semantics for screen readers when the cells
+  // are displayed as blocks.
+  var isEn = (document.documentElement.getAttribute("lang") || "").indexOf("en") === 0;
+  function headText(th) {
+    var copy = th.cloneNode(true);
+    var drop = copy.querySelectorAll(".visually-hidden, [aria-hidden=\"true\"]");
+    for (var i = 0; i < drop.length; i++) { drop[i].parentNode.removeChild(drop[i]); }
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+  function labelTable(table) {
+    if (table.getAttribute("data-cards") === "done") { return; }
+    table.setAttribute("data-cards", "done");
+    table.setAttribute("role", "table");
+    var heads = [];
+    var thead = table.tHead;
+    if (thead && thead.rows.length) {
+      var row = thead.rows[thead.rows.length - 1];
+      for (var c = 0; c < row.cells.length; c++) {
+        var span = row.cells[c].colSpan || 1;
+        for (var k = 0; k < span; k++) { heads.push(span === 1 ? headText(row.cells[c]) : ""); }
+      }
+      if (thead.querySelector("a")) { thead.setAttribute("data-sort-label", isEn ? "Sort by: " : "排序："); }
+    }
+    var groups = table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot");
+    for (var g = 0; g < groups.length; g++) {
+      groups[g].setAttribute("role", "rowgroup");
+      var rows = groups[g].rows;
+      for (var r = 0; r < rows.length; r++) {
+        rows[r].setAttribute("role", "row");
+        var col = 0;
+        for (var j = 0; j < rows[r].cells.length; j++) {
+          var cell = rows[r].cells[j];
+          var n = cell.colSpan || 1;
+          if (cell.tagName === "TH") {
+            cell.setAttribute("role", groups[g].tagName === "THEAD" || cell.getAttribute("scope") === "col" ? "columnheader" : "rowheader");
+          } else {
+            cell.setAttribute("role", "cell");
+          }
+          if (groups[g].tagName !== "THEAD" && n === 1 && heads[col] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", heads[col]);
+          }
+          col += n;
+        }
+      }
+    }
+  }
+  function labelTables(root) {
+    var tables = (root || document).querySelectorAll("main table");
+    for (var i = 0; i < tables.length; i++) { labelTable(tables[i]); }
+  }
+  labelTables(document);
+  document.addEventListener("htmx:afterSwap", function () { labelTables(document); });
 })();
