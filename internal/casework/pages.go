@@ -401,7 +401,10 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		return err
 	}
 	for _, t := range pg.Engine.Types() {
-		if !slices.Contains(t.CreateRoles, p.Role) {
+		// A renewal is started with its own button, where the certificate
+		// is flagged (CanRenew), not chosen among the services (it was the
+		// first of them, so a request left at the first choice became one).
+		if !slices.Contains(t.CreateRoles, p.Role) || t.Code == RenewalCode {
 			continue
 		}
 		if unit != "" {

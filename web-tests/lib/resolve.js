@@ -130,19 +130,19 @@ export class Placeholders {
           const m = /^\/cases\/(\d+)$/.exec(new URL(href).pathname);
           if (m) return m[1];
         }
-        const resp = await page.goto(`${this.base}/cases/new`);
+        // From the person's page the form comes with the person chosen (the person picker).
+        const resp = await page.goto(`${this.base}/cases/new?person_id=${await this.id()}`);
         assert.equal(resp?.status(), 200, `${what}: /cases?show=open links to no case, and GET /cases/new answered HTTP ${resp?.status()}`);
         const form = page.locator('form[action="/cases/new"]').first();
         assert.ok(await form.count(), `${what}: /cases/new has no form posting to /cases/new`);
-        const person = form.locator('input[name="person_id"]');
-        if (await person.count()) await person.fill(await this.id());
         const need = form.locator('[name="need"]');
         assert.ok(await need.count(), `${what}: the new-case form has no field "need"`);
         await need.fill('出门需要轮椅（浏览器测试）');
         // A person whose certificate has expired: the request states why it goes ahead.
         const reason = form.locator('[name="certificate_override"]');
         if (await reason.count()) await reason.fill('复评已预约（浏览器测试）');
-        const submit = form.locator('button[type="submit"]').first();
+        // The form's own button (not the picker's search, nor its hidden default button).
+        const submit = form.locator('button[type="submit"]:not([name]):not([aria-hidden="true"])').last();
         const done = await navigating(page, () => submit.click());
         const m = /^\/cases\/(\d+)$/.exec(new URL(page.url()).pathname);
         assert.ok(done?.status() === 200 && m, `${what}: submitting the new-case form ended on ${await whereAmI(page)} (HTTP ${done?.status()})`);

@@ -161,7 +161,7 @@ describe('access log, import template, device transfers', { timeout: FILE_TIMEOU
     assert.equal((await page.locator('h1').innerText()).trim(), personName);
     // Reveal the numbers with a reason, by keyboard: open the details, type, Enter.
     await focusTop(page);
-    await tabUntil(page, (f) => f.tag === 'SUMMARY', { what: 'the reveal summary' });
+    await tabUntil(page, (f) => f.tag === 'SUMMARY' && f.inMain, { what: 'the reveal summary' });
     await page.keyboard.press('Enter');
     await tabUntil(page, (f) => f.id === 'f-reason', { what: 'the reveal reason', max: 5 });
     await page.keyboard.type(reason);

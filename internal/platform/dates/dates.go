@@ -20,6 +20,7 @@ import (
 var (
 	ErrNotDate = errors.New("not a date")
 	ErrNoDay   = errors.New("no such day")
+	ErrYear    = errors.New("year out of range")
 )
 
 // MinYear and MaxYear bound the years Parse accepts.
@@ -66,7 +67,10 @@ func Parse(s string) (time.Time, error) {
 	m, _ := strconv.Atoi(parts[1])
 	d, _ := strconv.Atoi(parts[2])
 	date := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if y < MinYear || y > MaxYear || m < 1 || m > 12 || date.Day() != d || int(date.Month()) != m {
+	if y < MinYear || y > MaxYear {
+		return time.Time{}, fmt.Errorf("%q: %w", s, ErrYear)
+	}
+	if m < 1 || m > 12 || date.Day() != d || int(date.Month()) != m {
 		return time.Time{}, fmt.Errorf("%q: %w", s, ErrNoDay)
 	}
 	return date, nil
@@ -134,9 +138,13 @@ func (f Field) Read(typed string) (iso string, given bool, fe *apperr.FieldError
 		q = string([]rune(q)[:40]) + "…"
 	}
 	var e apperr.FieldError
-	if errors.Is(err, ErrNoDay) {
+	switch {
+	case errors.Is(err, ErrYear):
+		e = apperr.Field(f.Name, "invalid", fmt.Sprintf("%s：“%s”的年份不在 %d–%d 年之间，请检查年份。", f.Zh, q, MinYear, MaxYear),
+			fmt.Sprintf("%s: the year of “%s” is not between %d and %d; check the year.", f.En, q, MinYear, MaxYear))
+	case errors.Is(err, ErrNoDay):
 		e = apperr.Field(f.Name, "invalid", f.Zh+"：“"+q+"”不是日历上的日期，请检查年、月、日。", f.En+": “"+q+"” is not a day of the calendar; check the year, month and day.")
-	} else {
+	default:
 		e = apperr.Field(f.Name, "invalid", f.Zh+"：“"+q+"”不是日期，请写成 2026-03-05、2026年3月5日 或 2026/3/5。",
 			f.En+": “"+q+"” is not a date; write it as 2026-03-05, 2026年3月5日 or 2026/3/5.")
 	}

@@ -22,7 +22,7 @@ func TestParse(t *testing.T) {
 	bad := map[string]error{
 		"": ErrNotDate, "5/3/2026": ErrNotDate, "26-3-5": ErrNotDate, "2026-3": ErrNotDate, "2026年3月": ErrNotDate, "三月五日": ErrNotDate,
 		"2026-03-05T00:00": ErrNotDate, "2026-3-5-1": ErrNotDate, "202635": ErrNotDate, "2026-+3-5": ErrNotDate, "2026--3-5": ErrNotDate,
-		"2026-02-30": ErrNoDay, "2025年2月29日": ErrNoDay, "20261305": ErrNoDay, "2026-00-10": ErrNoDay, "1899-12-31": ErrNoDay, "2026-3-0": ErrNoDay,
+		"2026-02-30": ErrNoDay, "2025年2月29日": ErrNoDay, "20261305": ErrNoDay, "2026-00-10": ErrNoDay, "1899-12-31": ErrYear, "2999-01-01": ErrYear, "2026-3-0": ErrNoDay,
 	}
 	for in, want := range bad {
 		if got, err := Parse(in); !errors.Is(err, want) {
@@ -42,6 +42,10 @@ func TestFieldRead(t *testing.T) {
 	_, _, fe := f.Read("2026年2月30日")
 	if fe == nil || fe.Field != "date" || !strings.Contains(fe.Msg.Zh, "训练日期：“2026年2月30日”不是日历上的日期") || !strings.Contains(fe.Msg.En, "The session date") {
 		t.Errorf("no such day: %+v", fe)
+	}
+	_, _, fe = f.Read("2999-01-01")
+	if fe == nil || !strings.Contains(fe.Msg.Zh, "“2999-01-01”的年份不在 1900–2200 年之间") || !strings.Contains(fe.Msg.En, "the year of “2999-01-01” is not between 1900 and 2200") {
+		t.Errorf("year out of range: %+v", fe)
 	}
 	_, _, fe = f.Read("next Monday")
 	if fe == nil || !strings.Contains(fe.Msg.Zh, "“next Monday”不是日期") || !strings.Contains(fe.Msg.En, "“next Monday” is not a date") {
