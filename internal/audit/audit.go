@@ -315,15 +315,18 @@ func (l *Log) run() {
 			}
 			l.since.Store(time.Now().UnixNano())
 			var err error
-			if l.queue != nil && l.bulk.Load() > 0 {
-				if err = l.queue.put(context.Background(), entries, l.db.Now()); err == nil {
-					l.queued.Store(true)
-					select {
-					case l.kick <- struct{}{}:
-					default:
-					}
+			queued := false
+			if l.queue != nil && l.bulk.Load() > 0 && l.queue.put(context.Background(), entries, l.db.Now()) == nil {
+				queued = true
+				l.queued.Store(true)
+				select {
+				case l.kick <- struct{}{}:
+				default:
 				}
-			} else {
+			}
+			if !queued {
+				// No bulk writer, or the queue failed (its disk): into the
+				// log itself, waiting for the writer if need be.
 				err = l.db.InTx(context.Background(), func(tx *db.Tx) error { return Append(context.Background(), tx, entries...) })
 			}
 			l.since.Store(0)
