@@ -34,14 +34,13 @@ const (
 	MaxRecordBytes = 16 << 20
 )
 
-// CSVReader reads CSV text; it is the Reader that OpenCSV returns.
-type CSVReader struct {
+// csvSource reads the rows of CSV text.
+type csvSource struct {
 	cr     *csv.Reader
 	lim    *recordLimiter
 	enc    string
 	comma  rune
-	header []string
-	row    int
+	last   int // the line of the last record read
 	closer io.Closer
 }
 
@@ -62,7 +61,21 @@ type CSVReader struct {
 // names or more that are not empty, is a *RowError, and reading goes on with
 // the next row (a file cut inside a quoted field ends with one). Binary data (NUL bytes) is ErrUnsupported; a
 // record larger than MaxRecordBytes is ErrTooLarge. Close does not close r.
-func OpenCSV(r io.Reader) (Reader, error) {
+// The first non-empty row is the header (OpenWith can look further).
+func OpenCSV(r io.Reader) (*Table, error) {
+	src, err := newCSVSource(r)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTable(src, nil)
+	if err != nil {
+		return nil, err
+	}
+	t.csv = src
+	return t, nil
+}
+
+func newCSVSource(r io.Reader) (*csvSource, error) {
 	enc := ""
 	if rs, ok := r.(io.ReadSeeker); ok {
 		valid, err := scanUTF8(rs)
@@ -102,7 +115,7 @@ func OpenCSV(r io.Reader) (Reader, error) {
 	if src != io.Reader(br) {
 		src = bufio.NewReaderSize(src, detectLen)
 	}
-	c := &CSVReader{enc: enc, comma: ','}
+	c := &csvSource{enc: enc, comma: ','}
 	if first, _ := src.(*bufio.Reader).Peek(detectLen); len(first) > 0 {
 		if i := bytes.IndexByte(first, '\n'); i >= 0 {
 			first = first[:i]
@@ -114,68 +127,40 @@ func OpenCSV(r io.Reader) (Reader, error) {
 	c.lim = &recordLimiter{r: src}
 	c.cr = csv.NewReader(c.lim)
 	c.cr.Comma = c.comma
-	c.cr.FieldsPerRecord = -1 // checked against the header by next
-	header, err := c.next()
-	if err == io.EOF {
-		return nil, ErrNoHeader
-	}
-	if err != nil {
-		return nil, err
-	}
-	c.header = cleanHeader(header)
+	c.cr.FieldsPerRecord = -1 // checked against the header by Table.Next
 	return c, nil
 }
 
-// Encoding returns the detected encoding: "utf-8", "utf-8-bom", "gb18030",
-// "utf-16le" or "utf-16be".
-func (c *CSVReader) Encoding() string { return c.enc }
-
-// Comma returns the detected delimiter: ',' or '\t'.
-func (c *CSVReader) Comma() rune { return c.comma }
-
-// Header implements Reader.
-func (c *CSVReader) Header() []string { return c.header }
-
-// Row implements Reader.
-func (c *CSVReader) Row() int { return c.row }
-
-// Next implements Reader.
-func (c *CSVReader) Next() ([]string, error) { return c.next() }
-
-func (c *CSVReader) next() ([]string, error) {
+func (c *csvSource) next() (rawRow, error) {
 	for {
 		c.lim.n = 0
 		rec, err := c.cr.Read()
 		if err == io.EOF {
-			return nil, io.EOF
+			return rawRow{}, io.EOF
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
-				if c.header != nil && (errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote)) {
-					c.row = pe.StartLine
-					return nil, &RowError{Row: pe.StartLine, Err: ErrQuote}
+				if errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrBareQuote) {
+					return rawRow{row: pe.StartLine, fields: -1, err: &RowError{Row: pe.StartLine, Err: ErrQuote}}, nil
 				}
-				return nil, fmt.Errorf("tabular: CSV line %d: %w", pe.StartLine, pe.Err)
+				return rawRow{}, fmt.Errorf("tabular: CSV line %d: %w", pe.StartLine, pe.Err)
 			}
-			return nil, fmt.Errorf("tabular: CSV after line %d: %w", c.row, err)
+			return rawRow{}, fmt.Errorf("tabular: CSV after line %d: %w", c.last, err)
 		}
-		c.row, _ = c.cr.FieldPos(0)
+		row, _ := c.cr.FieldPos(0)
+		c.last = row
 		fields := len(rec)
 		rec, ok := cleanRow(rec)
 		if !ok {
 			continue
 		}
-		if c.header != nil && (fields < len(c.header) || len(rec) > len(c.header)) {
-			return nil, &RowError{Row: c.row, Err: &FieldCountError{Got: fields, Want: len(c.header)}}
-		}
-		return rec, nil
+		return rawRow{cells: rec, row: row, fields: fields}, nil
 	}
 }
 
-// Close implements Reader. It closes the file only when the reader came
-// from Open.
-func (c *CSVReader) Close() error {
+// close closes the file only when the source came from OpenWith.
+func (c *csvSource) close() error {
 	if c.closer != nil {
 		err := c.closer.Close()
 		c.closer = nil

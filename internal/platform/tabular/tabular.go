@@ -1,5 +1,5 @@
 // Package tabular reads and writes spreadsheets of rows and columns: CSV in
-// UTF-8, GB18030 or UTF-16, and XLSX. It is shared mechanism for imports and
+// UTF-8, GB18030 or UTF-16, XLSX, and (reading only) Excel 97–2003 .xls. It is shared mechanism for imports and
 // exports; it knows nothing of what the columns mean.
 //
 // Reading streams: memory does not grow with the number of rows (an XLSX
@@ -30,13 +30,18 @@ type Format string
 const (
 	CSV  Format = "csv"
 	XLSX Format = "xlsx"
+	XLS  Format = "xls" // Excel 97–2003 (BIFF8 in an OLE2 compound file)
 )
 
 var (
-	// ErrUnsupported reports a file that is neither CSV text nor an XLSX
-	// workbook: a binary file, a PDF or image, an old OLE2 .xls, an HTML
-	// table renamed to .xls, a zip that holds no workbook, and so on.
-	ErrUnsupported = errors.New("tabular: not a CSV or XLSX file")
+	// ErrUnsupported reports a file that is neither CSV text nor an XLSX or
+	// .xls workbook: a binary file, a PDF or image, a Word document, an
+	// HTML table renamed to .xls, a zip that holds no workbook, a .xls
+	// older than Excel 97, and so on.
+	ErrUnsupported = errors.New("tabular: not a CSV, XLSX or XLS file")
+	// ErrEncrypted reports a workbook protected by a password to open:
+	// it cannot be read without it.
+	ErrEncrypted = errors.New("tabular: the workbook is protected by a password")
 	// ErrTooLarge reports an XLSX file that would expand beyond the Limits
 	// (a zip bomb), or a CSV record too large to be a row of a table.
 	ErrTooLarge = errors.New("tabular: file expands beyond the size limits")
@@ -55,7 +60,9 @@ const SniffLen = 8 << 10
 // are looked at; pass at least that many when the file is that long).
 //
 // A zip ("PK\x03\x04" or an empty zip) is XLSX; whether it really holds a
-// workbook is checked by OpenXLSX. Text is CSV: no NUL bytes (unless the
+// workbook is checked by OpenXLSX. An OLE2 compound file is XLS; whether it
+// holds an Excel 97–2003 workbook (and not a Word document, or an XLSX
+// encrypted with a password) is checked when it is opened. Text is CSV: no NUL bytes (unless the
 // text starts with a UTF-16 byte-order mark), almost no other control
 // characters, and not a known binary magic (OLE2 .xls or encrypted .xlsx,
 // PDF, images, archives, executables). Text starting with '<' (an HTML or
@@ -67,6 +74,9 @@ func Sniff(head []byte) (Format, error) {
 	}
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) {
 		return XLSX, nil
+	}
+	if bytes.HasPrefix(head, []byte(ole2Magic)) {
+		return XLS, nil
 	}
 	for _, magic := range binaryMagics {
 		if bytes.HasPrefix(head, []byte(magic)) {
@@ -88,7 +98,6 @@ func Sniff(head []byte) (Format, error) {
 
 // binaryMagics are leading bytes of common non-text files.
 var binaryMagics = []string{
-	"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", // OLE2: .xls, .doc, encrypted .xlsx
 	"%PDF-",
 	"\x89PNG\r\n\x1a\n",
 	"\xff\xd8\xff", // JPEG
@@ -103,6 +112,10 @@ var binaryMagics = []string{
 }
 
 const utf8BOM = "\xef\xbb\xbf"
+
+// ole2Magic starts an OLE2 compound file: a .xls, but also a .doc or an
+// XLSX encrypted with a password.
+const ole2Magic = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 // isBinary reports whether b looks like binary data rather than text: it has
 // a NUL byte, or more than one control character in a hundred bytes (tabs,
@@ -122,8 +135,9 @@ func isBinary(b []byte) bool {
 
 // Reader streams the rows of a file.
 type Reader interface {
-	// Header returns the header row: the first non-empty row, its cells
-	// trimmed of spaces and of a UTF-8 byte-order mark.
+	// Header returns the header row (the first non-empty row, unless
+	// Options.Header chose another), its cells trimmed of spaces and of a
+	// UTF-8 byte-order mark.
 	Header() []string
 	// Next returns the cells of the next data row, or io.EOF at the end.
 	// Fully empty rows are skipped. Trailing empty cells are dropped, so a
@@ -139,10 +153,11 @@ type Reader interface {
 	Close() error
 }
 
-// Limits bound how far an XLSX file may expand when unzipped. Zero fields
+// Limits bound how far a workbook may expand when read: an XLSX file's
+// unzipped entries, a .xls file's streams and shared strings. Zero fields
 // take the defaults.
 type Limits struct {
-	MaxEntry uint64 // largest uncompressed zip entry; default 1 GiB
+	MaxEntry uint64 // largest uncompressed zip entry or .xls stream; default 1 GiB
 	MaxTotal uint64 // largest sum of uncompressed entries; default 2 GiB
 }
 
@@ -162,40 +177,35 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Open sniffs the file at path and opens it with OpenCSV or OpenXLSX. The
-// returned Reader's Close closes the file.
-func Open(path string, limits Limits) (Reader, Format, error) {
+// Open sniffs the file at path and opens it: OpenWith without a sheet or
+// header search (the first visible sheet, headed by its first non-empty
+// row).
+func Open(path string, limits Limits) (*Table, Format, error) {
+	return OpenWith(path, Options{Limits: limits})
+}
+
+// sniffFile opens the file at path and sniffs its format; the file is
+// left at its start.
+func sniffFile(path string) (Format, *os.File, error) {
 	f, err := os.Open(path) // #nosec G304 -- the caller's file: an upload saved with os.CreateTemp, or a path the operator gave the CLI
 	if err != nil {
-		return nil, "", err
+		return "", nil, err
 	}
 	head := make([]byte, SniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		_ = f.Close()
-		return nil, "", err
+		return "", nil, err
 	}
 	format, err := Sniff(head[:n])
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
 	if err != nil {
 		_ = f.Close()
-		return nil, "", err
+		return "", nil, err
 	}
-	if format == XLSX {
-		_ = f.Close()
-		r, err := OpenXLSX(path, limits)
-		return r, XLSX, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		_ = f.Close()
-		return nil, "", err
-	}
-	r, err := OpenCSV(f)
-	if err != nil {
-		_ = f.Close()
-		return nil, "", err
-	}
-	r.(*CSVReader).closer = f
-	return r, CSV, nil
+	return format, f, nil
 }
 
 // formulaStart holds the first characters that make a spreadsheet program

@@ -113,7 +113,7 @@ func TestCSVEncodingsAndLayout(t *testing.T) {
 			if f != CSV {
 				t.Fatalf("format %s", f)
 			}
-			if enc := r.(*CSVReader).Encoding(); enc != tc.enc {
+			if enc := r.Encoding(); enc != tc.enc {
 				t.Errorf("encoding %q, want %q", enc, tc.enc)
 			}
 			equal(t, "header", r.Header(), wantHeader)
@@ -146,7 +146,7 @@ func TestCSVNotSeekable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := r.(*CSVReader).Encoding(); got != tc.enc {
+			if got := r.Encoding(); got != tc.enc {
 				t.Errorf("encoding %q, want %q", got, tc.enc)
 			}
 			equal(t, "header", r.Header(), []string{"列一", "列二"})
@@ -238,7 +238,7 @@ func TestSniff(t *testing.T) {
 		{"xlsx", []byte("PK\x03\x04\x14\x00\x00\x00"), XLSX, nil},
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"), "", ErrUnsupported},
 		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "", ErrUnsupported},
-		{"ole2-xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "", ErrUnsupported},
+		{"ole2-xls", []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), XLS, nil}, // whether it holds a workbook is checked when opened
 		{"gzip", []byte("\x1f\x8b\x08\x00"), "", ErrUnsupported},
 		{"html", []byte("\ufeff  <html><table><tr><td>1</td></tr></table>"), "", ErrUnsupported},
 		{"random", random, "", ErrUnsupported},

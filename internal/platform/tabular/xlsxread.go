@@ -122,8 +122,22 @@ const (
 //     likewise;
 //   - booleans as TRUE/FALSE, errors as their code (#N/A), formulas as their
 //     cached result (empty when the file has none).
-func OpenXLSX(filePath string, limits Limits) (Reader, error) {
-	limits = limits.withDefaults()
+func OpenXLSX(filePath string, limits Limits) (*Table, error) {
+	wb, err := openXLSXBook(filePath, limits.withDefaults())
+	if err != nil {
+		return nil, err
+	}
+	t, err := openBook(wb, Options{Limits: limits})
+	if err != nil {
+		_ = wb.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// openXLSXBook opens the workbook of the .xlsx file at path (limits with
+// their defaults).
+func openXLSXBook(filePath string, limits Limits) (*xlsxBook, error) {
 	f, err := os.Open(filePath) // #nosec G304 -- the caller's file: an upload saved with os.CreateTemp, or a path the operator gave the CLI
 	if err != nil {
 		return nil, err
@@ -138,12 +152,12 @@ func OpenXLSX(filePath string, limits Limits) (Reader, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
-	x := &xlsxReader{file: f}
-	if err := x.open(zr, limits); err != nil {
-		_ = x.Close()
+	b := &xlsxBook{file: f}
+	if err := b.load(zr, limits); err != nil {
+		_ = b.close()
 		return nil, err
 	}
-	return x, nil
+	return b, nil
 }
 
 // checkZip refuses zip bombs from the zip directory alone.
@@ -168,22 +182,55 @@ func checkZip(files []*zip.File, limits Limits) error {
 	return nil
 }
 
-// xlsxReader streams the rows of one worksheet.
-type xlsxReader struct {
+// xlsxBook is an XLSX workbook: its sheets, shared strings and cell
+// formats.
+type xlsxBook struct {
 	file     *os.File
-	sheet    io.ReadCloser
-	dec      *xml.Decoder
+	parts    map[string]*zip.File
+	list     []SheetInfo
+	paths    []string // the part of each sheet of list
 	sst      stringTable
 	formats  []cellFormat // by cell style index
 	date1904 bool
-	header   []string
-	row      int
-	width    int    // cells in the last row, to size the next one
-	vbuf     []byte // scratch: a cell's <v>
-	sbuf     []byte // scratch: a cell's inline string
 }
 
-func (x *xlsxReader) open(zr *zip.Reader, limits Limits) error {
+// xlsxReader streams the rows of one worksheet.
+type xlsxReader struct {
+	book  *xlsxBook
+	sheet io.ReadCloser
+	dec   *xml.Decoder
+	row   int
+	width int    // cells in the last row, to size the next one
+	vbuf  []byte // scratch: a cell's <v>
+	sbuf  []byte // scratch: a cell's inline string
+	kinds []Kind // the kinds of the row being read
+	typed bool   // the row has a cell that is not text
+}
+
+func (x *xlsxBook) sheets() []SheetInfo { return x.list }
+
+func (x *xlsxBook) close() error {
+	x.sst.close()
+	if x.file != nil {
+		err := x.file.Close()
+		x.file = nil
+		return err
+	}
+	return nil
+}
+
+// open opens sheet i for reading.
+func (x *xlsxBook) open(i int) (rowSource, error) {
+	sheet, err := x.parts[strings.ToLower(x.paths[i])].Open()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	r := &xlsxReader{book: x, sheet: sheet}
+	r.dec = xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: sheet}, 64<<10))
+	return r, nil
+}
+
+func (x *xlsxBook) load(zr *zip.Reader, limits Limits) error {
 	if err := checkZip(zr.File, limits); err != nil {
 		return err
 	}
@@ -221,30 +268,24 @@ func (x *xlsxReader) open(zr *zip.Reader, limits Limits) error {
 	if err != nil {
 		return err
 	}
-	var sheetPath, firstPath string
 	for _, s := range wb.Sheets {
-		id := ""
+		id, name := "", ""
 		for _, a := range s.Attrs {
-			if a.Name.Local == "id" {
+			switch a.Name.Local {
+			case "id":
 				id = a.Value
+			case "name":
+				name = a.Value
 			}
 		}
 		p := rels.target("/worksheet", id)
 		if p == "" || parts[strings.ToLower(p)] == nil {
-			continue
+			continue // a chart sheet, or a sheet whose part is missing
 		}
-		if firstPath == "" {
-			firstPath = p
-		}
-		if s.State != "hidden" && s.State != "veryHidden" {
-			sheetPath = p
-			break
-		}
+		x.list = append(x.list, SheetInfo{Name: name, Hidden: s.State == "hidden" || s.State == "veryHidden"})
+		x.paths = append(x.paths, p)
 	}
-	if sheetPath == "" {
-		sheetPath = firstPath
-	}
-	if sheetPath == "" {
+	if len(x.list) == 0 {
 		return fmt.Errorf("%w: workbook without a worksheet", ErrUnsupported)
 	}
 	if p := rels.target("/styles", ""); p != "" && parts[strings.ToLower(p)] != nil {
@@ -261,55 +302,32 @@ func (x *xlsxReader) open(zr *zip.Reader, limits Limits) error {
 			return err
 		}
 	}
-	if x.sheet, err = parts[strings.ToLower(sheetPath)].Open(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
-	}
-	x.dec = xml.NewDecoder(bufio.NewReaderSize(&runLimiter{r: x.sheet}, 64<<10))
-	header, err := x.Next()
-	if err == io.EOF {
-		return ErrNoHeader
-	}
-	if err != nil {
-		return err
-	}
-	x.header = cleanHeader(header)
+	x.parts = parts
 	return nil
 }
 
-// Header implements Reader.
-func (x *xlsxReader) Header() []string { return x.header }
-
-// Row implements Reader.
-func (x *xlsxReader) Row() int { return x.row }
-
-// Close implements Reader.
-func (x *xlsxReader) Close() error {
-	x.sst.close()
+func (x *xlsxReader) close() error {
 	if x.sheet != nil {
-		_ = x.sheet.Close()
+		err := x.sheet.Close()
 		x.sheet = nil
-	}
-	if x.file != nil {
-		err := x.file.Close()
-		x.file = nil
 		return err
 	}
 	return nil
 }
 
-// Next implements Reader.
-func (x *xlsxReader) Next() ([]string, error) {
+// next reads the next non-empty row.
+func (x *xlsxReader) next() (rawRow, error) {
 	if x.dec == nil {
-		return nil, io.EOF
+		return rawRow{}, io.EOF
 	}
 	for {
 		tok, err := x.dec.RawToken()
 		if err == io.EOF {
 			x.dec = nil
-			return nil, io.EOF
+			return rawRow{}, io.EOF
 		}
 		if err != nil {
-			return nil, x.errorf(err)
+			return rawRow{}, x.errorf(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -325,16 +343,21 @@ func (x *xlsxReader) Next() ([]string, error) {
 			x.row = num
 			cells, err := x.readRow()
 			if err != nil {
-				return nil, err
+				return rawRow{}, err
 			}
 			if cells, ok := cleanRow(cells); ok {
 				x.width = len(cells)
-				return cells, nil
+				r := rawRow{cells: cells, row: num, fields: -1}
+				if x.typed {
+					r.kinds = x.kinds[:len(cells):len(cells)]
+					x.kinds = nil // the row keeps its slice
+				}
+				return r, nil
 			}
 		case xml.EndElement:
 			if t.Name.Local == "sheetData" {
 				x.dec = nil
-				return nil, io.EOF
+				return rawRow{}, io.EOF
 			}
 		}
 	}
@@ -347,6 +370,7 @@ func (x *xlsxReader) errorf(err error) error {
 // readRow reads the cells of a <row> up to its end tag.
 func (x *xlsxReader) readRow() ([]string, error) {
 	cells := make([]string, 0, x.width)
+	x.kinds, x.typed = x.kinds[:0], false
 	col := 0
 	for {
 		tok, err := x.dec.RawToken()
@@ -371,7 +395,7 @@ func (x *xlsxReader) readRow() ([]string, error) {
 			if col > maxColumns {
 				return nil, x.errorf(fmt.Errorf("cell beyond column %d", maxColumns))
 			}
-			v, err := x.readCell(attr(t, "t"), attr(t, "s"))
+			v, kind, err := x.readCell(attr(t, "t"), attr(t, "s"))
 			if err != nil {
 				return nil, err
 			}
@@ -380,11 +404,16 @@ func (x *xlsxReader) readRow() ([]string, error) {
 			}
 			for len(cells) < col-1 {
 				cells = append(cells, "")
+				x.kinds = append(x.kinds, KindText)
 			}
 			if len(cells) >= col { // out of order: overwrite
-				cells[col-1] = v
+				cells[col-1], x.kinds[col-1] = v, kind
 			} else {
 				cells = append(cells, v)
+				x.kinds = append(x.kinds, kind)
+			}
+			if kind != KindText {
+				x.typed = true
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -404,8 +433,9 @@ func (x *xlsxReader) malformed(tag, in string) error {
 	return x.errorf(fmt.Errorf("malformed XML: <%s> inside a %s", tag, in))
 }
 
-// readCell reads a <c> up to its end tag and returns its value as text.
-func (x *xlsxReader) readCell(typ, style string) (string, error) {
+// readCell reads a <c> up to its end tag and returns its value as text,
+// and what kind of cell it is.
+func (x *xlsxReader) readCell(typ, style string) (string, Kind, error) {
 	x.vbuf, x.sbuf = x.vbuf[:0], x.sbuf[:0]
 	inV, inIS, inT, hasIS, rph := false, false, false, false, 0
 	for done := false; !done; {
@@ -414,13 +444,13 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return "", x.errorf(err)
+			return "", 0, x.errorf(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "c", "row", "sheetData":
-				return "", x.malformed(t.Name.Local, "cell")
+				return "", 0, x.malformed(t.Name.Local, "cell")
 			case "v":
 				inV = true
 			case "is":
@@ -435,7 +465,7 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 			case "c":
 				done = true
 			case "row", "sheetData":
-				return "", x.malformed("/"+t.Name.Local, "cell")
+				return "", 0, x.malformed("/"+t.Name.Local, "cell")
 			case "v":
 				inV = false
 			case "is":
@@ -457,44 +487,50 @@ func (x *xlsxReader) readCell(typ, style string) (string, error) {
 	case "s":
 		i, err := strconv.Atoi(string(bytes.TrimSpace(x.vbuf)))
 		if err != nil && len(bytes.TrimSpace(x.vbuf)) == 0 {
-			return "", nil
+			return "", KindText, nil
 		}
 		if err != nil {
-			return "", x.errorf(fmt.Errorf("bad shared string index %q", x.vbuf))
+			return "", 0, x.errorf(fmt.Errorf("bad shared string index %q", x.vbuf))
 		}
-		s, err := x.sst.get(i)
+		s, err := x.book.sst.get(i)
 		if err != nil {
-			return "", x.errorf(err)
+			return "", 0, x.errorf(err)
 		}
-		return s, nil
+		return s, KindText, nil
 	case "inlineStr":
 		if hasIS {
-			return decodeXString(x.sbuf), nil
+			return decodeXString(x.sbuf), KindText, nil
 		}
-		return decodeXString(x.vbuf), nil
-	case "str", "e":
-		return decodeXString(x.vbuf), nil
+		return decodeXString(x.vbuf), KindText, nil
+	case "str":
+		return decodeXString(x.vbuf), KindText, nil
+	case "e":
+		return decodeXString(x.vbuf), KindError, nil
 	case "b":
 		switch strings.TrimSpace(string(x.vbuf)) {
 		case "":
-			return "", nil
+			return "", KindText, nil
 		case "0":
-			return "FALSE", nil
+			return "FALSE", KindBool, nil
 		default:
-			return "TRUE", nil
+			return "TRUE", KindBool, nil
 		}
 	case "d":
-		return isoDate(strings.TrimSpace(string(x.vbuf))), nil
+		return isoDate(strings.TrimSpace(string(x.vbuf))), KindDate, nil
 	}
 	v := strings.TrimSpace(string(x.vbuf))
 	if v == "" {
-		return "", nil
+		return "", KindText, nil
 	}
 	var cf cellFormat
-	if s, err := strconv.Atoi(style); err == nil && s >= 0 && s < len(x.formats) {
-		cf = x.formats[s]
+	if s, err := strconv.Atoi(style); err == nil && s >= 0 && s < len(x.book.formats) {
+		cf = x.book.formats[s]
 	}
-	return formatNumber(v, cf, x.date1904), nil
+	text, isDate := formatNumber(v, cf, x.book.date1904)
+	if isDate {
+		return text, KindDate, nil
+	}
+	return text, KindNumber, nil
 }
 
 // runLimiter fails a read that makes a run of bytes without '<' longer
@@ -742,8 +778,9 @@ scan:
 	return cellFormat{}
 }
 
-// formatNumber renders the number v of a cell with format cf.
-func formatNumber(v string, cf cellFormat, date1904 bool) string {
+// formatNumber renders the number v of a cell with format cf, and reports
+// whether it rendered a date or time.
+func formatNumber(v string, cf cellFormat, date1904 bool) (string, bool) {
 	if cf.kind != fmtGeneral {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			switch cf.kind {
@@ -751,14 +788,14 @@ func formatNumber(v string, cf cellFormat, date1904 bool) string {
 				if t, ok := excelTime(f, date1904); ok {
 					switch cf.kind {
 					case fmtDate:
-						return t.Format(time.DateOnly)
+						return t.Format(time.DateOnly), true
 					case fmtTime:
 						if f < 1 {
-							return t.Format(time.TimeOnly)
+							return t.Format(time.TimeOnly), true
 						}
-						return t.Format(time.DateTime) // elapsed time such as [h]:mm
+						return t.Format(time.DateTime), true // elapsed time such as [h]:mm
 					default:
-						return t.Format(time.DateTime)
+						return t.Format(time.DateTime), true
 					}
 				}
 			case fmtZeroPad:
@@ -767,12 +804,12 @@ func formatNumber(v string, cf cellFormat, date1904 bool) string {
 					if pad := int(cf.width) - len(s); pad > 0 {
 						s = strings.Repeat("0", pad) + s
 					}
-					return s
+					return s, false
 				}
 			}
 		}
 	}
-	return plainNumber(v)
+	return plainNumber(v), false
 }
 
 // plainNumber renders a number as Excel shows it in a wide enough column:
