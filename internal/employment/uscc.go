@@ -2,6 +2,7 @@ package employment
 
 import (
 	"strings"
+	"sunshine/internal/platform/safetext"
 
 	"sunshine/internal/platform/apperr"
 )
@@ -36,11 +37,11 @@ func USCCCheckChar(first17 string) byte {
 }
 
 // ParseUSCC validates a unified social credit code for field (DOMAIN.md §1.3):
-// surrounding spaces are trimmed and lower case accepted; it returns the code
-// in upper case. Error codes in order of checking: "required", "length",
+// full-width characters are folded (safetext.Narrow), surrounding spaces
+// trimmed and lower case accepted; it returns the code in upper case. Error codes in order of checking: "required", "length",
 // "charset" (a character outside the alphabet: no I, O, S, V or Z), "checksum".
 func ParseUSCC(field, s string) (string, *apperr.FieldError) {
-	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.ToUpper(strings.TrimSpace(safetext.Narrow(s)))
 	fail := func(code, zh, en string) (string, *apperr.FieldError) {
 		e := apperr.Field(field, code, zh, en)
 		return "", &e

@@ -64,6 +64,25 @@ func headerMap(header []string, cols []Column) (fields []string, unknown []strin
 	return fields, unknown, dup
 }
 
+// headerScore scores a row as the header of a file of cols: how many of
+// its cells name a column (tabular.Options.Header).
+func headerScore(cols []Column) func([]string) int {
+	byName := map[string]bool{}
+	for _, c := range cols {
+		byName[normHeader(c.Zh)] = true
+		byName[normHeader(c.En)] = true
+	}
+	return func(cells []string) int {
+		n := 0
+		for _, c := range cells {
+			if byName[normHeader(c)] {
+				n++
+			}
+		}
+		return n
+	}
+}
+
 func normHeader(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
 	h = strings.TrimPrefix(h, "*") // templates mark required columns with *

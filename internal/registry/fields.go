@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sunshine/internal/platform/tabular"
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
@@ -465,7 +466,7 @@ var PersonFields = []PersonField{
 	{Column: Column{Field: "certificate_issued", Zh: "发证日期", En: "certificate_issued", Example: "2020-05-01", DescZh: "YYYY-MM-DD", DescEn: "YYYY-MM-DD"},
 		value: func(in *PersonInput) any { return &in.CertificateIssued },
 		cell: func(in *PersonInput, v string) *apperr.FieldError {
-			in.CertificateIssued = normDate(v)
+			in.CertificateIssued = dateCell(v, tabular.KindText)
 			return nil
 		}},
 	personEnum(Column{Field: "status", Zh: "状态", En: "status", Choices: Statuses, Example: "active",

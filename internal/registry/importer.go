@@ -57,6 +57,23 @@ type ImportReport struct {
 	Rejected       []Rejection `json:"rejected"`
 	UnknownColumns []string    `json:"unknown_columns,omitempty"`
 	Truncated      bool        `json:"truncated,omitempty"` // more rejections than maxRejections
+	// Sheet is the sheet of a workbook that was read, Sheets every sheet
+	// that could have been (visible ones), when there are several.
+	Sheet  string   `json:"sheet,omitempty"`
+	Sheets []string `json:"sheets,omitempty"`
+	// HeaderRow is the row of the header when it is not the first row;
+	// SkippedRows are the non-empty rows above it (a title, notes).
+	HeaderRow   int      `json:"header_row,omitempty"`
+	SkippedRows []int    `json:"skipped_rows,omitempty"`
+	Notes       []Notice `json:"notes,omitempty"`
+}
+
+// Notice tells how the file was read, without rejecting anything: which
+// sheet, which row was taken as the header.
+type Notice struct {
+	Code    string      `json:"code"`
+	Message string      `json:"message"`
+	Msg     apperr.Text `json:"-"`
 }
 
 // Localize fills the messages in the language.
@@ -64,6 +81,60 @@ func (r *ImportReport) Localize(lang string) {
 	for i := range r.Rejected {
 		r.Rejected[i].Message = r.Rejected[i].Msg.In(lang)
 	}
+	for i := range r.Notes {
+		r.Notes[i].Message = r.Notes[i].Msg.In(lang)
+	}
+}
+
+// sheetSource tells which sheet and header row of a workbook a source
+// read (tabular.Table does).
+type sheetSource interface {
+	Sheet() string
+	Sheets() []string
+	HeaderRow() int
+	Skipped() []int
+}
+
+// noteLayout notes in the report how the file was read: the sheet, when
+// the workbook has several, and the header row, when rows above it were
+// skipped.
+func (r *ImportReport) noteLayout(src RowSource) {
+	ss, ok := src.(sheetSource)
+	if !ok {
+		return
+	}
+	r.Sheet = ss.Sheet()
+	if sheets := ss.Sheets(); len(sheets) > 1 {
+		r.Sheets = sheets
+		var others []string
+		for _, n := range sheets {
+			if n != r.Sheet {
+				others = append(others, n)
+			}
+		}
+		r.Notes = append(r.Notes, Notice{Code: "sheet", Msg: apperr.T(
+			fmt.Sprintf("读取了工作表“%s”。工作簿里还有：%s；要导入其中一个，请在上传时填写它的名称。", r.Sheet, strings.Join(others, "、")),
+			fmt.Sprintf("The sheet \"%s\" was read. The workbook also has: %s; to import one of them, give its name when you upload.", r.Sheet, strings.Join(others, ", ")))})
+	}
+	if skipped := ss.Skipped(); len(skipped) > 0 {
+		r.HeaderRow, r.SkippedRows = ss.HeaderRow(), skipped
+		rows := rowList(skipped)
+		r.Notes = append(r.Notes, Notice{Code: "header_row", Msg: apperr.T(
+			fmt.Sprintf("表头在第 %d 行；上面的第 %s 行（标题或说明）不是数据，没有导入。", r.HeaderRow, rows),
+			fmt.Sprintf("The header is row %d; row %s above it (a title or notes) is not data and was not imported.", r.HeaderRow, rows))})
+	}
+}
+
+// rowList writes row numbers briefly: "1", "1–2", "1, 3".
+func rowList(rows []int) string {
+	if len(rows) > 1 && rows[len(rows)-1]-rows[0] == len(rows)-1 {
+		return fmt.Sprintf("%d–%d", rows[0], rows[len(rows)-1])
+	}
+	parts := make([]string, len(rows))
+	for i, n := range rows {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Failed reports whether any row was rejected.
@@ -88,6 +159,8 @@ type ImportOptions struct {
 	KeepRejects bool
 	// BatchRows, when set, is the rows of each batch (BatchSize unless set).
 	BatchRows int
+	// Sheet names the sheet of a workbook to import (OpenImportFile).
+	Sheet string
 }
 
 // ImportResult is the report plus the rejected rows, for the download.
@@ -140,6 +213,16 @@ type rowWork struct {
 	// broken is a row that could not be read as cells (tabular.RowError):
 	// rejected with errs, never prepared.
 	broken bool
+	// kinds are what the file's cells held (tabular.Kind; nil: all text),
+	// lost the columns that tidyRow rejected (importcells.go).
+	kinds []tabular.Kind
+	lost  []int
+}
+
+// kindSource gives the kinds of the cells of the row last read
+// (tabular.Table does).
+type kindSource interface {
+	Kinds() []tabular.Kind
 }
 
 // badCell is the index of the first cell with text that safetext refuses,
@@ -253,6 +336,7 @@ func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column
 	im := &importer{s: s, c: c, o: o, batchRows: o.BatchRows, cols: cols, header: map[string]string{}, seen: map[[16]byte]int{}, now: s.db.Now(),
 		res: &ImportResult{Report: ImportReport{ID: o.ID, Kind: kind, Mode: o.Mode, Year: o.Year, FileName: o.FileName, Rejected: []Rejection{}}}}
 	im.res.Header = src.Header()
+	im.res.Report.noteLayout(src)
 	var dup []string
 	im.fields, im.res.Report.UnknownColumns, dup = headerMap(src.Header(), cols)
 	for i, f := range im.fields {
@@ -262,13 +346,13 @@ func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column
 	}
 	for _, h := range dup {
 		im.res.Report.RejectedRows++
-		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: 1, Column: h, Code: "duplicate_column",
+		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: headerRow(src), Column: h, Code: "duplicate_column",
 			Msg: apperr.T("该列在表头中出现了两次。", "This column appears twice in the header.")})
 	}
 	if im.header["id_number"] == "" {
 		im.res.Report.RejectedRows++
-		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: 1, Column: "身份证号", Code: "missing_column",
-			Msg: apperr.T("缺少“身份证号”列（id_number），无法识别每一行对应的人。", "The id_number (身份证号) column is missing, so rows cannot be matched to persons.")})
+		im.res.Report.Rejected = append(im.res.Report.Rejected, Rejection{Row: headerRow(src), Column: "身份证号", Code: "missing_column",
+			Msg: missingIDColumn(len(im.header) == 0)})
 	}
 	units, err := s.unitLevels(context.Background())
 	if err != nil {
@@ -276,6 +360,24 @@ func newImporter(s *Store, c Caller, o ImportOptions, kind string, cols []Column
 	}
 	im.units = units
 	return im, nil
+}
+
+// missingIDColumn says that the file has no ID number column; noHeader:
+// no row near the top names any known column.
+func missingIDColumn(noHeader bool) apperr.Text {
+	if noHeader {
+		return apperr.T(fmt.Sprintf("找不到表头：前 %d 行里没有一行写着“身份证号”“姓名”等列名，无法识别每一行对应的人。", tabular.HeaderSearchRows),
+			fmt.Sprintf("No header found: none of the first %d rows names columns such as id_number (身份证号) or name (姓名), so rows cannot be matched to persons.", tabular.HeaderSearchRows))
+	}
+	return apperr.T("缺少“身份证号”列（id_number），无法识别每一行对应的人。", "The id_number (身份证号) column is missing, so rows cannot be matched to persons.")
+}
+
+// headerRow is the row of src's header: 1 unless the source says.
+func headerRow(src RowSource) int {
+	if ss, ok := src.(sheetSource); ok && ss.HeaderRow() > 0 {
+		return ss.HeaderRow()
+	}
+	return 1
 }
 
 // unitLevels loads every org unit's level (thousands of rows at most).
@@ -348,7 +450,12 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 					"单元格含有不可见的控制字符，请删除后重新保存文件。", "The cell holds an invisible control character; remove it and save the file again.")}})
 				continue
 			}
-			batch = append(batch, &rowWork{row: src.Row(), cells: cells})
+			w := &rowWork{row: src.Row(), cells: cells}
+			if ks, ok := src.(kindSource); ok {
+				w.kinds = ks.Kinds()
+			}
+			im.tidyRow(w)
+			batch = append(batch, w)
 		}
 		return batch, nil
 	}
@@ -629,7 +736,7 @@ func (s *Store) ImportPersons(ctx context.Context, c Caller, src RowSource, o Im
 // cannot be read at all (e.g. an unknown category name).
 func (im *importer) parsePersonRow(w *rowWork) {
 	for i, name := range im.fields {
-		if name == "" || i >= len(w.cells) {
+		if name == "" || i >= len(w.cells) || w.isLost(i) {
 			continue
 		}
 		k, ok := personFieldIndex[name]
@@ -643,21 +750,6 @@ func (im *importer) parsePersonRow(w *rowWork) {
 	if e := im.resolveVillage(&w.in.OrgUnit); e != nil {
 		w.errs = append(w.errs, *e)
 	}
-}
-
-// normDate accepts 2020-1-2, 2020/01/02 and 2020.01.02 as 2020-01-02.
-func normDate(v string) string {
-	parts := strings.FieldsFunc(v, func(r rune) bool { return r == '-' || r == '/' || r == '.' || r == '年' || r == '月' || r == '日' })
-	if len(parts) != 3 || len(parts[0]) != 4 {
-		return v
-	}
-	y, e1 := strconv.Atoi(parts[0])
-	m, e2 := strconv.Atoi(parts[1])
-	d, e3 := strconv.Atoi(parts[2])
-	if e1 != nil || e2 != nil || e3 != nil {
-		return v
-	}
-	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 }
 
 // has reports whether the file has a column for field.
@@ -958,7 +1050,7 @@ func (im *importer) prepareAnnual(batch []*rowWork) error {
 	for _, w := range batch {
 		raw := ""
 		for i, f := range im.fields {
-			if f == "id_number" && i < len(w.cells) {
+			if f == "id_number" && i < len(w.cells) && !w.isLost(i) {
 				raw = w.cells[i]
 			}
 		}
@@ -1034,7 +1126,7 @@ func sameAnnual(a, b Annual) bool {
 // AnnualFields (the ID number is read already).
 func (im *importer) parseAnnualRow(w *rowWork, a *Annual) {
 	for i, name := range im.fields {
-		if name == "" || i >= len(w.cells) {
+		if name == "" || i >= len(w.cells) || w.isLost(i) {
 			continue
 		}
 		f, ok := annualField(name)

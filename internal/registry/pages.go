@@ -717,10 +717,14 @@ func (pg *Pages) importPost(w http.ResponseWriter, r *http.Request, p *web.Princ
 	if kind == "annual" {
 		o.Year = atoiDefault(fields["year"])
 	}
-	rd, format, err := tabular.Open(path, tabular.Limits{})
+	o.Sheet = fields["sheet"]
+	rd, format, err := OpenImportFile(kind, path, o.Sheet)
 	if err != nil {
 		_ = os.Remove(path) // #nosec G703 -- our own temporary file from SaveUpload (os.CreateTemp), not a path from the request
-		return fileError(err)
+		if apperr.CodeOf(err) == apperr.Invalid {
+			return pg.importsPage(w, r, p, http.StatusUnprocessableEntity, err)
+		}
+		return err
 	}
 	_ = rd.Close() // only sniffed: nothing was read that a close error could spoil
 	total := 0

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/platform/safetext"
 )
 
 // IDNumber is a validated 18-character resident ID number (GB 11643-1999).
@@ -61,9 +62,10 @@ func allDigits(s string) bool {
 	return true
 }
 
-// normalizeID trims surrounding white space and upper-cases a trailing x.
+// normalizeID folds full-width characters (safetext.Narrow), trims
+// surrounding white space and upper-cases a trailing x.
 func normalizeID(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(safetext.Narrow(s))
 	if n := len(s); n > 0 && s[n-1] == 'x' {
 		s = s[:n-1] + "X"
 	}
@@ -200,7 +202,7 @@ func daysIn(y, m int) int {
 // Codes: "required", "length", "charset", "id_mismatch" (first 18 != id),
 // "category_mismatch", "grade_mismatch", "reissue" (malformed suffix).
 func ParseCertificateNumber(field, s, id string, category, grade int) (string, *apperr.FieldError) {
-	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.ToUpper(strings.TrimSpace(safetext.Narrow(s)))
 	if s == "" {
 		return "", fieldErr(field, "required",
 			"请填写残疾人证号。",
@@ -262,10 +264,10 @@ func codeLabel(code int, name string) string {
 }
 
 // ParsePhone validates a mainland mobile ^1[3-9]\d{9}$ or a landline
-// ^0\d{2,3}-?\d{7,8}$ (trims spaces; empty is allowed and returns "", nil).
-// Error code "format".
+// ^0\d{2,3}-?\d{7,8}$ (folds full-width characters, trims spaces; empty is
+// allowed and returns "", nil). Error code "format".
 func ParsePhone(field, s string) (string, *apperr.FieldError) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(safetext.Narrow(s))
 	if s == "" {
 		return "", nil
 	}

@@ -165,7 +165,7 @@ func TestParseIDNumberErrors(t *testing.T) {
 		{"lower x inside", "110105194912310x2X", "charset"},
 		{"other last letter", "11010519491231002Y", "charset"},
 		{"non-ASCII 18 runes", "11010519491231002中", "charset"},
-		{"full-width digit", "１1010519491231002X", "charset"},
+		{"full-width letter inside", "1101051949123Ａ002X", "charset"},
 		{"month 13", withCheck(t, "11010519491331002"), "birth_date"},
 		{"month 00", withCheck(t, "11010519490031002"), "birth_date"},
 		{"day 00", withCheck(t, "11010519491200002"), "birth_date"},
@@ -339,7 +339,7 @@ func TestParseCertificateNumber(t *testing.T) {
 		{"suffix letters", "11010519491231002X41BX", "reissue", 4, 1},
 		{"suffix two digits", "11010519491231002X4112", "reissue", 4, 1},
 		{"suffix B1 then junk", "11010519491231002X41B1A", "reissue", 4, 1},
-		{"suffix non-ASCII", "11010519491231002X41B１", "reissue", 4, 1},
+		{"suffix non-ASCII", "11010519491231002X41B①中", "reissue", 4, 1},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
@@ -396,7 +396,7 @@ func TestParsePhone(t *testing.T) {
 		"0215953123456", // 13 digits
 		"012345678",     // 9 digits
 		"abc",
-		"１3812345678",
+		"１3812345678中",
 	}
 	for _, in := range bad {
 		got, fe := ParsePhone("phone", in)
@@ -651,4 +651,23 @@ func FuzzParseIDNumber(f *testing.F) {
 		_, _ = ParseCategory(s)
 		_, _ = ParseGrade(s)
 	})
+}
+
+// Full-width digits and letters, as a Chinese input method types them, read
+// as their ASCII forms (issue 23).
+func TestFullWidthIdentifiers(t *testing.T) {
+	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	id, fe := ParseIDNumber("id_number", "\u3000１１０１０５１９４９１２３１００２ｘ ", today)
+	if fe != nil || id.Value != "11010519491231002X" {
+		t.Errorf("full-width ID number: %+v %+v", id, fe)
+	}
+	cert, fe := ParseCertificateNumber("certificate_number", "１１０１０５１９４９１２３１００２Ｘ４１ｂ１", "11010519491231002X", 4, 1)
+	if fe != nil || cert != "11010519491231002X41B1" {
+		t.Errorf("full-width certificate number: %q %+v", cert, fe)
+	}
+	for in, want := range map[string]string{"１３８１２３４５６７８": "13812345678", "０２１－５９５３１２３４": "021-59531234"} {
+		if got, fe := ParsePhone("phone", in); fe != nil || got != want {
+			t.Errorf("ParsePhone(%q) = %q, %+v; want %q", in, got, fe, want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sunshine/internal/platform/safetext"
 	"unicode/utf8"
 
 	"sunshine/internal/platform/db"
@@ -89,13 +90,15 @@ func (s *Store) searchWhere(q string) (string, []any) {
 	if id, e := ParseIDNumber(fID, q, s.db.Now()); e == nil {
 		return "p.id_bidx = ?", []any{s.vault.Index(fID, id.Value)}
 	}
-	if t := strings.ToUpper(q); isIDTail(t) {
+	// Digits typed full-width by an input method find as ASCII ones; a
+	// name is looked for as typed.
+	if t := strings.ToUpper(safetext.Narrow(q)); isIDTail(t) {
 		if allDigits(t) {
 			return "(p.id_tail_bidx = ? OR p.phone_tail_bidx = ?)", []any{s.vault.Index(idTailIndex.Field, t), s.vault.Index(phoneTailIndex.Field, t)}
 		}
 		return "p.id_tail_bidx = ?", []any{s.vault.Index(idTailIndex.Field, t)}
 	}
-	if d := phoneDigits(q); len(d) >= 7 && len(d) <= 12 {
+	if d := phoneDigits(safetext.Narrow(q)); len(d) >= 7 && len(d) <= 12 {
 		return "p.phone_bidx = ?", []any{s.vault.Index(phoneIndex.Field, d)}
 	}
 	return "p.name >= ? AND p.name < ?", []any{q, q + "\U0010FFFF"}

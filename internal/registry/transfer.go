@@ -13,8 +13,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sunshine/internal/platform/safetext"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/platform/apperr"
@@ -30,9 +32,9 @@ const fRejects = "import_rejects"
 
 // ImportFile imports the file at path ("persons" or "annual").
 func (s *Store) ImportFile(ctx context.Context, c Caller, kind, path string, o ImportOptions) (*ImportResult, error) {
-	rd, _, err := tabular.Open(path, tabular.Limits{})
+	rd, _, err := OpenImportFile(kind, path, o.Sheet)
 	if err != nil {
-		return nil, fileError(err)
+		return nil, err
 	}
 	defer rd.Close()
 	switch kind {
@@ -44,11 +46,45 @@ func (s *Store) ImportFile(ctx context.Context, c Caller, kind, path string, o I
 	return nil, apperr.ErrNotFound()
 }
 
+// MaxSheetName bounds the name of a sheet asked for (Excel allows 31
+// characters).
+const MaxSheetName = 100
+
+// OpenImportFile opens a file to import as kind ("persons" or "annual"):
+// the sheet named sheet, or else the one whose header names the most of
+// kind's columns, and in it the header row among the first rows (a title
+// or notes above it are skipped; tabular.Options). Errors are the
+// contract's (fileError).
+func OpenImportFile(kind, path, sheet string) (*tabular.Table, tabular.Format, error) {
+	sheet = strings.TrimSpace(sheet)
+	if utf8.RuneCountInString(sheet) > MaxSheetName || safetext.Bad(sheet) {
+		return nil, "", apperr.Validation(apperr.Field("sheet", "invalid", fmt.Sprintf("工作表名称最多 %d 个字，且不能含控制字符。", MaxSheetName),
+			fmt.Sprintf("A sheet name has at most %d characters and no control characters.", MaxSheetName)))
+	}
+	cols := PersonColumns()
+	if kind == "annual" {
+		cols = AnnualColumns()
+	}
+	t, format, err := tabular.OpenWith(path, tabular.Options{Sheet: sheet, Header: headerScore(cols)})
+	if err != nil {
+		return nil, "", fileError(err)
+	}
+	return t, format, nil
+}
+
 // fileError turns a tabular error into the contract's statuses.
 func fileError(err error) error {
+	var se *tabular.SheetError
 	switch {
+	case errors.As(err, &se):
+		return apperr.Validation(apperr.Field("sheet", "not_found",
+			fmt.Sprintf("工作簿里没有名为“%s”的工作表。可以导入的工作表：%s。", se.Name, strings.Join(se.Sheets, "、")),
+			fmt.Sprintf("The workbook has no sheet named \"%s\". Sheets that can be imported: %s.", se.Name, strings.Join(se.Sheets, ", "))))
+	case errors.Is(err, tabular.ErrEncrypted):
+		return apperr.New(apperr.Unsupported, "这个工作簿设置了打开密码，无法读取：请在表格软件中取消密码后另存，再导入。",
+			"The workbook is protected by a password and cannot be read: remove the password in the spreadsheet program, save it again and import that file.")
 	case errors.Is(err, tabular.ErrUnsupported):
-		return apperr.New(apperr.Unsupported, "只能导入 CSV 或 Excel（.xlsx）文件。", "Only CSV or Excel (.xlsx) files can be imported.")
+		return apperr.New(apperr.Unsupported, "只能导入 CSV 或 Excel 文件（.xlsx 或 Excel 97–2003 的 .xls）。", "Only CSV or Excel files (.xlsx, or .xls of Excel 97–2003) can be imported.")
 	case errors.Is(err, tabular.ErrTooLarge):
 		return apperr.New(apperr.TooLarge, "文件解压后过大，已拒绝（可能是压缩炸弹）。", "The file expands to too much data and was refused.")
 	}
@@ -379,7 +415,15 @@ type storedRejection struct {
 type storedReport struct {
 	ImportReport
 	Rejected []storedRejection `json:"rejected"`
+	Notes    []storedNote      `json:"notes,omitempty"`
 	Error    string            `json:"error,omitempty"`
+}
+
+// storedNote is a Notice in both languages.
+type storedNote struct {
+	Code string `json:"code"`
+	Zh   string `json:"zh"`
+	En   string `json:"en"`
 }
 
 // Begin records a new import as running.
@@ -431,6 +475,9 @@ func (j *Jobs) Finish(ctx context.Context, id string, res *ImportResult, runErr 
 		sr.ImportReport = res.Report
 		for _, r := range res.Report.Rejected {
 			sr.Rejected = append(sr.Rejected, storedRejection{r.Row, r.Column, r.Code, r.Msg.Zh, r.Msg.En})
+		}
+		for _, n := range res.Report.Notes {
+			sr.Notes = append(sr.Notes, storedNote{n.Code, n.Msg.Zh, n.Msg.En})
 		}
 		if len(res.RejectRows) > 0 {
 			var buf bytes.Buffer
@@ -494,6 +541,10 @@ func (j *Jobs) Status(ctx context.Context, c Caller, id, lang string) (JobStatus
 			rep.Rejected = make([]Rejection, len(sr.Rejected))
 			for i, r := range sr.Rejected {
 				rep.Rejected[i] = Rejection{Row: r.Row, Column: r.Column, Code: r.Code, Msg: apperr.T(r.Zh, r.En)}
+			}
+			rep.Notes = nil
+			for _, n := range sr.Notes {
+				rep.Notes = append(rep.Notes, Notice{Code: n.Code, Msg: apperr.T(n.Zh, n.En)})
 			}
 			rep.Localize(lang)
 			st.Report = &rep

@@ -74,12 +74,13 @@ func (t *Transfer) apiImport(kind string) web.Handler {
 		if err != nil {
 			return err
 		}
-		o.FileName, o.SHA256 = name, sum
-		// Refuse what is neither CSV nor XLSX before starting any work.
-		rd, format, err := tabular.Open(path, tabular.Limits{})
+		o.FileName, o.SHA256, o.Sheet = name, sum, q.Get("sheet")
+		// Refuse what cannot be read (not CSV, XLSX or XLS; no such
+		// sheet) before starting any work.
+		rd, format, err := OpenImportFile(kind, path, o.Sheet)
 		if err != nil {
 			_ = os.Remove(path) // #nosec G703 -- our own temporary file from SaveUpload (os.CreateTemp), not a path from the request
-			return fileError(err)
+			return err
 		}
 		_ = rd.Close() // only sniffed: nothing was read that a close error could spoil
 		total := 0

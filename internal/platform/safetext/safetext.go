@@ -5,6 +5,8 @@
 // a SQLite database always restores into PostgreSQL.
 package safetext
 
+import "golang.org/x/text/unicode/norm"
+
 // Bad reports whether s holds a character that no text field takes.
 func Bad(s string) bool {
 	for _, r := range s {
@@ -17,4 +19,25 @@ func Bad(s string) bool {
 		}
 	}
 	return false
+}
+
+// Narrow folds the full-width digits, letters and punctuation that Chinese
+// input methods type (０１２３, Ｘ, －, the ideographic space) to their
+// ASCII forms, by Unicode NFKC. It is for identifiers and codes — ID,
+// certificate and phone numbers, org unit codes, dates — never for names
+// or free text, which keep what was typed.
+func Narrow(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return norm.NFKC.String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
