@@ -35,7 +35,7 @@ var errRejected = errors.New("some rows were rejected (see the report above)")
 
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log *slog.Logger) error {
 	if len(args) == 0 || (args[0] != "persons" && args[0] != "annual") {
-		return errors.New("usage: sunshine import persons|annual FILE [--mode strict|skip-invalid] [--year Y]")
+		return errors.New("usage: sunshine import persons|annual FILE [--mode strict|skip-invalid] [--year Y] [--sheet NAME]")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
@@ -43,6 +43,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 	c.register(fs)
 	mode := fs.String("mode", registry.ModeStrict, "strict (all or nothing) or skip-invalid")
 	year := fs.Int("year", 0, "survey year (annual records)")
+	sheet := fs.String("sheet", "", "the sheet of a workbook to import (default: the one whose header matches)")
 	lang := fs.String("lang", env("SUNSHINE_LANG", langOfEnv()), "language of the report: zh or en")
 	// Flags may follow the file name.
 	var file string
@@ -73,7 +74,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, log
 		return err
 	}
 	defer a.Close()
-	o := registry.ImportOptions{Mode: *mode, Year: *year, ID: registry.NewImportID(), FileName: filepath.Base(file)}
+	o := registry.ImportOptions{Mode: *mode, Year: *year, ID: registry.NewImportID(), FileName: filepath.Base(file), Sheet: *sheet}
 	total := 0
 	if strings.HasSuffix(strings.ToLower(file), ".csv") {
 		total = registry.CountLines(file)

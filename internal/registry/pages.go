@@ -673,9 +673,16 @@ type importsData struct {
 	Year       int
 	CanPersons bool
 	Units      []orgunit.Unit
+	// The choices of a form sent back with an error, kept.
+	Kind, Mode, Sheet string
 }
 
 func (pg *Pages) importsPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, formErr error) error {
+	return pg.importsPageWith(w, r, p, status, formErr, nil)
+}
+
+// importsPageWith renders the page with the fields of a posted form kept.
+func (pg *Pages) importsPageWith(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, formErr error, fields map[string]string) error {
 	page := pg.NewPage(r, p, "")
 	page.Title = page.T("导入与导出", "Import and export")
 	page.Error = web.FormErrorOf(formErr, page.Lang)
@@ -686,7 +693,14 @@ func (pg *Pages) importsPage(w http.ResponseWriter, r *http.Request, p *web.Prin
 	if err != nil {
 		return err
 	}
-	page.Data = importsData{Recent: recent, Year: pg.Store.db.Now().Year(), CanPersons: p.Role != identity.VillageAssistant}
+	data := importsData{Recent: recent, Year: pg.Store.db.Now().Year(), CanPersons: p.Role != identity.VillageAssistant}
+	if fields != nil {
+		data.Kind, data.Mode, data.Sheet = fields["kind"], fields["mode"], fields["sheet"]
+		if y, err := strconv.Atoi(fields["year"]); err == nil && y >= 1900 && y <= 2200 {
+			data.Year = y
+		}
+	}
+	page.Data = data
 	return pg.Render(w, r, status, "imports.html", page)
 }
 
@@ -721,8 +735,9 @@ func (pg *Pages) importPost(w http.ResponseWriter, r *http.Request, p *web.Princ
 	rd, format, err := OpenImportFile(kind, path, o.Sheet)
 	if err != nil {
 		_ = os.Remove(path) // #nosec G703 -- our own temporary file from SaveUpload (os.CreateTemp), not a path from the request
-		if apperr.CodeOf(err) == apperr.Invalid {
-			return pg.importsPage(w, r, p, http.StatusUnprocessableEntity, err)
+		switch apperr.CodeOf(err) {
+		case apperr.Invalid, apperr.Unsupported, apperr.TooLarge:
+			return pg.importsPageWith(w, r, p, http.StatusUnprocessableEntity, err, fields)
 		}
 		return err
 	}
