@@ -95,57 +95,59 @@ func parseCents(t *testing.T, s string) int64 {
 // they can do instead.
 func TestForbiddenKeepsNavigation(t *testing.T) {
 	t.Parallel()
-	d := testkit.SQLite(t)
-	e := newEnv(t, d)
-	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
-	for _, c := range []struct{ user, path, lang, nav, says string }{
-		{"leader", "/persons", "zh", `<a href="/indicators">指标</a>`, "您可以做什么"},
-		{"leader", "/persons?lang=en", "en", `<a href="/indicators">Indicators</a>`, "What you can do"},
-		{"volunteer", "/cases", "zh", `<a href="/">首页</a>`, "联系本单位负责账户的管理员"},
-		{"employer", "/persons", "en", `<a href="/vacancies">`, "ask the administrator"},
-	} {
-		path := c.path
-		if c.lang == "en" && !strings.Contains(path, "lang=") {
-			path += "?lang=en"
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
+		for _, c := range []struct{ user, path, lang, nav, says string }{
+			{"leader", "/persons", "zh", `<a href="/indicators">指标</a>`, "您可以做什么"},
+			{"leader", "/persons?lang=en", "en", `<a href="/indicators">Indicators</a>`, "What you can do"},
+			{"volunteer", "/cases", "zh", `<a href="/">首页</a>`, "联系本单位负责账户的管理员"},
+			{"employer", "/persons", "en", `<a href="/vacancies">`, "ask the administrator"},
+		} {
+			path := c.path
+			if c.lang == "en" && !strings.Contains(path, "lang=") {
+				path += "?lang=en"
+			}
+			body := e.page(t, c.user, path, 403, c.says)
+			m := menu.FindStringSubmatch(body)
+			if m == nil {
+				t.Errorf("%s %s: the 403 page has no main menu", c.user, path)
+				continue
+			}
+			if !strings.Contains(m[1], c.nav) {
+				t.Errorf("%s %s: the 403 page's menu lacks %s:\n%s", c.user, path, c.nav, m[1])
+			}
+			// The role's links are repeated in the text as what they can do.
+			if !strings.Contains(body, `<ul class="inline-links"><li><a href="/">`) {
+				t.Errorf("%s %s: the 403 page does not list what the role can open", c.user, path)
+			}
 		}
-		body := e.page(t, c.user, path, 403, c.says)
-		m := menu.FindStringSubmatch(body)
-		if m == nil {
-			t.Errorf("%s %s: the 403 page has no main menu", c.user, path)
-			continue
+		// Out of scope stays 404 (nothing leaks), still with the menu.
+		body := e.page(t, "village", fmt.Sprintf("/persons/%d", e.Out), 404)
+		if !menu.MatchString(body) || strings.Contains(body, "您可以做什么") {
+			t.Error("a 404 for a record outside the scope should keep the menu and not explain roles")
 		}
-		if !strings.Contains(m[1], c.nav) {
-			t.Errorf("%s %s: the 403 page's menu lacks %s:\n%s", c.user, path, c.nav, m[1])
-		}
-		// The role's links are repeated in the text as what they can do.
-		if !strings.Contains(body, `<ul class="inline-links"><li><a href="/">`) {
-			t.Errorf("%s %s: the 403 page does not list what the role can open", c.user, path)
-		}
-	}
-	// Out of scope stays 404 (nothing leaks), still with the menu.
-	body := e.page(t, "village", fmt.Sprintf("/persons/%d", e.Out), 404)
-	if !menu.MatchString(body) || strings.Contains(body, "您可以做什么") {
-		t.Error("a 404 for a record outside the scope should keep the menu and not explain roles")
-	}
+	})
 }
 
 // TestRoleHomesSayWhatTheyCanDo (issue 14): the provider's and the
 // volunteer's homes say in plain words what the role can do today, with links.
 func TestRoleHomesSayWhatTheyCanDo(t *testing.T) {
 	t.Parallel()
-	d := testkit.SQLite(t)
-	e := newEnv(t, d)
-	e.page(t, "provider", "/", 200, "您可以做什么", "分配给本机构的服务个案", `href="/devices/stock"`, `href="/rehab/schedule"`, `href="/cases?show=open"`)
-	e.page(t, "provider", "/?lang=en", 200, "What you can do", "assigned to your organisation")
-	body := e.page(t, "volunteer", "/", 200, "您可以做什么", "正在建设中", `href="/account/2fa"`, "联系您所在街镇的残联")
-	if strings.Contains(body, "目前没有需要您处理的事项。") {
-		t.Error("the volunteer's home still says only that nothing needs attention")
-	}
-	e.page(t, "volunteer", "/?lang=en", 200, "What you can do", "being built", "Two-step verification")
-	// Staff's home has no such text.
-	if body := e.page(t, "district", "/", 200); strings.Contains(body, "您可以做什么") {
-		t.Error("district staff's home explains a role's limits")
-	}
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.page(t, "provider", "/", 200, "您可以做什么", "分配给本机构的服务个案", `href="/devices/stock"`, `href="/rehab/schedule"`, `href="/cases?show=open"`)
+		e.page(t, "provider", "/?lang=en", 200, "What you can do", "assigned to your organisation")
+		body := e.page(t, "volunteer", "/", 200, "您可以做什么", "正在建设中", `href="/account/2fa"`, "联系您所在街镇的残联")
+		if strings.Contains(body, "目前没有需要您处理的事项。") {
+			t.Error("the volunteer's home still says only that nothing needs attention")
+		}
+		e.page(t, "volunteer", "/?lang=en", 200, "What you can do", "being built", "Two-step verification")
+		// Staff's home has no such text.
+		if body := e.page(t, "district", "/", 200); strings.Contains(body, "您可以做什么") {
+			t.Error("district staff's home explains a role's limits")
+		}
+	})
 }
 
 // TestHeaderMenu (issue 14): the header folds language, display and
@@ -154,38 +156,39 @@ func TestRoleHomesSayWhatTheyCanDo(t *testing.T) {
 // display, POST /logout).
 func TestHeaderMenu(t *testing.T) {
 	t.Parallel()
-	d := testkit.SQLite(t)
-	e := newEnv(t, d)
-	header := regexp.MustCompile(`(?s)<header class="site-header">(.*?)</header>`)
-	body := e.page(t, "district", "/persons?lang=en", 200)
-	h := header.FindStringSubmatch(body)
-	if h == nil {
-		t.Fatal("no header")
-	}
-	menu := regexp.MustCompile(`(?s)<details class="menu" id="site-menu">\s*<summary>(.*?)</summary>(.*)</details>`).FindStringSubmatch(h[1])
-	if menu == nil {
-		t.Fatalf("the header has no <details> menu:\n%s", h[1])
-	}
-	if !strings.Contains(menu[1], "Account &amp; settings") {
-		t.Errorf("the menu's button: %s", menu[1])
-	}
-	for _, want := range []string{
-		`<form method="post" action="/preferences" class="prefs">`,
-		`<input type="hidden" name="next" value="/persons?lang=en">`,
-		`name="lang" value="zh"`, `name="lang" value="en"`,
-		`name="display" value="standard"`, `name="display" value="large"`, `name="display" value="contrast"`,
-		`<form method="post" action="/logout" class="logout">`, "Sign out", "Signed in as",
-	} {
-		if !strings.Contains(menu[2], want) {
-			t.Errorf("the header menu lacks %s", want)
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		header := regexp.MustCompile(`(?s)<header class="site-header">(.*?)</header>`)
+		body := e.page(t, "district", "/persons?lang=en", 200)
+		h := header.FindStringSubmatch(body)
+		if h == nil {
+			t.Fatal("no header")
 		}
-	}
-	if strings.Count(menu[2], `aria-describedby="pref-chosen"`) != 2 {
-		t.Error("the current language and display should each be marked as the current choice")
-	}
-	// Signed out: the menu holds the preferences and no sign-out.
-	st, raw := e.DoRaw("", "GET", "/login", nil, nil, nil)
-	if st != 200 || !strings.Contains(string(raw), `<details class="menu" id="site-menu">`) || strings.Contains(string(raw), `action="/logout"`) {
-		t.Errorf("/login: %d, the menu without a sign-out expected", st)
-	}
+		menu := regexp.MustCompile(`(?s)<details class="menu" id="site-menu">\s*<summary>(.*?)</summary>(.*)</details>`).FindStringSubmatch(h[1])
+		if menu == nil {
+			t.Fatalf("the header has no <details> menu:\n%s", h[1])
+		}
+		if !strings.Contains(menu[1], "Account &amp; settings") {
+			t.Errorf("the menu's button: %s", menu[1])
+		}
+		for _, want := range []string{
+			`<form method="post" action="/preferences" class="prefs">`,
+			`<input type="hidden" name="next" value="/persons?lang=en">`,
+			`name="lang" value="zh"`, `name="lang" value="en"`,
+			`name="display" value="standard"`, `name="display" value="large"`, `name="display" value="contrast"`,
+			`<form method="post" action="/logout" class="logout">`, "Sign out", "Signed in as",
+		} {
+			if !strings.Contains(menu[2], want) {
+				t.Errorf("the header menu lacks %s", want)
+			}
+		}
+		if strings.Count(menu[2], `aria-describedby="pref-chosen"`) != 2 {
+			t.Error("the current language and display should each be marked as the current choice")
+		}
+		// Signed out: the menu holds the preferences and no sign-out.
+		st, raw := e.DoRaw("", "GET", "/login", nil, nil, nil)
+		if st != 200 || !strings.Contains(string(raw), `<details class="menu" id="site-menu">`) || strings.Contains(string(raw), `action="/logout"`) {
+			t.Errorf("/login: %d, the menu without a sign-out expected", st)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/identity"
+	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
 
@@ -18,50 +19,52 @@ import (
 // chosen person stays chosen after another field's error; a person of
 // another area is never offered.
 func TestNewRequestPicker(t *testing.T) {
-	e := apptest.NewEnv(t, testkit.SQLite(t), apptest.Config(t))
-	village := apptest.UserOf(identity.VillageAssistant)
-	radio := fmt.Sprintf(`name="person_id" value="%d"`, e.In)
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		village := apptest.UserOf(identity.VillageAssistant)
+		radio := fmt.Sprintf(`name="person_id" value="%d"`, e.In)
 
-	// From a person's page: the person comes chosen.
-	st, body := e.DoRaw(village, "GET", fmt.Sprintf("/cases/new?person_id=%d", e.In), nil, nil, nil)
-	if page := string(body); st != 200 || !strings.Contains(page, "<strong>测试1</strong>") ||
-		!strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) {
-		t.Errorf("GET /cases/new?person_id=: %d; the person is not chosen", st)
-	}
+		// From a person's page: the person comes chosen.
+		st, body := e.DoRaw(village, "GET", fmt.Sprintf("/cases/new?person_id=%d", e.In), nil, nil, nil)
+		if page := string(body); st != 200 || !strings.Contains(page, "<strong>测试1</strong>") ||
+			!strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) {
+			t.Errorf("GET /cases/new?person_id=: %d; the person is not chosen", st)
+		}
 
-	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_find": {"1"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
-	page := string(body)
-	if st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, "需要轮椅") || !strings.Contains(page, `value="测试"`) {
-		t.Fatalf("search: %d, radio %v, need kept %v", st, strings.Contains(page, radio), strings.Contains(page, "需要轮椅"))
-	}
-	if strings.Contains(page, apptest.OutName) || strings.Contains(page, "测试2") {
-		t.Error("the search offers a person of another area")
-	}
+		st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_find": {"1"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+		page := string(body)
+		if st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, "需要轮椅") || !strings.Contains(page, `value="测试"`) {
+			t.Fatalf("search: %d, radio %v, need kept %v", st, strings.Contains(page, radio), strings.Contains(page, "需要轮椅"))
+		}
+		if strings.Contains(page, apptest.OutName) || strings.Contains(page, "测试2") {
+			t.Error("the search offers a person of another area")
+		}
 
-	// Enter in the search field without JavaScript sends the form (its
-	// default button): a search not answered yet is answered as a search.
-	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
-	if page = string(body); st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, `name="person_id_seen" value="测试"`) {
-		t.Errorf("a new search sent with the form: %d", st)
-	}
+		// Enter in the search field without JavaScript sends the form (its
+		// default button): a search not answered yet is answered as a search.
+		st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+		if page = string(body); st != 200 || !strings.Contains(page, radio) || !strings.Contains(page, `name="person_id_seen" value="测试"`) {
+			t.Errorf("a new search sent with the form: %d", st)
+		}
 
-	st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
-	if page = string(body); st != 422 || !strings.Contains(page, "请从查找结果中选择一人") || !strings.Contains(page, radio) {
-		t.Errorf("sent without a choice: %d", st)
-	}
+		st, body = e.Form(village, "/cases/new", url.Values{"person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+		if page = string(body); st != 422 || !strings.Contains(page, "请从查找结果中选择一人") || !strings.Contains(page, radio) {
+			t.Errorf("sent without a choice: %d", st)
+		}
 
-	st, body = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}})
-	page = string(body)
-	if st != 422 || !strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) || !strings.Contains(page, "<strong>测试1</strong>") {
-		t.Errorf("another field's error: %d; the chosen person kept: %v", st, strings.Contains(page, "<strong>测试1</strong>"))
-	}
+		st, body = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}})
+		page = string(body)
+		if st != 422 || !strings.Contains(page, fmt.Sprintf(`type="hidden" name="person_id" value="%d"`, e.In)) || !strings.Contains(page, "<strong>测试1</strong>") {
+			t.Errorf("another field's error: %d; the chosen person kept: %v", st, strings.Contains(page, "<strong>测试1</strong>"))
+		}
 
-	st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
-	if st != 303 {
-		t.Errorf("sent with the chosen person: %d, want 303", st)
-	}
-	st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.Out)}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
-	if st != 404 {
-		t.Errorf("sent with a person of another area: %d, want 404", st)
-	}
+		st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "person_id_q": {"测试"}, "person_id_seen": {"测试"}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+		if st != 303 {
+			t.Errorf("sent with the chosen person: %d, want 303", st)
+		}
+		st, _ = e.Form(village, "/cases/new", url.Values{"person_id": {fmt.Sprint(e.Out)}, "service_type": {"assistive_device"}, "need": {"需要轮椅"}})
+		if st != 404 {
+			t.Errorf("sent with a person of another area: %d, want 404", st)
+		}
+	})
 }
