@@ -100,6 +100,8 @@ func TestImportOfficeCorpus(t *testing.T) {
 	datesText := writeFile(t, "dates.csv", dates.String())
 	datesCells := writeFile(t, "datecells.csv", officeRows(t, 3, "2025-12-01"))
 	books := severalSheets(t)
+	// An annual survey whose ID numbers became numbers.
+	annual := writeFile(t, "annual.csv", "身份证号,就业状况\n"+officeID(t, 2)+",就业\n"+officeID(t, 3)+",就业\n")
 
 	type file struct {
 		name, src, infilter string
@@ -107,6 +109,7 @@ func TestImportOfficeCorpus(t *testing.T) {
 	corpus := []file{
 		{"numbers", numbers, csvDetect}, {"text", text, csvText}, {"title", title, csvText},
 		{"fullwidth", fullWidth, csvText}, {"dates", datesText, csvText}, {"datecells", datesCells, csvDetect},
+		{"annual", annual, csvDetect},
 	}
 	made := map[string]string{} // "numbers.xls" → path
 	for _, f := range corpus {
@@ -245,6 +248,14 @@ func TestImportOfficeCorpus(t *testing.T) {
 				}
 			}
 
+			// The annual import refuses an ID number that lost its digits too.
+			f = "annual." + ext
+			ares, err := a.Registry.ImportFile(ctx, district, "annual", made[f], registry.ImportOptions{Mode: registry.ModeSkipInvalid, Year: 2026})
+			if err != nil || ares.Report.Created+ares.Report.Updated != 1 || len(ares.Report.Rejected) != 1 || ares.Report.Rejected[0].Row != 2 ||
+				ares.Report.Rejected[0].Code != "stored_as_number" {
+				t.Errorf("%s: %+v %v", f, ares.Report, err)
+			}
+
 			// Several sheets: the one whose header matches; hidden ones never.
 			f = "sheets." + ext
 			rep = imp(f, registry.ImportOptions{Mode: registry.ModeStrict})
@@ -257,7 +268,7 @@ func TestImportOfficeCorpus(t *testing.T) {
 				!strings.Contains(rep.Rejected[0].Msg.Zh, "找不到表头") {
 				t.Errorf("%s, sheet 说明: %+v", f, rep)
 			}
-			_, err := a.Registry.ImportFile(ctx, district, "persons", made[f], registry.ImportOptions{Mode: registry.ModeStrict, Sheet: "隐藏"})
+			_, err = a.Registry.ImportFile(ctx, district, "persons", made[f], registry.ImportOptions{Mode: registry.ModeStrict, Sheet: "隐藏"})
 			if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "sheet" ||
 				!strings.Contains(e.Fields[0].Msg.Zh, "说明、名册、统计") {
 				t.Errorf("%s, hidden sheet: %v", f, err)
