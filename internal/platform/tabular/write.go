@@ -52,8 +52,9 @@ type xlsxWriter struct {
 // text, so 18-digit numbers and leading zeros stay as they are, also when a
 // person edits them in Excel. The header row is bold and frozen; column
 // widths follow the header. Characters that XML cannot hold (control
-// characters other than tab and line breaks) are dropped, and Excel's limit
-// of 32,767 characters a cell applies.
+// characters other than tab and line breaks) are dropped, a CR LF line
+// break is written as LF (as office suites show it; lineBreaks), and Excel's
+// limit of 32,767 characters a cell applies.
 func NewXLSXWriter(w io.Writer, sheet string) (Writer, error) {
 	return newXLSXWriter(w, sheet)
 }
@@ -100,7 +101,7 @@ func (x *xlsxWriter) Write(cells []string) error {
 	x.rows++
 	x.vals = x.vals[:0]
 	for i, s := range cells {
-		s = xmlSafe(Escape(s))
+		s = xmlSafe(Escape(lineBreaks(s)))
 		switch {
 		case x.rows == 1:
 			x.vals = append(x.vals, excelize.Cell{StyleID: x.headStyle, Value: s})
@@ -167,6 +168,20 @@ func columnWidth(h string) float64 {
 		}
 	}
 	return float64(min(max(w+4, 10), 50))
+}
+
+// lineBreaks writes the line breaks of a cell as a spreadsheet program
+// keeps them, LF: Excel and LibreOffice Calc show a CR LF (a textarea's, an
+// API client's) as LF, so a cell with CR LF would not read back as written.
+// A CSV export reads back with LF too (encoding/csv reads a quoted CR LF
+// as LF).
+// It runs before Escape, so that a value starting with a line break is
+// escaped as the office suite sees it.
+func lineBreaks(s string) string {
+	if strings.Contains(s, "\r\n") {
+		return strings.ReplaceAll(s, "\r\n", "\n")
+	}
+	return s
 }
 
 // xmlSafe drops the characters that XML 1.0 cannot hold.
