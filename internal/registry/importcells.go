@@ -9,6 +9,7 @@ package registry
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,9 @@ func (im *importer) tidyRow(w *rowWork) {
 		}
 		if dateFields[field] {
 			v = dateCell(v, kind)
+		}
+		if v != w.cells[i] && w.typed == nil {
+			w.typed = slices.Clone(w.cells) // the rejects download shows what was typed
 		}
 		w.cells[i] = v
 	}

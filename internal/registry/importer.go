@@ -217,6 +217,9 @@ type rowWork struct {
 	// lost the columns that tidyRow rejected (importcells.go).
 	kinds []tabular.Kind
 	lost  []int
+	// typed are the cells as the file gave them, when tidyRow changed
+	// any (nil otherwise: cells are).
+	typed []string
 }
 
 // kindSource gives the kinds of the cells of the row last read
@@ -314,7 +317,11 @@ func (im *importer) reject(w *rowWork) {
 		texts = append(texts, col+"："+e.Msg.Zh+" / "+e.Msg.En)
 	}
 	if im.o.KeepRejects && len(im.res.RejectRows) < maxRejectRows {
-		im.res.RejectRows = append(im.res.RejectRows, w.cells)
+		cells := w.cells
+		if w.typed != nil {
+			cells = w.typed
+		}
+		im.res.RejectRows = append(im.res.RejectRows, cells)
 		im.res.RejectErrors = append(im.res.RejectErrors, apperr.T(strings.Join(texts, "；"), ""))
 	}
 }

@@ -88,7 +88,10 @@ func ValidatePerson(in PersonInput, today time.Time, allowLegacy bool) (Normaliz
 	add(e)
 	in.GuardianPhone, e = ParsePhone("guardian_phone", in.GuardianPhone)
 	add(e)
-	in.Address = strings.TrimSpace(in.Address)
+	// A line break is kept as LF, as office suites show it and as our
+	// exports write it (a browser's form sends CR LF), so that an export
+	// imported again changes nothing.
+	in.Address = strings.TrimSpace(strings.ReplaceAll(in.Address, "\r\n", "\n"))
 	if utf8.RuneCountInString(in.Address) > 200 {
 		field("address", "too_long", "住址最多200个字符。", "The address can have at most 200 characters.")
 	}
