@@ -43,10 +43,10 @@
 // rows × 14 columns saved by LibreOffice as .xls (BIFF8) and as .xlsx, open
 // and read to the end with OpenWith, two runs:
 //
-//	        ms/op    rows/s        bytes/op   allocs/op
-//	.xls    96–109   184k–209k       14 MB      729k
-//	.xlsx   1194–1210  16.5k–16.7k  275 MB    6,384k
-//	ratio   11–12×                   20×        8.8×
+//	        ms/op       rows/s        bytes/op   allocs/op
+//	.xls      96–109    184k–209k       14 MB       729k
+//	.xlsx   1194–1210   16.5k–16.7k    275 MB     6,384k
+//	ratio     11–12×    11–12×          20×         8.8×
 //
 // (The 60,000-row file above reads in 0.28 s.) FuzzXLS ran 3.5 minutes
 // (about 85,000 inputs: LibreOffice files and hand-made record streams)
