@@ -84,8 +84,9 @@ func TestImportOfficeCorpus(t *testing.T) {
 	numbers := writeFile(t, "numbers.csv", officeRows(t, n, "2025-05-01"))
 	// Text columns: what the clerk should have done.
 	text := writeFile(t, "text.csv", officeRows(t, n, "2025-05-01"))
-	// A title and a blank row above the header, a notes row below the data.
-	title := writeFile(t, "title.csv", "嘉定区残疾人名册（2026年）,,,,,,,\n,,,,,,,\n"+officeRows(t, 3, "2025-05-01"))
+	// A title and a blank row above the header, notes rows below the data.
+	title := writeFile(t, "title.csv", "嘉定区残疾人名册（2026年）,,,,,,,\n,,,,,,,\n"+officeRows(t, 3, "2025-05-01")+
+		"填表人：王芳（联系电话 021-59531234）,,,,,,,\n,合计 3 人,,,,,,\n")
 	// Full-width digits, typed with a Chinese input method.
 	fw := strings.NewReplacer("0", "０", "1", "１", "2", "２", "3", "３", "4", "４", "5", "５", "6", "６", "7", "７", "8", "８", "9", "９", "X", "Ｘ", "-", "－")
 	fullWidth := writeFile(t, "fullwidth.csv", officeHeader+fw.Replace(strings.TrimPrefix(officeRows(t, 3, "2025年5月1日"), officeHeader)))
@@ -214,8 +215,9 @@ func TestImportOfficeCorpus(t *testing.T) {
 			// A title row and a blank row above the header.
 			f = "title." + ext
 			rep = imp(f, registry.ImportOptions{Mode: registry.ModeStrict})
-			if rep.RejectedRows != 0 || rep.Unchanged != 3 || rep.HeaderRow != 3 || fmt.Sprint(rep.SkippedRows) != "[1]" ||
-				len(rep.Notes) != 1 || rep.Notes[0].Code != "header_row" || !strings.Contains(rep.Notes[0].Msg.Zh, "表头在第 3 行") {
+			if rep.RejectedRows != 0 || rep.Unchanged != 3 || rep.Rows != 3 || rep.HeaderRow != 3 || fmt.Sprint(rep.SkippedRows) != "[1]" ||
+				len(rep.Notes) != 2 || rep.Notes[0].Code != "header_row" || !strings.Contains(rep.Notes[0].Msg.Zh, "表头在第 3 行") ||
+				rep.Notes[1].Code != "note_rows" || !strings.Contains(rep.Notes[1].Msg.Zh, "第 7–8 行只有一段说明文字") {
 				t.Errorf("%s: %+v", f, rep)
 			}
 

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"strings"
 	"testing"
 
 	"sunshine/internal/platform/apperr"
@@ -72,6 +73,27 @@ func TestDateCell(t *testing.T) {
 	} {
 		if got := dateCell(c.v, c.kind); got != c.want {
 			t.Errorf("dateCell(%q, %d) = %q, want %q", c.v, c.kind, got, c.want)
+		}
+	}
+}
+
+// TestNoteRow: a row of one note or total is skipped; a row of data with
+// most cells missing is not (it is refused, naming what is missing).
+func TestNoteRow(t *testing.T) {
+	im := &importer{fields: []string{"name", "id_number", "phone"}}
+	for cells, want := range map[string]bool{
+		"填表人：王芳":                true,
+		"|合计 3 人":               true,
+		"注：本表由街道残联填写":           true,
+		"||制表日期:2026-12-01":     true,
+		"张三":                    false,
+		"|11010519491231002X":   false,
+		"张三|11010519491231002X": false,
+		"合计|3":                  false,
+		"":                      false,
+	} {
+		if got := im.noteRow(strings.Split(cells, "|")); got != want {
+			t.Errorf("noteRow(%q) = %v, want %v", cells, got, want)
 		}
 	}
 }

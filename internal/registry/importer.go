@@ -293,6 +293,38 @@ type importer struct {
 
 	// villages finds the caller's villages by name (importnames.go).
 	villages villageIndex
+	// noteRows are the rows that hold only a note (noteRow), skipped;
+	// written by the batch producer, read once it has stopped.
+	noteRows []int
+}
+
+// noteRow reports whether a row holds only a note — "填表人：张三",
+// "注：…", "合计 12 人" — rather than data: one non-empty cell, in any
+// column, with a colon or starting with a word of notes and totals (which
+// no ID number, name or code does). Such rows stand below the data of many
+// registers.
+func (im *importer) noteRow(cells []string) bool {
+	text, at := "", -1
+	for i, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			if at >= 0 {
+				return false
+			}
+			text, at = strings.TrimSpace(c), i
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	if strings.ContainsAny(text, ":：") {
+		return true
+	}
+	for _, w := range []string{"注", "备注", "说明", "合计", "总计", "小计", "共计"} {
+		if strings.HasPrefix(text, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (im *importer) reject(w *rowWork) {
@@ -455,6 +487,10 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 				}
 				batch = append(batch, &rowWork{row: src.Row(), broken: true, errs: []apperr.FieldError{apperr.Field(field, "control_character",
 					"单元格含有不可见的控制字符，请删除后重新保存文件。", "The cell holds an invisible control character; remove it and save the file again.")}})
+				continue
+			}
+			if im.noteRow(cells) {
+				im.noteRows = append(im.noteRows, src.Row())
 				continue
 			}
 			w := &rowWork{row: src.Row(), cells: cells}
@@ -667,6 +703,13 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 			return im.res, errors.Join(err, im.s.db.InTx(ctx, func(tx *db.Tx) error { return summary(tx, true, strict, kept) }))
 		}
 		im.batchDone()
+	}
+	// The producer has stopped (batches is closed): its note rows are all in.
+	if len(im.noteRows) > 0 {
+		rows := rowList(im.noteRows)
+		rep.Notes = append(rep.Notes, Notice{Code: "note_rows", Msg: apperr.T(
+			fmt.Sprintf("第 %s 行只有一段说明文字（如“填表人：”“合计”），不是数据，没有导入。", rows),
+			fmt.Sprintf("Row %s holds only a note (such as 填表人： or 合计), not data, and was not imported.", rows))})
 	}
 	if err := drain(); err != nil {
 		return im.res, err
