@@ -121,8 +121,32 @@ func (r *ImportReport) noteLayout(src RowSource) {
 		rows := rowList(skipped)
 		r.Notes = append(r.Notes, Notice{Code: "header_row", Msg: apperr.T(
 			fmt.Sprintf("表头在第 %d 行；上面的第 %s 行（标题或说明）不是数据，没有导入。", r.HeaderRow, rows),
-			fmt.Sprintf("The header is row %d; row %s above it (a title or notes) is not data and was not imported.", r.HeaderRow, rows))})
+			fmt.Sprintf("The header is row %d; %s above it (a title or notes) %s.", r.HeaderRow, rowsAre(skipped, rows), notImported(skipped)))})
 	}
+}
+
+// rowsAre writes "row 3" or "rows 1–2" (English) for rows, listed as list.
+func rowsAre(rows []int, list string) string {
+	if len(rows) == 1 {
+		return "row " + list
+	}
+	return "rows " + list
+}
+
+// notImported says of rows that they are not data and were not imported.
+func notImported(rows []int) string {
+	if len(rows) == 1 {
+		return "is not data and was not imported"
+	}
+	return "are not data and were not imported"
+}
+
+// noteRowsEn says in English that rows hold only a note.
+func noteRowsEn(rows []int, list string) string {
+	if len(rows) == 1 {
+		return "Row " + list + " holds only a note (such as 填表人： or 合计), not data; it was not imported."
+	}
+	return "Rows " + list + " hold only a note each (such as 填表人： or 合计), not data; they were not imported."
 }
 
 // rowList writes row numbers briefly: "1", "1–2", "1, 3".
@@ -709,7 +733,7 @@ func (im *importer) run(ctx context.Context, src RowSource, prepare func([]*rowW
 		rows := rowList(im.noteRows)
 		rep.Notes = append(rep.Notes, Notice{Code: "note_rows", Msg: apperr.T(
 			fmt.Sprintf("第 %s 行只有一段说明文字（如“填表人：”“合计”），不是数据，没有导入。", rows),
-			fmt.Sprintf("Row %s holds only a note (such as 填表人： or 合计), not data, and was not imported.", rows))})
+			noteRowsEn(im.noteRows, rows))})
 	}
 	if err := drain(); err != nil {
 		return im.res, err
