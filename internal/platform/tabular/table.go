@@ -321,31 +321,35 @@ func OpenWith(path string, o Options) (*Table, Format, error) {
 		}
 		t.csv = src
 		return t, CSV, nil
-	case XLSX:
+	case XLSX, XLS:
 		_ = f.Close()
-		wb, err := openXLSXBook(path, o.Limits)
+		t, err := openWorkbook(format, path, o)
 		if err != nil {
 			return nil, "", err
 		}
-		t, err := openBook(wb, o)
-		if err != nil {
-			_ = wb.close()
-			return nil, "", err
-		}
-		return t, XLSX, nil
-	case XLS:
-		_ = f.Close()
-		wb, err := openXLSBook(path, o.Limits)
-		if err != nil {
-			return nil, "", err
-		}
-		t, err := openBook(wb, o)
-		if err != nil {
-			_ = wb.close()
-			return nil, "", err
-		}
-		return t, XLS, nil
+		return t, format, nil
 	}
 	_ = f.Close()
 	return nil, "", ErrUnsupported
+}
+
+// openWorkbook opens the XLSX or XLS workbook at path and picks its sheet
+// and header (Options; limits with their defaults).
+func openWorkbook(format Format, path string, o Options) (*Table, error) {
+	var wb workbook
+	var err error
+	if format == XLS {
+		wb, err = openXLSBook(path, o.Limits)
+	} else {
+		wb, err = openXLSXBook(path, o.Limits)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := openBook(wb, o)
+	if err != nil {
+		_ = wb.close()
+		return nil, err
+	}
+	return t, nil
 }

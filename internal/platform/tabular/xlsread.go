@@ -121,16 +121,7 @@ const (
 // workbook saved as .xlsx (number and date formats, 1900 and 1904 date
 // systems, booleans, error codes, formulas' cached results).
 func OpenXLS(filePath string, limits Limits) (*Table, error) {
-	wb, err := openXLSBook(filePath, limits.withDefaults())
-	if err != nil {
-		return nil, err
-	}
-	t, err := openBook(wb, Options{Limits: limits})
-	if err != nil {
-		_ = wb.close()
-		return nil, err
-	}
-	return t, nil
+	return openWorkbook(XLS, filePath, Options{Limits: limits.withDefaults()})
 }
 
 // openXLSBook opens the workbook of the .xls file at path (limits with

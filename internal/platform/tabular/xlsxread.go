@@ -123,16 +123,7 @@ const (
 //   - booleans as TRUE/FALSE, errors as their code (#N/A), formulas as their
 //     cached result (empty when the file has none).
 func OpenXLSX(filePath string, limits Limits) (*Table, error) {
-	wb, err := openXLSXBook(filePath, limits.withDefaults())
-	if err != nil {
-		return nil, err
-	}
-	t, err := openBook(wb, Options{Limits: limits})
-	if err != nil {
-		_ = wb.close()
-		return nil, err
-	}
-	return t, nil
+	return openWorkbook(XLSX, filePath, Options{Limits: limits.withDefaults()})
 }
 
 // openXLSXBook opens the workbook of the .xlsx file at path (limits with
