@@ -238,6 +238,19 @@ export async function shot(page, name) {
   return file;
 }
 
+/** Fail when the page scrolls sideways: wider than its viewport (or than width, when given). */
+export async function assertFits(page, width = page.viewportSize()?.width ?? 0) {
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(w <= width, `the page is ${w} px wide at ${width} px on ${await whereAmI(page)}`);
+}
+
+/** The page fits its viewport, has no axe violation, and is photographed as <label>-<width>.png. */
+export async function checkPage(page, label) {
+  await assertFits(page);
+  await axeCheck(page, label);
+  await shot(page, `${label}-${page.viewportSize()?.width ?? 0}`);
+}
+
 function fileSafe(s) {
   return s.replace(/[^\p{L}\p{N}_.-]+/gu, '_').replace(/^_+|_+$/g, '');
 }

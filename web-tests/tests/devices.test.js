@@ -10,7 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot } from '../lib/browser.js';
+import { launchBrowser, newSession, navigating, login, axeCheck, setPreference, shot, assertFits } from '../lib/browser.js';
 
 const FILE_TIMEOUT_MS = 5 * 60_000;
 const STEP_TIMEOUT_MS = 90_000;
@@ -51,10 +51,7 @@ describe('devices: a partly available approval (as demo_town, 390 px, English)',
     });
 
   /** The page does not scroll sideways at 390 px. */
-  const fits = async (page) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(w <= 390, `the page is ${w} px wide at 390 px on ${await whereAmI(page)}`);
-  };
+  const fits = (page) => assertFits(page, 390);
 
   /** Submit the case page's form of an action. */
   const act = (page, action) => {

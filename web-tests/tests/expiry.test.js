@@ -19,7 +19,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot } from '../lib/browser.js';
+import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot, assertFits } from '../lib/browser.js';
 import { focused, tabUntil } from '../lib/keyboard.js';
 
 const FILE_TIMEOUT_MS = 6 * 60_000;
@@ -84,10 +84,7 @@ describe('expired certificates: flagged, counted, refused or reasoned, renewed',
     assert.equal(resp?.status(), 200, `GET ${path}: HTTP ${resp?.status()} on ${await whereAmI(page)}`);
   };
   const mainText = async (page) => (await page.locator('main').innerText()).replace(/\s+/g, ' ');
-  const fits = async (page, width) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(w <= width, `the page is ${w} px wide at ${width} px on ${await whereAmI(page)}`);
-  };
+  const fits = assertFits;
   /** The count of the home page's card linking to href (a part of it). */
   const card = async (page, part) => {
     const link = page.locator(`main ul.cards a[href*="${part}"]`);

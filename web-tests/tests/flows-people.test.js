@@ -16,7 +16,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot } from '../lib/browser.js';
+import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot, assertFits } from '../lib/browser.js';
 
 const FILE_TIMEOUT_MS = 15 * 60_000;
 const STEP_TIMEOUT_MS = 180_000; // the machine may be busy
@@ -68,11 +68,8 @@ describe('flows of people: employer, staff, the person, the annual form (390 px)
       if (problems.length) assert.fail(`${name}:\n  - ${problems.join('\n  - ')}`);
     });
 
-  /** The page does not scroll sideways at 390 px. */
-  const fits = async (page) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(w <= WIDTH, `the page is ${w} px wide at ${WIDTH} px on ${await whereAmI(page)}`);
-  };
+  /** The page does not scroll sideways at WIDTH. */
+  const fits = (page) => assertFits(page, WIDTH);
 
   /** The text of main, spaces folded. */
   const mainText = async (page) => (await page.locator('main').textContent()).replace(/\s+/g, ' ');

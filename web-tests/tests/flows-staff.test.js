@@ -21,7 +21,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot } from '../lib/browser.js';
+import { launchBrowser, newSession, navigating, whereAmI, login, axeCheck, setPreference, shot, assertFits } from '../lib/browser.js';
 import { tabUntil } from '../lib/keyboard.js';
 
 const FILE_TIMEOUT_MS = 8 * 60_000;
@@ -67,10 +67,7 @@ describe('staff workflows without dead ends: renovation budget and quotes, rehab
     });
 
   /** The page does not scroll sideways at 390 px. */
-  const fits = async (page) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(w <= 390, `the page is ${w} px wide at 390 px on ${await whereAmI(page)}`);
-  };
+  const fits = (page) => assertFits(page, 390);
 
   /** The text of an element, spaces collapsed. */
   const text = async (page, selector) => ((await page.locator(selector).first().textContent()) || '').replace(/\s+/g, ' ').trim();

@@ -19,7 +19,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateRawSync } from 'node:zlib';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, axeCheck, shot, navigating, withQuery, whereAmI, setPreference } from '../lib/browser.js';
+import { launchBrowser, navigating, withQuery, whereAmI, setPreference, checkPage } from '../lib/browser.js';
 import { accountSession } from '../lib/session.js';
 import { focusTop, tabUntil } from '../lib/keyboard.js';
 
@@ -125,13 +125,6 @@ describe('access log, import template, device transfers', { timeout: FILE_TIMEOU
     const problems = watch.problems();
     assert.deepEqual(problems, [], `${username} ${path} (${lang}): ${problems.join('; ')}`);
     return page;
-  };
-  const checkPage = async (page, label) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    const vw = page.viewportSize()?.width ?? 0;
-    assert.ok(w <= vw, `${label}: the page is ${w} px wide at ${vw} px`);
-    await axeCheck(page, label);
-    await shot(page, `${label}-${vw}`);
   };
   /** The rows of the access log table as arrays of cell texts. */
   const logRows = (page) =>

@@ -18,7 +18,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../lib/server.js';
-import { launchBrowser, axeCheck, shot, navigating, withQuery, whereAmI, setPreference } from '../lib/browser.js';
+import { launchBrowser, navigating, withQuery, whereAmI, setPreference, checkPage } from '../lib/browser.js';
 import { accountSession } from '../lib/session.js';
 import { focusTop, tabUntil, focused } from '../lib/keyboard.js';
 
@@ -100,13 +100,6 @@ describe('spreadsheets as staff have them', { timeout: FILE_TIMEOUT_MS, skip: ha
   const session = accountSession(env, 'demo_town', { viewport: PHONE });
   after(() => session.close());
 
-  const checkPage = async (page, label) => {
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    const vw = page.viewportSize()?.width ?? 0;
-    assert.ok(w <= vw, `${label}: the page is ${w} px wide at ${vw} px`);
-    await axeCheck(page, label);
-    await shot(page, `${label}-${vw}`);
-  };
   const waitDone = async (page) => {
     for (let i = 0; i < 40 && (await page.locator('progress').count()); i++) {
       await page.waitForTimeout(500);
