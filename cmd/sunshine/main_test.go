@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"sunshine/internal/platform/testkit"
 )
 
@@ -67,6 +69,21 @@ func TestCommands(t *testing.T) {
 			}
 			if _, err := runCLI(t, "", "indicators", "nonsense", "--db", dsn, "--data", data); err == nil {
 				t.Fatal("indicators nonsense accepted")
+			}
+			// A workbook of several sheets: the matching one below its title,
+			// or the one named; a sheet that is not there is named with those
+			// there are.
+			book := filepath.Join(data, "名册.xlsx")
+			writeBook(t, book)
+			out, err := runCLI(t, "", "import", "persons", book, "--mode", "skip-invalid", "--db", dsn, "--data", data, "--lang", "en")
+			if err != nil || !strings.Contains(out, `"sheet": "名册"`) || !strings.Contains(out, `"header_row": 2`) || !strings.Contains(out, `"created": 1`) {
+				t.Fatalf("import a workbook: %q %v", out, err)
+			}
+			if out, err := runCLI(t, "", "import", "persons", book, "--sheet", "说明", "--db", dsn, "--data", data); err == nil || !strings.Contains(out, "missing_column") {
+				t.Fatalf("import --sheet 说明: %q %v", out, err)
+			}
+			if _, err := runCLI(t, "", "import", "persons", book, "--sheet", "无此表", "--db", dsn, "--data", data); err == nil || !strings.Contains(oneLine(err), "说明、名册") {
+				t.Fatalf("import --sheet 无此表: %v", err)
 			}
 			// The audit chain: a checkpoint to keep, and a full verification with it.
 			kept := filepath.Join(data, "checkpoint.json")
@@ -178,5 +195,26 @@ func TestShutdownWithSlowClient(t *testing.T) {
 		}
 	case <-time.After(shutdownGrace + 20*time.Second):
 		t.Fatal("serve did not shut down")
+	}
+}
+
+// writeBook writes an .xlsx of two sheets: notes, then one person under a
+// title row.
+func writeBook(t *testing.T, path string) {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	for _, err := range []error{
+		f.SetSheetName("Sheet1", "说明"),
+		f.SetCellStr("说明", "A1", "填表说明"),
+		func() error { _, err := f.NewSheet("名册"); return err }(),
+		f.SetCellStr("名册", "A1", "南翔镇残疾人名册"),
+		f.SetSheetRow("名册", "A2", &[]any{"姓名", "身份证号", "残疾类别", "残疾等级", "所属村居"}),
+		f.SetSheetRow("名册", "A3", &[]any{"工作簿", "31011419900101308X", "4", "2", "310114102201"}),
+		f.SaveAs(path),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
