@@ -78,13 +78,18 @@ type workbook interface {
 // looked at for the header row (Options.Header).
 const HeaderSearchRows = 20
 
+// MaxSheetSearch is how many visible sheets of a workbook are looked at for
+// the one whose header matches (Options.Sheet names any other).
+const MaxSheetSearch = 50
+
 // Options steer OpenWith. The zero value reads the first visible sheet,
 // whose first non-empty row is the header.
 type Options struct {
 	Limits
 	// Sheet names the sheet of a workbook to read. Empty: the first visible
-	// sheet whose header scores highest (Header), else the first visible
-	// sheet. Hidden sheets are never read. Ignored for CSV.
+	// sheet, of the first MaxSheetSearch, whose header scores highest
+	// (Header), else the first visible sheet. Hidden sheets are never read.
+	// Ignored for CSV.
 	Sheet string
 	// Header scores a row as the header row: the number of its cells that
 	// name known columns. Of the first HeaderSearchRows non-empty rows, the
@@ -271,9 +276,14 @@ func openBook(wb workbook, o Options) (*Table, error) {
 	if o.Header == nil || len(visible) == 1 {
 		return openSheet(visible[0])
 	}
-	// The first sheet whose header scores highest.
+	// The first sheet whose header scores highest, of the first
+	// MaxSheetSearch (a workbook of thousands of sheets is not searched
+	// through: name the sheet).
 	best, bestScore := visible[0], 0
-	for _, i := range visible {
+	for n, i := range visible {
+		if n == MaxSheetSearch {
+			break
+		}
 		src, err := wb.open(i)
 		if err != nil {
 			return nil, err

@@ -155,3 +155,43 @@ func TestSheetsAndKinds(t *testing.T) {
 	}
 	_ = r3.Close()
 }
+
+// Only the first MaxSheetSearch visible sheets are searched for the header;
+// a later one is read when named.
+func TestSheetSearchBounded(t *testing.T) {
+	f := excelize.NewFile()
+	for i := 1; i <= MaxSheetSearch; i++ {
+		name := fmt.Sprintf("S%d", i)
+		if i == 1 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStr(name, "A1", "备注"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("S%d", MaxSheetSearch+1)
+	if _, err := f.NewSheet(last); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow(last, "A1", &[]any{"姓名", "身份证号"}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "many.xlsx")
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := OpenWith(p, Options{Header: known})
+	if err != nil || r.Sheet() != "S1" {
+		t.Fatalf("searched beyond %d sheets: %v", MaxSheetSearch, err)
+	}
+	_ = r.Close()
+	r, _, err = OpenWith(p, Options{Header: known, Sheet: last})
+	if err != nil || r.Sheet() != last || r.Header()[1] != "身份证号" {
+		t.Fatalf("named sheet %s: %v", last, err)
+	}
+	_ = r.Close()
+}
