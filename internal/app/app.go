@@ -14,6 +14,7 @@ import (
 
 	"sunshine/internal/admin"
 	"sunshine/internal/audit"
+	"sunshine/internal/benefits"
 	"sunshine/internal/casework"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
@@ -73,6 +74,8 @@ type App struct {
 	Towns *towns.Store
 	// Employment keeps employers and computes the quota levy (DOMAIN.md §5).
 	Employment *employment.Store
+	// Benefits keeps the subsidy rules and decides the subsidies (DOMAIN.md §4).
+	Benefits *benefits.Store
 	Log        *slog.Logger
 	pages      *web.Renderer
 	modules    []module.Module
@@ -177,6 +180,11 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Allowed = a.Towns.Allowed
 	a.Cases.Sync = a.Towns.Sync
 	a.Employment = employment.NewStore(d, v, units, reg, log)
+	a.Benefits = benefits.NewStore(d, log)
+	if err := a.Benefits.EnsureSeed(ctx); err != nil {
+		log.Close()
+		return nil, err
+	}
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
@@ -184,7 +192,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// and restore go in this order).
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
-		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals),
+		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -204,6 +212,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Rehab.Module(a.Cases),
 		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),
 		a.Towns.Module(),
+		a.Benefits.Module(),
 		a.overview(), // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
