@@ -76,10 +76,10 @@ type App struct {
 	Employment *employment.Store
 	// Benefits keeps the subsidy rules and decides the subsidies (DOMAIN.md §4).
 	Benefits *benefits.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
-	modules    []module.Module
-	routes     *web.Router // the router Handler serves
+	Log      *slog.Logger
+	pages    *web.Renderer
+	modules  []module.Module
+	routes   *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
