@@ -52,6 +52,7 @@ export const ACCOUNTS = [
       '/rehab/schedule',
       '/rehab/attendance',
       '/renovation/budget',
+      '/benefits/rules',
       '/towns/310114102/services',
       '/towns/310114102/projects',
       '/employers/{employer}',
