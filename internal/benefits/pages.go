@@ -50,7 +50,7 @@ func (s *Store) PersonSection(ctx context.Context, c access.Caller, personID int
 func DecisionTable(d Decision, lang string) web.Table {
 	t := func(zh, en string) string { return apperr.T(zh, en).In(lang) }
 	tb := web.Table{ID: "benefits-caption", RowHeads: true,
-		Caption: t(fmt.Sprintf("补贴资格（%s 月）", d.Month), fmt.Sprintf("Subsidies (%s)", d.Month)),
+		Caption: t(fmt.Sprintf("补贴资格（%s年%s月）", d.Month[:4], strings.TrimPrefix(d.Month[5:], "0")), fmt.Sprintf("Subsidies (%s)", d.Month)),
 		Head:    []string{t("补贴", "Subsidy"), t("结果", "Result"), t("依据的规则", "Rule"), t("理由", "Why")}}
 	for _, it := range d.Items {
 		result := t("不符合条件", "Not eligible")
