@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/interpreter"
 
 	"sunshine/internal/platform/apperr"
@@ -130,8 +131,29 @@ func celEnv() (*cel.Env, error) {
 // MaxCondition bounds a condition's length (characters).
 const MaxCondition = 2000
 
-// costLimit bounds the work of one evaluation (the conditions are small).
+// costLimit bounds the estimated work of one evaluation: a condition that
+// may cost more (comprehensions over long literal lists) is refused when
+// saved, so that evaluating it over every person of a district stays fast
+// without tracking the cost at run time.
 const costLimit = 10_000
+
+// sizes tells the cost estimator how large the facts are: components has
+// at most 7 elements, a text at most 32 characters.
+type sizes struct{}
+
+func (sizes) EstimateCallCost(string, string, *cost.AstNode, []cost.AstNode) *cost.CallEstimate {
+	return nil
+}
+
+func (sizes) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
+	if p := n.Path(); len(p) == 1 {
+		if p[0] == "components" {
+			return &cost.SizeEstimate{Min: 0, Max: 7}
+		}
+		return &cost.SizeEstimate{Min: 0, Max: 32}
+	}
+	return nil
+}
 
 // Program is a compiled condition and the facts it names.
 type Program struct {
@@ -177,7 +199,11 @@ func Compile(condition string) (*Program, error) {
 		return nil, field("not_boolean", fmt.Sprintf("条件第 1 行第 1 列有错误：条件的结果必须是“真”或“假”（bool），而不是 %s。", ast.OutputType()),
 			fmt.Sprintf("The condition has an error at line 1, column 1: it must give true or false (bool), not %s.", ast.OutputType()))
 	}
-	prg, err := e.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
+	if est, err := e.EstimateCost(ast, sizes{}); err != nil || est.Max > costLimit {
+		return nil, field("too_costly", "条件第 1 行第 1 列有错误：条件过于复杂（对很长的列表做运算），请简化。",
+			"The condition has an error at line 1, column 1: it is too complex (it works over very long lists); make it simpler.")
+	}
+	prg, err := e.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fmt.Errorf("compile benefit rule: %w", err)
 	}
@@ -359,8 +385,15 @@ func Decide(rs *RuleSet, f Facts) Decision {
 
 // DecideBenefit decides one benefit: the first requirement that does not
 // hold decides "not eligible"; else the grant that holds with the highest
-// amount; else NoClause.
-func DecideBenefit(rs *RuleSet, benefit string, f Facts) Item {
+// amount; else NoClause. The reasons name the facts used.
+func DecideBenefit(rs *RuleSet, benefit string, f Facts) Item { return decide(rs, benefit, f, true) }
+
+// DecideAmount is DecideBenefit without the reasons (Reasons nil): for
+// rosters and simulations over many persons, where only the amount and the
+// rule code are kept.
+func DecideAmount(rs *RuleSet, benefit string, f Facts) Item { return decide(rs, benefit, f, false) }
+
+func decide(rs *RuleSet, benefit string, f Facts, explain bool) Item {
 	it := Item{Benefit: benefit}
 	var used []string
 	var notes []apperr.Text
@@ -372,21 +405,27 @@ func DecideBenefit(rs *RuleSet, benefit string, f Facts) Item {
 			continue
 		}
 		ok, err := r.prg.Eval(f)
-		if err != nil {
+		if err != nil && explain {
 			notes = append(notes, apperr.T(fmt.Sprintf("规则 %s 无法计算（%v），按不符合处理。", r.Code, err),
 				fmt.Sprintf("Rule %s could not be evaluated (%v); taken as not met.", r.Code, err)))
 		}
 		switch r.Kind {
 		case Requires:
-			used = append(used, r.prg.Facts...)
+			if explain {
+				used = append(used, r.prg.Facts...)
+			}
 			if !ok {
 				it.Rule = r.Code
-				it.Reasons = append(factReasons(f, used), notes...)
-				it.Reasons = append(it.Reasons, apperr.T("不符合条件："+r.TitleZh+"。", "A requirement is not met: "+r.TitleEn+"."))
+				if explain {
+					it.Reasons = append(factReasons(f, used), notes...)
+					it.Reasons = append(it.Reasons, apperr.T("不符合条件："+r.TitleZh+"。", "A requirement is not met: "+r.TitleEn+"."))
+				}
 				return it
 			}
 		case Grants:
-			grantFacts = append(grantFacts, r.prg.Facts...)
+			if explain {
+				grantFacts = append(grantFacts, r.prg.Facts...)
+			}
 			if ok && (best == nil || r.AmountCents > best.AmountCents) {
 				best = r
 			}
@@ -394,13 +433,17 @@ func DecideBenefit(rs *RuleSet, benefit string, f Facts) Item {
 	}
 	if best == nil {
 		it.Rule = NoClause(benefit)
-		it.Reasons = append(factReasons(f, append(used, grantFacts...)), notes...)
-		it.Reasons = append(it.Reasons, apperr.T("没有适用的发放条款。", "No clause of the benefit applies."))
+		if explain {
+			it.Reasons = append(factReasons(f, append(used, grantFacts...)), notes...)
+			it.Reasons = append(it.Reasons, apperr.T("没有适用的发放条款。", "No clause of the benefit applies."))
+		}
 		return it
 	}
 	it.Eligible, it.AmountCents, it.Rule = true, best.AmountCents, best.Code
-	it.Reasons = append(factReasons(f, append(used, best.prg.Facts...)), notes...)
-	it.Reasons = append(it.Reasons, apperr.T(fmt.Sprintf("适用条款 %s：%s，每月 %s 元。", best.Code, best.TitleZh, money.Yuan(best.AmountCents)),
-		fmt.Sprintf("Clause %s applies: %s, %s yuan a month.", best.Code, best.TitleEn, money.Yuan(best.AmountCents))))
+	if explain {
+		it.Reasons = append(factReasons(f, append(used, best.prg.Facts...)), notes...)
+		it.Reasons = append(it.Reasons, apperr.T(fmt.Sprintf("适用条款 %s：%s，每月 %s 元。", best.Code, best.TitleZh, money.Yuan(best.AmountCents)),
+			fmt.Sprintf("Clause %s applies: %s, %s yuan a month.", best.Code, best.TitleEn, money.Yuan(best.AmountCents))))
+	}
 	return it
 }

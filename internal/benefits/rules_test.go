@@ -83,6 +83,9 @@ func TestDecide(t *testing.T) {
 				if it.Rule != w.rule || it.AmountCents != w.amount || it.Eligible != (w.amount > 0) {
 					t.Errorf("%s: rule %s, amount %d, eligible %v; want %s, %d", it.Benefit, it.Rule, it.AmountCents, it.Eligible, w.rule, w.amount)
 				}
+				if q := benefits.DecideAmount(rs, it.Benefit, f); q.Rule != it.Rule || q.AmountCents != it.AmountCents || q.Reasons != nil {
+					t.Errorf("%s: DecideAmount %+v", it.Benefit, q)
+				}
 				if len(it.Reasons) < 2 {
 					t.Errorf("%s: reasons %v", it.Benefit, it.Reasons)
 				}
@@ -184,4 +187,27 @@ func TestCompile(t *testing.T) {
 			t.Errorf("%q: %q / %q, want %q", cond, msg.Zh, msg.En, want)
 		}
 	}
+}
+
+// BenchmarkDecide is the pure decision of both benefits for one person
+// (a roster of 600,000 persons decides one benefit for each).
+func BenchmarkDecide(b *testing.B) {
+	rs, err := benefits.NewRuleSet(benefits.SeedRules(), "2026-03")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := base()
+	f.Grade, f.Employment, f.EconomicStatus = 2, "unable", "near_dibao"
+	f.Complete()
+	b.Run("explained", func(b *testing.B) {
+		for b.Loop() {
+			benefits.Decide(rs, f)
+		}
+	})
+	b.Run("amount", func(b *testing.B) {
+		for b.Loop() {
+			benefits.DecideAmount(rs, benefits.Living, f)
+			benefits.DecideAmount(rs, benefits.Care, f)
+		}
+	})
 }
