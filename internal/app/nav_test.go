@@ -17,7 +17,7 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /rehab/schedule /towns/310114001/services",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /rehab/schedule /towns/310114001/services",
 		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /rehab/schedule /towns/310114102/services",
 		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule",
 		"provider":  "/ /cases /devices/stock /rehab/schedule",
