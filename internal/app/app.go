@@ -14,6 +14,7 @@ import (
 
 	"sunshine/internal/admin"
 	"sunshine/internal/audit"
+	"sunshine/internal/campaigns"
 	"sunshine/internal/casework"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
@@ -73,6 +74,8 @@ type App struct {
 	Towns *towns.Store
 	// Employment keeps employers and computes the quota levy (DOMAIN.md §5).
 	Employment *employment.Store
+	// Campaigns are the yearly health checks and telecom packages (DOMAIN.md §8).
+	Campaigns *campaigns.Store
 	Log        *slog.Logger
 	pages      *web.Renderer
 	modules    []module.Module
@@ -177,6 +180,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Allowed = a.Towns.Allowed
 	a.Cases.Sync = a.Towns.Sync
 	a.Employment = employment.NewStore(d, v, units, reg, log)
+	a.Campaigns = campaigns.NewStore(d, reg, units, log)
+	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
@@ -204,6 +209,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Rehab.Module(a.Cases),
 		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),
 		a.Towns.Module(),
+		a.Campaigns.Module(),
 		a.overview(), // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
