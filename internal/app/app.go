@@ -76,10 +76,10 @@ type App struct {
 	Employment *employment.Store
 	// Campaigns are the yearly health checks and telecom packages (DOMAIN.md §8).
 	Campaigns *campaigns.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
-	modules    []module.Module
-	routes     *web.Router // the router Handler serves
+	Log       *slog.Logger
+	pages     *web.Renderer
+	modules   []module.Module
+	routes    *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
