@@ -15,6 +15,7 @@ import (
 	"sunshine/internal/admin"
 	"sunshine/internal/audit"
 	"sunshine/internal/benefits"
+	"sunshine/internal/campaigns"
 	"sunshine/internal/casework"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
@@ -76,10 +77,12 @@ type App struct {
 	Employment *employment.Store
 	// Benefits keeps the subsidy rules and decides the subsidies (DOMAIN.md §4).
 	Benefits *benefits.Store
-	Log      *slog.Logger
-	pages    *web.Renderer
-	modules  []module.Module
-	routes   *web.Router // the router Handler serves
+	// Campaigns are the yearly health checks and telecom packages (DOMAIN.md §8).
+	Campaigns *campaigns.Store
+	Log       *slog.Logger
+	pages     *web.Renderer
+	modules   []module.Module
+	routes    *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -185,6 +188,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		log.Close()
 		return nil, err
 	}
+	a.Campaigns = campaigns.NewStore(d, reg, units, log)
+	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
@@ -213,6 +218,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		(&privacy.Store{Registry: reg, Cases: a.Cases}).Module(),
 		a.Towns.Module(),
 		a.Benefits.Module(),
+		a.Campaigns.Module(),
 		a.overview(), // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the

@@ -17,9 +17,9 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /rehab/schedule /towns/310114001/services",
-		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /rehab/schedule /towns/310114102/services",
-		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /rehab/schedule /towns/310114001/services /campaigns",
+		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /rehab/schedule /towns/310114102/services /campaigns",
+		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns",
 		"provider":  "/ /cases /devices/stock /rehab/schedule",
 		"volunteer": "/",
 		"person":    "/ /me /me/data /cases",

@@ -48,6 +48,7 @@ func TestOpenAPI(t *testing.T) {
 		"delete /api/v1/session": true, "delete /api/v1/employers/{id}/employees": true, "get /api/v1/openapi.json": true,
 		"get /api/v1/indicators/export": true, "get /api/v1/imports/{id}/rejects": true, "get /api/v1/imports/persons/template": true,
 		"get /api/v1/imports/annual/template": true, "get /api/v1/exports/persons": true, "get /api/v1/exports/annual": true,
+		"get /api/v1/campaigns/{id}/export": true,
 	}
 	typed := 0
 	for path, ops := range doc.Paths {
@@ -83,6 +84,7 @@ func TestOpenAPI(t *testing.T) {
 		"post /api/v1/users/{username}/enable":  "the path names the disabled account; asking to enable it takes nothing else",
 		"post /api/v1/imports/persons":          "a file upload (multipart/form-data)",
 		"post /api/v1/imports/annual":           "a file upload (multipart/form-data)",
+		"post /api/v1/campaigns/{id}/imports":   "a file upload (multipart/form-data)",
 	}
 	bodies := 0
 	for path, ops := range doc.Paths {

@@ -59,6 +59,12 @@ export const ACCOUNTS = [
       '/levy?staff=200&average_wage=120000&social_average_wage=100000&grade3=1',
       '/levy/params',
       '/vacancies/{vacancy}',
+      // the demo's campaigns: 1 the health check, 2 the telecom packages
+      '/campaigns',
+      '/campaigns/new',
+      '/campaigns/1',
+      '/campaigns/2',
+      '/campaigns/1/import',
     ],
   },
   {
@@ -67,7 +73,8 @@ export const ACCOUNTS = [
     pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
-      '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'],
+      '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
+      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import'],
   },
   {
     username: 'demo_village',
@@ -78,6 +85,8 @@ export const ACCOUNTS = [
       '/indicators/rehab_rate', '/indicators/survey_coverage/gap', '/indicators/compare',
       '/cases', '/cases/new?person_id={id}', '/cases/{case}',
       '/persons/{id}/job-profile', '/jobs/seekers',
+      // the mark-done form is walked by tests/campaigns.test.js (it needs a person of the list)
+      '/campaigns', '/campaigns/1', '/campaigns/2',
     ],
   },
   { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
