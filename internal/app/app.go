@@ -188,6 +188,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		log.Close()
 		return nil, err
 	}
+	a.Cases.Register(a.Benefits.AppealType())
 	a.Campaigns = campaigns.NewStore(d, reg, units, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)

@@ -15,7 +15,7 @@ func (s *Store) Module() module.Module {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)
 		},
-		Tables: []string{"benefit_rules"},
+		Tables: []string{"benefit_rules", "benefit_overrides"},
 		Nav: []module.Nav{{Order: 128, Roles: []string{identity.DistrictStaff},
 			Zh: "补贴规则", En: "Subsidy rules", Href: "/benefits/rules"}}}
 }

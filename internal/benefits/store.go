@@ -323,5 +323,9 @@ func (s *Store) Explain(ctx context.Context, c access.Caller, personID int64, mo
 			return Decision{}, err
 		}
 	}
-	return Decide(rs, f), nil
+	ovs, err := s.OverridesOf(ctx, personID, month) // set on appeal (override.go)
+	if err != nil {
+		return Decision{}, err
+	}
+	return ApplyOverrides(Decide(rs, f), ovs, true), nil
 }
