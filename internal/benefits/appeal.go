@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sunshine/internal/access"
+	"sunshine/internal/platform/web"
 	"time"
 
 	"sunshine/internal/audit"
@@ -156,4 +160,22 @@ func (s *Store) uphold(ctx context.Context, tx *db.Tx, c *casework.Case, data ma
 	e.Detail = fmt.Sprintf(`{"person":%d,"benefit":%q,"amount_cents":%d,"from":%q,"until":%q,"case":%d}`, c.PersonID, benefit, cents, from, until, c.ID)
 	e.Reason = fmt.Sprint(c.Data["reason"])
 	return audit.Append(ctx, tx, e)
+}
+
+// appealLinks are the links below a person's decisions to appeal each
+// benefit's decision of month, for those who may open an appeal (the
+// person themself, village and town staff in scope): the new case form
+// with the benefit and the month filled in.
+func appealLinks(c access.Caller, personID int64, month, lang string) []web.Cell {
+	if !slices.Contains([]string{identity.Person, identity.VillageAssistant, identity.TownStaff}, c.Actor.Role) {
+		return nil
+	}
+	var out []web.Cell
+	for _, b := range Benefits {
+		q := url.Values{"person_id": {strconv.FormatInt(personID, 10)}, "service_type": {AppealCode},
+			AppealCode + ".benefit": {b}, AppealCode + ".month": {month}}
+		out = append(out, web.Cell{Href: "/cases/new?" + q.Encode(),
+			Text: apperr.T("对“"+BenefitName(b, "zh")+"”的决定提出申诉", "Appeal the decision on the "+strings.ToLower(BenefitName(b, "en")[:1])+BenefitName(b, "en")[1:]).In(lang)})
+	}
+	return out
 }

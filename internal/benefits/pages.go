@@ -42,7 +42,9 @@ func (s *Store) PersonSection(ctx context.Context, c access.Caller, personID int
 	if err != nil {
 		return nil, err
 	}
-	return []web.Table{DecisionTable(d, lang)}, nil
+	tb := DecisionTable(d, lang)
+	tb.Links = appealLinks(c, personID, month, lang) // appeal.go
+	return []web.Table{tb}, nil
 }
 
 // DecisionTable shows a decision: a row per benefit with the result, the

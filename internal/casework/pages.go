@@ -269,6 +269,7 @@ type newData struct {
 type typeOption struct {
 	Code, Name string
 	Fields     []Field
+	Labels     map[string][2]string // the names of enum choices (Type.Labels)
 }
 
 // ownFields are a type's create fields beyond "need", which the form asks always.
@@ -429,7 +430,7 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		for i := range fields {
 			fields[i].Name = t.Code + "." + fields[i].Name
 		}
-		d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang), Fields: fields})
+		d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang), Fields: fields, Labels: t.Labels})
 	}
 	page.Data = d
 	return pg.Render(w, r, status, "case_new.html", page)
@@ -475,7 +476,9 @@ func (pg *Pages) newForm(w http.ResponseWriter, r *http.Request, p *web.Principa
 		}
 		return err
 	}
-	d := newData{PersonName: name, Unit: unit, Type: r.URL.Query().Get("service_type"), Picker: pk}
+	// The type's own fields may come filled in ("<type>.<field>=…": an
+	// appeal of the benefit and month shown on the person's page).
+	d := newData{PersonName: name, Unit: unit, Type: r.URL.Query().Get("service_type"), Picker: pk, Form: r.URL.Query()}
 	if id != 0 {
 		d.PersonID = strconv.FormatInt(id, 10)
 	}
