@@ -132,10 +132,10 @@ func TestAppeal(t *testing.T) {
 		var a answer
 		for month, want := range map[string]string{"2026-11": "520.00", "2027-03": "520.00", "2027-06": "520.00"} {
 			if st := e.Do("person", "GET", path+"?month="+month, nil, &a); st != 200 || a.Items[0].Amount != want || !a.Items[0].Eligible ||
-				a.Items[0].Rule != "living_override" || !strings.Contains(a.Items[0].Reasons[0], fmt.Sprintf("经申诉（个案 #%d）核定，至 2027-06 止", c.ID)) {
+				a.Items[0].Rule != "living_override_52000" || !strings.Contains(a.Items[0].Reasons[0], fmt.Sprintf("经申诉（个案 #%d）核定，至 2027-06 止", c.ID)) {
 				t.Errorf("%s: %d %+v", month, st, a.Items[0])
 			}
-			if a.Items[1].Rule == "care_override" {
+			if benefits.IsOverrideRule(a.Items[1].Rule) {
 				t.Errorf("%s: the other benefit overridden: %+v", month, a.Items[1])
 			}
 		}
@@ -144,12 +144,12 @@ func TestAppeal(t *testing.T) {
 			t.Errorf("english: %d %s", st, raw)
 		}
 		for _, month := range []string{"2026-10", "2027-07", "2028-01"} {
-			if st := e.Do("district", "GET", path+"?month="+month, nil, &a); st != 200 || a.Items[0].Rule == "living_override" || a.Items[0].Amount != "0.00" {
+			if st := e.Do("district", "GET", path+"?month="+month, nil, &a); st != 200 || benefits.IsOverrideRule(a.Items[0].Rule) || a.Items[0].Amount != "0.00" {
 				t.Errorf("%s, outside the override: %d %+v", month, st, a.Items[0])
 			}
 		}
 		// The page shows it too.
-		if st, body := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(body), "living_override") {
+		if st, body := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(body), "living_override_52000") {
 			t.Errorf("/me: %d", st)
 		}
 		// The rosters' lookup.
@@ -208,7 +208,7 @@ func TestAppeal(t *testing.T) {
 		if n := count(t, e, `SELECT COUNT(*) FROM benefit_overrides WHERE case_id = ?`, c2.ID); n != 0 {
 			t.Errorf("override of a rejected appeal: %d", n)
 		}
-		if st := e.Do("person", "GET", path+"?month=2026-12", nil, &a); st != 200 || a.Items[1].Rule == "care_override" || a.Items[0].Rule != "living_override" {
+		if st := e.Do("person", "GET", path+"?month=2026-12", nil, &a); st != 200 || benefits.IsOverrideRule(a.Items[1].Rule) || a.Items[0].Rule != "living_override_52000" {
 			t.Errorf("after the rejection: %+v", a)
 		}
 		// Returned by the town: closed, nothing set.
@@ -280,7 +280,7 @@ func TestAppealPages(t *testing.T) {
 			t.Fatalf("uphold on the page: %d", st)
 		}
 		st, body = e.DoRaw("person", "GET", "/me?lang=en", nil, nil, nil)
-		if st != 200 || !strings.Contains(string(body), "living_override") || !strings.Contains(string(body), "500.50") {
+		if st != 200 || !strings.Contains(string(body), "living_override_50050") || !strings.Contains(string(body), "500.50") {
 			t.Errorf("/me after: %d", st)
 		}
 		st, body = e.DoRaw("district", "GET", fmt.Sprintf("/cases/%d?lang=en", id), nil, nil, nil)
@@ -288,4 +288,25 @@ func TestAppealPages(t *testing.T) {
 			t.Errorf("case page after: %d %s", st, body)
 		}
 	})
+}
+
+// TestOverrideApply: an override decides eligible with its amount and a
+// code naming the amount (a code never decides two amounts), its sentence
+// first, then what the rules alone decide; without reasons for rosters.
+func TestOverrideApply(t *testing.T) {
+	t.Parallel()
+	o := benefits.Override{Benefit: benefits.Care, AmountCents: 30050, UntilMonth: "2027-06", CaseID: 7}
+	it := o.Apply(benefits.Item{Benefit: benefits.Care, Rule: "care_no_clause"}, true)
+	if !it.Eligible || it.AmountCents != 30050 || it.Rule != "care_override_30050" || len(it.Reasons) != 2 ||
+		it.Reasons[0].In("zh") != "经申诉（个案 #7）核定，至 2027-06 止：每月 300.50 元。" || !strings.Contains(it.Reasons[1].In("en"), "care_no_clause") {
+		t.Errorf("apply: %+v", it)
+	}
+	if it := o.Apply(benefits.Item{Benefit: benefits.Care, Eligible: true, AmountCents: 18000, Rule: "care_grade3"}, false); it.Reasons != nil || it.AmountCents != 30050 {
+		t.Errorf("apply without reasons: %+v", it)
+	}
+	o2 := o
+	o2.AmountCents = 40000
+	if benefits.OverrideRule(o.Benefit, o.AmountCents) == benefits.OverrideRule(o2.Benefit, o2.AmountCents) || !benefits.IsOverrideRule("living_override_1") || benefits.IsOverrideRule("living_dibao") {
+		t.Error("override codes")
+	}
 }

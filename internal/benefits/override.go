@@ -3,6 +3,8 @@ package benefits
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"sunshine/internal/orgunit"
@@ -17,13 +19,25 @@ const SubjectOverride = "benefit_override"
 // MaxOverrideCents bounds an override's monthly amount (10,000 yuan).
 const MaxOverrideCents = MaxAmountCents
 
-// OverrideRule is the rule code of a decision an override made: a stable
-// code per benefit (living_override, care_override).
-func OverrideRule(benefit string) string {
+// OverrideRule is the rule code of a decision an override made: the
+// benefit's override prefix (living_override, care_override) and the amount
+// in cents, e.g. living_override_52000. The amount is part of the code
+// because CONTRACT.md has a code never decide two different amounts (a
+// roster's subtotals by rule); IsOverrideRule recognises one.
+func OverrideRule(benefit string, cents int64) string {
+	return overridePrefix(benefit) + strconv.FormatInt(cents, 10)
+}
+
+func overridePrefix(benefit string) string {
 	if benefit == Living {
-		return "living_override"
+		return "living_override_"
 	}
-	return "care_override"
+	return "care_override_"
+}
+
+// IsOverrideRule says whether a rule code is an override's (OverrideRule).
+func IsOverrideRule(code string) bool {
+	return strings.HasPrefix(code, "living_override_") || strings.HasPrefix(code, "care_override_")
 }
 
 // Override is a person-specific amount of a benefit set on appeal: in force
@@ -50,7 +64,7 @@ func (o Override) Reason() apperr.Text {
 // with the override's amount and rule code; with explain, the reasons are
 // the override's sentence followed by what the rules alone would decide.
 func (o Override) Apply(it Item, explain bool) Item {
-	out := Item{Benefit: it.Benefit, Eligible: true, AmountCents: o.AmountCents, Rule: OverrideRule(it.Benefit)}
+	out := Item{Benefit: it.Benefit, Eligible: true, AmountCents: o.AmountCents, Rule: OverrideRule(it.Benefit, o.AmountCents)}
 	if explain {
 		out.Reasons = []apperr.Text{o.Reason()}
 		verdict := apperr.T("按规则本应：不符合条件（"+it.Rule+"）。", "By the rules alone: not eligible ("+it.Rule+").")
