@@ -272,7 +272,7 @@ func TestAppealPages(t *testing.T) {
 		}
 		st, body = e.Form("district", fmt.Sprintf("/cases/%d/act", id), url.Values{"action": {"uphold"}, "version": {"2"},
 			"amount": {"10001"}, "until": {"2027-06"}, "reason": {"核定"}})
-		if st != 422 {
+		if st != 422 || !strings.Contains(string(body), `class="error"`) {
 			t.Errorf("uphold beyond 10,000 yuan on the page: %d", st)
 		}
 		if st, _ := e.Form("district", fmt.Sprintf("/cases/%d/act", id), url.Values{"action": {"uphold"}, "version": {"2"},
