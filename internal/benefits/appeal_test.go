@@ -247,12 +247,12 @@ func TestAppealPages(t *testing.T) {
 		}
 		st, body = e.DoRaw("person", "GET", strings.ReplaceAll(link, "&amp;", "&"), nil, nil, nil)
 		page := string(body)
-		if st != 200 || !strings.Contains(page, "补贴决定申诉") || !strings.Contains(page, "申诉的月份") || !strings.Contains(page, `value="2026-11"`) ||
+		if st != 200 || !strings.Contains(page, "补贴决定申诉") || !strings.Contains(page, "申诉的月份") || !strings.Contains(page, `<label for="f-need">申诉理由</label>`) || !strings.Contains(page, `value="2026-11"`) ||
 			!strings.Contains(page, `<option value="living_subsidy" selected>困难残疾人生活补贴</option>`) {
 			t.Errorf("new appeal form: %d %s", st, page)
 		}
 		st, body = e.DoRaw("person", "GET", strings.ReplaceAll(link, "&amp;", "&")+"&lang=en", nil, nil, nil)
-		if st != 200 || !strings.Contains(string(body), "Appeal against a subsidy decision") || !strings.Contains(string(body), "Month appealed") ||
+		if st != 200 || !strings.Contains(string(body), "Appeal against a subsidy decision") || !strings.Contains(string(body), "Month appealed") || !strings.Contains(string(body), "Reason for the appeal") ||
 			!strings.Contains(string(body), ">Living subsidy for disabled persons in need</option>") {
 			t.Errorf("new appeal form, en: %d", st)
 		}

@@ -262,6 +262,9 @@ type newData struct {
 	Refused     []string
 	Reason      bool
 	CanRenew    bool // the caller may start the renewal task
+	// NeedField names the need box after the chosen type's own "need" field
+	// (an appeal's reason), when the form comes with the type chosen.
+	NeedField *Field
 }
 
 // typeOption is a service the form offers, with the fields of its own
@@ -429,6 +432,13 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		fields := ownFields(t)
 		for i := range fields {
 			fields[i].Name = t.Code + "." + fields[i].Name
+		}
+		if t.Code == d.Type {
+			for _, f := range t.CreateFields {
+				if f.Name == needField.Name && f.Zh != needField.Zh {
+					d.NeedField = &f
+				}
+			}
 		}
 		d.Types = append(d.Types, typeOption{Code: t.Code, Name: t.Name(page.Lang), Fields: fields, Labels: t.Labels})
 	}
