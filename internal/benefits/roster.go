@@ -39,18 +39,18 @@ const RosterMonthsAhead = 1
 // eligible persons, decided by the rules in force for the month when it was
 // made, and frozen. Total is yuan with two decimals.
 type Roster struct {
-	ID         int64     `json:"id"`
-	Benefit    string    `json:"benefit"`
-	Month      string    `json:"month"`
-	OrgUnit    string    `json:"orgunit"`
-	State      string    `json:"state"`
-	Count      int       `json:"count"`
-	Total      string    `json:"total"`
-	CreatedBy  string    `json:"created_by"`
-	CreatedAt  time.Time `json:"created_at"`
-	DecidedBy  string    `json:"decided_by,omitempty"` // who approved or cancelled it
-	DecidedAt  time.Time `json:"decided_at,omitzero"`
-	TotalCents int64     `json:"-"`
+	ID         int64      `json:"id"`
+	Benefit    string     `json:"benefit"`
+	Month      string     `json:"month"`
+	OrgUnit    string     `json:"orgunit"`
+	State      string     `json:"state"`
+	Count      int        `json:"count"`
+	Total      string     `json:"total"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DecidedBy  string     `json:"decided_by,omitempty"` // who approved or cancelled it
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	TotalCents int64      `json:"-"`
 }
 
 // RosterInput asks for a roster.
@@ -116,7 +116,8 @@ func scanRoster(sc interface{ Scan(...any) error }) (Roster, error) {
 	}
 	r.Total, r.CreatedAt = money.Yuan(r.TotalCents), db.FromMillis(created)
 	if decided != 0 {
-		r.DecidedAt = db.FromMillis(decided)
+		at := db.FromMillis(decided)
+		r.DecidedAt = &at
 	}
 	return r, nil
 }
@@ -410,7 +411,8 @@ func (s *Store) decideRoster(ctx context.Context, c access.Caller, id int64, sta
 		} else if n == 0 {
 			return notDraft()
 		}
-		r.State, r.DecidedBy, r.DecidedAt = state, c.Actor.Username, tx.Now
+		now := tx.Now
+		r.State, r.DecidedBy, r.DecidedAt = state, c.Actor.Username, &now
 		e := c.Actor.Entry(audit.ActionUpdate, SubjectRoster, strconv.FormatInt(id, 10), r.OrgUnit)
 		e.Detail = fmt.Sprintf(`{"state":%q,"benefit":%q,"month":%q,"count":%d,"total_cents":%d}`, state, r.Benefit, r.Month, r.Count, r.TotalCents)
 		return audit.Append(ctx, tx, e)

@@ -28,6 +28,7 @@ func (pg *Pages) rosterRoutes(rt *web.Router) {
 type rosterView struct {
 	Roster
 	Unit, BenefitName, StateName, TotalText string
+	Decided                                 string // when it was approved or cancelled
 }
 
 func (pg *Pages) rosterView(r Roster, names map[string]string, page *web.Page) rosterView {
@@ -37,7 +38,11 @@ func (pg *Pages) rosterView(r Roster, names map[string]string, page *web.Page) r
 	}
 	state := map[string]string{Draft: page.T("草稿（待审核）", "Draft (to be approved)"), Approved: page.T("已审核", "Approved"),
 		Cancelled: page.T("已作废", "Cancelled")}[r.State]
-	return rosterView{Roster: r, Unit: unit, BenefitName: BenefitName(r.Benefit, page.Lang), StateName: state,
+	decided := ""
+	if r.DecidedAt != nil {
+		decided = web.Date(*r.DecidedAt)
+	}
+	return rosterView{Roster: r, Unit: unit, Decided: decided, BenefitName: BenefitName(r.Benefit, page.Lang), StateName: state,
 		TotalText: page.T(money.Grouped(r.TotalCents)+" 元", money.Grouped(r.TotalCents)+" yuan")}
 }
 
