@@ -26,10 +26,14 @@ func (s API) rosterRoutes(rt *web.Router) {
 	rt.Handle("GET /api/v1/benefit-rosters/{id}", rosterStaff, s.apiRoster, web.Types{Out: Roster{}})
 	rt.Handle("GET /api/v1/benefit-rosters/{id}/rows", rosterStaff, s.apiRosterRows, web.Types{Out: web.List[RosterRow]{}})
 	rt.Handle("GET /api/v1/benefit-rosters/{id}/differences", rosterStaff, s.apiRosterDifferences, web.Types{Out: Differences{}})
-	rt.Handle("POST /api/v1/benefit-rosters/{id}/approve", rosterStaff, s.apiApproveRoster, web.Types{Out: Roster{}})
-	rt.Handle("POST /api/v1/benefit-rosters/{id}/cancel", rosterStaff, s.apiCancelRoster, web.Types{Out: Roster{}})
+	rt.Handle("POST /api/v1/benefit-rosters/{id}/approve", rosterStaff, s.apiApproveRoster, web.Types{In: RosterAction{}, Out: Roster{}})
+	rt.Handle("POST /api/v1/benefit-rosters/{id}/cancel", rosterStaff, s.apiCancelRoster, web.Types{In: RosterAction{}, Out: Roster{}})
 	rt.Handle("GET /api/v1/benefit-rosters/{id}/export", rosterStaff, s.apiExportRoster)
 }
+
+// RosterAction is the body of approve and cancel: {} (the path names the
+// roster; the body is not read, so an empty one does too).
+type RosterAction struct{}
 
 func rosterID(r *http.Request) (int64, error) { return web.PathID(r, rosterNotFound()) }
 
