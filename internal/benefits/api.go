@@ -25,6 +25,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/persons/{id}/benefits", readers, s.apiDecision, web.Types{Out: Answer{}})
 	rt.Handle("GET /api/v1/benefit-rules", keepers, s.apiRules, web.Types{Out: web.List[Rule]{}})
 	rt.Handle("POST /api/v1/benefit-rules", keepers, s.apiAddRule, web.Types{In: RuleInput{}, Out: Rule{}})
+	s.rosterRoutes(rt)
 }
 
 // Answer is the decision as the API gives it (CONTRACT: Benefits).

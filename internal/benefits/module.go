@@ -15,7 +15,9 @@ func (s *Store) Module() module.Module {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)
 		},
-		Tables: []string{"benefit_rules", "benefit_overrides"},
+		Tables: []string{"benefit_rules", "benefit_overrides", "benefit_rosters", "benefit_roster_rows"},
+		Demo:   s.demo,
 		Nav: []module.Nav{{Order: 128, Roles: []string{identity.DistrictStaff},
-			Zh: "补贴规则", En: "Subsidy rules", Href: "/benefits/rules"}}}
+			Zh: "补贴规则", En: "Subsidy rules", Href: "/benefits/rules"},
+			{Order: 129, Roles: rosterStaff.Roles, Zh: "补贴发放名册", En: "Subsidy rosters", Href: "/benefits/rosters"}}}
 }

@@ -31,6 +31,7 @@ type Pages struct {
 func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("GET /benefits/rules", keepers, pg.rules)
 	rt.Page("POST /benefits/rules", keepers, pg.rulesPost)
+	pg.rosterRoutes(rt)
 }
 
 // PersonSection is the person page's and /me's table of the two decisions

@@ -82,15 +82,16 @@ func (pg *Pages) view(r *http.Request, cp Campaign, lang string) campaignView {
 		}
 		v.Criteria = append(v.Criteria, t("残疾等级：", "Grades: ")+strings.Join(ns, t("、", ", ")))
 	}
-	if c.AgeMin != nil || c.AgeMax != nil {
-		lo, hi := "0", "120"
-		if c.AgeMin != nil {
-			lo = strconv.Itoa(*c.AgeMin)
-		}
-		if c.AgeMax != nil {
-			hi = strconv.Itoa(*c.AgeMax)
-		}
-		v.Criteria = append(v.Criteria, t(fmt.Sprintf("年龄 %s–%s 岁（按当年 12 月 31 日计）", lo, hi), fmt.Sprintf("Aged %s–%s (on 31 December of the year)", lo, hi)))
+	switch {
+	case c.AgeMin != nil && c.AgeMax != nil:
+		v.Criteria = append(v.Criteria, t(fmt.Sprintf("年龄 %d–%d 岁（按当年 12 月 31 日计）", *c.AgeMin, *c.AgeMax),
+			fmt.Sprintf("Aged %d to %d (on 31 December of the year)", *c.AgeMin, *c.AgeMax)))
+	case c.AgeMin != nil:
+		v.Criteria = append(v.Criteria, t(fmt.Sprintf("年满 %d 岁（按当年 12 月 31 日计）", *c.AgeMin),
+			fmt.Sprintf("Aged %d and over (on 31 December of the year)", *c.AgeMin)))
+	case c.AgeMax != nil:
+		v.Criteria = append(v.Criteria, t(fmt.Sprintf("%d 岁及以下（按当年 12 月 31 日计）", *c.AgeMax),
+			fmt.Sprintf("Aged %d or under (on 31 December of the year)", *c.AgeMax)))
 	}
 	switch c.Hukou {
 	case "local":

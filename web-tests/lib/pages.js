@@ -53,6 +53,8 @@ export const ACCOUNTS = [
       '/rehab/attendance',
       '/renovation/budget',
       '/benefits/rules',
+      '/benefits/rosters',
+      '/benefits/rosters/1',
       '/towns/310114102/services',
       '/towns/310114102/projects',
       '/employers/{employer}',
