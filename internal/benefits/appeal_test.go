@@ -167,6 +167,35 @@ func TestAppeal(t *testing.T) {
 			t.Errorf("OverridesFor after the expiry: %+v", ovs)
 		}
 
+		// A roster of a month in range pays the override (rosters are made for the months near the current one).
+		for month, want := range map[string]string{"2026-11": "520.00 living_override_52000"} {
+			var r struct {
+				ID int64 `json:"id"`
+			}
+			if st := e.Do("district", "POST", "/api/v1/benefit-rosters", map[string]any{"benefit": "living_subsidy", "month": month, "orgunit": "310114102"}, &r); st != 201 {
+				t.Fatalf("roster %s: %d", month, st)
+			}
+			var rows struct {
+				Items []struct {
+					PersonID int64  `json:"person_id"`
+					Amount   string `json:"amount"`
+					Rule     string `json:"rule"`
+				} `json:"items"`
+			}
+			if st := e.Do("district", "GET", fmt.Sprintf("/api/v1/benefit-rosters/%d/rows", r.ID), nil, &rows); st != 200 {
+				t.Fatalf("roster rows: %d", st)
+			}
+			got := ""
+			for _, x := range rows.Items {
+				if x.PersonID == e.In {
+					got = x.Amount + " " + x.Rule
+				}
+			}
+			if got != want {
+				t.Errorf("roster %s: %q, want %q", month, got, want)
+			}
+		}
+
 		// Audit: the override, and each step of the case.
 		entries, _, err := e.App.Audit.List(ctx, audit.Filter{SubjectType: benefits.SubjectOverride})
 		if err != nil {

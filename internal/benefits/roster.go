@@ -234,8 +234,15 @@ func (s *Store) decideRows(ctx context.Context, in RosterInput) ([]RosterRow, er
 	}
 	var out []RosterRow
 	scope := orgunit.ScopeOf(in.OrgUnit)
+	ovs, err := s.OverridesFor(ctx, scope, in.Month) // set on appeal (override.go)
+	if err != nil {
+		return nil, err
+	}
 	err = s.StreamFacts(ctx, scope, in.Month, func(f Facts) error {
 		it := DecideAmount(rs, in.Benefit, f)
+		if o, ok := ovs[f.PersonID][in.Benefit]; ok {
+			it = o.Apply(it, false)
+		}
 		if !it.Eligible || it.AmountCents <= 0 {
 			return nil
 		}
