@@ -49,8 +49,12 @@ func (s *Store) EnsureSeed(ctx context.Context) error {
 			if n > 0 {
 				continue
 			}
-			r.EffectiveFrom, r.CreatedBy = SeedFrom, "sunshine"
-			if _, err := insertRule(ctx, tx, r); err != nil {
+			// Several servers may start at once over one PostgreSQL: the
+			// first to insert a seed wins, the others leave it.
+			if _, err := tx.Exec(ctx, `INSERT INTO benefit_rules (code, benefit, kind, position, expression, amount_cents, effective_from,
+				title_zh, title_en, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, effective_from) DO NOTHING`,
+				r.Code, r.Benefit, r.Kind, r.Position, r.Condition, r.AmountCents, SeedFrom, r.TitleZh, r.TitleEn,
+				db.Millis(tx.Now), "sunshine"); err != nil {
 				return fmt.Errorf("seed benefit rule %s: %w", r.Code, err)
 			}
 		}
