@@ -149,7 +149,7 @@ func TestAppeal(t *testing.T) {
 			}
 		}
 		// The page shows it too.
-		if st, body := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(body), "living_override_52000") {
+		if st, body := e.DoRaw("person", "GET", "/me", nil, nil, nil); st != 200 || !strings.Contains(string(body), "经申诉核定（个案 #") {
 			t.Errorf("/me: %d", st)
 		}
 		// The rosters' lookup.
@@ -309,7 +309,7 @@ func TestAppealPages(t *testing.T) {
 			t.Fatalf("uphold on the page: %d", st)
 		}
 		st, body = e.DoRaw("person", "GET", "/me?lang=en", nil, nil, nil)
-		if st != 200 || !strings.Contains(string(body), "living_override_50050") || !strings.Contains(string(body), "500.50") {
+		if st != 200 || !strings.Contains(string(body), "Set on appeal (case #") || !strings.Contains(string(body), "500.50") {
 			t.Errorf("/me after: %d", st)
 		}
 		st, body = e.DoRaw("district", "GET", fmt.Sprintf("/cases/%d?lang=en", id), nil, nil, nil)

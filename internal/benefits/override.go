@@ -64,13 +64,18 @@ func (o Override) Reason() apperr.Text {
 // with the override's amount and rule code; with explain, the reasons are
 // the override's sentence followed by what the rules alone would decide.
 func (o Override) Apply(it Item, explain bool) Item {
-	out := Item{Benefit: it.Benefit, Eligible: true, AmountCents: o.AmountCents, Rule: OverrideRule(it.Benefit, o.AmountCents)}
+	out := Item{Benefit: it.Benefit, Eligible: true, AmountCents: o.AmountCents, Rule: OverrideRule(it.Benefit, o.AmountCents),
+		RuleTitle: apperr.T(fmt.Sprintf("经申诉核定（个案 #%d）", o.CaseID), fmt.Sprintf("Set on appeal (case #%d)", o.CaseID))}
 	if explain {
 		out.Reasons = []apperr.Text{o.Reason()}
-		verdict := apperr.T("按规则本应：不符合条件（"+it.Rule+"）。", "By the rules alone: not eligible ("+it.Rule+").")
+		rule := it.RuleTitle
+		if rule.Zh == "" {
+			rule = apperr.T(it.Rule, it.Rule)
+		}
+		verdict := apperr.T("按规则本应：不符合条件（"+rule.Zh+"）。", "By the rules alone: not eligible ("+rule.En+").")
 		if it.Eligible {
-			verdict = apperr.T(fmt.Sprintf("按规则本应：每月 %s 元（%s）。", money.Yuan(it.AmountCents), it.Rule),
-				fmt.Sprintf("By the rules alone: %s yuan a month (%s).", money.Yuan(it.AmountCents), it.Rule))
+			verdict = apperr.T(fmt.Sprintf("按规则本应：每月 %s 元（%s）。", money.Yuan(it.AmountCents), rule.Zh),
+				fmt.Sprintf("By the rules alone: %s yuan a month (%s).", money.Yuan(it.AmountCents), rule.En))
 		}
 		out.Reasons = append(out.Reasons, verdict)
 	}

@@ -64,7 +64,11 @@ func DecisionTable(d Decision, lang string) web.Table {
 		for _, r := range it.Reasons {
 			reasons = append(reasons, r.In(lang))
 		}
-		tb.Rows = append(tb.Rows, []web.Cell{{Text: BenefitName(it.Benefit, lang)}, {Text: result}, {Text: it.Rule}, {Text: strings.Join(reasons, " ")}})
+		rule := it.RuleTitle.In(lang)
+		if rule == "" {
+			rule = it.Rule
+		}
+		tb.Rows = append(tb.Rows, []web.Cell{{Text: BenefitName(it.Benefit, lang)}, {Text: result}, {Text: rule}, {Text: strings.Join(reasons, " ")}})
 	}
 	return tb
 }

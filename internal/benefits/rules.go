@@ -364,7 +364,10 @@ type Item struct {
 	Eligible    bool
 	AmountCents int64
 	Rule        string
-	Reasons     []apperr.Text
+	// RuleTitle names the rule that decided in words, for pages (Rule is
+	// the stable code the API gives).
+	RuleTitle apperr.Text
+	Reasons   []apperr.Text
 }
 
 // Decision is the decision on both benefits for a month.
@@ -415,7 +418,7 @@ func decide(rs *RuleSet, benefit string, f Facts, explain bool) Item {
 				used = append(used, r.prg.Facts...)
 			}
 			if !ok {
-				it.Rule = r.Code
+				it.Rule, it.RuleTitle = r.Code, apperr.T("未满足："+r.TitleZh, "Not met: "+r.TitleEn)
 				if explain {
 					it.Reasons = append(factReasons(f, used), notes...)
 					it.Reasons = append(it.Reasons, apperr.T("不符合条件："+r.TitleZh+"。", "A requirement is not met: "+r.TitleEn+"."))
@@ -432,18 +435,18 @@ func decide(rs *RuleSet, benefit string, f Facts, explain bool) Item {
 		}
 	}
 	if best == nil {
-		it.Rule = NoClause(benefit)
+		it.Rule, it.RuleTitle = NoClause(benefit), apperr.T("没有适用的发放条款", "No clause applies")
 		if explain {
 			it.Reasons = append(factReasons(f, append(used, grantFacts...)), notes...)
 			it.Reasons = append(it.Reasons, apperr.T("没有适用的发放条款。", "No clause of the benefit applies."))
 		}
 		return it
 	}
-	it.Eligible, it.AmountCents, it.Rule = true, best.AmountCents, best.Code
+	it.Eligible, it.AmountCents, it.Rule, it.RuleTitle = true, best.AmountCents, best.Code, apperr.T(best.TitleZh, best.TitleEn)
 	if explain {
 		it.Reasons = append(factReasons(f, append(used, best.prg.Facts...)), notes...)
-		it.Reasons = append(it.Reasons, apperr.T(fmt.Sprintf("适用条款 %s：%s，每月 %s 元。", best.Code, best.TitleZh, money.Yuan(best.AmountCents)),
-			fmt.Sprintf("Clause %s applies: %s, %s yuan a month.", best.Code, best.TitleEn, money.Yuan(best.AmountCents))))
+		it.Reasons = append(it.Reasons, apperr.T(fmt.Sprintf("适用条款：%s，每月 %s 元。", best.TitleZh, money.Yuan(best.AmountCents)),
+			fmt.Sprintf("The clause that applies: %s, %s yuan a month.", best.TitleEn, money.Yuan(best.AmountCents))))
 	}
 	return it
 }

@@ -116,7 +116,7 @@ func TestReasonsNameFacts(t *testing.T) {
 		}
 		return strings.Join(s, " ")
 	}
-	for _, w := range []string{"户籍：本地户籍", "残疾证有效", "2026 年度状况：家庭经济状况为“低保”", "living_dibao", "450.00"} {
+	for _, w := range []string{"户籍：本地户籍", "残疾证有效", "2026 年度状况：家庭经济状况为“低保”", "适用条款：低保家庭", "450.00"} {
 		if !strings.Contains(all("zh"), w) {
 			t.Errorf("zh reasons %q lack %q", all("zh"), w)
 		}

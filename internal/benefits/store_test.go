@@ -194,7 +194,7 @@ func TestPages(t *testing.T) {
 		}
 		for _, c := range []struct{ user, path string }{{"town", apptest.PersonPage(e.In, "")}, {"person", "/me"}} {
 			st, body := e.DoRaw(c.user, "GET", c.path, nil, nil, nil)
-			if st != 200 || !strings.Contains(string(body), "补贴资格（2026年11月）") || !strings.Contains(string(body), "living_certificate_active") {
+			if st != 200 || !strings.Contains(string(body), "补贴资格（2026年11月）") || !strings.Contains(string(body), "未满足：须持有有效残疾证") {
 				t.Errorf("%s %s: %d", c.user, c.path, st)
 			}
 		}
