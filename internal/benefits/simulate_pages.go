@@ -40,18 +40,18 @@ type simPerson struct {
 }
 
 type simulateData struct {
-	Month   string
-	Codes   []ruleRow
-	Names   []string
-	Form    url.Values
-	Rule    *ruleRow // the rule picked, as it is now
-	Ran     bool
-	Tables  []simTable
-	Gainers int64
-	Losers  int64
-	Gaining []simPerson
-	Losing  []simPerson
-	Millis  int64
+	Month    string
+	Codes    []ruleRow
+	Names    []string
+	Form     url.Values
+	Rule     *ruleRow // the rule picked, as it is now
+	Ran      bool
+	Tables   []simTable
+	Gainers  int64
+	Losers   int64
+	Gaining  []simPerson
+	Losing   []simPerson
+	Millis   int64
 	SaveFrom string // the month the save form proposes
 }
 
