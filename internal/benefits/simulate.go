@@ -146,7 +146,6 @@ type TownFigures struct {
 // per town and in total.
 type BenefitFigures struct {
 	Benefit string        `json:"benefit"`
-	Name    string        `json:"name"`
 	Towns   []TownFigures `json:"towns"`
 	Total   TownFigures   `json:"total"`
 }
@@ -388,7 +387,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 	if err != nil {
 		return Simulation{}, err
 	}
-	sim := Simulation{Month: d.Month, Rules: drafted}
+	sim := Simulation{Month: d.Month, Rules: drafted, Benefits: []BenefitFigures{}, Gaining: []Changed{}, Losing: []Changed{}}
 	parts := keyParts(before, after)
 	key, from, args, err := keyQuery(parts, d.Month)
 	if err != nil {
@@ -463,7 +462,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		return Simulation{}, err
 	}
 	for i := range 3 {
-		bf := BenefitFigures{Benefit: "all", Total: TownFigures{}}
+		bf := BenefitFigures{Benefit: "all", Towns: []TownFigures{}}
 		if i < 2 {
 			bf.Benefit = Benefits[i]
 		}

@@ -87,7 +87,7 @@ func (pg *Pages) simulate(w http.ResponseWriter, r *http.Request, p *web.Princip
 	}
 	if d.Rule != nil && !q.Has("condition") { // a rule picked: start from it as it is
 		form.Set("condition", d.Rule.Condition)
-		if d.Rule.Kind == Grants {
+		if d.Rule.Rule.Kind == Grants {
 			form.Set("amount", money.Yuan(d.Rule.AmountCents))
 		}
 	}
