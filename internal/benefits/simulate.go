@@ -2,6 +2,7 @@ package benefits
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -12,7 +13,6 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/platform/apperr"
-	"sunshine/internal/registry"
 )
 
 // checkVersion validates a new version of a rule against every version
@@ -177,17 +177,10 @@ type Simulation struct {
 	Millis   int64            `json:"millis"`
 }
 
-// factPart is one fact of the group key: its SQL expression (text), and
-// whether it needs the annual record joined.
-type factPart struct {
-	name, expr string
-	annual     bool
-}
-
-// keyParts are the facts the rules of the sets read, as SQL text: the key
-// of a group is their values joined by "|". Facts no rule reads are left
-// out, so the groups are as few as the rules allow.
-func keyParts(sets ...*RuleSet) []factPart {
+// usedFacts are the facts the rules of the sets read. The economic status,
+// the employment and whether there is an annual record go together (the
+// first two depend on the third).
+func usedFacts(sets ...*RuleSet) map[string]bool {
 	used := map[string]bool{}
 	for _, rs := range sets {
 		for _, r := range rs.rules {
@@ -199,101 +192,181 @@ func keyParts(sets ...*RuleSet) []factPart {
 	if used["economic_status"] || used["employment"] || used["annual_record"] {
 		used["annual_record"], used["economic_status"], used["employment"] = true, true, true
 	}
-	all := []factPart{
-		{name: "hukou", expr: "p.hukou"},
-		{name: "status", expr: "p.status"},
-		// The certificate cutoffs are parameters (computed in Go: the
-		// engines' date arithmetic differs); CertificateActive's rule.
-		{name: "certificate_active", expr: "CASE WHEN p.status = 'active' AND length(p.certificate_issued) = 10 AND p.certificate_issued > ? AND p.certificate_issued < ? THEN '1' ELSE '0' END"},
-		{name: "category", expr: "CAST(p.category AS TEXT)"},
-		{name: "grade", expr: "CAST(p.grade AS TEXT)"},
-		{name: "components", expr: "p.components"},
-		{name: "annual_record", expr: "CASE WHEN a.person_id IS NULL THEN '0' ELSE '1' END", annual: true},
-		{name: "economic_status", expr: "COALESCE(a.economic_status, '')", annual: true},
-		{name: "employment", expr: "COALESCE(a.employment, '')", annual: true},
-		{name: "age", expr: "CAST(p.birth_year AS TEXT)"},
-	}
-	var out []factPart
-	for _, p := range all {
-		if used[p.name] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return used
 }
 
-// keyQuery is the SQL of the group key, the FROM clause and their
-// parameters (in order: the key's, then the join's).
-func keyQuery(parts []factPart, month string) (key, from string, args []any, err error) {
-	first, err := MonthStart(month)
-	if err != nil {
-		return "", "", nil, err
-	}
-	var exprs []string
-	join := false
-	for _, p := range parts {
-		exprs = append(exprs, p.expr)
-		if p.name == "certificate_active" {
-			args = append(args, first.AddDate(-registry.CertificateValidYears, 0, 0).Format(time.DateOnly), first.AddDate(0, 1, 0).Format(time.DateOnly))
-		}
-		join = join || p.annual
-	}
-	key = "''"
-	if len(exprs) > 0 {
-		key = strings.Join(exprs, " || '|' || ")
-	}
-	from = " FROM persons p"
-	if join {
-		from += " LEFT JOIN annual_records a ON a.person_id = p.id AND a.year = ?"
-		args = append(args, first.Year())
-	}
-	return key, from, args, nil
+// personKey is the registry's facts of a person that the rules read (the
+// others left zero): persons with the same key are decided alike.
+type personKey struct {
+	hukou, status, components string
+	cert                      bool
+	category, grade           int8
+	birthYear                 int16
 }
 
-// factsOfKey are the facts a group key stands for (the facts no rule reads
-// keep their zero values).
-func factsOfKey(parts []factPart, key, month string) Facts {
-	f := Facts{Month: month}
-	var vals []string
-	if len(parts) > 0 {
-		vals = strings.Split(key, "|")
-	}
-	cert := false
-	for i, p := range parts {
-		if i >= len(vals) {
-			break
-		}
-		v := vals[i]
-		switch p.name {
-		case "hukou":
-			f.Hukou = v
-		case "status":
-			f.Status = v
-		case "certificate_active":
-			cert = v == "1"
-		case "category":
-			f.Category, _ = strconv.Atoi(v)
-		case "grade":
-			f.Grade, _ = strconv.Atoi(v)
-		case "components":
-			for _, c := range strings.Split(v, ",") {
-				if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil {
-					f.Components = append(f.Components, n)
-				}
-			}
-		case "annual_record":
-			f.AnnualRecord = v == "1"
-		case "economic_status":
-			f.EconomicStatus = v
-		case "employment":
-			f.Employment = v
-		case "age":
-			f.BirthYear, _ = strconv.Atoi(v)
+// annualKey is the facts of the annual record (record false: none).
+type annualKey struct {
+	record               bool
+	economic, employment string
+}
+
+// factKey is all the facts of a person that the rules read.
+type factKey struct {
+	p personKey
+	a annualKey
+}
+
+// facts are the facts a key stands for.
+func (k factKey) facts(month string) Facts {
+	f := Facts{Month: month, Hukou: k.p.hukou, Status: k.p.status, Category: int(k.p.category), Grade: int(k.p.grade),
+		BirthYear: int(k.p.birthYear), AnnualRecord: k.a.record, EconomicStatus: k.a.economic, Employment: k.a.employment}
+	for _, c := range strings.Split(k.p.components, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil {
+			f.Components = append(f.Components, n)
 		}
 	}
 	f.Complete()
-	f.CertificateActive = cert
+	f.CertificateActive = k.p.cert
 	return f
+}
+
+// interner keeps one copy of each text read (few distinct values).
+type interner map[string]string
+
+func (in interner) of(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// personRow is a person of the scope as the simulation keeps them: the id,
+// the town (an index) and the registry's facts (an index).
+type personRow struct {
+	id   int64
+	town uint16
+	key  uint32
+}
+
+// intOf is an integer column scanned into an any (database/sql converts
+// into an int through text: slow over a registry).
+func intOf(v any) int {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case int32:
+		return int(x)
+	case int:
+		return x
+	}
+	return 0
+}
+
+// scanPersons reads the persons of the scope in id order: their town
+// (the first 9 digits of their org unit) and the facts of used (only their
+// columns are read).
+func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time, used map[string]bool) ([]personRow, []string, []personKey, error) {
+	var (
+		id, category, grade, birthYear     any
+		unit, hukou, status, issued, comps sql.RawBytes // valid until the next row: kept interned
+	)
+	cols, dest := []string{"p.id", "p.orgunit"}, []any{&id, &unit}
+	for _, c := range []struct {
+		fact, col string
+		dest      any
+	}{{"hukou", "p.hukou", &hukou}, {"status", "p.status", &status}, {"certificate_active", "p.status", &status},
+		{"certificate_active", "p.certificate_issued", &issued}, {"category", "p.category", &category}, {"grade", "p.grade", &grade},
+		{"components", "p.components", &comps}, {"age", "p.birth_year", &birthYear}} {
+		if used[c.fact] && !slices.Contains(cols, c.col) {
+			cols, dest = append(cols, c.col), append(dest, c.dest)
+		}
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM persons p WHERE p.orgunit >= ? AND p.orgunit < ? ORDER BY p.id`, lo, hi)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
+	}
+	defer rows.Close()
+	texts := interner{}
+	towns, townIdx := []string{}, map[string]uint16{}
+	keys, keyIdx := []personKey{}, map[personKey]uint32{}
+	certs := map[string]bool{} // issue date → active in the month
+	var out []personRow
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
+		}
+		town := unit[:min(len(unit), 9)]
+		ti, ok := townIdx[string(town)]
+		if !ok {
+			ti = uint16(len(towns))
+			towns = append(towns, string(town))
+			townIdx[string(town)] = ti
+		}
+		var k personKey
+		if used["hukou"] {
+			k.hukou = texts.of(hukou)
+		}
+		if used["status"] {
+			k.status = texts.of(status)
+		}
+		if used["certificate_active"] {
+			active, ok := certs[string(issued)]
+			if !ok {
+				active = CertificateActive(string(issued), first)
+				certs[string(issued)] = active
+			}
+			k.cert = active && string(status) == "active"
+		}
+		k.category, k.grade, k.birthYear = int8(intOf(category)), int8(intOf(grade)), int16(intOf(birthYear))
+		if used["components"] {
+			k.components = texts.of(comps)
+		}
+		ki, ok := keyIdx[k]
+		if !ok {
+			ki = uint32(len(keys))
+			keys = append(keys, k)
+			keyIdx[k] = ki
+		}
+		out = append(out, personRow{id: int64(intOf(id)), town: ti, key: ki})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
+	}
+	return out, towns, keys, nil
+}
+
+// scanAnnual reads the annual records of year: person id → the index of
+// their facts in the keys (0 is "no record").
+func (s *Store) scanAnnual(ctx context.Context, year int) (map[int64]uint16, []annualKey, error) {
+	rows, err := s.db.Query(ctx, `SELECT person_id, economic_status, employment FROM annual_records WHERE year = ?`, year)
+	if err != nil {
+		return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
+	}
+	defer rows.Close()
+	texts := interner{}
+	keys, keyIdx := []annualKey{{}}, map[annualKey]uint16{{}: 0}
+	out := map[int64]uint16{}
+	var id any
+	var economic, employment sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&id, &economic, &employment); err != nil {
+			return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
+		}
+		k := annualKey{record: true, economic: texts.of(economic), employment: texts.of(employment)}
+		ki, ok := keyIdx[k]
+		if !ok {
+			ki = uint16(len(keys))
+			keys = append(keys, k)
+			keyIdx[k] = ki
+		}
+		out[int64(intOf(id))] = ki
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
+	}
+	return out, keys, nil
 }
 
 // outcome is the amounts of both benefits before and after, and the rules
@@ -361,11 +434,13 @@ func draftRuleSet(all []Rule, d Draft, actor string) (*RuleSet, []Rule, error) {
 // Simulate computes what a draft would change for a month over the
 // caller's scope, saving nothing. The draft is validated as AddVersion
 // validates a version (the month it takes effect from is the simulated
-// month). The registry is read in one grouped query (per town and distinct
-// facts the rules read); each distinct facts is decided once with the
-// rules in force and with the draft; a second query lists the first
-// gainers and losers (names and villages, never ID numbers) and the
-// simulation is then audited as one entry (ActionSimulate).
+// month). The persons of the scope and the year's annual records are read
+// in two plain queries at once; persons are grouped by town and the facts
+// the rules read (a few thousand distinct facts), each distinct facts is
+// decided once with the rules in force and once with the draft, and the
+// groups' counts give the figures. A last query names the first gainers
+// and losers by id (names and villages, never ID numbers); the simulation
+// is then audited as one entry (ActionSimulate).
 func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulation, error) {
 	t0 := time.Now()
 	d.Month = strings.TrimSpace(d.Month)
@@ -388,76 +463,105 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		return Simulation{}, err
 	}
 	sim := Simulation{Month: d.Month, Rules: drafted, Benefits: []BenefitFigures{}, Gaining: []Changed{}, Losing: []Changed{}}
-	parts := keyParts(before, after)
-	key, from, args, err := keyQuery(parts, d.Month)
+	used := usedFacts(before, after)
+	first, _ := MonthStart(d.Month)
+	lo, hi := c.Scope.Range()
+	// The persons and the year's annual records are read at once (two
+	// connections) and joined here: on SQLite a join and GROUP BY over the
+	// registry cost several times two plain scans.
+	var (
+		annual     map[int64]uint16
+		annualKeys = []annualKey{{}}
+		annualErr  error
+		done       = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		if used["annual_record"] {
+			annual, annualKeys, annualErr = s.scanAnnual(ctx, first.Year())
+		}
+	}()
+	persons, townCodes, personKeys, err := s.scanPersons(ctx, lo, hi, first, used)
+	<-done
 	if err != nil {
 		return Simulation{}, err
 	}
-	lo, hi := c.Scope.Range()
-	rows, err := s.db.Query(ctx, `SELECT substr(p.orgunit, 1, 9), `+key+`, COUNT(*)`+from+
-		` WHERE p.orgunit >= ? AND p.orgunit < ? GROUP BY 1, 2`, append(slices.Clone(args), lo, hi)...)
-	if err != nil {
-		return Simulation{}, fmt.Errorf("simulate: %w", err)
+	if annualErr != nil {
+		return Simulation{}, annualErr
 	}
-	defer rows.Close()
-	outcomes := map[string]outcome{}
-	decideKey := func(k string) outcome {
-		if o, ok := outcomes[k]; ok {
-			return o
-		}
-		f := factsOfKey(parts, k, d.Month)
-		var o outcome
-		for i, b := range Benefits {
-			o.before[i], o.after[i] = DecideAmount(before, b, f), DecideAmount(after, b, f)
-		}
-		outcomes[k] = o
-		return o
+
+	// Count the persons of each town and facts; decide each facts once.
+	type listed struct {
+		id  int64
+		key int
 	}
+	var gaining, losing []listed
+	factIdx := map[uint64]int{} // registry facts << 16 | annual facts → index of facts
+	var keys []factKey
+	var outcomes []outcome
 	type townSums struct {
 		registry      int64
 		before, after [3]Figures // living, care, both
 	}
-	towns := map[string]*townSums{}
-	changedKeys := map[string]bool{}
-	for rows.Next() {
-		var town, k string
-		var n int64
-		if err := rows.Scan(&town, &k, &n); err != nil {
-			return Simulation{}, fmt.Errorf("simulate: %w", err)
+	counts := make([][]int64, len(townCodes)) // town → facts → persons
+	for _, pr := range persons {
+		ak := annual[pr.id]
+		fi, ok := factIdx[uint64(pr.key)<<16|uint64(ak)]
+		if !ok {
+			k := factKey{p: personKeys[pr.key], a: annualKeys[ak]}
+			f := k.facts(d.Month)
+			var o outcome
+			for i, b := range Benefits {
+				o.before[i], o.after[i] = DecideAmount(before, b, f), DecideAmount(after, b, f)
+			}
+			fi = len(keys)
+			keys, outcomes = append(keys, k), append(outcomes, o)
+			factIdx[uint64(pr.key)<<16|uint64(ak)] = fi
 		}
-		o := decideKey(k)
-		ts := towns[town]
-		if ts == nil {
-			ts = &townSums{}
-			towns[town] = ts
+		tc := counts[pr.town]
+		for len(tc) <= fi {
+			tc = append(tc, 0)
 		}
-		ts.registry += n
-		for i := range 2 {
-			ts.before[i].add(n, o.before[i].AmountCents)
-			ts.after[i].add(n, o.after[i].AmountCents)
-		}
-		ts.before[2].add(n, o.total(false))
-		ts.after[2].add(n, o.total(true))
+		tc[fi]++
+		counts[pr.town] = tc
+		o := &outcomes[fi]
 		switch b, a := o.total(false), o.total(true); {
 		case a > b:
-			sim.Gainers += n
-			changedKeys[k] = true
+			sim.Gainers++
+			if len(gaining) < SampleSize {
+				gaining = append(gaining, listed{pr.id, fi})
+			}
 		case a < b:
-			sim.Losers += n
-			changedKeys[k] = true
+			sim.Losers++
+			if len(losing) < SampleSize {
+				losing = append(losing, listed{pr.id, fi})
+			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return Simulation{}, fmt.Errorf("simulate: %w", err)
+	towns := make([]townSums, len(townCodes))
+	for ti, tc := range counts {
+		ts := &towns[ti]
+		for fi, n := range tc {
+			if n == 0 {
+				continue
+			}
+			o := outcomes[fi]
+			ts.registry += n
+			for i := range 2 {
+				ts.before[i].add(n, o.before[i].AmountCents)
+				ts.after[i].add(n, o.after[i].AmountCents)
+			}
+			ts.before[2].add(n, o.total(false))
+			ts.after[2].add(n, o.total(true))
+		}
 	}
-	rows.Close()
 
-	codes := make([]string, 0, len(towns))
-	for t := range towns {
-		codes = append(codes, t)
+	order := make([]int, len(townCodes))
+	for i := range order {
+		order[i] = i
 	}
-	sort.Strings(codes)
-	names, err := s.unitNames(ctx, codes)
+	sort.Slice(order, func(i, j int) bool { return townCodes[order[i]] < townCodes[order[j]] })
+	names, err := s.unitNames(ctx, townCodes)
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -466,8 +570,8 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		if i < 2 {
 			bf.Benefit = Benefits[i]
 		}
-		for _, code := range codes {
-			ts := towns[code]
+		for _, ti := range order {
+			ts, code := towns[ti], townCodes[ti]
 			tf := TownFigures{Town: code, Name: names[code][0], NameEn: names[code][1], Before: ts.before[i], After: ts.after[i], Registry: ts.registry}
 			tf.Change = change(tf.Before, tf.After)
 			bf.Towns = append(bf.Towns, tf)
@@ -482,12 +586,27 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		sim.Benefits = append(sim.Benefits, bf)
 	}
 
-	if len(changedKeys) > 0 {
-		if err := s.listChanged(ctx, &sim, key, from, args, lo, hi, changedKeys, outcomes); err != nil {
+	if len(gaining)+len(losing) > 0 {
+		var ids []int64
+		for _, l := range append(slices.Clone(gaining), losing...) {
+			ids = append(ids, l.id)
+		}
+		named, err := s.changedPersons(ctx, ids)
+		if err != nil {
 			return Simulation{}, err
 		}
-	}
-	if len(sim.Gaining)+len(sim.Losing) > 0 {
+		fill := func(ls []listed) []Changed {
+			out := []Changed{}
+			for _, l := range ls {
+				ch, o := named[l.id], outcomes[l.key]
+				ch.PersonID = l.id
+				ch.BeforeCents, ch.AfterCents = o.total(false), o.total(true)
+				ch.RulesBefore, ch.RulesAfter = rulesOf(o.before), rulesOf(o.after)
+				out = append(out, ch)
+			}
+			return out
+		}
+		sim.Gaining, sim.Losing = fill(gaining), fill(losing)
 		var codes []string
 		for _, r := range drafted {
 			codes = append(codes, r.Code)
@@ -504,64 +623,28 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 	return sim, nil
 }
 
-// maxKeysInSQL bounds the changed group keys the second query names; with
-// more, it reads the scope in id order and stops once both lists are full
-// (many changed groups: the lists fill early).
-const maxKeysInSQL = 400
-
-// listChanged lists the first SampleSize gainers and losers by id.
-func (s *Store) listChanged(ctx context.Context, sim *Simulation, key, from string, args []any, lo, hi string,
-	changed map[string]bool, outcomes map[string]outcome) error {
-	q := `SELECT p.id, p.name, p.orgunit, COALESCE(o.name, ''), COALESCE(o.name_en, ''), ` + key + from + ` LEFT JOIN orgunits o ON o.code = p.orgunit
-		WHERE p.orgunit >= ? AND p.orgunit < ?`
-	qargs := append(slices.Clone(args), lo, hi)
-	if len(changed) <= maxKeysInSQL {
-		keys := make([]string, 0, len(changed))
-		for k := range changed {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		q += ` AND ` + key + ` IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + `)`
-		qargs = append(qargs, args[:len(args)-countJoinArgs(from)]...)
-		for _, k := range keys {
-			qargs = append(qargs, k)
-		}
+// changedPersons are the names and villages of the persons listed (never
+// their ID numbers).
+func (s *Store) changedPersons(ctx context.Context, ids []int64) (map[int64]Changed, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
-	q += ` ORDER BY p.id`
-	rows, err := s.db.Query(ctx, q, qargs...)
+	rows, err := s.db.Query(ctx, `SELECT p.id, p.name, p.orgunit, COALESCE(o.name, ''), COALESCE(o.name_en, '')
+		FROM persons p LEFT JOIN orgunits o ON o.code = p.orgunit WHERE p.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
 	if err != nil {
-		return fmt.Errorf("simulate, the persons: %w", err)
+		return nil, fmt.Errorf("simulate, the persons listed: %w", err)
 	}
 	defer rows.Close()
-	wantGain, wantLose := min(sim.Gainers, SampleSize), min(sim.Losers, SampleSize)
-	for rows.Next() && (int64(len(sim.Gaining)) < wantGain || int64(len(sim.Losing)) < wantLose) {
+	out := map[int64]Changed{}
+	for rows.Next() {
 		var ch Changed
-		var k string
-		if err := rows.Scan(&ch.PersonID, &ch.Name, &ch.Village, &ch.VillageName, &ch.VillageEn, &k); err != nil {
-			return fmt.Errorf("simulate, the persons: %w", err)
+		if err := rows.Scan(&ch.PersonID, &ch.Name, &ch.Village, &ch.VillageName, &ch.VillageEn); err != nil {
+			return nil, fmt.Errorf("simulate, the persons listed: %w", err)
 		}
-		if !changed[k] {
-			continue
-		}
-		o := outcomes[k]
-		ch.BeforeCents, ch.AfterCents = o.total(false), o.total(true)
-		ch.RulesBefore, ch.RulesAfter = rulesOf(o.before), rulesOf(o.after)
-		if ch.AfterCents > ch.BeforeCents && int64(len(sim.Gaining)) < wantGain {
-			sim.Gaining = append(sim.Gaining, ch)
-		} else if ch.AfterCents < ch.BeforeCents && int64(len(sim.Losing)) < wantLose {
-			sim.Losing = append(sim.Losing, ch)
-		}
+		out[ch.PersonID] = ch
 	}
-	return rows.Err()
-}
-
-// countJoinArgs is how many parameters the FROM clause of keyQuery takes
-// (the year of the annual records when joined).
-func countJoinArgs(from string) int {
-	if strings.Contains(from, "annual_records") {
-		return 1
-	}
-	return 0
+	return out, rows.Err()
 }
 
 // unitNames are the names of org units by code, in Chinese and English.
