@@ -13,6 +13,7 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/platform/apperr"
+	"sunshine/internal/registry"
 )
 
 // checkVersion validates a new version of a rule against every version
@@ -291,7 +292,8 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 	texts := interner{}
 	towns, townIdx := []string{}, map[string]uint16{}
 	keys, keyIdx := []personKey{}, map[personKey]uint32{}
-	certs := map[string]bool{} // issue date → active in the month
+	certFrom := first.AddDate(-registry.CertificateValidYears, 0, 0).Format(time.DateOnly)
+	certTo := first.AddDate(0, 1, 0).Format(time.DateOnly)
 	var out []personRow
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -312,12 +314,9 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 			k.status = texts.of(status)
 		}
 		if used["certificate_active"] {
-			active, ok := certs[string(issued)]
-			if !ok {
-				active = CertificateActive(string(issued), first)
-				certs[string(issued)] = active
-			}
-			k.cert = active && string(status) == "active"
+			// CertificateActive on the date as text (the registry keeps
+			// valid YYYY-MM-DD dates): after the cutoff, before the next month.
+			k.cert = len(issued) == 10 && string(issued) > certFrom && string(issued) < certTo && string(status) == "active"
 		}
 		k.category, k.grade, k.birthYear = int8(intOf(category)), int8(intOf(grade)), int16(intOf(birthYear))
 		if used["components"] {
@@ -337,9 +336,39 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 	return out, towns, keys, nil
 }
 
+// annualIndex maps person ids to the index of their annual facts: a slice
+// by id (ids are dense), a map for ids beyond it.
+type annualIndex struct {
+	dense  []uint16
+	sparse map[int64]uint16
+}
+
+const denseIDs = 1 << 24
+
+func (ai *annualIndex) set(id int64, v uint16) {
+	if id >= 0 && id < denseIDs {
+		if int(id) >= len(ai.dense) {
+			ai.dense = append(ai.dense, make([]uint16, max(int(id)+1-len(ai.dense), len(ai.dense)))...)
+		}
+		ai.dense[id] = v
+		return
+	}
+	if ai.sparse == nil {
+		ai.sparse = map[int64]uint16{}
+	}
+	ai.sparse[id] = v
+}
+
+func (ai *annualIndex) get(id int64) uint16 {
+	if id >= 0 && id < int64(len(ai.dense)) {
+		return ai.dense[id]
+	}
+	return ai.sparse[id]
+}
+
 // scanAnnual reads the annual records of year: person id → the index of
 // their facts in the keys (0 is "no record").
-func (s *Store) scanAnnual(ctx context.Context, year int) (map[int64]uint16, []annualKey, error) {
+func (s *Store) scanAnnual(ctx context.Context, year int) (*annualIndex, []annualKey, error) {
 	rows, err := s.db.Query(ctx, `SELECT person_id, economic_status, employment FROM annual_records WHERE year = ?`, year)
 	if err != nil {
 		return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
@@ -347,7 +376,7 @@ func (s *Store) scanAnnual(ctx context.Context, year int) (map[int64]uint16, []a
 	defer rows.Close()
 	texts := interner{}
 	keys, keyIdx := []annualKey{{}}, map[annualKey]uint16{{}: 0}
-	out := map[int64]uint16{}
+	out := &annualIndex{}
 	var id any
 	var economic, employment sql.RawBytes
 	for rows.Next() {
@@ -361,7 +390,7 @@ func (s *Store) scanAnnual(ctx context.Context, year int) (map[int64]uint16, []a
 			keys = append(keys, k)
 			keyIdx[k] = ki
 		}
-		out[int64(intOf(id))] = ki
+		out.set(int64(intOf(id)), ki)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
@@ -470,7 +499,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 	// connections) and joined here: on SQLite a join and GROUP BY over the
 	// registry cost several times two plain scans.
 	var (
-		annual     map[int64]uint16
+		annual     = &annualIndex{}
 		annualKeys = []annualKey{{}}
 		annualErr  error
 		done       = make(chan struct{})
@@ -496,7 +525,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		key int
 	}
 	var gaining, losing []listed
-	factIdx := map[uint64]int{} // registry facts << 16 | annual facts → index of facts
+	factIdx := make([]int32, len(personKeys)*len(annualKeys)) // registry facts × annual facts → index of facts + 1
 	var keys []factKey
 	var outcomes []outcome
 	type townSums struct {
@@ -505,9 +534,10 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 	}
 	counts := make([][]int64, len(townCodes)) // town → facts → persons
 	for _, pr := range persons {
-		ak := annual[pr.id]
-		fi, ok := factIdx[uint64(pr.key)<<16|uint64(ak)]
-		if !ok {
+		ak := annual.get(pr.id)
+		slot := int(pr.key)*len(annualKeys) + int(ak)
+		fi := int(factIdx[slot]) - 1
+		if fi < 0 {
 			k := factKey{p: personKeys[pr.key], a: annualKeys[ak]}
 			f := k.facts(d.Month)
 			var o outcome
@@ -516,7 +546,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 			}
 			fi = len(keys)
 			keys, outcomes = append(keys, k), append(outcomes, o)
-			factIdx[uint64(pr.key)<<16|uint64(ak)] = fi
+			factIdx[slot] = int32(fi + 1)
 		}
 		tc := counts[pr.town]
 		for len(tc) <= fi {
