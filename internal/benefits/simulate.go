@@ -265,62 +265,92 @@ func intOf(v any) int {
 	return 0
 }
 
-// scanPersons reads the persons of the scope in id order: their town
-// (the first 9 digits of their org unit) and the facts of used (only their
-// columns are read).
-func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time, used map[string]bool) ([]personRow, []string, []personKey, error) {
-	var (
-		id, category, grade, birthYear     any
-		unit, hukou, status, issued, comps sql.RawBytes // valid until the next row: kept interned
-	)
-	cols, dest := []string{"p.id", "p.orgunit"}, []any{&id, &unit}
-	for _, c := range []struct {
-		fact, col string
-		dest      any
-	}{{"hukou", "p.hukou", &hukou}, {"status", "p.status", &status}, {"certificate_active", "p.status", &status},
-		{"certificate_active", "p.certificate_issued", &issued}, {"category", "p.category", &category}, {"grade", "p.grade", &grade},
-		{"components", "p.components", &comps}, {"age", "p.birth_year", &birthYear}} {
-		if used[c.fact] && !slices.Contains(cols, c.col) {
-			cols, dest = append(cols, c.col), append(dest, c.dest)
-		}
+// enumSQL is a column's value as its index in values (9: another value),
+// and enumOf the value back ("" for another). Reading numbers instead of
+// texts halves the cost of scanning the registry on SQLite.
+func enumSQL(col string, values []string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for i, v := range values {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", strings.ReplaceAll(v, "'", "''"), i)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM persons p WHERE p.orgunit >= ? AND p.orgunit < ? ORDER BY p.id`, lo, hi)
+	b.WriteString(" ELSE 9 END")
+	return b.String()
+}
+
+func enumOf(values []string, i int) string {
+	if i >= 0 && i < len(values) {
+		return values[i]
+	}
+	return ""
+}
+
+// scanPersons reads the persons of the scope in id order: their town
+// (the first 9 digits of their org unit) and the facts of used, as
+// numbers where they can be.
+func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time, used map[string]bool) ([]personRow, []string, []personKey, error) {
+	certFrom := first.AddDate(-registry.CertificateValidYears, 0, 0).Format(time.DateOnly)
+	certTo := first.AddDate(0, 1, 0).Format(time.DateOnly)
+	var (
+		id, town, flags, catGrade, birthYear any
+		comps                                sql.RawBytes // valid until the next row: kept interned
+	)
+	// flags: hukou × 100 + status × 10 + certificate active (CertificateActive
+	// on the date as text: the registry keeps valid YYYY-MM-DD dates).
+	cols := []string{"p.id", "CAST(substr(p.orgunit, 1, 9) AS INTEGER)",
+		"(" + enumSQL("p.hukou", registry.Hukous) + ") * 100 + (" + enumSQL("p.status", registry.Statuses) + ") * 10 + " +
+			"CASE WHEN p.status = 'active' AND length(p.certificate_issued) = 10 AND p.certificate_issued > ? AND p.certificate_issued < ? THEN 1 ELSE 0 END",
+		"p.category * 10 + p.grade"}
+	dest := []any{&id, &town, &flags, &catGrade}
+	if used["components"] {
+		cols, dest = append(cols, "p.components"), append(dest, &comps)
+	}
+	if used["age"] {
+		cols, dest = append(cols, "p.birth_year"), append(dest, &birthYear)
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM persons p WHERE p.orgunit >= ? AND p.orgunit < ? ORDER BY p.id`,
+		certFrom, certTo, lo, hi)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
 	}
 	defer rows.Close()
 	texts := interner{}
-	towns, townIdx := []string{}, map[string]uint16{}
+	towns, townIdx := []string{}, map[int]uint16{}
 	keys, keyIdx := []personKey{}, map[personKey]uint32{}
-	certFrom := first.AddDate(-registry.CertificateValidYears, 0, 0).Format(time.DateOnly)
-	certTo := first.AddDate(0, 1, 0).Format(time.DateOnly)
 	var out []personRow
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
 		}
-		town := unit[:min(len(unit), 9)]
-		ti, ok := townIdx[string(town)]
+		t := intOf(town)
+		ti, ok := townIdx[t]
 		if !ok {
 			ti = uint16(len(towns))
-			towns = append(towns, string(town))
-			townIdx[string(town)] = ti
+			towns = append(towns, strconv.Itoa(t))
+			townIdx[t] = ti
 		}
 		var k personKey
+		fl, cg := intOf(flags), intOf(catGrade)
 		if used["hukou"] {
-			k.hukou = texts.of(hukou)
+			k.hukou = enumOf(registry.Hukous, fl/100)
 		}
 		if used["status"] {
-			k.status = texts.of(status)
+			k.status = enumOf(registry.Statuses, fl/10%10)
 		}
 		if used["certificate_active"] {
-			// CertificateActive on the date as text (the registry keeps
-			// valid YYYY-MM-DD dates): after the cutoff, before the next month.
-			k.cert = len(issued) == 10 && string(issued) > certFrom && string(issued) < certTo && string(status) == "active"
+			k.cert = fl%10 == 1
 		}
-		k.category, k.grade, k.birthYear = int8(intOf(category)), int8(intOf(grade)), int16(intOf(birthYear))
+		if used["category"] {
+			k.category = int8(cg / 10)
+		}
+		if used["grade"] {
+			k.grade = int8(cg % 10)
+		}
 		if used["components"] {
 			k.components = texts.of(comps)
+		}
+		if used["age"] {
+			k.birthYear = int16(intOf(birthYear))
 		}
 		ki, ok := keyIdx[k]
 		if !ok {
@@ -369,26 +399,25 @@ func (ai *annualIndex) get(id int64) uint16 {
 // scanAnnual reads the annual records of year: person id → the index of
 // their facts in the keys (0 is "no record").
 func (s *Store) scanAnnual(ctx context.Context, year int) (*annualIndex, []annualKey, error) {
-	rows, err := s.db.Query(ctx, `SELECT person_id, economic_status, employment FROM annual_records WHERE year = ?`, year)
+	rows, err := s.db.Query(ctx, `SELECT person_id, (`+enumSQL("economic_status", registry.EconomicStatuses)+`) * 10 + (`+
+		enumSQL("employment", registry.Employments)+`) FROM annual_records WHERE year = ?`, year)
 	if err != nil {
 		return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
 	}
 	defer rows.Close()
-	texts := interner{}
-	keys, keyIdx := []annualKey{{}}, map[annualKey]uint16{{}: 0}
+	keys, keyIdx := []annualKey{{}}, map[int]uint16{}
 	out := &annualIndex{}
-	var id any
-	var economic, employment sql.RawBytes
+	var id, code any
 	for rows.Next() {
-		if err := rows.Scan(&id, &economic, &employment); err != nil {
+		if err := rows.Scan(&id, &code); err != nil {
 			return nil, nil, fmt.Errorf("simulate, the annual records: %w", err)
 		}
-		k := annualKey{record: true, economic: texts.of(economic), employment: texts.of(employment)}
-		ki, ok := keyIdx[k]
+		c := intOf(code)
+		ki, ok := keyIdx[c]
 		if !ok {
 			ki = uint16(len(keys))
-			keys = append(keys, k)
-			keyIdx[k] = ki
+			keys = append(keys, annualKey{record: true, economic: enumOf(registry.EconomicStatuses, c/10), employment: enumOf(registry.Employments, c%10)})
+			keyIdx[c] = ki
 		}
 		out.set(int64(intOf(id)), ki)
 	}
