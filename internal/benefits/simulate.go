@@ -293,15 +293,18 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 	certTo := first.AddDate(0, 1, 0).Format(time.DateOnly)
 	var (
 		id, town, flags, catGrade, birthYear any
-		comps                                sql.RawBytes // valid until the next row: kept interned
+		comps, status                        sql.RawBytes // valid until the next row: kept interned
 	)
-	// flags: hukou × 100 + status × 10 + certificate active (CertificateActive
-	// on the date as text: the registry keeps valid YYYY-MM-DD dates).
+	// flags: 1 for a local hukou (the registry knows local and nonlocal),
+	// 2 for an active certificate (CertificateActive on the date as text:
+	// the registry keeps valid YYYY-MM-DD dates).
 	cols := []string{"p.id", "CAST(substr(p.orgunit, 1, 9) AS INTEGER)",
-		"(" + enumSQL("p.hukou", registry.Hukous) + ") * 100 + (" + enumSQL("p.status", registry.Statuses) + ") * 10 + " +
-			"CASE WHEN p.status = 'active' AND length(p.certificate_issued) = 10 AND p.certificate_issued > ? AND p.certificate_issued < ? THEN 1 ELSE 0 END",
+		"CASE WHEN p.hukou = 'local' THEN 1 ELSE 0 END + CASE WHEN p.status = 'active' AND p.certificate_issued > ? AND p.certificate_issued < ? THEN 2 ELSE 0 END",
 		"p.category * 10 + p.grade"}
 	dest := []any{&id, &town, &flags, &catGrade}
+	if used["status"] {
+		cols, dest = append(cols, "p.status"), append(dest, &status)
+	}
 	if used["components"] {
 		cols, dest = append(cols, "p.components"), append(dest, &comps)
 	}
@@ -332,13 +335,13 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 		var k personKey
 		fl, cg := intOf(flags), intOf(catGrade)
 		if used["hukou"] {
-			k.hukou = enumOf(registry.Hukous, fl/100)
+			k.hukou = registry.Hukous[1-fl&1]
 		}
 		if used["status"] {
-			k.status = enumOf(registry.Statuses, fl/10%10)
+			k.status = texts.of(status)
 		}
 		if used["certificate_active"] {
-			k.cert = fl%10 == 1
+			k.cert = fl&2 != 0
 		}
 		if used["category"] {
 			k.category = int8(cg / 10)
