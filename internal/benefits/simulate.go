@@ -201,8 +201,8 @@ func usedFacts(sets ...*RuleSet) map[string]bool {
 type personKey struct {
 	hukou, status, components string
 	cert                      bool
-	category, grade           int8
-	birthYear                 int16
+	category, grade           int
+	birthYear                 int
 }
 
 // annualKey is the facts of the annual record (record false: none).
@@ -219,8 +219,8 @@ type factKey struct {
 
 // facts are the facts a key stands for.
 func (k factKey) facts(month string) Facts {
-	f := Facts{Month: month, Hukou: k.p.hukou, Status: k.p.status, Category: int(k.p.category), Grade: int(k.p.grade),
-		BirthYear: int(k.p.birthYear), AnnualRecord: k.a.record, EconomicStatus: k.a.economic, Employment: k.a.employment}
+	f := Facts{Month: month, Hukou: k.p.hukou, Status: k.p.status, Category: k.p.category, Grade: k.p.grade,
+		BirthYear: k.p.birthYear, AnnualRecord: k.a.record, EconomicStatus: k.a.economic, Employment: k.a.employment}
 	for _, c := range strings.Split(k.p.components, ",") {
 		if n, err := strconv.Atoi(strings.TrimSpace(c)); err == nil {
 			f.Components = append(f.Components, n)
@@ -247,8 +247,8 @@ func (in interner) of(b []byte) string {
 // the town (an index) and the registry's facts (an index).
 type personRow struct {
 	id   int64
-	town uint16
-	key  uint32
+	town int
+	key  int
 }
 
 // intOf is an integer column scanned into an any (database/sql converts
@@ -318,8 +318,8 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 	}
 	defer rows.Close()
 	texts := interner{}
-	towns, townIdx := []string{}, map[int]uint16{}
-	keys, keyIdx := []personKey{}, map[personKey]uint32{}
+	towns, townIdx := []string{}, map[int]int{}
+	keys, keyIdx := []personKey{}, map[personKey]int{}
 	var out []personRow
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
@@ -328,7 +328,7 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 		t := intOf(town)
 		ti, ok := townIdx[t]
 		if !ok {
-			ti = uint16(len(towns))
+			ti = len(towns)
 			towns = append(towns, strconv.Itoa(t))
 			townIdx[t] = ti
 		}
@@ -344,20 +344,20 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 			k.cert = fl&2 != 0
 		}
 		if used["category"] {
-			k.category = int8(cg / 10)
+			k.category = cg / 10
 		}
 		if used["grade"] {
-			k.grade = int8(cg % 10)
+			k.grade = cg % 10
 		}
 		if used["components"] {
 			k.components = texts.of(comps)
 		}
 		if used["age"] {
-			k.birthYear = int16(intOf(birthYear))
+			k.birthYear = intOf(birthYear)
 		}
 		ki, ok := keyIdx[k]
 		if !ok {
-			ki = uint32(len(keys))
+			ki = len(keys)
 			keys = append(keys, k)
 			keyIdx[k] = ki
 		}
@@ -418,7 +418,7 @@ func (s *Store) scanAnnual(ctx context.Context, year int) (*annualIndex, []annua
 		c := intOf(code)
 		ki, ok := keyIdx[c]
 		if !ok {
-			ki = uint16(len(keys))
+			ki = uint16(len(keys)) // #nosec G115 -- at most 10 × 10 codes
 			keys = append(keys, annualKey{record: true, economic: enumOf(registry.EconomicStatuses, c/10), employment: enumOf(registry.Employments, c%10)})
 			keyIdx[c] = ki
 		}
@@ -557,7 +557,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		key int
 	}
 	var gaining, losing []listed
-	factIdx := make([]int32, len(personKeys)*len(annualKeys)) // registry facts × annual facts → index of facts + 1
+	factIdx := make([]int, len(personKeys)*len(annualKeys)) // registry facts × annual facts → index of facts + 1
 	var keys []factKey
 	var outcomes []outcome
 	type townSums struct {
@@ -568,7 +568,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 	for _, pr := range persons {
 		ak := annual.get(pr.id)
 		slot := int(pr.key)*len(annualKeys) + int(ak)
-		fi := int(factIdx[slot]) - 1
+		fi := factIdx[slot] - 1
 		if fi < 0 {
 			k := factKey{p: personKeys[pr.key], a: annualKeys[ak]}
 			f := k.facts(d.Month)
@@ -578,7 +578,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 			}
 			fi = len(keys)
 			keys, outcomes = append(keys, k), append(outcomes, o)
-			factIdx[slot] = int32(fi + 1)
+			factIdx[slot] = fi + 1
 		}
 		tc := counts[pr.town]
 		for len(tc) <= fi {
