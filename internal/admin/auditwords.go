@@ -37,6 +37,7 @@ var auditActions = map[string][2]string{
 	audit.ActionUserRefuse: {"拒绝了", "refused"}, audit.ActionUserDisable: {"停用了", "disabled"},
 	audit.ActionUserEnable: {"申请重新启用", "asked to enable"}, audit.ActionTwoFactorOn: {"启用了双因素认证：", "turned on two-factor sign-in for"},
 	audit.ActionTwoFactorReset: {"重置了双因素认证：", "reset two-factor sign-in of"},
+	"simulate":                 {"试算了修改（列出了受影响的人）：", "tried a change (listing the persons it affects) of"}, // benefits.ActionSimulate
 }
 
 // auditSubjects are the kinds of subject in words.

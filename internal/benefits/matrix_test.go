@@ -28,6 +28,10 @@ func TestPermissionMatrix(t *testing.T) {
 		"GET /api/v1/benefit-rules":  {Allowed: district, In: apptest.Fixed("/api/v1/benefit-rules", nil), InOK: 200},
 		"POST /api/v1/benefit-rules": {Allowed: district, In: apptest.Fixed("/api/v1/benefit-rules", version), InOK: 201},
 		"GET /benefits/rules":        {Allowed: district, In: apptest.Fixed("/benefits/rules", nil), InOK: 200, PageIn: true},
+		"POST /api/v1/benefit-rules/simulate": {Allowed: district, In: apptest.Fixed("/api/v1/benefit-rules/simulate", map[string]any{"month": "2026-11",
+			"rules": []map[string]any{{"code": "care_grade1", "condition": "grade <= 2", "amount_cents": 36000}}}), InOK: 200},
+		"GET /benefits/simulate": {Allowed: district, In: apptest.Fixed("/benefits/simulate?run=1&code=care_grade1&condition=grade+%3C%3D+2&amount=360&month=2026-11", nil),
+			InOK: 200, PageIn: true},
 		"POST /benefits/rules": {Allowed: district, In: apptest.FixedForm("/benefits/rules", url.Values{"code": {"care_grade2"},
 			"condition": {"grade == 2"}, "amount": {"190"}, "effective_from": {"2027-02"}}), InOK: 303, PageIn: true},
 

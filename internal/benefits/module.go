@@ -14,6 +14,8 @@ func (s *Store) Module() module.Module {
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)
+			API{Store: s}.SimulateRoutes(rt)
+			(&Pages{Store: s, Kit: kit}).SimulateRoutes(rt)
 		},
 		Tables: []string{"benefit_rules", "benefit_overrides", "benefit_rosters", "benefit_roster_rows"},
 		Demo:   s.demo,

@@ -139,58 +139,9 @@ func (s *Store) AddVersion(ctx context.Context, actor audit.Actor, in RuleInput)
 	if err != nil {
 		return Rule{}, err
 	}
-	var prev *Rule // the code's latest version
-	for i := range all {
-		if all[i].Code == in.Code && (prev == nil || all[i].EffectiveFrom > prev.EffectiveFrom) {
-			prev = &all[i]
-		}
-	}
-	var fields []apperr.FieldError
-	r := Rule{Code: in.Code, Benefit: in.Benefit, Kind: in.Kind, Position: in.Position, Condition: in.Condition, AmountCents: in.AmountCents,
-		EffectiveFrom: in.EffectiveFrom, TitleZh: in.TitleZh, TitleEn: in.TitleEn, CreatedBy: actor.Username}
-	if prev != nil {
-		if r.Benefit != "" && r.Benefit != prev.Benefit || r.Kind != "" && r.Kind != prev.Kind {
-			fields = append(fields, apperr.Field("code", "conflict", "同一规则编号的各版本须属于同一补贴、同一种类。",
-				"The versions of a rule code keep its benefit and kind."))
-		}
-		r.Benefit, r.Kind = prev.Benefit, prev.Kind
-		if r.Position == 0 {
-			r.Position = prev.Position
-		}
-		if r.TitleZh == "" {
-			r.TitleZh = prev.TitleZh
-		}
-		if r.TitleEn == "" {
-			r.TitleEn = prev.TitleEn
-		}
-	} else {
-		if !codeRE.MatchString(r.Code) {
-			fields = append(fields, apperr.Field("code", "invalid", "规则编号为 3–50 个小写字母、数字或下划线，以字母开头。",
-				"A rule code has 3 to 50 lower-case letters, digits or underscores, starting with a letter."))
-		}
-		if r.Benefit != Living && r.Benefit != Care {
-			fields = append(fields, apperr.Field("benefit", "invalid", "请选择补贴：living_subsidy 或 care_subsidy。", "Choose the benefit: living_subsidy or care_subsidy."))
-		}
-		if r.Kind != Requires && r.Kind != Grants {
-			fields = append(fields, apperr.Field("kind", "invalid", "请选择规则种类：requires 或 grants。", "Choose the kind: requires or grants."))
-		}
-		if r.TitleZh == "" || r.TitleEn == "" {
-			fields = append(fields, apperr.Field("title_zh", "required", "新规则须有中文和英文说明。", "A new rule needs a description in Chinese and in English."))
-		}
-	}
-	if _, err := Compile(r.Condition); err != nil {
-		e, ok := apperr.As(err)
-		if !ok {
-			return Rule{}, err
-		}
-		fields = append(fields, e.Fields...)
-	}
-	switch {
-	case r.Kind == Grants && (r.AmountCents <= 0 || r.AmountCents > MaxAmountCents):
-		fields = append(fields, apperr.Field("amount_cents", "range", "发放条款的金额应大于 0、不超过每月 10,000 元。",
-			"A clause that pays needs an amount above 0 and at most 10,000 yuan a month."))
-	case r.Kind == Requires && r.AmountCents != 0:
-		fields = append(fields, apperr.Field("amount_cents", "range", "必备条件不发放金额，金额应为 0。", "A requirement pays nothing: its amount is 0."))
+	r, fields, err := checkVersion(all, in, actor.Username)
+	if err != nil {
+		return Rule{}, err
 	}
 	cur := s.CurrentMonth()
 	if err := CheckMonth("effective_from", r.EffectiveFrom, cur); err != nil {
