@@ -88,10 +88,10 @@ const MaxDraftRules = 20
 // SampleSize is how many gainers and how many losers a simulation lists.
 const SampleSize = 200
 
-// Draft is a change of rules to simulate for a month: each rule a new
+// SimDraft is a change of rules to simulate for a month: each rule a new
 // version of a code (or a new code) as AddVersion takes it; the month it
 // takes effect from is the simulated month.
-type Draft struct {
+type SimDraft struct {
 	Month string      `json:"month"`
 	Rules []DraftRule `json:"rules"`
 }
@@ -450,7 +450,7 @@ func rulesOf(items [2]Item) string { return items[0].Rule + ", " + items[1].Rule
 // rules in force for the month with the draft applied, and the draft's
 // rules as they would be saved. Field errors name the draft's rule:
 // rules[i].condition.
-func draftRuleSet(all []Rule, d Draft, actor string) (*RuleSet, []Rule, error) {
+func draftRuleSet(all []Rule, d SimDraft, actor string) (*RuleSet, []Rule, error) {
 	var fields []apperr.FieldError
 	if len(d.Rules) == 0 || len(d.Rules) > MaxDraftRules {
 		fields = append(fields, apperr.Field("rules", "range", fmt.Sprintf("请修改 1 至 %d 条规则。", MaxDraftRules),
@@ -502,7 +502,7 @@ func draftRuleSet(all []Rule, d Draft, actor string) (*RuleSet, []Rule, error) {
 // groups' counts give the figures. A last query names the first gainers
 // and losers by id (names and villages, never ID numbers); the simulation
 // is then audited as one entry (ActionSimulate).
-func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulation, error) {
+func (s *Store) Simulate(ctx context.Context, c access.Caller, d SimDraft) (Simulation, error) {
 	t0 := time.Now()
 	d.Month = strings.TrimSpace(d.Month)
 	if c.PersonID != 0 {
@@ -623,7 +623,7 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d Draft) (Simulat
 		order[i] = i
 	}
 	sort.Slice(order, func(i, j int) bool { return townCodes[order[i]] < townCodes[order[j]] })
-	names, err := s.unitNames(ctx, townCodes)
+	names, err := s.simUnitNames(ctx, townCodes)
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -709,8 +709,8 @@ func (s *Store) changedPersons(ctx context.Context, ids []int64) (map[int64]Chan
 	return out, rows.Err()
 }
 
-// unitNames are the names of org units by code, in Chinese and English.
-func (s *Store) unitNames(ctx context.Context, codes []string) (map[string][2]string, error) {
+// simUnitNames are the names of org units by code, in Chinese and English.
+func (s *Store) simUnitNames(ctx context.Context, codes []string) (map[string][2]string, error) {
 	out := map[string][2]string{}
 	if len(codes) == 0 {
 		return out, nil

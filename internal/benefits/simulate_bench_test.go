@@ -150,7 +150,7 @@ func BenchmarkSimulate600k(b *testing.B) {
 	fillRegistry(b, d, n, apptest.Start().Year())
 	b.Logf("filled %d persons in %v", n, time.Since(t0).Round(time.Millisecond))
 	caller := district()
-	drafts := map[string]benefits.Draft{
+	drafts := map[string]benefits.SimDraft{
 		"care_grade3_physical": {Month: "2026-11", Rules: []benefits.DraftRule{{Code: "care_grade3_physical", Benefit: benefits.Care, Kind: benefits.Grants,
 			Position: 40, Condition: "grade == 3 && category == 4", AmountCents: 18000, TitleZh: "三级肢体残疾", TitleEn: "grade 3 physical"}}},
 		"living_480": {Month: "2026-11", Rules: []benefits.DraftRule{{Code: "living_dibao", Condition: `economic_status == "dibao"`, AmountCents: 48000}}},

@@ -98,7 +98,7 @@ func (pg *Pages) simulate(w http.ResponseWriter, r *http.Request, p *web.Princip
 			err = apperr.Validation(*bad)
 		} else {
 			var sim Simulation
-			sim, err = pg.Store.Simulate(ctx, access.Of(r, p), Draft{Month: form.Get("month"),
+			sim, err = pg.Store.Simulate(ctx, access.Of(r, p), SimDraft{Month: form.Get("month"),
 				Rules: []DraftRule{{Code: form.Get("code"), Condition: form.Get("condition"), AmountCents: cents}}})
 			if err == nil {
 				d.fill(page, sim)

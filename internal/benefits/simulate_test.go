@@ -79,7 +79,7 @@ func TestSimulate(t *testing.T) {
 
 		// "Grade 3 physical also gets the care subsidy": exactly the grade-3
 		// physical active local persons gain 180 a month.
-		draft := benefits.Draft{Month: "2026-11", Rules: []benefits.DraftRule{{Code: "care_grade3_physical", Benefit: benefits.Care, Kind: benefits.Grants,
+		draft := benefits.SimDraft{Month: "2026-11", Rules: []benefits.DraftRule{{Code: "care_grade3_physical", Benefit: benefits.Care, Kind: benefits.Grants,
 			Position: 40, Condition: "grade == 3 && category == 4", AmountCents: 18000, TitleZh: "三级肢体残疾", TitleEn: "grade 3 physical"}}}
 		sim, err := e.App.Benefits.Simulate(ctx, district(), draft)
 		if err != nil {
@@ -113,7 +113,7 @@ func TestSimulate(t *testing.T) {
 			}
 		}
 		// "Living subsidy 480": the dibao persons paid gain 30 each.
-		sim, err = e.App.Benefits.Simulate(ctx, district(), benefits.Draft{Month: "2026-11",
+		sim, err = e.App.Benefits.Simulate(ctx, district(), benefits.SimDraft{Month: "2026-11",
 			Rules: []benefits.DraftRule{{Code: "living_dibao", Condition: `economic_status == "dibao"`, AmountCents: 48000}}})
 		if err != nil {
 			t.Fatal(err)
@@ -122,7 +122,7 @@ func TestSimulate(t *testing.T) {
 			t.Errorf("living 480: %+v %d", c, sim.Gainers)
 		}
 		// Lowering it: losers.
-		sim, err = e.App.Benefits.Simulate(ctx, district(), benefits.Draft{Month: "2026-11",
+		sim, err = e.App.Benefits.Simulate(ctx, district(), benefits.SimDraft{Month: "2026-11",
 			Rules: []benefits.DraftRule{{Code: "living_dibao", Condition: `economic_status == "dibao"`, AmountCents: 30000}}})
 		if err != nil {
 			t.Fatal(err)
@@ -229,7 +229,7 @@ func TestSimulateMatchesDecisions(t *testing.T) {
 		if _, err := d.Exec(ctx, `UPDATE persons SET certificate_issued = '2026-12-01' WHERE id % 9 = 2`); err != nil {
 			t.Fatal(err)
 		}
-		draft := benefits.Draft{Month: "2026-11", Rules: []benefits.DraftRule{
+		draft := benefits.SimDraft{Month: "2026-11", Rules: []benefits.DraftRule{
 			{Code: "care_grade3_intellectual_mental", Condition: "grade == 3 && (category in [5, 6] || 5 in components || age >= 70)", AmountCents: 20000},
 			{Code: "living_near_dibao", Condition: `economic_status == "near_dibao" || (annual_record && employment == "unable" && status == "active")`, AmountCents: 30000},
 			{Code: "living_local_hukou", Condition: `hukou == "local" || age > 80`},

@@ -53,6 +53,8 @@ export const ACCOUNTS = [
       '/rehab/attendance',
       '/renovation/budget',
       '/benefits/rules',
+      '/benefits/simulate',
+      '/benefits/simulate?code=care_grade2&amount=200',
       '/benefits/rosters',
       '/benefits/rosters/1',
       '/towns/310114102/services',
