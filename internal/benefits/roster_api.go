@@ -130,7 +130,7 @@ func (s API) apiCancelRoster(w http.ResponseWriter, r *http.Request, p *web.Prin
 }
 
 // exportRoster streams a roster as xlsx (the default) or csv.
-func (s *Store) exportRoster(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+func (s API) exportRoster(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := rosterID(r)
 	if err != nil {
 		return err
