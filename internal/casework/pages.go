@@ -411,6 +411,12 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		if !slices.Contains(t.CreateRoles, p.Role) || t.Code == RenewalCode {
 			continue
 		}
+		// An appeal of a benefit decision is opened from the decision (its
+		// link names the type); among the services it was the first
+		// choice, so a plain request left at it became an appeal.
+		if t.Code == "benefit_appeal" && d.Type != t.Code {
+			continue
+		}
 		if unit != "" {
 			ok, err := pg.Engine.Available(r.Context(), t.Code, unit)
 			if err != nil {
