@@ -50,7 +50,7 @@ func (s *Store) AppealType() *casework.Type {
 		labels[b] = [2]string{BenefitName(b, "zh"), BenefitName(b, "en")}
 	}
 	return &casework.Type{
-		Code: AppealCode, Zh: "补贴决定申诉", En: "Appeal against a subsidy decision",
+		Code: AppealCode, Zh: "补贴决定申诉", En: "Appeal against a subsidy decision", OwnEntry: true,
 		Initial: "submitted", CreateRoles: openers,
 		// The decision contested may be that the certificate has expired.
 		ExpiredCertificate: casework.CertAllow,

@@ -405,16 +405,11 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 		return err
 	}
 	for _, t := range pg.Engine.Types() {
-		// A renewal is started with its own button, where the certificate
-		// is flagged (CanRenew), not chosen among the services (it was the
-		// first of them, so a request left at the first choice became one).
-		if !slices.Contains(t.CreateRoles, p.Role) || t.Code == RenewalCode {
-			continue
-		}
-		// An appeal of a benefit decision is opened from the decision (its
-		// link names the type); among the services it was the first
-		// choice, so a plain request left at it became an appeal.
-		if t.Code == "benefit_appeal" && d.Type != t.Code {
+		// A renewal (its own button, where the certificate is flagged) and
+		// an appeal (its link beside the decision) are not chosen among the
+		// services: each was once the first of them, so a request left at
+		// the first choice became one. The renewal is never offered here.
+		if !slices.Contains(t.CreateRoles, p.Role) || t.Code == RenewalCode || (t.OwnEntry && d.Type != t.Code) {
 			continue
 		}
 		if unit != "" {

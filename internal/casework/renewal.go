@@ -26,7 +26,7 @@ func Renewal(reg *registry.Store) *Type {
 	workers := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant}
 	day := 24 * time.Hour
 	return &Type{
-		Code: RenewalCode, Zh: "残疾证换证（复评）", En: "Certificate renewal (reassessment)",
+		Code: RenewalCode, Zh: "残疾证换证（复评）", En: "Certificate renewal (reassessment)", OwnEntry: true,
 		Initial: "requested", CreateRoles: workers, ExpiredCertificate: CertAllow,
 		States: []State{
 			{Code: "requested", Zh: "待预约复评", En: "reassessment to be booked", Due: 14 * day},

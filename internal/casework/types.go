@@ -96,10 +96,15 @@ type Effect func(ctx context.Context, tx *db.Tx, c *Case, action string, data ma
 
 // Type is a service type.
 type Type struct {
-	Code         string
-	Zh, En       string
-	Initial      string   // the state of a new case
-	CreateRoles  []string // who may open a case
+	Code        string
+	Zh, En      string
+	Initial     string   // the state of a new case
+	CreateRoles []string // who may open a case
+	// OwnEntry types are opened from their own link or button (a renewal
+	// where the certificate is flagged, an appeal beside the decision),
+	// not offered among the services of the new-request form unless the
+	// link named them.
+	OwnEntry     bool
 	CreateFields []Field
 	States       []State
 	Transitions  []Transition
