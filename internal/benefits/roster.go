@@ -453,6 +453,8 @@ type Change struct {
 	AmountAfter  string `json:"amount_after"`
 	RuleBefore   string `json:"rule_before"`
 	RuleAfter    string `json:"rule_after"`
+	// The rules' titles in the page's language (pages only).
+	RuleBeforeTitle, RuleAfterTitle string `json:"-"`
 }
 
 // Differences is what changed since the previous month's approved roster of

@@ -143,7 +143,35 @@ type townLine struct {
 
 type rowLine struct {
 	RosterRow
-	Village, Total string
+	Village, Total, RuleTitle string
+}
+
+// ruleTitles names each rule code in lang by its latest version's title
+// (an override set on appeal by what it is), for the checker who reads
+// "why" rather than a code.
+func (pg *Pages) ruleTitles(ctx context.Context, lang string) (map[string]string, error) {
+	all, err := pg.Store.Versions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, r := range all { // newest version of a code first
+		if _, ok := out[r.Code]; !ok {
+			out[r.Code] = r.Title(lang)
+		}
+	}
+	return out, nil
+}
+
+// ruleTitle is code's title, or what an override or an unknown code is.
+func ruleTitle(titles map[string]string, code, lang string) string {
+	if t, ok := titles[code]; ok {
+		return t
+	}
+	if IsOverrideRule(code) {
+		return apperr.T("经申诉核定", "Set on appeal").In(lang)
+	}
+	return ""
 }
 
 type rosterData struct {
@@ -183,6 +211,13 @@ func (pg *Pages) roster(w http.ResponseWriter, r *http.Request, p *web.Principal
 	page.Title = page.T(fmt.Sprintf("%s %s月发放名册：%s", v.Unit, ro.Month, v.BenefitName), fmt.Sprintf("Roster of %s for %s: %s", v.Unit, ro.Month, v.BenefitName))
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.T("补贴发放名册", "Subsidy rosters"), Href: "/benefits/rosters"},
 		{Label: ro.Month + " · " + v.Unit}}
+	titles, err := pg.ruleTitles(ctx, page.Lang)
+	if err != nil {
+		return err
+	}
+	for i, x := range diff.Items {
+		diff.Items[i].RuleBeforeTitle, diff.Items[i].RuleAfterTitle = ruleTitle(titles, x.RuleBefore, page.Lang), ruleTitle(titles, x.RuleAfter, page.Lang)
+	}
 	d := rosterData{R: v, Diff: diff, Maker: ro.CreatedBy == p.Username, CanDecide: ro.State == Draft}
 	for _, t := range townTotals(all) {
 		d.Towns = append(d.Towns, townLine{Town: t.Town, Name: names[t.Town], Count: t.Count, Total: money.Grouped(t.TotalCents)})
@@ -195,7 +230,7 @@ func (pg *Pages) roster(w http.ResponseWriter, r *http.Request, p *web.Principal
 	}
 	end := min(int(from)+500, len(all))
 	for _, x := range all[from:end] {
-		d.Rows = append(d.Rows, rowLine{RosterRow: x, Village: names[x.Village], Total: money.Grouped(x.AmountCents)})
+		d.Rows = append(d.Rows, rowLine{RosterRow: x, Village: names[x.Village], Total: money.Grouped(x.AmountCents), RuleTitle: ruleTitle(titles, x.Rule, page.Lang)})
 	}
 	if end < len(all) {
 		d.Next = fmt.Sprint(end)
