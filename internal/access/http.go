@@ -20,6 +20,8 @@ func Of(r *http.Request, p *web.Principal) Caller {
 		}
 	case identity.Employer:
 		c.EmployerID = p.EmployerID
+	case identity.Provider:
+		c.ProviderID = p.ProviderID
 	}
 	return c
 }

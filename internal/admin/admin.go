@@ -54,7 +54,6 @@ func (a *Admin) Module() module.Module {
 			d.Accounts = append(d.Accounts, []module.Account{
 				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},
 				{Username: "demo_leader", Name: "领导演示账户", Role: identity.Leader, OrgUnit: "310114"},
-				{Username: "demo_provider", Name: "服务机构演示账户", Role: identity.Provider, OrgUnit: "310114"},
 				{Username: "demo_volunteer", Name: "志愿者演示账户", Role: identity.Volunteer, OrgUnit: "310114102"},
 				{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: "310114"},
 				{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: "310114"},

@@ -542,6 +542,7 @@ type userInput struct {
 	OrgUnit  string `json:"orgunit"`
 	PersonID int64  `json:"person_id,omitempty"`
 	Employer int64  `json:"employer_id,omitempty"`
+	Provider int64  `json:"provider_id,omitempty"`
 	Password string `json:"password"`
 }
 
@@ -551,7 +552,7 @@ func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Pri
 		return err
 	}
 	u, err := a.Users.Request(r.Context(), requester(p), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
-		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer}, body.Password, func(tx *db.Tx) error {
+		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer, ProviderID: body.Provider}, body.Password, func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", body.Username, body.OrgUnit))
 	})
 	if err != nil {

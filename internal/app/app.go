@@ -30,6 +30,7 @@ import (
 	"sunshine/internal/platform/vault"
 	"sunshine/internal/platform/web"
 	"sunshine/internal/privacy"
+	"sunshine/internal/providers"
 	"sunshine/internal/registry"
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
@@ -79,6 +80,8 @@ type App struct {
 	Benefits *benefits.Store
 	// Campaigns are the yearly health checks and telecom packages (DOMAIN.md §8).
 	Campaigns *campaigns.Store
+	// Providers are purchased services: organisations, contracts, assignment.
+	Providers *providers.Store
 	Log       *slog.Logger
 	pages     *web.Renderer
 	modules   []module.Module
@@ -190,6 +193,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a.Cases.Register(a.Benefits.AppealType())
 	a.Campaigns = campaigns.NewStore(d, reg, units, log)
+	a.Providers = providers.NewStore(d, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
@@ -202,6 +206,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
+		a.Providers.Module(), // before the accounts and cases that point at providers and contracts
 		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
 		ind.Module(reg),
 		casePages.Module(),
@@ -220,7 +225,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Towns.Module(),
 		a.Benefits.Module(),
 		a.Campaigns.Module(),
-		a.overview(), // last: the leader's figures read the modules above
+		a.Providers.CasesModule(), // after the modules that make cases
+		a.overview(),              // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).
@@ -302,7 +308,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 	}
 	u := s.User
 	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, EmployerID: u.EmployerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
+		PersonID: u.PersonID, EmployerID: u.EmployerID, ProviderID: u.ProviderID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
 // OwnModule is the name of the app's own part as a module (Modules): the

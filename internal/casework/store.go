@@ -39,7 +39,11 @@ type Case struct {
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 	ClosedAt    *time.Time     `json:"closed_at"`
-	Timeline    []Event        `json:"timeline,omitempty"`
+	// ContractID and ProviderID are the purchase contract the case is
+	// assigned to and its provider (0: none; internal/providers).
+	ContractID int64   `json:"contract_id,omitempty"`
+	ProviderID int64   `json:"provider_id,omitempty"`
+	Timeline   []Event `json:"timeline,omitempty"`
 }
 
 // Event is one step of a case's timeline.
@@ -176,13 +180,15 @@ func ParseData(raw json.RawMessage) (map[string]any, error) {
 	return m, nil
 }
 
-const caseCols = `c.id, c.person_id, c.orgunit, c.service_type, c.state, c.data, c.version, c.due_at, c.created_by, c.created_at, c.updated_at, c.closed_at`
+const caseCols = `c.id, c.person_id, c.orgunit, c.service_type, c.state, c.data, c.version, c.due_at, c.created_by, c.created_at, c.updated_at, c.closed_at,
+	COALESCE(c.contract_id, 0), COALESCE(c.provider_id, 0)`
 
 func (e *Engine) scan(sc interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var data string
 	var due, created, updated, closed int64
-	if err := sc.Scan(&c.ID, &c.PersonID, &c.OrgUnit, &c.ServiceType, &c.State, &data, &c.Version, &due, &c.CreatedBy, &created, &updated, &closed); err != nil {
+	if err := sc.Scan(&c.ID, &c.PersonID, &c.OrgUnit, &c.ServiceType, &c.State, &data, &c.Version, &due, &c.CreatedBy, &created, &updated, &closed,
+		&c.ContractID, &c.ProviderID); err != nil {
 		return c, err
 	}
 	var err error
@@ -202,8 +208,9 @@ func (e *Engine) scan(sc interface{ Scan(...any) error }) (Case, error) {
 	return c, nil
 }
 
-// scopeWhere restricts cases (alias c) to the caller: a person sees their own.
-func scopeWhere(c access.Caller) (string, []any) { return c.Where("c.person_id", "c.orgunit") }
+// scopeWhere restricts cases (alias c) to the caller: a person sees their
+// own, a provider's worker those assigned to its organisation.
+func scopeWhere(c access.Caller) (string, []any) { return c.CaseWhere("c") }
 
 func notFound(id int64) error {
 	return apperr.New(apperr.NotFound, fmt.Sprintf("找不到个案 %d，或不在您的管辖范围内。", id), fmt.Sprintf("Case %d was not found or is outside your area.", id))
@@ -292,6 +299,50 @@ func (e *Engine) Create(ctx context.Context, c access.Caller, personID int64, ty
 	return e.get(ctx, c, id)
 }
 
+// Assign puts a case in scope of c under a purchase contract of a provider
+// in tx: the case's contract and provider change, the assignment is kept in
+// case_assignments and the timeline (action "assign", or "reassign" when it
+// had another), and the provider's workers see it from then on. The caller
+// (internal/providers) has checked that the contract covers the case.
+func (e *Engine) Assign(ctx context.Context, tx *db.Tx, c access.Caller, id, contractID, providerID int64, reason string) (Case, error) {
+	where, args := scopeWhere(c)
+	cs, err := e.scan(tx.QueryRow(ctx, `SELECT `+caseCols+` FROM cases c WHERE c.id = ? AND `+where+tx.ForUpdate(), append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Case{}, notFound(id)
+	}
+	if err != nil {
+		return Case{}, fmt.Errorf("assign case %d: %w", id, err)
+	}
+	if cs.ContractID == contractID {
+		return cs, nil
+	}
+	action := "assign"
+	if cs.ContractID != 0 {
+		action = "reassign"
+	}
+	now := db.Millis(tx.Now)
+	if _, err := tx.Exec(ctx, `UPDATE cases SET contract_id = ?, provider_id = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		contractID, providerID, now, id); err != nil {
+		return Case{}, fmt.Errorf("assign case %d: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO case_assignments (case_id, contract_id, provider_id, reason, assigned_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, contractID, providerID, reason, c.Actor.Username, now); err != nil {
+		return Case{}, fmt.Errorf("assign case %d: %w", id, err)
+	}
+	data := map[string]any{"contract_id": contractID, "provider_id": providerID}
+	if cs.ContractID != 0 {
+		data["previous_contract_id"] = cs.ContractID
+	}
+	if reason != "" {
+		data["reason"] = reason
+	}
+	if err := e.event(ctx, tx, c, id, action, cs.State, cs.State, data); err != nil {
+		return Case{}, err
+	}
+	cs.ContractID, cs.ProviderID, cs.Version = contractID, providerID, cs.Version+1
+	return cs, nil
+}
+
 func (e *Engine) event(ctx context.Context, tx *db.Tx, c access.Caller, caseID int64, action, from, to string, data map[string]any) error {
 	raw, _ := json.Marshal(data)
 	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, username, role, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -335,6 +386,12 @@ func (e *Engine) get(ctx context.Context, c access.Caller, id int64) (Case, erro
 		cs.Timeline = append(cs.Timeline, ev)
 	}
 	return cs, rows.Err()
+}
+
+// Peek reads a case in scope with its timeline without auditing the read:
+// for a module that checks a case before an action it audits itself.
+func (e *Engine) Peek(ctx context.Context, c access.Caller, id int64) (Case, error) {
+	return e.get(ctx, c, id)
 }
 
 // Get reads a case in scope with its timeline; the read is audited.

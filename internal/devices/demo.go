@@ -19,8 +19,10 @@ import (
 // case pages, the inbox, the loan card and the stock page show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
 	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
-	// The fitter who assesses is not the one who approves (Store.separate).
-	fitter := access.Demo(identity.Provider, "310114")
+	// The fitter who assesses is not the one who approves (Store.separate):
+	// the district's own fitter (a provider's worker sees only the cases
+	// assigned to its organisation, none yet while the demo is made).
+	fitter := access.Demo(identity.DistrictStaff, "310114")
 	fitter.Actor.Username = access.DemoActor + " (fitter)"
 	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 8, Limit: 5}) // after the rehabilitation ones
 	if err != nil {

@@ -214,4 +214,5 @@ type PersonFilter struct {
 type Account struct {
 	Username, Name, Role, OrgUnit string
 	PersonID, EmployerID          int64
+	ProviderID                    int64
 }

@@ -33,6 +33,8 @@ type Principal struct {
 	PersonID int64
 	// EmployerID is the organisation of an employer account.
 	EmployerID int64
+	// ProviderID is the organisation of a provider account.
+	ProviderID int64
 	Lang       string
 	Display    string
 	Token      string

@@ -1,0 +1,29 @@
+package providers
+
+import (
+	"sunshine/internal/platform/module"
+	"sunshine/internal/platform/web"
+)
+
+// Module is purchased services as the app sees it: the organisations and
+// contracts (their tables come before the accounts and cases that point at
+// them), the API and pages, and the navigation entry.
+func (s *Store) Module() module.Module {
+	return module.Module{
+		Name:   "providers",
+		Tables: []string{"providers", "provider_contracts", "contract_milestones"},
+		Sealed: []module.Sealed{{Table: "providers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},
+		Routes: func(rt *web.Router, kit web.Kit) {
+			API{Store: s}.Routes(rt)
+		},
+	}
+}
+
+// CasesModule is the part of purchased services whose tables point at cases
+// (the assignments): it comes after the modules that make cases.
+func (s *Store) CasesModule() module.Module {
+	return module.Module{
+		Name:   "provider assignments",
+		Tables: []string{"case_assignments"},
+	}
+}
