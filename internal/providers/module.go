@@ -10,11 +10,12 @@ import (
 // them), the API and pages, and the navigation entry.
 func (s *Store) Module() module.Module {
 	return module.Module{
-		Name:   "providers",
+		Name: "providers", Templates: Templates(),
 		Tables: []string{"providers", "provider_contracts", "contract_milestones"},
 		Sealed: []module.Sealed{{Table: "providers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
+			(&EvalPages{Store: s, Kit: kit}).Routes(rt)
 		},
 	}
 }
@@ -24,6 +25,7 @@ func (s *Store) Module() module.Module {
 func (s *Store) CasesModule() module.Module {
 	return module.Module{
 		Name:   "provider assignments",
-		Tables: []string{"case_assignments"},
+		Tables: []string{"case_assignments", "case_feedback", "contract_expert_scores"},
+		Home:   s.feedbackHome,
 	}
 }

@@ -5,6 +5,32 @@
 // their persons, with the minimum personal data, and no other — the served
 // persons' feedback, and the yearly evaluation computed from the delivered
 // work.
+//
+// The evaluation of a contract (Evaluate) sums the points of seven KPIs
+// whose weights add up to 100, each computed in integers of hundredths
+// (rounded half up), never in floats:
+//
+//   - cases: value = assigned, target = target_cases, weight 20,
+//     points = 20 × min(1, assigned/target)
+//   - completion: value = closed/assigned (0 when none assigned), target 1,
+//     weight 20, points = 20 × value
+//   - timeliness: value = closed_on_time/closed (0 when none closed),
+//     target 1, weight 20, points = 20 × value; a case is on time when
+//     closed_at − (its latest assignment to this contract, from
+//     case_assignments) ≤ due_days days
+//   - satisfaction: value = the average satisfaction of the feedback (0 when
+//     none), target = target_satisfaction, weight 15,
+//     points = 15 × min(1, value/target)
+//   - complaints: value = the number of complaints, target 0, weight 5,
+//     points = max(0, 5 − complaints)
+//   - budget: value = the released milestones' total / budget, target 1,
+//     weight 5, points = 5 when value ≤ 1, else 0
+//   - expert: value = the expert score entered by district staff (0 when
+//     none), target 100, weight 15, points = 15 × value/100
+//
+// The score is the sum of the points; each KPI says in words how its points
+// came. A provider's score for a year (Rank) is the average of its
+// contracts' scores weighted by their budgets.
 package providers
 
 import (

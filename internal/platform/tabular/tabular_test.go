@@ -341,6 +341,46 @@ func TestXLSXWriterCells(t *testing.T) {
 	}
 }
 
+// TestXLSXSheets: NextSheet starts a further sheet with its own header row;
+// OpenWith reads either sheet back.
+func TestXLSXSheets(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewXLSXSheets(&buf, "合同")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write([]string{"合同", "得分"})
+	_ = w.Write([]string{"甲", "79.66"})
+	if err := w.NextSheet("排名"); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write([]string{"名次", "机构"})
+	_ = w.Write([]string{"1", "乙"})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "book.xlsx", buf.Bytes())
+	for sheet, want := range map[string][][]string{"合同": {{"甲", "79.66"}}, "排名": {{"1", "乙"}}} {
+		tb, _, err := OpenWith(path, Options{Sheet: sheet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for {
+			row, err := tb.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, row)
+		}
+		_ = tb.Close()
+		equal(t, sheet, rows, want)
+	}
+}
+
 // xlsxParts are the parts of a minimal workbook; sheets are named sheetN.
 type xlsxParts struct {
 	workbookPr string   // attributes of <workbookPr>

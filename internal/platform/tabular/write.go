@@ -144,6 +144,36 @@ func (x *xlsxWriter) layout(header []string) error {
 	return nil
 }
 
+// SheetsWriter is an XLSX Writer that goes on to further sheets.
+type SheetsWriter interface {
+	Writer
+	// NextSheet ends the sheet written so far and starts a new one named
+	// sheet: the next row written is its header.
+	NextSheet(sheet string) error
+}
+
+// NewXLSXSheets is NewXLSXWriter for a workbook of several sheets (a
+// report and its summary): sheet names the first.
+func NewXLSXSheets(w io.Writer, sheet string) (SheetsWriter, error) {
+	return newXLSXWriter(w, sheet)
+}
+
+// NextSheet implements SheetsWriter.
+func (x *xlsxWriter) NextSheet(sheet string) error {
+	if err := x.sw.Flush(); err != nil {
+		return err
+	}
+	if _, err := x.f.NewSheet(sheet); err != nil {
+		return err
+	}
+	sw, err := x.f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	x.sw, x.rows, x.markCol = sw, 0, 0
+	return nil
+}
+
 // Close implements Writer.
 func (x *xlsxWriter) Close() error {
 	if x.f == nil {
