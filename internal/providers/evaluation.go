@@ -115,6 +115,14 @@ func hundredths(h int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, h/100, h%100)
 }
 
+// plural picks the English word for n.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // facts are what an evaluation counts from a contract's cases.
 type facts struct {
 	assigned, closed, onTime   int64
@@ -179,7 +187,7 @@ func (f facts) items(lang string) []Item {
 	p = max(0, WeightComplaints*100-100*f.complain)
 	add(KPIComplaints, f.complain*100, 0, WeightComplaints, p, strconv.FormatInt(f.complain, 10), "0",
 		fmt.Sprintf("%d 条投诉：max(0, 5 − %d) = %s 分", f.complain, f.complain, hundredths(p)),
-		fmt.Sprintf("%d complaints: max(0, 5 − %d) = %s points", f.complain, f.complain, hundredths(p)))
+		fmt.Sprintf("%d %s: max(0, 5 − %d) = %s points", f.complain, plural(f.complain, "complaint", "complaints"), f.complain, hundredths(p)))
 	// budget: 5 when released/budget ≤ 1
 	v := ratio(f.released, f.budget)
 	if f.released <= f.budget {

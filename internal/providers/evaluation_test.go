@@ -216,7 +216,7 @@ func TestEvaluationFixture(t *testing.T) {
 			{"completion", 0.6, 1, 20, 12, "3 of 5 assigned cases closed: 20 × 3/5 = 12.00 points"},
 			{"timeliness", 0.67, 1, 20, 13.33, "2 of 3 closed cases closed within 10 days of their assignment: 20 × 2/3 = 13.33 points"},
 			{"satisfaction", 4, 4.5, 15, 13.33, "Average satisfaction 4.00 of 2 feedback, 4.50 aimed at: 15 × min(1, 4.00/4.50) = 13.33 points"},
-			{"complaints", 1, 0, 5, 4, "1 complaints: max(0, 5 − 1) = 4.00 points"},
+			{"complaints", 1, 0, 5, 4, "1 complaint: max(0, 5 − 1) = 4.00 points"},
 			{"budget", 0.4, 1, 5, 5, "4,000.00 of the budget's 10,000.00 yuan released (0.40): within the budget, 5.00 points"},
 			{"expert", 80, 100, 15, 12, "Expert score 80 of 100: 15 × 80/100 = 12.00 points"},
 		}

@@ -69,6 +69,11 @@ export const ACCOUNTS = [
       '/campaigns/1',
       '/campaigns/2',
       '/campaigns/1/import',
+      // purchased services: the year's ranking of providers and the complaints
+      // (a contract's evaluation and the feedback form are walked by
+      // tests/provider-evaluation.test.js, which makes the contract and case)
+      '/providers/evaluation',
+      '/providers/complaints',
     ],
   },
   {
@@ -78,7 +83,7 @@ export const ACCOUNTS = [
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
-      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import'],
+      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints'],
   },
   {
     username: 'demo_village',
