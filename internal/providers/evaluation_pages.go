@@ -3,6 +3,7 @@ package providers
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/money"
+	"sunshine/internal/platform/safetext"
 	"sunshine/internal/platform/web"
 )
 
@@ -49,6 +51,9 @@ func (pg *EvalPages) ranking(w http.ResponseWriter, r *http.Request, p *web.Prin
 	d := rankingData{Year: rk.Year, Items: rk.Items, Services: map[string]string{}}
 	for y := this + 1; y >= this-4; y-- {
 		d.Years = append(d.Years, y)
+	}
+	if !slices.Contains(d.Years, rk.Year) {
+		d.Years = append(d.Years, rk.Year)
 	}
 	for _, t := range pg.Store.cases.Types() {
 		d.Services[t.Code] = t.Name(page.Lang)
@@ -117,12 +122,14 @@ func (pg *EvalPages) expertPost(w http.ResponseWriter, r *http.Request, p *web.P
 		return apperr.Validation(apperr.Field("form", "invalid", "表单无法读取。", "The form could not be read."))
 	}
 	raw, note := strings.TrimSpace(r.PostFormValue("score")), r.PostFormValue("note")
+	typed := raw
+	raw = safetext.Narrow(raw) // ９０ as typed by a Chinese input method
 	in := ExpertInput{Note: note}
 	if raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			fe := web.FormErrorOf(apperr.Validation(apperr.Field("score", "invalid", "专家评分应为 0 至 100 的整数。", "The expert score is a whole number from 0 to 100.")), web.PageLang(r))
-			return pg.evaluationPage(w, r, p, http.StatusUnprocessableEntity, raw, note, fe)
+			return pg.evaluationPage(w, r, p, http.StatusUnprocessableEntity, typed, note, fe)
 		}
 		in.Score = &n
 	}
@@ -131,7 +138,7 @@ func (pg *EvalPages) expertPost(w http.ResponseWriter, r *http.Request, p *web.P
 		if fe == nil {
 			return err
 		}
-		return pg.evaluationPage(w, r, p, web.Status(apperr.CodeOf(err)), raw, note, fe)
+		return pg.evaluationPage(w, r, p, web.Status(apperr.CodeOf(err)), typed, note, fe)
 	}
 	web.Redirect(w, r, fmt.Sprintf("/contracts/%d/evaluation?saved=1#score", id))
 	return nil

@@ -653,7 +653,7 @@ func TestAPIAndPages(t *testing.T) {
 		if st, body := s.form("district", evPage, url.Values{"score": {"九十"}, "note": {"复核"}}); st != 422 || !strings.Contains(string(body), "复核") {
 			t.Errorf("expert form with words: %d", st)
 		}
-		if st, _ := s.form("district", evPage, url.Values{"score": {"90"}}); st != 303 {
+		if st, _ := s.form("district", evPage, url.Values{"score": {"９０"}}); st != 303 {
 			t.Errorf("expert form: %d", st)
 		}
 		s.page("district", evPage+"?saved=1", 200, "专家评分 90（满分 100）")

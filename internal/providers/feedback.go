@@ -191,10 +191,10 @@ func (s *Store) feedbackOf(ctx context.Context, caseID int64) (Feedback, bool, e
 	return f, true, nil
 }
 
-// FeedbackOf reads the case (in the caller's view, else 404) and its
-// feedback, if given.
+// FeedbackOf reads the case (in the caller's view, else 404; the read is
+// audited, as the case page's) and its feedback, if given.
 func (s *Store) FeedbackOf(ctx context.Context, c access.Caller, caseID int64) (casework.Case, *Feedback, error) {
-	cs, err := s.cases.Peek(ctx, c, caseID)
+	cs, err := s.cases.Get(ctx, c, caseID)
 	if err != nil {
 		return cs, nil, err
 	}
@@ -245,13 +245,22 @@ func complaintScope(c access.Caller) (string, []any) {
 const MaxComplaints = 200
 
 // Complaints lists the complaints of the caller's scope (district and town
-// staff), the open ones only when open, oldest open first.
+// staff), the open ones only when open, oldest open first. Each case listed
+// (its person named) is audited as seen in a list.
 func (s *Store) Complaints(ctx context.Context, c access.Caller, open bool) ([]Complaint, error) {
 	cond := ""
 	if open {
 		cond = " AND f.handled_at = 0"
 	}
-	return s.complaints(ctx, c, cond, nil)
+	list, err := s.complaints(ctx, c, cond, nil)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	entries := make([]audit.Entry, len(list))
+	for i, k := range list {
+		entries[i] = c.Actor.Entry(audit.ActionList, casework.SubjectCase, strconv.FormatInt(k.CaseID, 10), k.OrgUnit)
+	}
+	return list, s.log.Record(ctx, entries...)
 }
 
 func (s *Store) complaints(ctx context.Context, c access.Caller, cond string, condArgs []any) ([]Complaint, error) {
