@@ -27,5 +27,7 @@ func (s *Store) CasesModule() module.Module {
 		Name:   "provider assignments",
 		Tables: []string{"case_assignments", "case_feedback", "contract_expert_scores"},
 		Home:   s.feedbackHome,
+		Nav: []module.Nav{{Order: 155, Roles: rankers.Roles, Zh: "服务机构评估", En: "Provider evaluation", Href: "/providers/evaluation",
+			Section: "/providers/evaluation"}},
 	}
 }
