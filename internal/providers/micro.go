@@ -193,7 +193,7 @@ type MicroAverage struct {
 type MicroDetail struct {
 	MicroProject
 	Averages []MicroAverage `json:"averages,omitempty"`
-	Mine     *MicroScores       `json:"my_scores,omitempty"`
+	Mine     *MicroScores   `json:"my_scores,omitempty"`
 }
 
 // MicroYear is the state of a year's call.
@@ -221,12 +221,12 @@ type MicroTown struct {
 
 // PublicProject is a project of a published selection, as anyone sees it.
 type PublicProject struct {
-	Rank         int          `json:"rank"`
-	Title        string       `json:"title"`
-	Organisation string       `json:"organisation"`
+	Rank         int         `json:"rank"`
+	Title        string      `json:"title"`
+	Organisation string      `json:"organisation"`
 	Towns        []MicroTown `json:"towns"`
-	Summary      string       `json:"summary"`
-	Budget       int64        `json:"budget"`
+	Summary      string      `json:"summary"`
+	Budget       int64       `json:"budget"`
 }
 
 // PublicSelection is the answer of GET /api/v1/public/micro-projects: the
@@ -391,7 +391,6 @@ func (s *Store) ProposeMicro(ctx context.Context, c access.Caller, in MicroInput
 	d, err := s.MicroProject(ctx, c, id)
 	return d.MicroProject, err
 }
-
 
 // checkMicro checks a proposal: the fields in error (the input trimmed and
 // its towns sorted), or an error that is not the input's.
