@@ -127,7 +127,7 @@ func yearParam(r *http.Request) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if y < 0 || y > 9999 {
+	if y != 0 && (y < 2000 || y > 2100) { // 0: not given (this year)
 		return 0, apperr.Validation(apperr.Field("year", "range", "年度应在 2000 至 2100 之间。", "The year is from 2000 to 2100."))
 	}
 	return int(y), nil

@@ -10,13 +10,16 @@ import (
 // them), the API and pages, and the navigation entry.
 func (s *Store) Module() module.Module {
 	return module.Module{
-		Name: "providers", Templates: Templates(),
-		Tables: []string{"providers", "provider_contracts", "contract_milestones"},
-		Sealed: []module.Sealed{{Table: "providers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},
+		Name:      "providers",
+		Templates: Templates(),
+		Tables:    []string{"providers", "provider_contracts", "contract_milestones", "micro_projects", "micro_scores", "micro_years", "micro_selection"},
+		Sealed:    []module.Sealed{{Table: "providers", Key: []string{"id"}, Column: "contact_phone_enc", Field: fPhone}},
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&EvalPages{Store: s, Kit: kit}).Routes(rt)
+			(&MicroPages{Store: s, Kit: kit}).Routes(rt)
 		},
+		Nav: []module.Nav{{Order: 151, Roles: microReaders.Roles, Zh: "十大微公益项目", En: "Micro-charity projects", Href: "/micro-projects"}},
 	}
 }
 

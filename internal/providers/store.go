@@ -31,6 +31,14 @@
 // The score is the sum of the points; each KPI says in words how its points
 // came. A provider's score for a year (Rank) is the average of its
 // contracts' scores weighted by their budgets.
+//
+// The yearly "ten micro-charity projects" (十大微公益项目, micro.go):
+// organisations propose projects (no personal data in what is published);
+// district staff score each on a fixed rubric — need 30, feasibility 25,
+// benefit to disabled people 25, cost 10, sustainability 10 points, whole
+// points from 0 to each maximum — a project's score being the average of
+// its scorers' totals to the hundredth (half up), ties going to the earlier
+// proposal; the top ten are published on a page anyone may read.
 package providers
 
 import (

@@ -15,6 +15,9 @@
 //
 // The public levy calculator /levy needs no sign-in; the harness signs every
 // account in, so it is checked as the employer account (and its result as demo).
+// The same for the public page of the micro-charity projects
+// /public/micro-projects (checked as demo; tests/micro-projects.test.js visits
+// it without signing in).
 
 export const DEMO_PASSWORD = 'sunshine-demo-310114';
 
@@ -74,6 +77,9 @@ export const ACCOUNTS = [
       // tests/provider-evaluation.test.js, which makes the contract and case)
       '/providers/evaluation',
       '/providers/complaints',
+      // the ten micro-charity projects (issue 16); the public page needs no sign-in
+      '/micro-projects',
+      '/public/micro-projects',
     ],
   },
   {
@@ -83,7 +89,7 @@ export const ACCOUNTS = [
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
-      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints'],
+      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects'],
   },
   {
     username: 'demo_village',
@@ -109,7 +115,7 @@ export const ACCOUNTS = [
   { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
   // the provider opens no cases: {case} is the one an account above opened
-  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock'] },
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/micro-projects'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
   { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];
