@@ -372,7 +372,7 @@ func TestInbox(t *testing.T) {
 			}
 			ids = append(ids, c.ID)
 		}
-		f.assign(t, ids[:6]...) // not ids[6]: the provider does not wait for it
+		f.assign(t, ids[:6]...)            // not ids[6]: the provider does not wait for it
 		*f.now = f.now.Add(-5 * time.Hour) // assessed earlier than the last ones were opened: due dates interleave
 		for _, id := range ids[:3] {
 			if _, err := e.Act(ctx, f.provider, id, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0); err != nil {
