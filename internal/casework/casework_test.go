@@ -152,7 +152,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		if c.DueAt == nil || !c.DueAt.Equal(due) || c.Data["loan_due"] != due.Format(time.DateOnly) {
 			t.Fatalf("loan due: %+v", c)
 		}
-		loans, _ := f.a.Devices.Loans(ctx, orgunit.ScopeOf(town), 0, f.person, "zh")
+		loans, _ := f.a.Devices.Loans(ctx, townStaff, f.person, "zh")
 		if len(loans) != 1 || loans[0].Code != "12 22 03" {
 			t.Fatalf("loan card: %+v", loans)
 		}
