@@ -3,7 +3,6 @@ package apptest
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"sunshine/internal/app"
@@ -23,12 +22,13 @@ func staff() registry.Caller {
 
 // ProviderOrg registers the n-th test provider organisation (n from 1 to
 // 99: a member organisation of the district 310114 with a valid unified
-// social credit code) and returns its id.
+// social credit code and a contact's phone, sealed) and returns its id.
 func ProviderOrg(t testing.TB, a *app.App, n int) int64 {
 	t.Helper()
 	first17 := fmt.Sprintf("52310114MJ%07d", 4700000+n)
 	p, err := a.Providers.CreateProvider(context.Background(), staff(), providers.ProviderInput{
-		Name: fmt.Sprintf("测试服务机构%d", n), USCC: first17 + string(employment.USCCCheckChar(first17)), OrgUnit: "310114"})
+		Name: fmt.Sprintf("测试服务机构%d", n), USCC: first17 + string(employment.USCCCheckChar(first17)), OrgUnit: "310114",
+		ContactName: "联系人", ContactPhone: "13912345678"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +43,34 @@ func ProviderCaller(id int64, unit string) registry.Caller {
 	return c
 }
 
-// Assign puts a case under a contract of the provider organisation that
-// buys the case's service type in the case's district (made the first time
-// a case needs it), through providers.Store.Assign as district staff: the
-// provider's workers see the case from then on.
+// Contract is the id of this year's contract of the provider organisation
+// that buys a service type in a district (made the first time it is asked
+// for).
+func Contract(t testing.TB, a *app.App, providerID int64, serviceType, district string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	sys := staff()
+	ks, err := a.Providers.Contracts(ctx, sys, a.DB.Now().Year())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range ks {
+		if k.ProviderID == providerID && k.ServiceType == serviceType && k.OrgUnit == district {
+			return k.ID
+		}
+	}
+	k, err := a.Providers.CreateContract(ctx, sys, providers.ContractInput{ProviderID: providerID, ServiceType: serviceType,
+		Year: a.DB.Now().Year(), Budget: 100000_00, TargetCases: 10, DueDays: 30, OrgUnit: district})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.ID
+}
+
+// Assign puts a case under the contract of the provider organisation that
+// buys the case's service type in the case's district (Contract), through
+// providers.Store.Assign as district staff: the provider's workers see the
+// case from then on.
 func Assign(t testing.TB, a *app.App, providerID, caseID int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -55,26 +79,7 @@ func Assign(t testing.TB, a *app.App, providerID, caseID int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	district := cs.OrgUnit[:min(6, len(cs.OrgUnit))]
-	ks, err := a.Providers.Contracts(ctx, sys, a.DB.Now().Year())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var contract int64
-	for _, k := range ks {
-		if k.ProviderID == providerID && k.ServiceType == cs.ServiceType && strings.HasPrefix(cs.OrgUnit, k.OrgUnit) {
-			contract = k.ID
-			break
-		}
-	}
-	if contract == 0 {
-		k, err := a.Providers.CreateContract(ctx, sys, providers.ContractInput{ProviderID: providerID, ServiceType: cs.ServiceType,
-			Year: a.DB.Now().Year(), Budget: 100000_00, TargetCases: 10, DueDays: 30, OrgUnit: district})
-		if err != nil {
-			t.Fatal(err)
-		}
-		contract = k.ID
-	}
+	contract := Contract(t, a, providerID, cs.ServiceType, cs.OrgUnit[:min(6, len(cs.OrgUnit))])
 	if _, err := a.Providers.Assign(ctx, sys, caseID, providers.AssignInput{ContractID: contract}); err != nil {
 		t.Fatal(err)
 	}
