@@ -64,6 +64,13 @@ func TestCasePages(t *testing.T) {
 			return fmt.Sprint(v)
 		}
 
+		// The provider sees nothing of a case not assigned to its organisation; then it is.
+		get("provider", "/", 200, `<a href="/cases"><span class="count">0</span>个服务个案等您处理</a>`)
+		if body := get("provider", "/cases", 200, "等我处理的个案"); strings.Contains(body, cp) || strings.Contains(body, "测试1") {
+			t.Error("a provider's inbox lists a case not assigned to its organisation")
+		}
+		get("provider", cp, 404)
+		e.Assign(id)
 		// The home page counts what waits for the user: the provider assesses, the village assistant waits.
 		get("provider", "/", 200, `<a href="/cases"><span class="count">1</span>个服务个案等您处理</a>`,
 			`<a href="/cases?show=overdue"><span class="count">0</span>个个案已逾期</a>`)
@@ -120,6 +127,9 @@ func TestCasePages(t *testing.T) {
 			t.Fatalf("open a renovation case: %d", st)
 		}
 		rp := fmt.Sprintf("/cases/%d", rc.ID)
+		get("provider", rp, 404) // not assigned to its organisation yet
+		e.Assign(rc.ID)
+		rc.Version++
 		get("provider", rp, 200, `type="checkbox" id="f-items-ramp" name="items" value="ramp"`, `<label for="f-items-bathroom">卫生间改造</label>`)
 		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}}, 422, `id="e-items"`)
 		post("provider", rp+"/act", url.Values{"action": {"survey"}, "version": {fmt.Sprint(rc.Version)}, "items": {"grab_bars", "bathroom"}}, 303)

@@ -40,6 +40,11 @@ func TestDevicePartialPages(t *testing.T) {
 		}
 		cp, ver := open("village")
 		act := cp + "/act"
+		// The provider's worker acts once the case is assigned to its organisation.
+		get("provider", cp, 404)
+		var id int64
+		fmt.Sscanf(cp, "/cases/%d", &id)
+		e.Assign(id)
 		// The person (physical disability) sees what suits first; all the rest is still there.
 		body := get("provider", cp, 200, `<optgroup label="适合肢体残疾的辅具">`, `<optgroup label="其他辅具（全部目录）">`, "12 39 03 盲杖")
 		if strings.Index(body, "09 33 03 洗澡椅") > strings.Index(body, "12 39 03 盲杖") {

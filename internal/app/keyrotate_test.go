@@ -65,6 +65,8 @@ func rotFixture(t *testing.T, d *db.DB, persons int) (*app.App, string) {
 			t.Fatal(err)
 		}
 	}
+	// A provider organisation: its contact's phone is sealed.
+	apptest.ProviderOrg(t, a, 1)
 	// A second factor begun by an account: its secret is sealed for its row.
 	var uid int64
 	if err := a.DB.QueryRow(ctx, `SELECT id FROM users ORDER BY id LIMIT 1`).Scan(&uid); err != nil {

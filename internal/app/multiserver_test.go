@@ -188,7 +188,8 @@ func TestSeveralServers(t *testing.T) {
 	// Setup, through the first server's stores.
 	district := apptest.Caller(identity.DistrictStaff, "310114")
 	assist := apptest.Caller(identity.VillageAssistant, apptest.Village)
-	provider := apptest.Caller(identity.Provider, "310114")
+	// The provider's worker acts on the cases assigned to its organisation.
+	provider := apptest.ProviderCaller(first.ProviderOrg, "310114")
 	var point int64
 	if err := a.DB.QueryRow(ctx, `SELECT id FROM service_points WHERE orgunit = ?`, "310114").Scan(&point); err != nil {
 		t.Fatal(err)
@@ -207,6 +208,7 @@ func TestSeveralServers(t *testing.T) {
 	for range 30 {
 		cs, err := a.Cases.Create(ctx, district, devicePerson, "assistive_device", nil)
 		if err == nil {
+			apptest.Assign(t, a, provider.ProviderID, cs.ID)
 			cs, err = a.Cases.Act(ctx, provider, cs.ID, "assess", apptest.Data(`{"items":[{"code":"`+wheelchair+`"}]}`), 0) // who assesses does not approve
 		}
 		if err == nil {
@@ -226,6 +228,7 @@ func TestSeveralServers(t *testing.T) {
 		p := apptest.Person(t, a, n, fmt.Sprintf("改造%d", n), apptest.Village, 4, 1)
 		cs, err := a.Cases.Create(ctx, assist, p, "home_renovation", apptest.Data(`{"need":"卫生间改造"}`))
 		if err == nil {
+			apptest.Assign(t, a, provider.ProviderID, cs.ID)
 			cs, err = a.Cases.Act(ctx, provider, cs.ID, "survey", apptest.Data(`{"items":["bathroom","grab_bars"]}`), 0)
 		}
 		if err == nil {

@@ -63,9 +63,10 @@ func TestNamesNotNumbers(t *testing.T) {
 		if err := e.App.LoadDemo(ctx, 300, 5, io.Discard); err != nil {
 			t.Fatal(err)
 		}
-		// The person's own request, and a case in 安亭镇 whose person has
-		// since moved out of the district.
-		e.Case(e.In)
+		// The person's own request (assigned to the provider, whose walk
+		// reaches it), and a case in 安亭镇 whose person has since moved
+		// out of the district.
+		e.Assign(e.Case(e.In))
 		moved := e.Case(e.Town2)
 		if _, err := e.App.DB.Exec(ctx, `UPDATE persons SET orgunit = ? WHERE id = ?`, apptest.VillageOut, e.Town2); err != nil {
 			t.Fatal(err)

@@ -54,7 +54,13 @@ func TestRehabPages(t *testing.T) {
 		c(tr, map[string]any{"action": "session", "data": map[string]any{"date": today, "attended": true}}, nil)
 		get("town", "/rehab/schedule", 200, "康复排期", "南翔镇康复分中心", fmt.Sprintf(`href="/cases/%d"`, cs.ID), "测试1", "言语治疗", "已参加",
 			"<td>4</td><td>3</td><td>1</td>", `id="f-from"`)
-		get("provider", "/rehab/schedule?centre="+sp+"&from="+today+"&lang=en", 200, "Rehabilitation schedule", "Speech therapy", "attended", "Next week")
+		// The provider sees the plans of the cases assigned to its organisation only.
+		if body := get("provider", "/rehab/schedule?centre="+sp+"&from="+today+"&lang=en", 200, "Rehabilitation schedule", "Next week"); strings.Contains(body, "测试1") {
+			t.Error("the provider's schedule names the person of a case not assigned to it")
+		}
+		get("provider", fmt.Sprintf("/cases/%d", cs.ID), 404)
+		e.Assign(cs.ID)
+		get("provider", "/rehab/schedule?centre="+sp+"&from="+today+"&lang=en", 200, "Rehabilitation schedule", "Speech therapy", "attended", "Next week", "测试1")
 		get("district", "/rehab/schedule?centre="+sp+"&from=2026-13-01", 422)
 		// A second plan needing 3 a week no longer fits: the case page says so.
 		var cs2 struct{ ID int64 }
@@ -72,7 +78,7 @@ func TestRehabPages(t *testing.T) {
 		if strings.Count(body, `id="f-note"`) != 1 {
 			t.Error("duplicate field ids on the case page")
 		}
-		post("provider", fmt.Sprintf("/cases/%d/act", cs.ID), url.Values{"action": {"session"}, "version": {"4"}, "date": {"2000-01-01"}}, 422, `id="e-date"`)
+		post("provider", fmt.Sprintf("/cases/%d/act", cs.ID), url.Values{"action": {"session"}, "version": {"5"}, "date": {"2000-01-01"}}, 422, `id="e-date"`)
 	})
 }
 

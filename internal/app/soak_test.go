@@ -196,6 +196,8 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("setup: point %d, %d persons", point, len(ids))
 		}
 
+		// The provider assesses the cases the district assigns to its contract.
+		contract := apptest.Contract(t, e.App, e.ProviderOrg, "assistive_device", "310114")
 		s := &soak{t: t, e: e, client: timed(2 * requestLimit), counts: map[string]int{}}
 		tok := func(user string) string { return e.Tokens[user] }
 		pick := func(r *rand.Rand) string { return strconv.FormatInt(ids[r.IntN(len(ids))], 10) }
@@ -236,7 +238,7 @@ func TestSoak(t *testing.T) {
 				s.call("annual", tok("district"), "PUT", fmt.Sprintf("/api/v1/persons/%s/annual/%d", pick(r), year),
 					ptr(jsonBody(map[string]any{"employment": emp, "rehab_need": r.IntN(2) == 0, "rehab_received": r.IntN(2) == 0, "device_need": true})), 200, 201, 409) // 409: a concurrent first save made the record
 			}},
-			{"case", 3, func(r *rand.Rand) { soakCase(s, tok("provider"), tok("district"), pick(r), point, r) }},
+			{"case", 3, func(r *rand.Rand) { soakCase(s, tok("provider"), tok("district"), pick(r), point, contract, r) }},
 			{"stock", 3, func(r *rand.Rand) {
 				q := r.IntN(3) + 1
 				if r.IntN(3) == 0 {
@@ -327,9 +329,10 @@ func ptr[T any](v T) *T { return &v }
 
 // soakCase runs a device case as far as it goes: open, assess, approve,
 // dispense (409 when the stock is short: then it is cancelled), and for two
-// in three the return of the wheelchair and the close. The provider
-// assesses (who assesses does not approve), the staff take the rest.
-func soakCase(s *soak, assessor, token, person string, point int64, r *rand.Rand) {
+// in three the return of the wheelchair and the close. The staff assign
+// the case to the provider's contract, the provider assesses (who assesses
+// does not approve), the staff take the rest.
+func soakCase(s *soak, assessor, token, person string, point, contract int64, r *rand.Rand) {
 	st, raw := s.call("case: open", token, "POST", "/api/v1/cases",
 		ptr(jsonBody(map[string]any{"person_id": json.Number(person), "service_type": "assistive_device", "data": map[string]any{"need": "轮椅",
 			"certificate_override": "复评已预约"}})), 201, 409) // the reason counts only for an expired certificate
@@ -338,6 +341,11 @@ func soakCase(s *soak, assessor, token, person string, point int64, r *rand.Rand
 		Version int
 	}
 	if st != 201 || json.Unmarshal(raw, &c) != nil {
+		return
+	}
+	st, raw = s.call("case: assign", token, "POST", fmt.Sprintf("/api/v1/cases/%d/assign", c.ID),
+		ptr(jsonBody(map[string]any{"contract_id": contract})), 200)
+	if st != 200 || json.Unmarshal(raw, &c) != nil {
 		return
 	}
 	step := func(action string, data map[string]any, accept ...int) bool {

@@ -266,6 +266,9 @@ func TestTownProjects(t *testing.T) {
 		act("town", id, "deliver", map[string]any{"note": "x"}, 409, "")
 		act("town", id, "approve", nil, 200, "approved")
 		act("village", id, "deliver", map[string]any{"note": "x"}, 403, "")
+		// The provider delivers the cases assigned to its organisation only.
+		act("provider", id, "deliver", map[string]any{"note": "辅导 4 次"}, 404, "")
+		e.Assign(id)
 		act("provider", id, "deliver", nil, 422, "")
 		act("provider", id, "deliver", map[string]any{"note": "辅导 4 次"}, 200, "delivered")
 		act("provider", id, "close", nil, 403, "")
@@ -275,6 +278,8 @@ func TestTownProjects(t *testing.T) {
 		act("town", id2, "reject", nil, 422, "")
 		act("town", id2, "reject", map[string]any{"reason": "不符合条件"}, 200, "rejected")
 		_, _, id3 := open("town", e.In, map[string]any{"school": "三中", "hours": 2})
+		act("provider", id3, "cancel", nil, 404, "")
+		e.Assign(id3)
 		act("provider", id3, "cancel", nil, 403, "")
 		act("town", id3, "approve", nil, 200, "approved")
 		act("person", id3, "cancel", nil, 200, "cancelled")

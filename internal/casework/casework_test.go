@@ -36,6 +36,10 @@ type fx struct {
 	centre  int64 // the district's service point
 	townPt  int64
 	kunshan int64
+	// provider is a worker of the provider organisation providerOrg, which
+	// sees the cases assigned to it (assign).
+	provider    access.Caller
+	providerOrg int64
 }
 
 func setup(t *testing.T, d *db.DB) *fx {
@@ -43,7 +47,8 @@ func setup(t *testing.T, d *db.DB) *fx {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	a := apptest.New(t, d, now)
-	f := &fx{a: a, person: apptest.Person(t, a, 23, "王芳", village, 4, 2), now: &now}
+	f := &fx{a: a, person: apptest.Person(t, a, 23, "王芳", village, 4, 2), now: &now, providerOrg: apptest.ProviderOrg(t, a, 1)}
+	f.provider = apptest.ProviderCaller(f.providerOrg, dist)
 	d.Clock = func() time.Time { return now } // follows now, which the tests move through f.now
 	for unit, dst := range map[string]*int64{dist: &f.centre, town: &f.townPt, "320583": &f.kunshan} {
 		if err := d.QueryRow(ctx, `SELECT id FROM service_points WHERE orgunit = ?`, unit).Scan(dst); err != nil {
@@ -51,6 +56,15 @@ func setup(t *testing.T, d *db.DB) *fx {
 		}
 	}
 	return f
+}
+
+// assign puts cases under a contract of the provider organisation, so that
+// f.provider acts on them (apptest.Assign).
+func (f *fx) assign(t *testing.T, ids ...int64) {
+	t.Helper()
+	for _, id := range ids {
+		apptest.Assign(t, f.a, f.providerOrg, id)
+	}
 }
 
 var (
@@ -62,7 +76,6 @@ var (
 	districtStaff = caller(identity.DistrictStaff, dist)
 	townStaff     = caller(identity.TownStaff, town)
 	villageAsst   = caller(identity.VillageAssistant, village)
-	provider      = caller(identity.Provider, dist)
 )
 
 func (f *fx) stock(t *testing.T, point int64, code string, n int) {
@@ -106,15 +119,22 @@ func TestDeviceWorkflow(t *testing.T) {
 			}
 			return got
 		}
+		// A provider's worker does not see a case not assigned to its organisation.
+		act(f.provider, "assess", `{"items":[{"code":"12 22 03"}]}`, apperr.NotFound)
+		if _, err := e.Get(ctx, f.provider, c.ID); apperr.CodeOf(err) != apperr.NotFound {
+			t.Fatalf("a provider reads an unassigned case: %v", err)
+		}
+		f.assign(t, c.ID)
+		c, _ = e.Get(ctx, townStaff, c.ID)
 		// Not allowed: a village assistant may not assess or approve; a provider may not approve.
 		act(villageAsst, "assess", `{"items":[{"code":"12 22 03"}]}`, apperr.Forbidden)
-		act(provider, "approve", `{}`, apperr.Forbidden)
+		act(f.provider, "approve", `{}`, apperr.Forbidden)
 		// Wrong state: approve before assess.
 		act(townStaff, "approve", `{}`, apperr.Conflict)
 		// Missing data, unknown product.
-		act(provider, "assess", `{}`, apperr.Invalid)
-		act(provider, "assess", `{"items":[{"code":"99 99 99"}]}`, apperr.Invalid)
-		act(provider, "assess", `{"items":[{"code":"12 22 03"},{"code":"09 33 03"},{"code":"06 24 15"}]}`, "")
+		act(f.provider, "assess", `{}`, apperr.Invalid)
+		act(f.provider, "assess", `{"items":[{"code":"99 99 99"}]}`, apperr.Invalid)
+		act(f.provider, "assess", `{"items":[{"code":"12 22 03"},{"code":"09 33 03"},{"code":"06 24 15"}]}`, "")
 		act(villageAsst, "approve", `{}`, apperr.Forbidden)
 		act(townStaff, "approve", `{}`, "")
 		// Stale version.
@@ -124,7 +144,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		// A point of another district is not usable.
 		act(townStaff, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.kunshan), apperr.NotFound)
 		act(villageAsst, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt), apperr.Forbidden)
-		act(provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt), "")
+		act(f.provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt), "")
 		if c.State != "dispensed" || f.qty(t, f.townPt, "12 22 03") != 1 || f.qty(t, f.townPt, "09 33 03") != 0 {
 			t.Fatalf("after dispense: %s, stock %d/%d", c.State, f.qty(t, f.townPt, "12 22 03"), f.qty(t, f.townPt, "09 33 03"))
 		}
@@ -132,7 +152,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		if c.DueAt == nil || !c.DueAt.Equal(due) || c.Data["loan_due"] != due.Format(time.DateOnly) {
 			t.Fatalf("loan due: %+v", c)
 		}
-		loans, _ := f.a.Devices.Loans(ctx, orgunit.ScopeOf(town), 0, f.person, "zh")
+		loans, _ := f.a.Devices.Loans(ctx, townStaff, f.person, "zh")
 		if len(loans) != 1 || loans[0].Code != "12 22 03" {
 			t.Fatalf("loan card: %+v", loans)
 		}
@@ -144,20 +164,20 @@ func TestDeviceWorkflow(t *testing.T) {
 		if c.State != "dispensed" || !c.DueAt.Equal(f.now.Add(180*24*time.Hour)) {
 			t.Fatalf("after renew: %+v", c)
 		}
-		act(provider, "return", `{}`, apperr.Invalid)
+		act(f.provider, "return", `{}`, apperr.Invalid)
 		act(villageAsst, "return", `{"condition":"good"}`, apperr.Forbidden)
-		act(provider, "return", `{"condition":"good"}`, "")
+		act(f.provider, "return", `{"condition":"good"}`, "")
 		if f.qty(t, f.townPt, "12 22 03") != 2 {
 			t.Fatalf("stock after return: %d", f.qty(t, f.townPt, "12 22 03"))
 		}
-		act(provider, "close", `{}`, apperr.Forbidden)
+		act(f.provider, "close", `{}`, apperr.Forbidden)
 		act(townStaff, "close", `{}`, "")
 		if c.State != "closed" || c.ClosedAt == nil || c.DueAt != nil {
 			t.Fatalf("closed: %+v", c)
 		}
 		act(townStaff, "cancel", `{}`, apperr.Conflict)
 		got, err := e.Get(ctx, townStaff, c.ID)
-		if err != nil || len(got.Timeline) != 7 || got.Timeline[0].Action != "create" || got.Timeline[6].Action != "close" {
+		if err != nil || len(got.Timeline) != 8 || got.Timeline[0].Action != "create" || got.Timeline[1].Action != "assign" || got.Timeline[7].Action != "close" {
 			t.Fatalf("timeline: %v %+v", err, got.Timeline)
 		}
 
@@ -171,7 +191,10 @@ func TestDeviceWorkflow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		act(provider, "cancel", `{}`, apperr.Forbidden)
+		act(f.provider, "cancel", `{}`, apperr.NotFound) // not assigned
+		f.assign(t, c.ID)
+		c, _ = e.Get(ctx, townStaff, c.ID)
+		act(f.provider, "cancel", `{}`, apperr.Forbidden)
 		act(person, "cancel", `{}`, "")
 		// Out of scope: another town's staff see nothing.
 		other := caller(identity.TownStaff, "310114103")
@@ -181,7 +204,7 @@ func TestDeviceWorkflow(t *testing.T) {
 		if _, err := e.Create(ctx, other, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("another town opens a case: %v", err)
 		}
-		if _, err := e.Create(ctx, provider, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.Forbidden {
+		if _, err := e.Create(ctx, f.provider, f.person, "assistive_device", nil); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Errorf("a provider opens a case: %v", err)
 		}
 		// A person account not linked to a record sees and opens nothing.
@@ -207,7 +230,8 @@ func TestLastItemUnderConcurrency(t *testing.T) {
 		for range 50 {
 			c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
 			if err == nil {
-				c, err = e.Act(ctx, provider, c.ID, "assess", data(`{"items":[{"code":"12 06 03"}]}`), 0) // who assesses does not approve
+				f.assign(t, c.ID)
+				c, err = e.Act(ctx, f.provider, c.ID, "assess", data(`{"items":[{"code":"12 06 03"}]}`), 0) // who assesses does not approve
 			}
 			if err == nil {
 				c, err = e.Act(ctx, townStaff, c.ID, "approve", nil, 0)
@@ -304,6 +328,9 @@ func TestIndicatorsMove(t *testing.T) {
 		}
 		f.stock(t, f.townPt, "12 06 06", 1)
 		c, err := f.a.Cases.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		if err == nil {
+			f.assign(t, c.ID)
+		}
 		for _, step := range []struct{ action, body string }{{"assess", `{"items":[{"code":"12 06 06"}]}`}, {"approve", `{}`},
 			{"dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
 			if err != nil {
@@ -311,7 +338,7 @@ func TestIndicatorsMove(t *testing.T) {
 			}
 			who := townStaff
 			if step.action == "assess" { // who assesses does not approve
-				who = provider
+				who = f.provider
 			}
 			c, err = f.a.Cases.Act(ctx, who, c.ID, step.action, data(step.body), 0)
 		}
@@ -345,9 +372,10 @@ func TestInbox(t *testing.T) {
 			}
 			ids = append(ids, c.ID)
 		}
+		f.assign(t, ids[:6]...)            // not ids[6]: the provider does not wait for it
 		*f.now = f.now.Add(-5 * time.Hour) // assessed earlier than the last ones were opened: due dates interleave
 		for _, id := range ids[:3] {
-			if _, err := e.Act(ctx, provider, id, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0); err != nil {
+			if _, err := e.Act(ctx, f.provider, id, "assess", data(`{"items":[{"code":"12 03 03"}]}`), 0); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -362,11 +390,11 @@ func TestInbox(t *testing.T) {
 		// Now: ids[0] dispensed (a grant: no due time; waits for staff to close),
 		// ids[1..2] assessed (wait for approval), ids[3] rejected, ids[4..6] submitted.
 		want := map[string][]int64{
-			identity.Provider:         {ids[0], ids[4], ids[5], ids[6]}, // fitters take returns from "dispensed"
+			identity.Provider:         {ids[0], ids[4], ids[5]}, // fitters take returns from "dispensed"; ids[6] is not assigned
 			identity.TownStaff:        {ids[0], ids[1], ids[2], ids[4], ids[5], ids[6]},
 			identity.VillageAssistant: {},
 		}
-		who := map[string]access.Caller{identity.Provider: provider, identity.TownStaff: townStaff, identity.VillageAssistant: villageAsst}
+		who := map[string]access.Caller{identity.Provider: f.provider, identity.TownStaff: townStaff, identity.VillageAssistant: villageAsst}
 		for role, ids := range want {
 			items, total, _, err := e.List(ctx, who[role], casework.Filter{WaitingFor: role, Limit: 50})
 			var got []int64
@@ -451,6 +479,7 @@ func TestDevicePartialDispense(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		f.assign(t, c.ID)
 		act := func(who access.Caller, action, body string, want apperr.Code, says ...string) {
 			t.Helper()
 			got, err := e.Act(ctx, who, c.ID, action, data(body), 0)
@@ -519,18 +548,18 @@ func TestDevicePartialDispense(t *testing.T) {
 		act(villageAsst, "cancel", `{}`, apperr.Conflict)
 		act(townStaff, "dispense_part", town, apperr.Conflict, "Bath chair (09 33 03)", "choose another service point")
 		// The loaned part comes back while the rest stays open.
-		act(provider, "return", `{"condition":"good"}`, "")
+		act(f.provider, "return", `{"condition":"good"}`, "")
 		if c.State != "approved" || f.qty(t, f.townPt, "12 22 03") != 1 {
 			t.Fatalf("after returning the part: %s, stock %d", c.State, f.qty(t, f.townPt, "12 22 03"))
 		}
-		act(provider, "return", `{"condition":"good"}`, apperr.Conflict)
+		act(f.provider, "return", `{"condition":"good"}`, apperr.Conflict)
 		// The rest from the district centre.
 		act(townStaff, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.centre), "")
 		if c.State != "dispensed" || c.Data["outstanding"] != nil || f.qty(t, f.centre, "09 33 03") != 0 {
 			t.Fatalf("after the rest: %s %v", c.State, c.Data)
 		}
 		// Nothing on loan now: no return, no renewal; closing ends it.
-		act(provider, "return", `{"condition":"good"}`, apperr.Conflict)
+		act(f.provider, "return", `{"condition":"good"}`, apperr.Conflict)
 		act(townStaff, "renew", `{}`, apperr.Conflict)
 		act(townStaff, "close", `{}`, "")
 		if c.State != "closed" {
@@ -548,10 +577,13 @@ func TestDeviceGrantNoReturn(t *testing.T) {
 		e := f.a.Cases
 		f.stock(t, f.townPt, "12 03 03", 1) // walking stick: grant
 		c, err := e.Create(ctx, townStaff, f.person, "assistive_device", nil)
+		if err == nil {
+			f.assign(t, c.ID)
+		}
 		for _, st := range []struct {
 			who          access.Caller
 			action, body string
-		}{{provider, "assess", `{"items":[{"code":"12 03 03"}]}`}, {townStaff, "approve", `{}`}, {provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
+		}{{f.provider, "assess", `{"items":[{"code":"12 03 03"}]}`}, {townStaff, "approve", `{}`}, {f.provider, "dispense", fmt.Sprintf(`{"service_point":%d}`, f.townPt)}} {
 			if err != nil {
 				t.Fatal(err)
 			}

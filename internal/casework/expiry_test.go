@@ -93,7 +93,7 @@ func TestExpiredCertificate(t *testing.T) {
 			t.Fatalf("labels: %+v, %v", labels, err)
 		}
 		// A provider's worker sees the name, not the certificate.
-		if l, err := f.a.Registry.Labels(ctx, provider, []int64{expired}, "zh"); err != nil || l[expired].CertFlag("zh") != "" {
+		if l, err := f.a.Registry.Labels(ctx, f.provider, []int64{expired}, "zh"); err != nil || l[expired].CertFlag("zh") != "" {
 			t.Fatalf("provider's label: %+v, %v", l, err)
 		}
 	})

@@ -12,7 +12,8 @@ import (
 
 // TestPermissionMatrix walks the cases' API and pages, on assistive device
 // cases, against every role and no sign-in, in and out of scope
-// (apptest.Matrix).
+// (apptest.Matrix); the provider's cases in scope are assigned to its
+// organisation (apptest.Env.CaseFor).
 func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
 	creators := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Person}
@@ -24,8 +25,8 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 	onCase := func(personOf func(*apptest.Env) int64, rest string, body any) func(*apptest.Env, string) apptest.Request {
-		return func(e *apptest.Env, _ string) apptest.Request {
-			return apptest.Request{Path: fmt.Sprintf("/api/v1/cases/%d%s", e.Case(personOf(e)), rest), Body: body}
+		return func(e *apptest.Env, user string) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/api/v1/cases/%d%s", e.CaseFor(user, personOf(e)), rest), Body: body}
 		}
 	}
 	newForm := func(personOf func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
@@ -39,14 +40,16 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 	casePage := func(personOf func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
-		return func(e *apptest.Env, _ string) apptest.Request {
-			return apptest.Request{Path: fmt.Sprintf("/cases/%d", e.Case(personOf(e)))}
+		return func(e *apptest.Env, user string) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/cases/%d", e.CaseFor(user, personOf(e)))}
 		}
 	}
 	// An unknown action: 422 in scope, 404 outside.
 	act := func(personOf func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {
-		return func(e *apptest.Env, _ string) apptest.Request {
-			return apptest.Request{Path: fmt.Sprintf("/cases/%d/act", e.Case(personOf(e))), Form: url.Values{"action": {"nonsense"}, "version": {"1"}}}
+		return func(e *apptest.Env, user string) apptest.Request {
+			id := e.CaseFor(user, personOf(e))
+			version := fmt.Sprint(e.Int64(`SELECT version FROM cases WHERE id = ?`, id)) // an assigned case has moved on
+			return apptest.Request{Path: fmt.Sprintf("/cases/%d/act", id), Form: url.Values{"action": {"nonsense"}, "version": {version}}}
 		}
 	}
 	renew := func(personOf func(*apptest.Env) int64) func(*apptest.Env, string) apptest.Request {

@@ -145,7 +145,7 @@ func (s API) apiLoans(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if p.Role == identity.Person {
 		pid = c.PersonID
 	}
-	items, err := s.Loans(r.Context(), c.Scope, c.PersonID, pid, web.Lang(r))
+	items, err := s.Loans(r.Context(), c, pid, web.Lang(r))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/casework"
-	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
@@ -108,11 +107,7 @@ func categoryList(cats []int, lang int) string {
 // LoanCard is the person's loan card: what they hold on loan now, as the
 // caller may see it (a registry.Section for the person page).
 func (s *Store) LoanCard(ctx context.Context, c access.Caller, personID int64, lang string) ([]web.Table, error) {
-	personOnly := int64(0)
-	if c.Actor.Role == identity.Person {
-		personOnly = c.PersonID
-	}
-	loans, err := s.Loans(ctx, c.Scope, personOnly, personID, lang)
+	loans, err := s.Loans(ctx, c, personID, lang)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
@@ -380,13 +381,11 @@ type Loan struct {
 	Overdue      bool   `json:"overdue"`
 }
 
-// Loans lists what a person holds on loan (their loan card), in scope.
-func (s *Store) Loans(ctx context.Context, sc orgunit.Scope, personOnly int64, personID int64, lang string) ([]Loan, error) {
-	lo, hi := sc.Range()
-	where, args := "c.orgunit >= ? AND c.orgunit < ?", []any{lo, hi}
-	if personOnly != 0 {
-		where, args = "c.person_id = ?", []any{personOnly}
-	}
+// Loans lists what a person holds on loan (their loan card), on the cases
+// the caller sees: staff those of their scope, a person their own, a
+// provider's worker those assigned to its organisation (access.CaseWhere).
+func (s *Store) Loans(ctx context.Context, c access.Caller, personID int64, lang string) ([]Loan, error) {
+	where, args := c.CaseWhere("c")
 	rows, err := s.db.Query(ctx, `SELECT l.case_id, l.code, d.name, d.name_en, l.service_point, l.lent_at, l.due_date
 		FROM device_loans l JOIN cases c ON c.id = l.case_id JOIN device_catalogue d ON d.code = l.code
 		WHERE l.person_id = ? AND l.returned_at = 0 AND `+where+` ORDER BY l.due_date, l.case_id`, append([]any{personID}, args...)...)

@@ -48,7 +48,7 @@ func (s *Store) RosterOf(ctx context.Context, c access.Caller, centreID int64, d
 		return Roster{}, err
 	}
 	ro := Roster{Centre: centre, Date: day(date), Rows: []RosterRow{}}
-	where, args := c.Where("c.person_id", "c.orgunit")
+	where, args := c.CaseWhere("c") // a provider's worker: the cases assigned to its organisation
 	rows, err := s.db.Query(ctx, `SELECT b.case_id, c.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), c.data, c.orgunit
 		FROM rehab_bookings b JOIN cases c ON c.id = b.case_id JOIN persons p ON p.id = c.person_id LEFT JOIN orgunits o ON o.code = c.orgunit
 		WHERE b.centre = ? AND b.week = ? AND c.state = ? AND `+where+` ORDER BY b.case_id`,

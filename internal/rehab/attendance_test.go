@@ -73,17 +73,17 @@ func TestAttendanceList(t *testing.T) {
 		if err != nil || again.Recorded != 0 || len(again.Failed) != 1 {
 			t.Fatalf("a second pass: %+v %v", again, err)
 		}
-		if _, err := f.a.Cases.Act(ctx, provider, ids[0], "session", data(`{"date":"2026/5/4","attended":true}`), 0); apperr.CodeOf(err) != apperr.Invalid {
+		if _, err := f.a.Cases.Act(ctx, f.provider, ids[0], "session", data(`{"date":"2026/5/4","attended":true}`), 0); apperr.CodeOf(err) != apperr.Invalid {
 			t.Fatalf("the same day twice: %v", err)
 		}
-		if _, err := f.a.Cases.Act(ctx, provider, other, "session", data(`{"date":"2026年5月4日","attended":true}`), 0); err != nil {
+		if _, err := f.a.Cases.Act(ctx, f.provider, other, "session", data(`{"date":"2026年5月4日","attended":true}`), 0); err != nil {
 			t.Fatalf("a session dated 2026年5月4日: %v", err)
 		}
 		var date string
 		if err := d.QueryRow(ctx, `SELECT date FROM rehab_sessions WHERE case_id = ?`, other).Scan(&date); err != nil || date != "2026-05-04" {
 			t.Fatalf("stored date: %q %v", date, err)
 		}
-		if _, err := f.a.Cases.Act(ctx, provider, other, "session", data(`{"date":"2026年2月30日","attended":true}`), 0); apperr.CodeOf(err) != apperr.Invalid {
+		if _, err := f.a.Cases.Act(ctx, f.provider, other, "session", data(`{"date":"2026年2月30日","attended":true}`), 0); apperr.CodeOf(err) != apperr.Invalid {
 			t.Fatalf("2026年2月30日: %v", err)
 		}
 		// The case lists its dates.

@@ -31,7 +31,6 @@ var (
 	district = caller(identity.DistrictStaff, "310114")
 	town     = caller(identity.TownStaff, "310114102")
 	assist   = caller(identity.VillageAssistant, village)
-	provider = caller(identity.Provider, "310114")
 	kunshan  = caller(identity.DistrictStaff, "320583")
 )
 
@@ -43,13 +42,18 @@ type fixture struct {
 	persons []int64
 	centre  rehab.Centre // the district centre
 	sub     rehab.Centre // 南翔镇's sub-centre
+	// provider is a worker of the provider organisation providerOrg: it
+	// acts on the cases assigned to it (assign).
+	provider    access.Caller
+	providerOrg int64
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	a := apptest.New(t, d, now)
-	f := &fixture{a: a}
+	f := &fixture{a: a, providerOrg: apptest.ProviderOrg(t, a, 1)}
+	f.provider = apptest.ProviderCaller(f.providerOrg, "310114")
 	for i := range 12 {
 		f.persons = append(f.persons, apptest.Person(t, a, i, fmt.Sprintf("康复%d", i), village, 4, 2))
 	}
@@ -78,13 +82,23 @@ func (f *fixture) setCapacity(t *testing.T, c rehab.Centre, n int, services ...s
 	}
 }
 
-// assessed opens a case for a person and assesses it.
+// assign puts cases under a contract of the provider organisation.
+func (f *fixture) assign(t *testing.T, ids ...int64) {
+	t.Helper()
+	for _, id := range ids {
+		apptest.Assign(t, f.a, f.providerOrg, id)
+	}
+}
+
+// assessed opens a case for a person, assigns it to the provider, which
+// assesses it.
 func (f *fixture) assessed(t *testing.T, person int64, service string, sessions int) int64 {
 	t.Helper()
 	ctx := context.Background()
 	c, err := f.a.Cases.Create(ctx, assist, person, "rehabilitation", data(`{"reason":"中风后行走困难"}`))
 	if err == nil {
-		c, err = f.a.Cases.Act(ctx, provider, c.ID, "assess", data(fmt.Sprintf(`{"service":%q,"sessions":%d,"goals":"独立行走"}`, service, sessions)), 0)
+		f.assign(t, c.ID)
+		c, err = f.a.Cases.Act(ctx, f.provider, c.ID, "assess", data(fmt.Sprintf(`{"service":%q,"sessions":%d,"goals":"独立行走"}`, service, sessions)), 0)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +131,7 @@ func TestRehabWorkflow(t *testing.T) {
 			return c
 		}
 		// Referral: the person themself may open one; a provider may not.
-		if _, err := e.Create(ctx, provider, f.persons[0], "rehabilitation", nil); apperr.CodeOf(err) != apperr.Forbidden {
+		if _, err := e.Create(ctx, f.provider, f.persons[0], "rehabilitation", nil); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Fatalf("a provider refers: %v", err)
 		}
 		me := access.Caller{Actor: audit.Actor{Username: "me", Role: identity.Person}, Scope: orgunit.ScopeOf(village), PersonID: f.persons[0]}
@@ -134,15 +148,18 @@ func TestRehabWorkflow(t *testing.T) {
 		if _, err := e.Get(ctx, kunshan, id); apperr.CodeOf(err) != apperr.NotFound {
 			t.Fatalf("another district reads the case: %v", err)
 		}
+		// A provider's worker acts on the cases assigned to its organisation only.
+		act(f.provider, "assess", `{"service":"physical","sessions":10}`, apperr.NotFound)
+		f.assign(t, id)
 		// Assessment: roles, required data, ranges, wrong state.
 		act(assist, "assess", `{"service":"physical","sessions":10}`, apperr.Forbidden)
-		act(provider, "schedule", fmt.Sprintf(`{"centre":%d,"start":"2026-05-04","per_week":2}`, f.sub.ID), apperr.Conflict)
-		act(provider, "assess", `{"sessions":10}`, apperr.Invalid)
-		act(provider, "assess", `{"service":"massage","sessions":10}`, apperr.Invalid)
-		act(provider, "assess", `{"service":"physical","sessions":0}`, apperr.Invalid)
-		act(provider, "assess", `{"service":"physical","sessions":201}`, apperr.Invalid)
-		act(provider, "assess", `{"service":"physical","sessions":"ten"}`, apperr.Invalid)
-		c = act(provider, "assess", `{"service":"physical","sessions":5,"goals":"独立上下楼梯"}`, "")
+		act(f.provider, "schedule", fmt.Sprintf(`{"centre":%d,"start":"2026-05-04","per_week":2}`, f.sub.ID), apperr.Conflict)
+		act(f.provider, "assess", `{"sessions":10}`, apperr.Invalid)
+		act(f.provider, "assess", `{"service":"massage","sessions":10}`, apperr.Invalid)
+		act(f.provider, "assess", `{"service":"physical","sessions":0}`, apperr.Invalid)
+		act(f.provider, "assess", `{"service":"physical","sessions":201}`, apperr.Invalid)
+		act(f.provider, "assess", `{"service":"physical","sessions":"ten"}`, apperr.Invalid)
+		c = act(f.provider, "assess", `{"service":"physical","sessions":5,"goals":"独立上下楼梯"}`, "")
 		if c.State != "assessed" || c.Data["sessions"] != json.Number("5") || !c.DueAt.Equal(now.Add(14*24*time.Hour)) {
 			t.Fatalf("assessed: %+v", c)
 		}
@@ -191,13 +208,13 @@ func TestRehabWorkflow(t *testing.T) {
 		}
 		// Sessions: roles, dates within the plan and not in the future.
 		act(assist, "session", `{"date":"2026-05-04","attended":true}`, apperr.Forbidden)
-		act(provider, "session", `{"date":"2026-05-05","attended":true}`, apperr.Invalid) // before the start (6 May)
-		act(provider, "session", `{"date":"2026-05-25","attended":true}`, apperr.Invalid) // beyond the last week
-		act(provider, "session", `{"date":"2026-05-07","attended":true}`, apperr.Invalid) // in the future
-		act(provider, "session", `{"attended":true}`, apperr.Invalid)
-		act(provider, "session", `{"date":"2026-05-06"}`, apperr.Invalid)
+		act(f.provider, "session", `{"date":"2026-05-05","attended":true}`, apperr.Invalid) // before the start (6 May)
+		act(f.provider, "session", `{"date":"2026-05-25","attended":true}`, apperr.Invalid) // beyond the last week
+		act(f.provider, "session", `{"date":"2026-05-07","attended":true}`, apperr.Invalid) // in the future
+		act(f.provider, "session", `{"attended":true}`, apperr.Invalid)
+		act(f.provider, "session", `{"date":"2026-05-06"}`, apperr.Invalid)
 		d.Clock = func() time.Time { return now.Add(3 * 24 * time.Hour) } // Thursday 7 May
-		c = act(provider, "session", `{"date":"2026-05-06","attended":false,"note":"请假"}`, "")
+		c = act(f.provider, "session", `{"date":"2026-05-06","attended":false,"note":"请假"}`, "")
 		c = act(town, "session", `{"date":"2026-05-07","attended":true}`, "")
 		if c.State != "scheduled" || c.Data["sessions_recorded"] != json.Number("2") || c.Data["sessions_attended"] != json.Number("1") || !c.DueAt.Equal(wantDue) {
 			t.Fatalf("after sessions: %+v due %v", c.Data, c.DueAt)
@@ -207,14 +224,14 @@ func TestRehabWorkflow(t *testing.T) {
 		}
 		// Evaluation and closing.
 		act(assist, "evaluate", `{"outcome":"improved"}`, apperr.Forbidden)
-		act(provider, "evaluate", `{"outcome":"better"}`, apperr.Invalid)
-		act(provider, "close", `{}`, apperr.Forbidden)
+		act(f.provider, "evaluate", `{"outcome":"better"}`, apperr.Invalid)
+		act(f.provider, "close", `{}`, apperr.Forbidden)
 		act(town, "close", `{}`, apperr.Conflict)
-		c = act(provider, "evaluate", `{"outcome":"improved","note":"可独立上下楼梯"}`, "")
+		c = act(f.provider, "evaluate", `{"outcome":"improved","note":"可独立上下楼梯"}`, "")
 		if c.State != "evaluated" || c.Data["outcome"] != "improved" {
 			t.Fatalf("evaluated: %+v", c)
 		}
-		act(provider, "session", `{"date":"2026-05-07","attended":true}`, apperr.Conflict)
+		act(f.provider, "session", `{"date":"2026-05-07","attended":true}`, apperr.Conflict)
 		act(town, "close", `{}`, "")
 		// Closing released the coming weeks (11 and 18 May), not the current one.
 		s = f.schedule(t, f.sub, "2026-05-04", 3)
@@ -225,7 +242,7 @@ func TestRehabWorkflow(t *testing.T) {
 
 		// Reject needs a reason; only staff reject.
 		id = f.assessed(t, f.persons[2], "physical", 4)
-		act(provider, "reject", `{"reason":"x"}`, apperr.Forbidden)
+		act(f.provider, "reject", `{"reason":"x"}`, apperr.Forbidden)
 		act(town, "reject", `{}`, apperr.Invalid)
 		act(town, "reject", `{"reason":"已在其他机构康复"}`, "")
 		// Cancelling a scheduled plan releases its bookings from the week of the cancel date.
@@ -234,7 +251,7 @@ func TestRehabWorkflow(t *testing.T) {
 		if s := f.schedule(t, f.centre, "2026-05-11", 2); s.Weeks[0].Booked != 3 || s.Weeks[1].Booked != 3 {
 			t.Fatalf("district centre booked: %+v", s.Weeks)
 		}
-		act(provider, "cancel", `{}`, apperr.Forbidden)
+		act(f.provider, "cancel", `{}`, apperr.Forbidden)
 		act(assist, "cancel", `{}`, "")
 		if s := f.schedule(t, f.centre, "2026-05-11", 2); s.Weeks[0].Booked != 0 || s.Weeks[1].Booked != 0 {
 			t.Fatalf("after cancelling: %+v", s.Weeks)
@@ -345,13 +362,13 @@ func TestSessionsCountTowardRehabRate(t *testing.T) {
 			}
 			ids = append(ids, id)
 		}
-		if _, err := f.a.Cases.Act(ctx, provider, ids[1], "session", data(`{"date":"2026-05-04","attended":false}`), 0); err != nil {
+		if _, err := f.a.Cases.Act(ctx, f.provider, ids[1], "session", data(`{"date":"2026-05-04","attended":false}`), 0); err != nil {
 			t.Fatal(err)
 		}
 		if got := rate(); got != [2]int64{0, 2} {
 			t.Fatalf("after an absence: %v, want 0/2", got)
 		}
-		if _, err := f.a.Cases.Act(ctx, provider, ids[0], "session", data(`{"date":"2026-05-04","attended":true}`), 0); err != nil {
+		if _, err := f.a.Cases.Act(ctx, f.provider, ids[0], "session", data(`{"date":"2026-05-04","attended":true}`), 0); err != nil {
 			t.Fatal(err)
 		}
 		if got := rate(); got != [2]int64{1, 2} {

@@ -188,7 +188,7 @@ func (s *Store) ScheduleOf(ctx context.Context, c access.Caller, centreID int64,
 			Free: max(centre.Capacity-b, 0), Bookings: []Booking{}, Sessions: []Session{}, Others: b})
 		idx[day(w)] = i
 	}
-	where, args := c.Where("c.person_id", "c.orgunit")
+	where, args := c.CaseWhere("c") // a provider's worker: the cases assigned to its organisation
 	rows, err := s.db.Query(ctx, `SELECT b.week, b.case_id, c.person_id, p.name, c.data, b.slots, c.orgunit FROM rehab_bookings b
 		JOIN cases c ON c.id = b.case_id JOIN persons p ON p.id = c.person_id
 		WHERE b.centre = ? AND b.week >= ? AND b.week <= ? AND `+where+` ORDER BY b.week, b.case_id`,

@@ -31,8 +31,10 @@ func TestOverviewByTown(t *testing.T) {
 			t.Fatal(err)
 		}
 		c1, c2 := quoted(t, a, nanxiang, 1_250_050), quoted(t, a, nanxiang2, 300_000)
+		provider := worker(t, a)
 		cs, err := a.Cases.Create(ctx, district, anting, "home_renovation", data(`{"need":"坡道"}`))
 		if err == nil {
+			assign(t, a, cs.ID)
 			cs, err = a.Cases.Act(ctx, provider, cs.ID, "survey", data(`{"items":["ramp"]}`), 0)
 		}
 		if err == nil {
@@ -95,6 +97,7 @@ func TestQuoteCorrection(t *testing.T) {
 		if _, err := a.Renovation.SetBudget(ctx, sc, district.Actor, "310114", 2026, 10_000_000); err != nil {
 			t.Fatal(err)
 		}
+		provider := worker(t, a)
 		id := quoted(t, a, persons[0], 1_250_000) // quoted by the provider
 		act := func(who access.Caller, body string, want apperr.Code) {
 			t.Helper()

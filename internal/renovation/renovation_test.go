@@ -28,8 +28,30 @@ var (
 	district = caller(identity.DistrictStaff, "310114")
 	town     = caller(identity.TownStaff, "310114102")
 	assist   = caller(identity.VillageAssistant, village)
-	provider = caller(identity.Provider, "310114")
 )
+
+// worker is a worker of the test's provider organisation (registered the
+// first time): it acts on the cases assigned to it (assign).
+func worker(t testing.TB, a *app.App) access.Caller {
+	t.Helper()
+	var id int64
+	err := a.DB.QueryRow(context.Background(), `SELECT COALESCE(MIN(id), 0) FROM providers`).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == 0 {
+		id = apptest.ProviderOrg(t, a, 1)
+	}
+	return apptest.ProviderCaller(id, "310114")
+}
+
+// assign puts cases under a contract of the test's provider organisation.
+func assign(t testing.TB, a *app.App, ids ...int64) {
+	t.Helper()
+	for _, id := range ids {
+		apptest.Assign(t, a, worker(t, a).ProviderID, id)
+	}
+}
 
 func setup(t *testing.T, d *db.DB) (*app.App, []int64) {
 	t.Helper()
@@ -41,12 +63,15 @@ func setup(t *testing.T, d *db.DB) (*app.App, []int64) {
 	return a, ids
 }
 
-// quoted opens a case and brings it to "quoted" at the given cost (cents).
+// quoted opens a case, assigns it to the provider, which brings it to
+// "quoted" at the given cost (cents).
 func quoted(t *testing.T, a *app.App, person int64, cents int) int64 {
 	t.Helper()
 	ctx := context.Background()
+	provider := worker(t, a)
 	c, err := a.Cases.Create(ctx, assist, person, "home_renovation", data(`{"need":"卫生间改造"}`))
 	if err == nil {
+		assign(t, a, c.ID)
 		c, err = a.Cases.Act(ctx, provider, c.ID, "survey", data(`{"items":["bathroom","grab_bars"]}`), 0)
 	}
 	if err == nil {
@@ -63,6 +88,7 @@ func TestRenovationWorkflow(t *testing.T) {
 		a, persons := setup(t, d)
 		ctx := context.Background()
 		e := a.Cases
+		provider := worker(t, a)
 		id := quoted(t, a, persons[0], 800000)
 		act := func(who access.Caller, action, body string, want apperr.Code) {
 			t.Helper()
@@ -123,6 +149,8 @@ func TestRenovationWorkflow(t *testing.T) {
 		act(town, "reject", `{"reason":"不符合条件"}`, "")
 		c, _ := e.Create(ctx, town, persons[3], "home_renovation", nil)
 		id = c.ID
+		act(provider, "survey", `{"items":["ramp"]}`, apperr.NotFound) // not assigned to its organisation
+		assign(t, a, id)
 		act(provider, "survey", `{"items":["swimming_pool"]}`, apperr.Invalid)
 		act(provider, "survey", `{"items":["ramp"]}`, "")
 		act(provider, "quote", `{"contractor":"x","cost":0}`, apperr.Invalid)
@@ -188,6 +216,8 @@ func TestMoneyBounds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		provider := worker(t, a)
+		assign(t, a, c.ID)
 		if _, err = a.Cases.Act(ctx, provider, c.ID, "survey", data(`{"items":["bathroom"]}`), 0); err != nil {
 			t.Fatal(err)
 		}

@@ -60,6 +60,9 @@ type Env struct {
 	Year int
 	// Employers: in 南翔镇 (the employer account's own), in 安亭镇, in 昆山.
 	EmpIn, EmpTown2, EmpOut int64
+	// ProviderOrg is the provider user's organisation (ProviderOrg 1): it
+	// sees the cases assigned to it (Assign, CaseFor).
+	ProviderOrg int64
 }
 
 // IDNumber completes 17 digits with the check character.
@@ -148,11 +151,12 @@ func NewEnv(t *testing.T, d *db.DB, cfg app.Config) *Env {
 	e.EmpIn = mkEmployer("南翔精密制造", "310114102", "91310114MA1GT0001", 200, 120000_00)
 	e.EmpTown2 = mkEmployer("安亭汽车配件", "310114103", "91310114MA1GT0002", 80, 90000_00)
 	e.EmpOut = mkEmployer("玉山电子", "320583100", "91320583MA1GT0003", 500, 100000_00)
+	e.ProviderOrg = ProviderOrg(t, a, 1)
 	users := []identity.User{
 		{Role: identity.DistrictStaff, OrgUnit: "310114"},
 		{Role: identity.TownStaff, OrgUnit: "310114102"},
 		{Role: identity.VillageAssistant, OrgUnit: Village},
-		{Role: identity.Provider, OrgUnit: "310114"},
+		{Role: identity.Provider, OrgUnit: "310114", ProviderID: e.ProviderOrg},
 		{Role: identity.Volunteer, OrgUnit: "310114102"},
 		{Role: identity.Person, OrgUnit: Village, PersonID: e.In},
 		{Role: identity.Leader, OrgUnit: "310114"},

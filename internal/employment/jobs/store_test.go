@@ -358,7 +358,7 @@ func TestPlacement(t *testing.T) {
 		a, ids := setup(t, d)
 		ctx := context.Background()
 		all := access.Caller{Actor: audit.Actor{Username: "sys", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf("3")}
-		town, assistant, prov := caller(identity.TownStaff, "310114102"), caller(identity.VillageAssistant, village), caller(identity.Provider, "310114")
+		town, assistant, prov := caller(identity.TownStaff, "310114102"), caller(identity.VillageAssistant, village), apptest.ProviderCaller(apptest.ProviderOrg(t, a, 1), "310114")
 		self := caller(identity.Person, village)
 		self.PersonID = ids[1]
 		if _, _, err := a.Registry.PutAnnual(ctx, all, ids[0], registry.Annual{Year: 2026, Employment: "unemployed", EconomicStatus: "normal"}); err != nil {
@@ -421,6 +421,9 @@ func TestPlacement(t *testing.T) {
 			t.Errorf("matched: %v", c.Data)
 		}
 		act(assistant, "interview", `{"date":"2026-06-03"}`, apperr.Forbidden)
+		act(prov, "interview", `{"date":"2026-06-03"}`, apperr.NotFound) // not assigned to its organisation
+		apptest.Assign(t, a, prov.ProviderID, c.ID)
+		c, _ = a.Cases.Get(ctx, town, c.ID)
 		act(prov, "interview", `{}`, apperr.Invalid)
 		act(prov, "interview", `{"date":"2026-06-03"}`, "")
 		act(prov, "place", `{"start_date":"2026-06-08"}`, apperr.Forbidden)
@@ -468,6 +471,8 @@ func TestPlacement(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		act(prov, "cancel", `{}`, apperr.NotFound) // not assigned
+		apptest.Assign(t, a, prov.ProviderID, c.ID)
 		act(prov, "cancel", `{}`, apperr.Forbidden)
 		act(self, "cancel", `{}`, "")
 		// No annual record of the year yet: the placement writes one.
