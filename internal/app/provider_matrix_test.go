@@ -18,6 +18,7 @@ import (
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/providers"
 	"sunshine/internal/registry"
 )
 
@@ -86,6 +87,17 @@ func TestProviderMatrix(t *testing.T) {
 		}
 		contractOf := func(org int64) int64 {
 			return apptest.Contract(t, a, org, "assistive_device", "310114")
+		}
+		// A micro-charity proposal of each organisation (its workers see
+		// their own only).
+		proposalOf := map[int64]int64{}
+		for _, org := range []int64{orgA, orgB} {
+			mp, err := a.Providers.ProposeMicro(ctx, apptest.ProviderCaller(org, "310114"), providers.MicroInput{Title: fmt.Sprintf("助残微公益 %d", org),
+				Summary: "为残疾人提供上门理发服务。", Towns: []string{"310114102"}, Budget: 500000, Beneficiaries: 30})
+			if err != nil {
+				t.Fatal(err)
+			}
+			proposalOf[org] = mp.ID
 		}
 
 		// What a provider's answer may never hold.
@@ -167,6 +179,8 @@ func TestProviderMatrix(t *testing.T) {
 				idsA, idsB = []int64{orgA}, []int64{orgB}
 			case "contracts/id":
 				idsA, idsB = []int64{contractOf(orgA)}, []int64{contractOf(orgB)}
+			case "micro-projects/id":
+				idsA, idsB = []int64{proposalOf[orgA]}, []int64{proposalOf[orgB]}
 			case "centres/id":
 				idsA, idsB, open = []int64{sub}, []int64{sub}, true
 			default:
