@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
@@ -161,6 +162,9 @@ func (s *Store) Contract(ctx context.Context, c access.Caller, id int64) (Contra
 			return Contract{}, fmt.Errorf("contract %d milestones: %w", id, err)
 		}
 		m.Released = m.ReleasedAt != 0
+		if m.Released {
+			m.ReleasedOn = time.UnixMilli(m.ReleasedAt).UTC().Format(time.RFC3339)
+		}
 		k.Milestones = append(k.Milestones, m)
 	}
 	return k, rows.Err()
@@ -214,14 +218,7 @@ func (s *Store) Assign(ctx context.Context, c access.Caller, caseID int64, in As
 	if err != nil {
 		return casework.Case{}, err
 	}
-	var fs []apperr.FieldError
-	if k.ServiceType != cs.ServiceType {
-		fs = append(fs, apperr.Field("contract_id", "service", "这份合同不购买这种服务："+k.ServiceType+"。", "The contract does not buy this service ("+k.ServiceType+")."))
-	}
-	if len(cs.OrgUnit) < len(k.OrgUnit) || cs.OrgUnit[:len(k.OrgUnit)] != k.OrgUnit {
-		fs = append(fs, apperr.Field("contract_id", "area", "个案所在地不在这份合同的服务范围内。", "The case lies outside the contract's area."))
-	}
-	if len(fs) > 0 {
+	if fs := s.fits(cs, k, "contract_id"); len(fs) > 0 {
 		return casework.Case{}, apperr.Validation(fs...)
 	}
 	var out casework.Case
@@ -235,4 +232,21 @@ func (s *Store) Assign(ctx context.Context, c access.Caller, caseID int64, in As
 		return audit.Append(ctx, tx, en)
 	})
 	return out, err
+}
+
+// fits checks that a contract buys the case's service type and covers its
+// unit: the reasons it does not, as errors of field.
+func (s *Store) fits(cs casework.Case, k Contract, field string) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if k.ServiceType != cs.ServiceType {
+		zh, en := k.ServiceType, k.ServiceType
+		if t, ok := s.cases.TypeOf(k.ServiceType); ok {
+			zh, en = t.Zh, t.En
+		}
+		fs = append(fs, apperr.Field(field, "service", "这份合同购买的是“"+zh+"”，不是这个个案的服务。", "The contract buys “"+en+"”, not this case's service."))
+	}
+	if len(cs.OrgUnit) < len(k.OrgUnit) || cs.OrgUnit[:len(k.OrgUnit)] != k.OrgUnit {
+		fs = append(fs, apperr.Field(field, "area", "个案所在地不在这份合同的服务范围内。", "The case lies outside the contract's area."))
+	}
+	return fs
 }
