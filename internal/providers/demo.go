@@ -31,10 +31,10 @@ var demoOrgs = []struct {
 	contracts        []string
 	budget           int64
 }{
-	{DemoHub, "52310114MJ1000001", Hub, []string{"assistive_device", "rehabilitation", "home_renovation"}, nil, 0},
-	{DemoProvider, "52310114MJ1000002", Member, []string{"assistive_device", "rehabilitation"}, []string{"assistive_device", "rehabilitation"}, 300000},
-	{DemoOther, "52310114MJ1000003", Member, []string{"home_renovation"}, []string{"home_renovation"}, 500000},
-	{"嘉定区心晴社会工作服务社", "52310114MJ1000004", Member, []string{"rehabilitation"}, nil, 0},
+	{DemoHub, "52310114MJDM00001", Hub, []string{"assistive_device", "rehabilitation", "home_renovation"}, nil, 0},
+	{DemoProvider, "52310114MJDM00002", Member, []string{"assistive_device", "rehabilitation"}, []string{"assistive_device", "rehabilitation"}, 300000},
+	{DemoOther, "52310114MJDM00003", Member, []string{"home_renovation"}, []string{"home_renovation"}, 500000},
+	{"嘉定区心晴社会工作服务社", "52310114MJDM00004", Member, []string{"rehabilitation"}, nil, 0},
 }
 
 // demo registers the hub and its members serving every town of Jiading,
