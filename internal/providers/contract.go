@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"sunshine/internal/access"
@@ -136,6 +137,7 @@ func (s *Store) scanContract(sc interface{ Scan(...any) error }) (Contract, erro
 	var sat int
 	err := sc.Scan(&k.ID, &k.ProviderID, &k.ProviderName, &k.ServiceType, &k.Year, &k.Title, &k.OrgUnit, &k.BudgetCents, &k.TargetCases, &k.DueDays, &sat)
 	k.TargetSatisfaction = float64(sat) / 100
+	k.Milestones = []Milestone{} // a list leaves them out; Contract reads them
 	return k, err
 }
 
@@ -150,24 +152,45 @@ func (s *Store) Contract(ctx context.Context, c access.Caller, id int64) (Contra
 	if err != nil {
 		return Contract{}, fmt.Errorf("contract %d: %w", id, err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT seq, title, amount_cents, released_by, released_at FROM contract_milestones WHERE contract_id = ? ORDER BY seq`, id)
+	ms, err := s.milestones(ctx, []int64{id})
 	if err != nil {
-		return Contract{}, fmt.Errorf("contract %d milestones: %w", id, err)
+		return Contract{}, err
+	}
+	if ms[id] != nil {
+		k.Milestones = ms[id]
+	}
+	return k, nil
+}
+
+// milestones reads the payment milestones of contracts, by contract.
+func (s *Store) milestones(ctx context.Context, ids []int64) (map[int64][]Milestone, error) {
+	out := map[int64][]Milestone{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.Query(ctx, `SELECT contract_id, seq, title, amount_cents, released_by, released_at FROM contract_milestones
+		WHERE contract_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) ORDER BY contract_id, seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("contract milestones: %w", err)
 	}
 	defer rows.Close()
-	k.Milestones = []Milestone{}
 	for rows.Next() {
+		var id int64
 		var m Milestone
-		if err := rows.Scan(&m.Seq, &m.Title, &m.AmountCents, &m.ReleasedBy, &m.ReleasedAt); err != nil {
-			return Contract{}, fmt.Errorf("contract %d milestones: %w", id, err)
+		if err := rows.Scan(&id, &m.Seq, &m.Title, &m.AmountCents, &m.ReleasedBy, &m.ReleasedAt); err != nil {
+			return nil, fmt.Errorf("contract milestones: %w", err)
 		}
 		m.Released = m.ReleasedAt != 0
 		if m.Released {
 			m.ReleasedOn = time.UnixMilli(m.ReleasedAt).UTC().Format(time.RFC3339)
 		}
-		k.Milestones = append(k.Milestones, m)
+		out[id] = append(out[id], m)
 	}
-	return k, rows.Err()
+	return out, rows.Err()
 }
 
 // Contracts lists the contracts of a year in the caller's view (year 0:
@@ -191,7 +214,28 @@ func (s *Store) Contracts(ctx context.Context, c access.Caller, year int) ([]Con
 		}
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contracts: %w", err)
+	}
+	rows.Close()
+	ids := make([]int64, len(out))
+	for i, k := range out {
+		ids[i] = k.ID
+	}
+	for len(ids) > 0 { // in chunks: a year's contracts of a district may be many
+		n := min(len(ids), 500)
+		ms, err := s.milestones(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if m := ms[out[i].ID]; m != nil {
+				out[i].Milestones = m
+			}
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 // Assign puts a case under a contract (district or town staff whose scope

@@ -205,6 +205,10 @@ func TestContracts(t *testing.T) {
 		if _, err := f.a.Providers.ReleaseMilestone(ctx, district, f.devices, 3); apperr.CodeOf(err) != apperr.NotFound {
 			t.Errorf("no such milestone: %v, want 404", err)
 		}
+		list, err := f.a.Providers.Contracts(ctx, district, 2026)
+		if err != nil || len(list) != 3 || len(list[0].Milestones) != 2 {
+			t.Errorf("contracts of 2026: %+v %v", list, err)
+		}
 		if n := audited(t, d, providers.ActionRelease, providers.SubjectContract, fmt.Sprint(f.devices)); n != 1 {
 			t.Errorf("release: %d audit entries, want 1", n)
 		}
