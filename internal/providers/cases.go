@@ -95,7 +95,7 @@ func (s *Store) AssignMany(ctx context.Context, c access.Caller, caseIDs []int64
 // case: they buy its service type and cover its unit, of this year or the
 // last or the next, newest year first.
 func (s *Store) ContractsFor(ctx context.Context, c access.Caller, cs casework.Case) ([]Contract, error) {
-	all, err := s.Contracts(ctx, c, 0)
+	all, err := s.contracts(ctx, c, 0, cs.ServiceType, false)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Store) ContractsFor(ctx context.Context, c access.Caller, cs casework.C
 // ContractsOfType lists the contracts in the caller's view of a service
 // type, of this year or the last or the next ("" type: every type).
 func (s *Store) ContractsOfType(ctx context.Context, c access.Caller, serviceType string) ([]Contract, error) {
-	all, err := s.Contracts(ctx, c, 0)
+	all, err := s.contracts(ctx, c, 0, serviceType, false)
 	if err != nil {
 		return nil, err
 	}

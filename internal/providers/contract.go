@@ -196,9 +196,19 @@ func (s *Store) milestones(ctx context.Context, ids []int64) (map[int64][]Milest
 // Contracts lists the contracts of a year in the caller's view (year 0:
 // every year), newest first.
 func (s *Store) Contracts(ctx context.Context, c access.Caller, year int) ([]Contract, error) {
+	return s.contracts(ctx, c, year, "", true)
+}
+
+// contracts lists the contracts of a year (0: every year) and, when
+// serviceType is set, of that type, in the caller's view; with their
+// milestones when asked.
+func (s *Store) contracts(ctx context.Context, c access.Caller, year int, serviceType string, withMilestones bool) ([]Contract, error) {
 	where, args := contractWhere(c)
 	if year != 0 {
 		where, args = where+" AND k.year = ?", append(args, year)
+	}
+	if serviceType != "" {
+		where, args = where+" AND k.service_type = ?", append(args, serviceType)
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+contractCols+` FROM provider_contracts k JOIN providers p ON p.id = k.provider_id
 		WHERE `+where+` ORDER BY k.year DESC, p.name, k.id`, args...)
@@ -218,6 +228,9 @@ func (s *Store) Contracts(ctx context.Context, c access.Caller, year int) ([]Con
 		return nil, fmt.Errorf("contracts: %w", err)
 	}
 	rows.Close()
+	if !withMilestones {
+		return out, nil
+	}
 	ids := make([]int64, len(out))
 	for i, k := range out {
 		ids[i] = k.ID
