@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
@@ -56,6 +57,9 @@ func (pg *Pages) Routes(rt *web.Router) {
 func crumbs(page *web.Page, more ...web.Crumb) []web.Crumb {
 	return append([]web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: page.T("购买服务", "Purchased services"), Href: "/providers"}}, more...)
 }
+
+// cst is the time of Shanghai, in which the pages give dates.
+var cst = time.FixedZone("CST", 8*3600)
 
 // badForm is the error of a form that cannot be read.
 func badForm() error {
@@ -630,7 +634,7 @@ func (pg *Pages) contractShow(w http.ResponseWriter, r *http.Request, p *web.Pri
 		if m.Released {
 			released += m.AmountCents
 			row.ReleasedBy = actors[m.ReleasedBy].Words("", page.Lang)
-			row.ReleasedOn = m.ReleasedOn[:10]
+			row.ReleasedOn = time.UnixMilli(m.ReleasedAt).In(cst).Format(time.DateOnly)
 		}
 		d.Milestones = append(d.Milestones, row)
 	}
