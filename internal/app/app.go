@@ -196,6 +196,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Providers = providers.NewStore(d, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
+	casePages.Extras = a.Providers.CaseExtras(reg) // the contract a case is assigned to, and the link to assign it
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	// The modules, each after those whose tables its rows point at (backup
@@ -206,7 +207,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
-		a.Providers.Module(), // before the accounts and cases that point at providers and contracts
+		a.Providers.Module(reg), // before the accounts and cases that point at providers and contracts
 		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
 		ind.Module(reg),
 		casePages.Module(),

@@ -101,6 +101,10 @@ type Pages struct {
 	Engine   *Engine
 	Registry *registry.Store
 	web.Kit
+	// Extras, when set, adds tables of another module to every case page
+	// after the type's own panels (purchased services: the contract the
+	// case is assigned to and the link to assign it). The app sets it.
+	Extras func(r *http.Request, p *web.Principal, cs Case, lang string) ([]web.Table, error)
 }
 
 // Routes registers the case pages.
@@ -725,6 +729,13 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 			return d, err
 		}
 	}
+	if pg.Extras != nil {
+		more, err := pg.Extras(r, p, cs, page.Lang)
+		if err != nil {
+			return d, err
+		}
+		d.Panels = append(d.Panels, more...)
+	}
 	keys := make([]string, 0, len(cs.Data))
 	for k := range cs.Data {
 		if !strings.HasPrefix(k, "_") && !slices.Contains(t.Hidden, k) {
@@ -756,8 +767,13 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 	}
 	for _, ev := range cs.Timeline {
 		v := eventView{At: ev.At, Who: actors[ev.Username].Words(ev.Role, page.Lang), Action: ev.Action}
-		if ev.Action == "create" {
+		switch ev.Action {
+		case "create":
 			v.Action = page.T("申请", "opened")
+		case "assign":
+			v.Action = page.T("分配给服务机构", "assigned to a provider")
+		case "reassign":
+			v.Action = page.T("改派服务机构", "reassigned to another provider")
 		}
 		for _, tr := range t.Transitions {
 			if tr.Action == ev.Action {
@@ -767,7 +783,7 @@ func (pg *Pages) caseView(r *http.Request, p *web.Principal, page *web.Page, cs 
 		if s, ok := t.StateOf(ev.From); ok {
 			v.From = page.T(s.Zh, s.En)
 		}
-		if s, ok := t.StateOf(ev.To); ok {
+		if s, ok := t.StateOf(ev.To); ok && ev.Action != "assign" && ev.Action != "reassign" { // the state stays
 			v.To = page.T(s.Zh, s.En)
 		}
 		d.Timeline = append(d.Timeline, v)

@@ -414,6 +414,10 @@ type Filter struct {
 	OrgUnit     string
 	Open        bool // not closed
 	Overdue     bool
+	// ContractID keeps the cases assigned to a contract now; Unassigned
+	// those assigned to none (purchased services).
+	ContractID int64
+	Unassigned bool
 	// WaitingFor keeps the open cases in a state from which this role may
 	// take an action that moves the case on (cancelling does not count).
 	WaitingFor string
@@ -560,6 +564,12 @@ func (e *Engine) where(c access.Caller, f Filter) (string, []any, bool) {
 	}
 	if f.State != "" {
 		conds, args = append(conds, "c.state = ?"), append(args, f.State)
+	}
+	if f.ContractID != 0 {
+		conds, args = append(conds, "c.contract_id = ?"), append(args, f.ContractID)
+	}
+	if f.Unassigned {
+		conds = append(conds, "c.contract_id IS NULL")
 	}
 	if f.Open || f.Overdue || f.WaitingFor != "" {
 		conds = append(conds, "c.closed_at = 0")

@@ -34,6 +34,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/contracts", readers, s.apiContracts, web.Types{Out: web.List[Contract]{}})
 	rt.Handle("GET /api/v1/contracts/{id}", readers, s.apiContract, web.Types{Out: Contract{}})
 	rt.Handle("POST /api/v1/cases/{id}/assign", assigners, s.apiAssign, web.Types{In: AssignInput{}, Out: casework.Case{}})
+	s.milestoneRoutes(rt)
 	s.evaluationRoutes(rt)
 	s.microRoutes(rt)
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
+	"time"
 
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
@@ -135,6 +137,7 @@ func (s *Store) scanContract(sc interface{ Scan(...any) error }) (Contract, erro
 	var sat int
 	err := sc.Scan(&k.ID, &k.ProviderID, &k.ProviderName, &k.ServiceType, &k.Year, &k.Title, &k.OrgUnit, &k.BudgetCents, &k.TargetCases, &k.DueDays, &sat)
 	k.TargetSatisfaction = float64(sat) / 100
+	k.Milestones = []Milestone{} // a list leaves them out; Contract reads them
 	return k, err
 }
 
@@ -149,29 +152,63 @@ func (s *Store) Contract(ctx context.Context, c access.Caller, id int64) (Contra
 	if err != nil {
 		return Contract{}, fmt.Errorf("contract %d: %w", id, err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT seq, title, amount_cents, released_by, released_at FROM contract_milestones WHERE contract_id = ? ORDER BY seq`, id)
+	ms, err := s.milestones(ctx, []int64{id})
 	if err != nil {
-		return Contract{}, fmt.Errorf("contract %d milestones: %w", id, err)
+		return Contract{}, err
+	}
+	if ms[id] != nil {
+		k.Milestones = ms[id]
+	}
+	return k, nil
+}
+
+// milestones reads the payment milestones of contracts, by contract.
+func (s *Store) milestones(ctx context.Context, ids []int64) (map[int64][]Milestone, error) {
+	out := map[int64][]Milestone{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.db.Query(ctx, `SELECT contract_id, seq, title, amount_cents, released_by, released_at FROM contract_milestones
+		WHERE contract_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) ORDER BY contract_id, seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("contract milestones: %w", err)
 	}
 	defer rows.Close()
-	k.Milestones = []Milestone{}
 	for rows.Next() {
+		var id int64
 		var m Milestone
-		if err := rows.Scan(&m.Seq, &m.Title, &m.AmountCents, &m.ReleasedBy, &m.ReleasedAt); err != nil {
-			return Contract{}, fmt.Errorf("contract %d milestones: %w", id, err)
+		if err := rows.Scan(&id, &m.Seq, &m.Title, &m.AmountCents, &m.ReleasedBy, &m.ReleasedAt); err != nil {
+			return nil, fmt.Errorf("contract milestones: %w", err)
 		}
 		m.Released = m.ReleasedAt != 0
-		k.Milestones = append(k.Milestones, m)
+		if m.Released {
+			m.ReleasedOn = time.UnixMilli(m.ReleasedAt).UTC().Format(time.RFC3339)
+		}
+		out[id] = append(out[id], m)
 	}
-	return k, rows.Err()
+	return out, rows.Err()
 }
 
 // Contracts lists the contracts of a year in the caller's view (year 0:
 // every year), newest first.
 func (s *Store) Contracts(ctx context.Context, c access.Caller, year int) ([]Contract, error) {
+	return s.contracts(ctx, c, year, "", true)
+}
+
+// contracts lists the contracts of a year (0: every year) and, when
+// serviceType is set, of that type, in the caller's view; with their
+// milestones when asked.
+func (s *Store) contracts(ctx context.Context, c access.Caller, year int, serviceType string, withMilestones bool) ([]Contract, error) {
 	where, args := contractWhere(c)
 	if year != 0 {
 		where, args = where+" AND k.year = ?", append(args, year)
+	}
+	if serviceType != "" {
+		where, args = where+" AND k.service_type = ?", append(args, serviceType)
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+contractCols+` FROM provider_contracts k JOIN providers p ON p.id = k.provider_id
 		WHERE `+where+` ORDER BY k.year DESC, p.name, k.id`, args...)
@@ -188,7 +225,31 @@ func (s *Store) Contracts(ctx context.Context, c access.Caller, year int) ([]Con
 		k.Milestones = []Milestone{} // the list leaves them out: GET /api/v1/contracts/{id} has them
 		out = append(out, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contracts: %w", err)
+	}
+	rows.Close()
+	if !withMilestones {
+		return out, nil
+	}
+	ids := make([]int64, len(out))
+	for i, k := range out {
+		ids[i] = k.ID
+	}
+	for len(ids) > 0 { // in chunks: a year's contracts of a district may be many
+		n := min(len(ids), 500)
+		ms, err := s.milestones(ctx, ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if m := ms[out[i].ID]; m != nil {
+				out[i].Milestones = m
+			}
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 // Assign puts a case under a contract (district or town staff whose scope
@@ -215,14 +276,7 @@ func (s *Store) Assign(ctx context.Context, c access.Caller, caseID int64, in As
 	if err != nil {
 		return casework.Case{}, err
 	}
-	var fs []apperr.FieldError
-	if k.ServiceType != cs.ServiceType {
-		fs = append(fs, apperr.Field("contract_id", "service", "这份合同不购买这种服务："+k.ServiceType+"。", "The contract does not buy this service ("+k.ServiceType+")."))
-	}
-	if len(cs.OrgUnit) < len(k.OrgUnit) || cs.OrgUnit[:len(k.OrgUnit)] != k.OrgUnit {
-		fs = append(fs, apperr.Field("contract_id", "area", "个案所在地不在这份合同的服务范围内。", "The case lies outside the contract's area."))
-	}
-	if len(fs) > 0 {
+	if fs := s.fits(cs, k, "contract_id"); len(fs) > 0 {
 		return casework.Case{}, apperr.Validation(fs...)
 	}
 	var out casework.Case
@@ -236,4 +290,21 @@ func (s *Store) Assign(ctx context.Context, c access.Caller, caseID int64, in As
 		return audit.Append(ctx, tx, en)
 	})
 	return out, err
+}
+
+// fits checks that a contract buys the case's service type and covers its
+// unit: the reasons it does not, as errors of field.
+func (s *Store) fits(cs casework.Case, k Contract, field string) []apperr.FieldError {
+	var fs []apperr.FieldError
+	if k.ServiceType != cs.ServiceType {
+		zh, en := k.ServiceType, k.ServiceType
+		if t, ok := s.cases.TypeOf(k.ServiceType); ok {
+			zh, en = t.Zh, t.En
+		}
+		fs = append(fs, apperr.Field(field, "service", "这份合同购买的是“"+zh+"”，不是这个个案的服务。", "The contract buys “"+en+"”, not this case's service."))
+	}
+	if len(cs.OrgUnit) < len(k.OrgUnit) || cs.OrgUnit[:len(k.OrgUnit)] != k.OrgUnit {
+		fs = append(fs, apperr.Field(field, "area", "个案所在地不在这份合同的服务范围内。", "The case lies outside the contract's area."))
+	}
+	return fs
 }

@@ -30,8 +30,8 @@ var (
 	evalFixtures = map[*apptest.Env]*evalFixture{}
 )
 
-// sys acts over every unit.
-var sys = access.Caller{Actor: audit.Actor{Username: "matrix", Role: identity.DistrictStaff}, Scope: orgunit.AllUnits()}
+// evalSys acts over every unit.
+var evalSys = access.Caller{Actor: audit.Actor{Username: "matrix", Role: identity.DistrictStaff}, Scope: orgunit.AllUnits()}
 
 func evalOf(e *apptest.Env) *evalFixture {
 	evalMu.Lock()
@@ -51,8 +51,8 @@ func (f *evalFixture) provider(e *apptest.Env, unit string) int64 {
 		return id
 	}
 	f.n++
-	p, err := e.App.Providers.CreateProvider(context.Background(), sys, providers.ProviderInput{Name: fmt.Sprintf("矩阵服务社%d", f.n),
-		USCC: uscc(9000 + f.n), OrgUnit: unit})
+	p, err := e.App.Providers.CreateProvider(context.Background(), evalSys, providers.ProviderInput{Name: fmt.Sprintf("矩阵服务社%d", f.n),
+		USCC: evalUSCC(9000 + f.n), OrgUnit: unit})
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func (f *evalFixture) provider(e *apptest.Env, unit string) int64 {
 // contract is a new contract of provider over unit's cases.
 func (f *evalFixture) contract(e *apptest.Env, provider int64, unit string) int64 {
 	e.T.Helper()
-	k, err := e.App.Providers.CreateContract(context.Background(), sys, providers.ContractInput{ProviderID: provider, ServiceType: "assistive_device",
+	k, err := e.App.Providers.CreateContract(context.Background(), evalSys, providers.ContractInput{ProviderID: provider, ServiceType: "assistive_device",
 		Year: e.Year, Budget: 100_000, TargetCases: 2, DueDays: 30, OrgUnit: unit})
 	if err != nil {
 		e.T.Fatal(err)
@@ -105,15 +105,15 @@ func closedCase(out, complaint bool) func(e *apptest.Env) int64 {
 		}
 		f := evalOf(e)
 		k := f.contract(e, f.provider(e, unit), unit)
-		cs, err := e.App.Cases.Create(ctx, sys, person, "assistive_device", nil)
+		cs, err := e.App.Cases.Create(ctx, evalSys, person, "assistive_device", nil)
 		if err == nil {
-			_, err = e.App.Providers.Assign(ctx, sys, cs.ID, providers.AssignInput{ContractID: k})
+			_, err = e.App.Providers.Assign(ctx, evalSys, cs.ID, providers.AssignInput{ContractID: k})
 		}
 		if err == nil {
-			_, err = e.App.Cases.Act(ctx, sys, cs.ID, "cancel", nil, 0)
+			_, err = e.App.Cases.Act(ctx, evalSys, cs.ID, "cancel", nil, 0)
 		}
 		if err == nil && complaint {
-			_, err = e.App.Providers.GiveFeedback(ctx, sys, cs.ID, providers.FeedbackInput{Satisfaction: 2, Complaint: "矩阵投诉"})
+			_, err = e.App.Providers.GiveFeedback(ctx, evalSys, cs.ID, providers.FeedbackInput{Satisfaction: 2, Complaint: "矩阵投诉"})
 		}
 		if err != nil {
 			e.T.Fatal(err)
@@ -176,7 +176,7 @@ func EvaluationMatrix() map[string]apptest.Entry {
 // providers module's permission matrix takes them).
 func TestEvaluationMatrixEntries(t *testing.T) {
 	t.Parallel()
-	a := apptest.New(t, testkit.SQLite(t), now)
+	a := apptest.New(t, testkit.SQLite(t), evalNow)
 	entries := EvaluationMatrix()
 	var got []string
 	for _, rt := range a.Router().Routes() {

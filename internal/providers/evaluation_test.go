@@ -30,33 +30,26 @@ import (
 	"sunshine/internal/providers"
 )
 
-// now is 10:00 on 1 June 2026 in Shanghai.
-var now = time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)
-
-const (
-	village  = apptest.Village // 永新村, 南翔镇 (310114102)
-	village2 = "310114103201"  // 安亭镇
-)
+// evalNow is 10:00 on 1 June 2026 in Shanghai.
+var evalNow = time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)
 
 var (
-	district = apptest.Caller(identity.DistrictStaff, "310114")
-	town     = apptest.Caller(identity.TownStaff, "310114102")
-	town2    = apptest.Caller(identity.TownStaff, "310114103")
+	town2 = apptest.Caller(identity.TownStaff, "310114103")
 )
 
 func personCaller(id int64) access.Caller {
 	return access.Caller{Actor: audit.Actor{Username: fmt.Sprintf("person%d", id), Role: identity.Person}, PersonID: id, Scope: orgunit.ScopeOf(village)}
 }
 
-func uscc(n int) string {
+func evalUSCC(n int) string {
 	first17 := fmt.Sprintf("52310114MA1GT%04d", n)
 	return first17 + string(employment.USCCCheckChar(first17))
 }
 
-// fixture is the hand-worked evaluation: provider X (阳光助残服务社) holds
+// evalFixtureData is the hand-worked evaluation: provider X (阳光助残服务社) holds
 // contract A (the one evaluated point by point) and contract C; provider Y
 // (康乐服务中心) holds contract B.
-type fixture struct {
+type evalFixtureData struct {
 	a       *app.App
 	d       *db.DB
 	x, y    int64
@@ -102,13 +95,13 @@ func wantCode(t *testing.T, err error, code apperr.Code, fields ...string) {
 //	cases 3, 4: assigned, open
 //
 // Contract A's first milestone (4,000.00 of 10,000.00 yuan) is released.
-func setup(t *testing.T, d *db.DB) fixture {
+func evalSetup(t *testing.T, d *db.DB) evalFixtureData {
 	t.Helper()
 	ctx := context.Background()
-	a := apptest.New(t, d, now, orgunit.Unit{Code: village2, Name: "安亭村", Level: 4, Parent: "310114103", Demo: true})
-	f := fixture{a: a, d: d}
-	f.x = must(a.Providers.CreateProvider(ctx, district, providers.ProviderInput{Name: "阳光助残服务社", USCC: uscc(1), OrgUnit: "310114"}))(t).ID
-	f.y = must(a.Providers.CreateProvider(ctx, district, providers.ProviderInput{Name: "康乐服务中心", USCC: uscc(2), OrgUnit: "310114"}))(t).ID
+	a := apptest.New(t, d, evalNow, orgunit.Unit{Code: village2, Name: "安亭村", Level: 4, Parent: "310114103", Demo: true})
+	f := evalFixtureData{a: a, d: d}
+	f.x = must(a.Providers.CreateProvider(ctx, district, providers.ProviderInput{Name: "阳光助残服务社", USCC: evalUSCC(1), OrgUnit: "310114"}))(t).ID
+	f.y = must(a.Providers.CreateProvider(ctx, district, providers.ProviderInput{Name: "康乐服务中心", USCC: evalUSCC(2), OrgUnit: "310114"}))(t).ID
 	contract := func(provider, budget int64, target int, milestones ...providers.MilestoneInput) int64 {
 		return must(a.Providers.CreateContract(ctx, district, providers.ContractInput{ProviderID: provider, ServiceType: "assistive_device",
 			Year: 2026, Budget: budget, TargetCases: target, DueDays: 10, TargetSatisfaction: 4.5, Milestones: milestones}))(t).ID
@@ -135,7 +128,7 @@ func setup(t *testing.T, d *db.DB) fixture {
 	for _, i := range []int{0, 1, 2, 5} {
 		must(a.Cases.Act(ctx, district, f.cases[i], "cancel", nil, 0))(t)
 	}
-	d0 := now.UnixMilli() - 40*day
+	d0 := evalNow.UnixMilli() - 40*day
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := d.Exec(ctx, q, args...); err != nil {
@@ -167,7 +160,7 @@ func setup(t *testing.T, d *db.DB) fixture {
 	for i, at := range []int64{d0 + 25*day, d0 + 10*day, d0 + 11*day} {
 		exec(`UPDATE cases SET closed_at = ? WHERE id = ?`, at, f.cases[i])
 	}
-	exec(`UPDATE contract_milestones SET released_at = ?, released_by = 'district_staff_user' WHERE contract_id = ? AND seq = 1`, now.UnixMilli(), f.ka)
+	exec(`UPDATE contract_milestones SET released_at = ?, released_by = 'district_staff_user' WHERE contract_id = ? AND seq = 1`, evalNow.UnixMilli(), f.ka)
 	return f
 }
 
@@ -189,7 +182,7 @@ func setup(t *testing.T, d *db.DB) fixture {
 func TestEvaluationFixture(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := evalSetup(t, d)
 		ctx, p := context.Background(), f.a.Providers
 		must(p.GiveFeedback(ctx, personCaller(f.persons[0]), f.cases[0], providers.FeedbackInput{Satisfaction: 5}))(t)
 		fb := must(p.GiveFeedback(ctx, town, f.cases[1], providers.FeedbackInput{Satisfaction: 3, Complaint: " 上门服务迟到了好几次 "}))(t)
@@ -303,7 +296,7 @@ func TestEvaluationFixture(t *testing.T) {
 func TestFeedbackBadInput(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := evalSetup(t, d)
 		ctx, p := context.Background(), f.a.Providers
 		me := personCaller(f.persons[0])
 		for _, n := range []int{0, 6, -1} {
@@ -351,7 +344,7 @@ func TestFeedbackBadInput(t *testing.T) {
 func TestComplaints(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := evalSetup(t, d)
 		ctx, p := context.Background(), f.a.Providers
 		must(p.GiveFeedback(ctx, personCaller(f.persons[0]), f.cases[0], providers.FeedbackInput{Satisfaction: 5}))(t)
 		must(p.GiveFeedback(ctx, personCaller(f.persons[1]), f.cases[1], providers.FeedbackInput{Satisfaction: 2, Complaint: "轮椅尺寸不合适"}))(t)
@@ -399,7 +392,7 @@ func TestComplaints(t *testing.T) {
 func TestEvaluationXLSX(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := evalSetup(t, d)
 		ctx, p := context.Background(), f.a.Providers
 		must(p.GiveFeedback(ctx, personCaller(f.persons[0]), f.cases[0], providers.FeedbackInput{Satisfaction: 5}))(t)
 		must(p.GiveFeedback(ctx, town, f.cases[1], providers.FeedbackInput{Satisfaction: 3, Complaint: "迟到"}))(t)
@@ -471,7 +464,7 @@ type server struct {
 	tokens map[string]string
 }
 
-func serve(t *testing.T, f fixture) *server {
+func serve(t *testing.T, f evalFixtureData) *server {
 	t.Helper()
 	s := &server{t: t, a: f.a, srv: httptest.NewServer(f.a.Handler()), tokens: map[string]string{}}
 	t.Cleanup(s.srv.Close)
@@ -562,7 +555,7 @@ func (s *server) page(user, path string, status int, texts ...string) string {
 func TestAPIAndPages(t *testing.T) {
 	t.Parallel()
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		f := setup(t, d)
+		f := evalSetup(t, d)
 		s := serve(t, f)
 		fb := func(c int64) string { return fmt.Sprintf("/api/v1/cases/%d/feedback", c) }
 		var out providers.Feedback

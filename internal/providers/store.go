@@ -157,6 +157,8 @@ type Milestone struct {
 	Released    bool   `json:"released"`
 	ReleasedBy  string `json:"released_by,omitempty"`
 	ReleasedAt  int64  `json:"-"`
+	// ReleasedOn is when it was released (RFC 3339), "" before.
+	ReleasedOn string `json:"released_at,omitempty"`
 }
 
 // MilestoneInput is a payment milestone of a new contract.

@@ -72,6 +72,17 @@ export const ACCOUNTS = [
       '/campaigns/1',
       '/campaigns/2',
       '/campaigns/1/import',
+      // purchased services: 1 the demo hub (its members), 2 the demo provider's organisation; contract 1 its devices contract
+      '/providers',
+      '/providers/new',
+      '/providers/1',
+      '/providers/2',
+      '/contracts',
+      '/contracts/new',
+      '/contracts/1',
+      '/providers/assign',
+      '/providers/assign?type=rehabilitation',
+      '/cases/{case}/assign',
       // purchased services: the year's ranking of providers and the complaints
       // (a contract's evaluation and the feedback form are walked by
       // tests/provider-evaluation.test.js, which makes the contract and case)
@@ -89,7 +100,8 @@ export const ACCOUNTS = [
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
-      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects'],
+      '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects',
+      '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign'],
   },
   {
     username: 'demo_village',
@@ -114,8 +126,9 @@ export const ACCOUNTS = [
   { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/account/2fa'] },
   { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
-  // the provider opens no cases: {case} is the one an account above opened
-  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/micro-projects'] },
+  // the provider opens no cases: {case} is the first of the demo cases assigned to its organisation;
+  // it sees its own organisation (2) and its contracts (1, 2) only
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/providers', '/providers/2', '/contracts', '/contracts/1', '/micro-projects'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
   { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];
