@@ -27,8 +27,9 @@ func (s *Store) Module(reg *registry.Store) module.Module {
 			(&EvalPages{Store: s, Kit: kit}).Routes(rt)
 			(&MicroPages{Store: s, Kit: kit}).Routes(rt)
 		},
-		Nav: []module.Nav{{Order: 150, Roles: readers.Roles, Zh: "购买服务", En: "Purchased services", Href: "/providers"},
-			{Order: 151, Roles: microReaders.Roles, Zh: "十大微公益项目", En: "Micro-charity projects", Href: "/micro-projects"}},
+		// One menu entry: the providers page links to the evaluation, the
+		// complaints and the micro-charity projects.
+		Nav: []module.Nav{{Order: 150, Roles: readers.Roles, Zh: "购买服务", En: "Purchased services", Href: "/providers"}},
 	}
 }
 
@@ -41,8 +42,6 @@ func (s *Store) CasesModule() module.Module {
 		Tables: []string{"case_assignments", "case_feedback", "contract_expert_scores"},
 		Demo:   s.demoAssign,
 		Home:   s.feedbackHome,
-		Nav: []module.Nav{{Order: 155, Roles: rankers.Roles, Zh: "服务机构评估", En: "Provider evaluation", Href: "/providers/evaluation",
-			Section: "/providers/evaluation"}},
 	}
 }
 
