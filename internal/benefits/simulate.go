@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"sunshine/internal/access"
@@ -289,30 +291,114 @@ func enumOf(values []string, i int) string {
 // (the first 9 digits of their org unit) and the facts of used, as
 // numbers where they can be.
 func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time, used map[string]bool) ([]personRow, []string, []personKey, error) {
+	// Over a large registry the scan is split by id into parts read at once
+	// on as many connections as there are CPUs (SQLite reads a row at a
+	// time on one core), then joined in id order.
+	var minID, maxID int64
+	if err := s.db.QueryRow(ctx, `SELECT COALESCE(min(id), 0), COALESCE(max(id), 0) FROM persons`).Scan(&minID, &maxID); err != nil {
+		return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
+	}
+	parts := 1
+	if maxID-minID >= scanSplitAt {
+		parts = max(1, min(runtime.NumCPU(), 8))
+	}
+	type part struct {
+		rows  []personRow
+		towns []string
+		keys  []personKey
+		err   error
+	}
+	res := make([]part, parts)
+	var wg sync.WaitGroup
+	step := (maxID-minID)/int64(parts) + 1
+	for i := range parts {
+		from, to := minID+int64(i)*step, minID+int64(i+1)*step
+		if i == parts-1 {
+			to = maxID + 1
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &res[i]
+			p.rows, p.towns, p.keys, p.err = s.scanPersonsPart(ctx, lo, hi, from, to, first, used)
+		}()
+	}
+	wg.Wait()
+	if parts == 1 || res[0].err != nil {
+		return res[0].rows, res[0].towns, res[0].keys, res[0].err
+	}
+	// Join: the first part's indexes stand; the others' are mapped.
+	rows, towns, keys := res[0].rows, res[0].towns, res[0].keys
+	townIdx, keyIdx := map[string]int{}, map[personKey]int{}
+	for i, t := range towns {
+		townIdx[t] = i
+	}
+	for i, k := range keys {
+		keyIdx[k] = i
+	}
+	for _, p := range res[1:] {
+		if p.err != nil {
+			return nil, nil, nil, p.err
+		}
+		tmap, kmap := make([]int, len(p.towns)), make([]int, len(p.keys))
+		for i, t := range p.towns {
+			gi, ok := townIdx[t]
+			if !ok {
+				gi = len(towns)
+				towns = append(towns, t)
+				townIdx[t] = gi
+			}
+			tmap[i] = gi
+		}
+		for i, k := range p.keys {
+			gi, ok := keyIdx[k]
+			if !ok {
+				gi = len(keys)
+				keys = append(keys, k)
+				keyIdx[k] = gi
+			}
+			kmap[i] = gi
+		}
+		for _, r := range p.rows {
+			rows = append(rows, personRow{id: r.id, town: tmap[r.town], key: kmap[r.key]})
+		}
+	}
+	return rows, towns, keys, nil
+}
+
+// scanSplitAt is the span of person ids from which the persons are read
+// in parts at once.
+const scanSplitAt = 50_000
+
+// scanPersonsPart reads the persons of the scope with ids in [fromID, toID).
+func (s *Store) scanPersonsPart(ctx context.Context, lo, hi string, fromID, toID int64, first time.Time, used map[string]bool) ([]personRow, []string, []personKey, error) {
 	certFrom := first.AddDate(-registry.CertificateValidYears, 0, 0).Format(time.DateOnly)
 	certTo := first.AddDate(0, 1, 0).Format(time.DateOnly)
 	var (
-		id, town, flags, catGrade, birthYear any
-		comps, status                        sql.RawBytes // valid until the next row: kept interned
+		id, packed    any
+		comps, status sql.RawBytes // valid until the next row: kept interned
 	)
-	// flags: 1 for a local hukou (the registry knows local and nonlocal),
-	// 2 for an active certificate (CertificateActive on the date as text:
-	// the registry keeps valid YYYY-MM-DD dates).
-	cols := []string{"p.id", "CAST(substr(p.orgunit, 1, 9) AS INTEGER)",
-		"CASE WHEN p.hukou = 'local' THEN 1 ELSE 0 END + CASE WHEN p.status = 'active' AND p.certificate_issued > ? AND p.certificate_issued < ? THEN 2 ELSE 0 END",
-		"p.category * 10 + p.grade"}
-	dest := []any{&id, &town, &flags, &catGrade}
+	// One number packs the town (the first 9 digits of the org unit), the
+	// flags (1 a local hukou: the registry knows local and nonlocal; 2 an
+	// active certificate on the date, compared as text: the registry keeps
+	// valid YYYY-MM-DD dates), category × 10 + grade and the birth year
+	// (when a rule reads the age): every column read costs, on SQLite.
+	birth := "0"
+	if used["age"] {
+		birth = "COALESCE(p.birth_year, 0)"
+	}
+	cols := []string{"p.id", "((CAST(substr(p.orgunit, 1, 9) AS BIGINT) * 4 + CASE WHEN p.hukou = 'local' THEN 1 ELSE 0 END + " +
+		"CASE WHEN p.status = 'active' AND p.certificate_issued > ? AND p.certificate_issued < ? THEN 2 ELSE 0 END) * 100 + " +
+		"p.category * 10 + p.grade) * 10000 + " + birth}
+	dest := []any{&id, &packed}
 	if used["status"] {
 		cols, dest = append(cols, "p.status"), append(dest, &status)
 	}
 	if used["components"] {
 		cols, dest = append(cols, "p.components"), append(dest, &comps)
 	}
-	if used["age"] {
-		cols, dest = append(cols, "p.birth_year"), append(dest, &birthYear)
-	}
-	rows, err := s.db.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM persons p WHERE p.orgunit >= ? AND p.orgunit < ? ORDER BY p.id`,
-		certFrom, certTo, lo, hi)
+	rows, err := s.db.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM persons p WHERE p.id >= ? AND p.id < ? AND p.orgunit >= ? AND p.orgunit < ? ORDER BY p.id`,
+		certFrom, certTo, fromID, toID, lo, hi)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
 	}
@@ -325,7 +411,8 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, nil, fmt.Errorf("simulate, the persons: %w", err)
 		}
-		t := intOf(town)
+		v := intOf(packed)
+		by, cg, fl, t := v%10000, v/10000%100, v/1000000%4, v/4000000
 		ti, ok := townIdx[t]
 		if !ok {
 			ti = len(towns)
@@ -333,7 +420,6 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 			townIdx[t] = ti
 		}
 		var k personKey
-		fl, cg := intOf(flags), intOf(catGrade)
 		if used["hukou"] {
 			k.hukou = registry.Hukous[1-fl&1]
 		}
@@ -353,7 +439,7 @@ func (s *Store) scanPersons(ctx context.Context, lo, hi string, first time.Time,
 			k.components = texts.of(comps)
 		}
 		if used["age"] {
-			k.birthYear = intOf(birthYear)
+			k.birthYear = by
 		}
 		ki, ok := keyIdx[k]
 		if !ok {
@@ -551,7 +637,9 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d SimDraft) (Simu
 		return Simulation{}, annualErr
 	}
 
-	// Count the persons of each town and facts; decide each facts once.
+	// Count the persons of each town and facts; then decide each facts
+	// once (at once on every CPU: a condition on age splits the persons
+	// into tens of thousands of facts); then find who gains and who loses.
 	type listed struct {
 		id  int64
 		key int
@@ -559,33 +647,48 @@ func (s *Store) Simulate(ctx context.Context, c access.Caller, d SimDraft) (Simu
 	var gaining, losing []listed
 	factIdx := make([]int, len(personKeys)*len(annualKeys)) // registry facts × annual facts → index of facts + 1
 	var keys []factKey
-	var outcomes []outcome
 	type townSums struct {
 		registry      int64
 		before, after [3]Figures // living, care, both
 	}
 	counts := make([][]int64, len(townCodes)) // town → facts → persons
-	for _, pr := range persons {
+	factOf := make([]int32, len(persons))     // person → facts
+	for pi, pr := range persons {
 		ak := annual.get(pr.id)
 		slot := int(pr.key)*len(annualKeys) + int(ak)
 		fi := factIdx[slot] - 1
 		if fi < 0 {
-			k := factKey{p: personKeys[pr.key], a: annualKeys[ak]}
-			f := k.facts(d.Month)
-			var o outcome
-			for i, b := range Benefits {
-				o.before[i], o.after[i] = DecideAmount(before, b, f), DecideAmount(after, b, f)
-			}
 			fi = len(keys)
-			keys, outcomes = append(keys, k), append(outcomes, o)
+			keys = append(keys, factKey{p: personKeys[pr.key], a: annualKeys[ak]})
 			factIdx[slot] = fi + 1
 		}
+		factOf[pi] = int32(fi) // #nosec G115 -- fewer facts than persons
 		tc := counts[pr.town]
 		for len(tc) <= fi {
 			tc = append(tc, 0)
 		}
 		tc[fi]++
 		counts[pr.town] = tc
+	}
+	outcomes := make([]outcome, len(keys))
+	workers := max(1, min(runtime.NumCPU(), len(keys)/512+1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for fi := w; fi < len(keys); fi += workers {
+				f := keys[fi].facts(d.Month)
+				o := &outcomes[fi]
+				for i, b := range Benefits {
+					o.before[i], o.after[i] = DecideAmount(before, b, f), DecideAmount(after, b, f)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for pi, pr := range persons {
+		fi := int(factOf[pi])
 		o := &outcomes[fi]
 		switch b, a := o.total(false), o.total(true); {
 		case a > b:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"sunshine/internal/access"
@@ -32,6 +33,9 @@ type simTable struct {
 	ID, Caption string
 	Rows        []simFigures
 	Total       simFigures
+	// Unchanged: the draft changes nothing of this benefit in any town;
+	// the page then says so in one line instead of a table of equal rows.
+	Unchanged bool
 }
 
 // simPerson is a gainer or a loser as the page shows them.
@@ -150,7 +154,7 @@ func (d *simulateData) fill(page *web.Page, sim Simulation) {
 		if b.Benefit != "all" {
 			name = BenefitName(b.Benefit, page.Lang)
 		}
-		t := simTable{ID: fmt.Sprintf("sim-%d", i), Caption: name, Total: mk(page.T("全区合计", "The district"), b.Total)}
+		t := simTable{ID: fmt.Sprintf("sim-%d", i), Caption: name, Total: mk(page.T("全区合计", "The district"), b.Total), Unchanged: !slices.ContainsFunc(b.Towns, func(tf TownFigures) bool { return tf.Change != (Figures{}) })}
 		for _, tf := range b.Towns {
 			label := apperr.T(tf.Name, tf.NameEn).In(page.Lang)
 			if label == "" {
@@ -166,10 +170,15 @@ func (d *simulateData) fill(page *web.Page, sim Simulation) {
 			After:  page.T(money.Grouped(c.AfterCents)+" 元", money.Grouped(c.AfterCents)+" yuan"),
 			Rules:  c.RulesBefore + " → " + c.RulesAfter}
 	}
-	for _, c := range sim.Gaining {
+	// The page lists the first PageSample of each (a phone's screenful of
+	// names to check the change by); the API gives SampleSize.
+	for _, c := range sim.Gaining[:min(len(sim.Gaining), PageSample)] {
 		d.Gaining = append(d.Gaining, person(c))
 	}
-	for _, c := range sim.Losing {
+	for _, c := range sim.Losing[:min(len(sim.Losing), PageSample)] {
 		d.Losing = append(d.Losing, person(c))
 	}
 }
+
+// PageSample is how many gainers and losers the simulation page names.
+const PageSample = 30

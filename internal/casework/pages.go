@@ -269,6 +269,9 @@ type newData struct {
 	// NeedField names the need box after the chosen type's own "need" field
 	// (an appeal's reason), when the form comes with the type chosen.
 	NeedField *Field
+	// Own is set when the form is for one type opened from its own link
+	// (Type.OwnEntry: an appeal): that type only, named in the title.
+	Own bool
 }
 
 // typeOption is a service the form offers, with the fields of its own
@@ -408,7 +411,15 @@ func (pg *Pages) newPage(w http.ResponseWriter, r *http.Request, p *web.Principa
 	if err := pg.certOf(r, p, &d, page.Lang); err != nil {
 		return err
 	}
+	if t, ok := pg.Engine.TypeOf(d.Type); ok && t.OwnEntry && t.Code != RenewalCode && slices.Contains(t.CreateRoles, p.Role) {
+		d.Own = true
+		page.Title = t.Name(page.Lang)
+		page.Crumbs[len(page.Crumbs)-1].Label = page.Title
+	}
 	for _, t := range pg.Engine.Types() {
+		if d.Own && t.Code != d.Type {
+			continue // the form of one type opened from its own link
+		}
 		// A renewal (its own button, where the certificate is flagged) and
 		// an appeal (its link beside the decision) are not chosen among the
 		// services: each was once the first of them, so a request left at

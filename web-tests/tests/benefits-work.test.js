@@ -138,6 +138,8 @@ describe('the subsidies at work: rosters, simulation, appeal', { timeout: FILE_T
     assert.ok(m, `the result names who gains: ${status}; ${await whereAmI(page)}`);
     assert.ok(Number(m[1]) > 0, status);
     assert.equal(Number(m[2]), 0, status);
+    assert.match(await text(page.locator('#sim-0')), /Living subsidy.*: no change/, 'an unchanged subsidy is one line');
+    assert.match(await text(page.locator('#sim-1').locator('xpath=ancestor::table')), /Nanxiang Town/, 'the care subsidy per town');
     const gaining = page.locator('#gaining-caption').locator('xpath=ancestor::table');
     assert.ok(await gaining.locator('tbody a[href^="/persons/"]').count() > 0, 'the gainers are named, with links');
     assert.match(await text(gaining), /180\.00.*250\.00/, 'before and after, a month');
@@ -153,7 +155,10 @@ describe('the subsidies at work: rosters, simulation, appeal', { timeout: FILE_T
     const link = page.locator('a[href*="benefit_appeal.benefit=living_subsidy"]');
     assert.equal(await link.count(), 1, `/me offers to appeal the living subsidy: ${await whereAmI(page)}`);
     await navigating(page, () => link.click());
-    assert.equal(await page.locator('#f-service_type').inputValue(), 'benefit_appeal', 'the form opens as an appeal');
+    assert.equal(await page.locator('#f-service_type').count(), 0, 'the appeal\'s form offers no other service');
+    assert.equal(await page.locator('input[type="hidden"][name="service_type"]').inputValue(), 'benefit_appeal');
+    assert.match(await text(page.locator('h1')), /补贴决定申诉/);
+    assert.equal(await page.locator('fieldset.type-fields').count(), 1, 'only the appeal\'s own fields');
     await page.getByLabel(/申诉理由/).fill('我家今年被认定为低收入家庭，应当按低保标准领取生活补贴。');
     await checkPage(page, 'benefits-appeal-new-zh');
     await navigating(page, () => page.locator('main button[type="submit"]').last().click());
