@@ -222,13 +222,13 @@ func (s *Store) contracts(ctx context.Context, c access.Caller, year int, servic
 		if err != nil {
 			return nil, fmt.Errorf("contracts: %w", err)
 		}
-		k.Milestones = []Milestone{} // the list leaves them out: GET /api/v1/contracts/{id} has them
+		k.Milestones = []Milestone{} // filled below when asked for
 		out = append(out, k)
 	}
-	if err := rows.Err(); err != nil {
+	// Closed before the milestones are read (one connection at a time).
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, fmt.Errorf("contracts: %w", err)
 	}
-	rows.Close()
 	if !withMilestones {
 		return out, nil
 	}

@@ -878,13 +878,12 @@ func (s *Store) PublicMicro(ctx context.Context, year int, lang string) (PublicS
 		var y int
 		var t int64
 		if err := rows.Scan(&y, &t); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan's error is the one to report
 			return out, fmt.Errorf("published micro years: %w", err)
 		}
 		out.Years, at[y] = append(out.Years, y), t
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return out, fmt.Errorf("published micro years: %w", err)
 	}
 	switch {
