@@ -25,7 +25,16 @@ type Admin struct {
 	Users *identity.Store
 	Units *orgunit.Store
 	Audit *audit.Log
+	// Organisations, when set, lists the provider organisations an account
+	// of the role provider may belong to (purchased services; the app sets it).
+	Organisations func(ctx context.Context) ([]Organisation, error)
 	web.Kit
+}
+
+// Organisation is a provider organisation, for the new-user form.
+type Organisation struct {
+	ID   int64
+	Name string
 }
 
 // Who may do what here.

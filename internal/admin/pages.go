@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -273,6 +275,9 @@ type usersData struct {
 	CanReset bool
 	// Places are the org units a new user may belong to, by name.
 	Places []orgunit.PickGroup
+	// Organisations are the provider organisations a provider's account
+	// may belong to (the form's picker).
+	Organisations []Organisation
 }
 
 type pendingUser struct {
@@ -308,12 +313,18 @@ func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, ""); err != nil {
 		return err
 	}
+	if d.Organisations, err = a.organisations(r.Context()); err != nil {
+		return err
+	}
 	page.Data = d
 	return a.Render(w, r, http.StatusOK, "users.html", page)
 }
 
 func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	u := identity.User{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"), OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit"))}
+	if u.Role == identity.Provider { // the organisation matters to that role only
+		u.ProviderID, _ = strconv.ParseInt(r.PostFormValue("provider_id"), 10, 64) // not a number: none, refused as required
+	}
 	_, err := a.Users.Request(r.Context(), requester(p), u, r.PostFormValue("password"), func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
 	})
@@ -330,6 +341,9 @@ func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 	}
 	d.Form = u
 	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, u.OrgUnit); err != nil {
+		return err
+	}
+	if d.Organisations, err = a.organisations(r.Context()); err != nil {
 		return err
 	}
 	page.Data = d
@@ -608,4 +622,13 @@ func (a *Admin) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *web.Pr
 		return err
 	}
 	return web.JSON(w, http.StatusOK, v)
+}
+
+// organisations are the provider organisations for the new-user form (none
+// when the app has no purchased services).
+func (a *Admin) organisations(ctx context.Context) ([]Organisation, error) {
+	if a.Organisations == nil {
+		return nil, nil
+	}
+	return a.Organisations(ctx)
 }

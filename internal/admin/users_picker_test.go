@@ -1,7 +1,9 @@
 package admin_test
 
 import (
+	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,6 +32,34 @@ func TestUserFormPicksUnitByName(t *testing.T) {
 		st, body = e.Form(admin, "/users", url.Values{"username": {"新用户"}, "role": {identity.TownStaff}, "orgunit": {"310114102"}, "password": {"short"}})
 		if st != 422 || !strings.Contains(string(body), `<option value="310114102" selected>`) {
 			t.Errorf("an error: %d; the chosen unit kept: %v", st, strings.Contains(string(body), `<option value="310114102" selected>`))
+		}
+	})
+}
+
+// TestUserFormPicksProviderOrganisation: a provider's account is linked to
+// its organisation, picked by name on the new user form; without one it is
+// refused at that field, the choices kept.
+func TestUserFormPicksProviderOrganisation(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		admin := apptest.UserOf(identity.SysAdmin)
+		org := strconv.FormatInt(e.ProviderOrg, 10)
+		st, body := e.DoRaw(admin, "GET", "/users", nil, nil, nil)
+		if st != 200 || !strings.Contains(string(body), `<select id="f-provider_id" name="provider_id">`) || !strings.Contains(string(body), `<option value="`+org+`">`) {
+			t.Fatalf("GET /users: %d; no organisation picker with the fixture's organisation", st)
+		}
+		form := url.Values{"username": {"worker1"}, "role": {identity.Provider}, "orgunit": {"310114"}, "password": {"a long enough password"}}
+		st, body = e.Form(admin, "/users", form)
+		if st != 422 || !strings.Contains(string(body), `id="e-provider_id"`) || !strings.Contains(string(body), `<option value="provider" selected>`) {
+			t.Fatalf("a provider's account without an organisation: %d, the error at its field: %v", st, strings.Contains(string(body), `id="e-provider_id"`))
+		}
+		form.Set("provider_id", org)
+		if st, _ = e.Form(admin, "/users", form); st != 303 {
+			t.Fatalf("with its organisation: %d", st)
+		}
+		var got int64
+		if err := d.QueryRow(context.Background(), `SELECT COALESCE(provider_id, 0) FROM users WHERE username = 'worker1'`).Scan(&got); err != nil || got != e.ProviderOrg {
+			t.Errorf("the account's organisation: %d %v, want %d", got, err, e.ProviderOrg)
 		}
 	})
 }

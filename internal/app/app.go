@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/admin"
 	"sunshine/internal/audit"
 	"sunshine/internal/benefits"
@@ -208,7 +209,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
 		a.Providers.Module(reg), // before the accounts and cases that point at providers and contracts
-		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log}).Module(),
+		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log, Organisations: a.organisations}).Module(),
 		ind.Module(reg),
 		casePages.Module(),
 		a.Devices.Module(a.Cases),
@@ -384,3 +385,17 @@ func (a *App) TemplatesRendered() map[string]int { return a.pages.Rendered() }
 // 45–50 ms; with 4, 14 ms; with 8, 9 ms, at the same import speed
 // (BenchmarkReadsDuringImport, which runs with Procs too).
 func Procs(cpus int) int { return max(8, 2*cpus) }
+
+// organisations are the provider organisations by name, for the
+// administrators' new-user form (admin does not import providers).
+func (a *App) organisations(ctx context.Context) ([]admin.Organisation, error) {
+	list, err := a.Providers.Providers(ctx, access.Caller{Actor: audit.Actor{Username: "admin form", Role: identity.SysAdmin}, Scope: orgunit.AllUnits()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.Organisation, len(list))
+	for i, p := range list {
+		out[i] = admin.Organisation{ID: p.ID, Name: p.Name}
+	}
+	return out, nil
+}
