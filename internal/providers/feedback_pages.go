@@ -257,8 +257,12 @@ func (s *Store) feedbackHome(r *http.Request, p *web.Principal, page *web.Page) 
 		if err != nil || n == 0 {
 			return h, err
 		}
+		en := "complaints about services wait to be handled"
+		if n == 1 {
+			en = "complaint about a service waits to be handled"
+		}
 		h.Cards = []module.Card{{Order: 60, Href: "/providers/complaints", Count: strconv.Itoa(n),
-			Text: page.T("条服务投诉待处理", "complaints about services wait to be handled")}}
+			Text: page.T("条服务投诉待处理", en)}}
 	}
 	return h, nil
 }
