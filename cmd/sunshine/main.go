@@ -196,6 +196,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	person := fs.Int64("person", 0, "registry person id (role person)")
 	employer := fs.Int64("employer", 0, "employer id (role employer)")
 	provider := fs.Int64("provider", 0, "provider organisation id (role provider)")
+	volunteer := fs.Int64("volunteer", 0, "volunteer id (role volunteer)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	defer a.Close()
-	u, err := a.Users.Create(ctx, identity.User{Username: *username, Role: *role, OrgUnit: *unit, Name: *name, PersonID: *person, EmployerID: *employer, ProviderID: *provider}, password,
+	u, err := a.Users.Create(ctx, identity.User{Username: *username, Role: *role, OrgUnit: *unit, Name: *name, PersonID: *person, EmployerID: *employer, ProviderID: *provider, VolunteerID: *volunteer}, password,
 		func(tx *db.Tx) error {
 			return audit.Append(ctx, tx, audit.Actor{Username: "cli", Role: "system"}.Entry(audit.ActionUserAdd, "user", *username, *unit))
 		})

@@ -22,6 +22,9 @@ type Caller struct {
 	// ProviderID is the organisation of a provider account: it sees only the
 	// cases assigned to its organisation and their persons (none without).
 	ProviderID int64
+	// VolunteerID is the volunteer of a volunteer account: it reaches the
+	// tasks of the corps rule and its own hours (none without).
+	VolunteerID int64
 }
 
 // Role is the caller's role.

@@ -22,6 +22,8 @@ func Of(r *http.Request, p *web.Principal) Caller {
 		c.EmployerID = p.EmployerID
 	case identity.Provider:
 		c.ProviderID = p.ProviderID
+	case identity.Volunteer:
+		c.VolunteerID = p.VolunteerID
 	}
 	return c
 }

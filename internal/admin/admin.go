@@ -28,10 +28,14 @@ type Admin struct {
 	// Organisations, when set, lists the provider organisations an account
 	// of the role provider may belong to (purchased services; the app sets it).
 	Organisations func(ctx context.Context) ([]Organisation, error)
+	// Volunteers, when set, lists the volunteers an account of the role
+	// volunteer may belong to (the corps; the app sets it).
+	Volunteers func(ctx context.Context) ([]Organisation, error)
 	web.Kit
 }
 
-// Organisation is a provider organisation, for the new-user form.
+// Organisation is a provider organisation or a volunteer, for the new-user
+// form's pickers.
 type Organisation struct {
 	ID   int64
 	Name string
@@ -63,7 +67,6 @@ func (a *Admin) Module() module.Module {
 			d.Accounts = append(d.Accounts, []module.Account{
 				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},
 				{Username: "demo_leader", Name: "领导演示账户", Role: identity.Leader, OrgUnit: "310114"},
-				{Username: "demo_volunteer", Name: "志愿者演示账户", Role: identity.Volunteer, OrgUnit: "310114102"},
 				{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: "310114"},
 				{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: "310114"},
 				{Username: "demo_auditor", Name: "安全审计员演示账户", Role: identity.Auditor, OrgUnit: "310114"},

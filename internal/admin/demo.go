@@ -28,7 +28,7 @@ func DemoAccounts(ctx context.Context, d *db.DB, users *identity.Store, accounts
 	slices.SortStableFunc(accounts, func(x, y module.Account) int { return slices.Index(order, x.Role) - slices.Index(order, y.Role) })
 	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
 	for _, ac := range accounts {
-		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID, ProviderID: ac.ProviderID}
+		u := identity.User{Username: ac.Username, Name: ac.Name, Role: ac.Role, OrgUnit: ac.OrgUnit, PersonID: ac.PersonID, EmployerID: ac.EmployerID, ProviderID: ac.ProviderID, VolunteerID: ac.VolunteerID}
 		if _, err := users.CreateDemoAccount(ctx, u, func(tx *db.Tx) error {
 			return audit.Append(ctx, tx, actor.Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
 		}); err != nil {

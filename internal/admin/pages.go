@@ -278,6 +278,8 @@ type usersData struct {
 	// Organisations are the provider organisations a provider's account
 	// may belong to (the form's picker).
 	Organisations []Organisation
+	// Volunteers are the volunteers a volunteer's account may belong to.
+	Volunteers []Organisation
 }
 
 type pendingUser struct {
@@ -313,7 +315,7 @@ func (a *Admin) pageUsers(w http.ResponseWriter, r *http.Request, p *web.Princip
 	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, ""); err != nil {
 		return err
 	}
-	if d.Organisations, err = a.organisations(r.Context()); err != nil {
+	if d.Organisations, d.Volunteers, err = a.organisations(r.Context()); err != nil {
 		return err
 	}
 	page.Data = d
@@ -324,6 +326,9 @@ func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 	u := identity.User{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"), Role: r.PostFormValue("role"), OrgUnit: strings.TrimSpace(r.PostFormValue("orgunit"))}
 	if u.Role == identity.Provider { // the organisation matters to that role only
 		u.ProviderID, _ = strconv.ParseInt(r.PostFormValue("provider_id"), 10, 64) // not a number: none, refused as required
+	}
+	if u.Role == identity.Volunteer {
+		u.VolunteerID, _ = strconv.ParseInt(r.PostFormValue("volunteer_id"), 10, 64) // not a number: none, refused as required
 	}
 	_, err := a.Users.Request(r.Context(), requester(p), u, r.PostFormValue("password"), func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", u.Username, u.OrgUnit))
@@ -343,7 +348,7 @@ func (a *Admin) pageUsersPost(w http.ResponseWriter, r *http.Request, p *web.Pri
 	if d.Places, err = a.Units.Picker(r.Context(), orgunit.ScopeOf(p.OrgUnit), page.Lang, false, u.OrgUnit); err != nil {
 		return err
 	}
-	if d.Organisations, err = a.organisations(r.Context()); err != nil {
+	if d.Organisations, d.Volunteers, err = a.organisations(r.Context()); err != nil {
 		return err
 	}
 	page.Data = d
@@ -557,7 +562,9 @@ type userInput struct {
 	PersonID int64  `json:"person_id,omitempty"`
 	Employer int64  `json:"employer_id,omitempty"`
 	Provider int64  `json:"provider_id,omitempty"`
-	Password string `json:"password"`
+	// Volunteer links a volunteer's account to its volunteer.
+	Volunteer int64  `json:"volunteer_id,omitempty"`
+	Password  string `json:"password"`
 }
 
 func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -566,7 +573,7 @@ func (a *Admin) apiCreateUser(w http.ResponseWriter, r *http.Request, p *web.Pri
 		return err
 	}
 	u, err := a.Users.Request(r.Context(), requester(p), identity.User{Username: body.Username, Name: body.Name, Role: body.Role,
-		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer, ProviderID: body.Provider}, body.Password, func(tx *db.Tx) error {
+		OrgUnit: body.OrgUnit, PersonID: body.PersonID, EmployerID: body.Employer, ProviderID: body.Provider, VolunteerID: body.Volunteer}, body.Password, func(tx *db.Tx) error {
 		return audit.Append(r.Context(), tx, actorOf(r, p).Entry(audit.ActionUserAdd, "user", body.Username, body.OrgUnit))
 	})
 	if err != nil {
@@ -624,11 +631,18 @@ func (a *Admin) apiAuditVerify(w http.ResponseWriter, r *http.Request, p *web.Pr
 	return web.JSON(w, http.StatusOK, v)
 }
 
-// organisations are the provider organisations for the new-user form (none
-// when the app has no purchased services).
-func (a *Admin) organisations(ctx context.Context) ([]Organisation, error) {
-	if a.Organisations == nil {
-		return nil, nil
+// organisations are the provider organisations and the volunteers for the
+// new-user form's pickers (none when the app has no such module).
+func (a *Admin) organisations(ctx context.Context) (orgs, vols []Organisation, err error) {
+	if a.Organisations != nil {
+		if orgs, err = a.Organisations(ctx); err != nil {
+			return nil, nil, err
+		}
 	}
-	return a.Organisations(ctx)
+	if a.Volunteers != nil {
+		if vols, err = a.Volunteers(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return orgs, vols, nil
 }

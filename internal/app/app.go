@@ -36,6 +36,7 @@ import (
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
 	"sunshine/internal/towns"
+	"sunshine/internal/volunteers"
 )
 
 // Config is what the binary needs to start.
@@ -83,10 +84,12 @@ type App struct {
 	Campaigns *campaigns.Store
 	// Providers are purchased services: organisations, contracts, assignment.
 	Providers *providers.Store
-	Log       *slog.Logger
-	pages     *web.Renderer
-	modules   []module.Module
-	routes    *web.Router // the router Handler serves
+	// Volunteers are the volunteer corps: teams, volunteers, tasks, hours.
+	Volunteers *volunteers.Store
+	Log        *slog.Logger
+	pages      *web.Renderer
+	modules    []module.Module
+	routes     *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -195,6 +198,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Cases.Register(a.Benefits.AppealType())
 	a.Campaigns = campaigns.NewStore(d, reg, units, log)
 	a.Providers = providers.NewStore(d, a.Cases, units, v, log)
+	a.Volunteers = volunteers.NewStore(d, reg, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
 	casePages.Extras = a.Providers.CaseExtras(reg) // the contract a case is assigned to, and the link to assign it
@@ -209,7 +213,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
 		a.Providers.Module(reg), // before the accounts and cases that point at providers and contracts
-		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log, Organisations: a.organisations}).Module(),
+		a.Volunteers.Module(),   // before the accounts that point at volunteers
+		(&admin.Admin{DB: d, Users: a.Users, Units: units, Audit: log, Organisations: a.organisations, Volunteers: a.volunteerPicker}).Module(),
 		ind.Module(reg),
 		casePages.Module(),
 		a.Devices.Module(a.Cases),
@@ -227,8 +232,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Towns.Module(),
 		a.Benefits.Module(),
 		a.Campaigns.Module(),
-		a.Providers.CasesModule(), // after the modules that make cases
-		a.overview(),              // last: the leader's figures read the modules above
+		a.Providers.CasesModule(),  // after the modules that make cases
+		a.Volunteers.TasksModule(), // tasks point at cases and persons
+		a.overview(),               // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).
@@ -310,7 +316,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 	}
 	u := s.User
 	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, EmployerID: u.EmployerID, ProviderID: u.ProviderID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
+		PersonID: u.PersonID, EmployerID: u.EmployerID, ProviderID: u.ProviderID, VolunteerID: u.VolunteerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
 }
 
 // OwnModule is the name of the app's own part as a module (Modules): the
@@ -396,6 +402,20 @@ func (a *App) organisations(ctx context.Context) ([]admin.Organisation, error) {
 	out := make([]admin.Organisation, len(list))
 	for i, p := range list {
 		out[i] = admin.Organisation{ID: p.ID, Name: p.Name}
+	}
+	return out, nil
+}
+
+// volunteerPicker lists the active volunteers by name with their unit, for
+// the administrators' new-user form (admin does not import volunteers).
+func (a *App) volunteerPicker(ctx context.Context) ([]admin.Organisation, error) {
+	list, err := a.Volunteers.Roster(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.Organisation, len(list))
+	for i, v := range list {
+		out[i] = admin.Organisation{ID: v.ID, Name: v.Name + "（" + v.Unit + "）"}
 	}
 	return out, nil
 }

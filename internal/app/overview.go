@@ -18,7 +18,7 @@ import (
 // spans the modules or whose modules do not exist yet: the leader's figures
 // (the register by status, this year's service volumes, the renovation
 // budget, the employment levy: figures only, from the modules' stores), and
-// what the provider and the volunteer can do today.
+// what the provider can do today.
 func (a *App) overview() module.Module {
 	return module.Module{Name: "overview", Home: func(r *http.Request, p *web.Principal, page *web.Page) (module.Home, error) {
 		switch p.Role {
@@ -35,11 +35,6 @@ func (a *App) overview() module.Module {
 					{Href: "/rehab/schedule", Text: page.T("康复排期", "Rehabilitation schedule")},
 					{Href: "/account/2fa", Text: page.T("两步验证（保护您的账户）", "Two-step verification (protect your account)")},
 				}}}}, nil
-		case identity.Volunteer:
-			return module.Home{Sections: []module.Section{{Order: 5, Heading: page.T("您可以做什么", "What you can do"),
-				Text: page.T("志愿服务的任务、报名、签到和服务时长将在这里办理，这部分功能正在建设中，上线后您的任务会列在本页。现在您可以：为账户开启两步验证；在页面右上角的“账户与设置”中切换语言（中文或英文）和显示方式（大字、高对比度）。想参加志愿服务，请联系您所在街镇的残联。",
-					"Volunteer tasks, sign-ups, check-ins and hours will be handled here; this part is being built, and your tasks will be listed on this page once it is ready. Today you can: turn on two-step verification for your account; switch the language (Chinese or English) and the display (large text, high contrast) under “Account & settings” at the top of the page. To volunteer, contact the disabled persons' federation of your town."),
-				Items: []view.Cell{{Href: "/account/2fa", Text: page.T("两步验证（保护您的账户）", "Two-step verification (protect your account)")}}}}}, nil
 		}
 		return module.Home{}, nil
 	}}

@@ -38,10 +38,12 @@ type User struct {
 	// EmployerID links an account of the role "employer" to its organisation.
 	EmployerID int64 `json:"employer_id,omitempty"`
 	// ProviderID links an account of the role "provider" to its organisation.
-	ProviderID int64  `json:"provider_id,omitempty"`
-	Lang       string `json:"lang,omitempty"`
-	Display    string `json:"display,omitempty"`
-	Disabled   bool   `json:"disabled,omitempty"`
+	ProviderID int64 `json:"provider_id,omitempty"`
+	// VolunteerID links an account of the role "volunteer" to its volunteer.
+	VolunteerID int64  `json:"volunteer_id,omitempty"`
+	Lang        string `json:"lang,omitempty"`
+	Display     string `json:"display,omitempty"`
+	Disabled    bool   `json:"disabled,omitempty"`
 	// State is active, pending or disabled (states.go); a pending account
 	// names the administrator who asked for it.
 	State         string `json:"state" enum:"active,pending,disabled"`
@@ -170,11 +172,11 @@ func NewStoreCost(d *db.DB, unitExists func(ctx context.Context, code string) (b
 		holder: hex.EncodeToString(holder)}
 }
 
-const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), COALESCE(provider_id, 0), lang, display, state, requested_by, requested_role, state_reason`
+const userCols = `id, username, name, role, orgunit, COALESCE(person_id, 0), COALESCE(employer_id, 0), COALESCE(provider_id, 0), COALESCE(volunteer_id, 0), lang, display, state, requested_by, requested_role, state_reason`
 
 func scanUser(sc interface{ Scan(...any) error }, more ...any) (User, error) {
 	var u User
-	err := sc.Scan(append([]any{&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.ProviderID, &u.Lang, &u.Display,
+	err := sc.Scan(append([]any{&u.ID, &u.Username, &u.Name, &u.Role, &u.OrgUnit, &u.PersonID, &u.EmployerID, &u.ProviderID, &u.VolunteerID, &u.Lang, &u.Display,
 		&u.State, &u.RequestedBy, &u.RequestedRole, &u.Reason}, more...)...)
 	u.Disabled = u.State == StateDisabled
 	return u, err
@@ -223,6 +225,9 @@ func (s *Store) create(ctx context.Context, u User, password string, policy bool
 	if u.Role == Provider && u.ProviderID == 0 {
 		fields = append(fields, apperr.Field("provider_id", "required", "服务机构账户需关联服务机构。", "A provider account must be linked to a provider organisation."))
 	}
+	if u.Role == Volunteer && u.VolunteerID == 0 {
+		fields = append(fields, apperr.Field("volunteer_id", "required", "志愿者账户需关联志愿者。", "A volunteer account must be linked to a volunteer."))
+	}
 	if len(fields) > 0 {
 		return User{}, apperr.Validation(fields...)
 	}
@@ -252,10 +257,14 @@ func (s *Store) create(ctx context.Context, u User, password string, policy bool
 	if u.ProviderID != 0 {
 		provider = u.ProviderID
 	}
+	var volunteer any
+	if u.VolunteerID != 0 {
+		volunteer = u.VolunteerID
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, employer_id, provider_id, password_hash, lang, display, created_at,
+		err := tx.QueryRow(ctx, `INSERT INTO users (username, name, role, orgunit, person_id, employer_id, provider_id, volunteer_id, password_hash, lang, display, created_at,
 				state, requested_by, requested_role, disabled)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, employer, provider, hash, u.Lang, u.Display, db.Millis(tx.Now),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, u.Username, u.Name, u.Role, u.OrgUnit, person, employer, provider, volunteer, hash, u.Lang, u.Display, db.Millis(tx.Now),
 			u.State, u.RequestedBy, u.RequestedRole, u.State == StateDisabled).Scan(&u.ID)
 		if db.IsUniqueViolation(err) {
 			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T("用户名已被使用。", "This username is taken."),
@@ -515,7 +524,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Session, error)
 	var sess Session
 	var created, seen int64
 	var err error
-	sess.User, err = scanUser(s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), COALESCE(u.employer_id, 0), COALESCE(u.provider_id, 0), u.lang, u.display,
+	sess.User, err = scanUser(s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.role, u.orgunit, COALESCE(u.person_id, 0), COALESCE(u.employer_id, 0), COALESCE(u.provider_id, 0), COALESCE(u.volunteer_id, 0), u.lang, u.display,
 			u.state, u.requested_by, u.requested_role, u.state_reason, s.kind, s.created_at, s.last_seen
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, sum), &sess.Kind, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {

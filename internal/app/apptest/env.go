@@ -63,6 +63,9 @@ type Env struct {
 	// ProviderOrg is the provider user's organisation (ProviderOrg 1): it
 	// sees the cases assigned to it (Assign, CaseFor).
 	ProviderOrg int64
+	// Volunteer is the volunteer user's volunteer (VolunteerOf 1, 南翔镇,
+	// the escort team).
+	Volunteer int64
 }
 
 // IDNumber completes 17 digits with the check character.
@@ -152,12 +155,13 @@ func NewEnv(t *testing.T, d *db.DB, cfg app.Config) *Env {
 	e.EmpTown2 = mkEmployer("安亭汽车配件", "310114103", "91310114MA1GT0002", 80, 90000_00)
 	e.EmpOut = mkEmployer("玉山电子", "320583100", "91320583MA1GT0003", 500, 100000_00)
 	e.ProviderOrg = ProviderOrg(t, a, 1)
+	e.Volunteer = VolunteerOf(t, a, 1, "310114102", "escort", "accompaniment")
 	users := []identity.User{
 		{Role: identity.DistrictStaff, OrgUnit: "310114"},
 		{Role: identity.TownStaff, OrgUnit: "310114102"},
 		{Role: identity.VillageAssistant, OrgUnit: Village},
 		{Role: identity.Provider, OrgUnit: "310114", ProviderID: e.ProviderOrg},
-		{Role: identity.Volunteer, OrgUnit: "310114102"},
+		{Role: identity.Volunteer, OrgUnit: "310114102", VolunteerID: e.Volunteer},
 		{Role: identity.Person, OrgUnit: Village, PersonID: e.In},
 		{Role: identity.Leader, OrgUnit: "310114"},
 		{Role: identity.SysAdmin, OrgUnit: "310114"},

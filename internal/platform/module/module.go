@@ -215,4 +215,5 @@ type Account struct {
 	Username, Name, Role, OrgUnit string
 	PersonID, EmployerID          int64
 	ProviderID                    int64
+	VolunteerID                   int64
 }

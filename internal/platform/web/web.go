@@ -35,9 +35,11 @@ type Principal struct {
 	EmployerID int64
 	// ProviderID is the organisation of a provider account.
 	ProviderID int64
-	Lang       string
-	Display    string
-	Token      string
+	// VolunteerID is the volunteer of a volunteer account.
+	VolunteerID int64
+	Lang        string
+	Display     string
+	Token       string
 	// ExpiresAt is when the session ends unless used again.
 	ExpiresAt time.Time
 }
