@@ -4,7 +4,8 @@
 // the task, and the hours ledger that the task's owner approves.
 //
 // The corps rule: a volunteer reaches the tasks of their home town (its
-// villages included) and those of the units above it (the district's). A
+// villages included) and those of the units above it (the district's); a
+// volunteer of the district's own base reaches every task of the district. A
 // volunteer account asking for another town's task is answered 404, as if
 // it did not exist; staff signing up a volunteer of another town get 422.
 //
