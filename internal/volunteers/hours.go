@@ -312,7 +312,7 @@ func (s *Store) CheckOut(ctx context.Context, c access.Caller, taskID, volunteer
 // RecordInput is a check-in recorded afterwards (the API's checkins):
 // minutes, and optionally when the volunteer came and went.
 type RecordInput struct {
-	VolunteerID  int64      `json:"volunteer_id"`
+	VolunteerID  int64      `json:"volunteer_id,omitempty"` // a volunteer account may leave it out: itself
 	Minutes      int        `json:"minutes"`
 	CheckedInAt  *time.Time `json:"checked_in_at,omitempty"`
 	CheckedOutAt *time.Time `json:"checked_out_at,omitempty"`
@@ -503,9 +503,6 @@ func (s *Store) Approve(ctx context.Context, c access.Caller, id int64) (Entry, 
 
 // Reject rejects a pending entry with a reason (required).
 func (s *Store) Reject(ctx context.Context, c access.Caller, id int64, reason string) (Entry, error) {
-	if fe := text("reason", &reason, true, 200, "不予认定的原因", "reason"); fe != nil {
-		return Entry{}, apperr.Validation(*fe)
-	}
 	return s.decide(ctx, c, id, Rejected, reason)
 }
 
@@ -530,6 +527,11 @@ func (s *Store) decide(ctx context.Context, c access.Caller, id int64, state, re
 			return err
 		}
 		isLeader := isVolunteer(c) && c.VolunteerID != 0 && c.VolunteerID == leader
+		if isLeader && c.VolunteerID != e.VolunteerID { // a leader decides the team's tasks it reaches
+			if isLeader, err = s.sees(ctx, tx, c, t); err != nil {
+				return err
+			}
+		}
 		switch {
 		case isVolunteer(c) && c.VolunteerID == e.VolunteerID:
 			return apperr.New(apperr.Forbidden, "不能认定自己的志愿服务时长。", "You cannot approve your own hours.")
@@ -544,6 +546,11 @@ func (s *Store) decide(ctx context.Context, c access.Caller, id int64, state, re
 			return notFound()
 		default:
 			return notFound()
+		}
+		if state == Rejected {
+			if fe := text("reason", &reason, true, 200, "不予认定的原因", "reason"); fe != nil {
+				return apperr.Validation(*fe)
+			}
 		}
 		if e.State != Pending {
 			return conflict("state", "decided", "这条时长已经认定过了。", "These hours have already been decided.")
