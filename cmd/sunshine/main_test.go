@@ -60,6 +60,13 @@ func TestCommands(t *testing.T) {
 			if out, err := runCLI(t, "", "demo", "--db", dsn, "--data", data, "--persons", "200"); err != nil || !strings.Contains(out, "200 persons") {
 				t.Fatalf("demo: %q %v", out, err)
 			}
+			// A volunteer's account names its volunteer (the demo made some).
+			if _, err := runCLI(t, "a long enough secret\n", "user", "add", "--db", dsn, "--data", data, "--username", "vol1", "--role", "volunteer", "--orgunit", "310114102"); err == nil || !strings.Contains(oneLine(err), "volunteer") {
+				t.Fatalf("a volunteer account without its volunteer: %v", err)
+			}
+			if out, err := runCLI(t, "a long enough secret\n", "user", "add", "--db", dsn, "--data", data, "--username", "vol1", "--role", "volunteer", "--orgunit", "310114102", "--volunteer", "1"); err != nil {
+				t.Fatalf("user add --volunteer: %q %v", out, err)
+			}
 			// The demo keeps the indicator rollups in step; a rebuild gives the same.
 			if out, err := runCLI(t, "", "indicators", "check", "--db", dsn, "--data", data); err != nil || !strings.Contains(out, "consistent") {
 				t.Fatalf("indicators check after demo: %q %v", out, err)
