@@ -63,3 +63,30 @@ func TestUserFormPicksProviderOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// TestUserFormPicksVolunteer: the administrators' new-user form links a
+// volunteer's account to its volunteer, picked by name with its unit; an
+// account without one is refused at the field.
+func TestUserFormPicksVolunteer(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		admin := apptest.UserOf(identity.SysAdmin)
+		vol := strconv.FormatInt(e.Volunteer, 10)
+		st, body := e.DoRaw(admin, "GET", "/users", nil, nil, nil)
+		if st != 200 || !strings.Contains(string(body), `<select id="f-volunteer_id" name="volunteer_id">`) || !strings.Contains(string(body), `<option value="`+vol+`">志愿者1（南翔镇）</option>`) {
+			t.Fatalf("GET /users: %d; no volunteer picker naming the fixture's volunteer and town", st)
+		}
+		form := url.Values{"username": {"helper1"}, "role": {identity.Volunteer}, "orgunit": {"310114102"}, "password": {"a long enough password"}}
+		if st, body = e.Form(admin, "/users", form); st != 422 || !strings.Contains(string(body), `id="e-volunteer_id"`) {
+			t.Fatalf("a volunteer's account without its volunteer: %d", st)
+		}
+		form.Set("volunteer_id", vol)
+		if st, _ = e.Form(admin, "/users", form); st != 303 {
+			t.Fatalf("with its volunteer: %d", st)
+		}
+		var got int64
+		if err := d.QueryRow(context.Background(), `SELECT COALESCE(volunteer_id, 0) FROM users WHERE username = 'helper1'`).Scan(&got); err != nil || got != e.Volunteer {
+			t.Errorf("the account's volunteer: %d %v, want %d", got, err, e.Volunteer)
+		}
+	})
+}
