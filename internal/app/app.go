@@ -201,7 +201,9 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Volunteers = volunteers.NewStore(d, reg, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	casePages := casework.NewPages(a.Cases, reg)
-	casePages.Extras = a.Providers.CaseExtras(reg) // the contract a case is assigned to, and the link to assign it
+	// A case page shows the contract it is assigned to (and the link to
+	// assign it) and the volunteer tasks made for it.
+	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	// The modules, each after those whose tables its rows point at (backup
@@ -418,4 +420,20 @@ func (a *App) volunteerPicker(ctx context.Context) ([]admin.Organisation, error)
 		out[i] = admin.Organisation{ID: v.ID, Name: v.Name + "（" + v.Unit + "）"}
 	}
 	return out, nil
+}
+
+// caseExtras puts the case page's tables of several modules one after the
+// other.
+func caseExtras(parts ...func(r *http.Request, p *web.Principal, cs casework.Case, lang string) ([]web.Table, error)) func(r *http.Request, p *web.Principal, cs casework.Case, lang string) ([]web.Table, error) {
+	return func(r *http.Request, p *web.Principal, cs casework.Case, lang string) ([]web.Table, error) {
+		var out []web.Table
+		for _, part := range parts {
+			more, err := part(r, p, cs, lang)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+		return out, nil
+	}
 }

@@ -408,8 +408,9 @@ func (s *Store) CancelTask(ctx context.Context, c access.Caller, id int64, reaso
 type TaskFilter struct {
 	From, To time.Time // starts within [From, To); zero: unbounded
 	OrgUnit  string
-	Mine     bool // a volunteer account: only its sign-ups
-	Open     bool // only open tasks not yet ended
+	Mine     bool  // a volunteer account: only its sign-ups
+	Open     bool  // only open tasks not yet ended
+	CaseID   int64 // only the tasks made for this case
 	Limit    int
 }
 
@@ -470,6 +471,9 @@ func (s *Store) ListTasks(ctx context.Context, c access.Caller, f TaskFilter) ([
 	}
 	if f.Open {
 		conds, args = append(conds, "k.state = 'open' AND k.ends_at > ?"), append(args, db.Millis(s.db.Now()))
+	}
+	if f.CaseID != 0 {
+		conds, args = append(conds, "k.case_id = ?"), append(args, f.CaseID)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 200
