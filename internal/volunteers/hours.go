@@ -743,6 +743,18 @@ func (s *Store) Suggest(ctx context.Context, c access.Caller, taskID int64, lang
 		return zh
 	}
 	day, part := weekdayCode(t.StartsAt), partOfDay(t.StartsAt)
+	teams, err := s.Teams(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	teamName := func(code string) string {
+		for _, tm := range teams {
+			if tm.Code == code {
+				return tm.Label(lang)
+			}
+		}
+		return code
+	}
 	var out []Suggestion
 	for rows.Next() {
 		v, err := scanVolunteer(rows)
@@ -759,7 +771,7 @@ func (s *Store) Suggest(ctx context.Context, c access.Caller, taskID int64, lang
 		}
 		if t.Team != "" && v.Team == t.Team {
 			sg.Score += 2
-			sg.Reasons = append(sg.Reasons, say("属于"+v.TeamName, "member of "+v.TeamName))
+			sg.Reasons = append(sg.Reasons, say("属于"+v.TeamName, "member of the "+teamName(v.Team)))
 		}
 		switch {
 		case len(t.OrgUnit) >= 12 && v.OrgUnit == t.OrgUnit:
