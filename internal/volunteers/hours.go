@@ -725,6 +725,18 @@ func (s *Store) Suggest(ctx context.Context, c access.Caller, taskID int64, lang
 	if err != nil {
 		return nil, err
 	}
+	teams, err := s.Teams(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	teamName := func(code string) string {
+		for _, tm := range teams {
+			if tm.Code == code {
+				return tm.Label(lang)
+			}
+		}
+		return code
+	}
 	tlo, thi := orgunit.ScopeOf(TownOf(t.OrgUnit)).Range()
 	lo, hi := c.Scope.Range()
 	rows, err := s.db.Query(ctx, `SELECT `+volunteerCols+volunteerFrom+` WHERE v.active AND v.orgunit >= ? AND v.orgunit < ? AND v.orgunit >= ? AND v.orgunit < ?
@@ -743,18 +755,6 @@ func (s *Store) Suggest(ctx context.Context, c access.Caller, taskID int64, lang
 		return zh
 	}
 	day, part := weekdayCode(t.StartsAt), partOfDay(t.StartsAt)
-	teams, err := s.Teams(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	teamName := func(code string) string {
-		for _, tm := range teams {
-			if tm.Code == code {
-				return tm.Label(lang)
-			}
-		}
-		return code
-	}
 	var out []Suggestion
 	for rows.Next() {
 		v, err := scanVolunteer(rows)
