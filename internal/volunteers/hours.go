@@ -617,15 +617,15 @@ func (s *Store) LedgerOf(ctx context.Context, c access.Caller, vid int64, year i
 	if err != nil {
 		return Ledger{}, fmt.Errorf("read ledger: %w", err)
 	}
-	defer func() { _ = rows.Close() }()
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
+			_ = rows.Close()
 			return Ledger{}, fmt.Errorf("read ledger: %w", err)
 		}
 		l.Items = append(l.Items, e)
 	}
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return Ledger{}, fmt.Errorf("read ledger: %w", err)
 	}
 	return l, s.log.Record(ctx, c.Actor.Entry(audit.ActionRead, SubjectVolunteer, strconv.FormatInt(vid, 10), v.OrgUnit))
