@@ -215,7 +215,7 @@ func (s *Store) CheckIn(ctx context.Context, c access.Caller, taskID, volunteerI
 		}
 		switch {
 		case isVolunteer(c):
-			if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(code)), []byte(t.CheckinCode)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(NormalizeCode(code)), []byte(t.CheckinCode)) != 1 {
 				return apperr.Validation(apperr.Field("code", "mismatch", "签到码与这项任务不符，请扫描现场张贴的二维码。",
 					"The check-in code does not match this task: scan the QR code posted at the task."))
 			}

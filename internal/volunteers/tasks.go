@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -243,10 +243,21 @@ func (s *Store) signups(ctx context.Context, q querier, taskID int64) ([]Signup,
 	return out, rows.Err()
 }
 
+// newCode is a task's check-in code: 8 random digits, short enough to type
+// from the paper under the QR code (shown as "1234 5678").
 func newCode() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+	var b strings.Builder
+	for range 8 {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10)) // crypto/rand never fails
+		b.WriteByte(byte('0' + n.Int64()))
+	}
+	return b.String()
+}
+
+// NormalizeCode reads a typed check-in code: full-width digits folded,
+// spaces and hyphens dropped.
+func NormalizeCode(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(safetext.Narrow(strings.TrimSpace(s)))
 }
 
 // CreateTask makes a task in a unit of the caller's scope (staff). With a

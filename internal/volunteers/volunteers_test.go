@@ -220,7 +220,11 @@ func TestTasksAndHours(t *testing.T) {
 		if _, err := s.CheckIn(ctx, v1, tk.ID, 0, "wrong"); fieldOf(err) != "code/mismatch" {
 			t.Errorf("wrong code: %v", err)
 		}
-		if _, err := s.CheckIn(ctx, v1, tk.ID, 0, tk.CheckinCode); err != nil {
+		if len(tk.CheckinCode) != 8 {
+			t.Errorf("check-in code %q: want 8 digits", tk.CheckinCode)
+		}
+		typed := strings.Map(func(r rune) rune { return r - '0' + '０' }, tk.CheckinCode[:4]) + " " + tk.CheckinCode[4:] // full-width, spaced
+		if _, err := s.CheckIn(ctx, v1, tk.ID, 0, typed); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.CheckIn(ctx, v1, tk.ID, 0, tk.CheckinCode); fieldOf(err) != "task/checked_in" {
