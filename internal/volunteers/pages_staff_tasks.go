@@ -3,6 +3,8 @@ package volunteers
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -204,7 +206,8 @@ func (p *Pages) taskFormPage(w http.ResponseWriter, r *http.Request, pr *web.Pri
 func (p *Pages) newTask(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
 	q := r.URL.Query()
 	tomorrow := p.db.Now().In(shanghai).AddDate(0, 0, 1)
-	form := url.Values{"orgunit": {pr.OrgUnit}, "slots": {"1"}, "date": {tomorrow.Format(time.DateOnly)}, "start": {"09:00"}, "end": {"11:00"}, "kind": {"escort"}}
+	form := url.Values{"orgunit": {pr.OrgUnit}, "slots": {"1"}, "date": {tomorrow.Format(time.DateOnly)}, "start": {"09:00"}, "end": {"11:00"}, "kind": {"escort"},
+		"contact_name": {pr.Name}}
 	if v := q.Get("case"); v != "" {
 		form.Set("case_id", v)
 	} else if v := q.Get("person"); v != "" {
@@ -581,6 +584,12 @@ func (p *Pages) taskFeedback(w http.ResponseWriter, r *http.Request, pr *web.Pri
 
 // ---- the QR code ----
 
+// The QR code's size and its quiet zone, in pixels.
+const (
+	qrSize  = 480
+	qrQuiet = 48
+)
+
 // checkinURL is the absolute address the task's QR code holds.
 func checkinURL(r *http.Request, t Task) string {
 	scheme := "http"
@@ -638,11 +647,15 @@ func (p *Pages) taskQRImage(w http.ResponseWriter, r *http.Request, pr *web.Prin
 	if err != nil {
 		return fmt.Errorf("qr code: %w", err)
 	}
-	if code, err = barcode.Scale(code, 480, 480); err != nil {
+	if code, err = barcode.Scale(code, qrSize, qrSize); err != nil {
 		return fmt.Errorf("qr code: %w", err)
 	}
+	// The quiet zone a scanner needs: white around the code.
+	img := image.NewGray(image.Rect(0, 0, qrSize+2*qrQuiet, qrSize+2*qrQuiet))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(qrQuiet, qrQuiet, qrQuiet+qrSize, qrQuiet+qrSize), code, image.Point{}, draw.Src)
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, code); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("qr code: %w", err)
 	}
 	w.Header().Set("Content-Type", "image/png")
