@@ -162,6 +162,21 @@ func (p *Pages) hoursShow(w http.ResponseWriter, r *http.Request, pr *web.Princi
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	// An error about an entry no longer listed (decided meanwhile) stands
+	// above the list.
+	if fe != nil {
+		listed := map[string]bool{}
+		for _, row := range d.Rows {
+			listed[fmt.Sprintf("approve-%d", row.ID)], listed[fmt.Sprintf("reason-%d", row.ID)] = true, true
+		}
+		for i, f := range fe.Fields {
+			if !listed[f.Field] {
+				delete(fe.ByField, f.Field)
+				fe.Fields[i].Field = "queue"
+				fe.ByField["queue"] = f.Message
+			}
+		}
+	}
 	page.Error = fe
 	page.Data = d
 	return p.Render(w, r, status, "volunteer_hours.html", page)
