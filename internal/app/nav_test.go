@@ -17,9 +17,9 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers",
-		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers",
-		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers /volunteers",
+		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers",
+		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
 		"volunteer": "/",
 		"person":    "/ /me /me/data /cases",
@@ -52,5 +52,11 @@ func TestNavigation(t *testing.T) {
 	body := e.page(t, "town", "/towns/310114102/projects", 200)
 	if !strings.Contains(body, `<a href="/towns/310114102/services" aria-current="page">`) {
 		t.Error("the town services entry is not current on a town page")
+	}
+	// The corps' entry is current on each of its pages (/volunteers, /volunteer-tasks…).
+	for _, path := range []string{"/volunteers", "/volunteer-tasks", "/volunteer-hours", "/volunteer-teams"} {
+		if body := e.page(t, "town", path, 200); !strings.Contains(body, `<a href="/volunteers" aria-current="page">`) {
+			t.Errorf("the volunteers entry is not current on %s", path)
+		}
 	}
 }

@@ -192,20 +192,18 @@ type entryRow struct {
 }
 
 type profileData struct {
-	V                    Volunteer
-	Team, Unit           string
-	Skills, Days, Times  string
-	Phone                string // the full number, once revealed
-	Reason               string
-	Year                 int
-	Years                []int
-	Approved             string
-	Pending, Rejected    string
-	Items                []entryRow
-	ApprovedN, PendingN  int
-	RejectedN            int
-	IsStaff, CanEdit     bool
-	LedgerHref, CertHref string
+	V                   Volunteer
+	Team, Unit          string
+	Skills, Days, Times string
+	Phone               string // the full number, once revealed
+	Reason              string
+	Year                int
+	Years               []int
+	Approved            string
+	Pending, Rejected   string
+	Items               []entryRow
+	IsStaff, CanEdit    bool
+	CertHref            string
 }
 
 func (p *Pages) profile(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
