@@ -53,4 +53,10 @@ func TestNavigation(t *testing.T) {
 	if !strings.Contains(body, `<a href="/towns/310114102/services" aria-current="page">`) {
 		t.Error("the town services entry is not current on a town page")
 	}
+	// The corps' entry is current on each of its pages (/volunteers, /volunteer-tasks…).
+	for _, path := range []string{"/volunteers", "/volunteer-tasks", "/volunteer-hours", "/volunteer-teams"} {
+		if body := e.page(t, "town", path, 200); !strings.Contains(body, `<a href="/volunteers" aria-current="page">`) {
+			t.Errorf("the volunteers entry is not current on %s", path)
+		}
+	}
 }

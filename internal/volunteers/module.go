@@ -20,7 +20,7 @@ func (s *Store) Module() module.Module {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)
 		},
-		Nav: []module.Nav{{Order: 160, Roles: staffRoles.Roles, Zh: "志愿服务", En: "Volunteers", Href: "/volunteers"}},
+		Nav: []module.Nav{{Order: 160, Roles: staffRoles.Roles, Zh: "志愿服务", En: "Volunteers", Href: "/volunteers", Section: "/volunteer"}},
 	}
 }
 

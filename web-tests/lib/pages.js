@@ -91,6 +91,22 @@ export const ACCOUNTS = [
       // the ten micro-charity projects (issue 16); the public page needs no sign-in
       '/micro-projects',
       '/public/micro-projects',
+      // the volunteer corps (issue 17): the demo's volunteer 25 is the volunteer account's (南翔镇);
+      // task 1 the district's event ten days ago (hours decided), 3 today's home visit, 4 tomorrow's sign language
+      '/volunteers',
+      '/volunteers?team=escort&orgunit=310114102',
+      '/volunteers/new',
+      '/volunteers/25',
+      '/volunteers/25/edit',
+      '/volunteers/25/certificate',
+      '/volunteer-teams',
+      '/volunteer-tasks',
+      '/volunteer-tasks/new',
+      '/volunteer-tasks/1',
+      '/volunteer-tasks/3',
+      '/volunteer-tasks/4',
+      '/volunteer-tasks/4/qr',
+      '/volunteer-hours',
     ],
   },
   {
@@ -101,7 +117,9 @@ export const ACCOUNTS = [
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
       '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects',
-      '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign'],
+      '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
+      '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
+      '/volunteer-tasks/4/qr', '/volunteer-hours'],
   },
   {
     username: 'demo_village',
@@ -114,6 +132,8 @@ export const ACCOUNTS = [
       '/persons/{id}/job-profile', '/jobs/seekers',
       // the mark-done form is walked by tests/campaigns.test.js (it needs a person of the list)
       '/campaigns', '/campaigns/1', '/campaigns/2',
+      // the volunteer corps: no volunteer lives in the demo village; it sees its town's and the district's tasks
+      '/volunteers', '/volunteer-tasks', '/volunteer-tasks/4', '/volunteer-tasks/new', '/volunteer-hours', '/volunteer-teams',
     ],
   },
   { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
