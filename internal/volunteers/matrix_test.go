@@ -185,7 +185,7 @@ func TestPermissionMatrix(t *testing.T) {
 			return apptest.Request{Path: fmt.Sprintf("/api/v1/volunteer-hours/%d%s", entry(e, user, !in), rest), Body: b}
 		}
 	}
-	apptest.Matrix(t, "volunteers", map[string]apptest.Entry{
+	entries := map[string]apptest.Entry{
 		"GET /api/v1/volunteer-teams": {Allowed: corps, In: apptest.Fixed("/api/v1/volunteer-teams", nil), InOK: http.StatusOK},
 		"PUT /api/v1/volunteer-teams/{code}": {Allowed: []string{identity.DistrictStaff},
 			In: func(e *apptest.Env, _ string) apptest.Request {
@@ -290,5 +290,11 @@ func TestPermissionMatrix(t *testing.T) {
 		"POST /api/v1/volunteer-hours/{id}/reject": {Allowed: corps, In: hoursPath("/reject", true, map[string]any{"reason": "未到场"}), InOK: http.StatusOK,
 			Out: hoursPath("/reject", false, map[string]any{"reason": "未到场"}), OutOK: http.StatusNotFound},
 		"GET /api/v1/volunteer-totals": {Allowed: staff, In: apptest.Fixed("/api/v1/volunteer-totals?year=2026", nil), InOK: http.StatusOK},
-	})
+	}
+	for _, more := range []map[string]apptest.Entry{staffPageEntries()} {
+		for k, v := range more {
+			entries[k] = v
+		}
+	}
+	apptest.Matrix(t, "volunteers", entries)
 }
