@@ -620,6 +620,7 @@ type qrData struct {
 	T          Task
 	When, Unit string
 	URL        string
+	Code       string // the check-in code as typed: "1234 5678"
 }
 
 func (p *Pages) taskQR(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
@@ -634,7 +635,7 @@ func (p *Pages) taskQR(w http.ResponseWriter, r *http.Request, pr *web.Principal
 	}
 	page.Title = page.T("签到二维码：", "Check-in QR code: ") + t.Title
 	page.Crumbs = crumbs(page, web.Crumb{Label: t.Title, Href: fmt.Sprintf("/volunteer-tasks/%d", t.ID)}, web.Crumb{Label: page.T("签到二维码", "QR code")})
-	page.Data = qrData{T: t, When: span(t.StartsAt, t.EndsAt, page.Lang), Unit: or(names[t.OrgUnit], t.OrgUnit), URL: checkinURL(r, t)}
+	page.Data = qrData{T: t, When: span(t.StartsAt, t.EndsAt, page.Lang), Unit: or(names[t.OrgUnit], t.OrgUnit), URL: checkinURL(r, t), Code: spaced(t.CheckinCode)}
 	return p.Render(w, r, http.StatusOK, "volunteer_task_qr.html", page)
 }
 
@@ -662,4 +663,13 @@ func (p *Pages) taskQRImage(w http.ResponseWriter, r *http.Request, pr *web.Prin
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+// spaced shows an 8-digit check-in code in two groups of four (older codes,
+// of another length, as they are).
+func spaced(code string) string {
+	if len(code) == 8 {
+		return code[:4] + " " + code[4:]
+	}
+	return code
 }
