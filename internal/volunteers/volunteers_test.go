@@ -39,9 +39,8 @@ var start = time.Date(2026, 11, 16, 1, 0, 0, 0, time.UTC)
 // clock is a settable clock for the database.
 type clock struct{ ms atomic.Int64 }
 
-func (c *clock) now() time.Time      { return time.UnixMilli(c.ms.Load()).UTC() }
-func (c *clock) set(t time.Time)     { c.ms.Store(t.UnixMilli()) }
-func (c *clock) add(d time.Duration) { c.ms.Add(d.Milliseconds()) }
+func (c *clock) now() time.Time  { return time.UnixMilli(c.ms.Load()).UTC() }
+func (c *clock) set(t time.Time) { c.ms.Store(t.UnixMilli()) }
 func at(day, hour, minute int) time.Time {
 	return time.Date(2026, 11, day, hour-8, minute, 0, 0, time.UTC)
 }
