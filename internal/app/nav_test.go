@@ -17,11 +17,11 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers",
-		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers",
-		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers /volunteers",
+		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers",
+		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
-		"volunteer": "/",
+		"volunteer": "/ /my/tasks",
 		"person":    "/ /me /me/data /cases",
 		"leader":    "/ /indicators",
 		"sysadmin":  "/ /users",
