@@ -60,7 +60,7 @@ func (s *Store) volunteerHome(r *http.Request, c access.Caller, page *web.Page) 
 			if t.Free() > 0 {
 				join++
 			}
-		case next.Items == nil:
+		case next.Items == nil && t.Mine.HoursID == 0: // not yet checked out
 			tag := WhenWords(t.StartsAt, t.EndsAt, now, page.Lang)
 			if t.Place != "" {
 				tag += " · " + t.Place
@@ -82,7 +82,7 @@ func (s *Store) volunteerHome(r *http.Request, c access.Caller, page *web.Page) 
 	}
 	if tot.Pending > 0 {
 		h.Cards = append(h.Cards, module.Card{Order: 11, Href: "/my/hours", Count: HoursWords(tot.Pending, page.Lang),
-			Text: page.T("服务时长等待认定", "of your hours wait for approval")})
+			Text: page.T("服务时长等待认定", "of volunteering waiting for approval")})
 	}
 	h.Sections = []module.Section{next, can}
 	return h, nil

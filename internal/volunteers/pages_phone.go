@@ -116,7 +116,7 @@ func (p *Pages) myTasks(w http.ResponseWriter, r *http.Request, pr *web.Principa
 		}
 		for _, t := range mine {
 			v := p.view(t, now, page.Lang)
-			if v.Over || v.Cancelled {
+			if v.Over || v.Cancelled || v.HoursWords != "" { // over, or checked out
 				d.Past = append(d.Past, v)
 			} else {
 				d.Next = append(d.Next, v)

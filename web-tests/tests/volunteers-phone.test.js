@@ -229,7 +229,7 @@ describe('volunteers on the phone', { timeout: FILE_TIMEOUT_MS }, () => {
     assert.match(await page.locator('main').innerText(), /Your next task[\s\S]*What you can do/);
     await check(page, 'home-en');
     await page.goto(`${server.base}/my/tasks`);
-    assert.match(await page.locator('main').innerText(), /My next tasks[\s\S]*Tasks you can join[\s\S]*Past tasks/);
+    assert.match(await page.locator('main').innerText(), /My next tasks[\s\S]*Tasks you can join[\s\S]*Done and past tasks/);
     await check(page, 'tasks-en');
     await page.goto(`${server.base}/my/tasks/${ids.now}`);
     assert.match(await page.locator('#my-hours').innerText(), /1 minute[\s\S]*waiting for approval/);
