@@ -236,10 +236,7 @@ func onField(err error, lang, field string) *web.FormError {
 	if len(fe.Fields) > 0 {
 		code = fe.Fields[0].Code
 	}
-	summary := fe.Message
-	if summary == msg {
-		summary = apperr.T("这一步没有完成，原因见下。", "This step was not done, for the reason below.").In(lang)
-	}
+	summary := apperr.T("这一步没有完成，原因见下。", "This step was not done, for the reason below.").In(lang)
 	return &web.FormError{Message: summary, Fields: []web.FieldDetail{{Field: field, Code: code, Message: msg}}, ByField: map[string]string{field: msg}}
 }
 
