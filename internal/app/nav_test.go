@@ -21,7 +21,7 @@ func TestNavigation(t *testing.T) {
 		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers",
 		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
-		"volunteer": "/",
+		"volunteer": "/ /my/tasks",
 		"person":    "/ /me /me/data /cases",
 		"leader":    "/ /indicators",
 		"sysadmin":  "/ /users",

@@ -138,11 +138,12 @@ func TestRoleHomesSayWhatTheyCanDo(t *testing.T) {
 		e := newEnv(t, d)
 		e.page(t, "provider", "/", 200, "您可以做什么", "分配给本机构的服务个案", `href="/devices/stock"`, `href="/rehab/schedule"`, `href="/cases?show=open"`)
 		e.page(t, "provider", "/?lang=en", 200, "What you can do", "assigned to your organisation")
-		body := e.page(t, "volunteer", "/", 200, "您可以做什么", "正在建设中", `href="/account/2fa"`, "联系您所在街镇的残联")
-		if strings.Contains(body, "目前没有需要您处理的事项。") {
-			t.Error("the volunteer's home still says only that nothing needs attention")
+		body := e.page(t, "volunteer", "/", 200, "您可以做什么", "报名本镇（街道）和区里的志愿服务任务", `href="/my/tasks"`, `href="/my/hours"`,
+			`href="/account/2fa"`, "您的下一项任务")
+		if strings.Contains(body, "目前没有需要您处理的事项。") || strings.Contains(body, "正在建设中") {
+			t.Error("the volunteer's home still says only that nothing needs attention, or that it is being built")
 		}
-		e.page(t, "volunteer", "/?lang=en", 200, "What you can do", "being built", "Two-step verification")
+		e.page(t, "volunteer", "/?lang=en", 200, "What you can do", "sign up for the tasks of your town", "Your next task", "Two-step verification")
 		// Staff's home has no such text.
 		if body := e.page(t, "district", "/", 200); strings.Contains(body, "您可以做什么") {
 			t.Error("district staff's home explains a role's limits")

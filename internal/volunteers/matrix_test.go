@@ -291,7 +291,7 @@ func TestPermissionMatrix(t *testing.T) {
 			Out: hoursPath("/reject", false, map[string]any{"reason": "未到场"}), OutOK: http.StatusNotFound},
 		"GET /api/v1/volunteer-totals": {Allowed: staff, In: apptest.Fixed("/api/v1/volunteer-totals?year=2026", nil), InOK: http.StatusOK},
 	}
-	for _, more := range []map[string]apptest.Entry{staffPageEntries()} {
+	for _, more := range []map[string]apptest.Entry{staffPageEntries(), phoneEntries()} {
 		for k, v := range more {
 			entries[k] = v
 		}

@@ -20,7 +20,10 @@ func (s *Store) Module() module.Module {
 			API{Store: s}.Routes(rt)
 			(&Pages{Store: s, Kit: kit}).Routes(rt)
 		},
-		Nav: []module.Nav{{Order: 160, Roles: staffRoles.Roles, Zh: "志愿服务", En: "Volunteers", Href: "/volunteers", Section: "/volunteer"}},
+		Nav: []module.Nav{
+			{Order: 160, Roles: staffRoles.Roles, Zh: "志愿服务", En: "Volunteers", Href: "/volunteers", Section: "/volunteer"},
+			{Order: 10, Roles: volunteerOnly.Roles, Zh: "我的志愿服务", En: "My volunteering", Href: "/my/tasks", Section: "/my/"},
+		},
 	}
 }
 

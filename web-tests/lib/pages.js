@@ -149,7 +149,7 @@ export const ACCOUNTS = [
   // the provider opens no cases: {case} is the first of the demo cases assigned to its organisation;
   // it sees its own organisation (2) and its contracts (1, 2) only
   { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/providers', '/providers/2', '/contracts', '/contracts/1', '/micro-projects'] },
-  { username: 'demo_volunteer', role: 'volunteer', pages: ['/'] },
+  { username: 'demo_volunteer', role: 'volunteer', pages: ['/', '/my/tasks', '/my/hours'] },
   { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];
 
