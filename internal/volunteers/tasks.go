@@ -249,7 +249,7 @@ func newCode() string {
 	var b strings.Builder
 	for range 8 {
 		n, _ := rand.Int(rand.Reader, big.NewInt(10)) // crypto/rand never fails
-		b.WriteByte(byte('0' + n.Int64()))
+		b.WriteByte("0123456789"[n.Int64()])
 	}
 	return b.String()
 }
