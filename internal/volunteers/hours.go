@@ -55,6 +55,26 @@ func whoFor(c access.Caller, volunteerID int64) (int64, error) {
 	return volunteerID, nil
 }
 
+// signupState is where a volunteer stands on a task: a row (even a
+// withdrawn one), a current sign-up, and the check-in (0: none).
+type signupState struct {
+	exists, current bool
+	checkedIn       int64
+}
+
+// signupOf reads a volunteer's sign-up of a task inside tx.
+func signupOf(ctx context.Context, tx *db.Tx, taskID, vid int64) (signupState, error) {
+	var in, cancelled int64
+	err := tx.QueryRow(ctx, `SELECT checked_in_at, cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, taskID, vid).Scan(&in, &cancelled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return signupState{}, nil
+	}
+	if err != nil {
+		return signupState{}, fmt.Errorf("read sign-up: %w", err)
+	}
+	return signupState{exists: true, current: cancelled == 0, checkedIn: in}, nil
+}
+
 // signUp signs a volunteer up inside tx (the task locked and read).
 // past lets the demo sign volunteers up for tasks already over.
 func (s *Store) signUp(ctx context.Context, tx *db.Tx, c access.Caller, t Task, vid int64, past bool) (Signup, error) {
@@ -86,15 +106,11 @@ func (s *Store) signUp(ctx context.Context, tx *db.Tx, c access.Caller, t Task, 
 	if err := lockVolunteer(ctx, tx, vid); err != nil {
 		return Signup{}, err
 	}
-	var cancelled int64
-	exists := true
-	err = tx.QueryRow(ctx, `SELECT cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, t.ID, vid).Scan(&cancelled)
-	if errors.Is(err, sql.ErrNoRows) {
-		exists = false
-	} else if err != nil {
-		return Signup{}, fmt.Errorf("read sign-up: %w", err)
+	st, err := signupOf(ctx, tx, t.ID, vid)
+	if err != nil {
+		return Signup{}, err
 	}
-	if exists && cancelled == 0 {
+	if st.current {
 		return Signup{}, conflict("volunteer_id", "duplicate", v.Name+"已报名这项任务。", v.Name+" is already signed up for this task.")
 	}
 	var other string
@@ -113,7 +129,7 @@ func (s *Store) signUp(ctx context.Context, tx *db.Tx, c access.Caller, t Task, 
 	if taken >= t.Slots {
 		return Signup{}, conflict("task", "full", "这项任务的名额已满。", "This task has no free slot.")
 	}
-	if exists {
+	if st.exists {
 		_, err = tx.Exec(ctx, `UPDATE volunteer_signups SET cancelled_at = 0, checked_in_at = 0, signed_by = ?, signed_at = ?, starts_at = ?, ends_at = ?
 			WHERE task_id = ? AND volunteer_id = ?`, c.Actor.Username, db.Millis(now), db.Millis(t.StartsAt), db.Millis(t.EndsAt), t.ID, vid)
 	} else {
@@ -172,15 +188,14 @@ func (s *Store) CancelSignup(ctx context.Context, c access.Caller, taskID, volun
 				return err
 			}
 		}
-		var in, cancelled int64
-		err = tx.QueryRow(ctx, `SELECT checked_in_at, cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, taskID, vid).Scan(&in, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && cancelled != 0 {
+		st, err := signupOf(ctx, tx, taskID, vid)
+		if err != nil {
+			return err
+		}
+		if !st.current {
 			return notFound()
 		}
-		if err != nil {
-			return fmt.Errorf("read sign-up: %w", err)
-		}
-		if in != 0 {
+		if st.checkedIn != 0 {
 			return conflict("task", "checked_in", "已签到，不能再取消报名。", "Already checked in: the sign-up can no longer be withdrawn.")
 		}
 		if !t.StartsAt.After(tx.Now) {
@@ -232,15 +247,15 @@ func (s *Store) CheckIn(ctx context.Context, c access.Caller, taskID, volunteerI
 		if !now.Before(t.EndsAt) {
 			return conflict("task", "over", "这项任务已结束，不能再签到；请联系任务负责人补记时长。", "This task is over: check-in is closed; ask the task's owner to record the hours.")
 		}
-		var in, cancelled int64
-		err = tx.QueryRow(ctx, `SELECT checked_in_at, cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, taskID, vid).Scan(&in, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && cancelled != 0 {
+		st, err := signupOf(ctx, tx, taskID, vid)
+		if err != nil {
+			return err
+		}
+		if !st.current {
 			if _, err := s.signUp(ctx, tx, c, t, vid, false); err != nil {
 				return err
 			}
-		} else if err != nil {
-			return fmt.Errorf("read sign-up: %w", err)
-		} else if in != 0 {
+		} else if st.checkedIn != 0 {
 			return conflict("task", "checked_in", "已经签到过了。", "Already checked in.")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE volunteer_signups SET checked_in_at = ? WHERE task_id = ? AND volunteer_id = ?`, db.Millis(now), taskID, vid); err != nil {
@@ -279,14 +294,14 @@ func (s *Store) CheckOut(ctx context.Context, c access.Caller, taskID, volunteer
 		if isStaff(c) && !manages(c, t) {
 			return apperr.ErrForbidden()
 		}
-		var in, cancelled int64
-		err = tx.QueryRow(ctx, `SELECT checked_in_at, cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, taskID, vid).Scan(&in, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && (cancelled != 0 || in == 0) {
+		st, err := signupOf(ctx, tx, taskID, vid)
+		if err != nil {
+			return err
+		}
+		if !st.current || st.checkedIn == 0 {
 			return conflict("task", "not_checked_in", "还没有签到，不能签退。", "Not checked in: check in before checking out.")
 		}
-		if err != nil {
-			return fmt.Errorf("read sign-up: %w", err)
-		}
+		in := st.checkedIn
 		from := db.FromMillis(in)
 		to := tx.Now
 		if to.After(t.EndsAt) {
@@ -366,12 +381,10 @@ func (s *Store) Record(ctx context.Context, c access.Caller, taskID int64, in Re
 			fs = append(fs, apperr.Field("minutes", "over_length", fmt.Sprintf("时长超过了任务的时长（%d分钟）。", length),
 				fmt.Sprintf("The minutes are over the task's length (%d minutes).", length)))
 		}
-		var signed, cancelled int64
-		err = tx.QueryRow(ctx, `SELECT signed_at, cancelled_at FROM volunteer_signups WHERE task_id = ? AND volunteer_id = ?`, taskID, vid).Scan(&signed, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && cancelled != 0 {
+		if st, err := signupOf(ctx, tx, taskID, vid); err != nil {
+			return err
+		} else if !st.current {
 			fs = append(fs, apperr.Field("volunteer_id", "not_signed_up", "该志愿者没有报名这项任务。", "This volunteer is not signed up for this task."))
-		} else if err != nil {
-			return fmt.Errorf("read sign-up: %w", err)
 		}
 		if len(fs) > 0 {
 			return apperr.Validation(fs...)
