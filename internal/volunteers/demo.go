@@ -124,7 +124,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 		return time.Date(now.Year(), now.Month(), now.Day()+offset, hour, 0, 0, 0, shanghai)
 	}
 	mk := func(c access.Caller, in TaskInput) (Task, error) {
-		t, err := s.createTask(ctx, c, in, true)
+		t, err := s.CreateTask(ctx, c, in)
 		if err != nil {
 			return t, fmt.Errorf("demo task %s: %w", in.Title, err)
 		}
@@ -133,7 +133,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	sign := func(t Task, ids ...int64) error {
 		for _, id := range ids {
 			if err := s.db.InTx(ctx, func(tx *db.Tx) error {
-				_, err := s.signUp(ctx, tx, sys, t, id, true)
+				_, err := s.signUp(ctx, tx, sys, t, id)
 				return err
 			}); err != nil {
 				return fmt.Errorf("demo sign-up %s: %w", t.Title, err)

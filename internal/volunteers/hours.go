@@ -76,13 +76,14 @@ func signupOf(ctx context.Context, tx *db.Tx, taskID, vid int64) (signupState, e
 }
 
 // signUp signs a volunteer up inside tx (the task locked and read).
-// past lets the demo sign volunteers up for tasks already over.
-func (s *Store) signUp(ctx context.Context, tx *db.Tx, c access.Caller, t Task, vid int64, past bool) (Signup, error) {
+// Staff may sign volunteers up for a task already over, to record what was
+// done; a volunteer account may not.
+func (s *Store) signUp(ctx context.Context, tx *db.Tx, c access.Caller, t Task, vid int64) (Signup, error) {
 	now := tx.Now
 	if t.State != TaskOpen {
 		return Signup{}, conflict("task", "cancelled", "这项任务已取消。", "This task is cancelled.")
 	}
-	if !t.EndsAt.After(now) && !past {
+	if !t.EndsAt.After(now) && !isStaff(c) {
 		return Signup{}, conflict("task", "over", "这项任务已结束，不能再报名。", "This task is over: sign-ups are closed.")
 	}
 	if isStaff(c) && !manages(c, t) && !c.Scope.All && !strings.HasPrefix(c.Scope.Prefix, t.OrgUnit) {
@@ -165,7 +166,7 @@ func (s *Store) SignUp(ctx context.Context, c access.Caller, taskID, volunteerID
 		if err != nil {
 			return err
 		}
-		out, err = s.signUp(ctx, tx, c, t, vid, false)
+		out, err = s.signUp(ctx, tx, c, t, vid)
 		return err
 	})
 	return out, err
@@ -252,7 +253,7 @@ func (s *Store) CheckIn(ctx context.Context, c access.Caller, taskID, volunteerI
 			return err
 		}
 		if !st.current {
-			if _, err := s.signUp(ctx, tx, c, t, vid, false); err != nil {
+			if _, err := s.signUp(ctx, tx, c, t, vid); err != nil {
 				return err
 			}
 		} else if st.checkedIn != 0 {
@@ -335,9 +336,10 @@ type RecordInput struct {
 
 // Record puts a volunteer's minutes at a task into the ledger, pending
 // approval: staff who manage the task, or a volunteer account for itself.
-// The volunteer must be signed up and the task begun; the minutes from 1 to
-// the task's length (with both times and no minutes, the time between);
-// check-out before check-in: 422; a second entry: 409.
+// The volunteer must be signed up (and, for a volunteer's own report, the
+// task begun: staff may record a past task's hours, or ahead of it); the
+// minutes from 1 to the task's length (with both times and no minutes, the
+// time between); check-out before check-in: 422; a second entry: 409.
 func (s *Store) Record(ctx context.Context, c access.Caller, taskID int64, in RecordInput) (Entry, error) {
 	vid, err := whoFor(c, in.VolunteerID)
 	if err != nil {
@@ -355,7 +357,7 @@ func (s *Store) Record(ctx context.Context, c access.Caller, taskID int64, in Re
 		if t.State != TaskOpen {
 			return conflict("task", "cancelled", "这项任务已取消。", "This task is cancelled.")
 		}
-		if tx.Now.Before(t.StartsAt) {
+		if isVolunteer(c) && tx.Now.Before(t.StartsAt) { // staff may record ahead, for approval
 			return conflict("task", "not_begun", "任务尚未开始，不能记录时长。", "The task has not begun: no hours can be recorded yet.")
 		}
 		var fs []apperr.FieldError

@@ -264,11 +264,6 @@ func NormalizeCode(s string) string {
 // case (in scope) the task serves the case's person; with a person (in
 // scope) that person. Audited.
 func (s *Store) CreateTask(ctx context.Context, c access.Caller, in TaskInput) (Task, error) {
-	return s.createTask(ctx, c, in, false)
-}
-
-// createTask is CreateTask; past lets the demo make tasks already over.
-func (s *Store) createTask(ctx context.Context, c access.Caller, in TaskInput, past bool) (Task, error) {
 	if !isStaff(c) {
 		return Task{}, apperr.ErrForbidden()
 	}
@@ -302,8 +297,8 @@ func (s *Store) createTask(ctx context.Context, c access.Caller, in TaskInput, p
 	switch {
 	case in.StartsAt.IsZero():
 		fs = append(fs, apperr.Field("starts_at", "required", "请填写开始时间。", "Enter the start time."))
-	case in.StartsAt.Before(now.Add(-24*time.Hour)) && !past:
-		fs = append(fs, apperr.Field("starts_at", "past", "开始时间已过去一天以上。", "The start is more than a day ago."))
+	case in.StartsAt.Before(now.Add(-MaxAhead)): // a past task records what was done, within a year
+		fs = append(fs, apperr.Field("starts_at", "past", "开始时间已过去一年以上。", "The start is more than a year ago."))
 	case in.StartsAt.After(now.Add(MaxAhead)):
 		fs = append(fs, apperr.Field("starts_at", "too_far", "开始时间最多在一年之后。", "The start is at most a year ahead."))
 	}

@@ -195,7 +195,7 @@ func TestTasksAndHours(t *testing.T) {
 			t.Errorf("the volunteer's view the day before: %+v", seen)
 		}
 		// Hours before the task: refused.
-		if _, err := s.Record(ctx, townA, tk.ID, volunteers.RecordInput{VolunteerID: f.v1, Minutes: 60}); fieldOf(err) != "task/not_begun" {
+		if _, err := s.Record(ctx, v1, tk.ID, volunteers.RecordInput{Minutes: 60}); fieldOf(err) != "task/not_begun" {
 			t.Errorf("hours before the task: %v", err)
 		}
 		if _, err := s.CheckIn(ctx, v1, tk.ID, 0, tk.CheckinCode); fieldOf(err) != "task/early" {
@@ -317,6 +317,22 @@ func TestTasksAndHours(t *testing.T) {
 		}
 		if approved != 120 {
 			t.Errorf("totals: %+v", tot)
+		}
+		// Staff record last week's work afterwards; a volunteer cannot sign
+		// up for it any more; more than a year ago is refused.
+		past := f.task(t, townA, volunteers.TaskInput{Title: "上周的助残日活动", OrgUnit: "310114102", StartsAt: at(11, 9, 0), EndsAt: at(11, 12, 0), Slots: 3})
+		if _, err := s.SignUp(ctx, apptest.VolunteerCaller(f.v3, "310114102"), past.ID, 0); fieldOf(err) != "task/over" {
+			t.Errorf("a volunteer signs up for a task over: %v", err)
+		}
+		if _, err := s.SignUp(ctx, townA, past.ID, f.v3); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := s.Record(ctx, townA, past.ID, volunteers.RecordInput{VolunteerID: f.v3, Minutes: 180}); err != nil || e.State != volunteers.Pending {
+			t.Errorf("hours of last week recorded by staff: %+v %v", e, err)
+		}
+		if _, err := s.CreateTask(ctx, townA, volunteers.TaskInput{Title: "x", OrgUnit: "310114102", StartsAt: at(18, 9, 0).AddDate(-1, 0, -2),
+			EndsAt: at(18, 10, 0).AddDate(-1, 0, -2), Slots: 1}); fieldOf(err) != "starts_at/past" {
+			t.Errorf("a task more than a year ago: %v", err)
 		}
 		// Feedback: the served person once, in range.
 		me := apptest.Caller(identity.Person, apptest.Village)
