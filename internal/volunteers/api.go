@@ -198,9 +198,11 @@ func (s API) apiLedger(w http.ResponseWriter, r *http.Request, p *web.Principal)
 	if err != nil {
 		return err
 	}
-	year, err := s.yearParam(r)
-	if err != nil {
-		return err
+	year := 0 // without ?year=, every year
+	if r.URL.Query().Has("year") {
+		if year, err = s.yearParam(r); err != nil {
+			return err
+		}
 	}
 	l, err := s.LedgerOf(r.Context(), access.Of(r, p), n, year)
 	if err != nil {
