@@ -183,6 +183,14 @@ func TestVolunteerAnswers(t *testing.T) {
 		if st, raw := e.DoRaw(user, "GET", fmt.Sprintf("/api/v1/volunteer-tasks/%d", later.ID), nil, nil, nil); st != 200 || strings.Contains(string(raw), "永新村8号") {
 			t.Errorf("a home visit of another day: %d %s", st, raw)
 		}
+		// The ledger: every year without ?year=, one year with it.
+		var l volunteers.Ledger
+		if st := e.Do(user, "GET", fmt.Sprintf("/api/v1/volunteers/%d/hours", e.Volunteer), nil, &l); st != 200 || l.PendingMinutes != 3 || len(l.Items) != 1 {
+			t.Errorf("the volunteer's ledger: %d %+v", st, l)
+		}
+		if st := e.Do(user, "GET", fmt.Sprintf("/api/v1/volunteers/%d/hours?year=2001", e.Volunteer), nil, &l); st != 200 || l.PendingMinutes != 0 || len(l.Items) != 0 {
+			t.Errorf("the volunteer's ledger of 2001: %d %+v", st, l)
+		}
 		// The volunteer's hours: approving its own is refused, plainly.
 		if st, raw := e.DoRaw(user, "POST", fmt.Sprintf("/api/v1/volunteer-hours/%d/approve", hA), map[string]any{}, nil, nil); st != 403 || !strings.Contains(string(raw), "自己") {
 			t.Errorf("approving its own hours: %d %s", st, raw)
