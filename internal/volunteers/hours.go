@@ -27,6 +27,15 @@ func lockTask(ctx context.Context, tx *db.Tx, id int64) error {
 	return nil
 }
 
+// lockedTask locks a task's row and reads it as the caller may see it (404
+// otherwise): the start of every change that counts the task's slots.
+func (s *Store) lockedTask(ctx context.Context, tx *db.Tx, c access.Caller, id int64) (Task, error) {
+	if err := lockTask(ctx, tx, id); err != nil {
+		return Task{}, err
+	}
+	return s.task(ctx, tx, c, id)
+}
+
 // lockVolunteer takes the volunteer's row, so that two sign-ups of one
 // volunteer are checked for overlap one after the other. Tasks are always
 // locked before volunteers.
@@ -159,10 +168,7 @@ func (s *Store) SignUp(ctx context.Context, c access.Caller, taskID, volunteerID
 	}
 	var out Signup
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockTask(ctx, tx, taskID); err != nil {
-			return err
-		}
-		t, err := s.task(ctx, tx, c, taskID)
+		t, err := s.lockedTask(ctx, tx, c, taskID)
 		if err != nil {
 			return err
 		}
@@ -222,10 +228,7 @@ func (s *Store) CheckIn(ctx context.Context, c access.Caller, taskID, volunteerI
 	}
 	var out Signup
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockTask(ctx, tx, taskID); err != nil {
-			return err
-		}
-		t, err := s.task(ctx, tx, c, taskID)
+		t, err := s.lockedTask(ctx, tx, c, taskID)
 		if err != nil {
 			return err
 		}
