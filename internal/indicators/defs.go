@@ -73,10 +73,10 @@ var Defs = []Def{
 		num: func(s Subject) bool { return s.SchoolEnrolled }},
 	{Code: "culture_sports_rate", Zh: "文体参与率", En: "Culture and sports participation",
 		DescZh: "已调查的人中，本年度参加过文化或体育活动的比例。", DescEn: "Among the people surveyed, the share who took part in culture or sports this year.",
-		FormulaZh: "分母：全部已调查的人（有本年度记录，不论档案状态）；分子：其中参加文体活动", FormulaEn: "D: everyone surveyed (a record for the year, whatever the registry status); N: of them, culture_sports",
-		Fields: []string{"annual_records.culture_sports"}, Kind: Rate, Target: pct(0.78), TargetUnit: "rate", bit: 3,
+		FormulaZh: "分母：全部已调查的人（有本年度记录，不论档案状态）；分子：其中参加文体活动，或本年度参加过文体赛事活动或中心的文体项目", FormulaEn: "D: everyone surveyed (a record for the year, whatever the registry status); N: of them, culture_sports, or attended a culture or sports event or centre programme in the year",
+		Fields: []string{"annual_records.culture_sports", "event_entries (attended, sport or culture)", "centre_attendance (culture or sport programme)"}, Kind: Rate, Target: pct(0.78), TargetUnit: "rate", bit: 3,
 		den: func(Subject) bool { return true },
-		num: func(s Subject) bool { return s.CultureSports }},
+		num: func(s Subject) bool { return s.CultureSports || s.CultureEvent }},
 	{Code: "rehab_rate", Zh: "基本康复服务覆盖率", En: "Basic rehabilitation coverage",
 		DescZh: "有康复需求的人中，已获得康复服务的比例。", DescEn: "Among people who need rehabilitation, the share who received it.",
 		FormulaZh: "分母：已调查的人（有本年度记录，不论档案状态）中，有康复需求；分子：其中已获康复服务，或本年度参加过康复训练", FormulaEn: "D: of those surveyed (a record for the year, whatever the registry status), rehab_need; N: of them, rehab_received, or attended a rehabilitation session in the year",
@@ -206,6 +206,8 @@ type Subject struct {
 	// from casework
 	DeviceDispensed bool // an assistive device was dispensed to the person in the year
 	RehabSession    bool // the person attended a rehabilitation session in the year
+	// from events and centres
+	CultureEvent bool // the person attended a sport or culture event, or such a centre programme, in the year
 }
 
 // LivingSubsidy is the monthly living subsidy (yuan) a person is eligible for

@@ -404,13 +404,17 @@ func readCurrent(ctx context.Context, q queryer, where string, args ...any) ([]f
 	if err != nil {
 		return nil, err
 	}
+	culture, err := cultureYears(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i, s := range subjects {
 		if s == nil {
 			continue
 		}
 		k := personYear{cur[i].PersonID, s.Year}
-		if dispensed[k] || sessions[k] {
-			s.DeviceDispensed, s.RehabSession = dispensed[k], sessions[k]
+		if dispensed[k] || sessions[k] || culture[k] {
+			s.DeviceDispensed, s.RehabSession, s.CultureEvent = dispensed[k], sessions[k], culture[k]
 			cur[i].Bits = Bits(*s)
 		}
 	}
@@ -486,6 +490,44 @@ func sessionYears(ctx context.Context, q queryer, ids []int64) (map[personYear]b
 // sessionsSQL reads the distinct years (as dates) of attended sessions.
 func sessionsSQL(in string) string {
 	return `SELECT DISTINCT person_id, substr(date, 1, 4) FROM rehab_sessions WHERE attended = TRUE AND person_id IN (` + in + `)`
+}
+
+// cultureYears finds the years in which these persons attended a sport or
+// culture event, or a culture or sport programme of a centre (by the date of
+// the event or the roll call).
+func cultureYears(ctx context.Context, q queryer, ids []int64) (map[personYear]bool, error) {
+	out := map[personYear]bool{}
+	for start := 0; start < len(ids); start += idChunk {
+		args, in := padded(ids[start:min(start+idChunk, len(ids))])
+		rows, err := q.Query(ctx, cultureSQL(in), append(args, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("read culture and sports attendance: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var year string
+			if err := rows.Scan(&id, &year); err != nil {
+				_ = rows.Close()
+				return nil, fmt.Errorf("read culture and sports attendance: %w", err)
+			}
+			if y, err := strconv.Atoi(year); err == nil {
+				out[personYear{id, y}] = true
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read culture and sports attendance: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// cultureSQL reads the years (as 4-digit text) of the sport and culture
+// events and centre programmes the persons attended; its in list comes twice.
+func cultureSQL(in string) string {
+	return `SELECT e.person_id, substr(v.date, 1, 4) FROM event_entries e JOIN events v ON v.id = e.event_id
+		WHERE e.attended = TRUE AND v.kind IN ('sport', 'culture') AND v.state = 'open' AND e.person_id IN (` + in + `)
+		UNION SELECT a.person_id, substr(a.date, 1, 4) FROM centre_attendance a JOIN centre_programmes g ON g.id = a.programme_id
+		WHERE a.present = TRUE AND g.kind IN ('sport', 'culture') AND a.person_id IN (` + in + `)`
 }
 
 type txQuery struct{ tx *db.Tx }
