@@ -18,6 +18,7 @@ import (
 	"sunshine/internal/benefits"
 	"sunshine/internal/campaigns"
 	"sunshine/internal/casework"
+	"sunshine/internal/centres"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
 	"sunshine/internal/employment"
@@ -86,6 +87,8 @@ type App struct {
 	Providers *providers.Store
 	// Volunteers are the volunteer corps: teams, volunteers, tasks, hours.
 	Volunteers *volunteers.Store
+	// Centres are the day centres: programmes, enrolment, roll calls.
+	Centres *centres.Store
 	Log        *slog.Logger
 	pages      *web.Renderer
 	modules    []module.Module
@@ -200,6 +203,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Providers = providers.NewStore(d, a.Cases, units, v, log)
 	a.Volunteers = volunteers.NewStore(d, reg, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
+	a.Centres = centres.NewStore(d, units, log)
+	a.Centres.Changed = ind
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -236,6 +241,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Campaigns.Module(),
 		a.Providers.CasesModule(),  // after the modules that make cases
 		a.Volunteers.TasksModule(), // tasks point at cases and persons
+		a.Centres.Module(),
 		a.overview(),               // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
