@@ -50,12 +50,14 @@ func day(field, date string, now time.Time) (time.Time, error) {
 	return d, nil
 }
 
-// onDay is the SQL condition (alias e) for an enrolment that covered the
-// day starting at from (its two arguments: the day's end and start).
+// onDay is the SQL condition (alias e) for an enrolment that covered a day:
+// begun before its end and not ended before its end (someone who leaves
+// during a day is not on that day's roll call). Its arguments: dayArgs.
 const onDay = `e.state <> 'waiting' AND e.enrolled_at IS NOT NULL AND e.enrolled_at < ? AND (e.left_at IS NULL OR e.left_at >= ?)`
 
 func dayArgs(d time.Time) []any {
-	return []any{d.AddDate(0, 0, 1).UnixMilli(), d.UnixMilli()}
+	end := d.AddDate(0, 0, 1).UnixMilli()
+	return []any{end, end}
 }
 
 // runCentre reads a centre the caller runs (its unit in their area), and a
@@ -139,6 +141,9 @@ type AttendanceResult struct {
 	Changed int    `json:"changed"`
 }
 
+// maxErrors is how many refused entries of a roll call are named.
+const maxErrors = 20
+
 // rollChunk is how many rows one statement writes.
 const rollChunk = 250
 
@@ -197,16 +202,20 @@ func (s *Store) SaveAttendance(ctx context.Context, c access.Caller, centreID in
 		_ = rows.Close()
 		present := map[int64]bool{}
 		var fs []apperr.FieldError
+		refused := 0
 		for i, id := range in.Present {
-			if _, ok := enrolled[id]; !ok {
+			if _, ok := enrolled[id]; ok {
+				present[id] = true
+				continue
+			}
+			refused++
+			if refused <= maxErrors { // name the first ones only
 				f := "present[" + strconv.Itoa(i) + "]"
 				fs = append(fs, apperr.Field(f, "not_enrolled", "第"+strconv.Itoa(i+1)+"项："+in.Date+"该人未在本中心登记。",
 					"Entry "+strconv.Itoa(i+1)+": the person was not enrolled at this centre on "+in.Date+"."))
-				continue
 			}
-			present[id] = true
 		}
-		if len(fs) > 0 {
+		if refused > 0 {
 			return apperr.Validation(fs...)
 		}
 		var write [][]any

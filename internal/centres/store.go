@@ -455,13 +455,6 @@ func (s *Store) SaveProgramme(ctx context.Context, c access.Caller, centreID, id
 			if in.Active != nil {
 				active = *in.Active
 			}
-			if old.Kind != in.Kind && (CountsForCulture(old.Kind) || CountsForCulture(in.Kind)) {
-				// Who attended it now counts (or no longer counts) toward
-				// culture_sports_rate.
-				if err := s.attendeesChanged(ctx, tx, `programme_id = ?`, id); err != nil {
-					return err
-				}
-			}
 			res, err := tx.Exec(ctx, `UPDATE centre_programmes SET name = ?, kind = ?, days = ?, starts = ?, ends = ?, active = ?, version = version + 1
 				WHERE id = ? AND centre_id = ? AND version = ?`, in.Name, in.Kind, strings.Join(in.Days, ","), in.Starts, in.Ends, active, id, centreID, in.Version)
 			if err != nil {
@@ -471,6 +464,13 @@ func (s *Store) SaveProgramme(ctx context.Context, c access.Caller, centreID, id
 				return fmt.Errorf("update programme: %w", err)
 			} else if n == 0 {
 				return apperr.ErrStale()
+			}
+			if CountsForCulture(old.Kind) != CountsForCulture(in.Kind) {
+				// Who attended it now counts (or no longer counts) toward
+				// culture_sports_rate.
+				if err := s.attendeesChanged(ctx, tx, `programme_id = ?`, id); err != nil {
+					return err
+				}
 			}
 		}
 		e := c.Actor.Entry(audit.ActionUpdate, SubjectCentre, strconv.FormatInt(centreID, 10), ce.OrgUnit)
