@@ -89,7 +89,9 @@ func TestIntakeRules(t *testing.T) {
 		a          centres.Applicant
 		want       string // "" fits, else the rule's code
 	}
-	intellectual := func(age int) centres.Applicant { return centres.Applicant{Category: 5, Sex: "M", Age: age, OrgUnit: apptest.Village} }
+	intellectual := func(age int) centres.Applicant {
+		return centres.Applicant{Category: 5, Sex: "M", Age: age, OrgUnit: apptest.Village}
+	}
 	cases := []tc{
 		{"sunshine_home", "310114102", intellectual(16), ""},
 		{"sunshine_home", "310114102", intellectual(35), ""},
@@ -134,12 +136,12 @@ func TestEnrolment(t *testing.T) {
 		a := setup(t, d)
 		s, ctx := a.Centres, context.Background()
 		home := centre(t, a, "sunshine_home", "310114102", 2)
-		p1 := person(t, a, 1, "一号", 2006, "M", 5, apptest.Village)        // 20, intellectual
-		p2 := person(t, a, 2, "二号", 1986, "M", 5, apptest.Village)        // 40
-		p3 := person(t, a, 3, "三号", 2006, "M", 4, apptest.Village)        // physical
+		p1 := person(t, a, 1, "一号", 2006, "M", 5, apptest.Village)       // 20, intellectual
+		p2 := person(t, a, 2, "二号", 1986, "M", 5, apptest.Village)       // 40
+		p3 := person(t, a, 3, "三号", 2006, "M", 4, apptest.Village)       // physical
 		p4 := person(t, a, 4, "四号", 2001, "M", 7, apptest.Village, 2, 5) // multiple, with intellectual
-		p5 := person(t, a, 5, "五号", 1996, "F", 5, apptest.Village)        // 30
-		p6 := person(t, a, 6, "六号", 2004, "F", 5, villageB)               // of 安亭镇
+		p5 := person(t, a, 5, "五号", 1996, "F", 5, apptest.Village)       // 30
+		p6 := person(t, a, 6, "六号", 2004, "F", 5, villageB)              // of 安亭镇
 		enrol := func(c registry.Caller, ce centres.Centre, in centres.EnrolInput) (centres.Enrolment, error) {
 			return s.Enrol(ctx, c, ce.ID, in)
 		}
@@ -331,11 +333,11 @@ func TestRollCall(t *testing.T) {
 		}
 		// Bad roll calls.
 		for in, want := range map[*centres.AttendanceInput]string{
-			{Date: "2026-11-17", Present: []int64{pa}}: "date/future",
-			{Date: "2025-11-01", Present: []int64{pa}}: "date/too_old",
-			{Date: "16/11/2026", Present: []int64{pa}}: "date/invalid",
+			{Date: "2026-11-17", Present: []int64{pa}}:    "date/future",
+			{Date: "2025-11-01", Present: []int64{pa}}:    "date/too_old",
+			{Date: "16/11/2026", Present: []int64{pa}}:    "date/invalid",
 			{Date: today, Present: []int64{pa, outsider}}: "present[1]/not_enrolled",
-			{Date: today, ProgrammeID: 999999}:          "programme_id/not_found",
+			{Date: today, ProgrammeID: 999999}:            "programme_id/not_found",
 		} {
 			if _, err := save(village, *in); code(err) != invalid || fieldOf(err) != want {
 				t.Errorf("%+v: %v (%s), want %s", *in, err, fieldOf(err), want)
