@@ -97,8 +97,10 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			n++
 		}
 		// Enrolled six weeks ago, so that the last weeks' roll calls find them.
-		if _, err := s.db.Exec(ctx, `UPDATE centre_enrolments SET requested_at = ?, enrolled_at = CASE WHEN state = 'enrolled' THEN ? ELSE NULL END WHERE centre_id = ?`,
-			back, back, ce.ID); err != nil {
+		if _, err := s.db.Exec(ctx, `UPDATE centre_enrolments SET requested_at = ? WHERE centre_id = ?`, back, ce.ID); err != nil {
+			return fmt.Errorf("demo enrolments: %w", err)
+		}
+		if _, err := s.db.Exec(ctx, `UPDATE centre_enrolments SET enrolled_at = ? WHERE centre_id = ? AND state = 'enrolled'`, back, ce.ID); err != nil {
 			return fmt.Errorf("demo enrolments: %w", err)
 		}
 		if err := s.demoRollCalls(ctx, sys, ce, now); err != nil {
