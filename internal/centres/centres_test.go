@@ -225,6 +225,26 @@ func TestEnrolment(t *testing.T) {
 		if mine, err := s.PersonCentres(ctx, town, p1); err != nil || len(mine) != 1 || mine[0].State != "left" {
 			t.Errorf("the person's centres: %+v %v", mine, err)
 		}
+		// Those who run the home see everyone at it, of other towns too;
+		// a village assistant (who does not run it) only their villagers.
+		if _, err := enrol(district, home, centres.EnrolInput{PersonID: p6, Waitlist: true}); err != nil {
+			t.Fatal(err)
+		}
+		has := func(c registry.Caller, id int64) bool {
+			list, err := s.Enrolments(ctx, c, home.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range list {
+				if e.PersonID == id {
+					return true
+				}
+			}
+			return false
+		}
+		if !has(town, p6) || has(village, p6) || !has(village, p4) {
+			t.Errorf("who sees 安亭's person at 南翔's home: town %t, village %t", has(town, p6), has(village, p6))
+		}
 		// The other kinds' rules through the store.
 		base := centre(t, a, "vocational_base", "310114102", 5)
 		woman46 := person(t, a, 7, "七号", thisYear-46, "F", 4, apptest.Village)

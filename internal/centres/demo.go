@@ -66,8 +66,16 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		}
 		// Candidates: active persons of the centre's area who meet its rule
 		// (the village home's first is the demo person).
-		lo, hi := access.Demo(identity.DistrictStaff, ce.OrgUnit).Scope.Range()
-		rows, err := s.db.Query(ctx, `SELECT id, category, components, sex, birth_year, orgunit FROM persons WHERE status = 'active' AND orgunit >= ? AND orgunit < ? ORDER BY orgunit, id LIMIT 3000`, lo, hi)
+		// (The demo has few persons: a town's Sunshine Home also takes
+		// those of the rest of the district, its own town's first.)
+		area := ce.OrgUnit
+		if ce.Kind == "sunshine_home" {
+			area = "310114"
+		}
+		lo, hi := access.Demo(identity.DistrictStaff, area).Scope.Range()
+		own, ownEnd := access.Demo(identity.DistrictStaff, ce.OrgUnit).Scope.Range()
+		rows, err := s.db.Query(ctx, `SELECT id, category, components, sex, birth_year, orgunit FROM persons WHERE status = 'active' AND orgunit >= ? AND orgunit < ?
+			ORDER BY CASE WHEN orgunit >= ? AND orgunit < ? THEN 0 ELSE 1 END, orgunit, id LIMIT 5000`, lo, hi, own, ownEnd)
 		if err != nil {
 			return fmt.Errorf("demo centres: %w", err)
 		}

@@ -75,13 +75,14 @@ func scanEnrolment(sc interface{ Scan(...any) error }, year int) (Enrolment, str
 }
 
 // Enrolments lists those enrolled at a centre and its waiting list (in
-// order), of the persons in the caller's scope; each person shown is
-// recorded in the audit log.
+// order): everyone for those who run the centre, else the persons of the
+// caller's scope; each person shown is recorded in the audit log.
 func (s *Store) Enrolments(ctx context.Context, c access.Caller, centreID int64) ([]Enrolment, error) {
-	if _, err := s.Centre(ctx, c, centreID); err != nil {
+	ce, err := s.Centre(ctx, c, centreID)
+	if err != nil {
 		return nil, err
 	}
-	where, args := c.Where("e.person_id", "p.orgunit")
+	where, args := whoWhere(c, ce, "e.person_id", "p.orgunit")
 	rows, err := s.db.Query(ctx, `SELECT `+enrolmentCols+enrolmentFrom+` WHERE e.centre_id = ? AND e.state <> 'left' AND `+where+`
 		ORDER BY CASE e.state WHEN 'enrolled' THEN 0 ELSE 1 END, CASE e.state WHEN 'enrolled' THEN p.name ELSE '' END, e.requested_at, e.id`,
 		append([]any{centreID}, args...)...)
@@ -175,8 +176,8 @@ func (s *Store) PersonCentres(ctx context.Context, c access.Caller, personID int
 	return out, nil
 }
 
-// Enrolment reads one enrolment of a person in the caller's scope at a
-// centre the caller sees.
+// Enrolment reads one enrolment at a centre the caller sees, of a person of
+// their scope or at a centre they run.
 func (s *Store) Enrolment(ctx context.Context, c access.Caller, id int64) (Enrolment, error) {
 	return s.enrolment(ctx, s.db, c, id)
 }
@@ -192,11 +193,12 @@ func (s *Store) enrolment(ctx context.Context, q querier, c access.Caller, id in
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("read enrolment: %w", err)
 	}
-	if !c.Scope.Contains(unit) {
-		return Enrolment{}, notFound()
-	}
-	if _, err := s.centre(ctx, q, c, e.CentreID); err != nil {
+	ce, err := s.centre(ctx, q, c, e.CentreID)
+	if err != nil {
 		return Enrolment{}, err
+	}
+	if !c.Scope.Contains(unit) && !Runs(c, ce) {
+		return Enrolment{}, notFound()
 	}
 	if e.State == "waiting" {
 		es := []Enrolment{e}

@@ -80,8 +80,8 @@ func (s *Store) runCentre(ctx context.Context, q querier, c access.Caller, centr
 	return ce, &p, nil
 }
 
-// RollCallOf lists the persons enrolled at a centre on a day (of the
-// caller's scope), by name, with what was recorded for the day and
+// RollCallOf lists the persons enrolled at a centre (which the caller runs)
+// on a day, by name, with what was recorded for the day and
 // programme (0: the centre's day). Each person shown is audited.
 func (s *Store) RollCallOf(ctx context.Context, c access.Caller, centreID int64, date string, programmeID int64, lang string) (RollCall, error) {
 	ce, prog, err := s.runCentre(ctx, s.db, c, centreID, programmeID)
@@ -93,7 +93,7 @@ func (s *Store) RollCallOf(ctx context.Context, c access.Caller, centreID int64,
 		return RollCall{}, err
 	}
 	rc := RollCall{Centre: ce, Programme: prog, Date: date, Rows: []RollRow{}}
-	where, args := c.Where("e.person_id", "p.orgunit")
+	where, args := whoWhere(c, ce, "e.person_id", "p.orgunit")
 	rows, err := s.db.Query(ctx, `SELECT e.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), a.present
 		FROM centre_enrolments e JOIN persons p ON p.id = e.person_id LEFT JOIN orgunits o ON o.code = p.orgunit
 		LEFT JOIN centre_attendance a ON a.centre_id = e.centre_id AND a.date = ? AND a.programme_id = ? AND a.person_id = e.person_id
@@ -147,8 +147,8 @@ const maxErrors = 20
 // rollChunk is how many rows one statement writes.
 const rollChunk = 250
 
-// SaveAttendance records a roll call in one transaction: each person
-// enrolled that day (of the caller's scope) present when listed, else
+// SaveAttendance records a roll call of a centre the caller runs, in one
+// transaction: each person enrolled that day present when listed, else
 // absent. A date in the future, more than a year back, or a person listed
 // who was not enrolled that day is refused (422, naming the entry). Only
 // what differs from what is stored is written, so a repeated submission
@@ -161,7 +161,7 @@ func (s *Store) SaveAttendance(ctx context.Context, c access.Caller, centreID in
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		res = AttendanceResult{Date: in.Date}
-		_, prog, err := s.runCentre(ctx, tx, c, centreID, in.ProgrammeID)
+		ce, prog, err := s.runCentre(ctx, tx, c, centreID, in.ProgrammeID)
 		if err != nil {
 			return err
 		}
@@ -169,7 +169,7 @@ func (s *Store) SaveAttendance(ctx context.Context, c access.Caller, centreID in
 		if err != nil {
 			return err
 		}
-		where, args := c.Where("e.person_id", "p.orgunit")
+		where, args := whoWhere(c, ce, "e.person_id", "p.orgunit")
 		rows, err := tx.Query(ctx, `SELECT e.person_id, p.orgunit, a.present FROM centre_enrolments e JOIN persons p ON p.id = e.person_id
 			LEFT JOIN centre_attendance a ON a.centre_id = e.centre_id AND a.date = ? AND a.programme_id = ? AND a.person_id = e.person_id
 			WHERE e.centre_id = ? AND `+onDay+` AND `+where+` ORDER BY e.person_id`,
@@ -294,11 +294,12 @@ func rate(n, d int) *float64 {
 }
 
 // Rates gives a centre's attendance rates in a month ("YYYY-MM") for its
-// day roll call (programme 0) or a programme's, per person of the caller's
-// scope (by name) and overall; those who run the centre, or staff who see
-// it (for their own persons).
+// day roll call (programme 0) or a programme's, per person (by name) and
+// overall: everyone for those who run the centre, else the persons of the
+// caller's scope.
 func (s *Store) Rates(ctx context.Context, c access.Caller, centreID int64, month string, programmeID int64, lang string) (MonthRates, error) {
-	if _, err := s.Centre(ctx, c, centreID); err != nil {
+	ce, err := s.Centre(ctx, c, centreID)
+	if err != nil {
 		return MonthRates{}, err
 	}
 	m, err := time.Parse("2006-01", month)
@@ -307,7 +308,7 @@ func (s *Store) Rates(ctx context.Context, c access.Caller, centreID int64, mont
 	}
 	from, to := m.Format(time.DateOnly), m.AddDate(0, 1, 0).Format(time.DateOnly)
 	out := MonthRates{Month: month, Persons: []PersonRate{}}
-	where, args := c.Where("a.person_id", "p.orgunit")
+	where, args := whoWhere(c, ce, "a.person_id", "p.orgunit")
 	rows, err := s.db.Query(ctx, `SELECT a.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), count(*),
 			sum(CASE WHEN a.present THEN 1 ELSE 0 END), COALESCE(max(CASE WHEN a.present THEN a.date END), '')
 		FROM centre_attendance a JOIN persons p ON p.id = a.person_id LEFT JOIN orgunits o ON o.code = p.orgunit
@@ -353,8 +354,8 @@ type Absence struct {
 	Missed      int    `json:"missed"`                 // roll calls missed in the window
 }
 
-// Absences lists the persons of the caller's scope enrolled (for at least
-// AbsentDays) at a centre (centreID 0: any the caller sees) who were absent
+// Absences lists the persons of the caller's scope, and those of the
+// centres they run, enrolled (for at least AbsentDays) at a centre (centreID 0: any the caller sees) who were absent
 // at every roll call of the last AbsentDays days, when there was at least
 // one: they are due a home visit.
 func (s *Store) Absences(ctx context.Context, c access.Caller, centreID int64, lang string) ([]Absence, error) {
@@ -365,7 +366,11 @@ func (s *Store) Absences(ctx context.Context, c access.Caller, centreID int64, l
 	now := s.db.Now()
 	since := now.In(shanghai).AddDate(0, 0, -(AbsentDays - 1)).Format(time.DateOnly)
 	enrolledBy := now.AddDate(0, 0, -AbsentDays).UnixMilli()
+	// The persons of the caller's scope, and everyone at the centres they
+	// run.
 	where, args := c.Where("e.person_id", "p.orgunit")
+	lo, hi := c.Scope.Range()
+	where, args = "("+where+" OR (c.orgunit >= ? AND c.orgunit < ?))", append(args, lo, hi)
 	q := `SELECT e.centre_id, c.name, c.name_en, e.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), c.orgunit,
 			COALESCE((SELECT max(a.date) FROM centre_attendance a WHERE a.centre_id = e.centre_id AND a.person_id = e.person_id AND a.programme_id = 0 AND a.present), ''),
 			(SELECT count(*) FROM centre_attendance a WHERE a.centre_id = e.centre_id AND a.person_id = e.person_id AND a.programme_id = 0 AND a.date >= ? AND NOT a.present)

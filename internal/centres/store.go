@@ -206,6 +206,18 @@ func (s *Store) centre(ctx context.Context, q querier, c access.Caller, id int64
 // they take its roll call, see everyone enrolled and change it.
 func Runs(c access.Caller, ce Centre) bool { return IsStaff(c) && c.Scope.Contains(ce.OrgUnit) }
 
+// whoWhere restricts the persons of a centre's lists (alias of their
+// id column and org unit column) to those the caller may see there: those
+// who run the centre see everyone enrolled at it (by name and village, as
+// they need to; a town's Sunshine Home may take people of other towns),
+// other staff only the persons of their own area.
+func whoWhere(c access.Caller, ce Centre, idCol, unitCol string) (string, []any) {
+	if Runs(c, ce) {
+		return "1 = 1", nil
+	}
+	return c.Where(idCol, unitCol)
+}
+
 // CentreInput adds or changes a centre.
 type CentreInput struct {
 	Name     string   `json:"name"`
