@@ -334,6 +334,18 @@ func TestRollCall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The month's sessions: the choir meets on Mondays; the course has
+		// no days.
+		ss, err := s.Sessions(ctx, village, "2026-11-01", "2026-12-01", "zh")
+		if err != nil || len(ss) != 5 || ss[0].Date != "2026-11-02" || ss[0].Programme != "合唱团" || ss[0].Starts != "14:00" {
+			t.Errorf("sessions: %+v %v", ss, err)
+		}
+		if _, err := s.Sessions(ctx, village, "2026-11-01", "2027-11-01", "zh"); code(err) != invalid {
+			t.Errorf("a year of sessions: %v", err)
+		}
+		if ss, _ := s.Sessions(ctx, townB, "2026-11-01", "2026-12-01", "zh"); len(ss) != 0 {
+			t.Errorf("another town's staff see the sessions: %+v", ss)
+		}
 		var ids []int64
 		for i, name := range []string{"甲", "乙", "丙"} {
 			id := person(t, a, 10+i, name, 1980, "M", 4, apptest.Village)
