@@ -36,6 +36,16 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/centres/{id}/attendance", staffRoles, s.apiAttendance, web.Types{In: AttendanceInput{}, Out: AttendanceResult{}})
 	rt.Handle("GET /api/v1/centres/{id}/rates", staffRoles, s.apiRates, web.Types{Out: MonthRates{}})
 	rt.Handle("GET /api/v1/centre-absences", staffRoles, s.apiAbsences, web.Types{Out: web.List[Absence]{}})
+	rt.Handle("GET /api/v1/centre-sessions", staffRoles, s.apiSessions, web.Types{Out: web.List[Session]{}})
+}
+
+func (s API) apiSessions(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	q := r.URL.Query()
+	list, err := s.Sessions(r.Context(), access.Of(r, p), q.Get("from"), q.Get("to"), lang(r, p))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, web.SeqPage(list, 0))
 }
 
 // LeaveInput ends an enrolment: the reason and the version read.

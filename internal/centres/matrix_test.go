@@ -137,6 +137,7 @@ func apiEntries() map[string]apptest.Entry {
 		"GET /api/v1/centres/{id}/rates": {Allowed: staff, In: onCentre("/rates", false, nil), InOK: http.StatusOK,
 			Out: onCentre("/rates", true, nil), OutOK: http.StatusNotFound},
 		"GET /api/v1/centre-absences": {Allowed: staff, In: apptest.Fixed("/api/v1/centre-absences", nil), InOK: http.StatusOK},
+		"GET /api/v1/centre-sessions": {Allowed: staff, In: apptest.Fixed("/api/v1/centre-sessions?from=2026-11-01&to=2026-12-01", nil), InOK: http.StatusOK},
 	}
 }
 
