@@ -84,4 +84,3 @@ func marks(n int) string {
 	}
 	return string(b)
 }
-
