@@ -589,3 +589,65 @@ func BenchmarkRollCall200(b *testing.B) {
 		})
 	}
 }
+
+// TestLastPlace: eight enrolments race for a centre's last place: exactly
+// one gets it, the others are told the centre is full; with the waiting
+// list, the rest wait in one order without gaps.
+func TestLastPlace(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		a := setup(t, d)
+		ce := centre(t, a, "rehab", "310114102", 1)
+		ids := make([]int64, 8)
+		for i := range ids {
+			ids[i] = person(t, a, 30+i, fmt.Sprintf("竞%d", i), 1990, "M", 4, apptest.Village)
+		}
+		race := func(waitlist bool, who []int64) []error {
+			errs := make([]error, len(who))
+			var wg sync.WaitGroup
+			for i, id := range who {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = a.Centres.Enrol(context.Background(), town, ce.ID, centres.EnrolInput{PersonID: id, Waitlist: waitlist})
+				}()
+			}
+			wg.Wait()
+			return errs
+		}
+		ok, full := 0, 0
+		for _, err := range race(false, ids[:4]) {
+			switch {
+			case err == nil:
+				ok++
+			case fieldOf(err) == "centre/full":
+				full++
+			default:
+				t.Errorf("race: %v", err)
+			}
+		}
+		if ok != 1 || full != 3 {
+			t.Fatalf("the last place: %d enrolled, %d full", ok, full)
+		}
+		for _, err := range race(true, ids[4:]) {
+			if err != nil {
+				t.Errorf("waiting list race: %v", err)
+			}
+		}
+		list, err := a.Centres.Enrolments(context.Background(), town, ce.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enrolled, pos := 0, map[int]bool{}
+		for _, e := range list {
+			if e.State == "enrolled" {
+				enrolled++
+			} else {
+				pos[e.Position] = true
+			}
+		}
+		if enrolled != 1 || len(pos) != 4 || !pos[1] || !pos[4] {
+			t.Errorf("after the races: %d enrolled, waiting positions %v", enrolled, pos)
+		}
+	})
+}
