@@ -89,10 +89,10 @@ type App struct {
 	Volunteers *volunteers.Store
 	// Centres are the day centres: programmes, enrolment, roll calls.
 	Centres *centres.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
-	modules    []module.Module
-	routes     *web.Router // the router Handler serves
+	Log     *slog.Logger
+	pages   *web.Renderer
+	modules []module.Module
+	routes  *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -242,7 +242,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Providers.CasesModule(),  // after the modules that make cases
 		a.Volunteers.TasksModule(), // tasks point at cases and persons
 		a.Centres.Module(),
-		a.overview(),               // last: the leader's figures read the modules above
+		a.overview(), // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).
