@@ -22,6 +22,7 @@ import (
 	"sunshine/internal/devices"
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
+	"sunshine/internal/events"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/keys"
@@ -86,10 +87,13 @@ type App struct {
 	Providers *providers.Store
 	// Volunteers are the volunteer corps: teams, volunteers, tasks, hours.
 	Volunteers *volunteers.Store
-	Log        *slog.Logger
-	pages      *web.Renderer
-	modules    []module.Module
-	routes     *web.Router // the router Handler serves
+	// Events are the sport, culture and skills events: registration,
+	// attendance (culture_sports_rate) and results.
+	Events  *events.Store
+	Log     *slog.Logger
+	pages   *web.Renderer
+	modules []module.Module
+	routes  *web.Router // the router Handler serves
 	// KeyCreated is true when this start created a new data key.
 	KeyCreated bool
 	KeyPath    string
@@ -200,6 +204,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Providers = providers.NewStore(d, a.Cases, units, v, log)
 	a.Volunteers = volunteers.NewStore(d, reg, a.Cases, units, v, log)
 	a.Campaigns.MaxUpload = cfg.MaxUpload
+	a.Events = events.NewStore(d, units, log)
+	a.Events.Changed = ind
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -210,7 +216,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// and restore go in this order).
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
-		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection),
+		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection,
+			a.Events.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -235,6 +242,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Benefits.Module(),
 		a.Campaigns.Module(),
 		a.Providers.CasesModule(),  // after the modules that make cases
+		a.Events.Module(reg),       // events point at persons and org units
 		a.Volunteers.TasksModule(), // tasks point at cases and persons
 		a.overview(),               // last: the leader's figures read the modules above
 	}
