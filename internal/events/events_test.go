@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sunshine/internal/access"
+	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
 	"sunshine/internal/events"
@@ -319,6 +320,47 @@ func TestEvents(t *testing.T) {
 		}
 		if _, _, err := s.Attend(ctx, district, games.ID, e.Town2); code(err) != apperr.Conflict {
 			t.Errorf("attendance at a cancelled event: %v", err)
+		}
+	})
+}
+
+// TestDemo loads the demo: six events, the demo person account has an
+// entry, the past games have attendance and results, the indicators agree.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		d.Clock = testkit.Clock(apptest.Start())
+		a, err := app.New(ctx, d, apptest.Config(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = a.Close() }()
+		var out strings.Builder
+		if err := a.LoadDemo(ctx, 400, 3, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "6 events") {
+			t.Errorf("demo output: %s", out.String())
+		}
+		var person int64
+		if err := d.QueryRow(ctx, `SELECT person_id FROM users WHERE username = 'demo_person'`).Scan(&person); err != nil {
+			t.Fatal(err)
+		}
+		mine, err := a.Events.OfPerson(ctx, personCaller(person), person)
+		if err != nil || len(mine) < 2 {
+			t.Errorf("the demo person's events: %+v %v", mine, err)
+		}
+		var n, attended, results int
+		if err := d.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil || n != 6 {
+			t.Errorf("demo events: %d %v", n, err)
+		}
+		if err := d.QueryRow(ctx, `SELECT count(*), count(NULLIF(result_place, 0)) FROM event_entries WHERE attended = TRUE`).Scan(&attended, &results); err != nil ||
+			attended < 4 || results < 3 {
+			t.Errorf("demo attendance %d, results %d: %v", attended, results, err)
+		}
+		if ms, err := a.Indicators.Check(ctx, 0); err != nil || len(ms) > 0 {
+			t.Errorf("indicator mismatches after the demo: %+v %v", ms, err)
 		}
 	})
 }
