@@ -6,6 +6,7 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
 )
 
@@ -35,6 +36,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	if err != nil {
 		return fmt.Errorf("demo events: %w", err)
 	}
+	townPeople := persons
 	if me != 0 {
 		persons = append([]int64{me}, persons...)
 	}
@@ -64,7 +66,9 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		if i >= 6 { // the games are past: attendance makes the entries
 			break
 		}
-		if _, _, err := s.Attend(ctx, sys, games.ID, p); err != nil {
+		if _, _, err := s.Attend(ctx, sys, games.ID, p); apperr.CodeOf(err) == apperr.NotFound {
+			continue // a small demo may put the demo person outside the district
+		} else if err != nil {
 			return fmt.Errorf("demo attendance: %w", err)
 		}
 		if i < 3 {
@@ -82,7 +86,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	if err != nil {
 		return err
 	}
-	for i, p := range people[:min(2, len(people))] {
+	for i, p := range townPeople[:min(2, len(townPeople))] {
 		if _, _, err := s.Attend(ctx, town, skills.ID, p); err != nil {
 			return fmt.Errorf("demo attendance: %w", err)
 		}
@@ -104,7 +108,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		return err
 	}
 	if me != 0 {
-		if _, err := s.Register(ctx, sys, sports.ID, me); err != nil {
+		if _, err := s.Register(ctx, sys, sports.ID, me); err != nil && apperr.CodeOf(err) != apperr.NotFound {
 			return fmt.Errorf("demo registration: %w", err)
 		}
 	}
