@@ -62,6 +62,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	if err != nil {
 		return err
 	}
+	medals := []string{"金牌", "银牌", "铜牌"}
 	for i, p := range people {
 		if i >= 6 { // the games are past: attendance makes the entries
 			break
@@ -71,8 +72,8 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		} else if err != nil {
 			return fmt.Errorf("demo attendance: %w", err)
 		}
-		if i < 3 {
-			if _, err := s.SetResult(ctx, sys, games.ID, p, ResultInput{Place: i + 1, Award: []string{"金牌", "银牌", "铜牌"}[i]}); err != nil {
+		if i < len(medals) {
+			if _, err := s.SetResult(ctx, sys, games.ID, p, ResultInput{Place: i + 1, Award: medals[i]}); err != nil {
 				return fmt.Errorf("demo result: %w", err)
 			}
 		}

@@ -117,8 +117,8 @@ func TestPermissionMatrix(t *testing.T) {
 		return apptest.Entry{Allowed: allowed, PageIn: true, In: apptest.Fixed(path, nil), InOK: http.StatusOK}
 	}
 	entries := map[string]apptest.Entry{
-		"GET /api/v1/events":  {Allowed: readers, In: apptest.Fixed("/api/v1/events?kind=sport&from=2026-11-01", nil), InOK: http.StatusOK},
-		"POST /api/v1/events": {Allowed: staff, In: newBody(apptest.Village), InOK: http.StatusCreated, Out: newBody(outUnit), OutOK: http.StatusUnprocessableEntity},
+		"GET /api/v1/events":      {Allowed: readers, In: apptest.Fixed("/api/v1/events?kind=sport&from=2026-11-01", nil), InOK: http.StatusOK},
+		"POST /api/v1/events":     {Allowed: staff, In: newBody(apptest.Village), InOK: http.StatusCreated, Out: newBody(outUnit), OutOK: http.StatusUnprocessableEntity},
 		"GET /api/v1/events/{id}": both(onEvent("/api/v1/events/%d", futureDay, "", nil, nil), readers, http.StatusOK, http.StatusNotFound, false),
 		"PUT /api/v1/events/{id}": both(func(in bool) func(*apptest.Env, string) apptest.Request {
 			return func(e *apptest.Env, _ string) apptest.Request {

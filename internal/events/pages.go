@@ -296,9 +296,6 @@ type formData struct {
 	Unit   string
 }
 
-// formFields are the form's inputs of the store's fields.
-var formFields = map[string]string{"places": "places", "version": "title", "state": "title"}
-
 func (p *Pages) formPage(w http.ResponseWriter, r *http.Request, pr *web.Principal, status int, form url.Values, err error) error {
 	c := access.Of(r, pr)
 	page := p.NewPage(r, pr, "")
