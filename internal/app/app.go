@@ -23,6 +23,7 @@ import (
 	"sunshine/internal/devices"
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
+	"sunshine/internal/events"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/keys"
@@ -89,6 +90,9 @@ type App struct {
 	Volunteers *volunteers.Store
 	// Centres are the day centres: programmes, enrolment, roll calls.
 	Centres *centres.Store
+	// Events are the sport, culture and skills events: registration,
+	// attendance (culture_sports_rate) and results.
+	Events  *events.Store
 	Log     *slog.Logger
 	pages   *web.Renderer
 	modules []module.Module
@@ -205,6 +209,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Campaigns.MaxUpload = cfg.MaxUpload
 	a.Centres = centres.NewStore(d, units, log)
 	a.Centres.Changed = ind
+	a.Events = events.NewStore(d, units, log)
+	a.Events.Changed = ind
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -215,7 +221,8 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	// and restore go in this order).
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
-		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection, a.Centres.PersonSection),
+		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection,
+			a.Centres.PersonSection, a.Events.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -240,9 +247,10 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Benefits.Module(),
 		a.Campaigns.Module(),
 		a.Providers.CasesModule(),  // after the modules that make cases
+		a.Events.Module(reg),       // events point at persons and org units
 		a.Volunteers.TasksModule(), // tasks point at cases and persons
-		a.Centres.Module(),
-		a.overview(), // last: the leader's figures read the modules above
+		a.Centres.Module(),         // centres point at persons and org units
+		a.overview(),               // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).

@@ -17,12 +17,12 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers /volunteers",
-		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers",
-		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers /volunteers /events",
+		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers /events",
+		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers /events",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
 		"volunteer": "/ /my/tasks",
-		"person":    "/ /me /me/data /cases",
+		"person":    "/ /me /me/data /my/events /cases",
 		"leader":    "/ /indicators",
 		"sysadmin":  "/ /users",
 		"secadmin":  "/ /users",

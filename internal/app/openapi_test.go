@@ -50,6 +50,7 @@ func TestOpenAPI(t *testing.T) {
 		"get /api/v1/imports/annual/template": true, "get /api/v1/exports/persons": true, "get /api/v1/exports/annual": true,
 		"get /api/v1/campaigns/{id}/export": true, "get /api/v1/benefit-rosters/{id}/export": true,
 		"get /api/v1/providers/evaluation.xlsx": true, "delete /api/v1/volunteer-tasks/{id}/signups/{vid}": true,
+		"delete /api/v1/events/{id}/registrations/{person_id}": true, "delete /api/v1/events/{id}/attendance/{person_id}": true,
 	}
 	typed := 0
 	for path, ops := range doc.Paths {
@@ -78,15 +79,17 @@ func TestOpenAPI(t *testing.T) {
 	// The API routes that change something and read no JSON body: all the
 	// others have the schema of their body.
 	noBody := map[string]string{
-		"delete /api/v1/session":                            "signing out needs only the token",
-		"post /api/v1/projects/{id}/promote":                "the path names the project; promoting takes nothing else",
-		"post /api/v1/audit/checkpoint":                     "a checkpoint of the log as it stands takes nothing else",
-		"post /api/v1/users/{username}/approve":             "the path names the pending account; approving takes nothing else",
-		"post /api/v1/users/{username}/enable":              "the path names the disabled account; asking to enable it takes nothing else",
-		"post /api/v1/imports/persons":                      "a file upload (multipart/form-data)",
-		"post /api/v1/imports/annual":                       "a file upload (multipart/form-data)",
-		"post /api/v1/campaigns/{id}/imports":               "a file upload (multipart/form-data)",
-		"delete /api/v1/volunteer-tasks/{id}/signups/{vid}": "the path names the task and the volunteer; withdrawing takes nothing else",
+		"delete /api/v1/session":                               "signing out needs only the token",
+		"post /api/v1/projects/{id}/promote":                   "the path names the project; promoting takes nothing else",
+		"post /api/v1/audit/checkpoint":                        "a checkpoint of the log as it stands takes nothing else",
+		"post /api/v1/users/{username}/approve":                "the path names the pending account; approving takes nothing else",
+		"post /api/v1/users/{username}/enable":                 "the path names the disabled account; asking to enable it takes nothing else",
+		"post /api/v1/imports/persons":                         "a file upload (multipart/form-data)",
+		"post /api/v1/imports/annual":                          "a file upload (multipart/form-data)",
+		"post /api/v1/campaigns/{id}/imports":                  "a file upload (multipart/form-data)",
+		"delete /api/v1/volunteer-tasks/{id}/signups/{vid}":    "the path names the task and the volunteer; withdrawing takes nothing else",
+		"delete /api/v1/events/{id}/registrations/{person_id}": "the path names the event and the person; withdrawing takes nothing else",
+		"delete /api/v1/events/{id}/attendance/{person_id}":    "the path names the event and the person; removing the attendance takes nothing else",
 	}
 	bodies := 0
 	for path, ops := range doc.Paths {

@@ -107,6 +107,16 @@ export const ACCOUNTS = [
       '/volunteer-tasks/4',
       '/volunteer-tasks/4/qr',
       '/volunteer-hours',
+      // events (issue 18): 1 the district's games 12 days ago (attendance and results), 2 the arts festival,
+      // 3 南翔镇's skills contest (past), 5 the sports day ahead (the demo person registered)
+      '/events',
+      '/events?kind=sport',
+      '/events/calendar',
+      '/events/new',
+      '/events/1',
+      '/events/2',
+      '/events/3',
+      '/events/5',
     ],
   },
   {
@@ -119,7 +129,8 @@ export const ACCOUNTS = [
       '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects',
       '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
       '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
-      '/volunteer-tasks/4/qr', '/volunteer-hours'],
+      '/volunteer-tasks/4/qr', '/volunteer-hours',
+      '/events', '/events/calendar', '/events/new', '/events/1', '/events/3'],
   },
   {
     username: 'demo_village',
@@ -134,9 +145,11 @@ export const ACCOUNTS = [
       '/campaigns', '/campaigns/1', '/campaigns/2',
       // the volunteer corps: no volunteer lives in the demo village; it sees its town's and the district's tasks
       '/volunteers', '/volunteer-tasks', '/volunteer-tasks/4', '/volunteer-tasks/new', '/volunteer-hours', '/volunteer-teams',
+      // events: the district's and its town's, and 4 the village's own culture afternoon today
+      '/events', '/events/calendar', '/events/new', '/events/1', '/events/4', '/events/5',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events'] },
   {
     username: 'demo_leader',
     role: 'leader',
