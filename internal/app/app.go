@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -211,6 +212,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Centres.Changed = ind
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
+	a.Events.Sessions = a.centreSessions
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -450,4 +452,24 @@ func caseExtras(parts ...func(r *http.Request, p *web.Principal, cs casework.Cas
 		}
 		return out, nil
 	}
+}
+
+// centreSessions gives the events' calendar the meetings of the centres'
+// programmes (events does not import centres).
+func (a *App) centreSessions(ctx context.Context, c access.Caller, from, to, lang string) ([]events.Session, error) {
+	list, err := a.Centres.Sessions(ctx, c, from, to, lang)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]events.Session, len(list))
+	for i, s := range list {
+		out[i] = events.Session{Date: s.Date, Title: s.Programme, Where: s.Centre, Kind: s.Kind, Href: fmt.Sprintf("/centres/%d", s.CentreID)}
+		if s.Starts != "" {
+			out[i].Time = s.Starts
+			if s.Ends != "" {
+				out[i].Time += "–" + s.Ends
+			}
+		}
+	}
+	return out, nil
 }

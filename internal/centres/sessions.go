@@ -19,7 +19,8 @@ type Session struct {
 	Centre      string `json:"centre"`
 	ProgrammeID int64  `json:"programme_id"`
 	Programme   string `json:"programme"`
-	Kind        string `json:"kind"`
+	Kind        string `json:"kind"`      // in the page's language
+	KindCode    string `json:"kind_code"` // course, therapy, work, culture, sport
 	Starts      string `json:"starts"`
 	Ends        string `json:"ends"`
 }
@@ -68,7 +69,7 @@ func (s *Store) Sessions(ctx context.Context, c access.Caller, from, to, lang st
 				continue
 			}
 			out = append(out, Session{Date: d.Format(time.DateOnly), CentreID: ce.ID, Centre: ce.Label(lang), ProgrammeID: p.ID,
-				Programme: p.Name, Kind: WordOf(ProgrammeKinds, p.Kind).In(lang), Starts: p.Starts, Ends: p.Ends})
+				Programme: p.Name, Kind: WordOf(ProgrammeKinds, p.Kind).In(lang), KindCode: p.Kind, Starts: p.Starts, Ends: p.Ends})
 		}
 	}
 	return out, nil

@@ -2,8 +2,10 @@ package events
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -243,6 +245,7 @@ type dayGroup struct {
 	Day, Label string
 	Today      bool
 	Events     []row
+	Sessions   []Session
 }
 
 type calendarData struct {
@@ -251,7 +254,13 @@ type calendarData struct {
 	PrevLabel         string
 	NextLabel         string
 	Days              []dayGroup
+	// More is how many centre sessions were left out (MaxCalendarSessions).
+	More int
 }
+
+// MaxCalendarSessions is the most centre sessions the calendar lists in a
+// month (a district sees every centre's).
+const MaxCalendarSessions = 400
 
 func (p *Pages) calendar(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
 	c := access.Of(r, pr)
@@ -274,14 +283,36 @@ func (p *Pages) calendar(w http.ResponseWriter, r *http.Request, pr *web.Princip
 		Prev: "/events/calendar?month=" + prev.Format("2006-01"), PrevLabel: monthLabel(prev, page.Lang),
 		Next: "/events/calendar?month=" + end.Format("2006-01"), NextLabel: monthLabel(end, page.Lang)}
 	today := Today(p.db.Now())
-	for i, e := range list {
-		if len(d.Days) == 0 || d.Days[len(d.Days)-1].Day != e.Date {
-			d.Days = append(d.Days, dayGroup{Day: e.Date, Label: dayLabel(e.Date, page.Lang), Today: e.Date == today})
+	byDay := map[string]*dayGroup{}
+	group := func(day string) *dayGroup {
+		if g, ok := byDay[day]; ok {
+			return g
 		}
-		g := &d.Days[len(d.Days)-1]
+		g := &dayGroup{Day: day, Label: dayLabel(day, page.Lang), Today: day == today}
+		byDay[day] = g
+		return g
+	}
+	for i, e := range list {
+		g := group(e.Date)
 		g.Events = append(g.Events, rows[i])
 	}
-	page.Title = page.T("活动日历："+d.MonthLabel, "Events calendar: "+d.MonthLabel)
+	if p.Sessions != nil {
+		ss, err := p.Sessions(r.Context(), c, Today(start), Today(end), page.Lang)
+		if err != nil {
+			return err
+		}
+		if len(ss) > MaxCalendarSessions {
+			d.More, ss = len(ss)-MaxCalendarSessions, ss[:MaxCalendarSessions]
+		}
+		for _, s := range ss {
+			g := group(s.Date)
+			g.Sessions = append(g.Sessions, s)
+		}
+	}
+	for _, day := range slices.Sorted(maps.Keys(byDay)) {
+		d.Days = append(d.Days, *byDay[day])
+	}
+	page.Title = page.T("活动与中心项目日历："+d.MonthLabel, "Calendar of events and centre sessions: "+d.MonthLabel)
 	page.Crumbs = crumbs(page, web.Crumb{Label: page.T("日历", "Calendar")})
 	page.Data = d
 	return p.Render(w, r, http.StatusOK, "event_calendar.html", page)

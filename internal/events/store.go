@@ -26,6 +26,21 @@ type Store struct {
 	// Changed, when set, is told inside the transaction which persons'
 	// attendance counts changed (the indicators: culture_sports_rate).
 	Changed registry.ChangeHook
+	// Sessions, when set, gives what else meets on the days from
+	// (inclusive) to (exclusive) that the caller sees — the centres'
+	// programmes — for the month's calendar.
+	Sessions func(ctx context.Context, c access.Caller, from, to, lang string) ([]Session, error)
+}
+
+// Session is a meeting of a centre's programme on a day, as the calendar
+// shows it beside the events.
+type Session struct {
+	Date  string
+	Time  string // "14:00–15:30", or ""
+	Title string // the programme
+	Where string // the centre
+	Kind  string // in the page's language
+	Href  string // the centre's page
 }
 
 // NewStore returns a store.
