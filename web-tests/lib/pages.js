@@ -107,6 +107,18 @@ export const ACCOUNTS = [
       '/volunteer-tasks/4',
       '/volunteer-tasks/4/qr',
       '/volunteer-hours',
+      // the day centres (issue 18): the demo's 1 南翔镇阳光之家 (programmes 1–3), 2 南翔镇阳光基地,
+      // 3 嘉定区阳光心园 (the district's), 4 the demo village's 残疾人之家
+      '/centres',
+      '/centres?kind=sunshine_home&orgunit=310114102',
+      '/centres/new',
+      '/centres/1',
+      '/centres/1?programme=2',
+      '/centres/1/edit',
+      '/centres/1/rollcall',
+      '/centres/1/rollcall?programme=2',
+      '/centres/3',
+      '/centres/absences',
     ],
   },
   {
@@ -119,7 +131,8 @@ export const ACCOUNTS = [
       '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects',
       '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
       '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
-      '/volunteer-tasks/4/qr', '/volunteer-hours'],
+      '/volunteer-tasks/4/qr', '/volunteer-hours',
+      '/centres', '/centres/new', '/centres/1', '/centres/2/edit', '/centres/2/rollcall', '/centres/3', '/centres/absences'],
   },
   {
     username: 'demo_village',
@@ -134,6 +147,8 @@ export const ACCOUNTS = [
       '/campaigns', '/campaigns/1', '/campaigns/2',
       // the volunteer corps: no volunteer lives in the demo village; it sees its town's and the district's tasks
       '/volunteers', '/volunteer-tasks', '/volunteer-tasks/4', '/volunteer-tasks/new', '/volunteer-hours', '/volunteer-teams',
+      // the day centres: its village home (4) it runs; the town's Sunshine Home (1) it sees for its villagers
+      '/centres', '/centres/1', '/centres/4', '/centres/4/rollcall', '/centres/absences',
     ],
   },
   { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile'] },
