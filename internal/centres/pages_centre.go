@@ -24,20 +24,20 @@ type programmeRow struct {
 }
 
 type enrolmentRow struct {
-	ID, PersonID        int64
-	Name, Village       string
-	Age                 int
-	Since               string
-	Exception           string
-	Position, Version   int
-	Field, Reason       string // the leave form's reason field and what was typed in it
+	ID, PersonID      int64
+	Name, Village     string
+	Age               int
+	Since             string
+	Exception         string
+	Position, Version int
+	Field, Reason     string // the leave form's reason field and what was typed in it
 }
 
 type rateRow struct {
-	PersonID              int64
-	Name, Village         string
-	Days, Present         int
-	Rate, LastPresent     string
+	PersonID          int64
+	Name, Village     string
+	Days, Present     int
+	Rate, LastPresent string
 }
 
 type centreData struct {
