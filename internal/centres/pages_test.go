@@ -106,3 +106,56 @@ func TestRollCallPage(t *testing.T) {
 		get(t, e, "district", fmt.Sprintf("/centres/%d?lang=en", sun), 200, `name="override_reason"`, "Take today&#39;s roll call")
 	})
 }
+
+// TestCentreForms: the centre form and the programme form keep what was
+// typed next to the field's error; leaving needs a reason; a month that is
+// not one is refused at the month field.
+func TestCentreForms(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		st, _, b := post(t, e, "town", "/centres/new", url.Values{"name": {"永新村残疾人之家"}, "kind": {"village_home"}, "orgunit": {apptest.Village},
+			"capacity": {"十二"}, "days": {"tue", "thu"}, "address": {"村委会"}})
+		if st != http.StatusUnprocessableEntity {
+			t.Fatalf("a capacity in words: %d", st)
+		}
+		for _, w := range []string{`id="e-capacity"`, `value="十二"`, `value="永新村残疾人之家"`, `id="f-days-tue" name="days" value="tue" checked`, `value="村委会"`} {
+			if !strings.Contains(b, w) {
+				t.Errorf("the refused centre form: no %q", w)
+			}
+		}
+		st, to, _ := post(t, e, "town", "/centres/new", url.Values{"name": {"永新村残疾人之家"}, "kind": {"village_home"}, "orgunit": {apptest.Village},
+			"capacity": {"12"}, "days": {"tue", "thu"}})
+		if st != http.StatusSeeOther || !strings.Contains(to, "done=created") {
+			t.Fatalf("add a centre: %d %s", st, to)
+		}
+		page := strings.TrimSuffix(to, "?done=created")
+		get(t, e, "town", to, 200, "中心已添加。", "永新村残疾人之家", "周二、周四")
+		// The programme form.
+		st, _, b = post(t, e, "town", page+"/programmes", url.Values{"name": {"健身操"}, "kind": {"sport"}, "starts": {"10:00"}, "ends": {"09:00"}, "days": {"tue"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(b, `id="e-p-ends"`) || !strings.Contains(b, `value="健身操"`) {
+			t.Errorf("a programme ending before it starts: %d", st)
+		}
+		st, _, _ = post(t, e, "town", page+"/programmes", url.Values{"name": {"健身操"}, "kind": {"sport"}, "starts": {"09:00"}, "ends": {"10:00"}, "days": {"tue"}})
+		if st != http.StatusSeeOther {
+			t.Errorf("add a programme: %d", st)
+		}
+		get(t, e, "town", page+"?lang=en", 200, "健身操", "Sport activity", "09:00–10:00")
+		// Enrol, then leave: a reason is needed.
+		st, to, _ = post(t, e, "town", page+"/enrolments", url.Values{"person_id": {fmt.Sprint(e.In)}})
+		if st != http.StatusSeeOther || !strings.Contains(to, "done=enrolled") {
+			t.Fatalf("enrol: %d %s", st, to)
+		}
+		en := e.Int64(`SELECT id FROM centre_enrolments WHERE person_id = ? AND state = 'enrolled'`, e.In)
+		field := fmt.Sprintf("reason-%d", en)
+		st, _, b = post(t, e, "town", page+"/leave", url.Values{"enrolment_id": {fmt.Sprint(en)}, "version": {"1"}, field: {""}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(b, `id="e-`+field+`"`) {
+			t.Errorf("leave without a reason: %d", st)
+		}
+		st, to, _ = post(t, e, "town", page+"/leave", url.Values{"enrolment_id": {fmt.Sprint(en)}, "version": {"1"}, field: {"搬家"}})
+		if st != http.StatusSeeOther || !strings.Contains(to, "done=left") {
+			t.Errorf("leave: %d %s", st, to)
+		}
+		get(t, e, "town", page+"?month=2026-13", 422, `id="e-month"`)
+	})
+}
