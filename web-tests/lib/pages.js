@@ -109,15 +109,12 @@ export const ACCOUNTS = [
       '/volunteer-hours',
       // the day centres (issue 18): the demo's 1 南翔镇阳光之家 (programmes 1–3), 2 南翔镇阳光基地,
       // 3 嘉定区阳光心园 (the district's), 4 the demo village's 残疾人之家
+      // (demo_town opens the programme form, a programme's roll call and the district's centre)
       '/centres',
-      '/centres?kind=sunshine_home&orgunit=310114102',
       '/centres/new',
       '/centres/1',
-      '/centres/1?programme=2',
       '/centres/1/edit',
       '/centres/1/rollcall',
-      '/centres/1/rollcall?programme=2',
-      '/centres/3',
       '/centres/absences',
     ],
   },
@@ -132,7 +129,8 @@ export const ACCOUNTS = [
       '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
       '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
       '/volunteer-tasks/4/qr', '/volunteer-hours',
-      '/centres', '/centres/new', '/centres/1', '/centres/2/edit', '/centres/2/rollcall', '/centres/3', '/centres/absences'],
+      '/centres', '/centres?kind=sunshine_home&orgunit=310114102', '/centres/new', '/centres/1', '/centres/1?programme=2', '/centres/2/edit',
+      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences'],
   },
   {
     username: 'demo_village',
