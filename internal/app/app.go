@@ -248,11 +248,11 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Towns.Module(),
 		a.Benefits.Module(),
 		a.Campaigns.Module(),
-		a.Providers.CasesModule(),  // after the modules that make cases
-		a.Events.Module(reg),       // events point at persons and org units
-		a.Volunteers.TasksModule(), // tasks point at cases and persons
-		a.Centres.Module(),         // centres point at persons and org units
-		a.overview(),               // last: the leader's figures read the modules above
+		a.Providers.CasesModule(),        // after the modules that make cases
+		a.Events.Module(reg),             // events point at persons and org units
+		a.Volunteers.TasksModule(),       // tasks point at cases and persons
+		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
+		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
 	// modules' own (which each module registers as it is built).

@@ -17,9 +17,9 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /towns/310114001/services /campaigns /providers /volunteers /events",
-		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /towns/310114102/services /campaigns /providers /volunteers /events",
-		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /campaigns /volunteers /events",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /centres /towns/310114001/services /campaigns /providers /volunteers /events",
+		"town":      "/ /persons /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /centres /towns/310114102/services /campaigns /providers /volunteers /events",
+		"village":   "/ /persons /imports /indicators /jobs/seekers /cases /rehab/schedule /centres /campaigns /volunteers /events",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
 		"volunteer": "/ /my/tasks",
 		"person":    "/ /me /me/data /my/events /cases",
@@ -57,6 +57,12 @@ func TestNavigation(t *testing.T) {
 	for _, path := range []string{"/volunteers", "/volunteer-tasks", "/volunteer-hours", "/volunteer-teams"} {
 		if body := e.page(t, "town", path, 200); !strings.Contains(body, `<a href="/volunteers" aria-current="page">`) {
 			t.Errorf("the volunteers entry is not current on %s", path)
+		}
+	}
+	// The centres' entry is current on each of their pages (Section "/centre").
+	for _, path := range []string{"/centres", "/centres/new", "/centres/absences"} {
+		if body := e.page(t, "town", path, 200); !strings.Contains(body, `<a href="/centres" aria-current="page">`) {
+			t.Errorf("the centres entry is not current on %s", path)
 		}
 	}
 }

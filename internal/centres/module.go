@@ -6,9 +6,10 @@ import (
 )
 
 // Module is the centres as the app sees them: their tables (after the
-// persons they point at), API and pages, the navigation entry, the home
-// page's parts and the demo centres.
-func (s *Store) Module() module.Module {
+// persons they point at), API and pages (pick reads their person picker:
+// registry.Store.PickerFrom), the navigation entry, the home page's parts
+// and the demo centres.
+func (s *Store) Module(pick PickFunc) module.Module {
 	return module.Module{
 		Name:      "centres",
 		Templates: Templates(),
@@ -17,7 +18,7 @@ func (s *Store) Module() module.Module {
 		Home:      s.home,
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
-			(&Pages{Store: s, Kit: kit}).Routes(rt)
+			(&Pages{Store: s, Kit: kit, Pick: pick}).Routes(rt)
 		},
 		Nav: []module.Nav{
 			{Order: 135, Roles: staffRoles.Roles, Zh: "助残中心", En: "Centres", Href: "/centres", Section: "/centre"},

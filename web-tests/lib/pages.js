@@ -117,6 +117,15 @@ export const ACCOUNTS = [
       '/events/2',
       '/events/3',
       '/events/5',
+      // the day centres (issue 18): the demo's 1 南翔镇阳光之家 (programmes 1–3), 2 南翔镇阳光基地,
+      // 3 嘉定区阳光心园 (the district's), 4 the demo village's 残疾人之家
+      // (demo_town opens the programme form, a programme's roll call and the district's centre)
+      '/centres',
+      '/centres/new',
+      '/centres/1',
+      '/centres/1/edit',
+      '/centres/1/rollcall',
+      '/centres/absences',
     ],
   },
   {
@@ -130,7 +139,9 @@ export const ACCOUNTS = [
       '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
       '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
       '/volunteer-tasks/4/qr', '/volunteer-hours',
-      '/events', '/events/calendar', '/events/new', '/events/1', '/events/3'],
+      '/events', '/events/calendar', '/events/new', '/events/1', '/events/3',
+      '/centres', '/centres?kind=sunshine_home&orgunit=310114102', '/centres/new', '/centres/1', '/centres/1?programme=2', '/centres/2/edit',
+      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences'],
   },
   {
     username: 'demo_village',
@@ -147,6 +158,8 @@ export const ACCOUNTS = [
       '/volunteers', '/volunteer-tasks', '/volunteer-tasks/4', '/volunteer-tasks/new', '/volunteer-hours', '/volunteer-teams',
       // events: the district's and its town's, and 4 the village's own culture afternoon today
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/4', '/events/5',
+      // the day centres: its village home (4) it runs; the town's Sunshine Home (1) it sees for its villagers
+      '/centres', '/centres/1', '/centres/4', '/centres/4/rollcall', '/centres/absences',
     ],
   },
   { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events'] },
