@@ -55,15 +55,6 @@ func enrolled(e *apptest.Env, centreID, personID int64) centres.Enrolment {
 	return en
 }
 
-// programme adds a programme to a centre.
-func programme(e *apptest.Env, centreID int64) int64 {
-	p, err := e.App.Centres.SaveProgramme(context.Background(), pagesEverywhere, centreID, 0, centres.ProgrammeInput{Name: "合唱", Kind: "culture", Days: []string{"wed"}})
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	return p.ID
-}
-
 func fix(e *apptest.Env) *matrixFixture {
 	matrixMu.Lock()
 	defer matrixMu.Unlock()
