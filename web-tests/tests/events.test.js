@@ -150,7 +150,7 @@ describe('events: the staff pages', { timeout: FILE_TIMEOUT_MS }, () => {
 
       // The calendar of this month lists it on its day.
       assert.equal((await page.goto(`${server.base}/events/calendar?month=${today().slice(0, 7)}`))?.status(), 200);
-      const day = page.locator(`table:has(#day-${today()})`);
+      const day = page.locator(`table:has(#events-${today()})`);
       assert.match(await day.innerText(), new RegExp(title));
       assert.equal(await page.locator('h1').count(), 1);
       await checkPage(page, `events-calendar-${lang}`);
