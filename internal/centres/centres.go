@@ -9,10 +9,8 @@ package centres
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/safetext"
@@ -154,19 +152,7 @@ var shanghai = time.FixedZone("CST", 8*3600)
 func Today(now time.Time) string { return now.In(shanghai).Format(time.DateOnly) }
 
 func text(field string, s *string, required bool, max int, zh, en string) *apperr.FieldError {
-	*s = strings.TrimSpace(*s)
-	var fe apperr.FieldError
-	switch {
-	case *s == "" && required:
-		fe = apperr.Field(field, "required", "请填写"+zh+"。", "Enter the "+en+".")
-	case safetext.Bad(*s):
-		fe = apperr.Field(field, "control", zh+"含有不允许的控制字符。", "The "+en+" holds control characters.")
-	case utf8.RuneCountInString(*s) > max:
-		fe = apperr.Field(field, "too_long", zh+"过长，最多"+strconv.Itoa(max)+"个字。", "The "+en+" is too long: at most "+strconv.Itoa(max)+" characters.")
-	default:
-		return nil
-	}
-	return &fe
+	return safetext.Field(field, s, required, max, zh, en)
 }
 
 // days checks a list of weekday codes, giving them in the week's order.

@@ -21,8 +21,6 @@
 package events
 
 import (
-	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -118,19 +116,7 @@ func clip(s string) string {
 // text checks a free-text field in place: at most max characters, no
 // control characters, required when asked.
 func text(field string, s *string, required bool, max int, zh, en string) *apperr.FieldError {
-	*s = strings.TrimSpace(*s)
-	var fe apperr.FieldError
-	switch {
-	case *s == "" && required:
-		fe = apperr.Field(field, "required", "请填写"+zh+"。", "Enter the "+en+".")
-	case safetext.Bad(*s):
-		fe = apperr.Field(field, "control", zh+"含有不允许的控制字符。", "The "+en+" holds control characters.")
-	case utf8.RuneCountInString(*s) > max:
-		fe = apperr.Field(field, "too_long", zh+"过长，最多"+strconv.Itoa(max)+"个字。", "The "+en+" is too long: at most "+strconv.Itoa(max)+" characters.")
-	default:
-		return nil
-	}
-	return &fe
+	return safetext.Field(field, s, required, max, zh, en)
 }
 
 // parentsOf are the units above a unit code and the unit itself: the

@@ -28,7 +28,6 @@ package volunteers
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -175,19 +174,7 @@ func clip(s string) string {
 // text checks a free-text field: at most max characters, no control
 // characters, required when min > 0.
 func text(field string, s *string, required bool, max int, zh, en string) *apperr.FieldError {
-	*s = strings.TrimSpace(*s)
-	var fe apperr.FieldError
-	switch {
-	case *s == "" && required:
-		fe = apperr.Field(field, "required", "请填写"+zh+"。", "Enter the "+en+".")
-	case safetext.Bad(*s):
-		fe = apperr.Field(field, "control", zh+"含有不允许的控制字符。", "The "+en+" holds control characters.")
-	case utf8.RuneCountInString(*s) > max:
-		fe = apperr.Field(field, "too_long", zh+"过长，最多"+strconv.Itoa(max)+"个字。", "The "+en+" is too long: at most "+strconv.Itoa(max)+" characters.")
-	default:
-		return nil
-	}
-	return &fe
+	return safetext.Field(field, s, required, max, zh, en)
 }
 
 // compoundSurnames are the two-character surnames that FirstName keeps

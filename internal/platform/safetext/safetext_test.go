@@ -33,3 +33,32 @@ func TestBad(t *testing.T) {
 		}
 	}
 }
+
+func TestField(t *testing.T) {
+	for _, c := range []struct {
+		in       string
+		required bool
+		want     string // the error's code, "" none
+		kept     string
+	}{
+		{"  合唱团 ", true, "", "合唱团"},
+		{"   ", true, "required", ""},
+		{"", false, "", ""},
+		{"a\x00b", false, "control", "a\x00b"},
+		{"一二三四五六", false, "too_long", "一二三四五六"},
+		{"一二三四五", true, "", "一二三四五"},
+	} {
+		s := c.in
+		fe := Field("name", &s, c.required, 5, "名称", "name")
+		got := ""
+		if fe != nil {
+			got = fe.Code
+			if fe.Field != "name" {
+				t.Errorf("%q: field %q", c.in, fe.Field)
+			}
+		}
+		if got != c.want || s != c.kept {
+			t.Errorf("%q: got %q and %q, want %q and %q", c.in, got, s, c.want, c.kept)
+		}
+	}
+}
