@@ -16,8 +16,9 @@ const DemoTown = "310114102"
 // demo opens the demo centres of 南翔镇 and the district — a Sunshine Home,
 // a vocational base, a mental-health day centre and a village home in the
 // demo village — with programmes, persons enrolled under each intake rule
-// (a few waiting), and the roll calls of the last four weeks: one person of
-// the Sunshine Home has missed two weeks and is flagged for a home visit.
+// (each centre keeps free places, so that a person who fits is taken), and
+// the roll calls of the last four weeks: one person of the Sunshine Home has
+// missed two weeks and is flagged for a home visit.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	sys := access.Demo(identity.DistrictStaff, "310114")
 	var village string
@@ -33,12 +34,12 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		want  int
 	}
 	specs := []spec{
-		{CentreInput{Name: "南翔镇阳光之家", NameEn: "Nanxiang Sunshine Home", Kind: "sunshine_home", OrgUnit: DemoTown, Address: "南翔镇德华路 188 号", Capacity: 12,
+		{CentreInput{Name: "南翔镇阳光之家", NameEn: "Nanxiang Sunshine Home", Kind: "sunshine_home", OrgUnit: DemoTown, Address: "南翔镇德华路 188 号", Capacity: 20,
 			Days: []string{"mon", "tue", "wed", "thu", "fri"}, Staff: "王老师、陈老师"},
 			[]ProgrammeInput{{Name: "生活自理训练", Kind: "course", Days: []string{"mon", "thu"}, Starts: "09:00", Ends: "11:00"},
 				{Name: "合唱团", Kind: "culture", Days: []string{"wed"}, Starts: "14:00", Ends: "15:30"},
 				{Name: "手工编织", Kind: "work", Days: []string{"tue", "fri"}, Starts: "09:30", Ends: "11:30"}}, 14},
-		{CentreInput{Name: "南翔镇阳光基地", NameEn: "Nanxiang Vocational Base", Kind: "vocational_base", OrgUnit: DemoTown, Address: "南翔镇古猗园路 66 号", Capacity: 15,
+		{CentreInput{Name: "南翔镇阳光基地", NameEn: "Nanxiang Vocational Base", Kind: "vocational_base", OrgUnit: DemoTown, Address: "南翔镇古猗园路 66 号", Capacity: 30,
 			Days: []string{"mon", "tue", "wed", "thu", "fri"}, Staff: "李师傅"},
 			[]ProgrammeInput{{Name: "来料加工", Kind: "work", Days: []string{"mon", "tue", "wed", "thu", "fri"}, Starts: "09:00", Ends: "15:00"},
 				{Name: "乒乓球", Kind: "sport", Days: []string{"thu"}, Starts: "15:00", Ends: "16:00"}}, 15},
