@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sunshine/internal/access"
 	"sunshine/internal/platform/apperr"
@@ -31,6 +32,9 @@ type rollData struct {
 	Rows              []rollRow
 	Present, Absent   int
 	Recorded, DateBad bool
+	// Closed names the weekday when the centre (or the programme) does
+	// not meet on the day ("" when it does).
+	Closed string
 }
 
 // rollParams reads the roll call's date (today when absent) and programme
@@ -102,6 +106,7 @@ func (pg *Pages) rollShow(w http.ResponseWriter, r *http.Request, pr *web.Princi
 		formErr, status = perr, http.StatusUnprocessableEntity
 	}
 	if perr == nil {
+		d.Closed = closedOn(date, ce.Days, progs, prog, lang)
 		rc, err := pg.RollCallOf(ctx, c, id, date, prog, lang)
 		switch {
 		case err == nil:
@@ -214,4 +219,28 @@ func (pg *Pages) absences(w http.ResponseWriter, r *http.Request, pr *web.Princi
 	page.Crumbs = crumbs(page, web.Crumb{Label: page.T("需上门探访", "Home visits due")})
 	page.Data = list
 	return pg.Kit.Render(w, r, http.StatusOK, "centre_absences.html", page)
+}
+
+// closedOn names the weekday of date when the centre's day (prog 0) or the
+// programme prog does not meet on it ("" when it does, or when its days are
+// not set).
+func closedOn(date string, centreDays []string, progs []Programme, prog int64, lang string) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return ""
+	}
+	wd := Weekdays[(int(t.Weekday())+6)%7]
+	days := centreDays
+	for _, p := range progs {
+		if p.ID == prog {
+			days = p.Days
+		}
+	}
+	if len(days) == 0 || slices.Contains(days, wd.Code) {
+		return ""
+	}
+	if lang == "en" {
+		return t.Weekday().String()
+	}
+	return wd.In(lang)
 }

@@ -65,6 +65,13 @@ func TestRollCallPage(t *testing.T) {
 		if strings.Count(body, "<h1>") != 1 {
 			t.Error("not one h1")
 		}
+		if strings.Contains(body, "不是这里的活动日") {
+			t.Error("a day the centre opens is said not to be one")
+		}
+		// A Sunday: the centre opens Monday to Friday; the roll call may
+		// still be taken, with a notice.
+		get(t, e, "town", path+"?date=2026-11-15", 200, "注意：周日不是这里的活动日。")
+		get(t, e, "town", path+"?date=2026-11-15&lang=en", 200, "Note: Sunday is not a day it meets.")
 		// Everyone unticked: one absent.
 		form := url.Values{"date": {pageToday(e)}}
 		st, to, _ := post(t, e, "town", path, form)
