@@ -245,6 +245,16 @@ func TestEnrolment(t *testing.T) {
 		if !has(town, p6) || has(village, p6) || !has(village, p4) {
 			t.Errorf("who sees 安亭's person at 南翔's home: town %t, village %t", has(town, p6), has(village, p6))
 		}
+		// The person page's table links the centre only for staff who see it.
+		for c, link := range map[*registry.Caller]bool{&district: true, &townB: false} {
+			tbs, err := s.PersonSection(ctx, *c, p6, "zh")
+			if err != nil || len(tbs) != 1 || len(tbs[0].Rows) != 1 {
+				t.Fatalf("person section: %+v %v", tbs, err)
+			}
+			if got := tbs[0].Rows[0][0].Href != ""; got != link {
+				t.Errorf("%s: the centre linked %t", c.Actor.Role, got)
+			}
+		}
 		// The other kinds' rules through the store.
 		base := centre(t, a, "vocational_base", "310114102", 5)
 		woman46 := person(t, a, 7, "七号", thisYear-46, "F", 4, apptest.Village)

@@ -24,6 +24,7 @@ type Enrolment struct {
 	CentreName     string     `json:"centre_name"`
 	CentreNameEn   string     `json:"-"`
 	CentreKind     string     `json:"centre_kind"`
+	CentreUnit     string     `json:"centre_orgunit"`
 	PersonID       int64      `json:"person_id"`
 	PersonName     string     `json:"person_name"`
 	Place          string     `json:"place"` // the person's village, in Chinese
@@ -48,7 +49,7 @@ func (e Enrolment) Centre(lang string) string { return apperr.T(e.CentreName, e.
 // Village is the person's village in a language.
 func (e Enrolment) Village(lang string) string { return apperr.T(e.Place, e.PlaceEn).In(lang) }
 
-const enrolmentCols = `e.id, e.centre_id, c.name, c.name_en, c.kind, e.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), p.sex, p.birth_year, p.category,
+const enrolmentCols = `e.id, e.centre_id, c.name, c.name_en, c.kind, c.orgunit, e.person_id, p.name, COALESCE(o.name, ''), COALESCE(o.name_en, ''), p.sex, p.birth_year, p.category,
 	e.state, e.override_reason, e.requested_at, e.enrolled_at, e.left_at, e.left_reason, e.version, p.orgunit`
 
 const enrolmentFrom = ` FROM centre_enrolments e JOIN centres c ON c.id = e.centre_id JOIN persons p ON p.id = e.person_id LEFT JOIN orgunits o ON o.code = p.orgunit`
@@ -59,7 +60,7 @@ func scanEnrolment(sc interface{ Scan(...any) error }, year int) (Enrolment, str
 	var req int64
 	var enrolled, left *int64
 	var unit string
-	err := sc.Scan(&e.ID, &e.CentreID, &e.CentreName, &e.CentreNameEn, &e.CentreKind, &e.PersonID, &e.PersonName, &e.Place, &e.PlaceEn, &e.Sex, &by, &e.Category,
+	err := sc.Scan(&e.ID, &e.CentreID, &e.CentreName, &e.CentreNameEn, &e.CentreKind, &e.CentreUnit, &e.PersonID, &e.PersonName, &e.Place, &e.PlaceEn, &e.Sex, &by, &e.Category,
 		&e.State, &e.OverrideReason, &req, &enrolled, &left, &e.LeftReason, &e.Version, &unit)
 	e.Age = year - by
 	e.RequestedAt = time.UnixMilli(req)

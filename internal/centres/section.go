@@ -12,7 +12,7 @@ import (
 
 // PersonSection is the person page's table of the person's centres (a
 // registry Section): each centre with the state, since when, and a link to
-// the centre for staff who see it. The page has audited its read of the
+// the centre for staff who see it (its unit in their area or above it). The page has audited its read of the
 // person already.
 func (s *Store) PersonSection(ctx context.Context, c access.Caller, personID int64, lang string) ([]web.Table, error) {
 	list, err := s.PersonCentres(ctx, c, personID)
@@ -25,7 +25,7 @@ func (s *Store) PersonSection(ctx context.Context, c access.Caller, personID int
 		Empty: t("没有在任何中心登记。", "Not enrolled at any centre.")}
 	for _, e := range list {
 		name := view.Cell{Text: e.Centre(lang)}
-		if IsStaff(c) {
+		if IsStaff(c) && sees(c.Scope, e.CentreUnit) {
 			name.Href = fmt.Sprintf("/centres/%d", e.CentreID)
 		}
 		state := WordOf(States, e.State).In(lang)
