@@ -41,11 +41,14 @@ function runIDs() {
     const id = idNumber(`3101141991030${ids.length + 1}${seq}`.slice(0, 17));
     const wantX = ids.length === 2;
     // An ID of digits that survives being stored as a number is rightly
-    // imported: not one of these. It survives when a double holds it
-    // exactly (about 1 in 64), or when the double's shortest decimal form
-    // reads as the ID again (an ID ending in 0 may: the digits are padded).
-    const asNumber = Number(id);
-    const exact = !id.endsWith('X') && (BigInt(asNumber) === BigInt(id) || String(asNumber) === id || id.endsWith('0'));
+    // imported: not one of these. A spreadsheet keeps 15 significant
+    // digits, so the ID comes back with its last three digits as zeros
+    // (truncated or rounded); it survives when that reads as a valid ID
+    // again (its check digit happens to fit, about 1 in 11).
+    const survives = (s) => s.length === 18 && idNumber(s.slice(0, 17)) === s;
+    const big = BigInt(id.endsWith('X') ? '0' : id);
+    const readBack = [(big / 1000n) * 1000n, ((big + 500n) / 1000n) * 1000n].map(String);
+    const exact = !id.endsWith('X') && (readBack.includes(id) || readBack.some(survives));
     if ((id.endsWith('X')) === wantX && !exact) ids.push(id);
   }
   return ids;
