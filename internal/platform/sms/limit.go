@@ -94,17 +94,14 @@ func (lm *Limiter) Allow(phone string) error {
 		n      int
 		window time.Duration
 	}{{"phone/minute", lm.l.PerMinute, time.Minute}, {"phone/hour", lm.l.PerHour, time.Hour}, {"phone/day", lm.l.PerDay, 24 * time.Hour}} {
-		if w.n < 0 {
-			continue
+		if w.n <= 0 || len(times) < w.n {
+			continue // off, or fewer sends than the limit in the last day
 		}
-		// The n-th most recent send within the window blocks until it leaves it.
-		if len(times) >= w.n && (w.n == 0 || now.Sub(times[len(times)-w.n]) < w.window) {
-			wait := w.window
-			if w.n > 0 {
-				wait = times[len(times)-w.n].Add(w.window).Sub(now)
-			}
+		// The n-th most recent send, while within the window, blocks until
+		// it leaves it.
+		if nth := times[len(times)-w.n]; now.Sub(nth) < w.window {
 			lm.store(phone, times)
-			return &RateLimitError{Limit: w.name, RetryAfter: wait}
+			return &RateLimitError{Limit: w.name, RetryAfter: nth.Add(w.window).Sub(now)}
 		}
 	}
 	if lm.l.PerSecond > 0 {

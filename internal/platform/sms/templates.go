@@ -50,7 +50,7 @@ func NewTemplates(kinds map[string]Template) (*Templates, error) {
 	t := &Templates{byKind: map[string]Template{}, byCode: map[string]Template{}}
 	for kind, tp := range kinds {
 		if kind == "" || tp.Code == "" || !isCode(tp.Code) {
-			return nil, fmt.Errorf("sms: template for kind %q: code %q must be letters, digits, _-.", kind, tp.Code)
+			return nil, fmt.Errorf("sms: template for kind %q: code %q must be made of letters, digits, \"_\", \"-\" and \".\" only", kind, tp.Code)
 		}
 		if _, dup := t.byCode[tp.Code]; dup {
 			return nil, fmt.Errorf("sms: template code %q given for two kinds", tp.Code)
