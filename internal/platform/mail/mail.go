@@ -16,8 +16,10 @@
 // whole sending (30 s by default), as does the caller's context.
 //
 // Errors: an invalid address, a subject with a line break or control
-// character, and a permanent (5xx) reply wrap ErrPermanent; a temporary (4xx)
-// reply, a network error or a time-out are worth a retry later.
+// character, and a permanent (5xx) reply to the message's commands (MAIL
+// FROM, RCPT TO, DATA) wrap ErrPermanent; a temporary (4xx) reply, a refused
+// sign-in or STARTTLS (the configuration's fault, mended without touching
+// the message), a network error or a time-out are worth a retry later.
 package mail
 
 import (

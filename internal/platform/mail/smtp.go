@@ -115,9 +115,10 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 }
 
 // Send builds the message (Build) and delivers it to the server. A message
-// that cannot be built and a permanent (5xx) reply wrap ErrPermanent; a
-// temporary (4xx) reply, a network error and the end of ctx or of the
-// configured time-out do not.
+// that cannot be built and a permanent (5xx) reply to the message's
+// commands wrap ErrPermanent; a temporary (4xx) reply, a refused sign-in or
+// TLS, a network error and the end of ctx or of the configured time-out do
+// not.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	to, err := parseAddress("To", m.To)
 	if err != nil {
@@ -168,7 +169,7 @@ func (s *SMTP) deliver(ctx context.Context, rcpt string, msg []byte) error {
 	}
 	if s.cfg.TLS == TLSStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return fmt.Errorf("mail: %s does not offer STARTTLS: %w", s.addr, ErrPermanent)
+			return fmt.Errorf("mail: %s does not offer STARTTLS", s.addr)
 		}
 		if err := c.StartTLS(tlsConf); err != nil {
 			return s.smtpErr("STARTTLS", err)
@@ -177,10 +178,10 @@ func (s *SMTP) deliver(ctx context.Context, rcpt string, msg []byte) error {
 	}
 	if s.cfg.Username != "" || s.cfg.Password != "" {
 		if !secure && !s.cfg.AllowInsecureAuth {
-			return fmt.Errorf("mail: refusing to send the password without TLS: %w", ErrPermanent)
+			return errors.New("mail: refusing to send the password without TLS")
 		}
 		if ok, mechs := c.Extension("AUTH"); !ok || !hasWord(mechs, "PLAIN") {
-			return fmt.Errorf("mail: %s does not offer AUTH PLAIN: %w", s.addr, ErrPermanent)
+			return fmt.Errorf("mail: %s does not offer AUTH PLAIN", s.addr)
 		}
 		if err := c.Auth(plainAuth{user: s.cfg.Username, pass: s.cfg.Password}); err != nil {
 			return s.smtpErr("AUTH", err)
@@ -233,13 +234,19 @@ func (e *SMTPError) Error() string {
 	return fmt.Sprintf("mail: server refused %s: %d %s", e.Command, e.Code, e.Msg)
 }
 
-// Unwrap answers ErrPermanent for a 5xx reply, nil otherwise.
+// Unwrap answers ErrPermanent for a 5xx reply to a command about the
+// message (MAIL FROM, RCPT TO, DATA and the message itself), nil otherwise:
+// a refused greeting, EHLO, STARTTLS or sign-in (a wrong or expired
+// password) is the server's or the configuration's, mended without
+// touching the message, so worth a retry.
 func (e *SMTPError) Unwrap() error {
-	if e.Code >= 500 && e.Code < 600 {
+	if e.Code >= 500 && e.Code < 600 && messageCommands[e.Command] {
 		return ErrPermanent
 	}
 	return nil
 }
+
+var messageCommands = map[string]bool{"MAIL FROM": true, "RCPT TO": true, "DATA": true, "message": true, "end of message": true}
 
 func (s *SMTP) smtpErr(cmd string, err error) error {
 	var te *textproto.Error

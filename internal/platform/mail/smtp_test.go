@@ -258,11 +258,12 @@ func TestSendSTARTTLSWithAuth(t *testing.T) {
 	if _, subject, _ := parse(t, be.got[0].data); subject != "Hello" {
 		t.Errorf("Subject %q", subject)
 	}
-	// A wrong password is a permanent 535.
+	// A wrong password is a 535, the configuration's fault, not the
+	// message's: worth a retry once the password is mended.
 	bad := newSender(t, SMTPConfig{Port: port, Username: "notice", Password: "wrong", TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
 	err := bad.Send(context.Background(), Message{To: "a@example.org", Subject: "Hello", Text: "Hi"})
 	var se *SMTPError
-	if !errors.As(err, &se) || se.Code != 535 || !errors.Is(err, ErrPermanent) {
+	if !errors.As(err, &se) || se.Code != 535 || errors.Is(err, ErrPermanent) {
 		t.Errorf("wrong password: %v", err)
 	}
 	// A certificate the client does not trust ends it before any password.
@@ -308,7 +309,7 @@ func TestSendAuthOverPlainLoopback(t *testing.T) {
 	}
 	// A server that wants STARTTLS but does not offer it.
 	s2 := newSender(t, SMTPConfig{Port: port, Username: "u", Password: "p"})
-	if err := s2.Send(context.Background(), Message{To: "x@example.org", Subject: "s", Text: "t"}); !errors.Is(err, ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
+	if err := s2.Send(context.Background(), Message{To: "x@example.org", Subject: "s", Text: "t"}); err == nil || errors.Is(err, ErrPermanent) || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Errorf("no STARTTLS: %v", err)
 	}
 }
