@@ -49,14 +49,16 @@ type Signature struct {
 
 // Words are the document's fixed words in the reader's language.
 type Words struct {
-	Number, Date, SignDate, Seal, Page string // "编号" "日期" "日期" "（盖章）" "第 %d 页 / 共 %s 页"
+	Number, Date, Seal, Page string // "编号" "日期" "（盖章）" "第 %d 页 / 共 %s 页"
+	Colon                    string // "：" after a label
+	Blank                    string // a date to fill in by hand
 }
 
 // Chinese are the fixed words of a document in Chinese.
-var Chinese = Words{Number: "编号", Date: "日期", SignDate: "日期", Seal: "（盖章）", Page: "第 %d 页 / 共 %s 页"}
+var Chinese = Words{Number: "编号", Date: "日期", Seal: "（盖章）", Page: "第 %d 页 / 共 %s 页", Colon: "：", Blank: "______年____月____日"}
 
 // English are the fixed words of a document in English.
-var English = Words{Number: "No.", Date: "Date", SignDate: "Date", Seal: "(seal)", Page: "Page %d of %s"}
+var English = Words{Number: "No.", Date: "Date", Seal: "(seal)", Page: "Page %d of %s", Colon: ": ", Blank: "____/____/______"}
 
 // Doc is a printable document.
 type Doc struct {
@@ -109,27 +111,32 @@ func (d Doc) PDF(created time.Time) ([]byte, error) {
 	pdf.SetFont(fontName, "", 20)
 	pdf.CellFormat(0, 13, d.Title, "", 1, "C", false, 0, "")
 	pdf.SetFont(fontName, "", 10.5)
-	pdf.CellFormat(bodyW/2, 7, w.Number+"："+d.Number, "", 0, "L", false, 0, "")
-	pdf.CellFormat(bodyW/2, 7, w.Date+"："+d.Date, "", 1, "R", false, 0, "")
+	pdf.CellFormat(bodyW/2, 7, w.Number+w.Colon+d.Number, "", 0, "L", false, 0, "")
+	pdf.CellFormat(bodyW/2, 7, w.Date+w.Colon+d.Date, "", 1, "R", false, 0, "")
 	pdf.Ln(2)
 
 	// The fields: a two-column table, the value wrapped in its cell.
 	pdf.SetFont(fontName, "", 11)
 	const labelW, lineH = 42.0, 7.0
 	for _, f := range d.Fields {
-		lines := pdf.SplitText(nonEmpty(f.Value), bodyW-labelW)
-		h := lineH * float64(max(1, len(lines)))
+		labels := wrap(pdf, f.Label, labelW)
+		lines := wrap(pdf, nonEmpty(f.Value), bodyW-labelW)
+		h := lineH * float64(max(1, len(lines), len(labels)))
 		if pdf.GetY()+h > pageH-margin-8 {
 			pdf.AddPage()
 		}
 		x, y := pdf.GetXY()
 		pdf.SetFillColor(240, 240, 240)
 		pdf.Rect(x, y, labelW, h, "FD")
-		pdf.SetXY(x, y)
-		pdf.MultiCell(labelW, lineH, f.Label, "", "L", false)
 		pdf.Rect(x+labelW, y, bodyW-labelW, h, "D")
+		pdf.SetXY(x, y)
+		for _, l := range labels {
+			pdf.CellFormat(labelW, lineH, l, "", 2, "L", false, 0, "")
+		}
 		pdf.SetXY(x+labelW, y)
-		pdf.MultiCell(bodyW-labelW, lineH, strings.Join(lines, "\n"), "", "L", false)
+		for _, l := range lines {
+			pdf.CellFormat(bodyW-labelW, lineH, l, "", 2, "L", false, 0, "")
+		}
 		pdf.SetXY(x, y+h)
 	}
 
@@ -145,21 +152,39 @@ func (d Doc) PDF(created time.Time) ([]byte, error) {
 		}
 		pdf.Ln(-1)
 		for _, row := range t.Rows {
+			cells := make([][]string, len(t.Head))
+			n := 1
 			for i := range t.Head {
 				v := ""
 				if i < len(row) {
 					v = row[i]
 				}
-				pdf.CellFormat(colW, 7, fit(pdf, v, colW), "1", 0, "L", false, 0, "")
+				cells[i] = wrap(pdf, v, colW)
+				n = max(n, len(cells[i]))
 			}
-			pdf.Ln(-1)
+			h := 7 * float64(n)
+			if pdf.GetY()+h > pageH-margin-8 {
+				pdf.AddPage()
+			}
+			x, y := pdf.GetXY()
+			for i, lines := range cells {
+				cx := x + colW*float64(i)
+				pdf.Rect(cx, y, colW, h, "D")
+				pdf.SetXY(cx, y)
+				for _, l := range lines {
+					pdf.CellFormat(colW, 7, l, "", 2, "L", false, 0, "")
+				}
+			}
+			pdf.SetXY(x, y+h)
 		}
 	}
 
 	if len(d.Paragraphs) > 0 {
 		pdf.Ln(4)
 		for _, p := range d.Paragraphs {
-			pdf.MultiCell(0, 7, "　　"+p, "", "L", false)
+			for _, l := range wrap(pdf, "　　"+p, bodyW) {
+				pdf.CellFormat(bodyW, 7, l, "", 1, "L", false, 0, "")
+			}
 			pdf.Ln(1)
 		}
 	}
@@ -170,8 +195,8 @@ func (d Doc) PDF(created time.Time) ([]byte, error) {
 			pdf.AddPage()
 		}
 		for _, s := range d.Signatures {
-			pdf.CellFormat(bodyW*0.62, 12, s.Who+"：________________", "", 0, "L", false, 0, "")
-			pdf.CellFormat(bodyW*0.38, 12, w.SignDate+"：______年____月____日", "", 1, "R", false, 0, "")
+			pdf.CellFormat(bodyW*0.62, 12, s.Who+w.Colon+"________________", "", 0, "L", false, 0, "")
+			pdf.CellFormat(bodyW*0.38, 12, w.Date+w.Colon+w.Blank, "", 1, "R", false, 0, "")
 		}
 		if d.Seal {
 			pdf.Ln(4)
@@ -201,17 +226,45 @@ func (d Doc) PDF(created time.Time) ([]byte, error) {
 	return out, nil
 }
 
-// fit shortens text to the width of a table cell.
-func fit(pdf *fpdf.Fpdf, s string, w float64) string {
-	if lines := pdf.SplitText(s, w); len(lines) > 1 {
-		r := []rune(lines[0])
-		if len(r) > 1 {
-			return string(r[:len(r)-1]) + "…"
+// wrap breaks text into lines that fit a cell of width w (its margins
+// inside), at spaces and before or after a CJK character, keeping every
+// character (fpdf's MultiCell and SplitText drop the CJK character they
+// break at). A line break in the text starts a new line.
+func wrap(pdf *fpdf.Fpdf, text string, w float64) []string {
+	avail := w - 2*pdf.GetCellMargin()
+	var out []string
+	for _, para := range strings.Split(text, "\n") {
+		line := []rune{}
+		width := 0.0
+		brk := -1 // where the line may break: the index of the rune that starts the next
+		for _, r := range para {
+			rw := pdf.GetStringWidth(string(r))
+			if width+rw > avail && len(line) > 0 {
+				cut := len(line) // before r: allowed before a space or a CJK character
+				if r != ' ' && !cjk(r) && brk > 0 {
+					cut = brk // r is inside a word: at the last place allowed
+				}
+				out = append(out, strings.TrimRight(string(line[:cut]), " "))
+				line = []rune(strings.TrimLeft(string(line[cut:]), " "))
+				width = pdf.GetStringWidth(string(line))
+				brk = -1
+			}
+			if r == ' ' && len(line) == 0 && len(out) > 0 {
+				continue // a continued line starts with no space
+			}
+			line = append(line, r)
+			width += rw
+			if r == ' ' || cjk(r) {
+				brk = len(line) // after r
+			}
 		}
-		return lines[0]
+		out = append(out, string(line))
 	}
-	return s
+	return out
 }
+
+// cjk says whether a line may break beside r (CJK characters and punctuation).
+func cjk(r rune) bool { return r >= 0x2E80 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0xFF00 && r <= 0xFFEF || r >= 0x3000 && r <= 0x303F }
 
 func nonEmpty(s string) string {
 	if strings.TrimSpace(s) == "" {
@@ -243,7 +296,7 @@ var htmlDoc = template.Must(template.New("printdoc").Parse(`<article class="prin
 <header class="printdoc-head">
 <p class="printdoc-issuer">{{.Issuer}}</p>
 <h1 id="printdoc-title">{{.Title}}</h1>
-<p class="printdoc-meta"><span>{{.W.Number}}：{{.Number}}</span> <span>{{.W.Date}}：{{.Date}}</span></p>
+<p class="printdoc-meta"><span>{{.W.Number}}{{.W.Colon}}{{.Number}}</span> <span>{{.W.Date}}{{.W.Colon}}{{.Date}}</span></p>
 </header>
 {{if .Fields}}<table class="printdoc-fields">
 {{range .Fields}}<tr><th scope="row">{{.Label}}</th><td>{{if .Value}}{{.Value}}{{else}}—{{end}}</td></tr>
@@ -254,7 +307,7 @@ var htmlDoc = template.Must(template.New("printdoc").Parse(`<article class="prin
 {{range .Paragraphs}}<p class="printdoc-para">{{.}}</p>
 {{end}}
 {{if or .Signatures .Seal}}<div class="printdoc-signs">
-{{range .Signatures}}<p class="printdoc-sign"><span>{{.Who}}：<span class="printdoc-line"></span></span> <span>{{$.W.SignDate}}：<span class="printdoc-line short"></span></span></p>
+{{range .Signatures}}<p class="printdoc-sign"><span>{{.Who}}{{$.W.Colon}}<span class="printdoc-line"></span></span> <span>{{$.W.Date}}{{$.W.Colon}}<span class="printdoc-line short"></span></span></p>
 {{end}}{{if .Seal}}<div class="printdoc-seal"><span>{{.Issuer}}</span><span>{{.W.Seal}}</span></div>{{end}}
 </div>{{end}}
 </article>`))

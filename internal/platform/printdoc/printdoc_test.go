@@ -2,6 +2,7 @@ package printdoc
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,41 @@ func BenchmarkPDF(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestWrapKeepsEveryCharacter: long values and paragraphs wrap over lines
+// with no character lost (fpdf's own wrapping drops the CJK character it
+// breaks at).
+func TestWrapKeepsEveryCharacter(t *testing.T) {
+	d := sample()
+	long := strings.Repeat("嘉定区安亭镇某某路十二号", 12) + " word-with-no-break " + strings.Repeat("abc ", 30)
+	d.Fields = append(d.Fields, Field{"长", long})
+	d.Paragraphs = []string{long}
+	b, err := d.PDF(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer("\n", "", " ", "").Replace(plain(t, b))
+	want := strings.ReplaceAll(long, " ", "")
+	if strings.Count(text, want) != 2 {
+		t.Fatalf("the long text is not whole twice in:\n%s", text)
+	}
+}
+
+// plain is the text of a PDF as the reader's plain text.
+func plain(t testing.TB, b []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := r.GetPlainText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	if _, err := io.Copy(&sb, rd); err != nil {
+		t.Fatal(err)
+	}
+	return sb.String()
 }
