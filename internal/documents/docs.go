@@ -14,12 +14,12 @@ import (
 
 // The kinds of document.
 const (
-	Handover   = "handover"   // 辅具发放签收单
-	Loan       = "loan"       // 辅具借用卡
-	Acceptance = "acceptance" // 无障碍改造验收单
-	Hours      = "hours"      // 志愿服务时长证明
+	Handover    = "handover"   // 辅具发放签收单
+	Loan        = "loan"       // 辅具借用卡
+	Acceptance  = "acceptance" // 无障碍改造验收单
+	Hours       = "hours"      // 志愿服务时长证明
 	SubsidyDoc_ = "subsidy"    // 补贴核定通知书
-	LevyDoc    = "levy"       // 残疾人就业保障金核定通知
+	LevyDoc     = "levy"       // 残疾人就业保障金核定通知
 )
 
 // The service types whose cases the documents print.

@@ -206,9 +206,9 @@ func (pg *Pages) employerDoc(w http.ResponseWriter, r *http.Request, p *web.Prin
 
 // printData is what the print page shows.
 type printData struct {
-	Doc        template.HTML
-	PDF, Back  string
-	PDFName    string
+	Doc       template.HTML
+	PDF, Back string
+	PDFName   string
 }
 
 // serve writes the document as a PDF or its print page. self is the print

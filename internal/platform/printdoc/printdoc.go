@@ -264,7 +264,9 @@ func wrap(pdf *fpdf.Fpdf, text string, w float64) []string {
 }
 
 // cjk says whether a line may break beside r (CJK characters and punctuation).
-func cjk(r rune) bool { return r >= 0x2E80 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0xFF00 && r <= 0xFFEF || r >= 0x3000 && r <= 0x303F }
+func cjk(r rune) bool {
+	return r >= 0x2E80 && r <= 0x9FFF || r >= 0xF900 && r <= 0xFAFF || r >= 0xFF00 && r <= 0xFFEF || r >= 0x3000 && r <= 0x303F
+}
 
 func nonEmpty(s string) string {
 	if strings.TrimSpace(s) == "" {

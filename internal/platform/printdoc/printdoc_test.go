@@ -39,8 +39,8 @@ func Text(t testing.TB, b []byte) string {
 
 func sample() Doc {
 	return Doc{Lang: "zh", Issuer: "上海市嘉定区残疾人联合会", Title: "辅具发放签收单", Number: "FJ-2026-000123", Date: "2026-12-03",
-		Fields: []Field{{"姓名", "张三丰"}, {"金额", "1,234.50 元（壹仟贰佰叁拾肆元伍角整）"}, {"地址", strings.Repeat("嘉定区安亭镇某某路 12 号 ", 8)}},
-		Table:  &Table{Head: []string{"辅具", "型号", "方式"}, Rows: [][]string{{"轮椅", "W-1", "借用"}}},
+		Fields:     []Field{{"姓名", "张三丰"}, {"金额", "1,234.50 元（壹仟贰佰叁拾肆元伍角整）"}, {"地址", strings.Repeat("嘉定区安亭镇某某路 12 号 ", 8)}},
+		Table:      &Table{Head: []string{"辅具", "型号", "方式"}, Rows: [][]string{{"轮椅", "W-1", "借用"}}},
 		Paragraphs: []string{"以上辅具已当面点清，领取人确认无误。"},
 		Signatures: []Signature{{Who: "领取人签字"}, {Who: "经办人签字"}}, Seal: true}
 }
