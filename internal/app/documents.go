@@ -1,7 +1,10 @@
 package app
 
 import (
+	"context"
 	"net/http"
+
+	"sunshine/internal/access"
 
 	"sunshine/internal/benefits"
 	"sunshine/internal/casework"
@@ -10,6 +13,7 @@ import (
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
 )
 
 // documentsModule is the printable documents, given the benefits' names and
@@ -39,4 +43,25 @@ func (a *App) levyFigures(r *http.Request, p *web.Principal, id int64, year int)
 		AverageWageCents: wage, RequiredU: res.RequiredU, CountedU: res.CountedU, Employees: res.Employees, Severe: res.Severe,
 		ShortPeople: res.ShortPeople, WageBaseCents: res.WageBase, GrossCents: res.Gross, DueCents: res.Due, RateBP: res.RateBP,
 		QuotaBP: l.Params.QuotaBP, Exempt: res.Exempt, AtOrAboveRate: res.AtOrAbove}, nil
+}
+
+// withDocuments adds, under the first table of a person page's section, the
+// links to the person's documents that belong there (loans: the loan cards;
+// else the subsidy decision letter).
+func (a *App) withDocuments(sec registry.Section, loans bool) registry.Section {
+	return func(ctx context.Context, c access.Caller, personID int64, lang string) ([]web.Table, error) {
+		tables, err := sec(ctx, c, personID, lang)
+		if err != nil || len(tables) == 0 {
+			return tables, err
+		}
+		l, s, err := a.Documents.PersonLinks(ctx, c, personID, lang)
+		if err != nil {
+			return nil, err
+		}
+		if !loans {
+			l = s
+		}
+		tables[0].Links = append(tables[0].Links, l...)
+		return tables, nil
+	}
 }

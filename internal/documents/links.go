@@ -1,6 +1,7 @@
 package documents
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -42,4 +43,50 @@ func (s *Store) CaseLinks(r *http.Request, p *web.Principal, caseID int64, lang 
 			{Text: tr(lang, "下载 PDF", "Download the PDF") + tr(lang, "："+n, ": "+n), Href: fmt.Sprintf("/cases/%d/documents/%s.pdf", caseID, k)}})
 	}
 	return []web.Table{t}, nil
+}
+
+// PersonLinks are the links to a person's documents that can be printed
+// now, as the caller may see them: the loan card of each case with a device
+// on loan, and the subsidy decision letter when an approved roster pays the
+// person. (They go under the person page's loan card and subsidies.)
+func (s *Store) PersonLinks(ctx context.Context, c access.Caller, personID int64, lang string) (loans, subsidy []web.Cell, err error) {
+	where, args := c.Where("p.id", "p.orgunit")
+	var n int64
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM persons p WHERE p.id = ? AND `+where, append([]any{personID}, args...)...).Scan(&n); err != nil {
+		return nil, nil, fmt.Errorf("read person %d: %w", personID, err)
+	}
+	if n == 0 {
+		return nil, nil, nil
+	}
+	cw, cargs := c.CaseWhere("c")
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT c.id FROM device_loans l JOIN cases c ON c.id = l.case_id
+		WHERE l.person_id = ? AND l.returned_at = 0 AND `+cw+` ORDER BY c.id`, append([]any{personID}, cargs...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read person %d's loans: %w", personID, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			_ = rows.Close()
+			return nil, nil, fmt.Errorf("read person %d's loans: %w", personID, err)
+		}
+		ids = append(ids, id)
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read person %d's loans: %w", personID, err)
+	}
+	for _, id := range ids {
+		loans = append(loans, web.Cell{Text: tr(lang, fmt.Sprintf("打印借用卡（个案 %d）", id), fmt.Sprintf("Print the loan card (case %d)", id)),
+			Href: fmt.Sprintf("/cases/%d/documents/loan", id)})
+	}
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM benefit_roster_rows w JOIN benefit_rosters r ON r.id = w.roster_id
+		WHERE w.person_id = ? AND r.state = 'approved'`, personID).Scan(&n); err != nil {
+		return nil, nil, fmt.Errorf("read person %d's rosters: %w", personID, err)
+	}
+	if n > 0 {
+		subsidy = []web.Cell{{Text: tr(lang, "打印补贴核定通知书", "Print the subsidy decision letter"), Href: fmt.Sprintf("/persons/%d/documents/subsidy", personID)}}
+	}
+	return loans, subsidy, nil
 }
