@@ -1,13 +1,17 @@
 package documents_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"sunshine/internal/access"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/documents"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/testkit"
 )
@@ -145,4 +149,44 @@ func TestDisposition(t *testing.T) {
 	if got := documents.Disposition(`a"b;c'(d).pdf`); got != `attachment; filename="abcd.pdf"; filename*=UTF-8''a%22b%3Bc%27%28d%29.pdf` {
 		t.Errorf("Disposition: %s", got)
 	}
+}
+
+// BenchmarkHandoverPDF: one handover receipt, read (with its audit entry)
+// and laid out as a PDF with the font's subset.
+func BenchmarkHandoverPDF(b *testing.B) {
+	ctx := context.Background()
+	a := apptest.New(b, testkit.SQLite(b), apptest.Start())
+	person := apptest.Person(b, a, 0, "基准测试", apptest.Village, 4, 2)
+	cs, err := a.Cases.Create(ctx, everywhere, person, "assistive_device", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var point int64
+	if err := a.DB.QueryRow(ctx, `SELECT id FROM service_points WHERE orgunit = '310114'`).Scan(&point); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Devices.Move(ctx, orgunit.AllUnits(), everywhere.Actor, point, wheelchair, 1, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct {
+		who          access.Caller
+		action, data string
+	}{{fitter, "assess", `{"items":["` + wheelchair + `"]}`}, {everywhere, "approve", `{}`}, {fitter, "dispense", fmt.Sprintf(`{"service_point":%d}`, point)}} {
+		if _, err := a.Cases.Act(ctx, s.who, cs.ID, s.action, apptest.Data(s.data), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	size := 0
+	for b.Loop() {
+		d, err := a.Documents.CaseDoc(ctx, everywhere, cs.ID, documents.Handover, "zh")
+		if err != nil {
+			b.Fatal(err)
+		}
+		pdf, err := d.PDF(time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf)
+	}
+	b.ReportMetric(float64(size), "bytes/pdf")
 }
