@@ -180,9 +180,10 @@ func (s *Store) loanCard(ctx context.Context, cs CaseData, is Issuer, lang strin
 		return printdoc.Doc{}, notReady("这个个案没有借出的辅具，没有借用卡可打印。", "Nothing of this case has been lent: there is no loan card to print.")
 	}
 	d := base(lang, is, tr(lang, "辅助器具借用卡", "Assistive device loan card"), fmt.Sprintf("JY-%06d", cs.ID), lent[0].LentOn)
-	d.Fields = append(personFields(lang, cs.Person),
-		printdoc.Field{Label: tr(lang, "个案编号", "Case"), Value: fmt.Sprint(cs.ID)},
-		printdoc.Field{Label: tr(lang, "押金", "Deposit"), Value: yuan(lang, cents(cs.Data["deposit"]))})
+	d.Fields = append(personFields(lang, cs.Person), printdoc.Field{Label: tr(lang, "个案编号", "Case"), Value: fmt.Sprint(cs.ID)})
+	if _, ok := cs.Data["deposit"]; ok { // a deposit, when the case records one (the loans here take none)
+		d.Fields = append(d.Fields, printdoc.Field{Label: tr(lang, "押金", "Deposit"), Value: yuan(lang, cents(cs.Data["deposit"]))})
+	}
 	t := &printdoc.Table{Caption: tr(lang, "借用的辅具", "Devices on loan"),
 		Head: []string{tr(lang, "辅具", "Device"), tr(lang, "借出日期", "Lent on"), tr(lang, "应还日期", "Due back"), tr(lang, "状态", "State")}}
 	for _, it := range lent {

@@ -91,7 +91,7 @@ func TestDocuments(t *testing.T) {
 		path := fmt.Sprintf("/cases/%d/documents/", dev)
 		want(t, e, "district", path+"handover", "辅助器具发放签收单", "测试1", "手动轮椅（双手驱动）", "手杖", "0.00 元", "嘉定区辅具服务中心", "盖章")
 		want(t, e, "person", path+"handover", "测试1")
-		want(t, e, "district", path+"loan", "辅助器具借用卡", "测试1", "手动轮椅（双手驱动）", "0.00 元", "借用中")
+		want(t, e, "district", path+"loan", "辅助器具借用卡", "测试1", "手动轮椅（双手驱动）", "2027-05-15", "借用中")
 		want(t, e, "person", path+"loan?lang=en", "Assistive device loan card", "测试1", "wheelchair")
 		status(t, e, "district", path+"acceptance", 404, "未找到")
 		status(t, e, "district", path+"nonsense.pdf", 404, "未找到")
