@@ -22,6 +22,7 @@ import (
 	"sunshine/internal/centres"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
+	"sunshine/internal/documents"
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
 	"sunshine/internal/events"
@@ -91,6 +92,8 @@ type App struct {
 	Volunteers *volunteers.Store
 	// Centres are the day centres: programmes, enrolment, roll calls.
 	Centres *centres.Store
+	// Documents prints the documents of the records above (documents.go).
+	Documents *documents.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events  *events.Store
@@ -216,14 +219,15 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
-	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras)
+	a.Documents = documents.NewStore(d, log)
+	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras, a.caseDocuments)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	// The modules, each after those whose tables its rows point at (backup
 	// and restore go in this order).
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
-		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection,
+		reg.Module(a.Transfer, units, casePages.PersonCases, a.withDocuments(a.Devices.LoanCard, true), a.Seekers.PersonProposals, a.withDocuments(a.Benefits.PersonSection, false),
 			a.Centres.PersonSection, a.Events.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
@@ -252,6 +256,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Events.Module(reg),             // events point at persons and org units
 		a.Volunteers.TasksModule(),       // tasks point at cases and persons
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
+		a.documentsModule(),              // no tables: reads the modules' above
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the

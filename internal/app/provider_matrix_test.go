@@ -162,6 +162,13 @@ func TestProviderMatrix(t *testing.T) {
 				}
 				continue
 			}
+			// A printable document of a record: the record's id, and the kind
+			// (A's cases may not be ready for it: 409, or 404 for a case of
+			// another service type; B's are 404 like every record of B).
+			doc := len(ps) == 2 && ps[1][2] == "doc"
+			if doc {
+				path, ps = strings.Replace(path, "{doc}", "handover.pdf", 1), ps[:1]
+			}
 			if len(ps) > 1 {
 				t.Errorf("%s: more than one path parameter: teach this test to fill them", rt.Pattern)
 				continue
@@ -199,6 +206,7 @@ func TestProviderMatrix(t *testing.T) {
 			for _, id := range idsA {
 				st, raw := call(method, fill(id), caseOf(id))
 				switch {
+				case doc && (st == 200 || st == 404 || st == 409):
 				case method == "GET" && st != 200:
 					t.Errorf("%s with A's id %d: %d, want 200: %.300s", rt.Pattern, id, st, raw)
 				case st == 404 || st >= 500:

@@ -147,10 +147,12 @@ func TestVolunteerAnswers(t *testing.T) {
 			byID++
 			fill := func(id string) string {
 				p := strings.Replace(path, "{"+ps[0][2]+"}", id, 1)
+				p = strings.Replace(p, "{doc}", "hours.pdf", 1) // a printable document: A's certificate
 				return strings.Replace(p, "{vid}", fmt.Sprint(e.Volunteer), 1)
 			}
 			st, raw := call(method, fill(idA))
 			switch {
+			case strings.HasSuffix(path, "/{doc}") && st == 409: // A has no approved hours yet: nothing to certify
 			case method == "GET" && st != 200:
 				t.Errorf("%s with A's id: %d, want 200: %.300s", rt.Pattern, st, raw)
 			case st == 404 || st >= 500:

@@ -12,6 +12,8 @@
 //   {vacancy} the first vacancy the account sees on /vacancies
 //   {me}     a person account's own person id (from the link to its employment profile on /me)
 //   {employee} a current disabled employee of {employer} (from its "record that … left" link; staff)
+//   {handover} the print page of a handover receipt linked from an open assistive device case's page
+//   {levy}   the print page of {employer}'s levy statement (linked from its page)
 //
 // The public levy calculator /levy needs no sign-in; the harness signs every
 // account in, so it is checked as the employer account (and its result as demo).
@@ -49,6 +51,8 @@ export const ACCOUNTS = [
       '/cases?show=open&type=employment',
       '/cases/new?person_id={id}',
       '/cases/{case}',
+      '{handover}',
+      '{levy}',
       '/devices/stock',
       '/rehab/centres',
       '/rehab/centres?edit=1',
@@ -176,7 +180,7 @@ export const ACCOUNTS = [
   // it sees its own organisation (2) and its contracts (1, 2) only
   { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/providers', '/providers/2', '/contracts', '/contracts/1', '/micro-projects'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/', '/my/tasks', '/my/hours'] },
-  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
+  { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '{levy}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];
 
 /** The languages of the UI: the query value, and the <html lang> expected for it. */

@@ -33,7 +33,7 @@ async function open(page, url, what) {
   assert.equal(resp?.status(), 200, `${what}: GET ${new URL(url).pathname} answered HTTP ${resp?.status()}`);
 }
 
-const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me', 'employee'];
+const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me', 'employee', 'handover', 'levy'];
 
 export class Placeholders {
   /**
@@ -199,6 +199,46 @@ export class Placeholders {
           if (/^\/employers\/\d+\/employees\/end$/.test(u.pathname) && u.searchParams.get('person_id')) return u.searchParams.get('person_id');
         }
         assert.fail(`${what}: /employers/${employer} links to no end of an employment (<a href="/employers/ID/employees/end?person_id=N">)`);
+      });
+    });
+  }
+
+  /**
+   * {handover}: the print page of a device handover receipt the account
+   * sees: the first linked from the page of an open assistive device case
+   * (the demo's dispensed cases).
+   */
+  handover() {
+    return this.once('handover', () =>
+      withPage(this.context, async (page) => {
+        const what = `{handover} for ${this.who}`;
+        await open(page, `${this.base}/cases?show=open&type=assistive_device`, what);
+        const cases = [];
+        for (const href of await page.$$eval('main a[href]', (as) => as.map((a) => a.href))) {
+          const p = new URL(href).pathname;
+          if (/^\/cases\/\d+$/.test(p) && !cases.includes(p)) cases.push(p);
+        }
+        for (const c of cases.slice(0, 30)) {
+          await open(page, `${this.base}${c}`, what);
+          const link = page.locator('main a[href$="/documents/handover"]').first();
+          if (await link.count()) return new URL(await link.evaluate((a) => a.href)).pathname;
+        }
+        assert.fail(`${what}: none of ${cases.length} open assistive device cases links to its handover receipt`);
+      }),
+    );
+  }
+
+  /** {levy}: the print page of the levy statement of {employer}, linked from its page. */
+  levy() {
+    return this.once('levy', async () => {
+      const employer = await this.employer();
+      return withPage(this.context, async (page) => {
+        const what = `{levy} for ${this.who}`;
+        await open(page, `${this.base}/employers/${encodeURIComponent(employer)}`, what);
+        const link = page.locator('main a[href*="/documents/levy?"]').first();
+        assert.ok(await link.count(), `${what}: /employers/${employer} links to no levy statement`);
+        const u = new URL(await link.evaluate((a) => a.href));
+        return u.pathname + u.search;
       });
     });
   }
