@@ -34,6 +34,8 @@ async function open(page, url, what) {
 }
 
 const PLACEHOLDERS = ['id', 'year', 'import', 'orgunit', 'case', 'employer', 'vacancy', 'me', 'employee', 'handover', 'levy'];
+// The placeholders whose value is a whole URL, not a part of a path.
+const WHOLE_URLS = ['import', 'handover', 'levy'];
 
 export class Placeholders {
   /**
@@ -204,7 +206,7 @@ export class Placeholders {
   }
 
   /**
-   * {handover}: the print page of a device handover receipt the account
+   * {handover}: the URL of the print page of a device handover receipt the account
    * sees: the first linked from the page of an open assistive device case
    * (the demo's dispensed cases).
    */
@@ -221,14 +223,14 @@ export class Placeholders {
         for (const c of cases.slice(0, 30)) {
           await open(page, `${this.base}${c}`, what);
           const link = page.locator('main a[href$="/documents/handover"]').first();
-          if (await link.count()) return new URL(await link.evaluate((a) => a.href)).pathname;
+          if (await link.count()) return await link.evaluate((a) => a.href);
         }
         assert.fail(`${what}: none of ${cases.length} open assistive device cases links to its handover receipt`);
       }),
     );
   }
 
-  /** {levy}: the print page of the levy statement of {employer}, linked from its page. */
+  /** {levy}: the URL of the print page of {employer}'s levy statement, linked from its page. */
   levy() {
     return this.once('levy', async () => {
       const employer = await this.employer();
@@ -237,8 +239,7 @@ export class Placeholders {
         await open(page, `${this.base}/employers/${encodeURIComponent(employer)}`, what);
         const link = page.locator('main a[href*="/documents/levy?"]').first();
         assert.ok(await link.count(), `${what}: /employers/${employer} links to no levy statement`);
-        const u = new URL(await link.evaluate((a) => a.href));
-        return u.pathname + u.search;
+        return await link.evaluate((a) => a.href);
       });
     });
   }
@@ -270,7 +271,7 @@ export class Placeholders {
     for (const [, key] of template.matchAll(/\{(\w+)\}/g)) {
       assert.ok(PLACEHOLDERS.includes(key), `unknown placeholder {${key}} in ${template}`);
       const value = await this[key]();
-      out = out.replace(`{${key}}`, key === 'import' ? value : encodeURIComponent(value));
+      out = out.replace(`{${key}}`, WHOLE_URLS.includes(key) ? value : encodeURIComponent(value));
     }
     return /^https?:/.test(out) ? out : `${this.base}${out}`;
   }
