@@ -19,6 +19,7 @@ import (
 	"sunshine/internal/benefits"
 	"sunshine/internal/campaigns"
 	"sunshine/internal/casework"
+	"sunshine/internal/attachments"
 	"sunshine/internal/centres"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"
@@ -91,6 +92,8 @@ type App struct {
 	Volunteers *volunteers.Store
 	// Centres are the day centres: programmes, enrolment, roll calls.
 	Centres *centres.Store
+	// Attachments are the photos and scans of persons and cases.
+	Attachments *attachments.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events  *events.Store
@@ -213,10 +216,11 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
+	a.Attachments = attachments.NewStore(d, v, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
-	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras)
+	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras, a.caseAttachments)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	// The modules, each after those whose tables its rows point at (backup
@@ -224,7 +228,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.Devices.LoanCard, a.Seekers.PersonProposals, a.Benefits.PersonSection,
-			a.Centres.PersonSection, a.Events.PersonSection),
+			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -252,6 +256,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Events.Module(reg),             // events point at persons and org units
 		a.Volunteers.TasksModule(),       // tasks point at cases and persons
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
+		a.Attachments.Module(),           // attachments point at persons and cases
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
@@ -452,6 +457,11 @@ func caseExtras(parts ...func(r *http.Request, p *web.Principal, cs casework.Cas
 		}
 		return out, nil
 	}
+}
+
+// caseAttachments is the case page's table of the case's attachments.
+func (a *App) caseAttachments(r *http.Request, p *web.Principal, cs casework.Case, lang string) ([]web.Table, error) {
+	return a.Attachments.CaseSection(r.Context(), access.Of(r, p), cs.ID, lang)
 }
 
 // centreSessions gives the events' calendar the meetings of the centres'
