@@ -106,7 +106,7 @@ func Sniff(data []byte) (string, error) {
 		if i := strings.Index(what, "/"); i > 0 {
 			zh, en = what[:i], what[i+1:]
 		}
-		return "", unsupported("这是 "+zh+" 文件，不是照片或 PDF（与文件名无关）。只能上传 JPEG、PNG 或 PDF。",
+		return "", unsupported("这是"+zh+"文件，不是照片或 PDF（与文件名无关）。只能上传 JPEG、PNG 或 PDF。",
 			"This is a "+en+" file, not a photo or a PDF, whatever its name. Only JPEG, PNG or PDF can be uploaded.")
 	}
 	return "", unsupported("无法识别文件的内容（与文件名无关）。只能上传 JPEG、PNG 照片或 PDF。",
