@@ -15,11 +15,11 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/admin"
+	"sunshine/internal/attachments"
 	"sunshine/internal/audit"
 	"sunshine/internal/benefits"
 	"sunshine/internal/campaigns"
 	"sunshine/internal/casework"
-	"sunshine/internal/attachments"
 	"sunshine/internal/centres"
 	"sunshine/internal/demo"
 	"sunshine/internal/devices"

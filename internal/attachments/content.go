@@ -269,19 +269,22 @@ func StripJPEG(data []byte) ([]byte, int, error) {
 	return nil, 0, bad // no EOI
 }
 
+// orientations are the values of the Exif orientation tag.
+var orientations = [9]byte{0, 1, 2, 3, 4, 5, 6, 7, 8}
+
 // withOrientation puts a minimal Exif segment holding only the Orientation
 // tag at position at of a JPEG (nothing when the orientation is 1).
 func withOrientation(jpg []byte, at, orientation int) []byte {
-	if orientation <= 1 {
+	if orientation <= 1 || orientation > 8 {
 		return jpg
 	}
 	// "Exif\0\0", TIFF header (big-endian), IFD0 with one entry, no next IFD.
 	var seg []byte
 	seg = append(seg, "Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08"...)
 	seg = append(seg, 0x00, 0x01) // one entry
-	seg = append(seg, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, byte(orientation), 0x00, 0x00)
+	seg = append(seg, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, orientations[orientation], 0x00, 0x00)
 	seg = append(seg, 0x00, 0x00, 0x00, 0x00)
-	app := []byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	app := []byte{0xFF, 0xE1, 0x00, 0x22} // length: the 32 bytes above and its own 2
 	app = append(app, seg...)
 	out := make([]byte, 0, len(jpg)+len(app))
 	out = append(out, jpg[:at]...)

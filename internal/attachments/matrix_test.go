@@ -102,4 +102,3 @@ func TestPermissionMatrix(t *testing.T) {
 			Out: onAttachment("/attachments/%d/delete", true, url.Values{"reason": {"上传错了"}}, nil), OutOK: 404, PageIn: true},
 	})
 }
-

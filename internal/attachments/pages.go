@@ -59,6 +59,7 @@ type pageData struct {
 	Base     string // the page's path
 	Back     string // the record's page
 	BackText string
+	Record   string // the record's name, in the breadcrumbs
 	Items    []Item
 	Kinds    []option
 	CanEdit  bool
@@ -104,6 +105,7 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, p *web.Principal
 		d.Base = fmt.Sprintf("/cases/%d/attachments", t.CaseID)
 		d.Back = fmt.Sprintf("/cases/%d", t.CaseID)
 		d.BackText = page.T("返回个案", "Back to the case")
+		d.Record = page.T(fmt.Sprintf("个案 %d", t.CaseID), fmt.Sprintf("Case %d", t.CaseID))
 		page.Title = page.T(fmt.Sprintf("个案 %d 的附件", t.CaseID), fmt.Sprintf("Attachments of case %d", t.CaseID))
 	} else {
 		name, err := pg.personName(ctx, t.PersonID)
@@ -113,9 +115,10 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, p *web.Principal
 		d.Base = fmt.Sprintf("/persons/%d/attachments", t.PersonID)
 		d.Back = fmt.Sprintf("/persons/%d", t.PersonID)
 		d.BackText = page.T("返回档案", "Back to the record")
+		d.Record = name
 		page.Title = page.T(name+"的附件", "Attachments of "+name)
 	}
-	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: d.BackText, Href: d.Back}, {Label: page.Title}}
+	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: d.Record, Href: d.Back}, {Label: page.T("附件", "Attachments")}}
 	for _, k := range Kinds {
 		d.Kinds = append(d.Kinds, option{Value: k.Code, Label: k.In(lang), Checked: form.Get("kind") == k.Code})
 	}
