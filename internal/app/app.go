@@ -15,6 +15,7 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/admin"
+	"sunshine/internal/attachments"
 	"sunshine/internal/audit"
 	"sunshine/internal/benefits"
 	"sunshine/internal/campaigns"
@@ -94,6 +95,8 @@ type App struct {
 	Centres *centres.Store
 	// Documents prints the documents of the records above (documents.go).
 	Documents *documents.Store
+	// Attachments are the photos and scans of persons and cases.
+	Attachments *attachments.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events  *events.Store
@@ -216,11 +219,12 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
+	a.Attachments = attachments.NewStore(d, v, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
 	a.Documents = documents.NewStore(d, log)
-	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras, a.caseDocuments)
+	casePages.Extras = caseExtras(a.Providers.CaseExtras(reg), a.Volunteers.CaseExtras, a.caseDocuments, a.caseAttachments)
 	a.Transfer = &registry.Transfer{Store: reg, Jobs: imports, MaxUpload: cfg.MaxUpload,
 		Log: func(err error) { cfg.Log.Error("import", "err", err) }}
 	// The modules, each after those whose tables its rows point at (backup
@@ -228,7 +232,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.withDocuments(a.Devices.LoanCard, true), a.Seekers.PersonProposals, a.withDocuments(a.Benefits.PersonSection, false),
-			a.Centres.PersonSection, a.Events.PersonSection),
+			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -257,6 +261,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Volunteers.TasksModule(),       // tasks point at cases and persons
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
 		a.documentsModule(),              // no tables: reads the modules' above
+		a.Attachments.Module(),           // attachments point at persons and cases
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
@@ -457,6 +462,11 @@ func caseExtras(parts ...func(r *http.Request, p *web.Principal, cs casework.Cas
 		}
 		return out, nil
 	}
+}
+
+// caseAttachments is the case page's table of the case's attachments.
+func (a *App) caseAttachments(r *http.Request, p *web.Principal, cs casework.Case, lang string) ([]web.Table, error) {
+	return a.Attachments.CaseSection(r.Context(), access.Of(r, p), cs.ID, lang)
 }
 
 // centreSessions gives the events' calendar the meetings of the centres'

@@ -15,7 +15,9 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
+	"sunshine/internal/attachments"
 	"sunshine/internal/audit"
+	"sunshine/internal/identity"
 	"sunshine/internal/keys"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
@@ -74,6 +76,17 @@ func rotFixture(t *testing.T, d *db.DB, persons int) (*app.App, string) {
 		t.Fatal(err)
 	}
 	if _, err := a.Users.BeginTOTP(ctx, uid); err != nil {
+		stop(a)
+		t.Fatal(err)
+	}
+	// An attachment: its file's parts and its thumbnail are sealed for their rows.
+	var pid int64
+	if err := a.DB.QueryRow(ctx, `SELECT id FROM persons ORDER BY id LIMIT 1`).Scan(&pid); err != nil {
+		stop(a)
+		t.Fatal(err)
+	}
+	if _, err := a.Attachments.Upload(ctx, registry.Caller{Actor: audit.Actor{Username: "rotator", Role: identity.DistrictStaff}, Scope: orgunit.AllUnits()},
+		attachments.Target{PersonID: pid}, "certificate", smallJPEG(t, 1)); err != nil {
 		stop(a)
 		t.Fatal(err)
 	}

@@ -1,8 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"net/url"
 	"regexp"
 	"slices"
@@ -11,7 +15,9 @@ import (
 	"time"
 
 	"sunshine/internal/access"
+	"sunshine/internal/app"
 	"sunshine/internal/app/apptest"
+	"sunshine/internal/attachments"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
@@ -141,6 +147,7 @@ func TestProviderMatrix(t *testing.T) {
 		}
 		param := regexp.MustCompile(`([a-z-]+)/\{([a-z_]+)\}`)
 		byID := 0
+		var attA, attB int64 // an attachment of a case of A's and of B's, made when a route first needs them
 		for _, rt := range routes {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
 			path = strings.TrimSuffix(path, "{$}")
@@ -190,6 +197,11 @@ func TestProviderMatrix(t *testing.T) {
 				idsA, idsB = []int64{proposalOf[orgA]}, []int64{proposalOf[orgB]}
 			case "centres/id":
 				idsA, idsB, open = []int64{sub}, []int64{sub}, true
+			case "attachments/id":
+				if attA == 0 {
+					attA, attB = attachmentOn(t, a, cases[personA][0]), attachmentOn(t, a, cases[personB][0])
+				}
+				idsA, idsB = []int64{attA}, []int64{attB}
 			default:
 				t.Errorf("%s: a path parameter %s this test cannot fill: add it", rt.Pattern, ps[0][0])
 				continue
@@ -320,4 +332,26 @@ func TestProviderMatrix(t *testing.T) {
 			t.Errorf("a provider without an organisation counts cases: %+v %v", v, err)
 		}
 	})
+}
+
+// attachmentOn attaches a new photo (a quote) to a case, as district staff.
+func attachmentOn(t *testing.T, a *app.App, caseID int64) int64 {
+	t.Helper()
+	at, err := a.Attachments.Upload(context.Background(), apptest.Caller(identity.DistrictStaff, "310114"), attachments.Target{CaseID: caseID}, "quote", smallJPEG(t, caseID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at.ID
+}
+
+// smallJPEG is an 8×8 photo, different for each seed.
+func smallJPEG(t *testing.T, seed int64) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(0, 0, color.RGBA{R: uint8(seed), G: uint8(seed >> 8), A: 255})
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

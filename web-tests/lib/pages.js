@@ -130,6 +130,9 @@ export const ACCOUNTS = [
       '/centres/1/edit',
       '/centres/1/rollcall',
       '/centres/absences',
+      // attachments (issue 19): a person's and a case's (empty in the demo; tests/attachments.test.js uploads)
+      '/persons/{id}/attachments',
+      '/cases/{case}/attachments',
     ],
   },
   {
@@ -164,6 +167,8 @@ export const ACCOUNTS = [
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/4', '/events/5',
       // the day centres: its village home (4) it runs; the town's Sunshine Home (1) it sees for its villagers
       '/centres', '/centres/1', '/centres/4', '/centres/4/rollcall', '/centres/absences',
+      // attachments: a person's and a case's
+      '/persons/{id}/attachments', '/cases/{case}/attachments',
     ],
   },
   { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events'] },
@@ -178,7 +183,7 @@ export const ACCOUNTS = [
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
   // the provider opens no cases: {case} is the first of the demo cases assigned to its organisation;
   // it sees its own organisation (2) and its contracts (1, 2) only
-  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/providers', '/providers/2', '/contracts', '/contracts/1', '/micro-projects'] },
+  { username: 'demo_provider', role: 'provider', pages: ['/', '/cases?show=open', '/cases/{case}', '/devices/stock', '/providers', '/providers/2', '/contracts', '/contracts/1', '/micro-projects', '/cases/{case}/attachments'] },
   { username: 'demo_volunteer', role: 'volunteer', pages: ['/', '/my/tasks', '/my/hours'] },
   { username: 'demo_employer', role: 'employer', pages: ['/', '/employers/{employer}', '{levy}', '/levy', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit'] },
 ];

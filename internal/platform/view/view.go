@@ -20,7 +20,10 @@ type Table struct {
 }
 
 // Cell is one cell of a Table: text, a link when Href is set, and a tag
-// after it (e.g. "overdue") when Tag is set.
+// after it (e.g. "overdue") when Tag is set. Img, when set, is the address
+// of a small picture (a thumbnail) shown before the text, Alt its text
+// alternative (say what it shows: a link of only a picture is named by it).
 type Cell struct {
 	Text, Href, Tag string
+	Img, Alt        string
 }
