@@ -28,6 +28,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/keys"
+	"sunshine/internal/notify"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
@@ -93,7 +94,10 @@ type App struct {
 	Centres *centres.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
-	Events  *events.Store
+	Events *events.Store
+	// Notify makes the reminders and notifications and sends them by SMS
+	// and e-mail (its SMS and Mail gateways: nil, that channel is off).
+	Notify  *notify.Store
 	Log     *slog.Logger
 	pages   *web.Renderer
 	modules []module.Module
@@ -213,6 +217,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
+	a.Notify = notify.NewStore(d, v, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -252,6 +257,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Events.Module(reg),             // events point at persons and org units
 		a.Volunteers.TasksModule(),       // tasks point at cases and persons
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
+		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
