@@ -27,7 +27,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/notifications/{id}/read", anyone, s.apiRead, web.Types{In: struct{}{}, Out: Notification{}})
 	rt.Handle("POST /api/v1/notifications/run", runners, s.apiRun, web.Types{In: struct{}{}, Out: Result{}})
 	rt.Handle("GET /api/v1/notification-outbox", outboxStaff, s.apiOutbox, web.Types{Out: web.List[Delivery]{}})
-	rt.Handle("POST /api/v1/notification-outbox/{id}/retry", outboxStaff, s.apiRetry, web.Types{In: struct{}{}, Status: http.StatusNoContent})
+	rt.Handle("POST /api/v1/notification-outbox/{id}/retry", outboxStaff, s.apiRetry, web.Types{In: struct{}{}, Out: Delivery{}})
 }
 
 func noNotification() error {
@@ -58,9 +58,26 @@ func (s API) apiList(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 	return web.JSON(w, http.StatusOK, web.SeqPage(items, next))
 }
 
+// noBody refuses a body that is not empty JSON ({}): these posts take none.
+func noBody(w http.ResponseWriter, r *http.Request) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return web.Decode(w, r, &struct{}{})
+}
+
 func (s API) apiRead(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	id, err := web.PathID(r, noNotification())
 	if err != nil {
+		return err
+	}
+	if _, err := s.One(r.Context(), p.UserID, id, web.Lang(r)); err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound {
+			return noNotification() // another user's answers as a missing one
+		}
+		return err
+	}
+	if err := noBody(w, r); err != nil {
 		return err
 	}
 	if err := s.MarkRead(r.Context(), p.UserID, id); err != nil {
@@ -77,6 +94,9 @@ func (s API) apiRead(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 }
 
 func (s API) apiRun(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
 	res, err := s.Run(r.Context(), s.db.Now())
 	if err != nil {
 		return err
@@ -101,9 +121,16 @@ func (s API) apiRetry(w http.ResponseWriter, r *http.Request, p *web.Principal) 
 	if err != nil {
 		return err
 	}
-	if err := s.Retry(r.Context(), access.Of(r, p), id); err != nil {
+	if err := noBody(w, r); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	c := access.Of(r, p)
+	if err := s.Retry(r.Context(), c, id); err != nil {
+		return err
+	}
+	d, err := s.Delivery(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, d)
 }

@@ -267,15 +267,36 @@ type Attempt struct {
 // Outbox lists the deliveries of the caller's scope (only the failed when
 // failed), newest first, at most limit, with their attempts.
 func (s *Store) Outbox(ctx context.Context, c access.Caller, failed bool, limit int) ([]Delivery, error) {
+	return s.outbox(ctx, c, failed, 0, limit)
+}
+
+// Delivery reads one delivery of the caller's scope (else: not found).
+func (s *Store) Delivery(ctx context.Context, c access.Caller, id int64) (Delivery, error) {
+	list, err := s.outbox(ctx, c, false, id, 1)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if len(list) == 0 {
+		return Delivery{}, notFound()
+	}
+	return list[0], nil
+}
+
+func (s *Store) outbox(ctx context.Context, c access.Caller, failed bool, id int64, limit int) ([]Delivery, error) {
 	lo, hi := c.Scope.Range()
 	q := `SELECT o.id, n.kind, o.channel, o.orgunit, o.state, o.tries, o.next_at, o.reason, o.created_at
 		FROM notify_outbox o JOIN notifications n ON n.id = o.notification_id WHERE o.orgunit >= ? AND o.orgunit < ?`
+	args := []any{lo, hi}
 	if failed {
 		q += ` AND o.state = 'failed'`
 	}
+	if id != 0 {
+		q += ` AND o.id = ?`
+		args = append(args, id)
+	}
 	q += ` ORDER BY o.id DESC LIMIT ?`
 	var out []Delivery
-	err := s.each(ctx, q, []any{lo, hi, min(max(limit, 1), MaxList)}, func(sc scanner) error {
+	err := s.each(ctx, q, append(args, min(max(limit, 1), MaxList)), func(sc scanner) error {
 		var d Delivery
 		var next, created int64
 		err := sc.Scan(&d.ID, &d.Kind, &d.Channel, &d.OrgUnit, &d.State, &d.Tries, &next, &d.Reason, &created)
