@@ -166,11 +166,15 @@ func (s *Store) send(ctx context.Context, d due) (ref, skip string, err error) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, s.SendTimeout)
 		defer cancel()
-		params := map[string]string{"kind": d.kind}
+		params := map[string]string{}
 		if date != "" {
-			params["date"] = date
+			params["date"] = date // the template's one parameter: never a name or an ID number
 		}
-		ref, err := s.SMS.Send(sctx, sms.Message{Phone: phone, Template: SMSTemplate(d.kind), Params: params})
+		code := SMSTemplate(d.kind)
+		if c := s.SMSCodes[d.kind]; c != "" {
+			code = c
+		}
+		ref, err := s.SMS.Send(sctx, sms.Message{Phone: phone, Template: code, Params: params})
 		return ref, "", err
 	case ChannelEmail:
 		if s.Mail == nil {

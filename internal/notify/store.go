@@ -37,6 +37,9 @@ type Store struct {
 	// skipped with "channel not configured").
 	SMS  sms.Gateway
 	Mail mail.Sender
+	// SMSCodes are the gateway's template codes by kind (SMSTemplate(kind)
+	// when absent).
+	SMSCodes map[string]string
 	// Holder names this server for the leases (a random id by default).
 	Holder string
 	// SendTimeout bounds one attempt at sending (default 30 s).

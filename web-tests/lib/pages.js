@@ -126,6 +126,12 @@ export const ACCOUNTS = [
       '/centres/1/edit',
       '/centres/1/rollcall',
       '/centres/absences',
+      // notifications (issue 19): the list, the settings, the deliveries
+      '/notifications',
+      '/notifications?unread=true',
+      '/notifications/settings',
+      '/notifications/outbox',
+      '/notifications/outbox?state=failed',
     ],
   },
   {
@@ -141,7 +147,8 @@ export const ACCOUNTS = [
       '/volunteer-tasks/4/qr', '/volunteer-hours',
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/3',
       '/centres', '/centres?kind=sunshine_home&orgunit=310114102', '/centres/new', '/centres/1', '/centres/1?programme=2', '/centres/2/edit',
-      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences'],
+      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences',
+      '/notifications', '/notifications/outbox'],
   },
   {
     username: 'demo_village',
@@ -160,9 +167,11 @@ export const ACCOUNTS = [
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/4', '/events/5',
       // the day centres: its village home (4) it runs; the town's Sunshine Home (1) it sees for its villagers
       '/centres', '/centres/1', '/centres/4', '/centres/4/rollcall', '/centres/absences',
+      // notifications (issue 19)
+      '/notifications', '/notifications/settings',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings'] },
   {
     username: 'demo_leader',
     role: 'leader',
