@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,12 +28,6 @@ const (
 // Backoff are the waits after the 1st, 2nd, … failed attempt; after as many
 // failures plus one, a delivery has failed for good.
 var Backoff = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour}
-
-// mobile is a mainland mobile number.
-var mobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
-
-// ValidMobile reports whether s is a mainland mobile number.
-func ValidMobile(s string) bool { return mobile.MatchString(s) }
 
 // sendBatch is how many due deliveries one SendDue takes at most.
 const sendBatch = 100
@@ -239,10 +232,11 @@ func (s *Store) phoneOf(ctx context.Context, d due) (phone, skip string, err err
 			return "", "", fmt.Errorf("audit phone read: %w", err)
 		}
 	}
-	if !ValidMobile(phone) {
-		return "", SkipInvalidPhone, nil
+	norm, err := sms.NormalizePhone(phone)
+	if err != nil {
+		return "", SkipInvalidPhone, nil //nolint:nilerr // a number that cannot take an SMS is skipped with the reason
 	}
-	return phone, "", nil
+	return norm, "", nil
 }
 
 // ---- the staff's view of the outbox ----
