@@ -73,7 +73,9 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	exec(t, d, `INSERT INTO campaigns (kind, name, year, orgunit, criteria, eligible, created_by, created_at) VALUES ('health', '2026年健康体检', 2026, '310114', '{}', 1, 'district', ?)`, ms)
 	camp := e.Int64(`SELECT max(id) FROM campaigns`)
 	exec(t, d, `INSERT INTO campaign_persons (campaign_id, person_id) VALUES (?, ?)`, camp, e.In)
-	k := func(kind, subj, due string, user int64) string { return fmt.Sprintf("%s|%s|%s|%d", kind, subj, due, user) }
+	k := func(kind, subj, due string, user int64) string {
+		return fmt.Sprintf("%s|%s|%s|%d", kind, subj, due, user)
+	}
 	person := fmt.Sprintf("person:%d", e.In)
 	loan := fmt.Sprintf("loan:%d:%s", caseID, code)
 	cs := fmt.Sprintf("case:%d:approved", caseID)

@@ -247,5 +247,3 @@ func (s *Store) home(r *http.Request, p *web.Principal, page *web.Page) (module.
 	}
 	return module.Home{Sections: []module.Section{sec}}, nil
 }
-
-

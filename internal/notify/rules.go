@@ -400,7 +400,6 @@ func (s *Store) gather(ctx context.Context, now time.Time) ([]Notice, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-
 // each runs a query and calls fn for each row.
 func (s *Store) each(ctx context.Context, q string, args []any, fn func(scanner) error) error {
 	rows, err := s.db.Query(ctx, q, args...)
@@ -500,4 +499,3 @@ func (s *Store) insert(ctx context.Context, tx *db.Tx, n Notice, now time.Time) 
 	}
 	return 1, 1, nil
 }
-
