@@ -52,7 +52,7 @@ func TestAPI(t *testing.T) {
 			_, b := w.DoRaw("person", "GET", "/notifications", nil, nil, nil)
 			return string(b)
 		}
-		if p := page(); !strings.Contains(p, `(<span id="unread-count">2</span>)`) {
+		if p := page(); !strings.Contains(p, `data-unread="2">通知 (2)`) {
 			t.Errorf("header count: %s", p)
 		}
 		id := int64(items[0]["id"].(float64))
@@ -78,7 +78,7 @@ func TestAPI(t *testing.T) {
 		if st := w.Do("person", "GET", "/api/v1/notifications?unread=maybe", nil, nil); st != http.StatusUnprocessableEntity {
 			t.Errorf("bad filter: %d", st)
 		}
-		if p := page(); !strings.Contains(p, `(<span id="unread-count">1</span>)`) || !strings.Contains(p, "残疾证将于 2027-01-15 到期") {
+		if p := page(); !strings.Contains(p, `data-unread="1">通知 (1)`) || !strings.Contains(p, "残疾证将于 2027-01-15 到期") {
 			t.Errorf("page after reading: %s", p)
 		}
 		// The home page lists the latest unread.

@@ -28,7 +28,7 @@ describe('notifications: a person reads them on a phone', { timeout: FILE_TIMEOU
   const person = accountSession(env, 'demo_person', { viewport: PHONE });
   after(() => person.close());
   const url = (path, lang) => withQuery(`${server.base}${path}`, { lang });
-  const count = async (page) => Number(await page.locator('#unread-count').innerText());
+  const count = async (page) => Number(await page.locator('#unread-link').getAttribute('data-unread'));
 
   test('the unread count drops as the person reads', { timeout: STEP_TIMEOUT_MS }, async () => {
     const { page } = await person.get();
