@@ -436,3 +436,28 @@ func TestLease(t *testing.T) {
 		}
 	})
 }
+
+// TestDailyTick: of two servers ticking on one database, one runs the day's
+// rules, once; the other only sends.
+func TestDailyTick(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		d.Clock = func() time.Time { return w.now }
+		a, b := notify.NewStore(d, w.App.Vault, nil), notify.NewStore(d, w.App.Vault, nil)
+		ctx := context.Background()
+		a.Tick(ctx)
+		w.check(t)
+		exec(t, d, `DELETE FROM notifications`)
+		b.Tick(ctx)
+		a.Tick(ctx)
+		if n := w.Int64(`SELECT count(*) FROM notifications`); n != 0 {
+			t.Errorf("the day's rules ran again: %d notifications", n)
+		}
+		d.Clock = func() time.Time { return w.now.Add(24 * time.Hour) }
+		b.Tick(ctx)
+		a.Tick(ctx)
+		if n := w.Int64(`SELECT count(*) FROM notifications`); n == 0 {
+			t.Error("the next day's rules did not run")
+		}
+	})
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"sunshine/internal/platform/db"
 )
 
 // The leases (db.DB.TakeLease) that make one server of several do the work.
@@ -77,6 +79,9 @@ func (s *Store) tick(ctx context.Context, log *slog.Logger) {
 		}
 		s.lastDay = day
 		if mine {
+			// The day leases of past days are done with.
+			_, _ = s.db.Exec(ctx, `DELETE FROM leases WHERE name LIKE 'notify day %' AND name <> ? AND expires_at < ?`,
+				"notify day "+day, db.Millis(now))
 			if r, err := s.Run(ctx, now); err != nil {
 				log.Error("notify: daily run", "err", err)
 			} else if r.Ran {
