@@ -42,6 +42,7 @@ usage:
   sunshine demo    [--persons N] [--seed S]
   sunshine backup  FILE [--db DSN]      (a consistent copy of the database, while it runs; keep the data key apart)
   sunshine restore FILE [--db DSN]      (into a new, empty database; SQLite and PostgreSQL backups are interchangeable)
+  sunshine notify run [--db DSN] [--data DIR]   (run the reminder rules and send the due SMS and e-mail now)
   sunshine indicators rebuild|check [--db DSN]   (recompute the live indicator rollups / compare them with a recomputation)
   sunshine audit verify [--checkpoint FILE] [--db DSN]   (verify the whole audit chain, and a kept checkpoint against it)
   sunshine audit checkpoint [--out FILE] [--db DSN]      (take a signed checkpoint of the audit log, to keep elsewhere)
@@ -163,6 +164,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer a.Close()
 		return a.LoadDemo(ctx, *n, *seed, stdout)
+	case "notify":
+		return notifyCmd(ctx, rest, stdout, log)
 	case "indicators":
 		return indicatorsCmd(ctx, rest, stdout, log)
 	case "audit":
@@ -238,6 +241,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		"behind a reverse proxy that ends TLS: believe its X-Forwarded-Proto and X-Forwarded-For")
 	assessorApproves := fs.Bool("device-assessor-approves", env("SUNSHINE_DEVICE_ASSESSOR_APPROVES", "") == "1",
 		"let the user who assessed an assistive device case approve it too (default: another user must)")
+	var gw gateways
+	gw.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -255,6 +260,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		a.Cases.Register(a.Devices.Type())
 	}
 	defer a.Close()
+	if err := gw.apply(a); err != nil {
+		return err
+	}
 	// Servers sharing a database must all have its data key: one that made
 	// a key of its own would seal what it writes with a key the others lack.
 	if err := a.CheckKey(ctx); err != nil {
@@ -288,6 +296,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The reminders: the rules once a day, the due deliveries every minute
+	// (of servers sharing a database, one does each: leases).
+	nctx, stopNotify := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		a.Notify.Loop(nctx, time.Minute, log)
+	}()
+	defer func() { stopNotify(); <-notifyDone }() // before the database closes
 	fmt.Fprintf(stdout, "Sunshine is running at http://%s/ (%s)\n", ln.Addr(), a.DB.Dialect)
 	select {
 	case err := <-errc:

@@ -30,6 +30,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/keys"
+	"sunshine/internal/notify"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
@@ -99,7 +100,10 @@ type App struct {
 	Attachments *attachments.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
-	Events  *events.Store
+	Events *events.Store
+	// Notify makes the reminders and notifications and sends them by SMS
+	// and e-mail (its SMS and Mail gateways: nil, that channel is off).
+	Notify  *notify.Store
 	Log     *slog.Logger
 	pages   *web.Renderer
 	modules []module.Module
@@ -220,6 +224,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
 	a.Attachments = attachments.NewStore(d, v, log)
+	a.Notify = notify.NewStore(d, v, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -262,6 +267,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
+		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the

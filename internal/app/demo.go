@@ -40,5 +40,9 @@ func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) er
 	if n == 0 {
 		return nil
 	}
-	return admin.DemoAccounts(ctx, a.DB, a.Users, demo.Accounts, out)
+	if err := admin.DemoAccounts(ctx, a.DB, a.Users, demo.Accounts, out); err != nil {
+		return err
+	}
+	// The demo accounts' notifications, now that the accounts exist.
+	return a.Notify.Demo(ctx, out)
 }

@@ -199,6 +199,7 @@ func TestKeyRotate(t *testing.T) {
 		if tables["persons"] < 40 || tables["employers"] == 0 || tables["imports"] != 1 || tables["import_batches"] != 1 || tables["user_totp"] != 1 {
 			t.Fatalf("fixture: sealed values per table %v", tables)
 		}
+		tables["notify_prefs"] += 0 // the rotation counts every declared table, this one empty in the fixture
 		oldKey := keyOf(t, keyFile)
 		old, _ := vault.New(oldKey)
 		newFile := filepath.Join(t.TempDir(), "new.key")

@@ -29,6 +29,9 @@ func (a *App) newPage(r *http.Request, p *web.Principal, title string) *web.Page
 		page.UnitName = u.Label(page.Lang)
 	}
 	page.Nav = module.Navigation(r.Context(), a.modules, p, page, r.URL.Path)
+	if a.Notify != nil {
+		page.Unread = a.Notify.UnreadFor(r.Context(), p.UserID)
+	}
 	return page
 }
 

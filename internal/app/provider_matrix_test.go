@@ -202,6 +202,8 @@ func TestProviderMatrix(t *testing.T) {
 					attA, attB = attachmentOn(t, a, cases[personA][0]), attachmentOn(t, a, cases[personB][0])
 				}
 				idsA, idsB = []int64{attA}, []int64{attB}
+			case "notifications/id": // the provider's own, and another user's
+				idsA, idsB = []int64{notificationOf(t, e.Env, "provider")}, []int64{notificationOf(t, e.Env, "district")}
 			default:
 				t.Errorf("%s: a path parameter %s this test cannot fill: add it", rt.Pattern, ps[0][0])
 				continue
@@ -354,4 +356,18 @@ func smallJPEG(t *testing.T, seed int64) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// notificationOf makes a notification of a user and returns its id.
+func notificationOf(t *testing.T, e *apptest.Env, user string) int64 {
+	t.Helper()
+	var id int64
+	err := e.App.DB.InTx(context.Background(), func(tx *db.Tx) error {
+		return tx.QueryRow(context.Background(), `INSERT INTO notifications (user_id, dedupe, kind, params, created_at)
+			VALUES ((SELECT id FROM users WHERE username = ?), ?, 'cert_90', '{}', 0) RETURNING id`, user, fmt.Sprintf("provider matrix|%s|%d", user, time.Now().UnixNano())).Scan(&id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -140,6 +140,8 @@ func TestVolunteerAnswers(t *testing.T) {
 				idA, idB = fmt.Sprint(e.Volunteer), fmt.Sprint(vB)
 			case "volunteer-hours/id":
 				idA, idB = fmt.Sprint(hA), fmt.Sprint(hB)
+			case "notifications/id": // the volunteer's own, and another user's
+				idA, idB = fmt.Sprint(notificationOf(t, e.Env, "volunteer")), fmt.Sprint(notificationOf(t, e.Env, "district"))
 			default:
 				t.Errorf("%s: a path parameter %s this test cannot fill: add it", rt.Pattern, ps[0][0])
 				continue

@@ -133,6 +133,12 @@ export const ACCOUNTS = [
       // attachments (issue 19): a person's and a case's (empty in the demo; tests/attachments.test.js uploads)
       '/persons/{id}/attachments',
       '/cases/{case}/attachments',
+      // notifications (issue 19): the list, the settings, the deliveries
+      '/notifications',
+      '/notifications?unread=true',
+      '/notifications/settings',
+      '/notifications/outbox',
+      '/notifications/outbox?state=failed',
     ],
   },
   {
@@ -148,7 +154,8 @@ export const ACCOUNTS = [
       '/volunteer-tasks/4/qr', '/volunteer-hours',
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/3',
       '/centres', '/centres?kind=sunshine_home&orgunit=310114102', '/centres/new', '/centres/1', '/centres/1?programme=2', '/centres/2/edit',
-      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences'],
+      '/centres/2/rollcall', '/centres/1/rollcall?programme=2', '/centres/3', '/centres/absences',
+      '/notifications', '/notifications/outbox'],
   },
   {
     username: 'demo_village',
@@ -169,9 +176,11 @@ export const ACCOUNTS = [
       '/centres', '/centres/1', '/centres/4', '/centres/4/rollcall', '/centres/absences',
       // attachments: a person's and a case's
       '/persons/{id}/attachments', '/cases/{case}/attachments',
+      // notifications (issue 19)
+      '/notifications', '/notifications/settings',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings'] },
   {
     username: 'demo_leader',
     role: 'leader',

@@ -70,6 +70,9 @@ type Page struct {
 	Path      string
 	Data      any
 	Charts    bool // the page draws charts: load ECharts and charts.js
+	// Unread is the signed-in user's count of unread notifications, shown
+	// in the header (-1: not known, the link shows no count).
+	Unread int
 }
 
 // T picks the text of the page's language.
