@@ -243,29 +243,9 @@ func (pg *Pages) delete(w http.ResponseWriter, r *http.Request, p *web.Principal
 // fieldError localizes a refusal for a page, each field renamed by rename;
 // an error of no field goes to the file field.
 func fieldError(err error, lang string, rename map[string]string) *web.FormError {
-	e, ok := apperr.As(err)
-	if !ok {
-		return nil
+	to := rename[""]
+	if to == "" {
+		to = "file"
 	}
-	fe := &web.FormError{Message: e.Msg.In(lang), ByField: map[string]string{}}
-	add := func(field, code, msg string) {
-		if to, ok := rename[field]; ok {
-			field = to
-		}
-		if _, dup := fe.ByField[field]; !dup {
-			fe.Fields = append(fe.Fields, web.FieldDetail{Field: field, Code: code, Message: msg})
-			fe.ByField[field] = msg
-		}
-	}
-	for _, f := range e.Fields {
-		add(f.Field, f.Code, f.Msg.In(lang))
-	}
-	if len(fe.Fields) == 0 {
-		to := rename[""]
-		if to == "" {
-			to = "file"
-		}
-		add(to, string(e.Code), fe.Message)
-	}
-	return fe
+	return web.FormErrorAt(err, lang, rename, to)
 }

@@ -119,6 +119,34 @@ func FormErrorOf(err error, lang string) *FormError {
 	return fe
 }
 
+// FormErrorAt localizes any domain error for a form whose inputs are named
+// by rename (a field it does not name keeps its name), each input once; an
+// error of no field goes to the input fallback. nil when err is no domain
+// error.
+func FormErrorAt(err error, lang string, rename map[string]string, fallback string) *FormError {
+	e, ok := apperr.As(err)
+	if !ok {
+		return nil
+	}
+	fe := &FormError{Message: e.Msg.In(lang), ByField: map[string]string{}}
+	add := func(field, code, msg string) {
+		if to, ok := rename[field]; ok {
+			field = to
+		}
+		if _, dup := fe.ByField[field]; !dup {
+			fe.Fields = append(fe.Fields, FieldDetail{Field: field, Code: code, Message: msg})
+			fe.ByField[field] = msg
+		}
+	}
+	for _, f := range e.Fields {
+		add(f.Field, f.Code, f.Msg.In(lang))
+	}
+	if len(fe.Fields) == 0 {
+		add(fallback, string(e.Code), fe.Message)
+	}
+	return fe
+}
+
 // Renderer renders pages: the shared layout plus one module template each.
 // It records which templates were rendered, for the test that fails when a
 // template is never rendered.
