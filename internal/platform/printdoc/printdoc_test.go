@@ -85,10 +85,21 @@ func TestHTMLEscapes(t *testing.T) {
 	}
 }
 
+// BenchmarkPDF makes the sample as a PDF; BenchmarkHTML, the baseline, as
+// its print page (the same model, no font to embed).
 func BenchmarkPDF(b *testing.B) {
 	d := sample()
 	for b.Loop() {
 		if _, err := d.PDF(time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkHTML(b *testing.B) {
+	d := sample()
+	for b.Loop() {
+		if _, err := d.HTML(); err != nil {
 			b.Fatal(err)
 		}
 	}
