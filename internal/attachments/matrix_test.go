@@ -86,9 +86,9 @@ func TestPermissionMatrix(t *testing.T) {
 			Out: onAttachment("/api/v1/attachments/%d", true, nil, reason), OutOK: 404},
 		// Pages.
 		"GET /attachments/attachments.css": {Allowed: viewers, In: apptest.Fixed("/attachments/attachments.css", nil), InOK: 200, PageIn: true},
-		"GET /persons/{id}/attachments": {Allowed: staff, In: fixed(personPath(false, "/persons/%d/attachments")), InOK: 200,
+		"GET /persons/{id}/attachments": {Allowed: personAPI, In: fixed(personPath(false, "/persons/%d/attachments")), InOK: 200,
 			Out: fixed(personPath(true, "/persons/%d/attachments")), OutOK: 404, PageIn: true},
-		"POST /persons/{id}/attachments": {Allowed: staff, In: upload(personPath(false, "/persons/%d/attachments")), InOK: http.StatusSeeOther,
+		"POST /persons/{id}/attachments": {Allowed: personAPI, In: upload(personPath(false, "/persons/%d/attachments")), InOK: http.StatusSeeOther,
 			Out: upload(personPath(true, "/persons/%d/attachments")), OutOK: 404, PageIn: true},
 		"GET /cases/{id}/attachments": {Allowed: caseUp, In: fixed(casePath(false, "/cases/%d/attachments")), InOK: 200,
 			Out: fixed(casePath(true, "/cases/%d/attachments")), OutOK: 404, PageIn: true},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"sunshine/internal/access"
+	"sunshine/internal/identity"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/web"
 )
@@ -32,8 +33,8 @@ func (pg *Pages) Routes(rt *web.Router) {
 		_, err := w.Write([]byte(pageCSS))
 		return err
 	})
-	rt.Page("GET /persons/{id}/attachments", staffRoles, pg.show(false))
-	rt.Page("POST /persons/{id}/attachments", staffRoles, pg.upload(false))
+	rt.Page("GET /persons/{id}/attachments", personRoles, pg.show(false))
+	rt.Page("POST /persons/{id}/attachments", personRoles, pg.upload(false))
 	rt.Page("GET /cases/{id}/attachments", caseUploaders, pg.show(true))
 	rt.Page("POST /cases/{id}/attachments", caseUploaders, pg.upload(true))
 	rt.Page("GET /attachments/{id}", viewers, API{pg.Store}.file)
@@ -117,6 +118,11 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, p *web.Principal
 		d.BackText = page.T("返回档案", "Back to the record")
 		d.Record = name
 		page.Title = page.T(name+"的附件", "Attachments of "+name)
+		if c.Actor.Role == identity.Person { // their own: the record is /me
+			d.Back, d.BackText = "/me", page.T("返回我的档案", "Back to my record")
+			d.Record = page.T("我的档案", "My record")
+			page.Title = page.T("我的附件", "My attachments")
+		}
 	}
 	page.Crumbs = []web.Crumb{{Label: page.T("首页", "Home"), Href: "/"}, {Label: d.Record, Href: d.Back}, {Label: page.T("附件", "Attachments")}}
 	for _, k := range Kinds {

@@ -52,6 +52,8 @@ func (s *Store) section(ctx context.Context, c access.Caller, t Target, lang str
 		tb.Links = []view.Cell{{Text: tr("添加或管理附件", "Add or manage attachments"), Href: fmt.Sprintf("/cases/%d/attachments", t.CaseID)}}
 	case t.CaseID == 0 && IsStaff(c):
 		tb.Links = []view.Cell{{Text: tr("添加或管理附件", "Add or manage attachments"), Href: fmt.Sprintf("/persons/%d/attachments", t.PersonID)}}
+	case t.CaseID == 0 && c.Actor.Role == identity.Person:
+		tb.Links = []view.Cell{{Text: tr("上传证件或单据的照片", "Upload a photo of a certificate or receipt"), Href: fmt.Sprintf("/persons/%d/attachments", t.PersonID)}}
 	}
 	return []view.Table{tb}, nil
 }

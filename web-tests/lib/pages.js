@@ -180,7 +180,7 @@ export const ACCOUNTS = [
       '/notifications', '/notifications/settings',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings', '/persons/{me}/attachments'] },
   {
     username: 'demo_leader',
     role: 'leader',
