@@ -25,6 +25,7 @@ type API struct{ *Store }
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/notifications", anyone, s.apiList, web.Types{Out: web.List[Notification]{}})
 	rt.Handle("POST /api/v1/notifications/{id}/read", anyone, s.apiRead, web.Types{In: struct{}{}, Out: Notification{}})
+	rt.Handle("POST /api/v1/notifications/read-all", anyone, s.apiReadAll, web.Types{In: struct{}{}, Status: http.StatusNoContent})
 	rt.Handle("POST /api/v1/notifications/run", runners, s.apiRun, web.Types{In: struct{}{}, Out: Result{}})
 	rt.Handle("GET /api/v1/notification-outbox", outboxStaff, s.apiOutbox, web.Types{Out: web.List[Delivery]{}})
 	rt.Handle("POST /api/v1/notification-outbox/{id}/retry", outboxStaff, s.apiRetry, web.Types{In: struct{}{}, Out: Delivery{}})
@@ -91,6 +92,18 @@ func (s API) apiRead(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 		return err
 	}
 	return web.JSON(w, http.StatusOK, n)
+}
+
+// apiReadAll marks every notification of the caller read: 204.
+func (s API) apiReadAll(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
+	if err := noBody(w, r); err != nil {
+		return err
+	}
+	if err := s.MarkAllRead(r.Context(), p.UserID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s API) apiRun(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {

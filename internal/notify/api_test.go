@@ -85,6 +85,18 @@ func TestAPI(t *testing.T) {
 		if _, b := w.DoRaw("village", "GET", "/", nil, nil, nil); !strings.Contains(string(b), "最新通知") {
 			t.Errorf("home: no notifications section")
 		}
+		// read-all: the village assistant's are all read, the person's untouched.
+		if st := w.Do("village", "POST", "/api/v1/notifications/read-all", nil, nil); st != http.StatusNoContent {
+			t.Errorf("read-all: %d", st)
+		}
+		w.Do("village", "GET", "/api/v1/notifications?unread=true", nil, &list)
+		if list.Total != 0 {
+			t.Errorf("the assistant's unread after read-all: %+v", list)
+		}
+		w.Do("person", "GET", "/api/v1/notifications?unread=true", nil, &list)
+		if list.Total != 1 {
+			t.Errorf("another user's read-all touched the person's: %+v", list)
+		}
 		// Settings: a bad address is refused, naming the field.
 		st, b := w.Form("person", "/notifications/settings", map[string][]string{"channel": {"email"}, "email": {"not an address"}})
 		if st != http.StatusUnprocessableEntity || !strings.Contains(string(b), `id="e-email"`) {

@@ -101,6 +101,7 @@ func TestPermissionMatrix(t *testing.T) {
 	apptest.Matrix(t, "notify", map[string]apptest.Entry{
 		"GET /api/v1/notifications":            {Allowed: all, In: apptest.Fixed("/api/v1/notifications?unread=true", nil), InOK: http.StatusOK},
 		"POST /api/v1/notifications/{id}/read": {Allowed: all, In: own("/api/v1/notifications/%d/read"), InOK: http.StatusOK, Out: others("/api/v1/notifications/%d/read"), OutOK: http.StatusNotFound},
+		"POST /api/v1/notifications/read-all":  {Allowed: all, In: apptest.Fixed("/api/v1/notifications/read-all", nil), InOK: http.StatusNoContent},
 		"POST /api/v1/notifications/run":       {Allowed: runners, In: apptest.Fixed("/api/v1/notifications/run", nil), InOK: http.StatusOK},
 		"GET /api/v1/notification-outbox":      {Allowed: staff, In: apptest.Fixed("/api/v1/notification-outbox?state=failed", nil), InOK: http.StatusOK},
 		"POST /api/v1/notification-outbox/{id}/retry": {Allowed: staff, In: delivery("/api/v1/notification-outbox/%d/retry", apptest.Village, false), InOK: http.StatusOK,
