@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 type gateways struct {
 	smsURL, smsKeyID, smsSecretFile, smsSign, smsTemplates string
 	smtpAddr, smtpUser, smtpPasswordFile, smtpFrom         string
+	publicURL                                              string
 }
 
 func (g *gateways) register(fs *flag.FlagSet) {
@@ -35,6 +37,7 @@ func (g *gateways) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.smtpAddr, "smtp-addr", env("SUNSHINE_SMTP_ADDR", ""), "SMTP server host:port (empty: e-mail off)")
 	fs.StringVar(&g.smtpUser, "smtp-user", env("SUNSHINE_SMTP_USER", ""), "SMTP user name")
 	fs.StringVar(&g.smtpPasswordFile, "smtp-password-file", env("SUNSHINE_SMTP_PASSWORD_FILE", ""), "file holding the SMTP password")
+	fs.StringVar(&g.publicURL, "public-url", env("SUNSHINE_PUBLIC_URL", ""), "the site's address as users reach it, for the links in e-mails, e.g. https://zhucan.example.gov.cn")
 	fs.StringVar(&g.smtpFrom, "smtp-from", env("SUNSHINE_SMTP_FROM", ""), "the sender's address, e.g. 阳光助残 <notice@example.org>")
 }
 
@@ -53,6 +56,13 @@ func secret(file, what string) (string, error) {
 
 // apply configures the app's notification channels from the flags.
 func (g *gateways) apply(a *app.App) error {
+	if g.publicURL != "" {
+		u, err := url.Parse(g.publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url: %q is not an http(s) address such as https://zhucan.example.gov.cn", g.publicURL)
+		}
+		a.Notify.PublicURL = strings.TrimRight(u.String(), "/")
+	}
 	if g.smsKeyID != "" {
 		if g.smsSecretFile == "" || g.smsSign == "" {
 			return errors.New("--sms-key-id needs --sms-secret-file and --sms-sign")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,15 +119,7 @@ func (w *world) check(t *testing.T) {
 	}
 }
 
-func sortStrings(s []string) {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-}
+func sortStrings(s []string) { slices.Sort(s) }
 
 // TestRulesOnce: the rules make each expected notification once; a second
 // run makes none; 35 days later the certificate's 30-day reminder comes,

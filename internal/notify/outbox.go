@@ -187,7 +187,7 @@ func (s *Store) send(ctx context.Context, d due) (ref, skip string, err error) {
 		sctx, cancel := context.WithTimeout(ctx, s.SendTimeout)
 		defer cancel()
 		subject := apperr.T("阳光助残云提醒："+KindName(d.kind, "zh"), "Sunshine reminder: "+KindName(d.kind, "en")).In(lang)
-		text := Render(d.kind, p, lang) + "\n\n" + apperr.T("请登录阳光助残云查看：", "Sign in to Sunshine to see it: ").In(lang) + d.link + "\n"
+		text := Render(d.kind, p, lang) + "\n\n" + apperr.T("请登录阳光助残云查看：", "Sign in to Sunshine to see it: ").In(lang) + strings.TrimRight(s.PublicURL, "/") + d.link + "\n"
 		return "", "", s.Mail.Send(sctx, mail.Message{To: prefs.Email, Subject: subject, Text: text})
 	}
 	return "", "unknown channel", nil

@@ -44,7 +44,11 @@ type Store struct {
 	Holder string
 	// SendTimeout bounds one attempt at sending (default 30 s).
 	SendTimeout time.Duration
-	lastDay     string // the day of the last daily run this server made
+	// PublicURL is the site's address as its users reach it
+	// ("https://zhucan.example.gov.cn"): an e-mail's link is PublicURL and
+	// the page's path; empty, the path alone.
+	PublicURL string
+	lastDay   string // the day of the last daily run this server made
 	// afterBatch, when set (tests), runs at the end of each batch's
 	// transaction of Generate; an error rolls the batch back.
 	afterBatch func(start int) error
