@@ -53,6 +53,7 @@ type Item struct {
 	ReasonValue      string
 	DeleteAction     string
 	FileHref, ImgSrc string
+	By               string // who uploaded it: their name, or their user name
 }
 
 type pageData struct {
@@ -106,8 +107,12 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, p *web.Principal
 		d.Base = fmt.Sprintf("/cases/%d/attachments", t.CaseID)
 		d.Back = fmt.Sprintf("/cases/%d", t.CaseID)
 		d.BackText = page.T("返回个案", "Back to the case")
-		d.Record = page.T(fmt.Sprintf("个案 %d", t.CaseID), fmt.Sprintf("Case %d", t.CaseID))
-		page.Title = page.T(fmt.Sprintf("个案 %d 的附件", t.CaseID), fmt.Sprintf("Attachments of case %d", t.CaseID))
+		name, err := pg.caseName(ctx, t.CaseID)
+		if err != nil {
+			return err
+		}
+		d.Record = page.T(name+"的个案", name+"'s case")
+		page.Title = page.T(name+"的个案附件", "Attachments of "+name+"'s case")
 	} else {
 		name, err := pg.personName(ctx, t.PersonID)
 		if err != nil {
@@ -148,7 +153,10 @@ func (pg *Pages) render(w http.ResponseWriter, r *http.Request, p *web.Principal
 // itemOf describes an attachment for a page in a language.
 func itemOf(a Attachment, lang string) Item {
 	it := Item{Attachment: a, Kind: KindOf(a.Kind).In(lang), Date: Day(a.CreatedAt), PDF: a.ContentType == TypePDF,
-		FileHref: fmt.Sprintf("/attachments/%d", a.ID), ImgSrc: fmt.Sprintf("/attachments/%d/thumbnail", a.ID)}
+		FileHref: fmt.Sprintf("/attachments/%d", a.ID), ImgSrc: fmt.Sprintf("/attachments/%d/thumbnail", a.ID), By: a.CreatedBy}
+	if a.CreatedByName != "" {
+		it.By = a.CreatedByName
+	}
 	it.Alt = apperr.T(fmt.Sprintf("%s，%s 上传", it.Kind, it.Date), fmt.Sprintf("%s, uploaded %s", it.Kind, it.Date)).In(lang)
 	if it.PDF {
 		it.Alt = apperr.T(fmt.Sprintf("%s（PDF 文件），%s 上传", it.Kind, it.Date), fmt.Sprintf("%s (PDF file), uploaded %s", it.Kind, it.Date)).In(lang)
@@ -171,6 +179,15 @@ func fit(w, h int) (int, int) {
 		return max(1, w*ThumbSide/h), ThumbSide
 	}
 	return w, h
+}
+
+// caseName is the name of the person of a case.
+func (pg *Pages) caseName(ctx context.Context, id int64) (string, error) {
+	var name string
+	if err := pg.db.QueryRow(ctx, `SELECT p.name FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id = ?`, id).Scan(&name); err != nil {
+		return "", fmt.Errorf("read a case's person's name: %w", err)
+	}
+	return name, nil
 }
 
 func (pg *Pages) personName(ctx context.Context, id int64) (string, error) {

@@ -45,7 +45,7 @@ func (s *Store) section(ctx context.Context, c access.Caller, t Target, lang str
 		Empty: tr("还没有附件。", "No attachments yet.")}
 	for _, a := range list {
 		it := itemOf(a, lang)
-		tb.Rows = append(tb.Rows, []view.Cell{{Href: it.FileHref, Img: it.ImgSrc, Alt: it.Alt}, {Text: it.Kind}, {Text: it.Date}, {Text: a.CreatedBy}})
+		tb.Rows = append(tb.Rows, []view.Cell{{Href: it.FileHref, Img: it.ImgSrc, Alt: it.Alt}, {Text: it.Kind}, {Text: it.Date}, {Text: it.By}})
 	}
 	switch {
 	case t.CaseID != 0 && (IsStaff(c) || c.Actor.Role == identity.Provider):

@@ -78,19 +78,22 @@ func KindOf(code string) Kind {
 
 // Attachment is a stored file's description.
 type Attachment struct {
-	ID          int64     `json:"id"`
-	PersonID    int64     `json:"person_id"`
-	CaseID      int64     `json:"case_id,omitempty"`
-	Kind        string    `json:"kind"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	Width       int       `json:"width,omitempty"`
-	Height      int       `json:"height,omitempty"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	parts       int
-	orgunit     string
+	ID          int64  `json:"id"`
+	PersonID    int64  `json:"person_id"`
+	CaseID      int64  `json:"case_id,omitempty"`
+	Kind        string `json:"kind"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Width       int    `json:"width,omitempty"`
+	Height      int    `json:"height,omitempty"`
+	CreatedBy   string `json:"created_by"`
+	// CreatedByName is the uploader's name as their account gives it (a
+	// list's; empty when the account has none).
+	CreatedByName string    `json:"created_by_name,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	parts         int
+	orgunit       string
 }
 
 // Target is what an attachment is of: a person, or a case (of a person).
@@ -308,9 +311,30 @@ func (s *Store) List(ctx context.Context, c access.Caller, t Target) ([]Attachme
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list attachments: %w", err)
 	}
+	_ = rows.Close()
+	if err := s.uploaders(ctx, out); err != nil {
+		return nil, err
+	}
 	e := c.Actor.Entry(audit.ActionRead, registry.SubjectPerson, strconv.FormatInt(t.PersonID, 10), unit)
 	e.Detail = detail(map[string]any{"attachments": "list", "case": t.CaseID})
 	return out, s.log.Record(ctx, e)
+}
+
+// uploaders fills the uploaders' names of list from their accounts.
+func (s *Store) uploaders(ctx context.Context, list []Attachment) error {
+	names := map[string]string{}
+	for i, a := range list {
+		name, ok := names[a.CreatedBy]
+		if !ok {
+			err := s.db.QueryRow(ctx, `SELECT name FROM users WHERE username = ?`, a.CreatedBy).Scan(&name)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("read an uploader's name: %w", err)
+			}
+			names[a.CreatedBy] = name
+		}
+		list[i].CreatedByName = name
+	}
+	return nil
 }
 
 // Get gives an attachment the caller sees (not deleted), without its content.
