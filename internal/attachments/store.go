@@ -213,15 +213,8 @@ func (s *Store) Upload(ctx context.Context, c access.Caller, t Target, kind stri
 			return err
 		}
 		a.PersonID, a.CaseID, a.orgunit = t.PersonID, t.CaseID, unit
-		var dup int64
-		err = tx.QueryRow(ctx, `SELECT id FROM attachments WHERE person_id = ? AND COALESCE(case_id, 0) = ? AND sha256 = ? AND deleted_at = 0`,
-			t.PersonID, t.CaseID, a.SHA256).Scan(&dup)
-		if err == nil {
-			return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T(fmt.Sprintf("这个文件已经上传过（附件 %d）。", dup), fmt.Sprintf("This file is attached already (attachment %d).", dup)),
-				Fields: []apperr.FieldError{apperr.Field("file", "duplicate", fmt.Sprintf("这个文件已经上传过（附件 %d）。", dup), fmt.Sprintf("This file is attached already (attachment %d).", dup))}}
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look for the same file: %w", err)
+		if err := attachedAlready(ctx, tx, t, a.SHA256); err != nil {
+			return err
 		}
 		at := tx.Now
 		a.CreatedAt = db.FromMillis(db.Millis(at))
@@ -232,6 +225,9 @@ func (s *Store) Upload(ctx context.Context, c access.Caller, t Target, kind stri
 		if err := tx.QueryRow(ctx, `INSERT INTO attachments (person_id, case_id, kind, content_type, size, sha256, width, height, parts, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, t.PersonID, caseID, kind, a.ContentType, a.Size, a.SHA256, a.Width, a.Height, a.parts,
 			a.CreatedBy, db.Millis(at)).Scan(&a.ID); err != nil {
+			if db.IsUniqueViolation(err) { // the same file stored meanwhile (attachments_once)
+				return errSameFile
+			}
 			return fmt.Errorf("store an attachment: %w", err)
 		}
 		if len(ch.Thumb) > 0 {
@@ -253,10 +249,35 @@ func (s *Store) Upload(ctx context.Context, c access.Caller, t Target, kind stri
 		e.Detail = detail(map[string]any{"attachment": a.ID, "added": kind, "case": t.CaseID})
 		return audit.Append(ctx, tx, e)
 	})
+	if errors.Is(err, errSameFile) { // name the one stored meanwhile
+		err = s.db.InTx(ctx, func(tx *db.Tx) error { return attachedAlready(ctx, tx, t, a.SHA256) })
+		if err == nil { // deleted again meanwhile
+			err = apperr.New(apperr.Conflict, "这个文件刚刚上传过，请刷新页面查看。", "This file was attached a moment ago: reload the page to see it.")
+		}
+	}
 	if err != nil {
 		return Attachment{}, err
 	}
 	return a, nil
+}
+
+// errSameFile is an upload that lost the race to store the same file.
+var errSameFile = errors.New("the same file is attached already")
+
+// attachedAlready is a 409 naming the attachment of the same content (sum)
+// on t, when there is one (not deleted).
+func attachedAlready(ctx context.Context, tx *db.Tx, t Target, sum string) error {
+	var dup int64
+	err := tx.QueryRow(ctx, `SELECT id FROM attachments WHERE person_id = ? AND COALESCE(case_id, 0) = ? AND sha256 = ? AND deleted_at = 0`,
+		t.PersonID, t.CaseID, sum).Scan(&dup)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look for the same file: %w", err)
+	}
+	zh, en := fmt.Sprintf("这个文件已经上传过（附件 %d）。", dup), fmt.Sprintf("This file is attached already (attachment %d).", dup)
+	return &apperr.Error{Code: apperr.Conflict, Msg: apperr.T(zh, en), Fields: []apperr.FieldError{apperr.Field("file", "duplicate", zh, en)}}
 }
 
 func keyed(field string, id int64) string { return field + ":" + strconv.FormatInt(id, 10) }

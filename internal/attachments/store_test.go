@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -276,6 +277,50 @@ func TestBackupRestore(t *testing.T) {
 		}
 		if _, data, err := ra.Attachments.Content(ctx, everywhere, a.ID); err != nil || !bytes.Equal(data, big) {
 			t.Errorf("after a key rotation: %v", err)
+		}
+	})
+}
+
+// TestSameFileRace: four uploads of one photo to one record at the same
+// moment (a double tap, a retry) store it once; the others answer 409
+// naming it, on both engines.
+func TestSameFileRace(t *testing.T) {
+	t.Parallel()
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		data := photo(t)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = e.App.Attachments.Upload(context.Background(), everywhere, attachments.Target{PersonID: e.In}, "certificate", data)
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case apperr.CodeOf(err) != apperr.Conflict:
+				t.Errorf("a racing upload: %v", err)
+			}
+		}
+		if n := e.Int64(`SELECT count(*) FROM attachments WHERE person_id = ?`, e.In); ok != 1 || n != 1 {
+			t.Errorf("%d uploads succeeded, %d stored; want 1 and 1", ok, n)
+		}
+		// However the transactions interleave, the database keeps one live
+		// row of a content per record (attachments_once); deleted ones stay.
+		insert := func(deleted int64) error {
+			_, err := d.Exec(context.Background(), `INSERT INTO attachments (person_id, kind, content_type, size, sha256, parts, created_by, created_at, deleted_at)
+				SELECT person_id, kind, content_type, size, sha256, parts, created_by, created_at, ? FROM attachments WHERE person_id = ?`, deleted, e.In)
+			return err
+		}
+		if err := insert(0); !db.IsUniqueViolation(err) {
+			t.Errorf("a second live row of the same file: %v", err)
+		}
+		if err := insert(1); err != nil {
+			t.Errorf("a deleted row beside the live one: %v", err)
 		}
 	})
 }
