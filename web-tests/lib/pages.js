@@ -215,11 +215,15 @@ export function account(username) {
 
 /**
  * A file-name-safe slug of a page template: "/" → "home",
- * "/persons/{id}/annual/{year}" → "persons-id-annual-year", "{import}" → "import-result".
+ * "/persons/{id}/annual/{year}" → "persons-id-annual-year", "{import}" → "import-result",
+ * "{levy}" → "levy-document".
  */
 export function slug(template) {
   if (template === '/') return 'home';
   if (template === '{import}') return 'import-result';
+  // A whole URL found at run time ({handover}, {levy}: a document's print page).
+  const whole = /^\{(\w+)\}$/.exec(template);
+  if (whole) return `${whole[1]}-document`;
   return template
     .replace(/[{}]/g, '')
     .split('/')
