@@ -1,7 +1,6 @@
 package documents_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledongthuc/pdf"
-
 	"sunshine/internal/access"
 	"sunshine/internal/app/apptest"
 	"sunshine/internal/audit"
@@ -19,6 +16,7 @@ import (
 	"sunshine/internal/identity"
 	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/testkit"
 )
 
 // Callers of the fixture: district staff over every unit, and a town's staff
@@ -193,28 +191,5 @@ func get(e *apptest.Env, user, path string) (*http.Response, []byte) {
 	return res, body
 }
 
-// pdfText extracts the text of a PDF with a PDF reader, the lines joined.
-func pdfText(t testing.TB, b []byte) string {
-	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("read PDF: %v", err)
-	}
-	var out strings.Builder
-	for i := 1; i <= r.NumPage(); i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		rows, err := p.GetTextByRow()
-		if err != nil {
-			t.Fatalf("text of page %d: %v", i, err)
-		}
-		for _, row := range rows {
-			for _, w := range row.Content {
-				out.WriteString(w.S)
-			}
-		}
-	}
-	return out.String()
-}
+// pdfText extracts the text of a PDF with a PDF reader, the rows joined.
+func pdfText(t testing.TB, b []byte) string { return strings.Join(testkit.PDFRows(t, b), "") }

@@ -2,37 +2,19 @@ package printdoc
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ledongthuc/pdf"
+	"sunshine/internal/platform/testkit"
 )
 
-// Text extracts the text of a PDF with a PDF reader (the test's own).
+// Text extracts the text of a PDF with a PDF reader, a line per row.
 func Text(t testing.TB, b []byte) string {
 	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("read PDF: %v", err)
-	}
 	var out strings.Builder
-	for i := 1; i <= r.NumPage(); i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		rows, err := p.GetTextByRow()
-		if err != nil {
-			t.Fatalf("text of page %d: %v", i, err)
-		}
-		for _, row := range rows {
-			for _, w := range row.Content {
-				out.WriteString(w.S)
-			}
-			out.WriteString("\n")
-		}
+	for _, row := range testkit.PDFRows(t, b) {
+		out.WriteString(row + "\n")
 	}
 	return out.String()
 }
@@ -125,19 +107,4 @@ func TestWrapKeepsEveryCharacter(t *testing.T) {
 }
 
 // plain is the text of a PDF as the reader's plain text.
-func plain(t testing.TB, b []byte) string {
-	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := r.GetPlainText()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sb strings.Builder
-	if _, err := io.Copy(&sb, rd); err != nil {
-		t.Fatal(err)
-	}
-	return sb.String()
-}
+func plain(t testing.TB, b []byte) string { return testkit.PDFPlain(t, b) }
