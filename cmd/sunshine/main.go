@@ -94,17 +94,19 @@ func envInt(name string, def int64) int64 {
 
 // common are the flags every database command takes.
 type common struct {
-	db, data, key string
+	db, data, key, district string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", env("SUNSHINE_DB", ""), "database: a path, sqlite:PATH or postgres://… (default DATA/sunshine.db)")
 	fs.StringVar(&c.data, "data", env("SUNSHINE_DATA", "data"), "data folder")
+	fs.StringVar(&c.district, "district", env("SUNSHINE_DISTRICT", ""),
+		"home district code (kept in the database on first start; default 310114 Jiading; another code later is refused)")
 	c.key = env("SUNSHINE_KEY_FILE", "")
 }
 
 func (c *common) open(ctx context.Context, log *slog.Logger) (*app.App, error) {
-	a, err := app.Open(ctx, app.Config{DSN: c.db, DataDir: c.data, KeyFile: c.key, Log: log})
+	a, err := app.Open(ctx, app.Config{DSN: c.db, DataDir: c.data, KeyFile: c.key, District: c.district, Log: log})
 	if err != nil {
 		return nil, err
 	}

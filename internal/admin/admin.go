@@ -43,7 +43,10 @@ type Organisation struct {
 
 // Who may do what here.
 var (
-	anyone       = web.Access{} // any signed-in user
+	anyone = web.Access{} // any signed-in user but a partner installation (identity.Explicit)
+	// everyone is every signed-in account, a partner installation's too:
+	// it signs in and out like any account.
+	everyone     = web.Roles(identity.Roles()...)
 	unitCreators = web.Roles(identity.DistrictStaff, identity.SysAdmin)
 	// The system and the security administrator ask for, approve (each
 	// other's requests, identity.CanApprove), refuse and disable accounts;
@@ -88,8 +91,8 @@ func (a *Admin) Module() module.Module {
 // Routes registers the API and pages.
 func (a *Admin) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/session", web.PublicAccess, a.apiLogin, web.Types{In: credentials{}, Out: signedIn{}})
-	rt.Handle("GET /api/v1/session", anyone, a.apiWhoAmI, web.Types{Out: whoAmI{}})
-	rt.Handle("DELETE /api/v1/session", anyone, a.apiLogout)
+	rt.Handle("GET /api/v1/session", everyone, a.apiWhoAmI, web.Types{Out: whoAmI{}})
+	rt.Handle("DELETE /api/v1/session", everyone, a.apiLogout)
 	rt.Handle("GET /api/v1/orgunits", anyone, a.apiUnits, web.Types{Out: web.List[orgunit.Unit]{}})
 	rt.Handle("POST /api/v1/orgunits", unitCreators, a.apiCreateUnit, web.Types{In: orgunit.Unit{}, Out: orgunit.Unit{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/users", userReaders, a.apiUsers, web.Types{Out: web.List[identity.User]{}})
@@ -106,13 +109,13 @@ func (a *Admin) Routes(rt *web.Router) {
 	rt.Page("GET /login", web.PublicAccess, a.pageLogin)
 	rt.Page("POST /login", web.PublicAccess, a.pageLoginPost)
 	rt.Page("POST /login/otp", web.PublicAccess, a.pageLoginOTP)
-	rt.Page("POST /logout", anyone, a.pageLogout)
+	rt.Page("POST /logout", everyone, a.pageLogout)
 	rt.Page("GET /account/2fa", anyone, a.pageTwoFactor)
 	rt.Page("POST /account/2fa", anyone, a.pageTwoFactorPost)
 	rt.Handle("POST /api/v1/users/{username}/2fa/reset", secAdmins, a.apiResetTwoFactor, web.Types{In: reasonInput{}, Out: identity.User{}})
 	rt.Page("POST /users/{username}/2fa/reset", secAdmins, a.pageResetTwoFactor)
 	rt.Page("POST /preferences", web.PublicAccess, a.pagePreferences)
-	rt.Handle("POST /session/touch", anyone, a.apiTouch, web.Types{Out: session{}})
+	rt.Handle("POST /session/touch", everyone, a.apiTouch, web.Types{Out: session{}})
 	rt.Page("GET /orgunits", web.Roles(identity.DistrictStaff), a.pageUnits)
 	rt.Page("POST /orgunits", web.Roles(identity.DistrictStaff), a.pageUnitsPost)
 	rt.Page("GET /users", userReaders, a.pageUsers)

@@ -75,15 +75,15 @@ func TestPermissionMatrix(t *testing.T) {
 		"POST /login/otp": {Public: true, In: apptest.FixedForm("/login/otp", url.Values{"challenge": {"no-such-challenge"}, "otp": {"123456"}}), InOK: 401},
 		// The second factor: one's own enrolment (a wrong first code), and the
 		// security administrator's reset.
-		"GET /account/2fa":                        {Allowed: identity.Roles(), PageIn: true, In: apptest.Fixed("/account/2fa", nil), InOK: 200},
-		"POST /account/2fa":                       {Allowed: identity.Roles(), PageIn: true, In: apptest.FixedForm("/account/2fa", url.Values{"otp": {"abcdef"}}), InOK: 422},
+		"GET /account/2fa":                        {Allowed: identity.Ordinary(), PageIn: true, In: apptest.Fixed("/account/2fa", nil), InOK: 200},
+		"POST /account/2fa":                       {Allowed: identity.Ordinary(), PageIn: true, In: apptest.FixedForm("/account/2fa", url.Values{"otp": {"abcdef"}}), InOK: 422},
 		"POST /api/v1/users/{username}/2fa/reset": {Allowed: []string{identity.SecAdmin}, InOK: 200, In: userAPI(active, "reset2fa_", "/2fa/reset", reason)},
 		"POST /users/{username}/2fa/reset":        {Allowed: []string{identity.SecAdmin}, PageIn: true, InOK: 303, In: userPage(active, "p_reset2fa_", "/2fa/reset", reasonForm)},
 		"POST /logout":                            {Allowed: identity.Roles(), EndsSession: true, PageIn: true, In: apptest.FixedForm("/logout", url.Values{}), InOK: 303},
 		"POST /preferences":                       {Public: true, In: apptest.FixedForm("/preferences", url.Values{"lang": {"en"}, "display": {"large"}, "next": {"/"}}), InOK: 303},
 		"POST /session/touch":                     {Allowed: identity.Roles(), In: apptest.FixedForm("/session/touch", url.Values{}), InOK: 200},
 		// Org units.
-		"GET /api/v1/orgunits": {Allowed: identity.Roles(), In: apptest.Fixed("/api/v1/orgunits?parent=310114", nil), InOK: 200},
+		"GET /api/v1/orgunits": {Allowed: identity.Ordinary(), In: apptest.Fixed("/api/v1/orgunits?parent=310114", nil), InOK: 200},
 		"POST /api/v1/orgunits": {Allowed: []string{identity.DistrictStaff, identity.SysAdmin}, InOK: 201, OutOK: 422,
 			In: func(e *apptest.Env, u string) apptest.Request {
 				return apptest.Request{Path: "/api/v1/orgunits", Body: map[string]string{"code": "310114102" + apptest.UserCode(u), "name": "新村" + u, "parent": "310114102"}}

@@ -557,7 +557,7 @@ func (a *Admin) apiUsers(w http.ResponseWriter, r *http.Request, _ *web.Principa
 type userInput struct {
 	Username string `json:"username"`
 	Name     string `json:"name,omitempty"`
-	Role     string `json:"role" enum:"district_staff,town_staff,village_assistant,provider,volunteer,person,leader,sysadmin,secadmin,auditor,employer"`
+	Role     string `json:"role" enum:"district_staff,town_staff,village_assistant,provider,volunteer,person,leader,sysadmin,secadmin,auditor,employer,peer"`
 	OrgUnit  string `json:"orgunit"`
 	PersonID int64  `json:"person_id,omitempty"`
 	Employer int64  `json:"employer_id,omitempty"`

@@ -27,6 +27,7 @@ import (
 	"sunshine/internal/employment"
 	"sunshine/internal/employment/jobs"
 	"sunshine/internal/events"
+	"sunshine/internal/federation"
 	"sunshine/internal/identity"
 	"sunshine/internal/indicators"
 	"sunshine/internal/keys"
@@ -58,10 +59,16 @@ type Config struct {
 	// TrustProxy: the server stands behind a reverse proxy that ends TLS and
 	// sets X-Forwarded-Proto (and X-Forwarded-For), which are then believed.
 	TrustProxy bool
+	// District is the home district's code (serve --district): stored in
+	// the database on first start ("" → the stored one, else 310114); a
+	// different code later is refused.
+	District string
 }
 
 // App is the running application.
 type App struct {
+	// District is the installation's home district (federation.Home).
+	District string
 	DB       *db.DB
 	Vault    *vault.Vault
 	Units    *orgunit.Store
@@ -156,6 +163,10 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	if err := units.EnsureSeed(ctx); err != nil {
 		return nil, err
 	}
+	district, err := federation.Home(ctx, d, units, cfg.District)
+	if err != nil {
+		return nil, err
+	}
 	key, created, err := vault.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
 		return nil, err
@@ -186,7 +197,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	}
 	a := &App{
 		DB: d, Vault: v, Units: units, Users: identity.NewStoreCost(d, units.Exists, cfg.PasswordHash), Audit: log,
-		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
+		Registry: reg, Jobs: imports, Indicators: ind, Log: cfg.Log, District: district, KeyCreated: created, KeyPath: cfg.KeyFile, TrustProxy: cfg.TrustProxy,
 		Keys: &keys.Keys{DB: d, File: cfg.KeyFile, Key: key, Vault: v, AuditRoot: root, Log: cfg.Log},
 	}
 	a.Users.UseVault(v, vault.Derive(root, "sunshine recovery codes v1"))
@@ -268,6 +279,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
+		federation.Module(),              // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
@@ -349,8 +361,20 @@ func (a *App) Authenticate(ctx context.Context, token string) (*web.Principal, e
 		return nil, err
 	}
 	u := s.User
-	return &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
-		PersonID: u.PersonID, EmployerID: u.EmployerID, ProviderID: u.ProviderID, VolunteerID: u.VolunteerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: s.ExpiresAt()}, nil
+	return a.principalOf(u, token, s.ExpiresAt()), nil
+}
+
+// principalOf is the principal of a user. A partner installation's account
+// (role peer) names the partner district in its org unit; it reads the
+// aggregates of this whole installation: its scope is the home district,
+// and Peer names the partner.
+func (a *App) principalOf(u identity.User, token string, expires time.Time) *web.Principal {
+	p := &web.Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, OrgUnit: u.OrgUnit,
+		PersonID: u.PersonID, EmployerID: u.EmployerID, ProviderID: u.ProviderID, VolunteerID: u.VolunteerID, Lang: u.Lang, Display: u.Display, Token: token, ExpiresAt: expires}
+	if u.Role == identity.Peer {
+		p.Peer, p.OrgUnit = u.OrgUnit, a.District
+	}
+	return p
 }
 
 // OwnModule is the name of the app's own part as a module (Modules): the
@@ -372,6 +396,7 @@ func (a *App) Modules() []module.Module {
 // that registered it (web.Route.Module).
 func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
+	rt.Explicit = identity.Explicit()
 	rt.Pages, rt.NewPage = a.pages, a.newPage
 	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
 	for _, m := range a.Modules() {

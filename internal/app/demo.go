@@ -28,7 +28,7 @@ func (a *App) IsEmpty(ctx context.Context) (bool, error) {
 // synthetic persons of Jiading from seed), and on a database without users
 // the demo accounts the modules ask for.
 func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) error {
-	demo := &module.Demo{Out: out, Year: a.DB.Now().Year(), N: n, Seed: seed, Persons: a.Registry.DemoPersons}
+	demo := &module.Demo{Out: out, Year: a.DB.Now().Year(), District: a.District, N: n, Seed: seed, Persons: a.Registry.DemoPersons}
 	for _, m := range a.modules {
 		if m.Demo == nil {
 			continue

@@ -40,8 +40,9 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	return a.pages.Render(w, r, status, name, p)
 }
 
-// signedIn is the access of pages for any signed-in user.
-var signedIn = web.Access{}
+// signedIn is the access of the home page: every signed-in account, a
+// partner installation's too (it is told there what it may read).
+var signedIn = web.Roles(identity.Roles()...)
 
 func (a *App) pageRoutes(rt *web.Router) {
 	rt.Handle("GET /static/", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {

@@ -81,7 +81,7 @@ func onLevy(in bool) func(*apptest.Env, string) apptest.Request {
 // who may see a record may print it; out of scope is 404.
 func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
-	all := identity.Roles()
+	all := identity.Ordinary()
 	caseRoles := []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Provider, identity.Person}
 	apptest.Matrix(t, "documents", map[string]apptest.Entry{
 		"GET /documents/print.css": {Allowed: all, In: apptest.Fixed("/documents/print.css", nil), InOK: http.StatusOK, PageIn: true},

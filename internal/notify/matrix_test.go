@@ -95,7 +95,7 @@ func delivery(rest string, unit string, form bool) func(*apptest.Env, string) ap
 // their scope (outside it: 404).
 func TestPermissionMatrix(t *testing.T) {
 	t.Parallel()
-	all := identity.Roles()
+	all := identity.Ordinary()
 	runners := []string{identity.DistrictStaff, identity.SysAdmin}
 	staff := []string{identity.DistrictStaff, identity.TownStaff}
 	apptest.Matrix(t, "notify", map[string]apptest.Entry{

@@ -80,6 +80,7 @@ func UserOf(role string) string {
 		identity.DistrictStaff: "district", identity.TownStaff: "town", identity.VillageAssistant: "village",
 		identity.Provider: "provider", identity.Volunteer: "volunteer", identity.Person: "person", identity.Leader: "leader",
 		identity.SysAdmin: "sysadmin", identity.SecAdmin: "secadmin", identity.Auditor: "auditor", identity.Employer: "employer",
+		identity.Peer: "peer",
 	}[role]
 }
 
@@ -168,6 +169,8 @@ func NewEnv(t *testing.T, d *db.DB, cfg app.Config) *Env {
 		{Role: identity.SecAdmin, OrgUnit: "310114"},
 		{Role: identity.Auditor, OrgUnit: "310114"},
 		{Role: identity.Employer, OrgUnit: "310114102", EmployerID: e.EmpIn},
+		// A partner installation's account: Kunshan's, on Jiading's installation.
+		{Role: identity.Peer, OrgUnit: "320583"},
 	}
 	for _, u := range users {
 		u.Username = UserOf(u.Role)

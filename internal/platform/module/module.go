@@ -191,6 +191,9 @@ func Funcs(mods []Module) (template.FuncMap, error) {
 type Demo struct {
 	Out  io.Writer
 	Year int
+	// District is the installation's home district (a level-2 code of
+	// DOMAIN.md §3): the demo's persons, units and records lie in it.
+	District string
 	// N and Seed are how many demo persons the registry makes, and from
 	// which seed (the same seed makes the same persons).
 	N    int

@@ -37,9 +37,12 @@ type Principal struct {
 	ProviderID int64
 	// VolunteerID is the volunteer of a volunteer account.
 	VolunteerID int64
-	Lang        string
-	Display     string
-	Token       string
+	// Peer is, for a signed call of a partner installation, the district
+	// code the calling key was issued to ("" otherwise).
+	Peer    string
+	Lang    string
+	Display string
+	Token   string
 	// ExpiresAt is when the session ends unless used again.
 	ExpiresAt time.Time
 }
@@ -87,6 +90,13 @@ type Router struct {
 	// Module names the module whose routes are being registered (the app
 	// sets it before each module's); each route records it (Route.Module).
 	Module string
+	// Explicit are roles that reach only the routes whose Access names
+	// them: a route open to any signed-in user (no Roles) refuses them.
+	Explicit []string
+	// Request, when set, authenticates a request by more than a token (a
+	// signed call): handled is false when the request is not of its kind,
+	// and then the token (bearer or cookie) is tried.
+	Request func(r *http.Request) (p *Principal, handled bool, err error)
 }
 
 // NewRouter returns a router that authenticates with auth.
@@ -165,7 +175,15 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 	rt.routes = append(rt.routes, Route{Pattern: pattern, Access: a, Module: rt.Module})
 	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		var p *Principal
-		if tok := Token(r); tok != "" && rt.auth != nil {
+		handled := false
+		if rt.Request != nil {
+			var err error
+			if p, handled, err = rt.Request(r); handled && err != nil {
+				onError(w, r, err)
+				return
+			}
+		}
+		if tok := Token(r); !handled && tok != "" && rt.auth != nil {
 			var err error
 			if p, err = rt.auth(r.Context(), tok); err != nil && !a.Public {
 				onError(w, r, err)
@@ -182,7 +200,7 @@ func (rt *Router) handle(pattern string, a Access, h Handler, onError func(http.
 				onError(w, r, apperr.New(apperr.Unauthorized, "请先登录。", "Please sign in first."))
 				return
 			}
-			if len(a.Roles) > 0 && !slices.Contains(a.Roles, p.Role) {
+			if (len(a.Roles) > 0 && !slices.Contains(a.Roles, p.Role)) || (len(a.Roles) == 0 && slices.Contains(rt.Explicit, p.Role)) {
 				onError(w, r, apperr.ErrForbidden())
 				return
 			}
