@@ -47,9 +47,12 @@ usage:
   sunshine audit verify [--checkpoint FILE] [--db DSN]   (verify the whole audit chain, and a kept checkpoint against it)
   sunshine audit checkpoint [--out FILE] [--db DSN]      (take a signed checkpoint of the audit log, to keep elsewhere)
   sunshine key rotate --new-key-file PATH [--db DSN] [--data DIR]  (re-encrypt with a new data key; stop the server first; see sunshine key rotate)
+  sunshine peer add --name NAME --url URL --token-file F   (register a partner district; also: peer list|revoke|issue|keys|revoke-key)
   sunshine version
 
-environment: SUNSHINE_ADDR, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy),
+every command takes --district CODE (SUNSHINE_DISTRICT): the installation's home district, kept on first start (default 310114)
+
+environment: SUNSHINE_ADDR, SUNSHINE_DISTRICT, SUNSHINE_DB, SUNSHINE_DATA, SUNSHINE_KEY_FILE, SUNSHINE_MAX_UPLOAD_MB, SUNSHINE_TRUST_PROXY (1: behind a TLS proxy),
 SUNSHINE_DEVICE_ASSESSOR_APPROVES (1: who assesses a device case may approve it too)
 `
 
@@ -106,7 +109,7 @@ func (c *common) register(fs *flag.FlagSet) {
 }
 
 func (c *common) open(ctx context.Context, log *slog.Logger) (*app.App, error) {
-	a, err := app.Open(ctx, app.Config{DSN: c.db, DataDir: c.data, KeyFile: c.key, District: c.district, Log: log})
+	a, err := app.Open(ctx, app.Config{DSN: c.db, DataDir: c.data, KeyFile: c.key, District: c.district, Version: version, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +171,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return a.LoadDemo(ctx, *n, *seed, stdout)
 	case "notify":
 		return notifyCmd(ctx, rest, stdout, log)
+	case "peer":
+		return peerCmd(ctx, rest, stdout, log)
 	case "indicators":
 		return indicatorsCmd(ctx, rest, stdout, log)
 	case "audit":

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,20 +64,24 @@ type Config struct {
 	// the database on first start ("" → the stored one, else 310114); a
 	// different code later is refused.
 	District string
+	// Version is the build's version (shown to partner installations).
+	Version string
 }
 
 // App is the running application.
 type App struct {
 	// District is the installation's home district (federation.Home).
 	District string
-	DB       *db.DB
-	Vault    *vault.Vault
-	Units    *orgunit.Store
-	Users    *identity.Store
-	Audit    *audit.Log
-	Registry *registry.Store
-	Jobs     *registry.Jobs
-	Transfer *registry.Transfer
+	// Federation is the work with partner districts' installations.
+	Federation *federation.Service
+	DB         *db.DB
+	Vault      *vault.Vault
+	Units      *orgunit.Store
+	Users      *identity.Store
+	Audit      *audit.Log
+	Registry   *registry.Store
+	Jobs       *registry.Jobs
+	Transfer   *registry.Transfer
 	// Indicators keeps the plan indicators live (DOMAIN.md §7).
 	Indicators *indicators.Store
 	// Cases runs the service workflows; Devices is the assistive device service.
@@ -236,6 +241,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events.Sessions = a.centreSessions
 	a.Attachments = attachments.NewStore(d, v, log)
 	a.Notify = notify.NewStore(d, v, log)
+	a.Federation = a.federation(district, cmp.Or(cfg.Version, "dev"))
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.
@@ -279,7 +285,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
-		federation.Module(),              // keys point at users
+		a.Federation.Module(),            // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above
 	}
 	// The towns' local projects are service types registered after the
@@ -397,6 +403,7 @@ func (a *App) Modules() []module.Module {
 func (a *App) Router() *web.Router {
 	rt := web.NewRouter(a.Authenticate, a.Log)
 	rt.Explicit = identity.Explicit()
+	rt.Request = a.authenticateSigned
 	rt.Pages, rt.NewPage = a.pages, a.newPage
 	kit := web.Kit{Render: a.pages.Render, NewPage: a.newPage}
 	for _, m := range a.Modules() {

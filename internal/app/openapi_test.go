@@ -51,6 +51,7 @@ func TestOpenAPI(t *testing.T) {
 		"get /api/v1/campaigns/{id}/export": true, "get /api/v1/benefit-rosters/{id}/export": true,
 		"get /api/v1/providers/evaluation.xlsx": true, "delete /api/v1/volunteer-tasks/{id}/signups/{vid}": true,
 		"delete /api/v1/events/{id}/registrations/{person_id}": true, "delete /api/v1/events/{id}/attendance/{person_id}": true,
+		"delete /api/v1/peers/{district}": true, "delete /api/v1/peer-keys/{key}": true,
 		"get /api/v1/attachments/{id}": true, "get /api/v1/attachments/{id}/thumbnail": true, "delete /api/v1/attachments/{id}": true,
 		"post /api/v1/notifications/read-all": true,
 	}
@@ -93,6 +94,8 @@ func TestOpenAPI(t *testing.T) {
 		"post /api/v1/cases/{id}/attachments":                  "a file upload (multipart/form-data)",
 		"delete /api/v1/volunteer-tasks/{id}/signups/{vid}":    "the path names the task and the volunteer; withdrawing takes nothing else",
 		"delete /api/v1/events/{id}/registrations/{person_id}": "the path names the event and the person; withdrawing takes nothing else",
+		"delete /api/v1/peers/{district}":                      "the path names the partner; revoking takes nothing else",
+		"delete /api/v1/peer-keys/{key}":                       "the path names the key; revoking takes nothing else",
 		"delete /api/v1/events/{id}/attendance/{person_id}":    "the path names the event and the person; removing the attendance takes nothing else",
 	}
 	bodies := 0

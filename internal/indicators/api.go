@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,10 @@ var (
 	viewers = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Leader)
 	// gapReaders see the persons behind a gap (leaders see counts only).
 	gapReaders = web.Roles(identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant)
+	// apiViewers read the figures over the API: the viewers, and partner
+	// districts' installations (federation), which see suppressed figures
+	// like every role without access to personal data.
+	apiViewers = web.Roles(append(slices.Clone(viewers.Roles), identity.Peer)...)
 	// setters configure targets.
 	setters = web.Roles(identity.DistrictStaff)
 )
@@ -65,14 +70,14 @@ type API struct {
 
 // Routes registers the API.
 func (a *API) Routes(rt *web.Router) {
-	rt.Handle("GET /api/v1/indicators", viewers, a.apiIndicators, web.Types{Out: Result{}})
-	rt.Handle("GET /api/v1/indicators/definitions", viewers, a.apiDefinitions, web.Types{Out: web.Items[DefView]{}})
-	rt.Handle("GET /api/v1/indicators/trend", viewers, a.apiTrend, web.Types{Out: Trend{}})
-	rt.Handle("GET /api/v1/indicators/compare", viewers, a.apiCompare, web.Types{Out: Comparison{}})
+	rt.Handle("GET /api/v1/indicators", apiViewers, a.apiIndicators, web.Types{Out: Result{}})
+	rt.Handle("GET /api/v1/indicators/definitions", apiViewers, a.apiDefinitions, web.Types{Out: web.Items[DefView]{}})
+	rt.Handle("GET /api/v1/indicators/trend", apiViewers, a.apiTrend, web.Types{Out: Trend{}})
+	rt.Handle("GET /api/v1/indicators/compare", apiViewers, a.apiCompare, web.Types{Out: Comparison{}})
 	rt.Handle("GET /api/v1/indicators/export", viewers, a.apiExport)
 	rt.Handle("GET /api/v1/indicators/targets", viewers, a.apiTargets, web.Types{Out: Targets{}})
 	rt.Handle("PUT /api/v1/indicators/targets", setters, a.apiSetTarget, web.Types{In: TargetInput{}, Out: Targets{}})
-	rt.Handle("GET /api/v1/indicators/{code}/breakdown", viewers, a.apiBreakdown, web.Types{Out: BreakdownOf{}})
+	rt.Handle("GET /api/v1/indicators/{code}/breakdown", apiViewers, a.apiBreakdown, web.Types{Out: BreakdownOf{}})
 	rt.Handle("GET /api/v1/indicators/{code}/gap", gapReaders, a.apiGap, web.Types{Out: web.List[registry.Person]{}})
 }
 

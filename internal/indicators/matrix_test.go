@@ -3,6 +3,7 @@ package indicators_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,8 @@ import (
 var (
 	viewerRoles = []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant, identity.Leader}
 	gapReaders  = []string{identity.DistrictStaff, identity.TownStaff, identity.VillageAssistant}
+	// apiRoles read figures over the API: the viewers and partner districts.
+	apiRoles = append(slices.Clone(viewerRoles), identity.Peer)
 )
 
 // unitQuery calls path for a unit in scope (apptest.Village) and one outside (apptest.VillageOut).
@@ -39,14 +42,14 @@ func TestPermissionMatrix(t *testing.T) {
 		in, out := unitQuery(path)
 		m[pattern] = apptest.Entry{Allowed: allowed, In: in, InOK: 200, Out: out, OutOK: 404, PageIn: page}
 	}
-	add("GET /api/v1/indicators", "/api/v1/indicators", viewerRoles, false)
-	add("GET /api/v1/indicators/trend", "/api/v1/indicators/trend", viewerRoles, false)
-	add("GET /api/v1/indicators/compare", "/api/v1/indicators/compare", viewerRoles, false)
+	add("GET /api/v1/indicators", "/api/v1/indicators", apiRoles, false)
+	add("GET /api/v1/indicators/trend", "/api/v1/indicators/trend", apiRoles, false)
+	add("GET /api/v1/indicators/compare", "/api/v1/indicators/compare", apiRoles, false)
 	add("GET /api/v1/indicators/export", "/api/v1/indicators/export?table=breakdown&code=rehab_rate", viewerRoles, false)
 	add("GET /api/v1/indicators/targets", "/api/v1/indicators/targets", viewerRoles, false)
-	add("GET /api/v1/indicators/{code}/breakdown", "/api/v1/indicators/employment_rate/breakdown", viewerRoles, false)
+	add("GET /api/v1/indicators/{code}/breakdown", "/api/v1/indicators/employment_rate/breakdown", apiRoles, false)
 	add("GET /api/v1/indicators/{code}/gap", "/api/v1/indicators/employment_rate/gap", gapReaders, false)
-	m["GET /api/v1/indicators/definitions"] = apptest.Entry{Allowed: viewerRoles, In: apptest.Fixed("/api/v1/indicators/definitions", nil), InOK: 200}
+	m["GET /api/v1/indicators/definitions"] = apptest.Entry{Allowed: apiRoles, In: apptest.Fixed("/api/v1/indicators/definitions", nil), InOK: 200}
 	target := func(unit string) func(*apptest.Env, string) apptest.Request {
 		return func(e *apptest.Env, _ string) apptest.Request {
 			return apptest.Request{Path: "/api/v1/indicators/targets", Body: map[string]any{"orgunit": unit, "year": e.Year, "code": "rehab_rate", "target": 0.9}}

@@ -401,3 +401,19 @@ func (f fmtr) targetUnitLabel(d Def) string {
 	}
 	return ""
 }
+
+// Format is how a figure of the indicator code reads in a language: its
+// value ("85.0%", "18,750 元", "12 户"), "无数据" without one, "少于5"
+// when suppressed (other modules' pages: the federation's dashboard).
+// Rate reports whether the indicator is a rate (its values are fractions).
+func Format(code string, v *float64, suppressed bool, lang string) (text string, rate bool) {
+	d, ok := DefOf(code)
+	if !ok {
+		return "", false
+	}
+	f := fmtr{lang}
+	if suppressed {
+		return smallLabel(lang), d.Kind == Rate
+	}
+	return f.value(d, v), d.Kind == Rate
+}

@@ -2,8 +2,11 @@ package indicators
 
 import (
 	"cmp"
+	"context"
+
 	"slices"
 	"strconv"
+	"sunshine/internal/orgunit"
 )
 
 // Small-cell suppression. Roles without access to personal data (the
@@ -117,4 +120,18 @@ func suppressResult(r *Result) { suppressFigures(r.Items) }
 func smallLabel(lang string) string {
 	n := strconv.Itoa(MinCell)
 	return fmtr{lang}.t("少于"+n, "<"+n)
+}
+
+// ForRole gives a unit's indicators of a year as role may see them: exact
+// for the roles that may read the persons, suppressed for every other
+// (the federation's dashboard shows the home district's with the partners').
+func (s *Store) ForRole(ctx context.Context, unit string, year int, lang, role string) (Result, error) {
+	res, err := s.Indicators(ctx, orgunit.AllUnits(), unit, year, lang)
+	if err != nil {
+		return Result{}, err
+	}
+	if !exact(role) {
+		suppressResult(&res)
+	}
+	return res, nil
 }

@@ -24,6 +24,7 @@ const (
 	TooLarge     Code = "too_large"    // 413
 	Unsupported  Code = "unsupported"  // 415
 	Internal     Code = "internal"     // 500
+	Unavailable  Code = "unavailable"  // 502: another installation did not answer usably
 )
 
 // Text is a message in the two languages of the product.

@@ -314,6 +314,8 @@ func Status(code apperr.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.Unsupported:
 		return http.StatusUnsupportedMediaType
+	case apperr.Unavailable:
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }

@@ -1,0 +1,429 @@
+package federation_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sunshine/internal/app"
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/federation"
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
+	"sunshine/internal/platform/db"
+	"sunshine/internal/platform/signedreq"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/registry"
+)
+
+// install is one district's installation in a test: its own database (of
+// the engine of the test), its own data key, its own server on the loopback.
+type install struct {
+	t        *testing.T
+	District string
+	App      *app.App
+	Srv      *httptest.Server
+	Staff    string // district staff's token
+	Names    []string
+	IDs      []string
+	Phones   []string
+}
+
+func freshDB(t *testing.T, like *db.DB) *db.DB {
+	if like.Dialect == db.Postgres {
+		return testkit.Postgres(t)
+	}
+	return testkit.SQLite(t)
+}
+
+var start = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+
+// newInstall starts the installation of district with n persons in one
+// village, of whom employed have an annual record saying employed (and the
+// others one saying unemployed), a district staff account "staff" and a
+// peer account "peer_CODE" for each partner.
+func newInstall(t *testing.T, d *db.DB, district, town string, n, employed int, partners ...string) *install {
+	t.Helper()
+	ctx := context.Background()
+	d.Clock = testkit.Clock(start)
+	cfg := app.Config{KeyFile: filepath.Join(t.TempDir(), "key"), PasswordHash: apptest.HashCost(), District: district}
+	a, err := app.New(ctx, d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	in := &install{t: t, District: district, App: a, Srv: srv}
+	village := town + "201"
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		return orgunit.InsertTx(ctx, tx, orgunit.Unit{Code: village, Name: "测试村" + district, Level: 4, Parent: town, Demo: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sys := registry.Caller{Scope: orgunit.ScopeOf(district)}
+	for i := range n {
+		id := apptest.IDNumber(fmt.Sprintf("%s1975%02d01%03d", district, 1+i%12, 100+i))
+		name := fmt.Sprintf("居民%s甲%d", district[4:], i)
+		phone := fmt.Sprintf("1391234%04d", 1000+i)
+		p, err := a.Registry.Create(ctx, sys, registry.PersonInput{Name: name, IDNumber: id, Category: 1 + i%6, Grade: 1 + i%4, OrgUnit: village, Phone: phone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		emp := "unemployed"
+		if i < employed {
+			emp = "employed"
+		}
+		if _, _, err := a.Registry.PutAnnual(ctx, sys, p.ID, registry.Annual{Year: start.Year(), Employment: emp}); err != nil {
+			t.Fatal(err)
+		}
+		in.Names, in.IDs, in.Phones = append(in.Names, name), append(in.IDs, id), append(in.Phones, phone)
+	}
+	users := []identity.User{{Username: "staff", Role: identity.DistrictStaff, OrgUnit: district}}
+	for _, p := range partners {
+		users = append(users, identity.User{Username: "peer_" + p, Role: identity.Peer, OrgUnit: p})
+	}
+	for _, u := range users {
+		if _, err := a.Users.Create(ctx, u, apptest.Password, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.Staff = in.login("staff")
+	return in
+}
+
+func (in *install) login(user string) string {
+	in.t.Helper()
+	var out struct{ Token string }
+	if st, body := in.do("", "POST", "/api/v1/session", map[string]string{"username": user, "password": apptest.Password}, &out); st != 200 {
+		in.t.Fatalf("login %s: %d %s", user, st, body)
+	}
+	return out.Token
+}
+
+func (in *install) do(token, method, path string, body, out any) (int, []byte) {
+	in.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, in.Srv.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			in.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+// pair makes caller a partner of callee: callee issues a key to its peer
+// account for caller's district, and caller registers it.
+func pair(t *testing.T, caller, callee *install, name string) {
+	t.Helper()
+	ctx := context.Background()
+	tok, _, err := callee.App.Federation.Store.Issue(ctx, federation.Actor{Username: "test"}, "peer_"+caller.District)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, created, err := caller.App.Federation.Store.AddPeer(ctx, federation.Actor{Username: "test"},
+		federation.PeerInput{Name: name, URL: callee.Srv.URL, Token: tok.String()}); err != nil || !created {
+		t.Fatalf("add peer %s: %v", name, err)
+	}
+}
+
+func figures(t *testing.T, in *install, year int) federation.Figures {
+	t.Helper()
+	var f federation.Figures
+	if st, raw := in.do(in.Staff, "GET", fmt.Sprintf("/api/v1/indicators?orgunit=%s&year=%d", in.District, year), nil, &f); st != 200 {
+		t.Fatalf("%s indicators: %d %s", in.District, st, raw)
+	}
+	return f
+}
+
+func get(items []federation.Figure, code string) federation.Figure {
+	for _, f := range items {
+		if f.Code == code {
+			return f
+		}
+	}
+	return federation.Figure{}
+}
+
+func n(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// TestThreeInstallations starts Jiading, Kunshan and Taicang (three
+// databases, three servers on the loopback), pairs them, and checks that
+// Jiading's federation figures list every district as it reports itself,
+// with a total that is their sum; that with Taicang stopped it is listed
+// as not answering (its cached figures beside it, out of the total) while
+// the rest still render; and that a partner's answers carry nothing
+// personal.
+func TestThreeInstallations(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		jd := newInstall(t, d, "310114", "310114102", 12, 7, "320583", "320585")
+		ks := newInstall(t, freshDB(t, d), "320583", "320583100", 11, 6, "310114", "320585")
+		tc := newInstall(t, freshDB(t, d), "320585", "320585100", 15, 5, "310114", "320583")
+		all := []*install{jd, ks, tc}
+		names := map[string]string{"310114": "嘉定区残联", "320583": "昆山市残联", "320585": "太仓市残联"}
+		for _, a := range all {
+			for _, b := range all {
+				if a != b {
+					pair(t, a, b, names[b.District])
+				}
+			}
+		}
+		year := start.Year()
+		own := map[string]federation.Figures{}
+		for _, in := range all {
+			own[in.District] = figures(t, in, year)
+		}
+		var o federation.Overview
+		if st, raw := jd.do(jd.Staff, "GET", fmt.Sprintf("/api/v1/federation/indicators?year=%d", year), nil, &o); st != 200 {
+			t.Fatalf("federation indicators: %d %s", st, raw)
+		}
+		if len(o.Items) != 3 || o.Items[0].District != "310114" || o.Year != year {
+			t.Fatalf("entries: %+v", o.Items)
+		}
+		for _, e := range o.Items {
+			if e.Error != "" {
+				t.Fatalf("%s did not answer: %s", e.District, e.Error)
+			}
+			// Each entry is what the district reports itself (small cells
+			// aside: a partner sees its figures suppressed as a peer).
+			for _, f := range own[e.District].Items {
+				g := get(e.Items, f.Code)
+				if g.Code == "" {
+					t.Errorf("%s: %s missing", e.District, f.Code)
+					continue
+				}
+				if !g.Suppressed && (n(g.Numerator) != n(f.Numerator) || n(g.Denominator) != n(f.Denominator)) {
+					t.Errorf("%s %s: federation %v/%v, own %v/%v", e.District, f.Code, n(g.Numerator), n(g.Denominator), n(f.Numerator), n(f.Denominator))
+				}
+			}
+		}
+		// The total is the sum of the three districts' own figures.
+		emp := get(o.Total, "employment_rate")
+		var wantNum, wantDen int64
+		for _, in := range all {
+			f := get(own[in.District].Items, "employment_rate")
+			wantNum, wantDen = wantNum+n(f.Numerator), wantDen+n(f.Denominator)
+		}
+		if wantDen == 0 || n(emp.Numerator) != wantNum || n(emp.Denominator) != wantDen || emp.Partial {
+			t.Fatalf("total employment_rate %v/%v partial %v, want %d/%d", n(emp.Numerator), n(emp.Denominator), emp.Partial, wantNum, wantDen)
+		}
+		for _, f := range o.Total {
+			var sum int64
+			for _, in := range all {
+				sum += n(get(own[in.District].Items, f.Code).Numerator)
+			}
+			if !f.Partial && n(f.Numerator) != sum {
+				t.Errorf("total %s: %d, want %d", f.Code, n(f.Numerator), sum)
+			}
+		}
+
+		// Taicang stops: listed with an error (its cached figures beside
+		// it), the total sums Jiading and Kunshan, in a bounded time.
+		tc.Srv.Close()
+		began := time.Now()
+		o = federation.Overview{}
+		if st, raw := jd.do(jd.Staff, "GET", fmt.Sprintf("/api/v1/federation/indicators?year=%d", year), nil, &o); st != 200 {
+			t.Fatalf("federation indicators with Taicang down: %d %s", st, raw)
+		}
+		if took := time.Since(began); took > federation.Wait+2*time.Second {
+			t.Errorf("the dashboard took %v with a partner down", took)
+		}
+		down := o.Items[2]
+		if down.District != "320585" || down.Error == "" || !down.Cached || len(down.Items) == 0 {
+			t.Fatalf("Taicang down: %+v", down)
+		}
+		emp = get(o.Total, "employment_rate")
+		jf, kf := get(own["310114"].Items, "employment_rate"), get(own["320583"].Items, "employment_rate")
+		if n(emp.Numerator) != n(jf.Numerator)+n(kf.Numerator) || n(emp.Denominator) != n(jf.Denominator)+n(kf.Denominator) {
+			t.Fatalf("total without Taicang: %v/%v", n(emp.Numerator), n(emp.Denominator))
+		}
+		st, page := jd.do(jd.Staff, "GET", fmt.Sprintf("/federation?year=%d", year), nil, nil)
+		if st != 200 || !strings.Contains(string(page), "太仓市残联") || !strings.Contains(string(page), "未响应") || !strings.Contains(string(page), "昆山市残联") {
+			t.Fatalf("dashboard page with Taicang down: %d", st)
+		}
+
+		// What a partner reaches carries nothing personal: every route that
+		// admits the peer role, called signed by Jiading on Kunshan.
+		scanPeerAnswers(t, jd, ks, year)
+	})
+}
+
+// scanPeerAnswers calls, signed as caller, every GET route of callee that
+// admits the peer role, and fails on a name, ID number or phone of
+// callee's persons in an answer, or on a route it cannot call.
+func scanPeerAnswers(t *testing.T, caller, callee *install, year int) {
+	t.Helper()
+	ctx := context.Background()
+	paths := map[string]string{
+		"GET /api/v1/indicators":                  fmt.Sprintf("/api/v1/indicators?orgunit=%s&year=%d", callee.District, year),
+		"GET /api/v1/indicators/definitions":      "/api/v1/indicators/definitions",
+		"GET /api/v1/indicators/trend":            fmt.Sprintf("/api/v1/indicators/trend?orgunit=%s", callee.District),
+		"GET /api/v1/indicators/compare":          fmt.Sprintf("/api/v1/indicators/compare?orgunit=%s&year=%d", callee.District, year),
+		"GET /api/v1/indicators/{code}/breakdown": fmt.Sprintf("/api/v1/indicators/employment_rate/breakdown?orgunit=%s&year=%d", callee.District, year),
+		"GET /api/v1/federation/about":            "/api/v1/federation/about",
+		"GET /api/v1/federation/volumes":          fmt.Sprintf("/api/v1/federation/volumes?year=%d", year),
+		"GET /api/v1/session":                     "/api/v1/session",
+		"GET /{$}":                                "/",
+	}
+	// Pages are read as the peer account signed in with its password.
+	peerToken := callee.login("peer_" + caller.District)
+	for _, rt := range callee.App.Router().Routes() {
+		if rt.Access.Public || !containsRole(rt.Access.Roles, identity.Peer) {
+			continue
+		}
+		method, _, _ := strings.Cut(rt.Pattern, " ")
+		if method != "GET" {
+			if method != "DELETE" && method != "POST" {
+				t.Errorf("the peer role reaches %s", rt.Pattern)
+			}
+			continue
+		}
+		path, ok := paths[rt.Pattern]
+		if !ok {
+			t.Errorf("no scan of %s, which admits the peer role: add it", rt.Pattern)
+			continue
+		}
+		var raw json.RawMessage
+		if !strings.HasPrefix(path, "/api/") {
+			st, b := callee.do(peerToken, "GET", path, nil, nil)
+			if st != 200 {
+				t.Errorf("%s as the partner's account: %d", path, st)
+			}
+			raw = b
+		} else if err := caller.App.Federation.Client.Get(ctx, callee.District, path, &raw); err != nil {
+			t.Errorf("%s as the partner: %v", path, err)
+			continue
+		}
+		for i := range callee.Names {
+			for _, s := range []string{callee.Names[i], callee.IDs[i], callee.IDs[i][len(callee.IDs[i])-4:] + `"`, callee.Phones[i]} {
+				if strings.Contains(string(raw), s) {
+					t.Errorf("%s gave the partner %q: %s", path, s, raw)
+				}
+			}
+		}
+	}
+}
+
+func containsRole(roles []string, r string) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSignedCalls: a replayed, an expired, a tampered, an unknown-key and a
+// revoked-key call are refused; a peer's signed call reaches only the
+// routes that admit the peer role.
+func TestSignedCalls(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		jd := newInstall(t, d, "310114", "310114102", 3, 1, "320583")
+		ks := newInstall(t, freshDB(t, d), "320583", "320583100", 3, 1, "310114")
+		ctx := context.Background()
+		tok, key, err := ks.App.Federation.Store.Issue(ctx, federation.Actor{Username: "test"}, "peer_310114")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key.District != "310114" || tok.District != "320583" {
+			t.Fatalf("issued %+v, token of %s", key, tok.District)
+		}
+		send := func(path string, at time.Time, mutate func(*http.Request)) (int, string) {
+			req, _ := http.NewRequest("GET", ks.Srv.URL+path, nil)
+			if err := signedreq.Sign(req, tok.KeyID, tok.Secret, at); err != nil {
+				t.Fatal(err)
+			}
+			if mutate != nil {
+				mutate(req)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		now := ks.App.DB.Now()
+		if st, b := send("/api/v1/federation/about", now, nil); st != 200 || !strings.Contains(b, `"district":"320583"`) {
+			t.Fatalf("signed about: %d %s", st, b)
+		}
+		// Replayed: the same request twice.
+		req, _ := http.NewRequest("GET", ks.Srv.URL+"/api/v1/federation/about", nil)
+		_ = signedreq.Sign(req, tok.KeyID, tok.Secret, now)
+		for i, want := range []int{200, 401} {
+			resp, err := http.DefaultClient.Do(req.Clone(ctx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("call %d of a replay: %d, want %d", i+1, resp.StatusCode, want)
+			}
+		}
+		if st, b := send("/api/v1/federation/about", now.Add(-6*time.Minute), nil); st != 401 || !strings.Contains(b, "expired") && !strings.Contains(b, "过期") {
+			t.Errorf("expired call: %d %s", st, b)
+		}
+		if st, _ := send("/api/v1/federation/about", now, func(r *http.Request) { r.URL.RawQuery = "year=2025" }); st != 401 {
+			t.Errorf("tampered call: %d", st)
+		}
+		// A peer reaches only its routes: the registry is refused.
+		if st, _ := send("/api/v1/persons", now, nil); st != 403 {
+			t.Errorf("peer on /api/v1/persons: %d", st)
+		}
+		if st, _ := send("/notifications", now, nil); st != 403 {
+			t.Errorf("peer on /notifications: %d", st)
+		}
+		if st, _ := send("/api/v1/federation/indicators", now, nil); st != 403 {
+			t.Errorf("peer on the federation dashboard: %d", st)
+		}
+		// Out of its scope (another district's units): 404.
+		if st, _ := send("/api/v1/indicators?orgunit=310114", now, nil); st != 404 {
+			t.Errorf("peer on another district's indicators: %d", st)
+		}
+		// An unknown key, a body, a revoked key.
+		other := federation.Token{District: "320583", KeyID: "0123456789abcdef", Secret: bytes.Repeat([]byte{7}, 32)}
+		req, _ = http.NewRequest("GET", ks.Srv.URL+"/api/v1/federation/about", nil)
+		_ = signedreq.Sign(req, other.KeyID, other.Secret, now)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+			t.Errorf("unknown key: %v %v", resp.StatusCode, err)
+		}
+		if err := ks.App.Federation.Store.RevokeKey(ctx, federation.Actor{Username: "test"}, tok.KeyID); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := send("/api/v1/federation/about", now, nil); st != 401 {
+			t.Errorf("revoked key: %d", st)
+		}
+		_ = jd
+	})
+}
