@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"sunshine/internal/audit"
 	"sunshine/internal/federation"
@@ -17,7 +18,7 @@ import (
 const peerUsage = `usage:
   sunshine peer add --name NAME --url URL --token-file F   (register a partner district: the token its installation issued to this one)
   sunshine peer list                                       (the partners this installation calls)
-  sunshine peer revoke --district CODE                     (stop calling a partner)
+  sunshine peer revoke --partner CODE                      (stop calling a partner)
   sunshine peer issue --username U [--out FILE]            (issue a key to a peer account: the token, for the partner, on stdout or in FILE)
   sunshine peer keys                                       (the keys this installation issued)
   sunshine peer revoke-key --key KEYID                     (refuse the calls signed with a key from now on)`
@@ -37,7 +38,7 @@ func peerCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Log
 	name := fs.String("name", "", "the partner's name, e.g. 昆山市残联")
 	url := fs.String("url", "", "the partner installation's address, e.g. https://sunshine.ks.example.cn")
 	tokenFile := fs.String("token-file", "", "file holding the token the partner issued to this installation")
-	district := fs.String("district", "", "the partner's district code")
+	partner := fs.String("partner", "", "the partner's district code")
 	username := fs.String("username", "", "the peer account to issue a key to")
 	out := fs.String("out", "", "file to write the token to (mode 0600; default: stdout)")
 	key := fs.String("key", "", "the key's id")
@@ -79,15 +80,15 @@ func peerCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Log
 		for _, p := range peers {
 			state := "in use"
 			if p.Revoked {
-				state = "revoked " + p.RevokedAt.Format("2006-01-02")
+				state = "revoked " + p.RevokedAt.In(time.Local).Format("2006-01-02")
 			}
 			fmt.Fprintf(stdout, "%s\t%s\t%s\tkey %s\t%s\n", p.District, p.Name, p.URL, p.KeyID, state)
 		}
 	case "revoke":
-		if err := st.RevokePeer(ctx, cliActor(), strings.TrimSpace(*district)); err != nil {
+		if err := st.RevokePeer(ctx, cliActor(), strings.TrimSpace(*partner)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "partner %s revoked: no longer called\n", *district)
+		fmt.Fprintf(stdout, "partner %s revoked: no longer called\n", *partner)
 	case "issue":
 		tok, k, err := st.Issue(ctx, cliActor(), *username)
 		if err != nil {
@@ -109,7 +110,7 @@ func peerCmd(ctx context.Context, args []string, stdout io.Writer, log *slog.Log
 		for _, k := range keys {
 			state := "valid"
 			if k.Revoked {
-				state = "revoked " + k.RevokedAt.Format("2006-01-02")
+				state = "revoked " + k.RevokedAt.In(time.Local).Format("2006-01-02")
 			}
 			fmt.Fprintf(stdout, "%s\t%s\t%s\tissued %s\t%s\n", k.KeyID, k.District, k.Username, k.IssuedAt.Format("2006-01-02"), state)
 		}

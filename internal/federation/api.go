@@ -116,7 +116,7 @@ func (s *Service) peerViews(r *http.Request) ([]PeerView, error) {
 	}
 	out := make([]PeerView, 0, len(list))
 	for _, p := range list {
-		out = append(out, PeerView{Peer: p, DistrictName: s.Store.unitName(r.Context(), p.District)})
+		out = append(out, PeerView{Peer: p, DistrictName: s.Store.unitLabel(r.Context(), p.District, web.Lang(r))})
 	}
 	return out, nil
 }
@@ -160,7 +160,7 @@ func (a API) apiRevokePeer(w http.ResponseWriter, r *http.Request, p *web.Princi
 // Check is the answer of a partner to a test call (its about).
 type Check struct {
 	OK    bool   `json:"ok"`
-	About About  `json:"about,omitzero"`
+	About *About `json:"about,omitempty"`
 	Error string `json:"error,omitempty"`
 }
 
@@ -175,10 +175,10 @@ func (s *Service) check(r *http.Request, district string) (Check, error) {
 		return Check{Error: errText(err, web.Lang(r))}, nil
 	}
 	if ab.District != district {
-		return Check{About: ab, Error: apperr.T("对方系统属于区县 "+ab.District+"，不是 "+district+"。",
+		return Check{About: &ab, Error: apperr.T("对方系统属于区县 "+ab.District+"，不是 "+district+"。",
 			"The partner's installation is the home of district "+ab.District+", not "+district+".").In(web.Lang(r))}, nil
 	}
-	return Check{OK: true, About: ab}, nil
+	return Check{OK: true, About: &ab}, nil
 }
 
 func (a API) apiCheck(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {

@@ -72,7 +72,7 @@ func (c *Client) Indicators(ctx context.Context, local Local, year int, lang, ro
 		return Overview{}, err
 	}
 	out := Overview{Year: year, Items: make([]District, 1+len(peers))}
-	out.Items[0] = District{District: s.Home, Name: s.unitName(ctx, s.Home), Home: true, Items: home, FetchedAt: s.db.Now()}
+	out.Items[0] = District{District: s.Home, Name: s.unitLabel(ctx, s.Home, lang), Home: true, Items: home, FetchedAt: s.db.Now()}
 	var wg sync.WaitGroup
 	for i, p := range peers {
 		wg.Add(1)

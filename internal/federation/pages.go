@@ -52,7 +52,7 @@ func (s *Service) home(r *http.Request, p *web.Principal, page *web.Page) (modul
 	if p.Role != identity.Peer {
 		return module.Home{}, nil
 	}
-	name := s.Store.unitName(r.Context(), p.Peer)
+	name := s.Store.unitLabel(r.Context(), p.Peer, page.Lang)
 	return module.Home{Sections: []module.Section{{Order: 1, Heading: page.T("合作区县账户", "Partner district account"),
 		Text: page.T("本账户供"+name+"的阳光助残云系统调用本区县的汇总数据（指标、分解、服务量、共享活动），不能查看任何个人信息。",
 			"This account lets the Sunshine installation of "+name+" read this district's aggregates (indicators, breakdowns, service volumes, shared events) over the API. It cannot see anyone's personal data.")}}}, nil
@@ -233,6 +233,13 @@ type peersView struct {
 	Home     string
 }
 
+func stampOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return stamp(*t)
+}
+
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -271,16 +278,16 @@ func (p *Pages) peersPage(w http.ResponseWriter, r *http.Request, pr *web.Princi
 		return err
 	}
 	for _, k := range keys {
-		d.Keys = append(d.Keys, keyRow{Key: k, Issued: stamp(k.IssuedAt), Used: stamp(k.LastUsed)})
+		d.Keys = append(d.Keys, keyRow{Key: k, Issued: stamp(k.IssuedAt), Used: stampOf(k.LastUsed)})
 	}
 	accounts, err := p.Store.peerAccounts(r.Context())
 	if err != nil {
 		return err
 	}
 	for _, a := range accounts {
-		d.Accounts = append(d.Accounts, option{Value: a.Username, Label: a.Username + " · " + p.Store.unitName(r.Context(), a.OrgUnit)})
+		d.Accounts = append(d.Accounts, option{Value: a.Username, Label: a.Username + " · " + p.Store.unitLabel(r.Context(), a.OrgUnit, page.Lang)})
 	}
-	d.Home = p.Store.unitName(r.Context(), p.Store.Home) + " (" + p.Store.Home + ")"
+	d.Home = p.Store.unitLabel(r.Context(), p.Store.Home, page.Lang) + " (" + p.Store.Home + ")"
 	page.Data = d
 	if d.Token != "" {
 		w.Header().Set("Cache-Control", "no-store")
@@ -326,7 +333,7 @@ func (p *Pages) checkPeer(w http.ResponseWriter, r *http.Request, pr *web.Princi
 	if err != nil {
 		return err
 	}
-	return p.peersPage(w, r, pr, http.StatusOK, peersView{Check: &c, Checked: p.Store.unitName(r.Context(), d)}, nil)
+	return p.peersPage(w, r, pr, http.StatusOK, peersView{Check: &c, Checked: p.Store.unitLabel(r.Context(), d, web.PageLang(r))}, nil)
 }
 
 func (p *Pages) revokePeer(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {

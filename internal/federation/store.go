@@ -104,13 +104,13 @@ type Key struct {
 	KeyID    string `json:"key_id"`
 	Username string `json:"username"`
 	// District is the partner district the key's account stands for.
-	District     string    `json:"district"`
-	DistrictName string    `json:"district_name"`
-	IssuedBy     string    `json:"issued_by"`
-	IssuedAt     time.Time `json:"issued_at"`
-	LastUsed     time.Time `json:"last_used,omitzero"`
-	Revoked      bool      `json:"revoked"`
-	RevokedAt    time.Time `json:"revoked_at,omitzero"`
+	District     string     `json:"district"`
+	DistrictName string     `json:"district_name"`
+	IssuedBy     string     `json:"issued_by"`
+	IssuedAt     time.Time  `json:"issued_at"`
+	LastUsed     *time.Time `json:"last_used,omitempty"`
+	Revoked      bool       `json:"revoked"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 }
 
 func keyField(keyID string) string { return "peer_keys.secret:" + keyID }
@@ -129,6 +129,11 @@ func (s *Store) Issue(ctx context.Context, by Actor, username string) (Token, Ke
 	if u.State != identity.StateActive {
 		return Token{}, Key{}, apperr.Validation(apperr.Field("username", "inactive",
 			"该合作区账户尚未启用或已停用。", "That partner account is not active."))
+	}
+	if du, err := s.units.Get(ctx, u.OrgUnit); err != nil || du.Level != 2 || u.OrgUnit == s.Home {
+		return Token{}, Key{}, apperr.Validation(apperr.Field("username", "not_district",
+			"该合作区账户的组织机构应为对方区县（6 位区县代码，不是本区县）。",
+			"The partner account's org unit must be the partner's district (a 6-digit district code other than this one)."))
 	}
 	// The token names the district that issued it: this one.
 	tok, err := newToken(s.Home)
@@ -154,8 +159,13 @@ func (s *Store) Issue(ctx context.Context, by Actor, username string) (Token, Ke
 }
 
 func (s *Store) unitName(ctx context.Context, code string) string {
+	return s.unitLabel(ctx, code, "zh")
+}
+
+// unitLabel is an org unit's name in a language (its code when unknown).
+func (s *Store) unitLabel(ctx context.Context, code, lang string) string {
 	if u, err := s.units.Get(ctx, code); err == nil {
-		return u.Name
+		return u.Label(lang)
 	}
 	return code
 }
@@ -177,10 +187,12 @@ func (s *Store) Keys(ctx context.Context) ([]Key, error) {
 		}
 		k.IssuedAt = db.FromMillis(issued)
 		if used > 0 {
-			k.LastUsed = db.FromMillis(used)
+			t := db.FromMillis(used)
+			k.LastUsed = &t
 		}
 		if revoked > 0 {
-			k.Revoked, k.RevokedAt = true, db.FromMillis(revoked)
+			t := db.FromMillis(revoked)
+			k.Revoked, k.RevokedAt = true, &t
 		}
 		out = append(out, k)
 	}
@@ -307,8 +319,8 @@ type Peer struct {
 	AddedBy  string    `json:"added_by"`
 	AddedAt  time.Time `json:"added_at"`
 	Revoked  bool      `json:"revoked"`
-	// RevokedAt is when it was revoked (zero while in use).
-	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	// RevokedAt is when it was revoked (none while in use).
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // PeerInput is a partner to add: its name, its installation's base URL and
@@ -411,7 +423,8 @@ func scanPeer(sc interface{ Scan(...any) error }) (Peer, error) {
 	}
 	p.AddedAt = db.FromMillis(added)
 	if revoked > 0 {
-		p.Revoked, p.RevokedAt = true, db.FromMillis(revoked)
+		t := db.FromMillis(revoked)
+		p.Revoked, p.RevokedAt = true, &t
 	}
 	return p, nil
 }

@@ -139,6 +139,10 @@ export const ACCOUNTS = [
       '/notifications/settings',
       '/notifications/outbox',
       '/notifications/outbox?state=failed',
+      // the federation (issue 20): the partners' figures (no partner in the demo: the home's only), the connections
+      '/federation',
+      '/federation?year=2025',
+      '/federation/peers',
     ],
   },
   {
@@ -185,10 +189,10 @@ export const ACCOUNTS = [
     username: 'demo_leader',
     role: 'leader',
     // figures only: the gap lists (persons) are not theirs
-    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare'],
+    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare', '/federation'],
   },
   { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/account/2fa'] },
-  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users'] },
+  { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users', '/federation/peers'] },
   { username: 'demo_secadmin', role: 'secadmin', pages: ['/', '/users'] },
   // the provider opens no cases: {case} is the first of the demo cases assigned to its organisation;
   // it sees its own organisation (2) and its contracts (1, 2) only

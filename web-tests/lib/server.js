@@ -24,11 +24,15 @@ const READY_RE = /Sunshine is running at (https?:\/\/\S+?)\/?(?:\s|$)/;
 /**
  * Start a server (or use SUNSHINE_URL).
  * @param {string} label names the log file: ../artifacts/logs/server-<label>.log
+ * @param {{args?: string[], prepare?: (run: (args: string[], stdin?: string) => Promise<string>) => Promise<void>}} [options]
+ *   args are more flags of `serve` (e.g. ['--district', '320583']); prepare runs
+ *   commands of the same binary on the same data folder before it serves (run
+ *   gives their standard output; `--data` is added).
  * @returns {Promise<{base: string, stop: () => Promise<void>, external: boolean, log: string|null}>}
  *   base is the origin without a trailing slash, e.g. "http://127.0.0.1:41234".
  */
-export async function startServer(label = 'tests') {
-  if (process.env.SUNSHINE_URL) {
+export async function startServer(label = 'tests', options = {}) {
+  if (process.env.SUNSHINE_URL && !options.args && !options.prepare) {
     const base = new URL(process.env.SUNSHINE_URL).origin;
     return { base, stop: async () => {}, external: true, log: null };
   }
@@ -57,7 +61,22 @@ export async function startServer(label = 'tests') {
   const env = { ...process.env, SUNSHINE_KEY_FILE: path.join(tmp, 'sunshine.key') };
   for (const k of ['SUNSHINE_DB', 'SUNSHINE_DATA', 'SUNSHINE_ADDR']) delete env[k];
 
-  const child = spawn(bin, ['serve', '--demo', '--data', data, '--addr', '127.0.0.1:0'], {
+  if (options.prepare) {
+    const run = async (args, stdin = '') => {
+      const p = execFileP(bin, [...args, '--data', data, ...(options.args || [])], { cwd: tmp, env, timeout: START_TIMEOUT_MS });
+      p.child.stdin.end(stdin);
+      const { stdout } = await p;
+      return stdout;
+    };
+    try {
+      await options.prepare(run);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new Error(`preparing the server ${label} failed:\n${err.stderr || err.message}`);
+    }
+  }
+
+  const child = spawn(bin, ['serve', '--demo', '--data', data, '--addr', '127.0.0.1:0', ...(options.args || [])], {
     cwd: tmp,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
