@@ -27,6 +27,7 @@ type API struct{ *Service }
 // Routes registers the API.
 func (a API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/federation/indicators", dashboard, a.apiIndicators, web.Types{Out: Overview{}})
+	rt.Handle("GET /api/v1/federation/services", dashboard, a.apiServices, web.Types{Out: Services{}})
 	rt.Handle("GET /api/v1/federation/about", peersToo, a.apiAbout, web.Types{Out: About{}})
 	rt.Handle("GET /api/v1/federation/volumes", peersToo, a.apiVolumes, web.Types{Out: Volumes{}})
 	rt.Handle("GET /api/v1/peers", managers, a.apiPeers, web.Types{Out: web.Items[PeerView]{}})
@@ -70,6 +71,18 @@ func (a API) apiIndicators(w http.ResponseWriter, r *http.Request, p *web.Princi
 		return err
 	}
 	return web.JSON(w, http.StatusOK, o)
+}
+
+func (a API) apiServices(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	year, err := a.yearOf(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Services(r.Context(), year, web.Lang(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, v)
 }
 
 // About is what an installation says of itself to partners.

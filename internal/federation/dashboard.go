@@ -152,3 +152,56 @@ func figureOf(items []Figure, code string) (Figure, bool) {
 	}
 	return Figure{}, false
 }
+
+// DistrictVolumes is one district's service volumes in the federation's.
+type DistrictVolumes struct {
+	District string   `json:"district"`
+	Name     string   `json:"name"`
+	Items    []Volume `json:"items"`
+	Error    string   `json:"error,omitempty"`
+	Cached   bool     `json:"cached,omitempty"`
+}
+
+// Services is every district's service volumes of a year, home first.
+type Services struct {
+	Year  int               `json:"year"`
+	Items []DistrictVolumes `json:"items"`
+}
+
+// Services gathers the service volumes of the home district and of every
+// partner in use (their /api/v1/federation/volumes, at once, each within
+// the wait; a partner that does not answer: its error, and its cached
+// answer when there is one).
+func (s *Service) Services(ctx context.Context, year int, lang string) (Services, error) {
+	home, err := s.Volumes(ctx, year, lang)
+	if err != nil {
+		return Services{}, err
+	}
+	peers, err := s.Store.Peers(ctx, false)
+	if err != nil {
+		return Services{}, err
+	}
+	out := Services{Year: year, Items: make([]DistrictVolumes, 1+len(peers))}
+	out.Items[0] = DistrictVolumes{District: s.Store.Home, Name: s.Store.unitLabel(ctx, s.Store.Home, lang), Items: home.Items}
+	var wg sync.WaitGroup
+	for i, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var v Volumes
+			got := s.Client.GetCached(ctx, p, fmt.Sprintf("/api/v1/federation/volumes?year=%d", year), &v)
+			d := DistrictVolumes{District: p.District, Name: p.Name, Items: v.Items}
+			if got.Err != nil {
+				d.Error, d.Cached = errText(got.Err, lang), got.Body != nil
+			} else if v.District != p.District || v.Year != year {
+				d.Items, d.Error = nil, errText(errPartner(p.Name, "返回的不是所请求的区县或年份。", "answered for another district or year."), lang)
+			}
+			if d.Items == nil {
+				d.Items = []Volume{}
+			}
+			out.Items[i+1] = d
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}

@@ -64,6 +64,7 @@ func TestPermissionMatrix(t *testing.T) {
 	peersToo := []string{identity.Peer, identity.DistrictStaff, identity.Leader, identity.SysAdmin}
 	apptest.Matrix(t, "federation", map[string]apptest.Entry{
 		"GET /api/v1/federation/indicators": {Allowed: dash, In: apptest.Fixed("/api/v1/federation/indicators?year=2026", nil), InOK: http.StatusOK},
+		"GET /api/v1/federation/services":   {Allowed: dash, In: apptest.Fixed("/api/v1/federation/services?year=2026", nil), InOK: http.StatusOK},
 		"GET /api/v1/federation/about":      {Allowed: peersToo, In: apptest.Fixed("/api/v1/federation/about", nil), InOK: http.StatusOK},
 		"GET /api/v1/federation/volumes":    {Allowed: peersToo, In: apptest.Fixed("/api/v1/federation/volumes?year=2026", nil), InOK: http.StatusOK},
 		"GET /api/v1/peers":                 {Allowed: managers, In: apptest.Fixed("/api/v1/peers", nil), InOK: http.StatusOK},

@@ -114,6 +114,8 @@ type dashView struct {
 	Chart    chartSpec
 	Caption  string
 	Manage   bool
+	// Services: a row per service type, a cell per district.
+	Services []rowView
 }
 
 // age is how long ago t was, in words.
@@ -204,12 +206,59 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request, pr *web.Princi
 	}
 	d.Caption = page.T(fmt.Sprintf("%d 年各区县比率指标对比（%d 个区县中 %d 个已响应）。图中数据与下表相同。", year, len(o.Items), d.Answered),
 		fmt.Sprintf("The rates of %d, district by district (%d of %d districts answered). The table below holds the same figures.", year, d.Answered, len(o.Items)))
+	sv, err := p.Services(r.Context(), year, page.Lang)
+	if err != nil {
+		return err
+	}
+	d.Services = serviceRows(page, sv)
 	page.Charts = true
 	page.Data = d
 	return p.Render(w, r, http.StatusOK, "federation_dashboard.html", page)
 }
 
 type option struct{ Value, Label string }
+
+// serviceRows lays the districts' service volumes out by service type:
+// "opened / closed" per district ("<5" for a small count).
+func serviceRows(page *web.Page, sv Services) []rowView {
+	count := func(n *int64) string {
+		if n == nil {
+			return page.T("少于5", "<5")
+		}
+		return strconv.FormatInt(*n, 10)
+	}
+	var rows []rowView
+	index := map[string]int{}
+	for _, d := range sv.Items {
+		for _, v := range d.Items {
+			if _, ok := index[v.ServiceType]; !ok {
+				index[v.ServiceType] = len(rows)
+				rows = append(rows, rowView{Name: v.Name, Cells: make([]cellView, len(sv.Items))})
+			}
+		}
+	}
+	for i, d := range sv.Items {
+		for r := range rows {
+			switch {
+			case d.Error != "" && !d.Cached:
+				rows[r].Cells[i] = cellView{Text: page.T("未响应", "no answer"), Missing: true}
+			default:
+				rows[r].Cells[i] = cellView{Text: "0 / 0"}
+			}
+		}
+		if d.Error != "" && !d.Cached {
+			continue
+		}
+		for _, v := range d.Items {
+			c := cellView{Text: count(v.Opened) + " / " + count(v.Closed)}
+			if d.Cached {
+				c.Detail = page.T("缓存", "cached")
+			}
+			rows[index[v.ServiceType]].Cells[i] = c
+		}
+	}
+	return rows
+}
 
 type peerRow struct {
 	PeerView
