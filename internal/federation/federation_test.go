@@ -29,7 +29,7 @@ import (
 // install is one district's installation in a test: its own database (of
 // the engine of the test), its own data key, its own server on the loopback.
 type install struct {
-	t        *testing.T
+	t        testing.TB
 	District string
 	App      *app.App
 	Srv      *httptest.Server
@@ -39,7 +39,7 @@ type install struct {
 	Phones   []string
 }
 
-func freshDB(t *testing.T, like *db.DB) *db.DB {
+func freshDB(t testing.TB, like *db.DB) *db.DB {
 	if like.Dialect == db.Postgres {
 		return testkit.Postgres(t)
 	}
@@ -52,7 +52,7 @@ var start = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 // village, of whom employed have an annual record saying employed (and the
 // others one saying unemployed), a district staff account "staff" and a
 // peer account "peer_CODE" for each partner.
-func newInstall(t *testing.T, d *db.DB, district, town string, n, employed int, partners ...string) *install {
+func newInstall(t testing.TB, d *db.DB, district, town string, n, employed int, partners ...string) *install {
 	t.Helper()
 	ctx := context.Background()
 	d.Clock = testkit.Clock(start)
