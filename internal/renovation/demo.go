@@ -12,18 +12,20 @@ import (
 )
 
 // demo sets the year's renovation budget and opens home renovation cases in
-// Nanxiang (after the device ones) at every stage, one finished and paid.
+// the demo town (Jiading's: Nanxiang; after the device ones) at every stage,
+// one finished and paid.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
-	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
-	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 13, Limit: 4}) // after the device ones
+	home, demoTown := d.Place.Code(), d.Place.Town(0)
+	district, town := access.Demo(identity.DistrictStaff, home), access.Demo(identity.TownStaff, demoTown.Code)
+	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown.Code, Offset: 13, Limit: 4}) // after the device ones
 	if err != nil {
 		return fmt.Errorf("demo renovation: %w", err)
 	}
-	if _, err := s.SetBudget(ctx, district.Scope, district.Actor, "310114", s.db.Now().In(shanghai).Year(), 50_000_000); err != nil {
+	if _, err := s.SetBudget(ctx, district.Scope, district.Actor, home, s.db.Now().In(shanghai).Year(), 50_000_000); err != nil {
 		return fmt.Errorf("demo renovation budget: %w", err)
 	}
 	items := func(codes ...any) map[string]any { return map[string]any{"items": codes} }
-	quote := map[string]any{"contractor": "嘉定无障碍建设有限公司", "cost": json.Number("1250000")}
+	quote := map[string]any{"contractor": d.Place.Short() + "无障碍建设有限公司", "cost": json.Number("1250000")}
 	cases := []struct {
 		need  string
 		steps []casework.Step
@@ -44,6 +46,6 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		}
 		made++
 	}
-	fmt.Fprintf(d.Out, "demo data: %d home renovation cases in 南翔镇, the year's budget\n", made)
+	fmt.Fprintf(d.Out, "demo data: %d home renovation cases in %s, the year's budget\n", made, demoTown.Name)
 	return nil
 }
