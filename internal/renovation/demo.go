@@ -8,6 +8,7 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/casework"
 	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
 )
 
@@ -17,7 +18,7 @@ import (
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
 	home, demoTown := d.Place.Code(), d.Place.Town(0)
 	district, town := access.Demo(identity.DistrictStaff, home), access.Demo(identity.TownStaff, demoTown.Code)
-	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown.Code, Offset: 13, Limit: 4}) // after the device ones
+	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown.Code, Offset: 13, Limit: 12}) // after the device ones
 	if err != nil {
 		return fmt.Errorf("demo renovation: %w", err)
 	}
@@ -36,12 +37,17 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		{"安装紧急呼叫", []casework.Step{casework.StepBy(district, "survey", items("alarm")), casework.StepBy(district, "quote", quote), casework.StepBy(district, "approve", nil),
 			casework.StepBy(district, "build", nil), casework.StepBy(town, "accept", nil), casework.StepBy(district, "pay", nil), casework.StepBy(district, "close", nil)}},
 	}
+	// A person whose certificate has expired cannot ask for a renovation:
+	// the next one does.
 	made := 0
-	for i, cs := range cases {
-		if i >= len(persons) {
+	for _, p := range persons {
+		if made == len(cases) {
 			break
 		}
-		if _, err := engine.Run(ctx, district, persons[i], "home_renovation", map[string]any{"need": cs.need}, cs.steps...); err != nil {
+		cs := cases[made]
+		if c, err := engine.Run(ctx, district, p, "home_renovation", map[string]any{"need": cs.need}, cs.steps...); c.ID == 0 && apperr.CodeOf(err) == apperr.Conflict {
+			continue
+		} else if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		made++
