@@ -183,6 +183,11 @@ func checkDemoDistrict(t *testing.T, a *app.App, district, printed string) {
 			}
 		}
 	}
+	// Landlines of the district's own area code (021 Shanghai, 0512 Suzhou).
+	area := map[string]string{"310114": "021", "320583": "0512", "320585": "0512"}[district]
+	if n := count(`SELECT count(*) FROM volunteer_tasks WHERE contact_phone LIKE '0%' AND contact_phone NOT LIKE ?`, area+"%"); n > 0 {
+		t.Errorf("%d demo tasks of %s with a landline of another area than %s", n, district, area)
+	}
 	if district == "310114" {
 		// Jiading's demo as it always was (web-tests rely on these names).
 		for _, want := range []string{"嘉定区残疾人综合运动会", "嘉定体育中心"} {

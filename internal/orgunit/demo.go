@@ -119,6 +119,15 @@ func (p Place) Seat() Unit {
 	return p.Towns[0]
 }
 
+// Landline is a made-up landline of the district with the local number:
+// 021 in Shanghai, 0512 in Suzhou (Kunshan, Taicang).
+func (p Place) Landline(local string) string {
+	if strings.HasPrefix(p.District.Code, "3205") {
+		return "0512" + local
+	}
+	return "021" + local
+}
+
 // ShortNameEn drops an English place name's kind: "Nanxiang Town" →
 // "Nanxiang", "Jiading District" → "Jiading".
 func ShortNameEn(name string) string {

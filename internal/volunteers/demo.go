@@ -144,7 +144,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	}
 	// Ten days ago: the district's event, hours decided.
 	ev, err := mk(sys, TaskInput{Title: "全国助残日游园活动志愿服务", Kind: "event", OrgUnit: home, Place: name + "残疾人综合服务中心",
-		Help: "引导来宾、协助轮椅使用者游园", StartsAt: day(-10, 9), EndsAt: day(-10, 12), Slots: 10, ContactName: kind + "残联 沈老师", ContactPhone: "02169990000"})
+		Help: "引导来宾、协助轮椅使用者游园", StartsAt: day(-10, 9), EndsAt: day(-10, 12), Slots: 10, ContactName: kind + "残联 沈老师", ContactPhone: d.Place.Landline("69990000")})
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	// Three days ago: an escort to rehabilitation, hours waiting.
 	esc, err := mk(town, TaskInput{Title: "陪同前往" + kind + "康复中心做康复训练", Kind: "rehab", OrgUnit: demoTown, Place: name + "康复中心",
 		Help: "陪同乘车往返，协助上下车", StartsAt: day(-3, 13), EndsAt: day(-3, 16), Slots: 1, Skills: []string{"accompaniment"},
-		PersonID: person(0), ContactName: townName + "残联 顾老师", ContactPhone: "02169120000"})
+		PersonID: person(0), ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")})
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	// Today: a home visit; tomorrow: sign language.
 	visit, err := mk(town, TaskInput{Title: "上门探访与读报", Kind: HomeVisit, OrgUnit: demoTown, Help: "陪伴聊天、读报，帮忙整理药盒",
 		StartsAt: day(0, 15), EndsAt: day(0, 17), Slots: 2, Skills: []string{"accompaniment"}, PersonID: person(1),
-		ContactName: townName + "残联 顾老师", ContactPhone: "02169120000"})
+		ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")})
 	if err != nil {
 		return err
 	}
@@ -194,11 +194,11 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	}
 	if _, err := mk(town, TaskInput{Title: "社区听障居民手语沟通协助", Kind: "other", OrgUnit: demoTown, Place: townName + "社区事务受理服务中心",
 		Help: "为听障居民办事提供手语翻译", StartsAt: day(1, 9), EndsAt: day(1, 11), Slots: 3, Team: "sign", Skills: []string{"sign_language"},
-		ContactName: townName + "残联 顾老师", ContactPhone: "02169120000"}); err != nil {
+		ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")}); err != nil {
 		return err
 	}
 	games, err := mk(sys, TaskInput{Title: kind + "残疾人运动会赛事志愿者", Kind: "event", OrgUnit: home, Place: d.Place.Short() + "体育中心",
-		Help: "检录、引导和陪护运动员", StartsAt: day(7, 8), EndsAt: day(7, 16), Slots: 20, ContactName: kind + "残联 沈老师", ContactPhone: "02169990000"})
+		Help: "检录、引导和陪护运动员", StartsAt: day(7, 8), EndsAt: day(7, 16), Slots: 20, ContactName: kind + "残联 沈老师", ContactPhone: d.Place.Landline("69990000")})
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	}
 	if _, err := mk(sys, TaskInput{Title: other.Name + "无障碍设施巡查", Kind: "other", OrgUnit: other.Code, Place: other.Name,
 		Help: "记录坡道、扶手的损坏情况", StartsAt: day(2, 9), EndsAt: day(2, 12), Slots: 4, Team: "repair", Skills: []string{"repair"},
-		ContactName: other.Name + "残联", ContactPhone: "02169570000"}); err != nil {
+		ContactName: other.Name + "残联", ContactPhone: d.Place.Landline("69570000")}); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Out, "demo data: 6 volunteer tasks with sign-ups and hours\n")
