@@ -32,7 +32,7 @@ func Persons(s *registry.Store) func(ctx context.Context, d *module.Demo) error 
 		}
 		if village == "" {
 			village, town = ds.Units[0].Code, ds.Units[0].Parent
-			townName = ""
+			townName = "乡镇"
 		}
 		personID, personUnit := firstID, ds.Persons[0].OrgUnit
 		if ids, err := s.DemoPersons(ctx, module.PersonFilter{Unit: village, Limit: 1}); err == nil && len(ids) == 1 {
