@@ -22,8 +22,8 @@ func TestDemoPlace(t *testing.T) {
 		}
 		for _, c := range []struct {
 			code, short, kind, en, seat, address, landline string
-			towns                                           int
-			picks                                           string
+			towns                                          int
+			picks                                          string
 		}{
 			{"310114", "嘉定", "区", "Jiading", "嘉定镇街道", "上海市嘉定区", "021", 12, "南翔镇 安亭镇 马陆镇 江桥镇 菊园新区"},
 			{"320583", "昆山", "市", "Kunshan", "玉山镇", "苏州市昆山市", "0512", 9, "玉山镇 巴城镇 周市镇 陆家镇 花桥镇"},
