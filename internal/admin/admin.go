@@ -67,13 +67,7 @@ func (a *Admin) Module() module.Module {
 		// A restored database starts with everyone signed out and no sign-in counted.
 		Unsaved: []string{"sessions", "login_limits", "login_challenges"},
 		Demo: func(_ context.Context, d *module.Demo) error {
-			d.Accounts = append(d.Accounts, []module.Account{
-				{Username: "demo", Name: "区残联演示账户", Role: identity.DistrictStaff, OrgUnit: "310114"},
-				{Username: "demo_leader", Name: "领导演示账户", Role: identity.Leader, OrgUnit: "310114"},
-				{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: "310114"},
-				{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: "310114"},
-				{Username: "demo_auditor", Name: "安全审计员演示账户", Role: identity.Auditor, OrgUnit: "310114"},
-			}...)
+			d.Accounts = append(d.Accounts, districtAccounts(d.Place)...)
 			return nil
 		},
 		Routes: func(rt *web.Router, kit web.Kit) {

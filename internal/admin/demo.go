@@ -9,6 +9,7 @@ import (
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/db"
 	"sunshine/internal/platform/module"
 )
@@ -40,4 +41,17 @@ func DemoAccounts(ctx context.Context, d *db.DB, users *identity.Store, accounts
 		fmt.Fprintf(out, "  %-15s %-18s %s\n", u.Username, u.Role, u.OrgUnit)
 	}
 	return nil
+}
+
+// districtAccounts are the demo accounts of the district's federation.
+// (Jiading's 区残联, Kunshan's 市残联).
+func districtAccounts(p orgunit.Place) []module.Account {
+	district := p.Code()
+	return []module.Account{
+		{Username: "demo", Name: p.Kind() + "残联演示账户", Role: identity.DistrictStaff, OrgUnit: district},
+		{Username: "demo_leader", Name: "领导演示账户", Role: identity.Leader, OrgUnit: district},
+		{Username: "demo_sysadmin", Name: "系统管理员演示账户", Role: identity.SysAdmin, OrgUnit: district},
+		{Username: "demo_secadmin", Name: "安全管理员演示账户", Role: identity.SecAdmin, OrgUnit: district},
+		{Username: "demo_auditor", Name: "安全审计员演示账户", Role: identity.Auditor, OrgUnit: district},
+	}
 }

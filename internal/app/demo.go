@@ -7,6 +7,7 @@ import (
 
 	"sunshine/internal/admin"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/module"
 )
 
@@ -25,10 +26,14 @@ func (a *App) IsEmpty(ctx context.Context) (bool, error) {
 }
 
 // LoadDemo loads every module's demo data, the registry's first (n
-// synthetic persons of Jiading from seed), and on a database without users
-// the demo accounts the modules ask for.
+// synthetic persons of the home district's towns from seed), and on a
+// database without users the demo accounts the modules ask for.
 func (a *App) LoadDemo(ctx context.Context, n int, seed int64, out io.Writer) error {
-	demo := &module.Demo{Out: out, Year: a.DB.Now().Year(), District: a.District, N: n, Seed: seed, Persons: a.Registry.DemoPersons}
+	place, err := orgunit.NewStore(a.DB).DemoPlace(ctx, a.District)
+	if err != nil {
+		return err
+	}
+	demo := &module.Demo{Out: out, Year: a.DB.Now().Year(), District: a.District, Place: place, N: n, Seed: seed, Persons: a.Registry.DemoPersons}
 	for _, m := range a.modules {
 		if m.Demo == nil {
 			continue

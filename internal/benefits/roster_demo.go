@@ -10,10 +10,11 @@ import (
 )
 
 // demo makes one draft roster: the living subsidy of the current month for
-// 嘉定区 (made by the demo loader, so the demo account may approve it).
-func (s *Store) demo(ctx context.Context, _ *module.Demo) error {
-	c := access.Demo(identity.DistrictStaff, "310114")
-	if _, err := s.CreateRoster(ctx, c, RosterInput{Benefit: Living, Month: s.CurrentMonth(), OrgUnit: "310114"}); err != nil {
+// the home district (嘉定区 …; made by the demo loader, so the demo account
+// may approve it).
+func (s *Store) demo(ctx context.Context, d *module.Demo) error {
+	c := access.Demo(identity.DistrictStaff, d.Place.Code())
+	if _, err := s.CreateRoster(ctx, c, RosterInput{Benefit: Living, Month: s.CurrentMonth(), OrgUnit: d.Place.Code()}); err != nil {
 		return fmt.Errorf("demo roster: %w", err)
 	}
 	return nil

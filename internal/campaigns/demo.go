@@ -11,10 +11,12 @@ import (
 )
 
 // demo makes a health-check campaign and a telecom campaign of the demo
-// year in 嘉定区, and records some of their persons as reached, so that the
-// pages show progress and a list of those not yet reached.
+// year in the home district (嘉定区 …), and records some of their persons
+// as reached, so that the pages show progress and a list of those not yet
+// reached.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
+	home := d.Place.Code()
+	sys := access.Demo(identity.DistrictStaff, home)
 	today := Today(s.db.Now())
 	year := d.Year
 	if year == 0 {
@@ -25,9 +27,9 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		in   Input
 		done int // every n-th person of the list is reached
 	}{
-		{Input{Kind: HealthCheck, Name: fmt.Sprintf("%d年度残疾人免费健康体检", year), Year: year, OrgUnit: "310114",
+		{Input{Kind: HealthCheck, Name: fmt.Sprintf("%d年度残疾人免费健康体检", year), Year: year, OrgUnit: home,
 			Criteria: Criteria{AgeMin: &sixty}}, 3},
-		{Input{Kind: TelecomPackage, Name: fmt.Sprintf("%d年度信息消费通信优惠", year), Year: year, OrgUnit: "310114",
+		{Input{Kind: TelecomPackage, Name: fmt.Sprintf("%d年度信息消费通信优惠", year), Year: year, OrgUnit: home,
 			Criteria: Criteria{Grades: []int{1, 2}, Hukou: "local"}}, 2},
 	}
 	first, _ := time.Parse(time.DateOnly, fmt.Sprintf("%d-01-01", year))

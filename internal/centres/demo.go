@@ -7,22 +7,28 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/module"
 )
 
-// DemoTown is the town of the demo centres (南翔镇).
-const DemoTown = "310114102"
-
-// demo opens the demo centres of 南翔镇 and the district — a Sunshine Home,
+// demo opens the demo centres of the demo town (Jiading's: 南翔镇) and the
+// district — a Sunshine Home,
 // a vocational base, a mental-health day centre and a village home in the
 // demo village — with programmes, persons enrolled under each intake rule
 // (each centre keeps free places, so that a person who fits is taken), and
 // the roll calls of the last four weeks: one person of the Sunshine Home has
 // missed two weeks and is flagged for a home visit.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
+	home, town := d.Place.Code(), d.Place.Town(0)
+	demoTown := town.Code
+	sys := access.Demo(identity.DistrictStaff, home)
+	townEn := orgunit.ShortNameEn(town.NameEn)
+	road := "人民路"
+	if town.Code == "310114102" { // 南翔镇, as the demo always had it
+		road = "古猗园路"
+	}
 	var village string
-	if err := s.db.QueryRow(ctx, `SELECT COALESCE(min(orgunit), '') FROM persons WHERE orgunit > ? AND orgunit < ?`, DemoTown, DemoTown+"z").Scan(&village); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT COALESCE(min(orgunit), '') FROM persons WHERE orgunit > ? AND orgunit < ?`, demoTown, demoTown+"z").Scan(&village); err != nil {
 		return fmt.Errorf("demo centres: %w", err)
 	}
 	if village == "" {
@@ -34,16 +40,16 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		want  int
 	}
 	specs := []spec{
-		{CentreInput{Name: "南翔镇阳光之家", NameEn: "Nanxiang Sunshine Home", Kind: "sunshine_home", OrgUnit: DemoTown, Address: "南翔镇德华路 188 号", Capacity: 20,
+		{CentreInput{Name: town.Name + "阳光之家", NameEn: townEn + " Sunshine Home", Kind: "sunshine_home", OrgUnit: demoTown, Address: town.Name + "德华路 188 号", Capacity: 20,
 			Days: []string{"mon", "tue", "wed", "thu", "fri"}, Staff: "王老师、陈老师"},
 			[]ProgrammeInput{{Name: "生活自理训练", Kind: "course", Days: []string{"mon", "thu"}, Starts: "09:00", Ends: "11:00"},
 				{Name: "合唱团", Kind: "culture", Days: []string{"wed"}, Starts: "14:00", Ends: "15:30"},
 				{Name: "手工编织", Kind: "work", Days: []string{"tue", "fri"}, Starts: "09:30", Ends: "11:30"}}, 14},
-		{CentreInput{Name: "南翔镇阳光基地", NameEn: "Nanxiang Vocational Base", Kind: "vocational_base", OrgUnit: DemoTown, Address: "南翔镇古猗园路 66 号", Capacity: 30,
+		{CentreInput{Name: town.Name + "阳光基地", NameEn: townEn + " Vocational Base", Kind: "vocational_base", OrgUnit: demoTown, Address: town.Name + road + " 66 号", Capacity: 30,
 			Days: []string{"mon", "tue", "wed", "thu", "fri"}, Staff: "李师傅"},
 			[]ProgrammeInput{{Name: "来料加工", Kind: "work", Days: []string{"mon", "tue", "wed", "thu", "fri"}, Starts: "09:00", Ends: "15:00"},
 				{Name: "乒乓球", Kind: "sport", Days: []string{"thu"}, Starts: "15:00", Ends: "16:00"}}, 15},
-		{CentreInput{Name: "嘉定区阳光心园", NameEn: "Jiading Mind Garden", Kind: "mind_garden", OrgUnit: "310114", Address: "嘉定镇街道清河路 55 号", Capacity: 20,
+		{CentreInput{Name: d.Place.Name() + "阳光心园", NameEn: d.Place.ShortEn() + " Mind Garden", Kind: "mind_garden", OrgUnit: home, Address: d.Place.Seat().Name + "清河路 55 号", Capacity: 20,
 			Days: []string{"mon", "wed", "fri"}, Staff: "张医生、社工小刘"},
 			[]ProgrammeInput{{Name: "心理支持小组", Kind: "therapy", Days: []string{"mon"}, Starts: "10:00", Ends: "11:30"},
 				{Name: "书画班", Kind: "culture", Days: []string{"fri"}, Starts: "14:00", Ends: "16:00"}}, 8},
@@ -71,7 +77,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		// those of the rest of the district, its own town's first.)
 		area := ce.OrgUnit
 		if ce.Kind == "sunshine_home" {
-			area = "310114"
+			area = home
 		}
 		lo, hi := access.Demo(identity.DistrictStaff, area).Scope.Range()
 		own, ownEnd := access.Demo(identity.DistrictStaff, ce.OrgUnit).Scope.Range()

@@ -13,22 +13,24 @@ import (
 	"sunshine/internal/platform/module"
 )
 
-// demo stocks the district's and Nanxiang's service points and opens
-// assistive device cases in Nanxiang (after the rehabilitation ones) at every
+// demo stocks the district's and the demo town's service points (Jiading's:
+// Nanxiang) and opens assistive device cases in the demo town (after the
+// rehabilitation ones) at every
 // stage, one device on loan, one approval only partly in stock, so that the
 // case pages, the inbox, the loan card and the stock page show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
-	district, town := access.Demo(identity.DistrictStaff, "310114"), access.Demo(identity.TownStaff, "310114102")
+	home, demoTown := d.Place.Code(), d.Place.Town(0)
+	district, town := access.Demo(identity.DistrictStaff, home), access.Demo(identity.TownStaff, demoTown.Code)
 	// The fitter who assesses is not the one who approves (Store.separate):
 	// the district's own fitter (a provider's worker sees only the cases
 	// assigned to its organisation, none yet while the demo is made).
-	fitter := access.Demo(identity.DistrictStaff, "310114")
+	fitter := access.Demo(identity.DistrictStaff, home)
 	fitter.Actor.Username = access.DemoActor + " (fitter)"
-	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Offset: 8, Limit: 5}) // after the rehabilitation ones
+	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown.Code, Offset: 8, Limit: 5}) // after the rehabilitation ones
 	if err != nil {
 		return fmt.Errorf("demo devices: %w", err)
 	}
-	points, err := s.Points(ctx, orgunit.ScopeOf("310114102"))
+	points, err := s.Points(ctx, orgunit.ScopeOf(demoTown.Code))
 	if err != nil {
 		return fmt.Errorf("demo devices: %w", err)
 	}
@@ -42,7 +44,7 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 				return fmt.Errorf("demo stock: %w", err)
 			}
 		}
-		if pt.OrgUnit == "310114102" {
+		if pt.OrgUnit == demoTown.Code {
 			townPoint = pt.ID
 		}
 	}
@@ -72,6 +74,6 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		}
 		made++
 	}
-	fmt.Fprintf(d.Out, "demo data: %d assistive device cases in 南翔镇, stock at %d service points\n", made, len(points))
+	fmt.Fprintf(d.Out, "demo data: %d assistive device cases in %s, stock at %d service points\n", made, demoTown.Name, len(points))
 	return nil
 }

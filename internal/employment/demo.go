@@ -11,20 +11,46 @@ import (
 	"sunshine/internal/platform/module"
 )
 
-// demoEmployers are the demo employers of Jiading: name, town, the first 17
-// characters of a made-up credit code, staff and average wage (yuan) of the
-// year, and how many demo persons work there by grade (1–4).
-var demoEmployers = []struct {
+type demoEmployer struct {
 	name, town, code string
 	staff            int
 	wage             int64
 	grades           [4]int
-}{
-	{"南翔精密制造有限公司（演示）", "310114102", "91310114MA1GD0001", 260, 118000, [4]int{0, 1, 1, 0}},
-	{"安亭汽车配件有限公司（演示）", "310114103", "91310114MA1GD0002", 480, 156000, [4]int{1, 1, 3, 2}},
-	{"马陆葡萄合作社（演示）", "310114106", "91310114MA1GD0003", 28, 72000, [4]int{0, 0, 0, 0}},
-	{"嘉定物流服务有限公司（演示）", "310114118", "91310114MA1GD0004", 150, 98000, [4]int{0, 0, 1, 0}},
-	{"菊园信息技术有限公司（演示）", "310114401", "91310114MA1GD0005", 90, 260000, [4]int{1, 0, 0, 0}},
+}
+
+// demoEmployers are the demo employers of the district, each in one of its
+// demo towns (Jiading's: 南翔精密制造 in 南翔镇 …): name, town, the first 17
+// characters of a made-up credit code (91, the district's code, then the
+// organisation's), staff and average wage (yuan) of the year, and how many
+// demo persons work there by grade (1–4).
+func demoEmployers(p orgunit.Place) []demoEmployer {
+	code := func(n int) string { return fmt.Sprintf("91%sMA1GD%04d", p.Code(), n) }
+	return []demoEmployer{
+		{DemoEmployerName(p, 0), p.Town(0).Code, code(1), 260, 118000, [4]int{0, 1, 1, 0}},
+		{DemoEmployerName(p, 1), p.Town(1).Code, code(2), 480, 156000, [4]int{1, 1, 3, 2}},
+		{DemoEmployerName(p, 2), p.Town(2).Code, code(3), 28, 72000, [4]int{0, 0, 0, 0}},
+		{DemoEmployerName(p, 3), p.Town(3).Code, code(4), 150, 98000, [4]int{0, 0, 1, 0}},
+		{DemoEmployerName(p, 4), p.Town(4).Code, code(5), 90, 260000, [4]int{1, 0, 0, 0}},
+	}
+}
+
+// DemoEmployerName is the name of the i-th demo employer of the district
+// (0–4), after its town or the district: Jiading's are 南翔精密制造有限公司,
+// 安亭汽车配件有限公司, 马陆葡萄合作社, 嘉定物流服务有限公司 and
+// 菊园信息技术有限公司, each marked （演示）.
+func DemoEmployerName(p orgunit.Place, i int) string {
+	town := func(k int) string { return orgunit.ShortName(p.Town(k).Name) }
+	switch i {
+	case 0:
+		return town(0) + "精密制造有限公司（演示）"
+	case 1:
+		return town(1) + "汽车配件有限公司（演示）"
+	case 2:
+		return town(2) + "葡萄合作社（演示）"
+	case 3:
+		return p.Short() + "物流服务有限公司（演示）"
+	}
+	return town(4) + "信息技术有限公司（演示）"
 }
 
 // demo registers the demo employers with this year's figures,
@@ -32,19 +58,20 @@ var demoEmployers = []struct {
 // parameters (a demo social average wage), and asks for the demo employer
 // account of the first one.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
-	year := d.Year
-	sys := Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf("310114"),
-		Registry: access.Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf("310114")}}
+	year, home := d.Year, d.Place.Code()
+	sys := Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf(home),
+		Registry: access.Caller{Actor: audit.Actor{Username: access.DemoActor, Role: "system"}, Scope: orgunit.ScopeOf(home)}}
+	employers := demoEmployers(d.Place)
 	p := DefaultParams()
-	p.OrgUnit, p.Year, p.SocialAverageWageCents = "310114", year, 100000_00
+	p.OrgUnit, p.Year, p.SocialAverageWageCents = home, year, 100000_00
 	if _, err := s.SetParams(ctx, sys.Scope, sys.Actor, p); err != nil {
 		return fmt.Errorf("demo levy parameters: %w", err)
 	}
 	var first int64
 	used := map[int64]bool{}
-	for i, de := range demoEmployers {
+	for i, de := range employers {
 		e, err := s.Create(ctx, sys, EmployerInput{Name: de.name, USCC: de.code + string(USCCCheckChar(de.code)),
-			OrgUnit: de.town, Address: "上海市嘉定区（演示地址）", ContactName: "人事部", ContactPhone: fmt.Sprintf("1390000%04d", i+1),
+			OrgUnit: de.town, Address: d.Place.Address() + "（演示地址）", ContactName: "人事部", ContactPhone: fmt.Sprintf("1390000%04d", i+1),
 			Accessibility: DemoAccessibility(i)})
 		if err != nil {
 			return fmt.Errorf("demo employer %d: %w", i, err)
@@ -74,9 +101,9 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			}
 		}
 	}
-	fmt.Fprintf(d.Out, "demo employers: %d in Jiading, with %d figures and linked employees\n", len(demoEmployers), year)
+	fmt.Fprintf(d.Out, "demo employers: %d in %s, with %d figures and linked employees\n", len(employers), d.Place.ShortEn(), year)
 	d.Accounts = append(d.Accounts, module.Account{Username: "demo_employer", Name: "用人单位演示账户", Role: identity.Employer,
-		OrgUnit: demoEmployers[0].town, EmployerID: first})
+		OrgUnit: employers[0].town, EmployerID: first})
 	return nil
 }
 

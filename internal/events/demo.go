@@ -6,21 +6,22 @@ import (
 
 	"sunshine/internal/access"
 	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
 )
 
-// demoTown is 南翔镇, the town of the demo accounts.
-const demoTown = "310114102"
-
-// demo makes six events around today: the district's integrated sports
-// games (past, with attendance and results for persons of the demo
-// villages), the Jiading–Kunshan–Taicang arts festival (shared with the
-// partner districts), a skills contest of 南翔镇, a culture afternoon of the
+// demo makes six events around today in the home district (d.Place): the
+// district's integrated sports games (past, with attendance and results for
+// persons of the demo villages), the Jiading–Kunshan–Taicang arts festival
+// (shared with the partner districts), a skills contest of the demo town
+// (that of the demo accounts; Jiading's: 南翔镇), a culture afternoon of the
 // demo village, a future sports day open for registration (the demo person
 // registered) and a cancelled outing.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
+	home, demoTown, name := d.Place.Code(), d.Place.Town(0).Code, d.Place.Name()
+	townName := d.Place.Town(0).Name
+	sys := access.Demo(identity.DistrictStaff, home)
 	town := access.Demo(identity.TownStaff, demoTown)
 	var me int64
 	village := ""
@@ -57,7 +58,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		}
 		return e, nil
 	}
-	games, err := mk(sys, Input{Title: "嘉定区残疾人综合运动会", Kind: "sport", OrgUnit: "310114", Date: day(-12), Place: "嘉定体育中心",
+	games, err := mk(sys, Input{Title: name + "残疾人综合运动会", Kind: "sport", OrgUnit: home, Date: day(-12), Place: d.Place.Short() + "体育中心",
 		Places: 200, Description: "田径、游泳、乒乓球、飞镖、轮椅篮球等项目，按残疾类别分组。"})
 	if err != nil {
 		return err
@@ -78,11 +79,11 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			}
 		}
 	}
-	if _, err := mk(sys, Input{Title: "嘉昆太残疾人文化艺术节", Kind: "culture", OrgUnit: "310114", Shared: true, Date: day(20), Place: "嘉定区文化馆",
+	if _, err := mk(sys, Input{Title: "嘉昆太残疾人文化艺术节", Kind: "culture", OrgUnit: home, Shared: true, Date: day(20), Place: name + "文化馆",
 		Places: 300, Description: "嘉定、昆山、太仓三地残疾人书画、手工艺和文艺演出联展。"}); err != nil {
 		return err
 	}
-	skills, err := mk(town, Input{Title: "南翔镇残疾人职业技能竞赛", Kind: "skills", OrgUnit: demoTown, Date: day(-3), Place: "南翔镇社区学校",
+	skills, err := mk(town, Input{Title: townName + "残疾人职业技能竞赛", Kind: "skills", OrgUnit: demoTown, Date: day(-3), Place: townName + "社区学校",
 		Places: 40, Description: "电脑操作、手工编织和面点制作三个项目。"})
 	if err != nil {
 		return err
@@ -103,7 +104,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			return err
 		}
 	}
-	sports, err := mk(sys, Input{Title: "助残日趣味运动会", Kind: "sport", OrgUnit: "310114", Date: day(10), Place: "嘉定区残疾人综合服务中心",
+	sports, err := mk(sys, Input{Title: "助残日趣味运动会", Kind: "sport", OrgUnit: home, Date: day(10), Place: name + "残疾人综合服务中心",
 		Places: 50, Description: "适合各类残疾人参加的趣味项目：套圈、投篮、轮椅接力。欢迎报名。"})
 	if err != nil {
 		return err
@@ -113,7 +114,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			return fmt.Errorf("demo registration: %w", err)
 		}
 	}
-	outing, err := mk(town, Input{Title: "南翔古镇无障碍游览", Kind: "culture", OrgUnit: demoTown, Date: day(5), Place: "南翔古镇", Places: 15})
+	outing, err := mk(town, Input{Title: orgunit.ShortName(townName) + "古镇无障碍游览", Kind: "culture", OrgUnit: demoTown, Date: day(5), Place: orgunit.ShortName(townName) + "古镇", Places: 15})
 	if err != nil {
 		return err
 	}

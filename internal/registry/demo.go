@@ -43,11 +43,11 @@ func (s *Store) DemoPersons(ctx context.Context, f module.PersonFilter) ([]int64
 	return out, rows.Err()
 }
 
-// DemoLoad writes demo data (internal/demo makes it): the villages, the
-// persons and each one's annual record of this year and a plausible one of
-// last year, in batches of one transaction each. It returns the first
-// person's id.
-func (s *Store) DemoLoad(ctx context.Context, units []orgunit.Unit, persons []PersonInput, annual []Annual, out io.Writer) (int64, error) {
+// DemoLoad writes demo data of the district (internal/demo makes it; name
+// is the district's for the message): the villages, the persons and each
+// one's annual record of this year and a plausible one of last year, in
+// batches of one transaction each. It returns the first person's id.
+func (s *Store) DemoLoad(ctx context.Context, district, name string, units []orgunit.Unit, persons []PersonInput, annual []Annual, out io.Writer) (int64, error) {
 	now := s.db.Now()
 	if len(annual) != len(persons) {
 		return 0, fmt.Errorf("demo: %d persons but %d annual records", len(persons), len(annual))
@@ -87,7 +87,7 @@ func (s *Store) DemoLoad(ctx context.Context, units []orgunit.Unit, persons []Pe
 			if err := s.changed(ctx, tx, ids...); err != nil {
 				return err
 			}
-			e := actor.Entry(audit.ActionImport, "demo", strconv.Itoa(start/batch+1), "310114")
+			e := actor.Entry(audit.ActionImport, "demo", strconv.Itoa(start/batch+1), district)
 			e.Detail = fmt.Sprintf(`{"persons":%d}`, end-start)
 			return audit.Append(ctx, tx, e)
 		})
@@ -95,7 +95,7 @@ func (s *Store) DemoLoad(ctx context.Context, units []orgunit.Unit, persons []Pe
 			return 0, err
 		}
 	}
-	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of Jiading, with %d and %d annual records\n", len(persons), len(units), now.Year()-1, now.Year())
+	fmt.Fprintf(out, "demo data: %d persons in %d demo villages of %s, with %d and %d annual records\n", len(persons), len(units), name, now.Year()-1, now.Year())
 	return firstID, nil
 }
 

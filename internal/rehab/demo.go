@@ -14,20 +14,22 @@ import (
 	"sunshine/internal/platform/module"
 )
 
-// demo opens a few rehabilitation cases in 南翔镇 in different states,
+// demo opens a few rehabilitation cases in the demo town (Jiading's: 南翔镇)
+// in different states,
 // with plans booked into the town's sub-centre and the district centre and
 // sessions recorded, so that the schedule pages show content.
 func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
-	persons, err := d.Persons(ctx, module.PersonFilter{Unit: "310114102", Limit: 8})
+	home, demoTown := d.Place.Code(), d.Place.Town(0)
+	sys := access.Demo(identity.DistrictStaff, home)
+	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown.Code, Limit: 8})
 	if err != nil {
 		return fmt.Errorf("demo rehabilitation: %w", err)
 	}
 	var sub, centre int64
-	if err := s.db.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, "310114102").Scan(&sub); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, demoTown.Code).Scan(&sub); err != nil {
 		return fmt.Errorf("demo rehabilitation: %w", err)
 	}
-	if err := s.db.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, "310114").Scan(&centre); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT id FROM rehab_centres WHERE orgunit = ?`, home).Scan(&centre); err != nil {
 		return fmt.Errorf("demo rehabilitation: %w", err)
 	}
 	cst := time.FixedZone("CST", 8*3600)
@@ -77,6 +79,6 @@ func (s *Store) demo(ctx context.Context, engine *casework.Engine, d *module.Dem
 		}
 		made++
 	}
-	fmt.Fprintf(d.Out, "demo data: %d rehabilitation cases in 南翔镇\n", made)
+	fmt.Fprintf(d.Out, "demo data: %d rehabilitation cases in %s\n", made, demoTown.Name)
 	return nil
 }

@@ -12,20 +12,18 @@ import (
 )
 
 // DemoVolunteer is the volunteer of the demo volunteer account
-// (demo_volunteer), of 南翔镇 (310114102).
+// (demo_volunteer), of the demo town (Jiading's: 南翔镇 310114102).
 const DemoVolunteer = "陈晓燕"
-
-// DemoTown is the demo volunteer's town.
-const DemoTown = "310114102"
 
 var demoNames = []string{"王建国", "李秀英", "张志强", "刘芳", "杨静", "赵磊", "黄丽", "周杰", "吴敏", "徐涛", "孙燕", "马超",
 	"朱红", "胡军", "郭玲", "何伟", "林娜", "罗斌", "高洁", "梁勇", "宋佳", "郑浩", "谢婷", "韩冰"}
 
-// demo registers the corps: volunteers in the first towns of Jiading and at
-// the district, each team's leader, and the demo volunteer with its
-// account.
+// demo registers the corps: volunteers in the first towns of the home
+// district and at the district, each team's leader, and the demo volunteer
+// (in the demo town) with its account.
 func (s *Store) demo(ctx context.Context, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
+	home, demoTown := d.Place.Code(), d.Place.Town(0).Code
+	sys := access.Demo(identity.DistrictStaff, home)
 	towns, err := s.units.InScope(ctx, sys.Scope, 3)
 	if err != nil {
 		return fmt.Errorf("demo volunteers: %w", err)
@@ -38,14 +36,14 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 		days := []string{Days[i%5].Code, Days[(i+2)%5].Code, "sat"}
 		times := []string{[]string{"am", "pm", "eve"}[i%3], "pm"}
 		v, err := s.CreateVolunteer(ctx, sys, VolunteerInput{Name: name, Phone: fmt.Sprintf("1391000%04d", i+1), Team: team, OrgUnit: unit,
-			Skills: skillsOf[team], Days: days, Times: times, PartyMember: i%3 == 0, Training: "区残联志愿者岗前培训（8学时）"})
+			Skills: skillsOf[team], Days: days, Times: times, PartyMember: i%3 == 0, Training: d.Place.Kind() + "残联志愿者岗前培训（8学时）"})
 		if err != nil {
 			return v, fmt.Errorf("demo volunteer %s: %w", name, err)
 		}
 		n++
 		return v, nil
 	}
-	units := []string{"310114"}
+	units := []string{home}
 	for i, t := range towns {
 		if i >= 5 {
 			break
@@ -62,7 +60,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			leaders[team] = v.ID
 		}
 	}
-	me, err := mk(DemoVolunteer, DemoTown, "escort", len(demoNames))
+	me, err := mk(DemoVolunteer, demoTown, "escort", len(demoNames))
 	if err != nil {
 		return err
 	}
@@ -77,7 +75,7 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	}
 	fmt.Fprintf(d.Out, "demo data: %d volunteers in 4 teams\n", n)
 	d.Accounts = append(d.Accounts, module.Account{Username: "demo_volunteer", Name: "志愿者演示账户", Role: identity.Volunteer,
-		OrgUnit: DemoTown, VolunteerID: me.ID})
+		OrgUnit: demoTown, VolunteerID: me.ID})
 	return nil
 }
 
@@ -87,14 +85,17 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 // volunteer's town, the district's sports games next week, and a task of
 // another town the demo volunteer does not see.
 func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
-	sys := access.Demo(identity.DistrictStaff, "310114")
-	town := access.Demo(identity.TownStaff, DemoTown)
+	home, kind, name := d.Place.Code(), d.Place.Kind(), d.Place.Name()
+	demoTown, townName := d.Place.Town(0).Code, d.Place.Town(0).Name
+	other := d.Place.Town(1)
+	sys := access.Demo(identity.DistrictStaff, home)
+	town := access.Demo(identity.TownStaff, demoTown)
 	var me int64
-	if err := s.db.QueryRow(ctx, `SELECT id FROM volunteers WHERE name = ? AND orgunit = ?`, DemoVolunteer, DemoTown).Scan(&me); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT id FROM volunteers WHERE name = ? AND orgunit = ?`, DemoVolunteer, demoTown).Scan(&me); err != nil {
 		return fmt.Errorf("demo tasks: %w", err)
 	}
 	var others []int64
-	rows, err := s.db.Query(ctx, `SELECT id FROM volunteers WHERE id <> ? AND (orgunit = '310114' OR orgunit LIKE ?) ORDER BY id`, me, DemoTown+"%")
+	rows, err := s.db.Query(ctx, `SELECT id FROM volunteers WHERE id <> ? AND (orgunit = ? OR orgunit LIKE ?) ORDER BY id`, me, home, demoTown+"%")
 	if err != nil {
 		return fmt.Errorf("demo tasks: %w", err)
 	}
@@ -109,7 +110,7 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("demo tasks: %w", err)
 	}
-	persons, err := d.Persons(ctx, module.PersonFilter{Unit: DemoTown, Active: true, Limit: 3})
+	persons, err := d.Persons(ctx, module.PersonFilter{Unit: demoTown, Active: true, Limit: 3})
 	if err != nil {
 		return fmt.Errorf("demo tasks: %w", err)
 	}
@@ -142,8 +143,8 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 		return nil
 	}
 	// Ten days ago: the district's event, hours decided.
-	ev, err := mk(sys, TaskInput{Title: "全国助残日游园活动志愿服务", Kind: "event", OrgUnit: "310114", Place: "嘉定区残疾人综合服务中心",
-		Help: "引导来宾、协助轮椅使用者游园", StartsAt: day(-10, 9), EndsAt: day(-10, 12), Slots: 10, ContactName: "区残联 沈老师", ContactPhone: "02169990000"})
+	ev, err := mk(sys, TaskInput{Title: "全国助残日游园活动志愿服务", Kind: "event", OrgUnit: home, Place: name + "残疾人综合服务中心",
+		Help: "引导来宾、协助轮椅使用者游园", StartsAt: day(-10, 9), EndsAt: day(-10, 12), Slots: 10, ContactName: kind + "残联 沈老师", ContactPhone: d.Place.Landline("69990000")})
 	if err != nil {
 		return err
 	}
@@ -169,9 +170,9 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 		}
 	}
 	// Three days ago: an escort to rehabilitation, hours waiting.
-	esc, err := mk(town, TaskInput{Title: "陪同前往区康复中心做康复训练", Kind: "rehab", OrgUnit: DemoTown, Place: "嘉定区康复中心",
+	esc, err := mk(town, TaskInput{Title: "陪同前往" + kind + "康复中心做康复训练", Kind: "rehab", OrgUnit: demoTown, Place: name + "康复中心",
 		Help: "陪同乘车往返，协助上下车", StartsAt: day(-3, 13), EndsAt: day(-3, 16), Slots: 1, Skills: []string{"accompaniment"},
-		PersonID: person(0), ContactName: "南翔镇残联 顾老师", ContactPhone: "02169120000"})
+		PersonID: person(0), ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")})
 	if err != nil {
 		return err
 	}
@@ -182,31 +183,31 @@ func (s *Store) demoTasks(ctx context.Context, d *module.Demo) error {
 		return fmt.Errorf("demo hours: %w", err)
 	}
 	// Today: a home visit; tomorrow: sign language.
-	visit, err := mk(town, TaskInput{Title: "上门探访与读报", Kind: HomeVisit, OrgUnit: DemoTown, Help: "陪伴聊天、读报，帮忙整理药盒",
+	visit, err := mk(town, TaskInput{Title: "上门探访与读报", Kind: HomeVisit, OrgUnit: demoTown, Help: "陪伴聊天、读报，帮忙整理药盒",
 		StartsAt: day(0, 15), EndsAt: day(0, 17), Slots: 2, Skills: []string{"accompaniment"}, PersonID: person(1),
-		ContactName: "南翔镇残联 顾老师", ContactPhone: "02169120000"})
+		ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")})
 	if err != nil {
 		return err
 	}
 	if err := sign(visit, me); err != nil {
 		return err
 	}
-	if _, err := mk(town, TaskInput{Title: "社区听障居民手语沟通协助", Kind: "other", OrgUnit: DemoTown, Place: "南翔镇社区事务受理服务中心",
+	if _, err := mk(town, TaskInput{Title: "社区听障居民手语沟通协助", Kind: "other", OrgUnit: demoTown, Place: townName + "社区事务受理服务中心",
 		Help: "为听障居民办事提供手语翻译", StartsAt: day(1, 9), EndsAt: day(1, 11), Slots: 3, Team: "sign", Skills: []string{"sign_language"},
-		ContactName: "南翔镇残联 顾老师", ContactPhone: "02169120000"}); err != nil {
+		ContactName: townName + "残联 顾老师", ContactPhone: d.Place.Landline("69120000")}); err != nil {
 		return err
 	}
-	games, err := mk(sys, TaskInput{Title: "区残疾人运动会赛事志愿者", Kind: "event", OrgUnit: "310114", Place: "嘉定体育中心",
-		Help: "检录、引导和陪护运动员", StartsAt: day(7, 8), EndsAt: day(7, 16), Slots: 20, ContactName: "区残联 沈老师", ContactPhone: "02169990000"})
+	games, err := mk(sys, TaskInput{Title: kind + "残疾人运动会赛事志愿者", Kind: "event", OrgUnit: home, Place: d.Place.Short() + "体育中心",
+		Help: "检录、引导和陪护运动员", StartsAt: day(7, 8), EndsAt: day(7, 16), Slots: 20, ContactName: kind + "残联 沈老师", ContactPhone: d.Place.Landline("69990000")})
 	if err != nil {
 		return err
 	}
 	if err := sign(games, others[:min(3, len(others))]...); err != nil {
 		return err
 	}
-	if _, err := mk(sys, TaskInput{Title: "安亭镇无障碍设施巡查", Kind: "other", OrgUnit: "310114103", Place: "安亭镇",
+	if _, err := mk(sys, TaskInput{Title: other.Name + "无障碍设施巡查", Kind: "other", OrgUnit: other.Code, Place: other.Name,
 		Help: "记录坡道、扶手的损坏情况", StartsAt: day(2, 9), EndsAt: day(2, 12), Slots: 4, Team: "repair", Skills: []string{"repair"},
-		ContactName: "安亭镇残联", ContactPhone: "02169570000"}); err != nil {
+		ContactName: other.Name + "残联", ContactPhone: d.Place.Landline("69570000")}); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Out, "demo data: 6 volunteer tasks with sign-ups and hours\n")

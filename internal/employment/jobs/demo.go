@@ -12,33 +12,34 @@ import (
 	"sunshine/internal/platform/module"
 )
 
-// demoVacancies are the demo vacancies: the employer (by name in
-// demoEmployers), the job and its terms.
+// demoVacancies are the demo vacancies: the employer (by its number in
+// employment.DemoEmployerName), the job and its terms.
 var demoVacancies = []struct {
-	employer string
+	employer int
 	in       VacancyInput
 }{
-	{"南翔精密制造有限公司（演示）", VacancyInput{Title: "数据录入员", Description: "在办公室录入和核对生产数据，使用电脑完成。",
+	{0, VacancyInput{Title: "数据录入员", Description: "在办公室录入和核对生产数据，使用电脑完成。",
 		Positions: 3, MinEducation: "junior", Hours: "full_time", Skills: []string{"computer", "data_entry"},
 		Accommodations: []string{"step_free", "accessible_toilet", "screen_reader", "flexible_hours"}, MonthlyWage: 5200}},
-	{"南翔精密制造有限公司（演示）", VacancyInput{Title: "产品包装工", Description: "在安静的车间包装精密零件，有就业辅导员带教。",
+	{0, VacancyInput{Title: "产品包装工", Description: "在安静的车间包装精密零件，有就业辅导员带教。",
 		Positions: 5, MinEducation: "none", Hours: "part_time", Skills: []string{"packaging", "assembly"},
 		Accommodations: []string{"step_free", "quiet_space", "job_coach"}, MonthlyWage: 3200}},
-	{"安亭汽车配件有限公司（演示）", VacancyInput{Title: "装配工", Description: "汽车配件装配，可调节工位，提供通勤班车。",
+	{1, VacancyInput{Title: "装配工", Description: "汽车配件装配，可调节工位，提供通勤班车。",
 		Positions: 4, MinEducation: "junior", Hours: "full_time", Skills: []string{"assembly"},
 		Accommodations: []string{"step_free", "adjustable_desk", "transport"}, MonthlyWage: 4800}},
-	{"嘉定物流服务有限公司（演示）", VacancyInput{Title: "电话客服专员", Description: "接听客户电话、录入订单，可居家或弹性上班。",
+	{3, VacancyInput{Title: "电话客服专员", Description: "接听客户电话、录入订单，可居家或弹性上班。",
 		Positions: 2, MinEducation: "senior", Hours: "flexible", Skills: []string{"customer_service", "phone_service", "computer"},
 		Accommodations: []string{"flexible_hours", "screen_reader"}, MonthlyWage: 4500}},
 }
 
-// demo gives about forty demo persons of 南翔镇 an employment profile (the
+// demo gives about forty demo persons of the demo town (Jiading's: 南翔镇)
+// an employment profile (the
 // demo person account among them) and posts the demo vacancies, so that the
 // matching pages show real rankings.
 func (s *Store) demo(ctx context.Context, employers *employment.Store, d *module.Demo) error {
 	actor := audit.Actor{Username: access.DemoActor, Role: "system"}
-	rc := access.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114")}
-	const town = "310114102"
+	home, town := d.Place.Code(), d.Place.Town(0).Code
+	rc := access.Caller{Actor: actor, Scope: orgunit.ScopeOf(home)}
 	// The town's first forty active persons, in id order: the demo person
 	// account's record (the first of the town's first village) among them.
 	ids, err := d.Persons(ctx, module.PersonFilter{Unit: town, Active: true, Limit: 40})
@@ -66,11 +67,11 @@ func (s *Store) demo(ctx context.Context, employers *employment.Store, d *module
 			return fmt.Errorf("demo job seeker %d: %w", id, err)
 		}
 	}
-	ec := employment.Caller{Actor: actor, Scope: orgunit.ScopeOf("310114"), Registry: rc}
+	ec := employment.Caller{Actor: actor, Scope: orgunit.ScopeOf(home), Registry: rc}
 	var vacancies []Vacancy
 	for _, dv := range demoVacancies {
 		in := dv.in
-		if in.EmployerID, err = employers.DemoEmployerID(ctx, dv.employer); err != nil {
+		if in.EmployerID, err = employers.DemoEmployerID(ctx, employment.DemoEmployerName(d.Place, dv.employer)); err != nil {
 			return fmt.Errorf("demo vacancy %s: %w", in.Title, err)
 		}
 		v, err := s.CreateVacancy(ctx, ec, in)

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/view"
 	"sunshine/internal/platform/web"
 )
@@ -194,6 +195,9 @@ type Demo struct {
 	// District is the installation's home district (a level-2 code of
 	// DOMAIN.md §3): the demo's persons, units and records lie in it.
 	District string
+	// Place is the home district's units and names for the demo's
+	// records and titles (orgunit.Store.DemoPlace of District).
+	Place orgunit.Place
 	// N and Seed are how many demo persons the registry makes, and from
 	// which seed (the same seed makes the same persons).
 	N    int
