@@ -43,6 +43,7 @@ import (
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
 	"sunshine/internal/towns"
+	"sunshine/internal/transfers"
 	"sunshine/internal/volunteers"
 )
 
@@ -105,6 +106,9 @@ type App struct {
 	Documents *documents.Store
 	// Attachments are the photos and scans of persons and cases.
 	Attachments *attachments.Store
+	// Transfers move persons between districts (its Partners are the
+	// federation's).
+	Transfers *transfers.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events *events.Store
@@ -235,6 +239,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
 	a.Attachments = attachments.NewStore(d, v, log)
+	a.Transfers = transfers.NewStore(d, reg, units, log, a.District)
 	a.Notify = notify.NewStore(d, v, log)
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
@@ -278,6 +283,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
+		a.Transfers.Module(),             // transfers point at persons
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		federation.Module(),              // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above
