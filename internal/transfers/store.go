@@ -143,12 +143,12 @@ func (s *Store) Issue(ctx context.Context, c Caller, personID int64, in IssueInp
 	pkg := Package{Format: Format, Version: FormatVersion, Ref: hex.EncodeToString(raw[:]), From: s.Home, To: in.To,
 		CreatedAt: s.db.Now().UTC().Format(time.RFC3339)}
 	// The key is named before sealing: seal once to learn it, then bind it.
-	keyID, _, err := s.Partners.Seal(ctx, in.To, pkg.aad(), nil)
+	keyID, _, err := s.Partners.Seal(ctx, in.To, pkg.AAD(), nil)
 	if err != nil {
 		return Transfer{}, err
 	}
 	pkg.Key = keyID
-	keyAgain, sealed, err := s.Partners.Seal(ctx, in.To, pkg.aad(), pb)
+	keyAgain, sealed, err := s.Partners.Seal(ctx, in.To, pkg.AAD(), pb)
 	if err != nil {
 		return Transfer{}, err
 	}
@@ -399,7 +399,7 @@ func (s *Store) open(ctx context.Context, file []byte) (Package, Plain, error) {
 	if s.Partners == nil {
 		return Package{}, Plain{}, invalid("file", "not_partner", "本区没有登记合作区，不能接收转移包。", "This district has no partners: it cannot take transfer packages.")
 	}
-	district, pb, err := s.Partners.Open(ctx, p.Key, p.aad(), sealed)
+	district, pb, err := s.Partners.Open(ctx, p.Key, p.AAD(), sealed)
 	if err != nil {
 		if ae, ok := apperr.As(err); ok && ae.Code == apperr.Invalid {
 			return Package{}, Plain{}, invalid("file", "tampered", "转移包无法解密：已被改动，或密钥未知或已吊销。",

@@ -100,8 +100,8 @@ type Package struct {
 	Data      string `json:"data"`
 }
 
-// aad is what the sealed data is bound to: every field of the header.
-func (p Package) aad() []byte {
+// AAD is what the sealed data is bound to: every field of the header.
+func (p Package) AAD() []byte {
 	h := p
 	h.Data = ""
 	b, _ := json.Marshal(h) // a struct of strings and a number: cannot fail
