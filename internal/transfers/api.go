@@ -81,7 +81,8 @@ func (s API) apiPackage(w http.ResponseWriter, r *http.Request, p *web.Principal
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", `attachment; filename="sunshine-transfer-`+ref+`.json"`)
 	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(b)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err = w.Write(b) // #nosec G705 -- a JSON download (attachment, nosniff) of the package as issued, not HTML
 	return err
 }
 
