@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -113,6 +114,12 @@ func onOutgoing(rest string, out bool, body any) func(*apptest.Env, string) appt
 	}
 }
 
+func onOutgoingForm(rest string, out bool, form url.Values) func(*apptest.Env, string) apptest.Request {
+	return func(e *apptest.Env, _ string) apptest.Request {
+		return apptest.Request{Path: "/transfers/" + outgoing(e, out) + rest, Form: form}
+	}
+}
+
 func TestMatrix(t *testing.T) {
 	staff := []string{identity.DistrictStaff, identity.TownStaff}
 	apptest.Matrix(t, "transfers", map[string]apptest.Entry{
@@ -150,6 +157,48 @@ func TestMatrix(t *testing.T) {
 				tr := incoming(e, true)
 				return apptest.Request{Path: "/api/v1/transfers/" + tr.Ref + "/accept", Body: transfers.AcceptInput{OrgUnit: apptest.Village, Version: tr.Version}}
 			}},
+		// The pages.
+		"GET /transfers": {Allowed: staff, InOK: http.StatusOK, PageIn: true, In: apptest.Fixed("/transfers", nil)},
+		"POST /transfers": {Allowed: staff, InOK: http.StatusSeeOther, PageIn: true,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				return apptest.Request{Path: "/transfers", File: packageFrom(e)}
+			}},
+		"GET /persons/{id}/transfer": {Allowed: staff, InOK: http.StatusOK, OutOK: http.StatusNotFound, PageIn: true,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				partnerOf(e)
+				return apptest.Request{Path: apptest.PersonPage(e.In, "/transfer")}
+			},
+			Out: apptest.OnPersonPage(apptest.OutPerson, "/transfer", nil)},
+		"POST /persons/{id}/transfer": {Allowed: staff, InOK: http.StatusSeeOther, OutOK: http.StatusNotFound, PageIn: true,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				partnerOf(e)
+				id, _ := freshPerson(e, apptest.Village)
+				return apptest.Request{Path: apptest.PersonPage(id, "/transfer"), Form: url.Values{"to": {kunshan}, "reason": {"迁居"}}}
+			},
+			Out: apptest.OnPersonPage(apptest.OutPerson, "/transfer", url.Values{"to": {kunshan}, "reason": {"迁居"}})},
+		"GET /transfers/{ref}": {Allowed: staff, InOK: http.StatusOK, OutOK: http.StatusNotFound, PageIn: true,
+			In: func(e *apptest.Env, user string) apptest.Request {
+				if user == "town" { // the preview of an incoming one
+					return apptest.Request{Path: "/transfers/" + incoming(e, false).Ref}
+				}
+				return apptest.Request{Path: "/transfers/" + outgoing(e, false)}
+			},
+			Out: func(e *apptest.Env, _ string) apptest.Request { return apptest.Request{Path: "/transfers/" + outgoing(e, true)} }},
+		"POST /transfers/{ref}/accept": {Allowed: staff, InOK: http.StatusSeeOther, OutOK: http.StatusNotFound, PageIn: true,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				tr := incoming(e, false)
+				return apptest.Request{Path: "/transfers/" + tr.Ref + "/accept", Form: url.Values{"orgunit": {apptest.Village}, "version": {fmt.Sprint(tr.Version)}}}
+			},
+			Out: func(e *apptest.Env, _ string) apptest.Request {
+				tr := incoming(e, true)
+				return apptest.Request{Path: "/transfers/" + tr.Ref + "/accept", Form: url.Values{"orgunit": {apptest.Village}, "version": {fmt.Sprint(tr.Version)}}}
+			}},
+		"POST /transfers/{ref}/complete": {Allowed: staff, InOK: http.StatusSeeOther, OutOK: http.StatusNotFound, PageIn: true,
+			In:  onOutgoingForm("/complete", false, url.Values{"reason": {"昆山电话确认"}}),
+			Out: onOutgoingForm("/complete", true, url.Values{"reason": {"昆山电话确认"}})},
+		"POST /transfers/{ref}/cancel": {Allowed: staff, InOK: http.StatusSeeOther, OutOK: http.StatusNotFound, PageIn: true,
+			In:  onOutgoingForm("/cancel", false, url.Values{"cancel_reason": {"不搬了"}}),
+			Out: onOutgoingForm("/cancel", true, url.Values{"cancel_reason": {"不搬了"}})},
 		// The peer (Kunshan's account) hears of the packages Kunshan sent
 		// here; of one another district sent (out), nothing.
 		"GET /api/v1/federation/transfers/{ref}": {Allowed: []string{identity.Peer}, InOK: http.StatusOK, OutOK: http.StatusNotFound,
