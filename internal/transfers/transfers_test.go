@@ -301,3 +301,74 @@ func TestMoveRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestMovePages moves a person through the pages (forms and 303s): issued
+// on A's form, uploaded on B's (an altered package first: the page says
+// why), accepted into a village picked on B, completed on A.
+func TestMovePages(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		p := newPair(t, d)
+		a, b := p.A, p.B
+		person, _ := mover(t, a, 2)
+		st, body := a.DoRaw("district", "GET", apptest.PersonPage(person, ""), nil, nil, nil)
+		if st != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`href="/persons/%d/transfer"`, person)) {
+			t.Fatalf("the person page links to the issue form: %d", st)
+		}
+		st, body = a.DoRaw("district", "GET", apptest.PersonPage(person, "/transfer"), nil, nil, nil)
+		if st != http.StatusOK || !strings.Contains(string(body), `<option value="320583"`) {
+			t.Fatalf("issue form: %d %s", st, body)
+		}
+		st, body = a.Form("district", apptest.PersonPage(person, "/transfer"), map[string][]string{"to": {kunshan}, "reason": {""}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(string(body), `id="e-reason"`) {
+			t.Errorf("issue without a reason: %d", st)
+		}
+		st, _ = a.Form("district", apptest.PersonPage(person, "/transfer"), map[string][]string{"to": {kunshan}, "reason": {"随子女迁居"}})
+		if st != http.StatusSeeOther {
+			t.Fatalf("issue: %d", st)
+		}
+		ref := count(a, `SELECT COUNT(*) FROM transfers`)
+		if ref != 1 {
+			t.Fatalf("transfers on A: %d", ref)
+		}
+		var r string
+		if err := a.App.DB.QueryRow(context.Background(), `SELECT ref FROM transfers`).Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		st, body = a.DoRaw("district", "GET", "/transfers/"+r, nil, nil, nil)
+		if st != http.StatusOK || !strings.Contains(string(body), "/api/v1/transfers/"+r+"/package") {
+			t.Fatalf("the transfer's page: %d", st)
+		}
+		file := packageOf(t, a, r)
+		bad := alter(t, file, func(p *transfers.Package) { p.To = "320585" })
+		st, body = b.Upload("ktown", "/transfers", "p.json", bad, nil)
+		if st != http.StatusUnprocessableEntity || !strings.Contains(string(body), `id="e-file"`) || !strings.Contains(string(body), "320585") {
+			t.Errorf("an altered package on the page: %d", st)
+		}
+		if st, _ = b.Upload("ktown", "/transfers", "p.json", file, nil); st != http.StatusSeeOther {
+			t.Fatalf("upload: %d", st)
+		}
+		st, body = b.DoRaw("ktown", "GET", "/transfers/"+r+"?lang=en", nil, nil, nil)
+		if st != http.StatusOK || !strings.Contains(string(body), "迁居2") || !strings.Contains(string(body), `value="`+apptest.VillageOut+`"`) {
+			t.Fatalf("the preview with the village picker: %d %s", st, body)
+		}
+		if st, _ = b.Form("ktown", "/transfers/"+r+"/accept", map[string][]string{"orgunit": {""}, "version": {"1"}}); st != http.StatusUnprocessableEntity {
+			t.Errorf("accept without a village: %d", st)
+		}
+		if st, _ = b.Form("ktown", "/transfers/"+r+"/accept", map[string][]string{"orgunit": {apptest.VillageOut}, "version": {"1"}}); st != http.StatusSeeOther {
+			t.Fatalf("accept: %d", st)
+		}
+		if st, _ = a.Form("district", "/transfers/"+r+"/complete", map[string][]string{"reason": {""}}); st != http.StatusSeeOther {
+			t.Fatalf("complete: %d", st)
+		}
+		if s := status(t, a, person); s != "moved_out" {
+			t.Errorf("the person on A: %s", s)
+		}
+		if n := count(b, `SELECT COUNT(*) FROM persons WHERE name = '迁居2' AND orgunit = ?`, apptest.VillageOut); n != 1 {
+			t.Errorf("the person on B: %d", n)
+		}
+		st, body = a.DoRaw("district", "GET", "/transfers?lang=en", nil, nil, nil)
+		if st != http.StatusOK || !strings.Contains(string(body), "Completed (moved out)") {
+			t.Errorf("the list: %d", st)
+		}
+	})
+}
