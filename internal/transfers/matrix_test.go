@@ -183,7 +183,9 @@ func TestMatrix(t *testing.T) {
 				}
 				return apptest.Request{Path: "/transfers/" + outgoing(e, false)}
 			},
-			Out: func(e *apptest.Env, _ string) apptest.Request { return apptest.Request{Path: "/transfers/" + outgoing(e, true)} }},
+			Out: func(e *apptest.Env, _ string) apptest.Request {
+				return apptest.Request{Path: "/transfers/" + outgoing(e, true)}
+			}},
 		"POST /transfers/{ref}/accept": {Allowed: staff, InOK: http.StatusSeeOther, OutOK: http.StatusNotFound, PageIn: true,
 			In: func(e *apptest.Env, _ string) apptest.Request {
 				tr := incoming(e, false)
