@@ -75,6 +75,9 @@ func (s *Store) partner(ctx context.Context, field, district string) (string, er
 	bad := func() error {
 		return invalid(field, "not_partner", "该区不是本区的合作区："+district, "This district is not a partner of this one: "+district)
 	}
+	if district == "" {
+		return "", invalid(field, "required", "请选择转入合作区。", "Choose the partner district.")
+	}
 	if !districtPattern.MatchString(district) || district == s.Home || s.Partners == nil {
 		return "", bad()
 	}
