@@ -28,9 +28,9 @@ type API struct{ *Store }
 func (s API) Routes(rt *web.Router) {
 	rt.Handle("POST /api/v1/persons/{id}/transfers", staffRoles, s.apiIssue, web.Types{In: IssueInput{}, Out: Transfer{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/transfers", staffRoles, s.apiList, web.Types{Out: web.List[Transfer]{}})
-	rt.Handle("POST /api/v1/transfers", staffRoles, s.apiReceive, web.Types{Out: Transfer{}, Status: http.StatusCreated})
+	rt.Handle("POST /api/v1/transfers", staffRoles, s.apiReceive, web.Types{In: Package{}, Out: Transfer{}, Status: http.StatusCreated})
 	rt.Handle("GET /api/v1/transfers/{ref}", staffRoles, s.apiGet, web.Types{Out: Transfer{}})
-	rt.Handle("GET /api/v1/transfers/{ref}/package", staffRoles, s.apiPackage)
+	rt.Handle("GET /api/v1/transfers/{ref}/package", staffRoles, s.apiPackage, web.Types{Out: Package{}})
 	rt.Handle("POST /api/v1/transfers/{ref}/cancel", staffRoles, s.apiCancel, web.Types{In: ReasonInput{}, Out: Transfer{}})
 	rt.Handle("POST /api/v1/transfers/{ref}/complete", staffRoles, s.apiComplete, web.Types{In: ReasonInput{}, Out: Transfer{}})
 	rt.Handle("POST /api/v1/transfers/{ref}/accept", staffRoles, s.apiAccept, web.Types{In: AcceptInput{}, Out: Transfer{}})
