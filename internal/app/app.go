@@ -44,6 +44,7 @@ import (
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
 	"sunshine/internal/towns"
+	"sunshine/internal/transfers"
 	"sunshine/internal/volunteers"
 )
 
@@ -110,6 +111,9 @@ type App struct {
 	Documents *documents.Store
 	// Attachments are the photos and scans of persons and cases.
 	Attachments *attachments.Store
+	// Transfers move persons between districts (its Partners are the
+	// federation's).
+	Transfers *transfers.Store
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events *events.Store
@@ -240,6 +244,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
 	a.Attachments = attachments.NewStore(d, v, log)
+	a.Transfers = transfers.NewStore(d, reg, units, log, a.District)
 	a.Notify = notify.NewStore(d, v, log)
 	a.Federation = a.federation(district, cmp.Or(cfg.Version, "dev"))
 	casePages := casework.NewPages(a.Cases, reg)
@@ -254,7 +259,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.withDocuments(a.Devices.LoanCard, true), a.Seekers.PersonProposals, a.withDocuments(a.Benefits.PersonSection, false),
-			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection),
+			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection, a.Transfers.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
@@ -284,6 +289,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.Centres.Module(reg.PickerFrom), // centres point at persons and org units
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
+		a.Transfers.Module(),             // transfers point at persons
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		a.Federation.Module(),            // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above

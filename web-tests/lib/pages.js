@@ -133,6 +133,8 @@ export const ACCOUNTS = [
       // attachments (issue 19): a person's and a case's (empty in the demo; tests/attachments.test.js uploads)
       '/persons/{id}/attachments',
       '/cases/{case}/attachments',
+      // moves between districts (issue 20): the list with the upload form, a person's issue form
+      '/transfers', '/persons/{id}/transfer',
       // notifications (issue 19): the list, the settings, the deliveries
       '/notifications',
       '/notifications?unread=true',
@@ -154,6 +156,8 @@ export const ACCOUNTS = [
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
       '/campaigns', '/campaigns/new', '/campaigns/1', '/campaigns/2/import', '/providers/evaluation', '/providers/complaints', '/micro-projects',
       '/providers', '/providers/1', '/contracts', '/contracts/2', '/providers/assign?type=assistive_device', '/cases/{case}/assign',
+      // moves between districts (issue 20)
+      '/transfers', '/persons/{id}/transfer',
       '/volunteers', '/volunteers/25', '/volunteers/25/certificate', '/volunteer-teams', '/volunteer-tasks', '/volunteer-tasks/new', '/volunteer-tasks/4',
       '/volunteer-tasks/4/qr', '/volunteer-hours',
       '/events', '/events/calendar', '/events/new', '/events/1', '/events/3',
