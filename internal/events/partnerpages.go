@@ -69,9 +69,9 @@ func (p *Pages) partnerSections(r *http.Request, lang string) ([]partnerSection,
 
 type partnerEntryRow struct {
 	PartnerEntry
-	By                        string
-	CanWithdraw, CanAttend    bool
-	CanUnattend               bool
+	By                     string
+	CanWithdraw, CanAttend bool
+	CanUnattend            bool
 }
 
 type partnerData struct {
