@@ -243,6 +243,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
+	a.Events.Home = district // a.Events.Partners: the federation's partners (nil: none)
 	a.Attachments = attachments.NewStore(d, v, log)
 	a.Transfers = transfers.NewStore(d, reg, units, log, a.District)
 	a.Notify = notify.NewStore(d, v, log)

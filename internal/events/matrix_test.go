@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"sunshine/internal/app/apptest"
@@ -69,6 +70,64 @@ func onEvent(path, day, prepare string, body any, form func(e *apptest.Env) url.
 			}
 			if form != nil {
 				r.Form = form(e)
+			}
+			return r
+		}
+	}
+}
+
+// selfPartner makes the Env's own installation its partner "310114",
+// reached over HTTP with its peer account's token, so that the partner
+// pages have a partner's shared events to show.
+func selfPartner(e *apptest.Env) {
+	if e.App.Events.Partners == nil {
+		e.App.Events.Partners = &httpPartners{list: []events.Partner{{District: "310114", Name: "嘉定区"}},
+			links: map[string]peerLink{"310114": {e.Srv.URL, e.Tokens["peer"]}}}
+	}
+}
+
+// onShared calls path on a fresh shared event of the fixture's village:
+// an API path with %d for the event; a partner page's path with %s for the
+// district and %d for the event. In scope: the partner's event and the
+// fixture's person (e.In); out: an event the caller does not see (API), or
+// the person out of scope (e.Out, prepared by the fixture as asked). A page
+// without a form (GET) out of scope asks a district that is no partner.
+func onShared(path, day, prepare string, form func(e *apptest.Env) url.Values) func(in bool) func(*apptest.Env, string) apptest.Request {
+	return func(in bool) func(*apptest.Env, string) apptest.Request {
+		return func(e *apptest.Env, _ string) apptest.Request {
+			ctx := context.Background()
+			selfPartner(e)
+			api := strings.HasPrefix(path, "/api/")
+			unit := apptest.Village
+			if api && !in {
+				unit = outUnit
+			}
+			ev, err := e.App.Events.Create(ctx, everywhere, events.Input{Title: "共享矩阵活动", Kind: "sport", OrgUnit: unit, Date: day, Shared: true})
+			if err != nil {
+				e.T.Fatal(err)
+			}
+			if api {
+				return apptest.Request{Path: fmt.Sprintf(path, ev.ID)}
+			}
+			person, district := e.In, "310114"
+			if !in && form != nil {
+				person = e.Out
+			} else if !in {
+				district = "320999"
+			}
+			remote := events.SharedEvent{ID: ev.ID, Title: ev.Title, Kind: ev.Kind, Date: ev.Date, State: ev.State, District: "310114"}
+			switch prepare {
+			case "register":
+				err = e.App.Events.PartnerRegister(ctx, everywhere, "310114", remote, person)
+			case "attend":
+				_, err = e.App.Events.PartnerAttend(ctx, everywhere, "310114", remote, person)
+			}
+			if err != nil {
+				e.T.Fatal(err)
+			}
+			r := apptest.Request{Path: fmt.Sprintf(path, district, ev.ID)}
+			if form != nil {
+				r.Form = url.Values{"person_id": {fmt.Sprint(person)}}
 			}
 			return r
 		}
@@ -172,6 +231,20 @@ func TestPermissionMatrix(t *testing.T) {
 			}
 		}, staff, http.StatusSeeOther, http.StatusNotFound, true),
 		"POST /events/{id}/cancel": both(onEvent("/events/%d/cancel", futureDay, "", nil, func(*apptest.Env) url.Values { return url.Values{"reason": {"下雨"}} }),
+			staff, http.StatusSeeOther, http.StatusNotFound, true),
+		"GET /api/v1/federation/events": {Allowed: []string{identity.Peer, identity.DistrictStaff, identity.TownStaff},
+			In: apptest.Fixed("/api/v1/federation/events?year=2026", nil), InOK: http.StatusOK},
+		"GET /api/v1/federation/event-counts": {Allowed: []string{identity.Peer}, In: apptest.Fixed("/api/v1/federation/event-counts?year=2026", nil), InOK: http.StatusOK},
+		"GET /api/v1/events/{id}/partner-counts": both(onShared("/api/v1/events/%d/partner-counts", futureDay, "", nil),
+			staff, http.StatusOK, http.StatusNotFound, false),
+		"GET /events/partners/{district}/{id}": both(onShared("/events/partners/%s/%d", pastDay, "attend", nil), staff, http.StatusOK, http.StatusNotFound, true),
+		"POST /events/partners/{district}/{id}/registrations": both(onShared("/events/partners/%s/%d/registrations", futureDay, "", personForm(nil)),
+			staff, http.StatusSeeOther, http.StatusNotFound, true),
+		"POST /events/partners/{district}/{id}/withdrawals": both(onShared("/events/partners/%s/%d/withdrawals", futureDay, "register", personForm(nil)),
+			staff, http.StatusSeeOther, http.StatusNotFound, true),
+		"POST /events/partners/{district}/{id}/attendance": both(onShared("/events/partners/%s/%d/attendance", pastDay, "", personForm(nil)),
+			staff, http.StatusSeeOther, http.StatusNotFound, true),
+		"POST /events/partners/{district}/{id}/absences": both(onShared("/events/partners/%s/%d/absences", pastDay, "attend", personForm(nil)),
 			staff, http.StatusSeeOther, http.StatusNotFound, true),
 		"GET /my/events": page("/my/events", person),
 		"POST /my/events/{id}/register": both(onEvent("/my/events/%d/register", futureDay, "", nil, func(*apptest.Env) url.Values { return url.Values{} }),

@@ -24,11 +24,12 @@ func (s *Store) Module(reg *registry.Store) module.Module {
 	return module.Module{
 		Name:      "events",
 		Templates: Templates(),
-		Tables:    []string{"events", "event_entries"},
+		Tables:    []string{"events", "event_entries", "partner_event_entries"},
 		Demo:      s.demo,
 		Home:      s.home,
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
+			API{Store: s}.FederationRoutes(rt)
 			(&Pages{Store: s, Kit: kit, Reg: reg}).Routes(rt)
 		},
 		Nav: []module.Nav{

@@ -39,6 +39,7 @@ func (p *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /events/{id}/absences", staffRoles, p.unattend)
 	rt.Page("POST /events/{id}/results", staffRoles, p.result)
 	rt.Page("POST /events/{id}/cancel", staffRoles, p.cancel)
+	p.partnerRoutes(rt)
 	rt.Page("GET /my/events", personOnly, p.mine)
 	rt.Page("POST /my/events/{id}/register", personOnly, p.myRegister)
 	rt.Page("POST /my/events/{id}/withdraw", personOnly, p.myWithdraw)
@@ -197,6 +198,9 @@ type listData struct {
 	Month          string
 	Upcoming, Past []row
 	Filtered       bool
+	// Partners are the partner districts' shared events of this year,
+	// fetched live (none: no partner districts set up).
+	Partners []partnerSection
 }
 
 func (p *Pages) list(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
@@ -234,6 +238,9 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request, pr *web.Principal) 
 		} else {
 			d.Past = append([]row{rows[i]}, d.Past...) // the latest first
 		}
+	}
+	if d.Partners, err = p.partnerSections(r, page.Lang); err != nil {
+		return err
 	}
 	page.Data = d
 	return p.Render(w, r, http.StatusOK, "event_list.html", page)
@@ -399,6 +406,9 @@ type eventData struct {
 	Picker               registry.Picker
 	Form                 url.Values
 	Over, Upcoming, Open bool
+	// PartnerCounts are, for a shared event, the partners' counts of their
+	// residents at it.
+	PartnerCounts []PartnerCount
 }
 
 func (p *Pages) eventPage(w http.ResponseWriter, r *http.Request, pr *web.Principal) error {
@@ -457,6 +467,11 @@ func (p *Pages) show(w http.ResponseWriter, r *http.Request, pr *web.Principal, 
 			er.Award = x.Award
 		}
 		d.Entries = append(d.Entries, er)
+	}
+	if e.Shared {
+		if d.PartnerCounts, err = p.PartnerCounts(ctx, c, n, page.Lang); err != nil {
+			return err
+		}
 	}
 	if pk != nil {
 		d.Picker = *pk

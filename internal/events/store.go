@@ -30,6 +30,13 @@ type Store struct {
 	// (inclusive) to (exclusive) that the caller sees — the centres'
 	// programmes — for the month's calendar.
 	Sessions func(ctx context.Context, c access.Caller, from, to, lang string) ([]Session, error)
+	// Partners reaches the partner districts' installations for their
+	// shared events and the counts of their residents at ours (nil: no
+	// partners).
+	Partners Partners
+	// Home is the home district's code: the district of the shared events
+	// this installation lists to its partners.
+	Home string
 }
 
 // Session is a meeting of a centre's programme on a day, as the calendar

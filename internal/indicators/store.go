@@ -499,7 +499,7 @@ func cultureYears(ctx context.Context, q queryer, ids []int64) (map[personYear]b
 	out := map[personYear]bool{}
 	for start := 0; start < len(ids); start += idChunk {
 		args, in := padded(ids[start:min(start+idChunk, len(ids))])
-		rows, err := q.Query(ctx, cultureSQL(in), append(args, args...)...)
+		rows, err := q.Query(ctx, cultureSQL(in), append(append(args, args...), args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("read culture and sports attendance: %w", err)
 		}
@@ -522,12 +522,16 @@ func cultureYears(ctx context.Context, q queryer, ids []int64) (map[personYear]b
 }
 
 // cultureSQL reads the years (as 4-digit text) of the sport and culture
-// events and centre programmes the persons attended; its in list comes twice.
+// events (this installation's own, and partner districts' shared events its
+// residents attended, partner_event_entries) and centre programmes the
+// persons attended; its in list comes three times.
 func cultureSQL(in string) string {
 	return `SELECT e.person_id, substr(v.date, 1, 4) FROM event_entries e JOIN events v ON v.id = e.event_id
 		WHERE e.attended = TRUE AND v.kind IN ('sport', 'culture') AND v.state = 'open' AND e.person_id IN (` + in + `)
 		UNION SELECT a.person_id, substr(a.date, 1, 4) FROM centre_attendance a JOIN centre_programmes g ON g.id = a.programme_id
-		WHERE a.present = TRUE AND g.kind IN ('sport', 'culture') AND a.person_id IN (` + in + `)`
+		WHERE a.present = TRUE AND g.kind IN ('sport', 'culture') AND a.person_id IN (` + in + `)
+		UNION SELECT x.person_id, substr(x.date, 1, 4) FROM partner_event_entries x
+		WHERE x.attended = TRUE AND x.kind IN ('sport', 'culture') AND x.state = 'open' AND x.person_id IN (` + in + `)`
 }
 
 type txQuery struct{ tx *db.Tx }

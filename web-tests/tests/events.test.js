@@ -6,7 +6,9 @@
 // - on its page a demo person is found with the picker and registered, their
 //   attendance marked and a result (1st place and an award) recorded;
 // - the month's calendar lists the event on its day;
-// - the person account sees its events at /my/events.
+// - the person account sees its events at /my/events;
+// - with no partner districts set up (issue 20), /events and the shared arts
+//   festival's page say so.
 // Axe and no sideways scrolling on each page; screenshots
 // ../artifacts/screenshots/events-*.png.
 import { describe, test, before, after } from 'node:test';
@@ -157,6 +159,29 @@ describe('events: the staff pages', { timeout: FILE_TIMEOUT_MS }, () => {
       assert.deepEqual(watch.problems(), []);
     });
   }
+
+  // Issue 20: the partner districts' shared events. The browser tests set
+  // up no partner districts: the section and the organiser's table say so.
+  test('with no partner districts set up, the partner sections say so', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const { page, watch } = await district.get();
+    watch.reset();
+    for (const lang of ['zh', 'en']) {
+      assert.equal((await page.goto(url('/events', lang)))?.status(), 200);
+      assert.equal(await page.locator('h2#partners').innerText(), lang === 'zh' ? '合作区共享活动' : "Partner districts' shared events");
+      const after = (await page.locator('h2#partners + p').innerText()).trim();
+      assert.match(after, lang === 'zh' ? /尚未设置合作区/ : /No partner districts are set up/);
+      await checkPage(page, `events-partners-none-${lang}`);
+      // The shared arts festival (demo event 2): the participants from
+      // partner districts, none set up.
+      assert.equal((await page.goto(url('/events/2', lang)))?.status(), 200);
+      assert.match(await text(page, 'h1'), /嘉昆太/);
+      assert.equal(await page.locator('h2#partner-counts').innerText(), lang === 'zh' ? '合作区参与人数' : 'Participants from partner districts');
+      assert.match(await text(page, 'table:has(#partner-counts-caption) tbody'),
+        lang === 'zh' ? /尚未设置合作区/ : /No partner districts are set up/);
+      await checkPage(page, `events-partner-counts-none-${lang}`);
+    }
+    assert.deepEqual(watch.problems(), []);
+  });
 
   test('the person account sees its events', { timeout: STEP_TIMEOUT_MS }, async () => {
     const { page, watch } = await person.get();
