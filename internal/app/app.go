@@ -243,11 +243,13 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Events = events.NewStore(d, units, log)
 	a.Events.Changed = ind
 	a.Events.Sessions = a.centreSessions
-	a.Events.Home = district // a.Events.Partners: the federation's partners (nil: none)
+	a.Events.Home = district
 	a.Attachments = attachments.NewStore(d, v, log)
 	a.Transfers = transfers.NewStore(d, reg, units, log, a.District)
 	a.Notify = notify.NewStore(d, v, log)
 	a.Federation = a.federation(district, cmp.Or(cfg.Version, "dev"))
+	a.Events.Partners = eventPartners{a.Federation}
+	a.Transfers.Partners = transferPartners{a.Federation}
 	casePages := casework.NewPages(a.Cases, reg)
 	// A case page shows the contract it is assigned to (and the link to
 	// assign it) and the volunteer tasks made for it.

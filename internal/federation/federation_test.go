@@ -319,16 +319,24 @@ func TestThreeInstallations(t *testing.T) {
 			t.Fatalf("dashboard page with Taicang down: %d", st)
 		}
 
+		// Jiading's shared event: Kunshan sees it (a signed call), registers
+		// two of its residents and marks one attended; Jiading's organiser
+		// sees Kunshan's counts, and no names.
+		sharedEventRound(t, jd, ks)
+
+		// A person moves from Jiading to Kunshan, end to end.
+		ref := moveOne(t, jd, ks)
+
 		// What a partner reaches carries nothing personal: every route that
 		// admits the peer role, called signed by Jiading on Kunshan.
-		scanPeerAnswers(t, jd, ks, year)
+		scanPeerAnswers(t, jd, ks, year, ref)
 	})
 }
 
 // scanPeerAnswers calls, signed as caller, every GET route of callee that
 // admits the peer role, and fails on a name, ID number or phone of
 // callee's persons in an answer, or on a route it cannot call.
-func scanPeerAnswers(t *testing.T, caller, callee *install, year int) {
+func scanPeerAnswers(t *testing.T, caller, callee *install, year int, ref string) {
 	t.Helper()
 	ctx := context.Background()
 	paths := map[string]string{
@@ -341,6 +349,9 @@ func scanPeerAnswers(t *testing.T, caller, callee *install, year int) {
 		"GET /api/v1/federation/volumes":          fmt.Sprintf("/api/v1/federation/volumes?year=%d", year),
 		"GET /api/v1/session":                     "/api/v1/session",
 		"GET /{$}":                                "/",
+		"GET /api/v1/federation/events":           fmt.Sprintf("/api/v1/federation/events?year=%d", year),
+		"GET /api/v1/federation/event-counts":     fmt.Sprintf("/api/v1/federation/event-counts?year=%d", year),
+		"GET /api/v1/federation/transfers/{ref}":  "/api/v1/federation/transfers/" + ref,
 	}
 	// Pages are read as the peer account signed in with its password.
 	peerToken := callee.login("peer_" + caller.District)
@@ -384,6 +395,117 @@ func scanPeerAnswers(t *testing.T, caller, callee *install, year int) {
 			}
 		}
 	}
+}
+
+func sharedEventRound(t *testing.T, org, partner *install) {
+	t.Helper()
+	ctx := context.Background()
+	var ev struct{ ID int64 }
+	date := start.Format("2006-01-02") // today: attendance is taken on the day
+	if st, raw := org.do(org.Staff, "POST", "/api/v1/events", map[string]any{"title": "嘉昆太残疾人文化艺术节", "kind": "culture", "orgunit": org.District,
+		"shared": true, "date": date}, &ev); st != 201 {
+		t.Fatalf("shared event: %d %s", st, raw)
+	}
+	if st, page := partner.do(partner.Staff, "GET", "/events", nil, nil); st != 200 || !strings.Contains(string(page), "嘉昆太残疾人文化艺术节") {
+		t.Fatalf("the partner's events page does not list the shared event: %d", st)
+	}
+	_, e, err := partner.App.Events.RemoteEvent(ctx, org.District, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := access.Caller{Actor: audit.Actor{Username: "staff", Role: identity.DistrictStaff}, Scope: orgunit.ScopeOf(partner.District)}
+	rows, err := partner.App.DB.Query(ctx, `SELECT id FROM persons ORDER BY id LIMIT 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		_ = rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for i, id := range ids {
+		if err := partner.App.Events.PartnerRegister(ctx, c, org.District, e, id); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if _, err := partner.App.Events.PartnerAttend(ctx, c, org.District, e, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var counts struct {
+		Items []struct {
+			District             string
+			Registered, Attended int
+			Error                string
+		}
+	}
+	st, raw := org.do(org.Staff, "GET", fmt.Sprintf("/api/v1/events/%d/partner-counts", ev.ID), nil, &counts)
+	if st != 200 {
+		t.Fatalf("partner counts: %d %s", st, raw)
+	}
+	found := false
+	for _, it := range counts.Items {
+		if it.District == partner.District {
+			found = it.Registered == 2 && it.Attended == 1 && it.Error == ""
+		}
+	}
+	if !found || strings.Contains(string(raw), partner.Names[0]) || strings.Contains(string(raw), partner.Names[1]) {
+		t.Fatalf("the organiser's counts: %s", raw)
+	}
+}
+
+// moveOne moves Jiading's first person to Kunshan's test village through
+// the API of both installations: Jiading issues the package, Kunshan takes
+// it in and accepts the person into the village, Jiading completes the move
+// (asking Kunshan, signed, whether it accepted) and the person is moved out
+// there, registered here, with the package audited on both sides.
+func moveOne(t *testing.T, from, to *install) string {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	var name string
+	if err := from.App.DB.QueryRow(ctx, `SELECT id, name FROM persons ORDER BY id LIMIT 1`).Scan(&id, &name); err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		Ref, State string
+		Version    int
+		PersonID   int64 `json:"person_id"`
+	}
+	if st, raw := from.do(from.Staff, "POST", fmt.Sprintf("/api/v1/persons/%d/transfers", id), map[string]string{"to": to.District, "reason": "搬家到昆山"}, &tr); st != 201 {
+		t.Fatalf("issue: %d %s", st, raw)
+	}
+	ref := tr.Ref
+	st, pkg := from.do(from.Staff, "GET", "/api/v1/transfers/"+ref+"/package", nil, nil)
+	if st != 200 || strings.Contains(string(pkg), name) || strings.Contains(string(pkg), from.IDs[0]) {
+		t.Fatalf("package: %d (the person must travel encrypted) %s", st, pkg)
+	}
+	if st, raw := to.do(to.Staff, "POST", "/api/v1/transfers", json.RawMessage(pkg), &tr); st != 201 || tr.State != "received" {
+		t.Fatalf("receive: %d %s", st, raw)
+	}
+	if st, raw := to.do(to.Staff, "POST", "/api/v1/transfers/"+ref+"/accept", map[string]any{"orgunit": to.District + "100201", "version": tr.Version}, &tr); st != 200 || tr.State != "accepted" {
+		t.Fatalf("accept: %d %s", st, raw)
+	}
+	var p struct{ Name, Status, OrgUnit string }
+	if st, raw := to.do(to.Staff, "GET", fmt.Sprintf("/api/v1/persons/%d", tr.PersonID), nil, &p); st != 200 || p.Name != name || p.Status != "active" {
+		t.Fatalf("the person at Kunshan: %d %s", st, raw)
+	}
+	if st, raw := from.do(from.Staff, "POST", "/api/v1/transfers/"+ref+"/complete", map[string]string{}, &tr); st != 200 || tr.State != "completed" {
+		t.Fatalf("complete: %d %s", st, raw)
+	}
+	if st, raw := from.do(from.Staff, "GET", fmt.Sprintf("/api/v1/persons/%d", id), nil, &p); st != 200 || p.Status != "moved_out" {
+		t.Fatalf("the person at Jiading: %d %s", st, raw)
+	}
+	for _, in := range []*install{from, to} {
+		var n int
+		if err := in.App.DB.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE subject_id = ? OR detail LIKE ?`, ref, "%"+ref+"%").Scan(&n); err != nil || n < 2 {
+			t.Errorf("%s: %d audit entries name the package %s (%v)", in.District, n, ref, err)
+		}
+	}
+	return ref
 }
 
 func containsRole(roles []string, r string) bool {
