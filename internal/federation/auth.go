@@ -16,6 +16,10 @@ func (s *Store) Authenticate(r *http.Request) (c Caller, handled bool, err error
 	if !signedreq.Is(r) {
 		return Caller{}, false, nil
 	}
+	// Partners read: a signed call of any other method is refused.
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return Caller{}, true, errCall()
+	}
 	ctx := r.Context()
 	sig, err := signedreq.Parse(r)
 	if err != nil || !keyIDPattern.MatchString(sig.KeyID) {

@@ -571,6 +571,12 @@ func TestSignedCalls(t *testing.T) {
 		if st, _ := send("/api/v1/federation/about", now, func(r *http.Request) { r.URL.RawQuery = "year=2025" }); st != 401 {
 			t.Errorf("tampered call: %d", st)
 		}
+		// Only reading: a signed DELETE of its own session is refused.
+		req, _ = http.NewRequest("DELETE", ks.Srv.URL+"/api/v1/session", nil)
+		_ = signedreq.Sign(req, tok.KeyID, tok.Secret, now)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+			t.Errorf("signed DELETE: %v %v", resp.StatusCode, err)
+		}
 		// A peer reaches only its routes: the registry is refused.
 		if st, _ := send("/api/v1/persons", now, nil); st != 403 {
 			t.Errorf("peer on /api/v1/persons: %d", st)
