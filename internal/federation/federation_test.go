@@ -493,6 +493,10 @@ func moveOne(t *testing.T, from, to *install) string {
 	if st, raw := to.do(to.Staff, "GET", fmt.Sprintf("/api/v1/persons/%d", tr.PersonID), nil, &p); st != 200 || p.Name != name || p.Status != "active" {
 		t.Fatalf("the person at Kunshan: %d %s", st, raw)
 	}
+	// Accepted there: no longer cancelled here.
+	if st, raw := from.do(from.Staff, "POST", "/api/v1/transfers/"+ref+"/cancel", map[string]string{"reason": "改变主意"}, nil); st != 409 || !strings.Contains(string(raw), "accepted") {
+		t.Fatalf("cancel after acceptance: %d %s", st, raw)
+	}
 	if st, raw := from.do(from.Staff, "POST", "/api/v1/transfers/"+ref+"/complete", map[string]string{}, &tr); st != 200 || tr.State != "completed" {
 		t.Fatalf("complete: %d %s", st, raw)
 	}

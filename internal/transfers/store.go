@@ -304,6 +304,17 @@ func (s *Store) Cancel(ctx context.Context, c Caller, ref string, in ReasonInput
 	if fe := safetext.Field("reason", &in.Reason, true, 200, "撤销原因", "reason for cancelling"); fe != nil {
 		return Transfer{}, apperr.Validation(*fe)
 	}
+	// A package the receiving district has accepted is not cancelled here
+	// (the person would stand on both registers): the move is completed.
+	// A partner that does not answer, or does not know the package, does
+	// not hold the cancelling up.
+	if r, err := s.load(ctx, s.db, c, ref, ""); err == nil && r.Direction == Out && r.State == Issued && s.Partners != nil {
+		var st PeerState
+		if s.Partners.Get(ctx, r.Partner, PeerPath+r.Ref, &st) == nil && st.Ref == r.Ref && st.State == Accepted {
+			return Transfer{}, conflict("state", "accepted", "转入区已确认接收此人，不能撤销：请完成迁移。",
+				"The receiving district has accepted this person: the transfer cannot be cancelled; complete the move instead.")
+		}
+	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		r, err := s.load(ctx, tx, c, ref, tx.ForUpdate())
 		if err != nil {
