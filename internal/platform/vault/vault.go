@@ -38,17 +38,31 @@ func LoadOrCreateKey(path string) (key []byte, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("create data key folder: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the key file of the configuration, chosen by the operator
+	// Written whole to a file of its own, then linked into place: a server
+	// starting at the same moment never reads a half-written key, and of
+	// two servers creating one, the second reads the first's.
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new-*")
 	if err != nil {
 		return nil, false, fmt.Errorf("create data key %s: %w", path, err)
 	}
-	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
-		_ = f.Close()
-		_ = os.Remove(path) // a partial key would be refused at the next start: leave none
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	if err := tmp.Chmod(0o600); err != nil {
+		_ = tmp.Close()
+		return nil, false, fmt.Errorf("create data key %s: %w", path, err)
+	}
+	if _, err := tmp.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		_ = tmp.Close()
 		return nil, false, fmt.Errorf("write data key: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if err := tmp.Close(); err != nil {
 		return nil, false, fmt.Errorf("write data key: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			key, err = LoadKey(path)
+			return key, false, err
+		}
+		return nil, false, fmt.Errorf("create data key %s: %w", path, err)
 	}
 	return key, true, nil
 }
