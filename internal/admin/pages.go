@@ -152,6 +152,10 @@ func (a *Admin) pageLogout(w http.ResponseWriter, r *http.Request, p *web.Princi
 		return err
 	}
 	_ = a.Audit.Record(r.Context(), actorOf(r, p).Entry(audit.ActionLogout, "user", p.Username, p.OrgUnit))
+	// The browser deletes what this site keeps in it — the home visits
+	// prepared on a phone, and their key (issue 21) — as the service worker
+	// does too: after signing out they cannot be read.
+	w.Header().Set("Clear-Site-Data", `"storage"`)
 	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: web.IsHTTPS(r), SameSite: http.SameSiteLaxMode}) // #nosec G124 -- HttpOnly, SameSite=Lax; Secure whenever the request came over HTTPS (web.IsHTTPS): a plain-HTTP LAN install must still sign in
 	web.Redirect(w, r, "/login")
 	return nil

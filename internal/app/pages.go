@@ -4,8 +4,10 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"sunshine/internal/identity"
+	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/module"
 	"sunshine/internal/platform/web"
 )
@@ -50,6 +52,29 @@ func (a *App) pageRoutes(rt *web.Router) {
 		return nil
 	})
 	rt.Page("GET /{$}", signedIn, a.pageHome)
+	// The installable app (CONTRACT.md): the manifest, its icons, the
+	// service worker from the root, and the page it shows offline.
+	rt.Handle("GET /manifest.webmanifest", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+		return web.ServeManifest(w, r)
+	})
+	rt.Handle("GET /sw.js", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+		return web.ServeWorker(w, r)
+	})
+	rt.Handle("GET /icons/{size}", web.PublicAccess, func(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+		r.SetPathValue("size", strings.TrimSuffix(r.PathValue("size"), ".png"))
+		return web.ServeIcon(w, r, apperr.ErrNotFound())
+	})
+	rt.Page("GET /offline", web.PublicAccess, a.pageOffline)
+}
+
+// pageOffline is what the service worker shows for a page that needs the
+// network when there is none: in both languages (it is kept once, for
+// whichever language is chosen later), and for nobody in particular (it is
+// kept on the phone, so it names no account).
+func (a *App) pageOffline(w http.ResponseWriter, r *http.Request, _ *web.Principal) error {
+	page := a.newPage(r, nil, "")
+	page.Title = "没有网络 · No network"
+	return a.render(w, r, http.StatusOK, "offline.html", page)
 }
 
 func (a *App) pageHome(w http.ResponseWriter, r *http.Request, p *web.Principal) error {

@@ -39,6 +39,7 @@ func (s API) Routes(rt *web.Router) {
 	rt.Handle("GET /api/v1/persons/{id}/access-log", logReads, s.apiAccessLog, web.Types{Out: web.List[audit.Entry]{}})
 	rt.Handle("GET /api/v1/persons/{id}/annual/{year}", readers, s.apiGetAnnual, web.Types{Out: Annual{}})
 	rt.Handle("PUT /api/v1/persons/{id}/annual/{year}", staff, s.apiPutAnnual, web.Types{In: Annual{}, Out: Annual{}})
+	s.visitRoutes(rt)
 }
 
 func pathID(r *http.Request) (int64, error) {

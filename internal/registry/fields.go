@@ -33,6 +33,9 @@ type AnnualField struct {
 	// cell reads a file cell into a; nil reads by the kind of value (yes/no
 	// through ParseBool, text through enumValue).
 	cell func(a *Annual, v string) *apperr.FieldError
+	// amount, for an amount field, is how its text is read (readIncome): the
+	// phone's form reads it by the same definition (visits_api.go).
+	amount *money.Field
 	// form reads the posted value into a; nil reads by the kind of value (a
 	// ticked box is "1", text as it is). noForm fields have no form input.
 	form   func(a *Annual, v string) *apperr.FieldError
@@ -177,7 +180,8 @@ var AnnualFields = []AnnualField{
 	{Column: Column{Field: "household_income_per_capita", Zh: "家庭人均收入", En: "household_income_per_capita", Example: "36000",
 		DescZh: "元/年，整数（可写 36000、36,000 或 3.6万）；不详可留空", DescEn: "Yuan per year, whole number (36000, 36,000 or 3.6万); leave empty when unknown"},
 		LabelZh: "家庭人均年收入（元，可不填）", LabelEn: "Household income per person per year (yuan, optional)",
-		value: func(a *Annual) any { return &a.HouseholdIncomePerCapita },
+		value:  func(a *Annual) any { return &a.HouseholdIncomePerCapita },
+		amount: &incomeField,
 		cell: func(a *Annual, v string) *apperr.FieldError {
 			n, fe := readIncome(v)
 			if fe != nil {
@@ -676,4 +680,42 @@ func (s *Store) scanTargets(in *PersonInput, masked bool) (dest []any, done func
 		}
 		return nil
 	}
+}
+
+// readAnnualAnswers reads the answers of the annual form — the page's form
+// and a phone's offline form alike (visits.go) — from get (the value posted
+// for a field's name) for a person of age: a yes/no question is "1", "0" or
+// "unknown"; one asked and left unanswered is not known, one not asked (it
+// does not apply at age) is no. The record's year and version are the
+// caller's to set.
+func readAnnualAnswers(get func(string) string, age int) (Annual, []apperr.FieldError) {
+	var a Annual
+	var errs []apperr.FieldError
+	for _, f := range AnnualFields {
+		if f.noForm {
+			continue
+		}
+		v := get(f.Field)
+		if f.YesNo {
+			switch v {
+			case "1", "0", "unknown":
+			case "":
+				if f.AppliesAt(age) {
+					v = "unknown"
+				}
+			default:
+				errs = append(errs, yesNoChoiceError(f))
+				continue
+			}
+		}
+		if e := f.readForm(&a, v); e != nil {
+			errs = append(errs, *e)
+		}
+	}
+	return a, errs
+}
+
+// yesNoChoiceError is the error of a yes/no answer that is none of the three.
+func yesNoChoiceError(f AnnualField) apperr.FieldError {
+	return apperr.Field(f.Field, "invalid", "“"+f.LabelZh+"”请选择“是”“否”或“不详”。", "“"+f.LabelEn+"”: choose yes, no or unknown.")
 }

@@ -145,6 +145,7 @@ func (pg *Pages) Routes(rt *web.Router) {
 	rt.Page("POST /imports", staff, pg.importPost)
 	rt.Page("GET /imports/{id}", staff, pg.importStatus)
 	rt.Page("GET /me", web.Roles(identity.Person), pg.me)
+	pg.visitRoutes(rt)
 }
 
 func (pg *Pages) crumbs(page *web.Page, r *http.Request, unit string, extra ...web.Crumb) {
@@ -577,33 +578,8 @@ func (pg *Pages) annualSave(w http.ResponseWriter, r *http.Request, p *web.Princ
 		return err
 	}
 	_ = r.ParseForm()
-	a := Annual{Year: year, Version: atoiDefault(r.PostFormValue("version"))}
-	age := ageIn(person, year)
-	var formErrs []apperr.FieldError
-	for _, f := range AnnualFields {
-		if f.noForm {
-			continue
-		}
-		v := r.PostForm.Get(f.Field)
-		if f.YesNo {
-			switch v {
-			case "1", "0", "unknown":
-			case "":
-				// A question asked and left unanswered is not known; one
-				// not asked (it does not apply) is no.
-				if f.AppliesAt(age) {
-					v = "unknown"
-				}
-			default:
-				formErrs = append(formErrs, apperr.Field(f.Field, "invalid", "“"+f.LabelZh+"”请选择“是”“否”或“不详”。",
-					"“"+f.LabelEn+"”: choose yes, no or unknown."))
-				continue
-			}
-		}
-		if e := f.readForm(&a, v); e != nil {
-			formErrs = append(formErrs, *e)
-		}
-	}
+	a, formErrs := readAnnualAnswers(r.PostForm.Get, ageIn(person, year))
+	a.Year, a.Version = year, atoiDefault(r.PostFormValue("version"))
 	if len(formErrs) == 0 {
 		_, _, err = pg.Store.PutAnnual(r.Context(), c, id, a)
 	} else {

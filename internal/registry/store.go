@@ -860,6 +860,12 @@ func (s *Store) AnnualRecords(ctx context.Context, c Caller, id int64) ([]Annual
 // and the stored record has another version, it is a conflict. The record's org
 // unit defaults to the person's current one.
 func (s *Store) PutAnnual(ctx context.Context, c Caller, id int64, a Annual) (Annual, bool, error) {
+	return s.putAnnual(ctx, c, id, a, false)
+}
+
+// putAnnual is PutAnnual; mustBeNew makes a record that exists already a
+// conflict, whatever a.Version says (a save based on no record at all).
+func (s *Store) putAnnual(ctx context.Context, c Caller, id int64, a Annual, mustBeNew bool) (Annual, bool, error) {
 	p, err := s.get(ctx, c, id)
 	if err != nil {
 		return Annual{}, false, err
@@ -878,7 +884,7 @@ func (s *Store) PutAnnual(ctx context.Context, c Caller, id int64, a Annual) (An
 	}
 	created := false
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		created, err = UpsertAnnualTx(ctx, tx, a, c.Actor.Username)
+		created, err = upsertAnnual(ctx, tx, a, c.Actor.Username, mustBeNew)
 		if err != nil {
 			return err
 		}
@@ -923,6 +929,12 @@ func SetEmploymentTx(ctx context.Context, tx *db.Tx, personID int64, year int, e
 // UpsertAnnualTx writes a validated annual record in tx. A non-zero a.Version must
 // match the stored one. It reports whether the record was new.
 func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, error) {
+	return upsertAnnual(ctx, tx, a, by, false)
+}
+
+// upsertAnnual is UpsertAnnualTx; mustBeNew refuses (409) a record that
+// exists already.
+func upsertAnnual(ctx context.Context, tx *db.Tx, a Annual, by string, mustBeNew bool) (bool, error) {
 	var cur int
 	err := tx.QueryRow(ctx, `SELECT version FROM annual_records WHERE person_id = ? AND year = ?`+tx.ForUpdate(), a.PersonID, a.Year).Scan(&cur)
 	switch {
@@ -932,7 +944,7 @@ func UpsertAnnualTx(ctx context.Context, tx *db.Tx, a Annual, by string) (bool, 
 		}
 	case err != nil:
 		return false, fmt.Errorf("read annual version: %w", err)
-	case a.Version != 0 && a.Version != cur:
+	case mustBeNew || a.Version != 0 && a.Version != cur:
 		return false, apperr.ErrStale()
 	}
 	vals := append(annualValues(&a), unknownText(&a), db.Millis(tx.Now), by, a.PersonID, a.Year)

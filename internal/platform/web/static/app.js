@@ -133,4 +133,24 @@
   }
   labelTables(document);
   document.addEventListener("htmx:afterSwap", function () { labelTables(document); });
+
+  // The installable app: the service worker (served from the site's root)
+  // keeps the pages marked for use offline and answers others with a page
+  // that says the network is needed. Browsers allow it over HTTPS (and on
+  // this computer's own address) only.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
+  }
+
+  // Signing out deletes the home visits kept on this phone: ask first when
+  // some records have not been sent yet (the visits page counts them).
+  Array.prototype.forEach.call(document.querySelectorAll("form.logout"), function (f) {
+    f.addEventListener("submit", function (e) {
+      var n = 0;
+      try { n = Number(window.localStorage.getItem("sunshine-visits-pending") || 0); } catch (err) { n = 0; }
+      if (n > 0 && !window.confirm((f.getAttribute("data-pending-ask") || "").split("{n}").join(String(n)))) {
+        e.preventDefault();
+      }
+    });
+  });
 })();
