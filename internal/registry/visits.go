@@ -101,7 +101,8 @@ type VisitSheet struct {
 	// BaseVersion is the version of the year's record the sheet was made
 	// from; 0: there was none (a save then makes it, or conflicts).
 	BaseVersion int `json:"base_version"`
-	// Answers are the year's record when there is one, else nil.
+	// Answers are what the form starts with: the year's record when there
+	// is one, else the person's economic status.
 	Answers map[string]string `json:"answers"`
 	// Last are the answers of the year before, nil when there is no record.
 	Last map[string]string `json:"last"`
@@ -147,7 +148,11 @@ func (s *Store) VisitSheets(ctx context.Context, c Caller, year int, ids []int64
 		switch {
 		case err == nil:
 			sh.HasRecord, sh.BaseVersion, sh.Answers = true, cur.Version, formAnswers(&cur)
-		case !errors.Is(err, sql.ErrNoRows):
+		case errors.Is(err, sql.ErrNoRows):
+			// A new record starts as the annual form's does: the
+			// person's economic status, nothing else chosen.
+			sh.Answers = map[string]string{"economic_status": p.EconomicStatus}
+		default:
 			return nil, fmt.Errorf("visit sheet of %d: %w", id, err)
 		}
 		last, err := scanAnnual(s.db.QueryRow(ctx, `SELECT `+annualCols+` FROM annual_records WHERE person_id = ? AND year = ?`, id, year-1))

@@ -258,8 +258,8 @@
     var n = counts();
     var parts = [navigator.onLine ? tr("online") : tr("offline")];
     if (n.waiting === 1) { parts.push(tr("waiting1")); } else if (n.waiting) { parts.push(tr("waiting", { n: n.waiting })); }
-    if (n.conflict) { parts.push(tr("conflicts", { n: n.conflict })); }
-    if (n.error) { parts.push(tr("errors", { n: n.error })); }
+    if (n.conflict) { parts.push(tr(n.conflict === 1 ? "conflicts1" : "conflicts", { n: n.conflict })); }
+    if (n.error) { parts.push(tr(n.error === 1 ? "errors1" : "errors", { n: n.error })); }
     if (extra) { parts.push(extra); }
     s.appendChild(document.createTextNode(parts.join(" ")));
     if (signedOut) {
@@ -415,7 +415,7 @@
       if (r.kind === "yesno") {
         document.querySelectorAll('#v-form input[name="' + r.field + '"]').forEach(function (i) { i.checked = i.value === v; });
       } else {
-        $("v-" + r.field).value = v;
+        $("v-" + r.field).value = v === "" && r.kind === "choice" && !r.required ? r["default"] : v;
       }
     });
   }
@@ -439,6 +439,7 @@
     $("v-form-skipped").textContent = skipped.length ? tr("skipped", { age: sh.age, list: skipped.join(lang === "en" ? ", " : "、") }) : "";
     fill(e ? e.answers : (sh.answers || {}));
     showOnly("v-form-section");
+    showStatus();
     setErrors(errors || (e && e.status === "error" ? e.errors || [] : []));
     if (!(errors && errors.length) && !(e && e.status === "error")) { $("v-form-h").focus(); }
   }
@@ -509,7 +510,7 @@
     return step(0).then(function () {
       sending = false;
       renderList();
-      if (sent) { showStatus(tr("sent", { n: sent })); }
+      if (sent) { showStatus(tr(sent === 1 ? "sent1" : "sent", { n: sent })); }
     }, function (err) { sending = false; alertText(tr("failed") + err); });
   }
   $("v-send").addEventListener("click", function () { send(); });
@@ -531,7 +532,7 @@
       var tr_ = el("tr", { "data-field": r.field });
       tr_.appendChild(el("th", { scope: "row", id: "v-c-h-" + r.field }, r.label));
       [["mine", mine, "keepMine"], ["theirs", theirs, "keepTheirs"]].forEach(function (side) {
-        var td = el("td");
+        var td = el("td", { "data-label": tr(side[0]) }); // the column's name, shown on a phone
         var div = el("div", { "class": "check" });
         var id = "v-k-" + r.field + "-" + side[0];
         div.appendChild(el("input", { type: "radio", name: "k-" + r.field, id: id, value: side[0] }));
@@ -547,6 +548,11 @@
     showOnly("v-conflict-section");
     $("v-conflict-h").focus();
   }
+  ["mine", "theirs"].forEach(function (side) {
+    $("v-conflict-all-" + side).addEventListener("click", function () {
+      document.querySelectorAll('#v-conflict-rows input[value="' + side + '"]').forEach(function (i) { i.checked = true; });
+    });
+  });
   $("v-conflict-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var sh = current, e = state.entries[sh.person_id], cur = e.current;
