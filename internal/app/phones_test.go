@@ -177,7 +177,7 @@ func TestHeaderMenu(t *testing.T) {
 			`<input type="hidden" name="next" value="/persons?lang=en">`,
 			`name="lang" value="zh"`, `name="lang" value="en"`,
 			`name="display" value="standard"`, `name="display" value="large"`, `name="display" value="contrast"`,
-			`<form method="post" action="/logout" class="logout">`, "Sign out", "Signed in as",
+			`<form method="post" action="/logout" class="logout"`, "Sign out", "Signed in as",
 		} {
 			if !strings.Contains(menu[2], want) {
 				t.Errorf("the header menu lacks %s", want)

@@ -162,5 +162,31 @@ func TestPermissionMatrix(t *testing.T) {
 		"GET /imports/{id}": {Allowed: staff, PageIn: true, InOK: 200, OutOK: 404,
 			In: anImport("/imports/", "", false), Out: anImport("/imports/", "", true)},
 		"GET /me": {Allowed: []string{identity.Person}, PageIn: true, In: apptest.Fixed("/me", nil), InOK: 200},
+		// Home visits (visits.go).
+		"GET /visits":              {Allowed: staff, PageIn: true, In: apptest.Fixed("/visits", nil), InOK: 200},
+		"GET /visits/visits.js":    {Allowed: staff, PageIn: true, In: apptest.Fixed("/visits/visits.js", nil), InOK: 200},
+		"GET /api/v1/visits/rules": {Allowed: staff, In: apptest.Fixed("/api/v1/visits/rules", nil), InOK: 200},
+		"POST /api/v1/visits/check": {Allowed: staff, InOK: 200, In: func(e *apptest.Env, _ string) apptest.Request {
+			return apptest.Request{Path: "/api/v1/visits/check", Body: map[string]any{"year": e.Year, "age": 40, "answers": map[string]string{"employment": "employed"}}}
+		}},
+		"GET /api/v1/visits/candidates": {Allowed: staff, InOK: 200, OutOK: 200,
+			In: apptest.Fixed("/api/v1/visits/candidates?orgunit="+apptest.Village, nil), Out: apptest.Fixed("/api/v1/visits/candidates?orgunit="+apptest.VillageOut, nil)},
+		"POST /api/v1/visits/sheets": {Allowed: staff, InOK: 200, OutOK: 404,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				return apptest.Request{Path: "/api/v1/visits/sheets", Body: map[string]any{"year": e.Year, "person_ids": []int64{e.In}}}
+			},
+			Out: func(e *apptest.Env, _ string) apptest.Request {
+				return apptest.Request{Path: "/api/v1/visits/sheets", Body: map[string]any{"year": e.Year, "person_ids": []int64{e.Out}}}
+			}},
+		"POST /api/v1/visits/saves": {Allowed: staff, InOK: 200, OutOK: 404,
+			In: func(e *apptest.Env, _ string) apptest.Request {
+				v := e.Int64(`SELECT version FROM annual_records WHERE person_id = ? AND year = ?`, e.In, e.Year)
+				return apptest.Request{Path: "/api/v1/visits/saves", Body: map[string]any{"person_id": e.In, "year": e.Year, "base_version": v,
+					"answers": map[string]string{"employment": "employed", "medical_insured": "1"}}}
+			},
+			Out: func(e *apptest.Env, _ string) apptest.Request {
+				return apptest.Request{Path: "/api/v1/visits/saves", Body: map[string]any{"person_id": e.Out, "year": e.Year, "base_version": 1,
+					"answers": map[string]string{"employment": "employed"}}}
+			}},
 	})
 }

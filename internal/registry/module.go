@@ -29,7 +29,7 @@ func (s *Store) Module(t *Transfer, units *orgunit.Store, sections ...Section) m
 		},
 		Nav: []module.Nav{
 			{Order: 10, Roles: identity.Staff(), Zh: "残疾人档案", En: "Registry", Href: "/persons"},
-			{Order: 15, Roles: identity.Staff(), Zh: "入户走访", En: "Home visits", Href: "/visits"},
+			{Order: 15, Roles: []string{identity.TownStaff, identity.VillageAssistant}, Zh: "入户走访", En: "Home visits", Href: "/visits"},
 			{Order: 20, Roles: identity.Staff(), Zh: "导入导出", En: "Import and export", Href: "/imports"},
 			{Order: 50, Roles: []string{identity.Person}, Zh: "我的档案", En: "My record", Href: "/me"},
 		},

@@ -105,7 +105,7 @@ type VisitSheet struct {
 	// is one, else the person's economic status.
 	Answers map[string]string `json:"answers"`
 	// Last are the answers of the year before, nil when there is no record.
-	Last map[string]string `json:"last"`
+	Last map[string]string `json:"last,omitempty"`
 	// Ask are the yes/no questions to ask (those that apply at the age,
 	// and any the record answers already).
 	Ask []string `json:"ask"`

@@ -195,8 +195,8 @@ type VisitRule struct {
 	// empty choice is Default.
 	Required bool              `json:"required"`
 	Default  string            `json:"default"`
-	Choices  []string          `json:"choices"`
-	Names    map[string]string `json:"names"`
+	Choices  []string          `json:"choices,omitempty"`
+	Names    map[string]string `json:"names,omitempty"`
 	MinAge   int               `json:"min_age"`
 	MaxAge   int               `json:"max_age"`
 	// An amount: Max in fen, Whole (whole yuan only), Negative (allowed).
