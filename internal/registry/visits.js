@@ -320,7 +320,8 @@
   }
   $("v-load").addEventListener("click", function () {
     showStatus(tr("loading"));
-    api("GET", "/api/v1/visits/candidates?year=" + year).then(function (r) {
+    var unit = $("v-orgunit") ? $("v-orgunit").value : "";
+    api("GET", "/api/v1/visits/candidates?year=" + year + (unit ? "&orgunit=" + encodeURIComponent(unit) : "")).then(function (r) {
       if (r.status === 401) { signedOut = true; showStatus(); return; }
       if (r.status !== 200) { alertText(tr("failed") + (r.body.error ? r.body.error.message : r.status)); return; }
       candidates = r.body.items;

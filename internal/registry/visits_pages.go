@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"sunshine/internal/identity"
+	"sunshine/internal/orgunit"
 	"sunshine/internal/platform/web"
 )
 
@@ -24,6 +26,9 @@ type visitsData struct {
 	Rules    string // VisitRules as JSON
 	Text     string // the script's words as JSON, in the page's language
 	Fields   []VisitRule
+	// Places are the towns and villages the caller may narrow the list
+	// to (none for a village assistant, who has one village).
+	Places []orgunit.PickGroup
 }
 
 // visitRoutes registers the visits page and its script.
@@ -51,7 +56,13 @@ func (pg *Pages) visits(w http.ResponseWriter, r *http.Request, p *web.Principal
 	if err != nil {
 		return fmt.Errorf("visit words: %w", err)
 	}
-	page.Data = visitsData{Year: year, KeepDays: VisitKeepDays, Rules: string(rj), Text: string(tj), Fields: rules.Fields}
+	d := visitsData{Year: year, KeepDays: VisitKeepDays, Rules: string(rj), Text: string(tj), Fields: rules.Fields}
+	if p.Role != identity.VillageAssistant {
+		if d.Places, err = pg.unitPicker(r.Context(), CallerOf(r, p), page.Lang, false, ""); err != nil {
+			return err
+		}
+	}
+	page.Data = d
 	w.Header().Set(OfflineHeader, "keep")
 	return pg.Render(w, r, http.StatusOK, "visits.html", page)
 }

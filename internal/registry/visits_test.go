@@ -125,7 +125,9 @@ func TestVisits(t *testing.T) {
 			{map[string]any{"person_id": e.In, "year": e.Year, "base_version": -1, "answers": map[string]string{"employment": "employed"}}, "base_version"},
 		} {
 			var out struct {
-				Error struct{ Fields []struct{ Field, Message string } }
+				Error struct {
+					Fields []struct{ Field, Message string }
+				}
 			}
 			st, raw := e.DoRaw(va, "POST", "/api/v1/visits/saves", bad.body, &out, nil)
 			if st != 422 || len(out.Error.Fields) == 0 || out.Error.Fields[0].Field != bad.field || out.Error.Fields[0].Message == "" {

@@ -42,7 +42,9 @@ export async function launchBrowser() {
  * @param {import('playwright-core').BrowserContextOptions} [options]
  */
 export async function newSession(browser, base, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  // Service workers are blocked unless a test asks for them (visits.test.js):
+  // requests a service worker handles escape page.route, which tests use.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block', ...options });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
   const watch = new Watch(base);

@@ -150,7 +150,7 @@ export const ACCOUNTS = [
   {
     username: 'demo_town',
     role: 'town_staff',
-    pages: ['/', '/persons', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
+    pages: ['/', '/persons', '/visits', '/persons/{id}', '/persons/{id}/edit', '/imports', '/indicators/rehab_rate', '/indicators/rehab_rate/gap',
       '/cases', '/cases/{case}', '/devices/stock', '/rehab/centres', '/rehab/schedule', '/rehab/attendance', '/towns/310114102/services', '/towns/310114102/projects',
       '/employers', '/employers/new', '/employers/{employer}/edit', '/employers/{employer}/employees/end?person_id={employee}', '/levy/statement',
       '/persons/{id}/job-profile', '/jobs/seekers', '/jobs/seekers?skill=computer', '/vacancies', '/vacancies/new', '/vacancies/{vacancy}', '/vacancies/{vacancy}/edit',
@@ -169,7 +169,7 @@ export const ACCOUNTS = [
     username: 'demo_village',
     role: 'village_assistant',
     pages: [
-      '/', '/persons', '/persons/{id}', '/persons/{id}/annual/{year}',
+      '/', '/persons', '/visits', '/offline', '/persons/{id}', '/persons/{id}/annual/{year}',
       // a village: no units below, so no drill-down by unit; an empty gap list
       '/indicators/rehab_rate', '/indicators/survey_coverage/gap', '/indicators/compare',
       '/cases', '/cases/new?person_id={id}', '/cases/{case}',

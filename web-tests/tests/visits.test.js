@@ -51,7 +51,7 @@ describe('visits: home visits without a signal', { timeout: FILE_TIMEOUT_MS }, (
   });
   const env = () => ({ browser, base: server.base });
   const district = accountSession(env, 'demo');
-  const phone = accountSession(env, 'demo_village', { viewport: PHONE });
+  const phone = accountSession(env, 'demo_village', { viewport: PHONE, serviceWorkers: 'allow' });
   after(() => district.close());
   after(() => phone.close());
   const url = (path) => withQuery(`${server.base}${path}`, { lang: 'en' });
@@ -321,5 +321,34 @@ describe('visits: home visits without a signal', { timeout: FILE_TIMEOUT_MS }, (
       }
     }, before.state);
     assert.notEqual(readable, 'readable');
+  });
+
+  test('the visit sheets are deleted after the keeping period', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const { page } = await phone.get();
+    await page.goto(url('/visits'));
+    await page.locator('#v-load').click();
+    await page.locator('#v-candidates input').first().check();
+    await page.locator('#v-pick button[type="submit"]').click();
+    await page.locator('#v-items li').first().waitFor();
+    // Eight days later, as the phone's clock sees it.
+    await page.evaluate(() => new Promise((resolve) => {
+      const r = indexedDB.open('sunshine-visits', 1);
+      r.onsuccess = () => {
+        const db = r.result;
+        const st = db.transaction('kv', 'readwrite').objectStore('kv');
+        const g = st.get('meta');
+        g.onsuccess = () => {
+          const m = g.result;
+          m.expires_at = Date.now() - 1000;
+          st.put(m, 'meta').onsuccess = () => { db.close(); resolve(); };
+        };
+      };
+    }));
+    await page.reload();
+    await page.locator('#v-alert').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#v-alert').innerText(), /past their keeping period/);
+    assert.equal(await page.locator('#v-items li').count(), 0);
+    const raw = await rawStore(page);
+    assert.ok(!raw.state && !raw.hasKey, 'nothing left of the sheets or their key');
   });
 });

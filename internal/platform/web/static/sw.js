@@ -28,6 +28,32 @@ function wipe() {
   })]);
 }
 
+// expire deletes the visit data once its keeping period is over (the visits
+// page does too when it opens; this covers a phone that does not open it),
+// looking at most once an hour.
+var expiryChecked = 0;
+function expire() {
+  if (Date.now() - expiryChecked < 3600 * 1000 || !indexedDB.databases) { return Promise.resolve(); }
+  expiryChecked = Date.now();
+  return indexedDB.databases().then(function (dbs) {
+    if (!dbs.some(function (d) { return d.name === "sunshine-visits"; })) { return null; }
+    return new Promise(function (resolve) {
+      var req = indexedDB.open("sunshine-visits");
+      req.onerror = function () { resolve(null); };
+      req.onsuccess = function () {
+        var db = req.result;
+        if (!db.objectStoreNames.contains("kv")) { db.close(); resolve(null); return; }
+        var get = db.transaction("kv").objectStore("kv").get("meta");
+        get.onsuccess = function () { db.close(); resolve(get.result); };
+        get.onerror = function () { db.close(); resolve(null); };
+      };
+    });
+  }).then(function (meta) {
+    if (meta && meta.expires_at && Date.now() > meta.expires_at) { return wipe(); }
+    return null;
+  }).catch(function () { return null; });
+}
+
 function offline() {
   return caches.match("/offline").then(function (hit) {
     return hit || new Response("离线 · Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
@@ -44,6 +70,7 @@ self.addEventListener("fetch", function (e) {
     return;
   }
   if (req.method !== "GET" || url.pathname.indexOf("/api/") === 0 || url.pathname === "/sw.js") { return; }
+  if (req.mode === "navigate") { e.waitUntil(expire()); }
   e.respondWith(fetch(req).then(function (res) {
     var keep = res.ok && res.headers.get("X-Sunshine-Offline") === "keep";
     var stat = res.ok && url.pathname.indexOf("/static/") === 0;
