@@ -124,6 +124,7 @@ func (s *Store) VisitSheets(ctx context.Context, c Caller, year int, ids []int64
 			fmt.Sprintf("Choose 1 to %d persons.", MaxVisitSheets)))
 	}
 	seen := map[int64]bool{}
+	names := map[string]string{} // village names by code
 	out := make([]VisitSheet, 0, len(ids))
 	var entries []audit.Entry
 	for _, id := range ids {
@@ -141,9 +142,12 @@ func (s *Store) VisitSheets(ctx context.Context, c Caller, year int, ids []int64
 		}
 		sh := VisitSheet{VisitCandidate: VisitCandidate{PersonID: p.ID, Name: p.Name, IDMasked: p.IDNumberMasked, Village: p.OrgUnit,
 			Age: ageIn(p, year)}, Year: year}
-		if sh.VillageName, err = s.unitName(ctx, p.OrgUnit, lang); err != nil {
+		if name, ok := names[p.OrgUnit]; ok {
+			sh.VillageName = name
+		} else if sh.VillageName, err = s.unitName(ctx, p.OrgUnit, lang); err != nil {
 			return nil, err
 		}
+		names[p.OrgUnit] = sh.VillageName
 		cur, err := scanAnnual(s.db.QueryRow(ctx, `SELECT `+annualCols+` FROM annual_records WHERE person_id = ? AND year = ?`, id, year))
 		switch {
 		case err == nil:

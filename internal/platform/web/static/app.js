@@ -14,6 +14,12 @@
     clearTimeout(timer);
     var wait = expires - Date.now() - warnBefore;
     timer = setTimeout(function () {
+      // Offline (a page kept for home visits) there is no session to
+      // extend: the page goes on working; ask again when back online.
+      if (!navigator.onLine) {
+        window.addEventListener("online", schedule, { once: true });
+        return;
+      }
       dialog.hidden = false;
       var stay = document.getElementById("timeout-stay");
       if (stay) { stay.focus(); }
@@ -28,7 +34,7 @@
         if (j && j.expires_at) { expires = Date.parse(j.expires_at); }
         dialog.hidden = true;
         schedule();
-      });
+      }, function () { dialog.hidden = true; }); // no network: nothing to extend
     });
     schedule();
   }
