@@ -46,6 +46,8 @@ type maker struct {
 }
 
 type card struct {
+	// Info is the category, price and stock as one line (the catalogue's).
+	Info            string
 	ID              int64
 	Title, Category string
 	Price           string
@@ -105,8 +107,18 @@ func (pg *Public) catalogue(w http.ResponseWriter, r *http.Request, p *web.Princ
 	}
 	seen := map[int64]bool{}
 	d.Cards = make([]card, 0, len(list))
+	soldOut, made := page.T("已售完", "Sold out"), page.T("匠人：", "Made by: ")
 	for _, pr := range list {
-		d.Cards = append(d.Cards, cardOf(pr, page.Lang))
+		c := cardOf(pr, page.Lang)
+		stock := soldOut
+		if c.Stock > 0 {
+			stock = page.T(fmt.Sprintf("库存 %d 件", c.Stock), fmt.Sprintf("%d in stock", c.Stock))
+		}
+		c.Info = c.Category + " · ¥" + c.Price + " · " + stock
+		if c.Makers != "" {
+			c.Makers = made + c.Makers
+		}
+		d.Cards = append(d.Cards, c)
 		for _, m := range pr.Artisans {
 			if m.Story != "" && !seen[m.ID] {
 				seen[m.ID] = true

@@ -1,10 +1,12 @@
 package shop
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -441,32 +443,50 @@ func scanProduct(sc interface{ Scan(...any) error }) (Product, error) {
 	return p, err
 }
 
-// makers reads the artisans of products (all when ids is nil; of the
-// published products when published), by product.
-func (s *Store) makers(ctx context.Context, published bool, id int64) (map[int64][]ProductMaker, error) {
-	q := `SELECT pa.product_id, a.id, COALESCE(p.name, a.name), a.region, a.craft, a.story, a.consent, pa.share_bp
-		FROM shop_product_artisans pa JOIN shop_artisans a ON a.id = pa.artisan_id LEFT JOIN persons p ON p.id = a.person_id`
-	var args []any
-	switch {
-	case id != 0:
-		q += ` WHERE pa.product_id = ?`
-		args = append(args, id)
-	case published:
-		q += ` JOIN shop_products s ON s.id = pa.product_id WHERE s.published`
+// makers reads the artisans of products (of the product id, else of
+// every product), by product, the largest share first: the artisans once,
+// then the shares in their key's order.
+func (s *Store) makers(ctx context.Context, id int64) (map[int64][]ProductMaker, error) {
+	rows, err := s.db.Query(ctx, `SELECT a.id, COALESCE(p.name, a.name), a.region, a.craft, a.story, a.consent FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id`)
+	if err != nil {
+		return nil, fmt.Errorf("product artisans: %w", err)
 	}
-	rows, err := s.db.Query(ctx, q+` ORDER BY pa.product_id, pa.share_bp DESC, a.id`, args...)
+	who := map[int64]ProductMaker{}
+	for rows.Next() {
+		var m ProductMaker
+		if err := rows.Scan(&m.ID, &m.Name, &m.Region, &m.Craft, &m.Story, &m.Consent); err != nil {
+			_ = rows.Close()
+			return nil, fmt.Errorf("product artisans: %w", err)
+		}
+		who[m.ID] = m
+	}
+	_ = rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("product artisans: %w", err)
+	}
+	q, args := `SELECT product_id, artisan_id, share_bp FROM shop_product_artisans`, []any{}
+	if id != 0 {
+		q += ` WHERE product_id = ?`
+		args = append(args, id)
+	}
+	rows, err = s.db.Query(ctx, q+` ORDER BY product_id, artisan_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("product artisans: %w", err)
 	}
 	defer func() { _ = rows.Close() }()
 	out := map[int64][]ProductMaker{}
 	for rows.Next() {
-		var pid int64
-		var m ProductMaker
-		if err := rows.Scan(&pid, &m.ID, &m.Name, &m.Region, &m.Craft, &m.Story, &m.Consent, &m.BP); err != nil {
+		var pid, aid int64
+		var bp int
+		if err := rows.Scan(&pid, &aid, &bp); err != nil {
 			return nil, fmt.Errorf("product artisans: %w", err)
 		}
+		m := who[aid]
+		m.BP = bp
 		out[pid] = append(out[pid], m)
+	}
+	for _, ms := range out {
+		slices.SortStableFunc(ms, func(a, b ProductMaker) int { return cmp.Compare(b.BP, a.BP) })
 	}
 	return out, rows.Err()
 }
@@ -487,7 +507,7 @@ func (s *Store) product(ctx context.Context, id int64, public bool) (Product, er
 	if err != nil {
 		return Product{}, fmt.Errorf("read product: %w", err)
 	}
-	ms, err := s.makers(ctx, false, id)
+	ms, err := s.makers(ctx, id)
 	if err != nil {
 		return Product{}, err
 	}
@@ -581,7 +601,7 @@ func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product,
 	if len(out) == 0 {
 		return out, nil
 	}
-	ms, err := s.makers(ctx, public, 0)
+	ms, err := s.makers(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
