@@ -530,3 +530,39 @@ func must(t testing.TB, err error) {
 		t.Fatal(errors.Join(err))
 	}
 }
+
+// TestRetention: the buyers' data of orders closed more than RetentionDays
+// ago is erased once a day by one server of several (a day's lease).
+func TestRetention(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := setup(t, d)
+		_, weaver, _ := artisans(t, a)
+		p := product(t, a, 1000, 5, shop.Share{ArtisanID: weaver, BP: 10000})
+		o, err := a.Shop.PlaceOrder(ctx, buyer, shop.OrderInput{Items: []shop.Line{{p.ID, 1}}, Buyer: goodBuyer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		open, err := a.Shop.PlaceOrder(ctx, buyer, shop.OrderInput{Items: []shop.Line{{p.ID, 1}}, Buyer: goodBuyer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, a.Shop.RefundOrder(ctx, staff, o.ID, shop.Refund{Amount: 0, Reason: "买家取消"}))
+		if ran, n, err := a.Shop.Retain(ctx, "server-1"); err != nil || !ran || n != 0 {
+			t.Errorf("today: ran %v, %d, %v", ran, n, err)
+		}
+		d.Clock = func() time.Time { return now.AddDate(0, 0, shop.RetentionDays+1) }
+		if ran, n, err := a.Shop.Retain(ctx, "server-2"); err != nil || !ran || n != 1 {
+			t.Errorf("a year on: ran %v, %d, %v", ran, n, err)
+		}
+		if ran, _, err := a.Shop.Retain(ctx, "server-3"); err != nil || ran {
+			t.Errorf("a second server the same day: ran %v, %v", ran, err)
+		}
+		if got, err := a.Shop.Order(ctx, staff, o.ID, true); err != nil || !got.Erased || got.Buyer != (shop.Buyer{}) {
+			t.Errorf("refunded order %+v %v", got, err)
+		}
+		if got, err := a.Shop.Order(ctx, staff, open.ID, true); err != nil || got.Erased || got.Buyer.Name != "张三" {
+			t.Errorf("open order %+v %v", got, err)
+		}
+	})
+}
