@@ -202,21 +202,29 @@ func (s *Store) Roster(ctx context.Context, c access.Caller, id int64) (Roster, 
 	if err != nil {
 		return Roster{}, fmt.Errorf("read payout: %w", err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT l.artisan_id, COALESCE(a.person_id, 0), COALESCE(p.name, a.name), a.region, l.cents
+	rows, err := s.db.Query(ctx, `SELECT l.artisan_id, COALESCE(a.person_id, 0), COALESCE(p.name, a.name), COALESCE(p.orgunit, ''), a.region, l.cents
 		FROM shop_payout_lines l JOIN shop_artisans a ON a.id = l.artisan_id LEFT JOIN persons p ON p.id = a.person_id
 		WHERE l.payout_id = ? ORDER BY l.artisan_id`, id)
 	if err != nil {
 		return Roster{}, fmt.Errorf("payout lines: %w", err)
 	}
 	defer func() { _ = rows.Close() }()
+	persons := map[int64]string{}
 	for rows.Next() {
 		var l RosterLine
-		if err := rows.Scan(&l.ArtisanID, &l.PersonID, &l.Name, &l.Region, &l.Cents); err != nil {
+		var unit string
+		if err := rows.Scan(&l.ArtisanID, &l.PersonID, &l.Name, &unit, &l.Region, &l.Cents); err != nil {
 			return Roster{}, fmt.Errorf("payout lines: %w", err)
 		}
 		r.Lines = append(r.Lines, l)
+		if l.PersonID != 0 {
+			persons[l.PersonID] = unit
+		}
 	}
-	return r, rows.Err()
+	if err := rows.Err(); err != nil {
+		return Roster{}, fmt.Errorf("payout lines: %w", err)
+	}
+	return r, s.readPersons(ctx, c, "shop payout", persons)
 }
 
 // ApproveRoster approves a draft roster: by another member of staff than
@@ -409,23 +417,31 @@ func (s *Store) SalesFigures(ctx context.Context, c access.Caller) (Sales, error
 	_ = rows.Close()
 	type who struct{ name, region string }
 	artisans := map[int64]who{}
-	rows, err = s.db.Query(ctx, `SELECT a.id, COALESCE(p.name, a.name), a.region FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id`)
+	rows, err = s.db.Query(ctx, `SELECT a.id, COALESCE(a.person_id, 0), COALESCE(p.orgunit, ''), COALESCE(p.name, a.name), a.region FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id`)
 	if err != nil {
 		return Sales{}, fmt.Errorf("sales: %w", err)
 	}
+	persons := map[int64]string{}
 	for rows.Next() {
-		var id int64
+		var id, person int64
+		var unit string
 		var w who
-		if err := rows.Scan(&id, &w.name, &w.region); err != nil {
+		if err := rows.Scan(&id, &person, &unit, &w.name, &w.region); err != nil {
 			_ = rows.Close()
 			return Sales{}, fmt.Errorf("sales: %w", err)
 		}
-		if !CanManage(c) {
-			w.name = "#" + id64(id) // leaders: no personal data
+		switch {
+		case !CanManage(c):
+			w.name = "" // leaders: no personal data
+		case person != 0:
+			persons[person] = unit
 		}
 		artisans[id] = w
 	}
 	_ = rows.Close()
+	if err := s.readPersons(ctx, c, "shop sales", persons); err != nil {
+		return Sales{}, err
+	}
 	prod, art, reg := map[int64]*Figure{}, map[int64]*Figure{}, map[string]*Figure{}
 	var out Sales
 	for _, l := range lines {
@@ -443,6 +459,9 @@ func (s *Store) SalesFigures(ctx context.Context, c access.Caller) (Sales, error
 			fa := art[l.Artisans[i]]
 			if fa == nil {
 				fa = &Figure{Key: id64(l.Artisans[i]), Zh: a.name, En: a.name}
+				if a.name == "" {
+					fa.Zh, fa.En = "匠人 #"+fa.Key, "Artisan #"+fa.Key
+				}
 				art[l.Artisans[i]] = fa
 			}
 			fa.Pieces += l.Quantity

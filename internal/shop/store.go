@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,20 +138,32 @@ func (s *Store) Artisans(ctx context.Context, c access.Caller) ([]Artisan, error
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list artisans: %w", err)
 	}
-	var entries []audit.Entry
+	persons := map[int64]string{}
 	for _, a := range out {
 		if a.PersonID != 0 {
-			e := c.Actor.Entry(audit.ActionRead, SubjectPerson, id64(a.PersonID), a.OrgUnit)
-			e.Detail = "shop artisans"
-			entries = append(entries, e)
+			persons[a.PersonID] = a.OrgUnit
 		}
 	}
-	if len(entries) > 0 {
-		if err := s.log.Record(ctx, entries...); err != nil {
-			return nil, err
-		}
+	if err := s.readPersons(ctx, c, "shop artisans", persons); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// readPersons records that the caller read registered persons (by id, with
+// their org unit) as artisans: every read of a person is audited.
+func (s *Store) readPersons(ctx context.Context, c access.Caller, detail string, persons map[int64]string) error {
+	ids := slices.Sorted(maps.Keys(persons))
+	entries := make([]audit.Entry, 0, len(ids))
+	for _, id := range ids {
+		e := c.Actor.Entry(audit.ActionRead, SubjectPerson, id64(id), persons[id])
+		e.Detail = detail
+		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	return s.log.Record(ctx, entries...)
 }
 
 // Artisan reads an artisan (staff).
@@ -164,6 +177,11 @@ func (s *Store) Artisan(ctx context.Context, c access.Caller, id int64) (Artisan
 	}
 	if err != nil {
 		return Artisan{}, fmt.Errorf("read artisan: %w", err)
+	}
+	if a.PersonID != 0 {
+		if err := s.readPersons(ctx, c, "shop artisan", map[int64]string{a.PersonID: a.OrgUnit}); err != nil {
+			return Artisan{}, err
+		}
 	}
 	return a, nil
 }
