@@ -297,7 +297,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
 		a.Transfers.Module(),             // transfers point at persons
-		a.Shop.Module(),                  // artisans and income point at persons
+		a.Shop.Module(reg.PickerFrom),    // artisans and income point at persons
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		a.Federation.Module(),            // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above

@@ -65,3 +65,27 @@ func TestAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestArtisanPicker: district staff find a registered person with the
+// picker and make them an artisan; a person out of their scope is refused
+// as a missing one.
+func TestArtisanPicker(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		e := apptest.NewEnv(t, d, apptest.Config(t))
+		st, body := e.Form("district", "/shop/staff/artisans/new", url.Values{"person_id_q": {"测试1"}, "person_id_find": {"1"}, "region": {"jiading"}, "craft": {"黄草编织"}})
+		if st != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`value="%d"`, e.In)) {
+			t.Fatalf("search: %d %s", st, body)
+		}
+		st, body = e.Form("district", "/shop/staff/artisans/new", url.Values{"person_id": {fmt.Sprint(e.Out)}, "region": {"jiading"}, "craft": {"黄草编织"}})
+		if st != http.StatusUnprocessableEntity || !strings.Contains(string(body), "e-person_id") {
+			t.Errorf("out of scope: %d %s", st, body)
+		}
+		if st, body := e.Form("district", "/shop/staff/artisans/new", url.Values{"person_id": {fmt.Sprint(e.In)}, "region": {"jiading"}, "craft": {"黄草编织"}}); st != http.StatusSeeOther {
+			t.Fatalf("create: %d %s", st, body)
+		}
+		var person int64
+		if err := e.App.DB.QueryRow(context.Background(), `SELECT person_id FROM shop_artisans`).Scan(&person); err != nil || person != e.In {
+			t.Errorf("artisan's person %d %v", person, err)
+		}
+	})
+}

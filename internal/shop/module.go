@@ -25,8 +25,9 @@ var Sealed = []module.Sealed{
 
 // Module is the shop as the app sees it: its tables (after the persons its
 // artisans and income point at), the public API and pages, the staff's
-// pages, the navigation entries and the demo artisans and products.
-func (s *Store) Module() module.Module {
+// pages (pick reads the artisan form's person picker: registry.Store.PickerFrom),
+// the navigation entries and the demo artisans and products.
+func (s *Store) Module(pick PickFunc) module.Module {
 	return module.Module{
 		Name:      "shop",
 		Templates: Templates(),
@@ -37,7 +38,7 @@ func (s *Store) Module() module.Module {
 		Routes: func(rt *web.Router, kit web.Kit) {
 			API{Store: s}.Routes(rt)
 			(&Public{Store: s, Kit: kit}).Routes(rt)
-			(&Staff{Store: s, Kit: kit}).Routes(rt)
+			(&Staff{Store: s, Kit: kit, Pick: pick}).Routes(rt)
 		},
 		Nav: []module.Nav{
 			{Order: 160, Roles: []string{identity.DistrictStaff}, Zh: "网店", En: "Shop", Href: "/shop/staff"},

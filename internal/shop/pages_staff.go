@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"sunshine/internal/platform/apperr"
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
+	"sunshine/internal/registry"
 )
 
 var (
@@ -22,10 +24,15 @@ var (
 	readers = web.Roles(identity.DistrictStaff, identity.Leader)
 )
 
+// PickFunc reads a person picker from a form (registry.Store.PickerFrom).
+type PickFunc func(ctx context.Context, c access.Caller, form url.Values, field, label, lang string) (registry.Picker, int64, error)
+
 // Staff serves the staff's pages of the shop.
 type Staff struct {
 	*Store
 	Kit web.Kit
+	// Pick reads the artisan form's person picker (the registry's).
+	Pick PickFunc
 }
 
 // Routes registers the pages.
@@ -146,9 +153,16 @@ type artisanForm struct {
 	ID      int64
 	Form    url.Values
 	Regions []option
+	Picker  registry.Picker
 }
 
-func (pg *Staff) artisanPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, id int64, form url.Values, err error) error {
+// picker reads the artisan form's person picker.
+func (pg *Staff) picker(r *http.Request, p *web.Principal, form url.Values) (registry.Picker, int64, error) {
+	lang := web.PageLang(r)
+	return pg.Pick(r.Context(), access.Of(r, p), form, "person_id", apperr.T("登记的残疾人（本区匠人）", "Registered disabled person (an artisan of the district)").In(lang), lang)
+}
+
+func (pg *Staff) artisanPage(w http.ResponseWriter, r *http.Request, p *web.Principal, status int, id int64, form url.Values, err error, pk *registry.Picker) error {
 	page := pg.Kit.NewPage(r, p, "")
 	if id == 0 {
 		page.Title = page.T("添加匠人", "Add an artisan")
@@ -159,12 +173,22 @@ func (pg *Staff) artisanPage(w http.ResponseWriter, r *http.Request, p *web.Prin
 	if err != nil {
 		page.Error = web.FormErrorAt(err, page.Lang, nil, "form")
 	}
-	page.Data = artisanForm{ID: id, Form: form, Regions: wordOptions(Regions, form.Get("region"), page.Lang)}
+	if pk == nil {
+		got, _, e := pg.picker(r, p, form)
+		if e != nil {
+			return e
+		}
+		pk = &got
+	}
+	if page.Error != nil && pk.Error == "" {
+		pk.Error = page.Error.ByField["person_id"]
+	}
+	page.Data = artisanForm{ID: id, Form: form, Regions: wordOptions(Regions, form.Get("region"), page.Lang), Picker: *pk}
 	return pg.Kit.Render(w, r, status, "shop_artisan_form.html", page)
 }
 
 func (pg *Staff) newArtisan(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
-	return pg.artisanPage(w, r, p, http.StatusOK, 0, url.Values{"region": {"jiading"}}, nil)
+	return pg.artisanPage(w, r, p, http.StatusOK, 0, url.Values{"region": {"jiading"}}, nil, nil)
 }
 
 func (pg *Staff) editArtisan(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -179,6 +203,7 @@ func (pg *Staff) editArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 	form := url.Values{"name": {a.Name}, "region": {a.Region}, "craft": {a.Craft}, "story": {a.Story}, "version": {strconv.Itoa(a.Version)}}
 	if a.PersonID != 0 {
 		form.Set("person_id", id64(a.PersonID))
+		form.Set("name", "")
 	}
 	if a.Consent {
 		form.Set("consent", "1")
@@ -186,7 +211,7 @@ func (pg *Staff) editArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 	if a.Active {
 		form.Set("active", "1")
 	}
-	return pg.artisanPage(w, r, p, http.StatusOK, id, form, nil)
+	return pg.artisanPage(w, r, p, http.StatusOK, id, form, nil, nil)
 }
 
 func (pg *Staff) saveArtisan(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
@@ -201,17 +226,22 @@ func (pg *Staff) saveArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 		return badForm()
 	}
 	f := r.PostForm
-	in := ArtisanInput{Name: f.Get("name"), Region: f.Get("region"), Craft: f.Get("craft"), Story: f.Get("story"), Consent: f.Get("consent") == "1", Active: f.Get("active") == "1"}
-	if s := strings.TrimSpace(f.Get("person_id")); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			n = -1
+	pk, pid, err := pg.picker(r, p, f)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.NotFound {
+			err = apperr.Validation(apperr.Field("person_id", "not_found", "登记中没有这个人。", "There is no such person in the registry."))
 		}
-		in.PersonID = n
+		if status, ok := refusal(err); ok {
+			return pg.artisanPage(w, r, p, status, id, f, err, &pk)
+		}
+		return err
 	}
+	if pk.Find {
+		return pg.artisanPage(w, r, p, http.StatusOK, id, f, nil, &pk)
+	}
+	in := ArtisanInput{PersonID: pid, Name: f.Get("name"), Region: f.Get("region"), Craft: f.Get("craft"), Story: f.Get("story"), Consent: f.Get("consent") == "1", Active: f.Get("active") == "1"}
 	in.Version, _ = strconv.Atoi(f.Get("version"))
 	c := access.Of(r, p)
-	var err error
 	if id == 0 {
 		_, err = pg.CreateArtisan(r.Context(), c, in)
 	} else {
@@ -219,7 +249,7 @@ func (pg *Staff) saveArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 	}
 	if err != nil {
 		if status, ok := refusal(err); ok {
-			return pg.artisanPage(w, r, p, status, id, f, err)
+			return pg.artisanPage(w, r, p, status, id, f, err, &pk)
 		}
 		return err
 	}
