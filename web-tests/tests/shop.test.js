@@ -106,6 +106,11 @@ describe('handicraft shop', { timeout: FILE_TIMEOUT_MS }, () => {
     // Ordered pieces leave the stock.
     await page.goto(`${server.base}${link.href}`);
     assert.equal(Number((await page.locator('dl.facts dd').nth(2).innerText()).trim()), stock - 2);
+    // At 320 px nothing scrolls sideways either.
+    await page.setViewportSize({ width: 320, height: 640 });
+    await checkPage(page, 'shop-product-en');
+    await page.goto(`${server.base}/shop`);
+    await checkPage(page, 'shop-catalogue-en');
     assert.deepEqual(watch.problems().filter((p) => !/status of 409/.test(p)), []);
   });
 
@@ -155,6 +160,21 @@ describe('handicraft shop', { timeout: FILE_TIMEOUT_MS }, () => {
     await page.goto(withQuery(`${server.base}/shop/staff/sales`, { lang: 'zh' }));
     assert.match(await page.locator('#by-product').locator('xpath=..').innerText(), /彝绣零钱包/);
     await checkPage(page, 'shop-staff-sales-zh');
+  });
+
+  test('the artisan form picks a registered person (axe, 390 px)', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const { page } = await district.get();
+    await page.goto(`${server.base}/shop/staff/artisans/1`);
+    assert.ok(await page.locator('#f-person_id').count(), 'the person picker');
+    assert.match(await page.locator('main').innerText(), /Registered disabled person/);
+    await checkPage(page, 'shop-artisan-person-en');
+    await page.goto(`${server.base}/shop/staff/artisans/new`);
+    await page.locator('#f-craft').fill('Straw weaving');
+    const refused = await navigating(page, () => page.locator('#f-craft').press('Enter'));
+    assert.equal(refused?.status(), 422, 'neither a person nor a name');
+    assert.equal(await page.locator('#f-name').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#f-craft').inputValue(), 'Straw weaving');
+    await checkPage(page, 'shop-artisan-refused-en');
   });
 
   test('a payout roster is not approved by its maker', { timeout: STEP_TIMEOUT_MS }, async () => {
