@@ -295,7 +295,7 @@ func (pg *Staff) productPage(w http.ResponseWriter, r *http.Request, p *web.Prin
 			if !a.Active && id64(a.ID) != chosen {
 				continue
 			}
-			row.Artisans = append(row.Artisans, option{Value: id64(a.ID), Label: a.Name + "（" + WordOf(Regions, a.Region).In(page.Lang) + " · " + a.Craft + "）", Checked: id64(a.ID) == chosen})
+			row.Artisans = append(row.Artisans, option{Value: id64(a.ID), Label: a.Name + page.T("（", " (") + WordOf(Regions, a.Region).In(page.Lang) + " · " + a.Craft + page.T("）", ")"), Checked: id64(a.ID) == chosen})
 		}
 		d.Shares = append(d.Shares, row)
 	}
