@@ -425,6 +425,57 @@ func (s *Store) RefundOrder(ctx context.Context, c access.Caller, id int64, in R
 	})
 }
 
+// ExpireUnpaid cancels the orders awaiting payment for more than PayDays
+// (their pieces go back into stock), audited as by the system; it answers
+// how many.
+func (s *Store) ExpireUnpaid(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		cut := db.Millis(tx.Now.AddDate(0, 0, -PayDays))
+		rows, err := tx.Query(ctx, `SELECT id FROM shop_orders WHERE state = 'new' AND created_at < ? ORDER BY id`, cut)
+		if err != nil {
+			return fmt.Errorf("unpaid orders: %w", err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("unpaid orders: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		_ = rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("unpaid orders: %w", err)
+		}
+		system := audit.Actor{Username: "system", Role: "system"}
+		for _, id := range ids {
+			res, err := tx.Exec(ctx, `UPDATE shop_orders SET state = 'refunded', refunded = 0, refund_reason = ?, refunded_at = ?, closed_at = ?, version = version + 1
+				WHERE id = ? AND state = 'new'`, "未在"+strconv.Itoa(PayDays)+"天内付款，已自动取消 / not paid within "+strconv.Itoa(PayDays)+" days: cancelled",
+				db.Millis(tx.Now), db.Millis(tx.Now), id)
+			if err != nil {
+				return fmt.Errorf("expire order: %w", err)
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE shop_products SET stock = stock + (SELECT l.quantity FROM shop_order_lines l WHERE l.order_id = ? AND l.product_id = shop_products.id)
+				WHERE id IN (SELECT product_id FROM shop_order_lines WHERE order_id = ?)`, id, id); err != nil {
+				return fmt.Errorf("return stock: %w", err)
+			}
+			e := system.Entry("expire", SubjectOrder, id64(id), "")
+			e.Reason = "unpaid"
+			if err := audit.Append(ctx, tx, e); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // EraseBuyers blanks the buyer's name, phone and address of the orders
 // delivered or refunded more than RetentionDays ago; it answers how many.
 func (s *Store) EraseBuyers(ctx context.Context) (int64, error) {

@@ -12,14 +12,18 @@ import (
 // that no second server runs it that day.
 const retentionTTL = 48 * time.Hour
 
-// Retain erases the buyers' data due for deletion (EraseBuyers) once a
-// day across every server on the database: the server that takes the
-// day's lease (db.DB.TakeLease) does it, the others answer ran false.
+// Retain cancels the orders not paid in time (ExpireUnpaid) and erases the
+// buyers' data due for deletion (EraseBuyers), once a day across every
+// server on the database: the server that takes the day's lease
+// (db.DB.TakeLease) does it, the others answer ran false.
 func (s *Store) Retain(ctx context.Context, holder string) (ran bool, erased int64, err error) {
 	day := s.db.Now().In(shanghai).Format(time.DateOnly)
 	mine, err := s.db.TakeLease(ctx, "shop retention "+day, holder, retentionTTL)
 	if err != nil || !mine {
 		return false, 0, err
+	}
+	if _, err := s.ExpireUnpaid(ctx); err != nil {
+		return true, 0, err
 	}
 	n, err := s.EraseBuyers(ctx)
 	return true, n, err

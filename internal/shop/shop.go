@@ -48,6 +48,9 @@ const (
 	// RetentionDays is how long the buyer's name, phone and address are kept
 	// after an order is delivered or refunded.
 	RetentionDays = 365
+	// PayDays is how long an order waits for its payment: then it is
+	// cancelled and its pieces go back into stock.
+	PayDays = 7
 )
 
 // Word is a code with its Chinese and English names.

@@ -531,8 +531,9 @@ func must(t testing.TB, err error) {
 	}
 }
 
-// TestRetention: the buyers' data of orders closed more than RetentionDays
-// ago is erased once a day by one server of several (a day's lease).
+// TestRetention: orders not paid within PayDays are cancelled (stock
+// back), and the buyers' data of orders closed more than RetentionDays ago
+// is erased, once a day by one server of several (a day's lease).
 func TestRetention(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -551,6 +552,14 @@ func TestRetention(t *testing.T) {
 		if ran, n, err := a.Shop.Retain(ctx, "server-1"); err != nil || !ran || n != 0 {
 			t.Errorf("today: ran %v, %d, %v", ran, n, err)
 		}
+		// A week on, the open order not paid is cancelled and its piece back in stock.
+		d.Clock = func() time.Time { return now.AddDate(0, 0, shop.PayDays+1) }
+		if ran, n, err := a.Shop.Retain(ctx, "server-1"); err != nil || !ran || n != 0 {
+			t.Errorf("a week on: ran %v, %d, %v", ran, n, err)
+		}
+		if got, err := a.Shop.Order(ctx, staff, open.ID, false); err != nil || got.State != "refunded" || got.Refunded != 0 || stockOf(t, a, p.ID) != 5 {
+			t.Errorf("unpaid order after a week %+v %v, stock %d", got, err, stockOf(t, a, p.ID))
+		}
 		d.Clock = func() time.Time { return now.AddDate(0, 0, shop.RetentionDays+1) }
 		if ran, n, err := a.Shop.Retain(ctx, "server-2"); err != nil || !ran || n != 1 {
 			t.Errorf("a year on: ran %v, %d, %v", ran, n, err)
@@ -562,7 +571,7 @@ func TestRetention(t *testing.T) {
 			t.Errorf("refunded order %+v %v", got, err)
 		}
 		if got, err := a.Shop.Order(ctx, staff, open.ID, true); err != nil || got.Erased || got.Buyer.Name != "张三" {
-			t.Errorf("open order %+v %v", got, err)
+			t.Errorf("the order cancelled a week on keeps its buyer for a year %+v %v", got, err)
 		}
 	})
 }
