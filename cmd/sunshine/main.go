@@ -312,6 +312,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, log *slog.Logge
 		a.Notify.Loop(nctx, time.Minute, log)
 	}()
 	defer func() { stopNotify(); <-notifyDone }() // before the database closes
+	// The shop's retention: buyers' data erased a year after delivery.
+	shopDone := make(chan struct{})
+	go func() {
+		defer close(shopDone)
+		a.Shop.Loop(nctx, time.Hour, log)
+	}()
+	defer func() { stopNotify(); <-shopDone }()
 	fmt.Fprintf(stdout, "Sunshine is running at http://%s/ (%s)\n", ln.Addr(), a.DB.Dialect)
 	select {
 	case err := <-errc:

@@ -43,6 +43,7 @@ import (
 	"sunshine/internal/registry"
 	"sunshine/internal/rehab"
 	"sunshine/internal/renovation"
+	"sunshine/internal/shop"
 	"sunshine/internal/towns"
 	"sunshine/internal/transfers"
 	"sunshine/internal/volunteers"
@@ -117,6 +118,8 @@ type App struct {
 	// Events are the sport, culture and skills events: registration,
 	// attendance (culture_sports_rate) and results.
 	Events *events.Store
+	// Shop is the handicraft shop of the paired-assistance artisans.
+	Shop *shop.Store
 	// Notify makes the reminders and notifications and sends them by SMS
 	// and e-mail (its SMS and Mail gateways: nil, that channel is off).
 	Notify  *notify.Store
@@ -247,6 +250,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.Attachments = attachments.NewStore(d, v, log)
 	a.Transfers = transfers.NewStore(d, reg, units, log, a.District)
 	a.Notify = notify.NewStore(d, v, log)
+	a.Shop = shop.NewStore(d, v, log)
 	a.Federation = a.federation(district, cmp.Or(cfg.Version, "dev"))
 	a.Events.Partners = eventPartners{a.Federation}
 	a.Transfers.Partners = transferPartners{a.Federation}
@@ -293,6 +297,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 		a.documentsModule(),              // no tables: reads the modules' above
 		a.Attachments.Module(),           // attachments point at persons and cases
 		a.Transfers.Module(),             // transfers point at persons
+		a.Shop.Module(reg.PickerFrom),    // artisans and income point at persons
 		a.Notify.Module(),                // notifications point at users; the rules read the modules above
 		a.Federation.Module(),            // keys point at users
 		a.overview(),                     // last: the leader's figures read the modules above

@@ -17,13 +17,13 @@ func TestNavigation(t *testing.T) {
 	menu := regexp.MustCompile(`(?s)<nav class="site-nav"[^>]*>(.*?)</nav>`)
 	link := regexp.MustCompile(`<a href="([^"]*)"( aria-current="page")?>`)
 	for user, want := range map[string]string{
-		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /centres /transfers /towns/310114001/services /campaigns /providers /federation /volunteers /events /notifications/outbox",
+		"district":  "/ /persons /imports /indicators /orgunits /employers /jobs/seekers /cases /devices/stock /renovation/budget /benefits/rules /benefits/rosters /rehab/schedule /centres /transfers /towns/310114001/services /campaigns /providers /federation /volunteers /shop/staff /events /notifications/outbox",
 		"town":      "/ /persons /visits /imports /indicators /employers /jobs/seekers /cases /devices/stock /benefits/rosters /rehab/schedule /centres /transfers /towns/310114102/services /campaigns /providers /volunteers /events /notifications/outbox",
 		"village":   "/ /persons /visits /imports /indicators /jobs/seekers /cases /rehab/schedule /centres /campaigns /volunteers /events",
 		"provider":  "/ /cases /devices/stock /rehab/schedule /providers",
 		"volunteer": "/ /my/tasks",
 		"person":    "/ /me /me/data /my/events /cases",
-		"leader":    "/ /indicators /federation",
+		"leader":    "/ /indicators /federation /shop/staff/sales",
 		"sysadmin":  "/ /users /federation/peers",
 		"secadmin":  "/ /users",
 		"auditor":   "/ /audit",

@@ -145,6 +145,12 @@ export const ACCOUNTS = [
       '/federation',
       '/federation?year=2025',
       '/federation/peers',
+      // the handicraft shop (issue 22): the public catalogue and a product (no sign-in needed), the staff's pages;
+      // the demo's artisans 1–4, products 1–3 published and 4 a draft, orders 1–2 delivered, 3 shipped, 4 paid, 5 new
+      '/shop', '/shop?q=purse&category=embroidery', '/shop/products/1',
+      '/shop/staff', '/shop/staff/artisans/new', '/shop/staff/artisans/1', '/shop/staff/products/new', '/shop/staff/products/3',
+      '/shop/staff/orders', '/shop/staff/orders?state=new', '/shop/staff/orders/5', '/shop/staff/orders/4?reveal=1', '/shop/staff/orders/1',
+      '/shop/staff/payouts', '/shop/staff/sales',
     ],
   },
   {
@@ -188,12 +194,12 @@ export const ACCOUNTS = [
       '/notifications', '/notifications/settings',
     ],
   },
-  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings', '/persons/{me}/attachments'] },
+  { username: 'demo_person', role: 'person', pages: ['/', '/me', '/me/data', '/cases', '/cases/new', '/cases/{case}', '/persons/{me}/job-profile', '/my/events', '/notifications', '/notifications/settings', '/persons/{me}/attachments', '/shop', '/shop/products/2'] },
   {
     username: 'demo_leader',
     role: 'leader',
     // figures only: the gap lists (persons) are not theirs
-    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare', '/federation'],
+    pages: ['/', '/indicators', '/indicators/rehab_rate', '/indicators/compare', '/federation', '/shop/staff/sales'],
   },
   { username: 'demo_auditor', role: 'auditor', pages: ['/', '/audit', '/account/2fa'] },
   { username: 'demo_sysadmin', role: 'sysadmin', pages: ['/', '/users', '/federation/peers'] },

@@ -1,0 +1,55 @@
+package shop_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"sunshine/internal/app/apptest"
+	"sunshine/internal/platform/testkit"
+	"sunshine/internal/shop"
+)
+
+// BenchmarkPublicCatalogue renders the public catalogue (/shop, no
+// sign-in) with 1,000 published products of 20 artisans, through the app's
+// whole handler (middleware, queries, template) on SQLite.
+func BenchmarkPublicCatalogue(b *testing.B) {
+	ctx := context.Background()
+	d := testkit.SQLite(b)
+	a := apptest.New(b, d, now)
+	var ids []int64
+	for i := range 20 {
+		art, err := a.Shop.CreateArtisan(ctx, staff, shop.ArtisanInput{Name: fmt.Sprintf("匠人%d", i), Region: []string{"jiading", "chuxiong"}[i%2], Craft: "彝绣",
+			Story: strings.Repeat("一针一线绣出山里的花。", 10), Consent: i%3 != 0})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, art.ID)
+	}
+	for i := range 1000 {
+		_, err := a.Shop.CreateProduct(ctx, staff, shop.ProductInput{Title: fmt.Sprintf("彝绣零钱包 %d 号", i), TitleEn: fmt.Sprintf("Yi purse no. %d", i), Category: "embroidery",
+			Description: "楚雄彝族传统马缨花纹样。", Price: int64(1000 + i), Stock: i % 7, Published: true,
+			Shares: []shop.Share{{ArtisanID: ids[i%20], BP: 6000}, {ArtisanID: ids[(i+1)%20], BP: 4000}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	h := a.Handler()
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/shop?lang=en", nil))
+		return w
+	}
+	if w := get(); w.Code != http.StatusOK || strings.Count(w.Body.String(), `href="/shop/products/`) != 1000 {
+		b.Fatalf("status %d, %d products", w.Code, strings.Count(w.Body.String(), `href="/shop/products/`))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if w := get(); w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}
