@@ -33,8 +33,11 @@ type APIProduct struct {
 
 // APIArtisan is an artisan of a product: name and region code.
 type APIArtisan struct {
-	Name   string `json:"name"`
-	Region string `json:"region"`
+	Name string `json:"name"`
+	// Region is where the artisan lives, in words of the request's
+	// language (嘉定, 楚雄…); RegionCode is its code (jiading, chuxiong, other).
+	Region     string `json:"region"`
+	RegionCode string `json:"region_code"`
 }
 
 // APIPlaced is the answer to an order: its number and total in yuan.
@@ -75,7 +78,7 @@ func (s API) apiProducts(w http.ResponseWriter, r *http.Request, _ *web.Principa
 	for _, p := range list {
 		ap := APIProduct{ID: p.ID, Title: p.Label(lang), Price: Yuan(p.Price), Stock: p.Stock, Artisans: []APIArtisan{}}
 		for _, a := range p.Artisans {
-			ap.Artisans = append(ap.Artisans, APIArtisan{Name: a.Name, Region: a.Region})
+			ap.Artisans = append(ap.Artisans, APIArtisan{Name: a.Name, Region: WordOf(Regions, a.Region).In(lang), RegionCode: a.Region})
 		}
 		out = append(out, ap)
 	}

@@ -30,7 +30,7 @@ func TestAPI(t *testing.T) {
 		if st := e.Do("", "GET", "/api/v1/shop/products", nil, &raw); st != http.StatusOK {
 			t.Fatalf("list: %d", st)
 		}
-		want := fmt.Sprintf(`{"items":[{"id":%d,"title":"彝绣零钱包","price":68.00,"stock":2,"artisans":[{"name":"阿依","region":"chuxiong"}]}],"total":1,"next":""}`, p.ID)
+		want := fmt.Sprintf(`{"items":[{"id":%d,"title":"彝绣零钱包","price":68.00,"stock":2,"artisans":[{"name":"阿依","region":"楚雄","region_code":"chuxiong"}]}],"total":1,"next":""}`, p.ID)
 		if strings.TrimSpace(string(raw)) != want {
 			t.Errorf("list:\n %s\nwant\n %s", raw, want)
 		}
