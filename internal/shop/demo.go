@@ -1,8 +1,12 @@
 package shop
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 
 	"sunshine/internal/access"
 	"sunshine/internal/audit"
@@ -43,6 +47,31 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 	ins = append(ins,
 		ArtisanInput{Name: "阿依", Region: "chuxiong", Craft: "彝绣", Story: "楚雄彝族刺绣传承人，听力残疾，带领村里的姐妹一起绣花。A Yi embroiderer of Chuxiong who is deaf; she leads the women of her village in embroidery.", Consent: true},
 		ArtisanInput{Name: "李秀英", Region: "chuxiong", Craft: "彝绣", Consent: false})
+	// Two Sunshine workshops: one in a town of the district (the first of
+	// the demo place's, when it has one), one in Chuxiong.
+	towns, err := s.Towns(ctx, c)
+	if err != nil {
+		return fmt.Errorf("demo workshops: %w", err)
+	}
+	home := WorkshopInput{Name: "嘉定阳光工坊", Place: "嘉定区", Description: "残疾人匠人每周在这里一起编织黄草。"}
+	if len(towns) > 0 {
+		home.OrgUnit, home.Place = towns[0].Code, ""
+	}
+	wHome, err := s.CreateWorkshop(ctx, c, home)
+	if err != nil {
+		return fmt.Errorf("demo workshop: %w", err)
+	}
+	wChux, err := s.CreateWorkshop(ctx, c, WorkshopInput{Name: "楚雄彝绣阳光工坊", Place: "云南省楚雄市", Description: "对口协作地区的彝绣工坊。"})
+	if err != nil {
+		return fmt.Errorf("demo workshop: %w", err)
+	}
+	for i := range ins {
+		if ins[i].Region == "jiading" {
+			ins[i].WorkshopID = wHome.ID
+		} else {
+			ins[i].WorkshopID = wChux.ID
+		}
+	}
 	var ids []int64
 	for _, in := range ins {
 		a, err := s.CreateArtisan(ctx, c, in)
@@ -73,6 +102,26 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			return fmt.Errorf("demo product: %w", err)
 		}
 		pids = append(pids, p.ID)
+	}
+	// Photos: generated tiles (no binary files in the repository).
+	photos := []struct {
+		product    int
+		r, g, b    uint8
+		alt, altEn string
+	}{
+		{0, 0xC8, 0xA2, 0x4B, "黄草编织手提包，正面", "The woven straw handbag, from the front"},
+		{0, 0xB0, 0x8A, 0x3A, "黄草编织手提包的编织纹理特写", "A close view of the handbag's weave"},
+		{1, 0xB2, 0x22, 0x3A, "红底彝绣零钱包，绣有马缨花", "A red Yi embroidered purse with azalea flowers"},
+		{2, 0x3A, 0x6E, 0x8F, "四只联名杯垫摆在桌上", "The four coasters laid out on a table"},
+		{3, 0x8A, 0x6A, 0x2A, "黄草收纳篮样品", "The straw basket sample"},
+	}
+	for i, ph := range photos {
+		if _, err := s.AddProductPhoto(ctx, c, pids[ph.product], PhotoInput{Data: DemoPNG(480, 360, i, color.NRGBA{ph.r, ph.g, ph.b, 0xFF}), Alt: ph.alt, AltEn: ph.altEn}); err != nil {
+			return fmt.Errorf("demo photo: %w", err)
+		}
+	}
+	if _, err := s.SetArtisanPhoto(ctx, c, ayi, PhotoInput{Data: DemoPNG(240, 240, 9, color.NRGBA{0x7A, 0x2E, 0x5C, 0xFF}), Alt: "阿依在绣花", AltEn: "Ayi embroidering"}); err != nil {
+		return fmt.Errorf("demo photo: %w", err)
 	}
 	buyer := audit.Actor{Username: "demo", Role: "buyer"}
 	orders := []struct {
@@ -107,6 +156,30 @@ func (s *Store) demo(ctx context.Context, d *module.Demo) error {
 			}
 		}
 	}
-	_, _ = fmt.Fprintf(d.Out, "shop: %d artisans, %d products, %d orders\n", len(ids), len(pids), len(orders))
+	_, _ = fmt.Fprintf(d.Out, "shop: 2 workshops, %d artisans, %d products, %d photos, %d orders\n", len(ids), len(pids), len(photos)+1, len(orders))
 	return nil
 }
+
+// DemoPNG draws a w×h tile of a colour with a pattern (diagonal stripes
+// and a lighter border, varied by seed) as a PNG: the demo's photos.
+func DemoPNG(w, h, seed int, base color.NRGBA) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	light := color.NRGBA{lighten(base.R), lighten(base.G), lighten(base.B), 0xFF}
+	step := 12 + seed%5*4
+	for y := range h {
+		for x := range w {
+			c := base
+			if (x+y+seed*7)/step%2 == 0 || x < 8 || y < 8 || x >= w-8 || y >= h-8 {
+				c = light
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding into memory does not fail
+	}
+	return buf.Bytes()
+}
+
+func lighten(v uint8) uint8 { return v + (0xFF-v)/3 }

@@ -31,7 +31,7 @@ func (s *Store) Module(pick PickFunc) module.Module {
 	return module.Module{
 		Name:      "shop",
 		Templates: Templates(),
-		Tables: []string{"shop_artisans", "shop_products", "shop_product_artisans", "shop_orders", "shop_order_lines", "shop_line_shares",
+		Tables: []string{"shop_workshops", "shop_artisans", "shop_products", "shop_photos", "shop_product_artisans", "shop_orders", "shop_order_lines", "shop_line_shares",
 			"shop_payouts", "shop_payout_lines", "shop_income"},
 		Sealed: Sealed,
 		Demo:   s.demo,

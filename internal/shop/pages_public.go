@@ -1,6 +1,7 @@
 package shop
 
 import (
+	_ "embed"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,9 @@ import (
 	"sunshine/internal/platform/money"
 	"sunshine/internal/platform/web"
 )
+
+//go:embed shop.css
+var pageCSS string
 
 // Public serves the public pages of the shop (no sign-in): the catalogue,
 // a product with the order form, and the confirmation of an order.
@@ -24,6 +28,13 @@ func (pg *Public) Routes(rt *web.Router) {
 	rt.Page("GET /shop", web.PublicAccess, pg.catalogue)
 	rt.Page("GET /shop/products/{id}", web.PublicAccess, pg.product)
 	rt.Page("POST /shop/products/{id}", web.PublicAccess, pg.order)
+	rt.Page("GET /shop/photos/{id}", web.PublicAccess, pg.servePhoto)
+	rt.Page("GET /shop/shop.css", web.PublicAccess, func(w http.ResponseWriter, _ *http.Request, _ *web.Principal) error {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, err := w.Write([]byte(pageCSS))
+		return err
+	})
 }
 
 // option is a choice of a select.
@@ -43,6 +54,23 @@ func wordOptions(vocab []Word, chosen, lang string) []option {
 // maker is an artisan as the public pages show them.
 type maker struct {
 	Name, Region, Craft, Story string
+	// Workshop is the artisan's workshop (阳光工坊), shown with consent.
+	Workshop string
+	Photo    *img
+}
+
+// img is a photo as a page shows it.
+type img struct {
+	ID            int64
+	Width, Height int
+	Alt           string
+}
+
+func imgOf(p Photo, lang string) *img {
+	if p.ID == 0 {
+		return nil
+	}
+	return &img{ID: p.ID, Width: p.Width, Height: p.Height, Alt: p.AltIn(lang)}
 }
 
 type card struct {
@@ -55,6 +83,10 @@ type card struct {
 	Makers          string
 	Description     string
 	Artisans        []maker
+	// Photo is the first photo (the catalogue's); Photos all of them (the
+	// product page's).
+	Photo  *img
+	Photos []*img
 }
 
 func publicMakers(ms []ProductMaker, lang string) ([]maker, string) {
@@ -66,7 +98,7 @@ func publicMakers(ms []ProductMaker, lang string) ([]maker, string) {
 			name = apperr.T("匠人（未公开姓名）", "An artisan (name not shown)").In(lang)
 		}
 		region := WordOf(Regions, m.Region).In(lang)
-		out = append(out, maker{Name: name, Region: region, Craft: m.Craft, Story: m.Story})
+		out = append(out, maker{Name: name, Region: region, Craft: m.Craft, Story: m.Story, Workshop: m.Workshop, Photo: imgOf(m.Photo, lang)})
 		names = append(names, name+apperr.T("（"+region+"）", " ("+region+")").In(lang))
 	}
 	return out, strings.Join(names, apperr.T("、", ", ").In(lang))
@@ -75,6 +107,7 @@ func publicMakers(ms []ProductMaker, lang string) ([]maker, string) {
 func cardOf(p Product, lang string) card {
 	c := card{ID: p.ID, Title: p.Label(lang), Category: WordOf(Categories, p.Category).In(lang), Price: money.Grouped(p.Price), Stock: p.Stock, Description: p.Description}
 	c.Artisans, c.Makers = publicMakers(p.Artisans, lang)
+	c.Photo = imgOf(p.Photo, lang)
 	return c
 }
 
@@ -122,7 +155,7 @@ func (pg *Public) catalogue(w http.ResponseWriter, r *http.Request, p *web.Princ
 		for _, m := range pr.Artisans {
 			if m.Story != "" && !seen[m.ID] {
 				seen[m.ID] = true
-				d.Stories = append(d.Stories, maker{Name: m.Name, Region: WordOf(Regions, m.Region).In(page.Lang), Craft: m.Craft, Story: m.Story})
+				d.Stories = append(d.Stories, maker{Name: m.Name, Region: WordOf(Regions, m.Region).In(page.Lang), Craft: m.Craft, Story: m.Story, Workshop: m.Workshop, Photo: imgOf(m.Photo, page.Lang)})
 			}
 		}
 	}
@@ -155,6 +188,13 @@ func (pg *Public) productPage(w http.ResponseWriter, r *http.Request, p *web.Pri
 	}
 	page := pg.Kit.NewPage(r, p, "")
 	c := cardOf(pr, page.Lang)
+	photos, e := pg.ProductPhotos(r.Context(), id)
+	if e != nil {
+		return e
+	}
+	for _, ph := range photos {
+		c.Photos = append(c.Photos, imgOf(ph, page.Lang))
+	}
 	page.Title = c.Title
 	page.Crumbs = []web.Crumb{{Label: page.T("阳光手工坊", "Sunshine handicrafts"), Href: "/shop"}, {Label: c.Title}}
 	if err != nil {

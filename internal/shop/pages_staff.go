@@ -54,6 +54,16 @@ func (pg *Staff) Routes(rt *web.Router) {
 	rt.Page("GET /shop/staff/payouts/{id}", managers, pg.payout)
 	rt.Page("POST /shop/staff/payouts/{id}/{action}", managers, pg.decide)
 	rt.Page("GET /shop/staff/sales", readers, pg.sales)
+	rt.Page("GET /shop/staff/products/{id}/photos", managers, pg.photos)
+	rt.Page("POST /shop/staff/products/{id}/photos", managers, pg.uploadPhoto)
+	rt.Page("POST /shop/staff/photos/{id}/{action}", managers, pg.photoAct)
+	rt.Page("GET /shop/staff/artisans/{id}/photo", managers, pg.artisanPhoto)
+	rt.Page("POST /shop/staff/artisans/{id}/photo", managers, pg.uploadArtisanPhoto)
+	rt.Page("GET /shop/staff/workshops", managers, pg.workshops)
+	rt.Page("GET /shop/staff/workshops/new", managers, pg.newWorkshop)
+	rt.Page("POST /shop/staff/workshops/new", managers, pg.saveWorkshop)
+	rt.Page("GET /shop/staff/workshops/{id}", managers, pg.editWorkshop)
+	rt.Page("POST /shop/staff/workshops/{id}", managers, pg.saveWorkshop)
 }
 
 func badForm() error {
@@ -66,15 +76,19 @@ func staffCrumbs(page *web.Page, more ...web.Crumb) []web.Crumb {
 
 // doneMessages are the results a redirect names with ?done=.
 var doneMessages = map[string]apperr.Text{
-	"artisan":   apperr.T("匠人已保存。", "The artisan is saved."),
-	"product":   apperr.T("商品已保存。", "The product is saved."),
-	"pay":       apperr.T("已记录付款。", "The payment is recorded."),
-	"ship":      apperr.T("已记录发货。", "The shipping is recorded."),
-	"deliver":   apperr.T("已记录送达。", "The delivery is recorded."),
-	"refund":    apperr.T("已退款。", "The refund is recorded."),
-	"made":      apperr.T("名册已制作，请另一位工作人员审核。", "The roster is made: another member of staff approves it."),
-	"approve":   apperr.T("名册已审核，匠人收入已记录。", "The roster is approved; the artisans' income is recorded."),
-	"discarded": apperr.T("名册已作废。", "The roster is discarded."),
+	"artisan":       apperr.T("匠人已保存。", "The artisan is saved."),
+	"product":       apperr.T("商品已保存。", "The product is saved."),
+	"pay":           apperr.T("已记录付款。", "The payment is recorded."),
+	"ship":          apperr.T("已记录发货。", "The shipping is recorded."),
+	"deliver":       apperr.T("已记录送达。", "The delivery is recorded."),
+	"refund":        apperr.T("已退款。", "The refund is recorded."),
+	"made":          apperr.T("名册已制作，请另一位工作人员审核。", "The roster is made: another member of staff approves it."),
+	"approve":       apperr.T("名册已审核，匠人收入已记录。", "The roster is approved; the artisans' income is recorded."),
+	"discarded":     apperr.T("名册已作废。", "The roster is discarded."),
+	"photo":         apperr.T("照片已上传。", "The photo is uploaded."),
+	"moved":         apperr.T("照片顺序已调整。", "The photo is moved."),
+	"photo_deleted": apperr.T("照片已删除。", "The photo is deleted."),
+	"workshop":      apperr.T("工坊已保存。", "The workshop is saved."),
 }
 
 func flash(r *http.Request, page *web.Page) {
@@ -150,10 +164,11 @@ func (pg *Staff) hub(w http.ResponseWriter, r *http.Request, p *web.Principal) e
 // ---- artisans ----
 
 type artisanForm struct {
-	ID      int64
-	Form    url.Values
-	Regions []option
-	Picker  registry.Picker
+	ID        int64
+	Form      url.Values
+	Regions   []option
+	Workshops []option
+	Picker    registry.Picker
 }
 
 // picker reads the artisan form's person picker.
@@ -183,7 +198,19 @@ func (pg *Staff) artisanPage(w http.ResponseWriter, r *http.Request, p *web.Prin
 	if page.Error != nil && pk.Error == "" {
 		pk.Error = page.Error.ByField["person_id"]
 	}
-	page.Data = artisanForm{ID: id, Form: form, Regions: wordOptions(Regions, form.Get("region"), page.Lang), Picker: *pk}
+	ws, e := pg.Workshops(r.Context(), access.Of(r, p))
+	if e != nil {
+		return e
+	}
+	d := artisanForm{ID: id, Form: form, Regions: wordOptions(Regions, form.Get("region"), page.Lang), Picker: *pk}
+	for _, wk := range ws {
+		label := wk.Name
+		if wk.Where() != "" {
+			label += page.T("（", " (") + wk.Where() + page.T("）", ")")
+		}
+		d.Workshops = append(d.Workshops, option{Value: id64(wk.ID), Label: label, Checked: id64(wk.ID) == form.Get("workshop_id")})
+	}
+	page.Data = d
 	return pg.Kit.Render(w, r, status, "shop_artisan_form.html", page)
 }
 
@@ -207,6 +234,9 @@ func (pg *Staff) editArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 	}
 	if a.Consent {
 		form.Set("consent", "1")
+	}
+	if a.WorkshopID != 0 {
+		form.Set("workshop_id", id64(a.WorkshopID))
 	}
 	if a.Active {
 		form.Set("active", "1")
@@ -241,6 +271,11 @@ func (pg *Staff) saveArtisan(w http.ResponseWriter, r *http.Request, p *web.Prin
 	}
 	in := ArtisanInput{PersonID: pid, Name: f.Get("name"), Region: f.Get("region"), Craft: f.Get("craft"), Story: f.Get("story"), Consent: f.Get("consent") == "1", Active: f.Get("active") == "1"}
 	in.Version, _ = strconv.Atoi(f.Get("version"))
+	if ws := strings.TrimSpace(f.Get("workshop_id")); ws != "" {
+		if in.WorkshopID, err = strconv.ParseInt(ws, 10, 64); err != nil || in.WorkshopID <= 0 {
+			in.WorkshopID = -1 // refused by the store as a missing workshop
+		}
+	}
 	c := access.Of(r, p)
 	if id == 0 {
 		_, err = pg.CreateArtisan(r.Context(), c, in)

@@ -92,6 +92,8 @@ type Artisan struct {
 	Consent  bool   `json:"consent"`
 	Active   bool   `json:"active"`
 	Version  int    `json:"version"`
+	// WorkshopID is the workshop (阳光工坊) the artisan belongs to (0: none).
+	WorkshopID int64 `json:"workshop_id,omitempty"`
 }
 
 // ArtisanInput adds or changes an artisan: PersonID for a registered
@@ -105,14 +107,16 @@ type ArtisanInput struct {
 	Consent  bool   `json:"consent"`
 	Active   bool   `json:"active"`
 	Version  int    `json:"version"`
+	// WorkshopID is the workshop chosen (0: none).
+	WorkshopID int64 `json:"workshop_id"`
 }
 
-const artisanCols = `a.id, COALESCE(a.person_id, 0), COALESCE(p.name, a.name), COALESCE(p.orgunit, ''), a.region, a.craft, a.story, a.consent, a.active, a.version`
+const artisanCols = `a.id, COALESCE(a.person_id, 0), COALESCE(p.name, a.name), COALESCE(p.orgunit, ''), a.region, a.craft, a.story, a.consent, a.active, a.version, COALESCE(a.workshop_id, 0)`
 const artisanFrom = ` FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id`
 
 func scanArtisan(sc interface{ Scan(...any) error }) (Artisan, error) {
 	var a Artisan
-	err := sc.Scan(&a.ID, &a.PersonID, &a.Name, &a.OrgUnit, &a.Region, &a.Craft, &a.Story, &a.Consent, &a.Active, &a.Version)
+	err := sc.Scan(&a.ID, &a.PersonID, &a.Name, &a.OrgUnit, &a.Region, &a.Craft, &a.Story, &a.Consent, &a.Active, &a.Version, &a.WorkshopID)
 	return a, err
 }
 
@@ -214,6 +218,15 @@ func (s *Store) checkArtisan(ctx context.Context, q querier, c access.Caller, in
 	}
 	add(text("craft", &in.Craft, true, MaxCraft, "手艺", "craft"))
 	add(text("story", &in.Story, false, MaxStory, "故事", "story"))
+	if in.WorkshopID != 0 {
+		var one int
+		err := q.QueryRow(ctx, `SELECT 1 FROM shop_workshops WHERE id = ?`, in.WorkshopID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			add(fieldErr("workshop_id", "not_found", "没有这个工坊。", "There is no such workshop."))
+		} else if err != nil {
+			return "", fmt.Errorf("read workshop: %w", err)
+		}
+	}
 	if len(fs) > 0 {
 		return "", apperr.Validation(fs...)
 	}
@@ -239,12 +252,15 @@ func (s *Store) CreateArtisan(ctx context.Context, c access.Caller, in ArtisanIn
 		if err != nil {
 			return err
 		}
-		var person any
+		var person, workshop any
 		if in.PersonID > 0 {
 			person = in.PersonID
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO shop_artisans (person_id, name, region, craft, story, consent, active, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?) RETURNING id`, person, in.Name, in.Region, in.Craft, in.Story, in.Consent, c.Actor.Username, db.Millis(tx.Now)).Scan(&id); err != nil {
+		if in.WorkshopID != 0 {
+			workshop = in.WorkshopID
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO shop_artisans (person_id, name, region, craft, story, consent, active, workshop_id, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id`, person, in.Name, in.Region, in.Craft, in.Story, in.Consent, workshop, c.Actor.Username, db.Millis(tx.Now)).Scan(&id); err != nil {
 			return s.personTaken(fmt.Errorf("insert artisan: %w", err))
 		}
 		entries := []audit.Entry{c.Actor.Entry(audit.ActionCreate, SubjectArtisan, id64(id), unit)}
@@ -271,12 +287,15 @@ func (s *Store) UpdateArtisan(ctx context.Context, c access.Caller, id int64, in
 		if err != nil {
 			return err
 		}
-		var person any
+		var person, workshop any
 		if in.PersonID > 0 {
 			person = in.PersonID
 		}
-		res, err := tx.Exec(ctx, `UPDATE shop_artisans SET person_id = ?, name = ?, region = ?, craft = ?, story = ?, consent = ?, active = ?, version = version + 1
-			WHERE id = ? AND version = ?`, person, in.Name, in.Region, in.Craft, in.Story, in.Consent, in.Active, id, in.Version)
+		if in.WorkshopID != 0 {
+			workshop = in.WorkshopID
+		}
+		res, err := tx.Exec(ctx, `UPDATE shop_artisans SET person_id = ?, name = ?, region = ?, craft = ?, story = ?, consent = ?, active = ?, workshop_id = ?, version = version + 1
+			WHERE id = ? AND version = ?`, person, in.Name, in.Region, in.Craft, in.Story, in.Consent, in.Active, workshop, id, in.Version)
 		if err != nil {
 			return s.personTaken(fmt.Errorf("update artisan: %w", err))
 		}
@@ -315,6 +334,8 @@ type Product struct {
 	Published   bool           `json:"published"`
 	Version     int            `json:"version"`
 	Artisans    []ProductMaker `json:"artisans"`
+	// Photo is the first photo (ID 0 when none): lists fill it.
+	Photo Photo `json:"-"`
 }
 
 // Label is the product's title in a language.
@@ -330,6 +351,12 @@ type ProductMaker struct {
 	Story   string `json:"-"`
 	Consent bool   `json:"-"`
 	BP      int    `json:"-"`
+	// Workshop is the artisan's workshop and its town or place ("" when
+	// none, or hidden without consent).
+	Workshop string `json:"-"`
+	// Photo is the artisan's photo (ID 0 when none, or hidden without
+	// consent).
+	Photo Photo `json:"-"`
 }
 
 // ProductInput adds or changes a product; Price in cents.
@@ -465,16 +492,31 @@ func scanProduct(sc interface{ Scan(...any) error }) (Product, error) {
 // every product), by product, the largest share first: the artisans once,
 // then the shares in their key's order.
 func (s *Store) makers(ctx context.Context, id int64) (map[int64][]ProductMaker, error) {
-	rows, err := s.db.Query(ctx, `SELECT a.id, COALESCE(p.name, a.name), a.region, a.craft, a.story, a.consent FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id`)
+	rows, err := s.db.Query(ctx, `SELECT a.id, COALESCE(p.name, a.name), a.region, a.craft, a.story, a.consent,
+		COALESCE(w.name, ''), COALESCE(o.name, w.place, ''),
+		COALESCE(ph.id, 0), COALESCE(ph.mime, ''), COALESCE(ph.width, 0), COALESCE(ph.height, 0), COALESCE(ph.alt, ''), COALESCE(ph.alt_en, '')
+		FROM shop_artisans a LEFT JOIN persons p ON p.id = a.person_id
+		LEFT JOIN shop_workshops w ON w.id = a.workshop_id LEFT JOIN orgunits o ON o.code = w.orgunit AND w.orgunit <> ''
+		LEFT JOIN shop_photos ph ON ph.artisan_id = a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("product artisans: %w", err)
 	}
 	who := map[int64]ProductMaker{}
 	for rows.Next() {
 		var m ProductMaker
-		if err := rows.Scan(&m.ID, &m.Name, &m.Region, &m.Craft, &m.Story, &m.Consent); err != nil {
+		var wname, where string
+		ph := &m.Photo
+		if err := rows.Scan(&m.ID, &m.Name, &m.Region, &m.Craft, &m.Story, &m.Consent, &wname, &where,
+			&ph.ID, &ph.Type, &ph.Width, &ph.Height, &ph.Alt, &ph.AltEn); err != nil {
 			_ = rows.Close()
 			return nil, fmt.Errorf("product artisans: %w", err)
+		}
+		ph.ArtisanID = m.ID
+		if wname != "" {
+			m.Workshop = wname
+			if where != "" {
+				m.Workshop += "（" + where + "）"
+			}
 		}
 		who[m.ID] = m
 	}
@@ -540,7 +582,7 @@ func (s *Store) product(ctx context.Context, id int64, public bool) (Product, er
 func hide(ms []ProductMaker) {
 	for i := range ms {
 		if !ms[i].Consent {
-			ms[i].Name, ms[i].Story = "", ""
+			ms[i].Name, ms[i].Story, ms[i].Workshop, ms[i].Photo = "", "", "", Photo{}
 		}
 	}
 }
@@ -623,8 +665,13 @@ func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product,
 	if err != nil {
 		return nil, err
 	}
+	first, err := s.firstPhotos(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
 		out[i].Artisans = ms[out[i].ID]
+		out[i].Photo = first[out[i].ID]
 		if public {
 			hide(out[i].Artisans)
 		}
