@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -88,6 +89,35 @@ func productForm(e *apptest.Env) url.Values {
 		"artisan_1": {fmt.Sprint(a.ID)}, "share_1": {"100"}}
 }
 
+// tile is a small PNG for the matrix's uploads.
+var tile = shop.DemoPNG(16, 12, 1, color.NRGBA{0xB2, 0x22, 0x3A, 0xFF})
+
+// matrixPhoto adds a published product with one photo.
+func matrixPhoto(e *apptest.Env) shop.Photo {
+	p := matrixProduct(e, 1)
+	ph, err := e.App.Shop.AddProductPhoto(context.Background(), fixture, p.ID, shop.PhotoInput{Data: tile, Alt: "零钱包"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return ph
+}
+
+func matrixArtisan(e *apptest.Env) int64 {
+	a, err := e.App.Shop.CreateArtisan(context.Background(), fixture, shop.ArtisanInput{Name: "阿依", Region: "chuxiong", Craft: "彝绣", Consent: true})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return a.ID
+}
+
+func matrixWorkshop(e *apptest.Env) shop.Workshop {
+	w, err := e.App.Shop.CreateWorkshop(context.Background(), fixture, shop.WorkshopInput{Name: "楚雄彝绣工坊", Place: "楚雄市"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return w
+}
+
 func entries() map[string]apptest.Entry {
 	district := []string{identity.DistrictStaff}
 	page := func(path func(e *apptest.Env) string) apptest.Entry {
@@ -152,6 +182,33 @@ func entries() map[string]apptest.Entry {
 		"GET /shop/staff/payouts/{id}": page(func(e *apptest.Env) string { return fmt.Sprintf("/shop/staff/payouts/%d", matrixRoster(e)) }),
 		"POST /shop/staff/payouts/{id}/{action}": post(func(e *apptest.Env) apptest.Request {
 			return apptest.Request{Path: fmt.Sprintf("/shop/staff/payouts/%d/approve", matrixRoster(e)), Form: url.Values{}}
+		}),
+		"GET /shop/photos/{id}": {Public: true, In: func(e *apptest.Env, _ string) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/shop/photos/%d", matrixPhoto(e).ID)}
+		}, InOK: http.StatusOK},
+		"GET /shop/shop.css": {Public: true, In: apptest.Fixed("/shop/shop.css", nil), InOK: http.StatusOK},
+		"GET /shop/staff/products/{id}/photos": page(func(e *apptest.Env) string {
+			return fmt.Sprintf("/shop/staff/products/%d/photos", matrixPhoto(e).ProductID)
+		}),
+		"POST /shop/staff/products/{id}/photos": post(func(e *apptest.Env) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/shop/staff/products/%d/photos", matrixProduct(e, 1).ID), File: tile, Fields: []string{"alt", "零钱包正面"}}
+		}),
+		"POST /shop/staff/photos/{id}/{action}": post(func(e *apptest.Env) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/shop/staff/photos/%d/delete", matrixPhoto(e).ID), Form: url.Values{}}
+		}),
+		"GET /shop/staff/artisans/{id}/photo": page(func(e *apptest.Env) string { return fmt.Sprintf("/shop/staff/artisans/%d/photo", matrixArtisan(e)) }),
+		"POST /shop/staff/artisans/{id}/photo": post(func(e *apptest.Env) apptest.Request {
+			return apptest.Request{Path: fmt.Sprintf("/shop/staff/artisans/%d/photo", matrixArtisan(e)), File: tile, Fields: []string{"alt", "阿依在绣花"}}
+		}),
+		"GET /shop/staff/workshops":     page(fixed("/shop/staff/workshops")),
+		"GET /shop/staff/workshops/new": page(fixed("/shop/staff/workshops/new")),
+		"POST /shop/staff/workshops/new": post(func(e *apptest.Env) apptest.Request {
+			return apptest.Request{Path: "/shop/staff/workshops/new", Form: url.Values{"name": {"阳光工坊"}, "place": {"楚雄市"}}}
+		}),
+		"GET /shop/staff/workshops/{id}": page(func(e *apptest.Env) string { return fmt.Sprintf("/shop/staff/workshops/%d", matrixWorkshop(e).ID) }),
+		"POST /shop/staff/workshops/{id}": post(func(e *apptest.Env) apptest.Request {
+			w := matrixWorkshop(e)
+			return apptest.Request{Path: fmt.Sprintf("/shop/staff/workshops/%d", w.ID), Form: url.Values{"name": {"彝绣工坊"}, "place": {"楚雄市"}, "version": {fmt.Sprint(w.Version)}}}
 		}),
 		"GET /shop/staff/sales": {Allowed: []string{identity.DistrictStaff, identity.Leader}, PageIn: true, In: apptest.Fixed("/shop/staff/sales", nil), InOK: http.StatusOK},
 	}

@@ -89,12 +89,12 @@ func (pg *Public) servePhoto(w http.ResponseWriter, r *http.Request, p *web.Prin
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Disposition", "inline")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	etag := `"shop-photo-` + id64(ph.ID) + `"`
+	etag := `"shop-photo-` + id64(ph.ID) + "-" + strconv.FormatInt(ph.Created, 36) + `"`
 	h.Set("ETag", etag)
 	if staff {
 		h.Set("Cache-Control", "private, no-cache")
 	} else {
-		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("Cache-Control", "public, max-age=600")
 	}
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)

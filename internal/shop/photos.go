@@ -51,6 +51,9 @@ type Photo struct {
 	Width, Height int
 	Alt, AltEn    string
 	Size          int
+	// Created is when it was uploaded (ms): with the id, its version (an
+	// id may be used again after a deletion on SQLite).
+	Created int64
 }
 
 // AltIn is the photo's alt text in a language (the Chinese when no English).
@@ -147,11 +150,11 @@ func checkPhotoInput(in *PhotoInput) (string, int, int, error) {
 	return ctype, w, h, nil
 }
 
-const photoCols = `id, COALESCE(product_id, 0), COALESCE(artisan_id, 0), position, mime, width, height, alt, alt_en, size`
+const photoCols = `id, COALESCE(product_id, 0), COALESCE(artisan_id, 0), position, mime, width, height, alt, alt_en, size, created_at`
 
 func scanPhoto(sc interface{ Scan(...any) error }) (Photo, error) {
 	var p Photo
-	err := sc.Scan(&p.ID, &p.ProductID, &p.ArtisanID, &p.Position, &p.Type, &p.Width, &p.Height, &p.Alt, &p.AltEn, &p.Size)
+	err := sc.Scan(&p.ID, &p.ProductID, &p.ArtisanID, &p.Position, &p.Type, &p.Width, &p.Height, &p.Alt, &p.AltEn, &p.Size, &p.Created)
 	return p, err
 }
 
@@ -415,10 +418,10 @@ func (s *Store) PublicPhoto(ctx context.Context, id int64, staff bool) (Photo, [
 	var p Photo
 	var data []byte
 	var published, consent bool
-	err := s.db.QueryRow(ctx, `SELECT ph.id, COALESCE(ph.product_id, 0), COALESCE(ph.artisan_id, 0), ph.position, ph.mime, ph.width, ph.height, ph.alt, ph.alt_en, ph.size, ph.data,
+	err := s.db.QueryRow(ctx, `SELECT ph.id, COALESCE(ph.product_id, 0), COALESCE(ph.artisan_id, 0), ph.position, ph.mime, ph.width, ph.height, ph.alt, ph.alt_en, ph.size, ph.created_at, ph.data,
 		COALESCE(pr.published, FALSE), COALESCE(a.consent, FALSE)
 		FROM shop_photos ph LEFT JOIN shop_products pr ON pr.id = ph.product_id LEFT JOIN shop_artisans a ON a.id = ph.artisan_id WHERE ph.id = ?`, id).
-		Scan(&p.ID, &p.ProductID, &p.ArtisanID, &p.Position, &p.Type, &p.Width, &p.Height, &p.Alt, &p.AltEn, &p.Size, &data, &published, &consent)
+		Scan(&p.ID, &p.ProductID, &p.ArtisanID, &p.Position, &p.Type, &p.Width, &p.Height, &p.Alt, &p.AltEn, &p.Size, &p.Created, &data, &published, &consent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Photo{}, nil, notFound()
 	}
