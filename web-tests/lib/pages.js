@@ -151,6 +151,8 @@ export const ACCOUNTS = [
       '/shop/staff', '/shop/staff/artisans/new', '/shop/staff/artisans/1', '/shop/staff/products/new', '/shop/staff/products/3',
       '/shop/staff/orders', '/shop/staff/orders?state=new', '/shop/staff/orders/5', '/shop/staff/orders/4?reveal=1', '/shop/staff/orders/1',
       '/shop/staff/payouts', '/shop/staff/sales',
+      // the shop's photos and workshops: product 1's photos, artisan 3's (Ayi's) photo, the workshops
+      '/shop/staff/products/1/photos', '/shop/staff/artisans/3/photo', '/shop/staff/workshops', '/shop/staff/workshops/new', '/shop/staff/workshops/1',
     ],
   },
   {

@@ -8,6 +8,10 @@
 //   those awaiting payment, record the bank transfer, ship it with a tracking
 //   number and record the delivery; a payout roster the maker tries to
 //   approve is refused (maker-checker).
+// - District staff upload a photo of the Yi embroidered purse with the
+//   keyboard (an HTML page named .jpg refused first at the file field,
+//   422), with its description in Chinese and English: the public product
+//   page shows it with that alt text; the workshops' pages (阳光工坊).
 // Axe and no sideways scrolling on every page; screenshots shop-*.png.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +23,16 @@ import { focusTop, tabUntil } from '../lib/keyboard.js';
 const FILE_TIMEOUT_MS = 6 * 60_000;
 const STEP_TIMEOUT_MS = 120_000;
 const PHONE = { width: 390, height: 844 };
+// A 24×16 PNG (red and yellow checks).
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABgAAAAQCAIAAACDRijCAAAAPklEQVR4nGN4tiIBjjYpWcERqeIMVDEFyGWgiilQgyg3BWQQVUxBMYjCUGegiilQg6iSAhioYspoOhrp6QgAN7Q9HykG5fgAAAAASUVORK5CYII=', 'base64');
+
+// chooseFile opens the focused file field with the keyboard (Space) and
+// chooses file in the chooser.
+async function chooseFile(page, file) {
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-file');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }), page.keyboard.press('Space')]);
+  await chooser.setFiles(file);
+}
 
 describe('handicraft shop', { timeout: FILE_TIMEOUT_MS }, () => {
   let server;
@@ -193,5 +207,86 @@ describe('handicraft shop', { timeout: FILE_TIMEOUT_MS }, () => {
     assert.equal(refused?.status(), 403);
     assert.match(await page.locator('#error-summary').innerText(), /someone other than its maker/);
     await checkPage(page, 'shop-payout-maker-en');
+  });
+
+  test('staff upload a photo with the keyboard; the product page shows it with its alt text', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const { page } = await district.get();
+    await page.goto(`${server.base}/shop/staff`); // in English, the account's language now
+    await focusTop(page);
+    const link = await tabUntil(page, (f) => /\/shop\/staff\/products\/\d+\/photos$/.test(f.href || '') && /Yi embroidered purse/.test(f.desc), { what: 'the purse\'s photos' });
+    await navigating(page, () => page.keyboard.press('Enter'));
+    assert.equal(new URL(page.url()).pathname, link.href);
+    const before = await page.locator('ol.shop-staff-photos > li').count();
+    await checkPage(page, 'shop-staff-photos-en');
+    // An HTML page named .jpg is refused at the file field, nothing kept.
+    await focusTop(page);
+    await tabUntil(page, (f) => f.id === 'f-file', { what: 'the file field' });
+    await chooseFile(page, { name: 'purse.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('<!DOCTYPE html><html><body><script>alert(1)</script></body></html>') });
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('红色彝绣零钱包');
+    await tabUntil(page, (f) => f.tag === 'BUTTON' && /"Upload"$/.test(f.desc), { what: 'the upload button' });
+    const refused = await navigating(page, () => page.keyboard.press('Enter'));
+    assert.equal(refused?.status(), 422);
+    assert.equal(await page.locator('#f-file').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#e-file').innerText(), /Only a JPEG, PNG or WebP photo/);
+    assert.equal(await page.locator('#f-alt').inputValue(), '红色彝绣零钱包', 'what was typed is kept');
+    assert.equal(await page.locator('ol.shop-staff-photos > li').count(), before);
+    await checkPage(page, 'shop-staff-photo-refused-en');
+    // A real photo, with its descriptions.
+    await focusTop(page);
+    await tabUntil(page, (f) => f.id === 'f-file', { what: 'the file field' });
+    await chooseFile(page, { name: 'purse.png', mimeType: 'image/png', buffer: PNG });
+    await tabUntil(page, (f) => f.id === 'f-alt_en', { what: 'the English description' });
+    await page.keyboard.type('A red Yi purse, seen from above');
+    await tabUntil(page, (f) => f.tag === 'BUTTON' && /"Upload"$/.test(f.desc), { what: 'the upload button' });
+    await navigating(page, () => page.keyboard.press('Enter'));
+    assert.match(await page.locator('main').innerText(), /The photo is uploaded/);
+    assert.equal(await page.locator('ol.shop-staff-photos > li').count(), before + 1);
+    await checkPage(page, 'shop-staff-photo-uploaded-en');
+    // Moved first, with the keyboard.
+    for (let i = 0; i < before; i++) {
+      await focusTop(page);
+      await tabUntil(page, (f) => f.tag === 'BUTTON' && /Move up: A red Yi purse, seen from above/.test(f.desc), { what: 'move up' });
+      await navigating(page, () => page.keyboard.press('Enter'));
+    }
+    assert.match(await page.locator('ol.shop-staff-photos > li').first().innerText(), /红色彝绣零钱包/);
+    // The public product page, without signing in, in English.
+    const s = await newSession(browser, server.base, { viewport: PHONE, locale: 'en-US' });
+    contexts.push(s.context);
+    const id = link.href.split('/')[4];
+    await s.page.goto(`${server.base}/shop/products/${id}`);
+    const img = s.page.locator('ul.shop-gallery img[alt="A red Yi purse, seen from above"]');
+    assert.equal(await img.count(), 1);
+    assert.equal(await img.getAttribute('width'), '24');
+    assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth === 24), 'the photo loads');
+    await checkPage(s.page, 'shop-product-photos-en');
+    // The catalogue shows it first, lazily.
+    await s.page.goto(`${server.base}/shop`);
+    const thumb = s.page.locator(`a[href="/shop/products/${id}"]`).locator('xpath=ancestor::li//img');
+    assert.equal(await thumb.getAttribute('alt'), 'A red Yi purse, seen from above');
+    assert.equal(await thumb.getAttribute('loading'), 'lazy');
+    await checkPage(s.page, 'shop-catalogue-photos-en');
+  });
+
+  test('the workshops: add one, an artisan belongs to it (axe, 390 px)', { timeout: STEP_TIMEOUT_MS }, async () => {
+    const { page } = await district.get();
+    await page.goto(`${server.base}/shop/staff/workshops`);
+    assert.match(await page.locator('main').innerText(), /楚雄彝绣阳光工坊/);
+    await checkPage(page, 'shop-workshops-en');
+    await page.goto(`${server.base}/shop/staff/workshops/new`);
+    await page.locator('#f-name').fill('Test workshop');
+    const refused = await navigating(page, () => page.locator('#f-name').press('Enter'));
+    assert.equal(refused?.status(), 422, 'neither a town nor a place');
+    assert.equal(await page.locator('#f-orgunit').getAttribute('aria-invalid'), 'true');
+    await checkPage(page, 'shop-workshop-refused-en');
+    await page.locator('#f-place').fill('Dayao, Chuxiong');
+    await navigating(page, () => page.locator('#f-place').press('Enter'));
+    assert.match(await page.locator('main').innerText(), /The workshop is saved[\s\S]*Test workshop/);
+    await page.goto(`${server.base}/shop/staff/artisans/3`);
+    await page.locator('#f-workshop_id').selectOption({ label: 'Test workshop (Dayao, Chuxiong)' });
+    await navigating(page, () => page.getByRole('button', { name: 'Save' }).click());
+    assert.match(await page.locator('main').innerText(), /The artisan is saved/);
+    await page.goto(`${server.base}/shop?lang=zh`);
+    assert.match(await page.locator('main').innerText(), /阳光工坊：Test workshop（Dayao, Chuxiong）/);
   });
 });
