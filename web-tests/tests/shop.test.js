@@ -273,6 +273,13 @@ describe('handicraft shop', { timeout: FILE_TIMEOUT_MS }, () => {
     await page.goto(`${server.base}/shop/staff/workshops`);
     assert.match(await page.locator('main').innerText(), /楚雄彝绣阳光工坊/);
     await checkPage(page, 'shop-workshops-en');
+    await page.goto(`${server.base}/shop/staff/workshops/1`);
+    assert.equal(await page.locator('#f-orgunit').count(), 1);
+    await checkPage(page, 'shop-workshop-edit-en');
+    await page.goto(`${server.base}/shop/staff/artisans/3/photo`);
+    assert.match(await page.locator('main').innerText(), /The artisan consented/);
+    assert.equal(await page.locator('main img').count(), 1, 'Ayi\'s demo photo');
+    await checkPage(page, 'shop-artisan-photo-en');
     await page.goto(`${server.base}/shop/staff/workshops/new`);
     await page.locator('#f-name').fill('Test workshop');
     const refused = await navigating(page, () => page.locator('#f-name').press('Enter'));
