@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +15,7 @@ import (
 )
 
 // BenchmarkPublicCatalogue renders the public catalogue (/shop, no
-// sign-in) with 1,000 published products of 20 artisans, through the app's
+// sign-in) with 1,000 published products of 20 artisans, each with a photo, through the app's
 // whole handler (middleware, queries, template) on SQLite.
 func BenchmarkPublicCatalogue(b *testing.B) {
 	ctx := context.Background()
@@ -29,11 +30,15 @@ func BenchmarkPublicCatalogue(b *testing.B) {
 		}
 		ids = append(ids, art.ID)
 	}
+	tile := shop.DemoPNG(64, 48, 1, color.NRGBA{0xB2, 0x22, 0x3A, 0xFF})
 	for i := range 1000 {
-		_, err := a.Shop.CreateProduct(ctx, staff, shop.ProductInput{Title: fmt.Sprintf("彝绣零钱包 %d 号", i), TitleEn: fmt.Sprintf("Yi purse no. %d", i), Category: "embroidery",
+		p, err := a.Shop.CreateProduct(ctx, staff, shop.ProductInput{Title: fmt.Sprintf("彝绣零钱包 %d 号", i), TitleEn: fmt.Sprintf("Yi purse no. %d", i), Category: "embroidery",
 			Description: "楚雄彝族传统马缨花纹样。", Price: int64(1000 + i), Stock: i % 7, Published: true,
 			Shares: []shop.Share{{ArtisanID: ids[i%20], BP: 6000}, {ArtisanID: ids[(i+1)%20], BP: 4000}}})
 		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Shop.AddProductPhoto(ctx, staff, p.ID, shop.PhotoInput{Data: tile, Alt: "彝绣零钱包"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -43,7 +48,7 @@ func BenchmarkPublicCatalogue(b *testing.B) {
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/shop?lang=en", nil))
 		return w
 	}
-	if w := get(); w.Code != http.StatusOK || strings.Count(w.Body.String(), `href="/shop/products/`) != 1000 {
+	if w := get(); w.Code != http.StatusOK || strings.Count(w.Body.String(), `href="/shop/products/`) != 1000 || strings.Count(w.Body.String(), `loading="lazy"`) < 1000 {
 		b.Fatalf("status %d, %d products", w.Code, strings.Count(w.Body.String(), `href="/shop/products/`))
 	}
 	b.ResetTimer()
