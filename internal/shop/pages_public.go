@@ -98,7 +98,7 @@ func publicMakers(ms []ProductMaker, lang string) ([]maker, string) {
 			name = apperr.T("匠人（未公开姓名）", "An artisan (name not shown)").In(lang)
 		}
 		region := WordOf(Regions, m.Region).In(lang)
-		out = append(out, maker{Name: name, Region: region, Craft: m.Craft, Story: m.Story, Workshop: m.Workshop, Photo: imgOf(m.Photo, lang)})
+		out = append(out, maker{Name: name, Region: region, Craft: m.Craft, Story: m.Story, Workshop: workshopWords(m, lang), Photo: imgOf(m.Photo, lang)})
 		names = append(names, name+apperr.T("（"+region+"）", " ("+region+")").In(lang))
 	}
 	return out, strings.Join(names, apperr.T("、", ", ").In(lang))
@@ -155,7 +155,7 @@ func (pg *Public) catalogue(w http.ResponseWriter, r *http.Request, p *web.Princ
 		for _, m := range pr.Artisans {
 			if m.Story != "" && !seen[m.ID] {
 				seen[m.ID] = true
-				d.Stories = append(d.Stories, maker{Name: m.Name, Region: WordOf(Regions, m.Region).In(page.Lang), Craft: m.Craft, Story: m.Story, Workshop: m.Workshop, Photo: imgOf(m.Photo, page.Lang)})
+				d.Stories = append(d.Stories, maker{Name: m.Name, Region: WordOf(Regions, m.Region).In(page.Lang), Craft: m.Craft, Story: m.Story, Workshop: workshopWords(m, page.Lang), Photo: imgOf(m.Photo, page.Lang)})
 			}
 		}
 	}
@@ -261,4 +261,12 @@ func hasField(err error, field string) bool {
 		}
 	}
 	return false
+}
+
+// workshopWords names an artisan's workshop and its town or place in lang.
+func workshopWords(m ProductMaker, lang string) string {
+	if m.Workshop == "" || m.WorkshopPlace == "" {
+		return m.Workshop
+	}
+	return m.Workshop + apperr.T("（"+m.WorkshopPlace+"）", " ("+m.WorkshopPlace+")").In(lang)
 }

@@ -100,6 +100,9 @@ func CheckImage(data []byte) (ctype string, width, height int, err error) {
 	if width <= 0 || height <= 0 || width > MaxPhotoSide || height > MaxPhotoSide {
 		return "", 0, 0, invalid("file", "dimensions", "照片尺寸须在 1 到 6000 像素之间。", "A photo must be 1 to 6000 pixels a side.")
 	}
+	if _, ok := StripMetadata(ctype, data); !ok {
+		return "", 0, 0, notImage
+	}
 	return ctype, width, height, nil
 }
 
@@ -143,6 +146,10 @@ func checkPhotoInput(in *PhotoInput) (string, int, int, error) {
 		} else {
 			return "", 0, 0, err
 		}
+	} else {
+		// What is kept is the picture only: no Exif (the place it was
+		// taken), XMP or comments.
+		in.Data, _ = StripMetadata(ctype, in.Data)
 	}
 	if len(fs) > 0 {
 		return "", 0, 0, apperr.Validation(fs...)

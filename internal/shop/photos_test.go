@@ -105,7 +105,11 @@ func TestPhotos(t *testing.T) {
 		}
 		var ids []int64
 		for i := range shop.MaxPhotos {
-			ph, err := a.Shop.AddProductPhoto(ctx, staff, p.ID, shop.PhotoInput{Data: shop.DemoPNG(40+i, 30, i, red), Alt: fmt.Sprintf("照片%d", i+1)})
+			data := shop.DemoPNG(40+i, 30, i, red)
+			if i == 0 { // as a phone writes it: a text chunk with the place
+				data = withText(data, "GPS 31.38N 121.25E")
+			}
+			ph, err := a.Shop.AddProductPhoto(ctx, staff, p.ID, shop.PhotoInput{Data: data, Alt: fmt.Sprintf("照片%d", i+1)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,6 +117,10 @@ func TestPhotos(t *testing.T) {
 				t.Errorf("photo %d: %+v", i, ph)
 			}
 			ids = append(ids, ph.ID)
+		}
+		var stored []byte
+		if err := d.QueryRow(ctx, `SELECT data FROM shop_photos WHERE id = ?`, ids[0]).Scan(&stored); err != nil || bytes.Contains(stored, []byte("GPS")) {
+			t.Errorf("the stored photo keeps its text chunk (%v)", err)
 		}
 		if _, err := a.Shop.AddProductPhoto(ctx, staff, p.ID, shop.PhotoInput{Data: tile, Alt: "第七张"}); fieldOf(err) != "invalid file/too_many" {
 			t.Errorf("seventh: %v", err)
@@ -266,7 +274,7 @@ func TestWorkshops(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range pub.Artisans {
-			if m.ID == shown.ID && m.Workshop != "彝绣阳光工坊（楚雄市）" || m.ID == hidden.ID && m.Workshop != "" {
+			if m.ID == shown.ID && (m.Workshop != "彝绣阳光工坊" || m.WorkshopPlace != "楚雄市") || m.ID == hidden.ID && m.Workshop+m.WorkshopPlace != "" {
 				t.Errorf("artisan %d workshop %q", m.ID, m.Workshop)
 			}
 		}

@@ -354,6 +354,8 @@ type ProductMaker struct {
 	// Workshop is the artisan's workshop and its town or place ("" when
 	// none, or hidden without consent).
 	Workshop string `json:"-"`
+	// WorkshopPlace is the workshop's town or place ("" when none).
+	WorkshopPlace string `json:"-"`
 	// Photo is the artisan's photo (ID 0 when none, or hidden without
 	// consent).
 	Photo Photo `json:"-"`
@@ -513,10 +515,7 @@ func (s *Store) makers(ctx context.Context, id int64) (map[int64][]ProductMaker,
 		}
 		ph.ArtisanID = m.ID
 		if wname != "" {
-			m.Workshop = wname
-			if where != "" {
-				m.Workshop += "（" + where + "）"
-			}
+			m.Workshop, m.WorkshopPlace = wname, where
 		}
 		who[m.ID] = m
 	}
@@ -582,7 +581,7 @@ func (s *Store) product(ctx context.Context, id int64, public bool) (Product, er
 func hide(ms []ProductMaker) {
 	for i := range ms {
 		if !ms[i].Consent {
-			ms[i].Name, ms[i].Story, ms[i].Workshop, ms[i].Photo = "", "", "", Photo{}
+			ms[i].Name, ms[i].Story, ms[i].Workshop, ms[i].WorkshopPlace, ms[i].Photo = "", "", "", "", Photo{}
 		}
 	}
 }
