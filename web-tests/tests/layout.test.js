@@ -12,7 +12,7 @@ import {
 import { account, LANGUAGES, DISPLAY_MODES, slug } from '../lib/pages.js';
 import { accountSession } from '../lib/session.js';
 
-const FILE_TIMEOUT_MS = 10 * 60_000; // lists as cards below 600 px make tall pages to screenshot and check
+const FILE_TIMEOUT_MS = 25 * 60_000; // about 240 visits at 320 px (120 pages × 2 languages) at 2–5 s each: lists as cards below 600 px make tall pages to screenshot and check
 const STEP_TIMEOUT_MS = 90_000;
 const NARROW = { width: 320, height: 640 };
 const MODE_PAGES = ['/', '/persons', '/persons/{id}'];

@@ -15,7 +15,7 @@ import { Placeholders } from '../lib/resolve.js';
 import { accountSession } from '../lib/session.js';
 import { isValidIdNumber } from '../lib/fixtures.js';
 
-const FILE_TIMEOUT_MS = 25 * 60_000; // about 140 page visits at 2–8 s each (axe, full-page screenshots), on a busy 2-CPU machine
+const FILE_TIMEOUT_MS = 40 * 60_000; // about 550 page visits (275 pages × 2 languages) at 2–4 s each (axe, full-page screenshots), on a busy 2-CPU machine
 const STEP_TIMEOUT_MS = 90_000;
 
 /** A record number standing in for a person's name. */
