@@ -266,7 +266,7 @@ func New(ctx context.Context, d *db.DB, cfg Config) (*App, error) {
 	a.modules = []module.Module{
 		{Name: "demo persons", Demo: demo.Persons(reg)}, // first: the other modules' demo data is about them
 		reg.Module(a.Transfer, units, casePages.PersonCases, a.withDocuments(a.Devices.LoanCard, true), a.Seekers.PersonProposals, a.withDocuments(a.Benefits.PersonSection, false),
-			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection, a.Transfers.PersonSection),
+			a.Centres.PersonSection, a.Events.PersonSection, a.Attachments.PersonSection, a.Transfers.PersonSection, a.Shop.PersonSection),
 		a.Employment.Module(func(r *http.Request, sc orgunit.Scope) ([]orgunit.Unit, error) {
 			return units.InScope(r.Context(), sc, 3)
 		}),
