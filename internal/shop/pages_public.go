@@ -119,7 +119,16 @@ type catalogueData struct {
 	Raised          string
 	Filtered        bool
 	Staff           bool
+	// Total is the number of products found; Page and Pages say which page
+	// of CataloguePage products is shown; Prev and Next link the others.
+	Total, Page, Pages int
+	Prev, Next         string
 }
+
+// CataloguePage is how many products a page of the catalogue shows: a list a
+// screen reader and a phone can get through, and a page that stays fast
+// however many products the shop has.
+const CataloguePage = 48
 
 func (pg *Public) catalogue(w http.ResponseWriter, r *http.Request, p *web.Principal) error {
 	page := pg.Kit.NewPage(r, p, "")
@@ -134,7 +143,41 @@ func (pg *Public) catalogue(w http.ResponseWriter, r *http.Request, p *web.Princ
 	}
 	d.Filtered = d.Query != "" || d.Category != ""
 	d.Categories = wordOptions(Categories, d.Category, page.Lang)
-	list, err := pg.PublicProducts(r.Context(), Filter{Query: d.Query, Category: d.Category})
+	f := Filter{Query: d.Query, Category: d.Category}
+	total, err := pg.CountPublic(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	d.Total = total
+	d.Pages = max(1, (d.Total+CataloguePage-1)/CataloguePage)
+	d.Page = 1
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n >= 1 && n <= d.Pages {
+		d.Page = n
+	}
+	link := func(n int) string {
+		v := url.Values{}
+		if d.Query != "" {
+			v.Set("q", d.Query)
+		}
+		if d.Category != "" {
+			v.Set("category", d.Category)
+		}
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return "/shop#list-title"
+		}
+		return "/shop?" + v.Encode() + "#list-title"
+	}
+	if d.Page > 1 {
+		d.Prev = link(d.Page - 1)
+	}
+	if d.Page < d.Pages {
+		d.Next = link(d.Page + 1)
+	}
+	f.Limit, f.Offset = CataloguePage, (d.Page-1)*CataloguePage
+	list, err := pg.PublicProducts(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -311,10 +311,17 @@ func (s *Store) ArtisanPhoto(ctx context.Context, artisan int64) (Photo, bool, e
 	return p, true, nil
 }
 
-// firstPhotos reads the first photo of every product that has one (one
-// query: the catalogue's).
-func (s *Store) firstPhotos(ctx context.Context) (map[int64]Photo, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+photoCols+` FROM shop_photos WHERE product_id IS NOT NULL AND position = 1`)
+// firstPhotos reads the first photo of the products ids (nil: of every
+// product) that have one, in one query: the catalogue's page.
+func (s *Store) firstPhotos(ctx context.Context, ids []int64) (map[int64]Photo, error) {
+	q, args := `SELECT `+photoCols+` FROM shop_photos WHERE product_id IS NOT NULL AND position = 1`, []any{}
+	if ids != nil { // the products of a page only
+		q += ` AND product_id IN (` + inList(len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("first photos: %w", err)
 	}

@@ -493,7 +493,7 @@ func scanProduct(sc interface{ Scan(...any) error }) (Product, error) {
 // makers reads the artisans of products (of the product id, else of
 // every product), by product, the largest share first: the artisans once,
 // then the shares in their key's order.
-func (s *Store) makers(ctx context.Context, id int64) (map[int64][]ProductMaker, error) {
+func (s *Store) makers(ctx context.Context, ids []int64) (map[int64][]ProductMaker, error) {
 	rows, err := s.db.Query(ctx, `SELECT a.id, COALESCE(p.name, a.name), a.region, a.craft, a.story, a.consent,
 		COALESCE(w.name, ''), COALESCE(o.name, w.place, ''),
 		COALESCE(ph.id, 0), COALESCE(ph.mime, ''), COALESCE(ph.width, 0), COALESCE(ph.height, 0), COALESCE(ph.alt, ''), COALESCE(ph.alt_en, '')
@@ -524,9 +524,11 @@ func (s *Store) makers(ctx context.Context, id int64) (map[int64][]ProductMaker,
 		return nil, fmt.Errorf("product artisans: %w", err)
 	}
 	q, args := `SELECT product_id, artisan_id, share_bp FROM shop_product_artisans`, []any{}
-	if id != 0 {
-		q += ` WHERE product_id = ?`
-		args = append(args, id)
+	if ids != nil {
+		q += ` WHERE product_id IN (` + inList(len(ids)) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
 	}
 	rows, err = s.db.Query(ctx, q+` ORDER BY product_id, artisan_id`, args...)
 	if err != nil {
@@ -566,7 +568,7 @@ func (s *Store) product(ctx context.Context, id int64, public bool) (Product, er
 	if err != nil {
 		return Product{}, fmt.Errorf("read product: %w", err)
 	}
-	ms, err := s.makers(ctx, id)
+	ms, err := s.makers(ctx, []int64{id})
 	if err != nil {
 		return Product{}, err
 	}
@@ -598,9 +600,21 @@ func (s *Store) Products(ctx context.Context, c access.Caller) ([]Product, error
 type Filter struct {
 	Query    string
 	Category string
-	// After and Limit page the list by id (0: no paging).
-	After int64
-	Limit int
+	// After and Limit page the list by id (0: no paging); Offset skips
+	// that many first (the catalogue's numbered pages).
+	After  int64
+	Limit  int
+	Offset int
+}
+
+// CountPublic counts the published products a filter finds.
+func (s *Store) CountPublic(ctx context.Context, f Filter) (int, error) {
+	where, args := productWhere(f, true)
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM shop_products WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count products: %w", err)
+	}
+	return n, nil
 }
 
 // PublicProducts lists the published products (no sign-in): newest first,
@@ -618,7 +632,8 @@ func likeEscape(s string) string {
 	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s)) + "%"
 }
 
-func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product, error) {
+// productWhere is the condition of a product list and its arguments.
+func productWhere(f Filter, public bool) (string, []any) {
 	where := `TRUE`
 	var args []any
 	if public {
@@ -637,9 +652,17 @@ func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product,
 		where += ` AND id < ?`
 		args = append(args, f.After)
 	}
+	return where, args
+}
+
+func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product, error) {
+	where, args := productWhere(f, public)
 	limit := ""
 	if f.Limit > 0 {
 		limit = ` LIMIT ` + strconv.Itoa(f.Limit)
+		if f.Offset > 0 {
+			limit += ` OFFSET ` + strconv.Itoa(f.Offset)
+		}
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+productCols+` FROM shop_products WHERE `+where+` ORDER BY id DESC`+limit, args...)
 	if err != nil {
@@ -660,11 +683,20 @@ func (s *Store) products(ctx context.Context, f Filter, public bool) ([]Product,
 	if len(out) == 0 {
 		return out, nil
 	}
-	ms, err := s.makers(ctx, 0)
+	// A page of the list reads its own products' artisans and photos;
+	// an unbounded list reads them all at once.
+	var ids []int64
+	if f.Limit > 0 {
+		ids = make([]int64, len(out))
+		for i, p := range out {
+			ids[i] = p.ID
+		}
+	}
+	ms, err := s.makers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	first, err := s.firstPhotos(ctx)
+	first, err := s.firstPhotos(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -688,4 +720,9 @@ func (s *Store) Raised(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("raised: %w", err)
 	}
 	return n, nil
+}
+
+// inList is the placeholders of an IN list of n values (n ≥ 1).
+func inList(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
